@@ -1,0 +1,1 @@
+"""Dispatch: lowest adequate resource, assignment, unit status feeds and the fleet simulator. No Qt."""

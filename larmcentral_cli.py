@@ -1,0 +1,44 @@
+"""The command line: one subcommand per job, each package registering its own.
+
+With no subcommand the console starts (`larmcentral` == `larmcentral console`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# Each module has `register(subparsers)`; its parsers set `func(args) -> int`.
+# console.cli is imported lazily by its handlers so headless commands never load Qt.
+COMMAND_MODULES = (
+    "console.cli",
+    "resources.cli",
+    "records.cli",
+    "triage_rules.cli",
+    "dispatch.cli",
+    "outcomes.cli",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="larmcentral",
+        description="Larmcentral Skåne: operatörskonsol och kommandon för drift, regler och test.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="KOMMANDO")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    if args.command is None:
+        args = parser.parse_args(["console", *(argv or sys.argv[1:])])
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,32 @@
+"""Who is doing something: every write (and every read of a case) carries an Actor."""
+
+from __future__ import annotations
+
+import socket
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from resources.vocabulary import Role
+
+
+class Actor(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    user_id: int
+    username: str
+    display_name: str = ""
+    role: Role
+    console: str = Field(default_factory=socket.gethostname)
+
+    def may(self, *roles: Role) -> bool:
+        return self.role in roles or self.role is Role.ADMIN
+
+
+class NotPermitted(PermissionError):
+    """The actor's role may not do this. The message is Swedish and shown to the user."""
+
+
+def require_role(actor: Actor, *roles: Role, action: str) -> None:
+    if not actor.may(*roles):
+        allowed = " eller ".join(r.label for r in roles)
+        raise NotPermitted(f"{actor.role.label} får inte {action}; det kräver {allowed}.")

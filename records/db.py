@@ -1,0 +1,87 @@
+"""Engines, sessions and migrations for the embedded SQLite default and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import platformdirs
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+DB_URL_ENV = "LARMCENTRAL_DB_URL"
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be reached; nothing was written. The user should be told, not shown a trace."""
+
+
+def default_sqlite_path() -> Path:
+    data_dir = Path(os.environ.get("LARMCENTRAL_DATA_DIR") or platformdirs.user_data_dir("larmcentral", "RegionSkane"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return data_dir / "larmcentral.sqlite3"
+
+
+def database_url() -> str:
+    """`LARMCENTRAL_DB_URL` if set (e.g. postgresql+psycopg://host/db), else the embedded SQLite file."""
+    return os.environ.get(DB_URL_ENV) or f"sqlite:///{default_sqlite_path()}"
+
+
+def make_engine(url: str | None = None) -> Engine:
+    url = url or database_url()
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to `revision` (created on first start)."""
+    command.upgrade(alembic_config(engine), revision)
+
+
+def downgrade(engine: Engine, revision: str = "base") -> None:
+    command.downgrade(alembic_config(engine), revision)
+
+
+def table_names(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: committed on success, rolled back on any error."""
+    with factory() as session, session.begin():
+        yield session
+
+
+def open_database(url: str | None = None) -> tuple[Engine, sessionmaker[Session]]:
+    """Engine plus session factory for `url`, migrated to the latest schema."""
+    engine = make_engine(url)
+    migrate(engine)
+    return engine, session_factory(engine)

@@ -1,0 +1,300 @@
+"""The database schema (SQLAlchemy 2 typed ORM). Change it only together with a migration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from datetime import UTC
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on both backends (SQLite would otherwise hand back naive datetimes)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware datetime (UTC)")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: UTCDateTime()}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))  # resources.vocabulary.Role
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class Patient(Base):
+    """The patient context register: what the region knows that changes triage and dispatch."""
+
+    __tablename__ = "patients"
+
+    personnummer: Mapped[str] = mapped_column(String(13), primary_key=True)  # YYYYMMDD-NNNN
+    name: Mapped[str | None] = mapped_column(String(128))
+    enrolled_mobile_team: Mapped[str | None] = mapped_column(String(128))
+    enrolled_asih: Mapped[str | None] = mapped_column(String(128))
+    lives_in_saebo: Mapped[bool] = mapped_column(Boolean, default=False)
+    home_care: Mapped[bool] = mapped_column(Boolean, default=False)
+    listed_vardcentral: Mapped[str | None] = mapped_column(String(128))
+    known_psychiatric_team: Mapped[str | None] = mapped_column(String(128))
+    updated_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(256), default="")
+
+
+class Case(Base):
+    """An ärende. `status`: draft → waiting (väntrummet) → assigned → closed; or referred/closed directly."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime]
+    caller_name: Mapped[str] = mapped_column(String(128), default="")
+    callback_phone: Mapped[str] = mapped_column(String(32), default="", index=True)
+    address: Mapped[str] = mapped_column(String(256), default="")
+    kommun: Mapped[str | None] = mapped_column(String(64))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    patient_name: Mapped[str] = mapped_column(String(128), default="")
+    personnummer: Mapped[str | None] = mapped_column(String(13), index=True)
+    patient_age: Mapped[int | None]
+    complaint: Mapped[str | None] = mapped_column(String(64))
+    priority: Mapped[str | None] = mapped_column(String(16))  # resources.vocabulary.Priority
+    care_need: Mapped[dict[str, Any] | None]
+    endpoint_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    ruleset_version: Mapped[str | None] = mapped_column(String(32))
+    flags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    waiting_since: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    linked_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    link_reason: Mapped[str | None] = mapped_column(String(32))  # recontact | followup_worse
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    answers: Mapped[list[TriageAnswer]] = relationship(back_populates="case", order_by="TriageAnswer.seq")
+
+
+class TriageAnswer(Base):
+    """Every answer as given, in order; a changed answer is a new row (nothing is overwritten)."""
+
+    __tablename__ = "triage_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    seq: Mapped[int]
+    question_id: Mapped[str] = mapped_column(String(64))
+    answer: Mapped[dict[str, Any]]  # {"value": ...}
+    answered_at: Mapped[datetime]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    case: Mapped[Case] = relationship(back_populates="answers")
+
+
+class TriageResult(Base):
+    """A completed triage: the endpoint, the path that led there and any override."""
+
+    __tablename__ = "triage_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    ruleset_version: Mapped[str] = mapped_column(String(32))
+    complaint: Mapped[str] = mapped_column(String(64))
+    endpoint_code: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[str] = mapped_column(String(16))
+    care_need: Mapped[dict[str, Any]]
+    flags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    path: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    override_priority: Mapped[str | None] = mapped_column(String(16))
+    override_care_need: Mapped[dict[str, Any] | None]
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    completed_at: Mapped[datetime]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class Recommendation(Base):
+    """The ranked recommendation exactly as it was shown."""
+
+    __tablename__ = "recommendations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    created_at: Mapped[datetime]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recommended_unit_id: Mapped[str | None] = mapped_column(String(32))
+    ranking: Mapped[dict[str, Any]]
+
+
+class Assignment(Base):
+    """A unit assigned to a case. At most one active assignment per unit and per (case, part)."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    unit_id: Mapped[str] = mapped_column(String(32), index=True)
+    part: Mapped[str] = mapped_column(String(32), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    assigned_at: Mapped[datetime]
+    assigned_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recommended_unit_id: Mapped[str | None] = mapped_column(String(32))
+    deviation_reason: Mapped[str | None] = mapped_column(Text)
+    ended_at: Mapped[datetime | None]
+    ended_reason: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("uq_active_unit", "unit_id", unique=True,
+              postgresql_where=text("active"), sqlite_where=text("active = 1")),
+        Index("uq_active_case_part", "case_id", "part", unique=True,
+              postgresql_where=text("active"), sqlite_where=text("active = 1")),
+    )
+
+
+class UnitStatusEvent(Base):
+    """Unit status and position as received from the feeds (append-only, for audit and replay)."""
+
+    __tablename__ = "unit_status_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    case_id: Mapped[int | None]
+    publisher: Mapped[str] = mapped_column(String(32))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    event_time: Mapped[datetime]
+    received_at: Mapped[datetime]
+
+
+class Outcome(Base):
+    """A case's structured outcome. Corrections add a row and mark the earlier one superseded."""
+
+    __tablename__ = "outcomes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    destination: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16))  # feed | manual
+    unit_id: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime]
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    superseded_by: Mapped[int | None] = mapped_column(ForeignKey("outcomes.id"))
+
+
+class LaterFact(Base):
+    """Facts learnt after the case closed (admitted, died within 30 days), from imports."""
+
+    __tablename__ = "later_facts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    fact: Mapped[str] = mapped_column(String(32))
+    fact_date: Mapped[datetime | None]
+    source: Mapped[str] = mapped_column(String(256))
+    imported_at: Mapped[datetime]
+
+
+class FollowUp(Base):
+    """A telephone follow-up task."""
+
+    __tablename__ = "followups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | done
+    result: Mapped[str | None] = mapped_column(String(16))  # better | unchanged | worse
+    note: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    new_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+
+
+class Review(Base):
+    """An RLS physician review item (a flagged case or a rule-change proposal)."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))  # override | consult | recontact | deviation | long_wait | outcome_signal | proposal
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | signed_off
+    comment: Mapped[str | None] = mapped_column(Text)
+    signed_off_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signed_off_at: Mapped[datetime | None]
+
+
+class RuleProposal(Base):
+    """A change to a triage endpoint drafted from outcomes, waiting for a physician's decision."""
+
+    __tablename__ = "rule_proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_code: Mapped[str] = mapped_column(String(32))
+    ruleset_version: Mapped[str] = mapped_column(String(32))
+    change: Mapped[dict[str, Any]]
+    evidence: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | accepted | rejected
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    new_ruleset_version: Mapped[str | None] = mapped_column(String(32))
+
+
+class CallDraft(Base):
+    """The console's in-progress call, saved as it is typed so a crash loses nothing."""
+
+    __tablename__ = "call_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    payload: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """Append-only: who read or changed what, when, from which console."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    console: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48))
+    case_id: Mapped[int | None] = mapped_column(index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,146 @@
+"""The patient context register: lookup by personnummer and import from the region's nightly CSV.
+
+CSV format (docs/patient-import.md): UTF-8, `;` or `,` separated, a header row with
+personnummer;namn;mobilt_vardteam;asih;sabo;hemsjukvard;listad_vardcentral;psykiatriteam
+Booleans are ja/nej (also 1/0, true/false). Empty cells mean "not known / not enrolled".
+An import is all or nothing: any bad row rejects the file with every bad line named.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from sqlalchemy.orm import Session
+
+from records.actor import Actor
+from records.audit import audit, now
+from records.models import Patient
+from records.personnummer import InvalidPersonnummer, age_on, normalise
+from resources.patient_context import PatientContext
+
+CSV_COLUMNS = ("personnummer", "namn", "mobilt_vardteam", "asih", "sabo", "hemsjukvard", "listad_vardcentral",
+               "psykiatriteam")
+_TRUE, _FALSE = {"ja", "j", "1", "true", "sant", "x"}, {"nej", "n", "0", "false", "falskt", ""}
+
+
+class PatientRow(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    personnummer: str
+    name: str | None = None
+    enrolled_mobile_team: str | None = None
+    enrolled_asih: str | None = None
+    lives_in_saebo: bool = False
+    home_care: bool = False
+    listed_vardcentral: str | None = None
+    known_psychiatric_team: str | None = None
+
+    @field_validator("personnummer")
+    @classmethod
+    def _pnr(cls, v: str) -> str:
+        return normalise(v)
+
+    @field_validator("lives_in_saebo", "home_care", mode="before")
+    @classmethod
+    def _yes_no(cls, v: object) -> bool:
+        if isinstance(v, bool):
+            return v
+        text = str(v or "").strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ValueError(f"'{v}' är inte ja/nej")
+
+
+class PatientImportError(ValueError):
+    def __init__(self, path: Path, problems: list[str]):
+        self.problems = problems
+        super().__init__(f"{path}: importen avbröts, inget ändrades ({len(problems)} fel)\n"
+                         + "\n".join(f"  - {p}" for p in problems))
+
+
+def parse_patient_csv(path: Path) -> list[PatientRow]:
+    """Parse and validate the whole file; raise PatientImportError naming every bad line."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PatientImportError(path, [f"filen kan inte läsas: {exc}"]) from exc
+    lines = text.splitlines()
+    if not lines:
+        raise PatientImportError(path, ["filen är tom"])
+    delimiter = ";" if lines[0].count(";") >= lines[0].count(",") else ","
+    reader = csv.DictReader(lines, delimiter=delimiter)
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in CSV_COLUMNS if c not in header]
+    if missing:
+        raise PatientImportError(path, [f"rad 1: kolumner saknas: {', '.join(missing)}"])
+    rows: list[PatientRow] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for lineno, raw in enumerate(reader, start=2):
+        cells = {(k or "").strip().lower(): (v or "") for k, v in raw.items()}
+        if None in raw:
+            problems.append(f"rad {lineno}: för många fält")
+            continue
+        try:
+            row = PatientRow(
+                personnummer=cells["personnummer"], name=cells["namn"] or None,
+                enrolled_mobile_team=cells["mobilt_vardteam"] or None, enrolled_asih=cells["asih"] or None,
+                lives_in_saebo=cells["sabo"], home_care=cells["hemsjukvard"],
+                listed_vardcentral=cells["listad_vardcentral"] or None,
+                known_psychiatric_team=cells["psykiatriteam"] or None)
+        except ValidationError as exc:
+            for err in exc.errors():
+                field = err["loc"][0] if err["loc"] else "?"
+                msg = str(err.get("ctx", {}).get("error") or err["msg"]).removeprefix("Value error, ")
+                problems.append(f"rad {lineno}, fält '{field}': {msg}")
+            continue
+        if row.personnummer in seen:
+            problems.append(f"rad {lineno}: personnumret finns redan på rad {seen[row.personnummer]}")
+            continue
+        seen[row.personnummer] = lineno
+        rows.append(row)
+    if problems:
+        raise PatientImportError(path, problems)
+    return rows
+
+
+def import_patients(session: Session, actor: Actor, path: Path) -> int:
+    """Upsert every row of the file in the caller's transaction; nothing is written if any row is bad."""
+    rows = parse_patient_csv(path)
+    at = now()
+    for row in rows:
+        values = row.model_dump()
+        patient = session.get(Patient, row.personnummer)
+        if patient is None:
+            session.add(Patient(**values, updated_at=at, source=path.name))
+        else:
+            for k, v in values.items():
+                setattr(patient, k, v)
+            patient.updated_at, patient.source = at, path.name
+    audit(session, actor, "patients.import", None, file=str(path), rows=len(rows))
+    return len(rows)
+
+
+def lookup_context(session: Session, actor: Actor, personnummer: str | None, *, age: int | None = None,
+                   today: date | None = None) -> PatientContext:
+    """The patient's context from the register (empty context when unknown). Audited when looked up."""
+    if not personnummer:
+        return PatientContext(age=age)
+    try:
+        pnr = normalise(personnummer)
+    except InvalidPersonnummer:
+        return PatientContext(age=age)
+    patient = session.get(Patient, pnr)
+    audit(session, actor, "patient.lookup", None, found=patient is not None)
+    derived_age = age if age is not None else (age_on(pnr, today or date.today()) if pnr[9].isdigit() else None)
+    if patient is None:
+        return PatientContext(personnummer=pnr, age=derived_age)
+    return PatientContext(personnummer=pnr, age=derived_age, enrolled_mobile_team=patient.enrolled_mobile_team,
+                          enrolled_asih=patient.enrolled_asih, lives_in_saebo=patient.lives_in_saebo,
+                          home_care=patient.home_care, listed_vardcentral=patient.listed_vardcentral,
+                          known_psychiatric_team=patient.known_psychiatric_team)
