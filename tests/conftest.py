@@ -1,0 +1,92 @@
+"""Shared fixtures: databases on SQLite and (when reachable) PostgreSQL, and signed-in actors."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from records.actor import Actor  # noqa: E402
+from records.db import make_engine, migrate, session_factory  # noqa: E402
+from records.users import sign_in  # noqa: E402
+from resources.vocabulary import Role  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get("LARMCENTRAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+_pg_state: dict[str, str | None] = {}
+
+
+def postgres_unavailable_reason() -> str | None:
+    """None when a PostgreSQL server answers at PG_ADMIN_URL, else why not (cached per run)."""
+    if "reason" not in _pg_state:
+        try:
+            eng = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+            with eng.connect() as conn:
+                conn.execute(text("select 1"))
+            eng.dispose()
+            _pg_state["reason"] = None
+        except Exception as exc:  # noqa: BLE001 - any failure means "not reachable here"
+            _pg_state["reason"] = f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}"
+    return _pg_state["reason"]
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    reason = postgres_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    name = f"larm_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    """The same test on the embedded SQLite file and on PostgreSQL (skipped with the reason if none runs)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'larmcentral.sqlite3'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[sessionmaker[Session]]:
+    """A migrated database's session factory."""
+    engine = make_engine(db_url)
+    migrate(engine)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path) -> Iterator[sessionmaker[Session]]:  # type: ignore[no-untyped-def]
+    """A migrated SQLite database only (for tests where the backend does not matter)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'larmcentral.sqlite3'}")
+    migrate(engine)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def make_actor(request: pytest.FixtureRequest) -> Callable[..., Actor]:
+    """make_actor(factory, username, role) -> a signed-in Actor."""
+
+    def _make(factory: sessionmaker[Session], username: str = "ssk.anna", role: Role = Role.NURSE) -> Actor:
+        with factory() as session, session.begin():
+            return sign_in(session, username, role, display_name=username, console="test-konsol")
+
+    return _make
