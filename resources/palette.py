@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from enum import StrEnum
 from functools import cache
 from pathlib import Path

@@ -1,0 +1,37 @@
+# Two commands for a newcomer: `make run` and `make test`. Both set up .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test lint bench screenshots clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## Start the console on the embedded SQLite default with the simulated Skåne fleet.
+run: $(STAMP)
+	$(PY) main.py console --demo
+
+## The whole suite, offscreen: lint, the layering contract, then pytest.
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+## Benchmarks print figures; they are never part of `make test`.
+bench: $(STAMP)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) main.py screenshot docs/screenshots
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,54 @@
+"""Demo data: fictitious patients with test personnummer (serial 98xx), never real persons.
+
+Their context points at units of the default fleet so the demo shows the broad palette at work.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from records.audit import now
+from records.models import Patient
+from records.personnummer import with_check_digit
+from resources.fleet import Fleet, default_fleet
+
+DEMO_NAMES = ("Astrid Demo", "Bengt Testsson", "Cecilia Exempel", "Dagny Prov", "Erik Fiktiv", "Fatima Demo",
+              "Gunnar Övning", "Hanna Test", "Ingvar Exempelsson", "Jamal Prov", "Karin Fiktiv", "Lennart Demo")
+
+
+def test_personnummer(born: date, serial: int) -> str:
+    """A check-digit-valid personnummer in the test series (serial 980–989 + check digit)."""
+    nine = f"{born:%y%m%d}{980 + serial % 10:03d}"
+    return f"{born:%Y%m%d}-{nine[6:]}{with_check_digit(nine)}"
+
+
+def demo_patients(fleet: Fleet | None = None) -> list[Patient]:
+    fleet = fleet or default_fleet()
+    teams = [u.affiliation for u in fleet.of_type("MVT_VC") if u.affiliation]
+    asih = sorted({u.affiliation for u in fleet.of_type("ASIH") if u.affiliation})
+    psych = sorted({u.affiliation for u in fleet.of_type("PSYK_MT") if u.affiliation})
+    at = now()
+    out = []
+    for i, name in enumerate(DEMO_NAMES):
+        born = date(1931 + 4 * i, 1 + i % 12, 1 + (3 * i) % 28)
+        out.append(Patient(
+            personnummer=test_personnummer(born, i), name=name,
+            enrolled_mobile_team=teams[i * 7 % len(teams)] if i % 3 == 0 else None,
+            enrolled_asih=asih[i % len(asih)] if i % 5 == 1 else None,
+            lives_in_saebo=i % 4 == 2, home_care=i % 2 == 0,
+            listed_vardcentral=teams[i * 7 % len(teams)],
+            known_psychiatric_team=psych[i % len(psych)] if i % 6 == 5 else None,
+            updated_at=at, source="demo"))
+    return out
+
+
+def seed_demo(session: Session) -> int:
+    """Insert the demo patients that are missing. Idempotent."""
+    added = 0
+    for p in demo_patients():
+        if session.get(Patient, p.personnummer) is None:
+            session.add(p)
+            added += 1
+    return added
