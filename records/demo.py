@@ -18,7 +18,7 @@ DEMO_NAMES = ("Astrid Demo", "Bengt Testsson", "Cecilia Exempel", "Dagny Prov", 
               "Gunnar Övning", "Hanna Test", "Ingvar Exempelsson", "Jamal Prov", "Karin Fiktiv", "Lennart Demo")
 
 
-def test_personnummer(born: date, serial: int) -> str:
+def demo_personnummer(born: date, serial: int) -> str:
     """A check-digit-valid personnummer in the test series (serial 980–989 + check digit)."""
     nine = f"{born:%y%m%d}{980 + serial % 10:03d}"
     return f"{born:%Y%m%d}-{nine[6:]}{with_check_digit(nine)}"
@@ -34,7 +34,7 @@ def demo_patients(fleet: Fleet | None = None) -> list[Patient]:
     for i, name in enumerate(DEMO_NAMES):
         born = date(1931 + 4 * i, 1 + i % 12, 1 + (3 * i) % 28)
         out.append(Patient(
-            personnummer=test_personnummer(born, i), name=name,
+            personnummer=demo_personnummer(born, i), name=name,
             enrolled_mobile_team=teams[i * 7 % len(teams)] if i % 3 == 0 else None,
             enrolled_asih=asih[i % len(asih)] if i % 5 == 1 else None,
             lives_in_saebo=i % 4 == 2, home_care=i % 2 == 0,
