@@ -1,0 +1,189 @@
+"""Closing a case with a structured outcome; corrections; outcomes arriving from the units' feed.
+
+A case is never closed without an outcome. Recording one closes the case, ends its active
+assignments and schedules telephone follow-up where the settings say so — all audited, in the
+caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from outcomes.codes import OutcomeCode, check_destination, parse_code
+from outcomes.followup import schedule_followup
+from outcomes.settings import OutcomeSettings
+from records.actor import Actor
+from records.audit import audit, now
+from records.cases import CaseNotFound, CaseStatus, set_status
+from records.models import Assignment, Case, Outcome
+
+Source = Literal["manual", "feed"]
+
+
+class OutcomeRequired(ValueError):
+    """A case may not be closed without a structured outcome."""
+
+
+class OutcomeError(ValueError):
+    """Bad outcome input; the message is Swedish and names what was wrong."""
+
+
+class OutcomeView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    case_id: int
+    code: OutcomeCode
+    destination: str | None
+    source: str
+    unit_id: str | None
+    note: str | None
+    recorded_at: datetime
+    recorded_by: int | None
+    superseded_by: int | None
+
+    @property
+    def label(self) -> str:
+        return self.code.label
+
+
+class FeedOutcome(BaseModel):
+    """An outcome message from a unit feed (dispatch/ delivers these)."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    unit_id: str = Field(min_length=1, max_length=32)
+    case_id: int
+    code: str
+    destination: str | None = None
+    note: str | None = None
+    event_time: datetime | None = None
+
+
+def current_outcome(session: Session, case_id: int) -> Outcome | None:
+    """The case's outcome in force (the latest row not superseded), or None."""
+    return session.scalar(select(Outcome).where(Outcome.case_id == case_id, Outcome.superseded_by.is_(None))
+                          .order_by(Outcome.id.desc()).limit(1))
+
+
+def outcome_history(session: Session, case_id: int) -> list[OutcomeView]:
+    rows = session.scalars(select(Outcome).where(Outcome.case_id == case_id).order_by(Outcome.id))
+    return [OutcomeView.model_validate(r) for r in rows]
+
+
+def _validated(code: OutcomeCode | str, destination: str | None) -> tuple[OutcomeCode, str | None]:
+    try:
+        oc = code if isinstance(code, OutcomeCode) else parse_code(code)
+        return oc, check_destination(oc, destination)
+    except ValueError as exc:
+        raise OutcomeError(f"Utfallet kan inte registreras: {exc}.") from exc
+
+
+def _case(session: Session, case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise CaseNotFound(f"Ärende {case_id} finns inte.")
+    return case
+
+
+def record_outcome(session: Session, actor: Actor, case_id: int, code: OutcomeCode | str,
+                   destination: str | None = None, source: Source = "manual", unit_id: str | None = None,
+                   note: str | None = None, *, at: datetime | None = None,
+                   settings: OutcomeSettings | None = None,
+                   unit_types: Mapping[str, str] | None = None) -> OutcomeView:
+    """Record the case's outcome and close it. A case that already has one needs `correct_outcome`."""
+    oc, dest = _validated(code, destination)
+    case = _case(session, case_id)
+    if current_outcome(session, case_id) is not None:
+        raise OutcomeError(f"Ärende {case_id} har redan ett utfall; använd rättelse för att ändra det.")
+    at = at or now()
+    row = Outcome(case_id=case_id, code=oc.value, destination=dest, source=source, unit_id=unit_id, note=note,
+                  recorded_at=at, recorded_by=actor.user_id)
+    session.add(row)
+    session.flush()
+    audit(session, actor, "outcome.record", case_id, outcome_id=row.id, code=oc.value, destination=dest,
+          source=source, unit_id=unit_id)
+    _end_assignments(session, actor, case_id, at)
+    if case.status != CaseStatus.CLOSED.value:
+        set_status(session, actor, case_id, CaseStatus.CLOSED, outcome=oc.value)
+        case.closed_at = at
+    schedule_followup(session, actor, case_id, oc, at, settings=settings, unit_types=unit_types)
+    return OutcomeView.model_validate(row)
+
+
+def correct_outcome(session: Session, actor: Actor, case_id: int, code: OutcomeCode | str,
+                    destination: str | None = None, note: str | None = None, *, source: Source = "manual",
+                    unit_id: str | None = None, at: datetime | None = None,
+                    settings: OutcomeSettings | None = None,
+                    unit_types: Mapping[str, str] | None = None) -> OutcomeView:
+    """Replace the outcome in force: a new row, the old one marked superseded; audited with old and new."""
+    oc, dest = _validated(code, destination)
+    _case(session, case_id)
+    old = current_outcome(session, case_id)
+    if old is None:
+        raise OutcomeError(f"Ärende {case_id} har inget utfall att rätta; registrera ett utfall först.")
+    at = at or now()
+    row = Outcome(case_id=case_id, code=oc.value, destination=dest, source=source, unit_id=unit_id, note=note,
+                  recorded_at=at, recorded_by=actor.user_id)
+    session.add(row)
+    session.flush()
+    old.superseded_by = row.id
+    audit(session, actor, "outcome.correct", case_id, old={"id": old.id, "code": old.code,
+          "destination": old.destination}, new={"id": row.id, "code": oc.value, "destination": dest}, note=note)
+    schedule_followup(session, actor, case_id, oc, at, settings=settings, unit_types=unit_types)
+    return OutcomeView.model_validate(row)
+
+
+def close_case(session: Session, actor: Actor, case_id: int) -> None:
+    """Close a case that already has its outcome; refused (OutcomeRequired) when it has none."""
+    case = _case(session, case_id)
+    outcome = current_outcome(session, case_id)
+    if outcome is None:
+        raise OutcomeRequired(f"Ärende {case_id} kan inte avslutas utan ett strukturerat utfall. "
+                              "Välj vad som hände patienten.")
+    if case.status != CaseStatus.CLOSED.value:
+        _end_assignments(session, actor, case_id, now())
+        set_status(session, actor, case_id, CaseStatus.CLOSED, outcome=outcome.code)
+
+
+def apply_feed_outcome(session: Session, system_actor: Actor, msg: FeedOutcome | Mapping[str, object], *,
+                       settings: OutcomeSettings | None = None,
+                       unit_types: Mapping[str, str] | None = None) -> OutcomeView | None:
+    """Handle an outcome message from a unit feed.
+
+    No outcome yet: recorded and the case closed. The same outcome again (a repeated message): nothing
+    changes. A different outcome from the feed corrects an earlier feed outcome, but never overrides an
+    outcome entered by hand (that is audited as ignored). Returns the outcome in force, or None when ignored.
+    """
+    m = msg if isinstance(msg, FeedOutcome) else FeedOutcome.model_validate(msg)
+    oc, dest = _validated(m.code, m.destination)
+    at = m.event_time or now()
+    existing = current_outcome(session, m.case_id)
+    if existing is None:
+        return record_outcome(session, system_actor, m.case_id, oc, dest, source="feed", unit_id=m.unit_id,
+                              note=m.note, at=at, settings=settings, unit_types=unit_types)
+    if existing.code == oc.value and existing.destination == dest:
+        return OutcomeView.model_validate(existing)
+    if existing.source == "manual":
+        audit(session, system_actor, "outcome.feed_ignored", m.case_id, unit_id=m.unit_id, code=oc.value,
+              destination=dest, kept=existing.code)
+        return None
+    return correct_outcome(session, system_actor, m.case_id, oc, dest, note=m.note, source="feed",
+                           unit_id=m.unit_id, at=at, settings=settings, unit_types=unit_types)
+
+
+def _end_assignments(session: Session, actor: Actor, case_id: int, at: datetime) -> None:
+    active = list(session.scalars(select(Assignment).where(Assignment.case_id == case_id, Assignment.active)))
+    for a in active:
+        a.active = False
+        a.ended_at = at
+        a.ended_reason = "case_closed"
+    if active:
+        audit(session, actor, "assignment.end", case_id, unit_ids=[a.unit_id for a in active],
+              reason="case_closed")

@@ -1,0 +1,158 @@
+"""Recontacts (återkontakt): a new call about a patient recently left at home.
+
+The same patient is recognised by personnummer, or — when there is none — by call-back number plus
+address. A match within the window (settings, default 72 h) is linked to the new case, flagged for
+RLS review, and handed to triage in the PatientContext so the rules raise the priority.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from outcomes.codes import LEFT_AT_HOME_CODES, OutcomeCode
+from outcomes.settings import OutcomeSettings
+from records.actor import Actor
+from records.audit import audit, now
+from records.cases import CaseNotFound, add_flags
+from records.models import Case, Outcome, Review
+from records.personnummer import InvalidPersonnummer, normalise
+from resources.patient_context import PatientContext
+
+RECONTACT_FLAG = "återkontakt"
+REVIEW_REASON = "recontact"
+
+
+class RecontactMatch(BaseModel):
+    """The earlier case a new call is a recontact of, with what happened last time."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: int
+    outcome_code: OutcomeCode
+    outcome_label: str
+    left_at_home_at: datetime
+    hours_since: float
+    priority: str | None
+    complaint: str | None
+    endpoint_code: str | None
+    matched_by: str  # personnummer | phone_address
+    note: str | None
+
+    def summary(self) -> str:
+        """What the nurse is shown, in Swedish."""
+        when = f"{self.hours_since:.0f} timmar sedan"
+        what = self.complaint or "okänd kontaktorsak"
+        prio = f", Prio {self.priority}" if self.priority and self.priority.isdigit() else ""
+        return f"Återkontakt: ärende {self.case_id} ({what}{prio}) för {when} – {self.outcome_label}."
+
+
+def normalise_address(address: str) -> str:
+    return re.sub(r"[\s,.]+", " ", (address or "").casefold()).strip()
+
+
+def normalise_phone(phone: str) -> str:
+    digits = re.sub(r"\D", "", phone or "")
+    if digits.startswith("46"):
+        digits = "0" + digits[2:]
+    return digits
+
+
+def find_recontact(session: Session, *, personnummer: str | None = None, callback_phone: str | None = None,
+                   address: str | None = None, at: datetime | None = None, window: timedelta | None = None,
+                   exclude_case_id: int | None = None) -> RecontactMatch | None:
+    """The most recent earlier case of this patient whose outcome in force was "left at home" within
+    `window` before `at`; None if there is none. Personnummer decides when given; otherwise the
+    call-back number and the address must both match."""
+    at = at or now()
+    window = window or OutcomeSettings().recontact_window
+    pnr = _pnr(personnummer)
+    phone, addr = normalise_phone(callback_phone or ""), normalise_address(address or "")
+    if pnr is None and not (phone and addr):
+        return None
+    stmt = (select(Case, Outcome).join(Outcome, Outcome.case_id == Case.id)
+            .where(Outcome.superseded_by.is_(None), Outcome.code.in_([c.value for c in LEFT_AT_HOME_CODES]),
+                   Outcome.recorded_at >= at - window, Outcome.recorded_at <= at)
+            .order_by(Outcome.recorded_at.desc(), Outcome.id.desc()))
+    if exclude_case_id is not None:
+        stmt = stmt.where(Case.id != exclude_case_id)
+    if pnr is not None:
+        stmt = stmt.where(Case.personnummer == pnr)
+        matched_by = "personnummer"
+    else:
+        matched_by = "phone_address"
+    for case, outcome in session.execute(stmt):
+        if matched_by == "phone_address" and (normalise_phone(case.callback_phone) != phone
+                                              or normalise_address(case.address) != addr):
+            continue
+        code = OutcomeCode(outcome.code)
+        return RecontactMatch(case_id=case.id, outcome_code=code, outcome_label=code.label,
+                              left_at_home_at=outcome.recorded_at,
+                              hours_since=round((at - outcome.recorded_at).total_seconds() / 3600, 1),
+                              priority=case.priority, complaint=case.complaint, endpoint_code=case.endpoint_code,
+                              matched_by=matched_by, note=outcome.note)
+    return None
+
+
+def find_recontact_for_case(session: Session, case_id: int, *, at: datetime | None = None,
+                            window: timedelta | None = None) -> RecontactMatch | None:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise CaseNotFound(f"Ärende {case_id} finns inte.")
+    return find_recontact(session, personnummer=case.personnummer, callback_phone=case.callback_phone,
+                          address=case.address, at=at or case.created_at, window=window, exclude_case_id=case_id)
+
+
+def link_recontact(session: Session, actor: Actor, new_case_id: int, earlier: RecontactMatch) -> None:
+    """Link the new case to the earlier one, flag it and put it in the RLS review queue. Idempotent."""
+    case = session.get(Case, new_case_id)
+    if case is None:
+        raise CaseNotFound(f"Ärende {new_case_id} finns inte.")
+    if case.linked_case_id == earlier.case_id and case.link_reason == "recontact":
+        return
+    case.linked_case_id, case.link_reason = earlier.case_id, "recontact"
+    case.updated_at = now()
+    audit(session, actor, "case.link", new_case_id, linked_case_id=earlier.case_id, reason="recontact",
+          matched_by=earlier.matched_by)
+    add_flags(session, actor, new_case_id, RECONTACT_FLAG)
+    session.add(Review(case_id=new_case_id, reason=REVIEW_REASON, detail=earlier.summary(), created_at=now(),
+                       status="open"))
+    audit(session, actor, "review.create", new_case_id, reason=REVIEW_REASON, earlier_case_id=earlier.case_id)
+
+
+def check_and_link(session: Session, actor: Actor, case_id: int, *, at: datetime | None = None,
+                   window: timedelta | None = None) -> RecontactMatch | None:
+    """Find a recontact for the case (from its intake) and link it if there is one."""
+    match = find_recontact_for_case(session, case_id, at=at, window=window)
+    if match is not None:
+        link_recontact(session, actor, case_id, match)
+    return match
+
+
+def with_recontact(context: PatientContext, match: RecontactMatch | None) -> PatientContext:
+    """The context triage gets: last_left_at_home / last_case_id set from the match."""
+    if match is None:
+        return context
+    return context.model_copy(update={"last_left_at_home": match.left_at_home_at, "last_case_id": match.case_id})
+
+
+def recontact_context(session: Session, context: PatientContext, *, callback_phone: str | None = None,
+                      address: str | None = None, at: datetime | None = None, window: timedelta | None = None,
+                      exclude_case_id: int | None = None) -> tuple[PatientContext, RecontactMatch | None]:
+    """The patient context enriched with the last left-at-home contact, so triage raises the priority."""
+    match = find_recontact(session, personnummer=context.personnummer, callback_phone=callback_phone,
+                           address=address, at=at, window=window, exclude_case_id=exclude_case_id)
+    return with_recontact(context, match), match
+
+
+def _pnr(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    try:
+        return normalise(raw)
+    except InvalidPersonnummer:
+        return None
