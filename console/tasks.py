@@ -1,0 +1,133 @@
+"""Database work off the GUI thread (the Anki pattern).
+
+One worker QThread runs every database job in turn, so access is serialised and
+the window never freezes; results come back on the GUI thread through a queued
+signal. Call sites are one line:
+
+    DbOp(executor, lambda s: list_cases(s, actor)).success(show).failure(warn).run()
+
+`fn` receives a Session inside a transaction (committed on success, rolled back
+on error). After a successful write the executor emits `changed(topic)` once, so
+every view refreshes only what it shows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import queue
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal
+from sqlalchemy.orm import Session, sessionmaker
+
+from records.db import transaction
+
+log = logging.getLogger("larmcentral.console.tasks")
+
+Job = tuple[int, Callable[[Session], Any]]
+
+
+class _Worker(QThread):
+    """Runs jobs from a queue, one at a time, each in its own transaction."""
+
+    finished_job = Signal(int, object, object)  # job id, result, exception
+
+    def __init__(self, factory: sessionmaker[Session]):
+        super().__init__()
+        self.setObjectName("db-worker")
+        self._factory = factory
+        self._queue: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+
+    def put(self, job: Job | None) -> None:
+        self._queue.put(job)
+
+    def run(self) -> None:
+        while (job := self._queue.get()) is not None:
+            job_id, fn = job
+            try:
+                with transaction(self._factory) as session:
+                    result = fn(session)
+            except Exception as exc:  # noqa: BLE001 - handed to the failure callback on the GUI thread
+                self.finished_job.emit(job_id, None, exc)
+            else:
+                self.finished_job.emit(job_id, result, None)
+
+
+class DbExecutor(QObject):
+    """The single-worker database executor owned by the main window (or a test)."""
+
+    changed = Signal(str)  # topic: "cases", "reviews", "drafts", ...
+    failed = Signal(object)  # every failure not handled by the job's own callback
+    idle = Signal()
+
+    def __init__(self, factory: sessionmaker[Session], parent: QObject | None = None):
+        super().__init__(parent)
+        self.factory = factory
+        self._ids = itertools.count(1)
+        self._pending: dict[int, tuple[Callable[[Any], None] | None, Callable[[Exception], None] | None,
+                                       str | None]] = {}
+        self._worker = _Worker(factory)
+        self._worker.finished_job.connect(self._deliver)  # queued: the receiver lives on the GUI thread
+        self._worker.start()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    def submit(self, fn: Callable[[Session], Any], on_success: Callable[[Any], None] | None = None,
+               on_failure: Callable[[Exception], None] | None = None, changes: str | None = None) -> int:
+        if not self._worker.isRunning():
+            raise RuntimeError("database executor is shut down")
+        job_id = next(self._ids)
+        self._pending[job_id] = (on_success, on_failure, changes)
+        self._worker.put((job_id, fn))
+        return job_id
+
+    def _deliver(self, job_id: int, result: Any, error: Exception | None) -> None:
+        on_success, on_failure, changes = self._pending.pop(job_id, (None, None, None))
+        if error is not None:
+            log.warning("database job failed: %r", error)
+            if on_failure is not None:
+                on_failure(error)
+            else:
+                self.failed.emit(error)
+        else:
+            if on_success is not None:
+                on_success(result)
+            if changes:
+                self.changed.emit(changes)
+        if not self._pending:
+            self.idle.emit()
+
+    def shutdown(self) -> None:
+        """Finish queued jobs, then stop the worker thread (call before the window goes)."""
+        if self._worker.isRunning():
+            self._worker.put(None)
+            self._worker.wait()
+
+
+class DbOp:
+    """Fluent wrapper: DbOp(executor, fn).success(cb).failure(cb).changes("cases").run()."""
+
+    def __init__(self, executor: DbExecutor, fn: Callable[[Session], Any]):
+        self._executor, self._fn = executor, fn
+        self._success: Callable[[Any], None] | None = None
+        self._failure: Callable[[Exception], None] | None = None
+        self._changes: str | None = None
+
+    def success(self, cb: Callable[[Any], None]) -> DbOp:
+        self._success = cb
+        return self
+
+    def failure(self, cb: Callable[[Exception], None]) -> DbOp:
+        self._failure = cb
+        return self
+
+    def changes(self, topic: str) -> DbOp:
+        self._changes = topic
+        return self
+
+    def run(self) -> int:
+        return self._executor.submit(self._fn, self._success, self._failure, self._changes)

@@ -1,0 +1,173 @@
+"""Storing a completed triage on its case, and the console's call drafts.
+
+The triage engine (triage_rules/) is pure; this module persists what it produced:
+the result with its path and any override (TriageResult), every answer in order
+(TriageAnswer), the case's priority/care need/endpoint/rule-set version, and the
+RLS review items an override or a consult flag calls for. All in the caller's
+transaction, audited.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from records.actor import Actor, require_role
+from records.audit import audit, now
+from records.cases import CaseNotFound, CaseStatus, set_status
+from records.models import CallDraft, Case, Review, TriageAnswer, TriageResult
+from resources.vocabulary import Priority, Role
+
+CONSULT_FLAGS = frozenset({"rls_konsultation", "RLS-konsultation", "rls_consult"})
+
+
+class AnswerRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    question_id: str
+    value: Any
+
+
+class CompletedTriage(BaseModel):
+    """What the console hands over when the nurse finishes the tree (plain data)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ruleset_version: str
+    complaint: str
+    endpoint_code: str
+    priority: Priority
+    care_need: dict[str, Any]
+    flags: list[str] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)
+    path: list[dict[str, Any]] = Field(default_factory=list)
+    answers: list[AnswerRecord] = Field(default_factory=list)
+    override_priority: Priority | None = None
+    override_care_need: dict[str, Any] | None = None
+    override_reason: str | None = None
+
+    @model_validator(mode="after")
+    def _override_has_reason(self) -> CompletedTriage:
+        overridden = self.override_priority is not None or self.override_care_need is not None
+        if overridden and not (self.override_reason or "").strip():
+            raise ValueError("En överstyrning kräver en motivering.")
+        return self
+
+    @property
+    def overridden(self) -> bool:
+        return self.override_priority is not None or self.override_care_need is not None
+
+    @property
+    def final_priority(self) -> Priority:
+        return self.override_priority or self.priority
+
+    @property
+    def final_care_need(self) -> dict[str, Any]:
+        return self.override_care_need or self.care_need
+
+
+def store_triage(session: Session, actor: Actor, case_id: int, triage: CompletedTriage) -> int:
+    """Record the triage on the case; returns the TriageResult id. Nurses (and admins) only."""
+    require_role(actor, Role.NURSE, action="triagera ett ärende")
+    case = session.get(Case, case_id)
+    if case is None:
+        raise CaseNotFound(f"Ärende {case_id} finns inte.")
+    at = now()
+    seq0 = len(case.answers)
+    for i, a in enumerate(triage.answers, start=1):
+        session.add(TriageAnswer(case_id=case_id, seq=seq0 + i, question_id=a.question_id,
+                                 answer={"value": a.value}, answered_at=at, user_id=actor.user_id))
+    result = TriageResult(
+        case_id=case_id, ruleset_version=triage.ruleset_version, complaint=triage.complaint,
+        endpoint_code=triage.endpoint_code, priority=triage.priority.value, care_need=triage.care_need,
+        flags=list(triage.flags), reasons=list(triage.reasons), path=list(triage.path),
+        override_priority=triage.override_priority.value if triage.override_priority else None,
+        override_care_need=triage.override_care_need, override_reason=triage.override_reason,
+        completed_at=at, user_id=actor.user_id)
+    session.add(result)
+    flags = list(dict.fromkeys([*case.flags, *triage.flags, *(["overstyrd"] if triage.overridden else [])]))
+    case.complaint, case.endpoint_code = triage.complaint, triage.endpoint_code
+    case.ruleset_version = triage.ruleset_version
+    case.priority, case.care_need = triage.final_priority.value, triage.final_care_need
+    case.flags, case.updated_at = flags, at
+    session.flush()
+    audit(session, actor, "triage.complete", case_id, result_id=result.id, endpoint=triage.endpoint_code,
+          priority=triage.priority.value, override_priority=result.override_priority,
+          override_reason=triage.override_reason)
+    if triage.overridden:
+        was = f"{triage.priority.label} → {triage.final_priority.label}" if triage.override_priority else "vårdbehov"
+        _open_review(session, actor, case_id, "override", f"Överstyrd ({was}): {triage.override_reason}")
+    if CONSULT_FLAGS & set(triage.flags):
+        _open_review(session, actor, case_id, "consult", "Triageringen begär RLS-konsultation.")
+    return result.id
+
+
+def send_to_waiting_room(session: Session, actor: Actor, case_id: int, triage: CompletedTriage) -> int:
+    """Store the triage and put the case in väntrummet for dispatch."""
+    result_id = store_triage(session, actor, case_id, triage)
+    set_status(session, actor, case_id, CaseStatus.WAITING, priority=triage.final_priority.value)
+    return result_id
+
+
+def _open_review(session: Session, actor: Actor, case_id: int, reason: str, detail: str) -> None:
+    exists = session.scalar(select(Review.id).where(Review.case_id == case_id, Review.reason == reason,
+                                                    Review.status == "open"))
+    if exists is None:
+        session.add(Review(case_id=case_id, reason=reason, detail=detail, created_at=now(), status="open"))
+        audit(session, actor, "review.open", case_id, reason=reason)
+
+
+def latest_triage(session: Session, case_id: int) -> TriageResult | None:
+    return session.scalar(select(TriageResult).where(TriageResult.case_id == case_id)
+                          .order_by(TriageResult.id.desc()).limit(1))
+
+
+# --- call drafts -------------------------------------------------------------------------------
+
+class DraftView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    user_id: int
+    case_id: int | None
+    payload: dict[str, Any]
+    updated_at: datetime
+
+
+def save_draft(session: Session, actor: Actor, payload: dict[str, Any], *, draft_id: int | None = None,
+               case_id: int | None = None) -> int:
+    """Create or update the user's draft; returns its id. Not audited per keystroke (content is
+    audited when the case is stored)."""
+    draft = session.get(CallDraft, draft_id) if draft_id is not None else None
+    if draft is None or draft.user_id != actor.user_id:
+        draft = CallDraft(user_id=actor.user_id, case_id=case_id, payload=payload, updated_at=now())
+        session.add(draft)
+    else:
+        draft.payload, draft.updated_at = payload, now()
+        if case_id is not None:
+            draft.case_id = case_id
+    session.flush()
+    return draft.id
+
+
+def unfinished_draft(session: Session, actor: Actor) -> DraftView | None:
+    """The user's latest draft whose case is still being taken (or has no case yet)."""
+    rows = session.scalars(select(CallDraft).where(CallDraft.user_id == actor.user_id)
+                           .order_by(CallDraft.updated_at.desc(), CallDraft.id.desc()))
+    for draft in rows:
+        if draft.case_id is None:
+            return DraftView.model_validate(draft)
+        case = session.get(Case, draft.case_id)
+        if case is not None and case.status == CaseStatus.DRAFT.value:
+            return DraftView.model_validate(draft)
+    return None
+
+
+def discard_draft(session: Session, actor: Actor, draft_id: int) -> None:
+    draft = session.get(CallDraft, draft_id)
+    if draft is not None and draft.user_id == actor.user_id:
+        session.delete(draft)
