@@ -1,0 +1,243 @@
+"""The fleet state a recommendation works on: per-unit pydantic input, and a numpy snapshot.
+
+`UnitState` is the boundary model (a `--fleet` file, or the live feed state merged onto the
+fleet register with `merge_live`). `FleetSnapshot` turns a list of them into numpy arrays and
+per-type index arrays once, so every recommendation against the same snapshot is a handful of
+vectorised operations (docs/recommendation.md, "Fleet state").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from resources.datafile import DataFileError, describe_validation_error, read_structured
+from resources.fleet import Fleet, Unit, default_fleet
+from resources.geography import DELREGIONER, Geography, default_geography, in_skane
+from resources.palette import Palette, default_palette
+from resources.vocabulary import UnitStatus
+
+LOCAL_TZ = ZoneInfo("Europe/Stockholm")
+BUSY_STATUSES = frozenset({UnitStatus.ALERTED, UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE,
+                           UnitStatus.TRANSPORTING, UnitStatus.AT_HOSPITAL})
+_STATUS_LIST = list(UnitStatus)
+
+
+def aware(at: datetime) -> datetime:
+    """`at` as an aware datetime; a naive one is read as Swedish local time."""
+    return at.replace(tzinfo=LOCAL_TZ) if at.tzinfo is None else at
+
+
+class UnitState(BaseModel):
+    """One unit as the recommendation sees it.
+
+    Only `id` is required in a file: `type`, `name`, `home_kommun`, `affiliation` and the position
+    are taken from the fleet register (the default fleet) when left out. `expected_free_at` is when
+    a busy unit is expected to be free again (without it a busy unit is not counted)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[A-Z0-9][A-Z0-9_-]*$")
+    type: str | None = None
+    name: str | None = None
+    home_kommun: str | None = None
+    affiliation: str | None = None
+    publisher: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    status: UnitStatus = UnitStatus.AVAILABLE_AT_STATION
+    case_id: int | None = None
+    stale: bool = Field(default=False, description="No fresh report from the feed: status/position uncertain")
+    expected_free_at: datetime | None = None
+
+
+class FleetState(BaseModel):
+    """A `--fleet` file: {"units": [UnitState, ...]} (the whole fleet, one entry per unit)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    units: tuple[UnitState, ...]
+
+
+def states_from_fleet(fleet: Fleet, status: UnitStatus = UnitStatus.AVAILABLE_AT_STATION) -> list[UnitState]:
+    """Every unit of `fleet` at home with `status` (the default: all free at their stations)."""
+    return [_from_unit(u, status=status) for u in fleet.units]
+
+
+def _from_unit(u: Unit, **live: Any) -> UnitState:
+    return UnitState(id=u.id, type=u.type, name=u.name, home_kommun=u.home_kommun, affiliation=u.affiliation,
+                     publisher=u.publisher, lat=u.lat, lon=u.lon, **live)
+
+
+_LIVE_FIELDS = ("status", "lat", "lon", "case_id", "stale", "expected_free_at")
+
+
+def merge_live(fleet: Fleet, live: Iterable[Any], *, unreported_stale: bool = True) -> list[UnitState]:
+    """The fleet register overlaid with live state.
+
+    `live` items may be objects or dicts with `id` and any of status, lat, lon, case_id, stale,
+    expected_free_at (the feed's per-unit state). Units the feed has not reported stay at home,
+    free at their station, and are marked stale when `unreported_stale`. Live entries for ids not
+    in the register are ignored (the register decides what a unit is)."""
+    by_id: dict[str, dict[str, Any]] = {}
+    for item in live:
+        get = item.get if isinstance(item, Mapping) else lambda k, _i=item: getattr(_i, k, None)
+        fields = {k: get(k) for k in _LIVE_FIELDS if get(k) is not None}
+        if "status" in fields:
+            fields["status"] = UnitStatus(fields["status"])
+        by_id[str(get("id"))] = fields
+    out = []
+    for u in fleet.units:
+        fields = by_id.get(u.id)
+        if fields is None:
+            out.append(_from_unit(u, stale=unreported_stale))
+        else:
+            merged = {"lat": u.lat, "lon": u.lon, **fields}
+            out.append(UnitState(id=u.id, type=u.type, name=u.name, home_kommun=u.home_kommun,
+                                 affiliation=u.affiliation, publisher=u.publisher, **merged))
+    return out
+
+
+def resolve_states(states: Sequence[UnitState], register: Fleet | None = None, palette: Palette | None = None,
+                   geography: Geography | None = None, source: str = "flottan") -> list[UnitState]:
+    """Fill in what entries leave out from the register and check every entry.
+
+    Raises DataFileError listing each problem with the entry (position and id) and field."""
+    palette = palette or default_palette()
+    geography = geography or default_geography()
+    reg = (register or default_fleet()).by_id()
+    problems: list[str] = []
+    out: list[UnitState] = []
+    seen: set[str] = set()
+    for i, s in enumerate(states, start=1):
+        where = f"post {i} ({s.id})"
+        if s.id in seen:
+            problems.append(f"{where}, fält 'id': enheten finns två gånger")
+            continue
+        seen.add(s.id)
+        base = reg.get(s.id)
+        fill: dict[str, Any] = {}
+        for name in ("type", "name", "home_kommun", "affiliation", "lat", "lon"):
+            if getattr(s, name) is None and base is not None:
+                fill[name] = getattr(base, name)
+        s = s.model_copy(update=fill) if fill else s
+        if s.type is None:
+            problems.append(f"{where}, fält 'type': saknas och enheten finns inte i enhetsregistret")
+            continue
+        if not palette.has(s.type):
+            problems.append(f"{where}, fält 'type': okänd resurstyp {s.type!r}")
+            continue
+        if palette.type(s.type).kind == "remote":
+            problems.append(f"{where}, fält 'type': {s.type} är en telefon-/bokningsresurs och har inga enheter")
+            continue
+        if s.home_kommun is None or not geography.has_kommun(s.home_kommun):
+            problems.append(f"{where}, fält 'home_kommun': okänd eller saknad kommun {s.home_kommun!r}")
+            continue
+        if s.lat is None or s.lon is None or not in_skane(s.lat, s.lon):
+            problems.append(f"{where}, fält 'lat'/'lon': position {s.lat}, {s.lon} saknas eller ligger utanför Skåne")
+            continue
+        if s.name is None:
+            s = s.model_copy(update={"name": s.id})
+        out.append(s)
+    if problems:
+        raise DataFileError(source, problems)
+    return out
+
+
+def load_fleet_state(path: Path | str, register: Fleet | None = None, palette: Palette | None = None,
+                     geography: Geography | None = None) -> list[UnitState]:
+    """Read a `--fleet` file (JSON or YAML) into checked unit states."""
+    path = Path(path)
+    data = read_structured(path)
+    try:
+        state = FleetState.model_validate(data)
+    except ValidationError as exc:
+        raise DataFileError(path, describe_validation_error(exc, data, entry_key="id")) from exc
+    return resolve_states(state.units, register, palette, geography, source=str(path))
+
+
+class FleetSnapshot:
+    """Numpy view of one fleet state. Build once per state; recommend against it many times.
+
+    Units are held sorted by id, so "first minimum" in any per-type array is the lowest id —
+    the deterministic tie-break."""
+
+    def __init__(self, states: Sequence[UnitState], palette: Palette | None = None,
+                 geography: Geography | None = None):
+        self.palette = palette or default_palette()
+        self.geography = geography or default_geography()
+        units = sorted(states, key=lambda s: s.id)
+        self.units: list[UnitState] = units
+        n = len(units)
+        self.ids = [u.id for u in units]
+        self.index = {uid: i for i, uid in enumerate(self.ids)}
+        if len(self.index) != n:
+            raise ValueError("flottan innehåller samma enhet två gånger")
+        self.lat = np.fromiter((u.lat for u in units), dtype=np.float64, count=n)
+        self.lon = np.fromiter((u.lon for u in units), dtype=np.float64, count=n)
+        self.status = np.fromiter((_STATUS_LIST.index(u.status) for u in units), dtype=np.int8, count=n)
+        self.stale = np.fromiter((u.stale for u in units), dtype=bool, count=n)
+        self.free_at = np.fromiter(
+            (aware(u.expected_free_at).timestamp() if u.expected_free_at else np.nan for u in units),
+            dtype=np.float64, count=n)
+        self.affiliations: dict[str, int] = {}
+        self.affiliation = np.fromiter((self._code(u.affiliation) for u in units), dtype=np.int32, count=n)
+        delreg = {k.name: DELREGIONER.index(k.delregion) for k in self.geography.kommuner}
+        self.delregion = np.fromiter((delreg[u.home_kommun] for u in units), dtype=np.int8, count=n)
+        by_type: dict[str, list[int]] = {}
+        for i, u in enumerate(units):
+            by_type.setdefault(u.type, []).append(i)
+        self.type_index = {code: np.asarray(ix, dtype=np.intp) for code, ix in by_type.items()}
+        self._derive()
+
+    def _code(self, affiliation: str | None) -> int:
+        if affiliation is None:
+            return -1
+        return self.affiliations.setdefault(affiliation, len(self.affiliations))
+
+    def _derive(self) -> None:
+        available = np.isin(self.status, [_STATUS_LIST.index(s) for s in UnitStatus if s.is_available])
+        busy = np.isin(self.status, [_STATUS_LIST.index(s) for s in BUSY_STATUSES])
+        self.available = available
+        # A unit can be counted if it is free now, or busy with a known expected free time.
+        self.countable = available | (busy & ~np.isnan(self.free_at))
+
+    def affiliation_code(self, affiliation: str | None) -> int | None:
+        return self.affiliations.get(affiliation) if affiliation is not None else None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def updated(self, changes: Iterable[UnitState]) -> FleetSnapshot:
+        """A copy with live fields (status, position, case, stale, expected free time) of some
+        units replaced. O(n) array copies, no re-validation of the unchanged units."""
+        new = object.__new__(FleetSnapshot)
+        new.__dict__.update(self.__dict__)
+        new.units = list(self.units)
+        for name in ("lat", "lon", "status", "stale", "free_at"):
+            setattr(new, name, getattr(self, name).copy())
+        for ch in changes:
+            i = self.index.get(ch.id)
+            if i is None:
+                raise KeyError(f"okänd enhet: {ch.id}")
+            old = new.units[i]
+            upd = {k: getattr(ch, k) for k in _LIVE_FIELDS if k in ch.model_fields_set}
+            cur = old.model_copy(update=upd)
+            new.units[i] = cur
+            new.lat[i], new.lon[i] = cur.lat, cur.lon
+            new.status[i] = _STATUS_LIST.index(cur.status)
+            new.stale[i] = cur.stale
+            new.free_at[i] = aware(cur.expected_free_at).timestamp() if cur.expected_free_at else np.nan
+        new._derive()
+        return new
+
+
+def default_snapshot() -> FleetSnapshot:
+    """The default fleet, every unit free at home (what `recommend` uses without --fleet)."""
+    return FleetSnapshot(states_from_fleet(default_fleet()))

@@ -1,0 +1,263 @@
+"""Lowest adequate resource: rank the whole palette for a triaged case (docs/recommendation.md).
+
+Adequate = the type has every required capability and a compatible transport, takes the
+priority, is in service at that hour, may serve this patient, and one of its units can be with
+the patient within the part's max_minutes. Lowest = lowest palette level among adequate types;
+within a type, earliest arrival, then lowest unit id. Vectorised over a FleetSnapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+import numpy as np
+
+from dispatch.case_input import DispatchCase
+from dispatch.fleet_view import LOCAL_TZ, FleetSnapshot, aware
+from dispatch.recommendation_model import Fallback, Option, PartRecommendation, PassedOver, ResourceRecommendation
+from dispatch.travel import DEFAULT_ESTIMATOR, TravelTimeEstimator
+from resources.care_need import CareNeedPart
+from resources.geography import DELREGIONER
+from resources.palette import ResourceType, Serves
+from resources.patient_context import PatientContext
+from resources.vocabulary import Capability, Priority
+
+# Types whose departure can leave a delregion without cover (flagged, not prevented).
+COVERAGE_TYPES = frozenset({"AMBULANS"})
+
+_STALE_PENALTY = 1e7  # minutes added to rank stale units after fresh ones of the same type
+_LATE_PENALTY = 1e9  # minutes added to rank late units after those in time
+
+REASON_LOWEST = "lägsta tillräckliga nivå"
+REASON_HIGHER = "tillräcklig men högre nivå"
+
+
+def recommend(case: DispatchCase, snapshot: FleetSnapshot, at: datetime, *,
+              estimator: TravelTimeEstimator = DEFAULT_ESTIMATOR,
+              exclude: Collection[str] = ()) -> ResourceRecommendation:
+    """The ranked recommendation for every part of the case's care need.
+
+    `at` is the time of the decision (naive = Swedish local time). `exclude` lists unit ids not
+    to be used (e.g. already dispatched elsewhere). Parts are served in order and never share
+    a recommended unit."""
+    geo = snapshot.geography
+    case.check_kommun(geo)
+    at = aware(at)
+    local = at.astimezone(LOCAL_TZ)
+    delregion = geo.delregion_of(case.kommun)
+    ctx = _Context(case, snapshot, local, DELREGIONER.index(delregion), estimator)
+    for uid in exclude:
+        i = snapshot.index.get(uid)
+        if i is not None:
+            ctx.usable[i] = False
+    excluded = ~ctx.usable & snapshot.countable
+    parts: list[PartRecommendation] = []
+    chosen: list[int | None] = []
+    for part in case.care_need.parts():
+        rec, idx = _recommend_part(ctx, part)
+        parts.append(rec)
+        chosen.append(idx)
+        if idx is not None:
+            ctx.usable[idx] = False
+    warnings: list[str] = []
+    taken = np.zeros(len(snapshot), dtype=bool)
+    taken[[i for i in chosen if i is not None]] = True
+    for k, (rec, idx) in enumerate(zip(parts, chosen, strict=True)):
+        if idx is None or rec.recommended is None or rec.recommended.type_code not in COVERAGE_TYPES:
+            continue
+        warning = _coverage_warning(snapshot, rec.recommended, idx, taken | excluded)
+        if warning:
+            parts[k] = rec.model_copy(update={"coverage_warning": warning})
+            warnings.append(warning)
+    return ResourceRecommendation(at=at, priority=case.priority, kommun=case.kommun, delregion=delregion,
+                                  lat=case.lat, lon=case.lon, case_id=case.case_id,
+                                  palette_version=snapshot.palette.version, parts=parts,
+                                  coverage_warnings=warnings)
+
+
+class _Context:
+    """Per-call arrays shared by the parts: distances, waits and which units may still be used."""
+
+    def __init__(self, case: DispatchCase, snapshot: FleetSnapshot, local: datetime, delregion_code: int,
+                 estimator: TravelTimeEstimator):
+        self.case = case
+        self.snap = snapshot
+        self.local = local
+        self.delregion_code = delregion_code
+        self.estimator = estimator
+        self.dist = estimator.distance_km(snapshot.lat, snapshot.lon, case.lat, case.lon)
+        # Minutes until a unit is free: 0 when free now, else from its expected free time.
+        ahead = (snapshot.free_at - local.timestamp()) / 60.0
+        self.wait = np.where(snapshot.available, 0.0, np.maximum(ahead, 0.0))
+        self.usable = snapshot.countable.copy()
+
+
+def _recommend_part(ctx: _Context, part: CareNeedPart) -> tuple[PartRecommendation, int | None]:
+    palette = ctx.snap.palette
+    priority = ctx.case.priority
+    in_time: list[tuple[ResourceType, Option, int | None]] = []
+    late: list[tuple[ResourceType, Option, int | None]] = []
+    reasons: dict[str, str] = {}
+    for t in palette.types:
+        reason = _capability_reason(t, part) or _availability_reason(t, priority, ctx.local)
+        if reason:
+            reasons[t.code] = reason
+            continue
+        found = _best_unit(ctx, t, part.max_minutes)
+        if isinstance(found, str):
+            reasons[t.code] = found
+            continue
+        opt, idx = found
+        if opt.in_time:
+            in_time.append((t, opt, idx))
+        else:
+            late.append((t, opt, idx))
+            reasons[t.code] = f"ingen ledig inom {part.max_minutes} min (tidigast {opt.eta_minutes:.0f} min)"
+    prefix = f"{part.role}: " if part.role else ""
+    fallback = None
+    escalated = False
+    if in_time:
+        rec_t, rec, rec_idx = in_time[0]
+        rec = rec.model_copy(update={"reason": REASON_LOWEST})
+        alternatives = [o.model_copy(update={"reason": REASON_HIGHER}) for _, o, _ in in_time[1:]]
+        message = prefix + _chosen_text(rec)
+    elif late:
+        escalated = True
+        rec_t, rec, rec_idx = min(late, key=lambda x: (x[1].eta_minutes, x[0].level, x[1].unit_id or ""))
+        rec = rec.model_copy(update={"reason": f"eskalerad: ingen tillräcklig resurs inom {part.max_minutes} min"})
+        alternatives = [o.model_copy(update={"reason": "senare än tidsgränsen"}) for t, o, _ in late if t is not rec_t]
+        message = (f"{prefix}Ingen tillräcklig resurs är ledig inom {part.max_minutes} min. Eskalerat till "
+                   f"{rec_t.name}: " + _chosen_text(rec) + " OBS: efter tidsgränsen.")
+    else:
+        rec_t, rec, rec_idx, alternatives = None, None, None, []
+        fallback = _fallback(ctx, part)
+        message = f"{prefix}Ingen resurs i paletten kan möta vårdbehovet nu. Kontakta RLS."
+        if fallback:
+            o = fallback.option
+            message += (f" Närmast: {o.unit_name or o.type_name} ({o.type_name}), på plats om ca "
+                        f"{o.eta_minutes:.0f} min, saknar {', '.join(fallback.missing)}.")
+    passed = [PassedOver(type_code=t.code, type_name=t.name, level=t.level,
+                         reason=(r := reasons.get(t.code, REASON_HIGHER)), text=f"{t.name}: {r}")
+              for t in palette.types if t is not rec_t]
+    return PartRecommendation(part=part.role, capabilities=sorted(part.capabilities, key=_CAP_ORDER.index),
+                              transport=part.transport, max_minutes=part.max_minutes, recommended=rec,
+                              alternatives=alternatives, passed_over=passed, escalated=escalated,
+                              fallback=fallback, message=message), rec_idx
+
+
+_CAP_ORDER = list(Capability)
+
+
+def _capability_reason(t: ResourceType, part: CareNeedPart) -> str | None:
+    missing = t.missing(part.capabilities)
+    if missing:
+        return "saknar förmåga: " + ", ".join(c.label for c in sorted(missing, key=_CAP_ORDER.index))
+    if not t.provides(part.transport):
+        return f"kan inte ge {part.transport.label.lower()}"
+    return None
+
+
+def _availability_reason(t: ResourceType, priority: Priority, local: datetime) -> str | None:
+    if priority not in t.priorities:
+        return f"tar inte {priority.label}"
+    if not t.in_service(local):
+        return f"utanför tjänstetid ({t.hours_label()})"
+    return None
+
+
+def _best_unit(ctx: _Context, t: ResourceType, max_minutes: int | None) -> tuple[Option, int | None] | str:
+    """The type's best unit for this case (or the remote option), or the Swedish reason there is none."""
+    if t.kind == "remote":
+        return Option(type_code=t.code, type_name=t.name, level=t.level, kind=t.kind, eta_minutes=0.0,
+                      reason=""), None
+    snap = ctx.snap
+    ix = snap.type_index.get(t.code)
+    if ix is None:
+        return "inga enheter i flottan"
+    serves = _serves_mask(snap, ix, t.serves, ctx.case.context, ctx.delregion_code)
+    if isinstance(serves, str):
+        return serves
+    ok = ctx.usable[ix] if serves is None else ctx.usable[ix] & serves
+    if not ok.any():
+        return "ingen ledig enhet"
+    assert t.speed is not None  # field types have a speed profile (palette validation)
+    eta = ctx.wait[ix] + ctx.estimator.drive_minutes(ctx.dist[ix], t.speed, ctx.case.priority)
+    key = np.where(ok, eta, np.inf)
+    stale = snap.stale[ix]
+    if stale.any():
+        key = key + stale * _STALE_PENALTY
+    if max_minutes is not None:
+        key = key + (eta > max_minutes) * _LATE_PENALTY
+    j = int(np.argmin(key))
+    g = int(ix[j])
+    e = float(eta[j])
+    u = snap.units[g]
+    return Option(type_code=t.code, type_name=t.name, level=t.level, kind=t.kind, unit_id=u.id, unit_name=u.name,
+                  unit_status=u.status, current_case_id=u.case_id, eta_minutes=round(e, 1),
+                  distance_km=round(float(ctx.dist[g]), 1), free_in_minutes=round(float(ctx.wait[g]), 1),
+                  in_time=max_minutes is None or e <= max_minutes, stale=bool(snap.stale[g]), reason=""), g
+
+
+def _serves_mask(snap: FleetSnapshot, ix: np.ndarray, serves: Serves, pc: PatientContext,
+                 delregion_code: int) -> np.ndarray | None | str:
+    """Which of the type's units may serve this patient (None = all), or why none may."""
+    if serves is Serves.ALL:
+        return None
+    if serves is Serves.CATCHMENT:
+        mask = snap.delregion[ix] == delregion_code
+        return mask if mask.any() else f"inget team i patientens delregion ({DELREGIONER[delregion_code]})"
+    if serves is Serves.ENROLLED_OR_LISTED:
+        teams = [x for x in (pc.enrolled_mobile_team, pc.listed_vardcentral) if x]
+        if not teams:
+            return "patienten är inte inskriven"
+    elif serves is Serves.ENROLLED_ASIH:
+        teams = [pc.enrolled_asih] if pc.enrolled_asih else []
+        if not teams:
+            return "patienten är inte inskriven i ASIH"
+    else:  # KNOWN_PSYCHIATRIC
+        teams = [pc.known_psychiatric_team] if pc.known_psychiatric_team else []
+        if not teams:
+            return "patienten är inte känd av ett psykiatriskt team"
+    codes = [c for c in (snap.affiliation_code(x) for x in teams) if c is not None]
+    mask = np.isin(snap.affiliation[ix], codes) if codes else np.zeros(len(ix), dtype=bool)
+    return mask if mask.any() else f"patientens team ({' / '.join(teams)}) har ingen enhet av typen"
+
+
+def _fallback(ctx: _Context, part: CareNeedPart) -> Fallback | None:
+    """Nothing in the palette meets the need: the type in service with the fewest gaps, for RLS to judge."""
+    best: tuple[tuple[int, float, int], Fallback] | None = None
+    for t in ctx.snap.palette.types:
+        if _availability_reason(t, ctx.case.priority, ctx.local):
+            continue
+        found = _best_unit(ctx, t, None)
+        if isinstance(found, str):
+            continue
+        opt, _ = found
+        missing = [c.label for c in sorted(t.missing(part.capabilities), key=_CAP_ORDER.index)]
+        if not t.provides(part.transport):
+            missing.append(part.transport.label)
+        opt = opt.model_copy(update={"reason": "saknar: " + ", ".join(missing)})
+        key = (len(missing), opt.eta_minutes, t.level)
+        if best is None or key < best[0]:
+            best = (key, Fallback(option=opt, missing=missing))
+    return best[1] if best else None
+
+
+def _chosen_text(o: Option) -> str:
+    if o.unit_id is None:
+        return f"{o.type_name} rekommenderas (ingen enhet behöver åka ut)."
+    busy = f", ledig om ca {o.free_in_minutes:.0f} min" if o.free_in_minutes > 0 else ""
+    stale = " Status osäker (inaktuell rapport)." if o.stale else ""
+    return (f"{o.unit_name} ({o.type_name}) rekommenderas: på plats om ca {o.eta_minutes:.0f} min, "
+            f"{o.distance_km:.1f} km{busy}.{stale}")
+
+
+def _coverage_warning(snap: FleetSnapshot, opt: Option, idx: int, unavailable: np.ndarray) -> str | None:
+    ix = snap.type_index[opt.type_code]
+    d = snap.delregion[idx]
+    free = snap.available[ix] & ~snap.stale[ix] & (snap.delregion[ix] == d) & ~unavailable[ix]
+    if free.any():
+        return None
+    return (f"Om {opt.unit_name} dirigeras finns ingen ledig {opt.type_name.lower()} kvar i delregion "
+            f"{DELREGIONER[int(d)]}.")

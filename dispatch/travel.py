@@ -1,0 +1,56 @@
+"""Travel-time estimates: how long until a unit can be with the patient.
+
+The default estimator is a documented rule of thumb (docs/recommendation.md): straight-line
+(great-circle) distance times the type's road factor, divided by its speed (the faster Prio 1
+speed for Prio 1), plus the type's mobilisation time. It works on numpy arrays so a whole fleet
+is estimated in one go. A real routing engine can replace it by implementing `TravelTimeEstimator`.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from resources.palette import SpeedProfile
+from resources.vocabulary import Priority
+
+EARTH_RADIUS_KM = 6371.0
+
+
+def haversine_km(lat: np.ndarray, lon: np.ndarray, to_lat: float, to_lon: float) -> np.ndarray:
+    """Great-circle distance in km from every (lat[i], lon[i]) to one point (degrees)."""
+    p1 = np.radians(lat)
+    p2 = np.radians(to_lat)
+    dp = p2 - p1
+    dl = np.radians(to_lon - lon)
+    a = np.sin(dp * 0.5) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl * 0.5) ** 2
+    return (2.0 * EARTH_RADIUS_KM) * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+
+
+class TravelTimeEstimator(Protocol):
+    """Distance and driving time from many unit positions to one patient.
+
+    `distance_km(lat, lon, to_lat, to_lon)` -> km per unit (straight line or by road, as the
+    estimator sees fit; it is what the recommendation shows), and
+    `drive_minutes(km, speed, priority)` -> minutes from alert until the unit is with the
+    patient (including mobilisation), per unit. Both take and return numpy float arrays.
+    """
+
+    def distance_km(self, lat: np.ndarray, lon: np.ndarray, to_lat: float, to_lon: float) -> np.ndarray: ...
+
+    def drive_minutes(self, km: np.ndarray, speed: SpeedProfile, priority: Priority) -> np.ndarray: ...
+
+
+class StraightLineEstimator:
+    """km_straight × road_factor / (kmh or prio1_kmh) × 60 + mobilisation_minutes."""
+
+    def distance_km(self, lat: np.ndarray, lon: np.ndarray, to_lat: float, to_lon: float) -> np.ndarray:
+        return haversine_km(lat, lon, to_lat, to_lon)
+
+    def drive_minutes(self, km: np.ndarray, speed: SpeedProfile, priority: Priority) -> np.ndarray:
+        kmh = speed.prio1_kmh if priority is Priority.P1 else speed.kmh
+        return km * (speed.road_factor * 60.0 / kmh) + speed.mobilisation_minutes
+
+
+DEFAULT_ESTIMATOR: TravelTimeEstimator = StraightLineEstimator()
