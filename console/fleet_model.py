@@ -1,10 +1,18 @@
-"""The fleet board's table model: a thin adapter over plain unit rows."""
+"""The fleet board's table model: a thin adapter over plain unit rows.
+
+Rows never move: a unit keeps its row for the life of the model, so live updates are
+`dataChanged` on contiguous blocks, never a reset (see shared/style.md, "ZeroMQ with Qt").
+The model also keeps numpy arrays of position, status and staleness so the map can redraw
+every unit with one `setData` call without walking Python objects.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
@@ -15,6 +23,11 @@ from resources.vocabulary import UnitStatus
 
 Index = QModelIndex | QPersistentModelIndex
 
+STATUSES: tuple[UnitStatus, ...] = tuple(UnitStatus)
+STATUS_INDEX: dict[UnitStatus | None, int] = {s: i for i, s in enumerate(STATUSES)}
+STATUS_INDEX[None] = len(STATUSES)  # never heard from
+NO_CONTACT = "Ingen kontakt"
+
 
 @dataclass
 class UnitRow:
@@ -23,15 +36,29 @@ class UnitRow:
     name: str
     kommun: str
     delregion: str
-    status: UnitStatus = UnitStatus.AVAILABLE_AT_STATION
+    status: UnitStatus | None = None  # None: not heard from since the console started
     lat: float = 0.0
     lon: float = 0.0
-    last_heard: str = ""
+    last_heard: datetime | None = None
     case_id: int | None = None
-    stale: bool = False
+    stale: bool = True
+    type_code: str = ""
+    publisher: str = ""
+    status_label: str = ""  # the feed layer's wording (dispatch.feed.state.UnitView.status_label)
 
 
-COLUMNS = ("Enhet", "Typ", "Namn", "Kommun", "Delregion", "Status", "Ärende", "Senast hörd")
+COLUMNS = ("Enhet", "Typ", "Namn", "Kommun", "Delregion", "Status", "Position", "Ärende", "Senast hörd")
+COL_STATUS = COLUMNS.index("Status")
+COL_CASE = COLUMNS.index("Ärende")
+COL_LAST_HEARD = COLUMNS.index("Senast hörd")
+UNIT_ROLE = Qt.ItemDataRole.UserRole + 1  # the UnitRow itself (for proxies and views)
+_STALE_BG = QColor("#2d2a1f")
+
+
+def status_text(row: UnitRow) -> str:
+    """A stale unit is shown as stale ("ingen kontakt"), its last known status only as a hint."""
+    label = row.status_label or (NO_CONTACT if row.status is None else row.status.label)
+    return f"⚠ {label}" if row.stale else label
 
 
 class FleetTableModel(QAbstractTableModel):
@@ -39,11 +66,19 @@ class FleetTableModel(QAbstractTableModel):
         super().__init__()
         self._rows = rows
         self._row_of = {r.id: i for i, r in enumerate(rows)}
+        self.lat = np.array([r.lat for r in rows], dtype=float)
+        self.lon = np.array([r.lon for r in rows], dtype=float)
+        self.status_idx = np.array([STATUS_INDEX[r.status] for r in rows], dtype=np.int8)
+        self.stale = np.array([r.stale for r in rows], dtype=bool)
+        self.version = 0  # bumped on every applied change; the map redraws when it moves
+        self._colours = {s: QColor(STATUS_COLOURS[s.value]) for s in STATUSES}
+        self._stale_colour = QColor(STALE_COLOUR)
 
     @classmethod
     def from_fleet(cls, fleet: Fleet, palette: Palette, delregion_of: dict[str, str]) -> FleetTableModel:
         rows = [UnitRow(id=u.id, type_name=palette.type(u.type).name, name=u.name, kommun=u.home_kommun,
-                        delregion=delregion_of.get(u.home_kommun, ""), lat=u.lat, lon=u.lon) for u in fleet.units]
+                        delregion=delregion_of.get(u.home_kommun, ""), lat=u.lat, lon=u.lon,
+                        type_code=u.type, publisher=u.publisher) for u in fleet.units]
         return cls(rows)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
@@ -63,29 +98,67 @@ class FleetTableModel(QAbstractTableModel):
         row = self._rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            if col == 5:
-                return ("⚠ inaktuell – " if row.stale else "") + row.status.label
-            return (row.id, row.type_name, row.name, row.kommun, row.delregion, None,
-                    "" if row.case_id is None else str(row.case_id), row.last_heard)[col]
-        if role == Qt.ItemDataRole.ForegroundRole and col == 5:
-            return QColor(STALE_COLOUR if row.stale else STATUS_COLOURS[row.status.value])
+            if col == COL_STATUS:
+                return status_text(row)
+            if col == 6:
+                return f"{row.lat:.4f}, {row.lon:.4f}"
+            if col == COL_CASE:
+                return "" if row.case_id is None else str(row.case_id)
+            if col == COL_LAST_HEARD:
+                return "–" if row.last_heard is None else row.last_heard.astimezone().strftime("%H:%M:%S")
+            return (row.id, row.type_name, row.name, row.kommun, row.delregion)[col]
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if row.stale:
+                return self._stale_colour
+            if col == COL_STATUS and row.status is not None:
+                return self._colours[row.status]
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole and row.stale:
+            return _STALE_BG
+        if role == Qt.ItemDataRole.ToolTipRole and row.stale:
+            return ("Ingen kontakt: enheten eller dess flöde har inte hörts av inom den inställda tiden; "
+                    "senast kända status visas bara som ledtråd.")
+        if role == UNIT_ROLE:
+            return row
         return None
 
     def unit(self, row: int) -> UnitRow:
         return self._rows[row]
 
-    def update_units(self, changed: dict[str, dict[str, Any]]) -> None:
-        """Apply changes and emit one dataChanged per contiguous block of changed rows."""
+    def unit_by_id(self, unit_id: str) -> UnitRow | None:
+        i = self._row_of.get(unit_id)
+        return None if i is None else self._rows[i]
+
+    def row_of(self, unit_id: str) -> int | None:
+        return self._row_of.get(unit_id)
+
+    def rows(self) -> list[UnitRow]:
+        return self._rows
+
+    def update_units(self, changed: dict[str, dict[str, Any]]) -> int:
+        """Apply changes and emit one dataChanged per contiguous block of changed rows.
+
+        `changed` maps unit id to the UnitRow fields that changed. Unknown ids are ignored
+        (the feed layer rejects them before they get here). Returns the number of rows changed.
+        """
         rows = []
         for unit_id, fields in changed.items():
             i = self._row_of.get(unit_id)
             if i is None:
                 continue
+            r = self._rows[i]
             for k, v in fields.items():
-                setattr(self._rows[i], k, v)
+                setattr(r, k, v)
+            self.lat[i], self.lon[i] = r.lat, r.lon
+            self.status_idx[i] = STATUS_INDEX[r.status]
+            self.stale[i] = r.stale
             rows.append(i)
+        if rows:
+            self.version += 1
+        last_col = len(COLUMNS) - 1
         for start, end in _blocks(sorted(rows)):
-            self.dataChanged.emit(self.index(start, 0), self.index(end, len(COLUMNS) - 1))
+            self.dataChanged.emit(self.index(start, 0), self.index(end, last_col))
+        return len(rows)
 
 
 def _blocks(rows: list[int]) -> list[tuple[int, int]]:

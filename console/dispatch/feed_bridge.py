@@ -1,0 +1,127 @@
+"""FeedBridge: the live FleetState, kept by feed threads, reaches the fleet board at ~10 Hz.
+
+The feed layer (dispatch.feed) receives and applies updates on its own thread as they come; the
+bridge separates that data rate from the repaint rate: a QTimer on the GUI thread drains the
+state's coalesced change set, reads those units as plain data and updates the table model with
+one dataChanged per contiguous block of rows (never a reset). It also starts and stops the
+services behind the state (the subscriber thread and, in demo mode, the simulator) and reports
+per-feed health for the status bar.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from console.fleet_model import FleetTableModel
+from dispatch.feed.state import FeedView, FleetState, UnitView
+
+log = logging.getLogger("larmcentral.console.feeds")
+
+
+class Service(Protocol):
+    """Something the bridge starts and stops: the FeedSubscriber thread, a simulator."""
+
+    def start(self) -> Any: ...
+
+    def stop(self) -> Any: ...
+
+
+def row_fields(v: UnitView, now: datetime) -> dict[str, Any]:
+    """The fleet-board fields of a unit as the feed layer last described it."""
+    return {"status": v.status, "lat": v.lat, "lon": v.lon, "case_id": v.case_id, "stale": v.stale,
+            "status_label": v.status_label,
+            "last_heard": None if v.age_s is None else now - timedelta(seconds=v.age_s)}
+
+
+class FeedBridge(QObject):
+    """Owns the repaint timer and the feed services. Call `start()` once and `stop()` at close.
+
+    Signals: `health_changed(list[FeedView])` about twice a second (for the status bar and the
+    board's feed strip); `units_changed(set[str])` after each tick that changed units (the map
+    and the recommendation listen to it).
+
+    `refresh_stale`: recompute staleness from the GUI thread (only when no FeedSubscriber runs;
+    the subscriber does it itself on its own thread).
+    """
+
+    health_changed = Signal(object)
+    units_changed = Signal(object)
+
+    def __init__(self, state: FleetState, model: FleetTableModel, services: Sequence[Service] = (),
+                 parent: QObject | None = None, *, interval_ms: int = 100, health_every: int = 5,
+                 refresh_stale: bool = False):
+        super().__init__(parent)
+        self.state = state
+        self.model = model
+        self.services = list(services)
+        self._health_every = max(1, health_every)
+        self._refresh_stale = refresh_stale
+        self._ticks = 0
+        self._started: list[Service] = []
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.tick)
+        # Counters for the status bar and bench/bench_gui.py.
+        self.rows_applied = 0
+        self.ticks = 0
+        self.worst_tick_s = 0.0
+        self.health: list[FeedView] = []
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> None:
+        for s in self.services:
+            s.start()
+            self._started.append(s)
+        self.sync_all()
+        self.timer.start()
+
+    def stop(self) -> None:
+        """Stop the timer and every service (in reverse order), waiting for their threads."""
+        self.timer.stop()
+        while self._started:
+            s = self._started.pop()
+            try:
+                s.stop()
+            except Exception:  # noqa: BLE001 - keep stopping the rest
+                log.exception("stopping %r failed", s)
+
+    @property
+    def running(self) -> bool:
+        return self.timer.isActive()
+
+    # --- the tick ---------------------------------------------------------------------------------
+    def sync_all(self) -> None:
+        """Bring every row up to date (at start: one dataChanged over the whole table)."""
+        self.state.drain_changes()
+        now = datetime.now(UTC)
+        self.model.update_units({v.unit_id: row_fields(v, now) for v in self.state.units()})
+
+    def tick(self) -> int:
+        """Apply the coalesced changes since the last tick. Returns the number of rows updated."""
+        t0 = time.perf_counter()
+        self._ticks += 1
+        health_tick = self._health_every == 1 or self._ticks % self._health_every == 1
+        if self._refresh_stale and health_tick:
+            self.state.refresh_stale()
+        ids = self.state.drain_changes()
+        n = 0
+        if ids:
+            now = datetime.now(UTC)
+            n = self.model.update_units({v.unit_id: row_fields(v, now) for v in self.state.units_by_id(ids)})
+            self.rows_applied += n
+            self.units_changed.emit(ids)
+        if health_tick:
+            self.emit_health()
+        self.ticks += 1
+        self.worst_tick_s = max(self.worst_tick_s, time.perf_counter() - t0)
+        return n
+
+    def emit_health(self) -> None:
+        self.health = sorted(self.state.feeds(), key=lambda f: f.publisher)
+        self.health_changed.emit(self.health)

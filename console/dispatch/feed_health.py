@@ -1,0 +1,72 @@
+"""Per-feed health: one compact indicator per publisher (messages, rejected, gaps, resyncs, last heard)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+PUBLISHER_LABELS = {"ambulans": "Ambulans", "mobila_team": "Mobila team", "skanetrafiken": "Skånetrafiken",
+                    "raddningstjanst": "Räddningstjänst"}
+OK_STYLE = "QLabel { color: #3fb950; padding: 2px 6px; border: 1px solid #2e5a3a; border-radius: 3px; }"
+STALE_STYLE = ("QLabel { color: #ffffff; background: #8e1519; padding: 2px 6px; border: 1px solid #e5484d;"
+               " border-radius: 3px; font-weight: bold; }")
+
+
+class FeedHealth(Protocol):
+    """What the indicator reads (dispatch.feed.state.FeedView has these fields)."""
+
+    publisher: str
+    messages: int
+    rejected: int
+    gaps: int
+    resyncs: int
+    last_heard_age_s: float | None
+    stale: bool
+
+
+def feed_summary(f: FeedHealth) -> str:
+    name = PUBLISHER_LABELS.get(f.publisher, f.publisher)
+    if f.stale:
+        heard = "aldrig hörd" if f.last_heard_age_s is None else f"tyst i {f.last_heard_age_s:.0f} s"
+        return f"● {name}: INGEN KONTAKT ({heard})"
+    return f"● {name}: OK"
+
+
+def feed_details(f: FeedHealth) -> str:
+    heard = "aldrig" if f.last_heard_age_s is None else f"för {f.last_heard_age_s:.1f} s sedan"
+    return (f"{PUBLISHER_LABELS.get(f.publisher, f.publisher)}\n"
+            f"Meddelanden: {f.messages}\nAvvisade: {f.rejected}\nLuckor: {f.gaps}\n"
+            f"Omsynkningar: {f.resyncs}\nSenast hörd: {heard}")
+
+
+class FeedHealthBar(QWidget):
+    """A row of indicators, one per feed, green when live and red when silent (stale)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("feedHealthBar")
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._labels: dict[str, QLabel] = {}
+        self._empty = QLabel(self.tr("Inga flöden anslutna"))
+        self._layout.addWidget(self._empty)
+        self._layout.addStretch(1)
+
+    def set_health(self, feeds: Sequence[FeedHealth]) -> None:
+        self._empty.setVisible(not feeds)
+        for f in feeds:
+            label = self._labels.get(f.publisher)
+            if label is None:
+                label = self._labels[f.publisher] = QLabel()
+                label.setObjectName(f"feed_{f.publisher}")
+                self._layout.insertWidget(self._layout.count() - 1, label)
+            label.setText(feed_summary(f))
+            label.setToolTip(feed_details(f))
+            if label.property("stale") != f.stale:  # restyle only on a change (setStyleSheet is costly)
+                label.setStyleSheet(STALE_STYLE if f.stale else OK_STYLE)
+                label.setProperty("stale", f.stale)
+
+    def label(self, publisher: str) -> QLabel | None:
+        return self._labels.get(publisher)

@@ -1,0 +1,90 @@
+"""The fleet board: every unit with type, status, position, last heard and case, with filters."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTableView, QVBoxLayout, QWidget
+
+from console.dispatch.feed_health import FeedHealthBar
+from console.dispatch.fleet_filter import AVAILABLE_FILTER, STALE_FILTER, FleetFilterProxy
+from console.fleet_model import UNIT_ROLE, FleetTableModel, UnitRow
+from resources.geography import DELREGIONER
+from resources.vocabulary import UnitStatus
+
+
+class FleetBoard(QWidget):
+    """Filter bar, feed-health strip and the unit table. `unit_activated(unit_id)` on double-click."""
+
+    unit_activated = Signal(str)
+
+    def __init__(self, model: FleetTableModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("fleetBoard")
+        self.model = model
+        self.proxy = FleetFilterProxy(self)
+        self.proxy.setSourceModel(model)
+
+        self.type_filter = QComboBox(objectName="fleetTypeFilter")
+        self.type_filter.addItem(self.tr("Alla typer"), None)
+        seen: dict[str, str] = {}
+        for r in model.rows():
+            seen.setdefault(r.type_code, r.type_name)
+        for code, name in seen.items():
+            self.type_filter.addItem(name, code)
+        self.region_filter = QComboBox(objectName="fleetRegionFilter")
+        self.region_filter.addItem(self.tr("Alla delregioner"), None)
+        for d in DELREGIONER:
+            self.region_filter.addItem(d, d)
+        self.status_filter = QComboBox(objectName="fleetStatusFilter")
+        self.status_filter.addItem(self.tr("Alla statusar"), None)
+        self.status_filter.addItem(self.tr("Lediga"), AVAILABLE_FILTER)
+        for s in UnitStatus:
+            self.status_filter.addItem(s.label, s.value)
+        self.status_filter.addItem(self.tr("⚠ Ingen kontakt"), STALE_FILTER)
+        self.type_filter.currentIndexChanged.connect(lambda _i: self.proxy.set_type(self.type_filter.currentData()))
+        self.region_filter.currentIndexChanged.connect(
+            lambda _i: self.proxy.set_delregion(self.region_filter.currentData()))
+        self.status_filter.currentIndexChanged.connect(
+            lambda _i: self.proxy.set_status(self.status_filter.currentData()))
+        self.count_label = QLabel(objectName="fleetCount")
+        self.proxy.rowsInserted.connect(self._update_count)
+        self.proxy.rowsRemoved.connect(self._update_count)
+        self.proxy.modelReset.connect(self._update_count)
+        self.proxy.layoutChanged.connect(self._update_count)
+
+        self.health = FeedHealthBar()
+        self.table = QTableView(objectName="fleetTable")
+        self.table.setModel(self.proxy)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # register order until the user sorts
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.doubleClicked.connect(self._activated)
+
+        bar = QHBoxLayout()
+        for label, w in ((self.tr("Typ:"), self.type_filter), (self.tr("Delregion:"), self.region_filter),
+                         (self.tr("Status:"), self.status_filter)):
+            bar.addWidget(QLabel(label))
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.health)
+        layout.addWidget(self.table)
+        self._update_count()
+
+    def _update_count(self, *_args: object) -> None:
+        self.count_label.setText(self.tr("Visar %d av %d enheter") % (self.proxy.rowCount(), self.model.rowCount()))
+
+    def visible_units(self) -> list[UnitRow]:
+        return [self.proxy.index(i, 0).data(UNIT_ROLE) for i in range(self.proxy.rowCount())]
+
+    def _activated(self, index) -> None:  # type: ignore[no-untyped-def]
+        row = index.data(UNIT_ROLE)
+        if row is not None:
+            self.unit_activated.emit(row.id)

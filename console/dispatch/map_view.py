@@ -1,0 +1,122 @@
+"""A map of Skåne (pyqtgraph): kommuner, akutmottagningar, units by status, open cases by priority,
+and for the selected case its recommended units with straight-line routes.
+
+x is longitude and y latitude; the aspect ratio is locked to cos(latitude) so distances look right.
+Units are one ScatterPlotItem redrawn with a single setData at the workspace's tick.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPen
+
+from console.fleet_model import STATUSES, FleetTableModel
+from console.theme import PRIORITY_COLOURS, STALE_COLOUR, STATUS_COLOURS
+from records.cases import CaseView
+from resources.geography import SKANE_BOUNDS, Geography
+
+MID_LAT = (SKANE_BOUNDS[0] + SKANE_BOUNDS[1]) / 2
+
+
+class SkaneMap(pg.PlotWidget):
+    """`case_clicked(case_id)` when the dispatcher clicks a case marker."""
+
+    case_clicked = Signal(int)
+
+    def __init__(self, geography: Geography, fleet_model: FleetTableModel, parent=None):  # type: ignore[no-untyped-def]
+        super().__init__(parent, background="#0d1117")
+        self.setObjectName("skaneMap")
+        self.model = fleet_model
+        self._drawn_version = -1
+        plot = self.getPlotItem()
+        plot.hideAxis("left")
+        plot.hideAxis("bottom")
+        plot.setMenuEnabled(False)
+        self.setAspectLocked(True, ratio=math.cos(math.radians(MID_LAT)))
+        self.setRange(xRange=(12.4, 14.6), yRange=(55.3, 56.5), padding=0.0)
+
+        k = geography.kommuner
+        kommun_dots = pg.ScatterPlotItem(x=[x.lon for x in k], y=[x.lat for x in k], size=5,
+                                         brush=pg.mkBrush("#30363d"), pen=None)
+        self.addItem(kommun_dots)
+        for x in k:
+            label = pg.TextItem(x.name, color="#8b949e", anchor=(0.5, -0.2))
+            label.setPos(x.lon, x.lat)
+            self.addItem(label)
+        eds = geography.emergency_departments
+        self.ed_items = pg.ScatterPlotItem(
+            x=[e.lon for e in eds], y=[e.lat for e in eds], size=13, symbol="s",
+            brush=pg.mkBrush(0, 0, 0, 0), pen=pg.mkPen("#ff7b72", width=2),
+            data=[e.name for e in eds])
+        self.ed_items.setToolTip("Akutmottagningar")
+        self.addItem(self.ed_items)
+
+        self._unit_brushes = np.array([QBrush(QColor(STATUS_COLOURS[s.value])) for s in STATUSES]
+                                      + [QBrush(QColor(STALE_COLOUR))], dtype=object)
+        self._stale_brush = QBrush(QColor(STALE_COLOUR))
+        self.units = pg.ScatterPlotItem(size=6, pen=None, pxMode=True, hoverable=False)
+        self.addItem(self.units)
+
+        self.routes = pg.PlotDataItem(pen=pg.mkPen("#58a6ff", width=2, style=Qt.PenStyle.DashLine), connect="pairs")
+        self.addItem(self.routes)
+        self.recommended = pg.ScatterPlotItem(size=14, symbol="o", brush=pg.mkBrush(0, 0, 0, 0),
+                                              pen=pg.mkPen("#58a6ff", width=2))
+        self.addItem(self.recommended)
+        self.cases = pg.ScatterPlotItem(size=16, symbol="t", pen=pg.mkPen("#000000"), hoverable=True)
+        self.cases.sigClicked.connect(self._on_cases_clicked)
+        self.addItem(self.cases)
+        self.selected = pg.ScatterPlotItem(size=26, symbol="o", brush=pg.mkBrush(0, 0, 0, 0),
+                                           pen=QPen(QColor("#ffffff"), 2))
+        self.addItem(self.selected)
+        self._case_pos: dict[int, tuple[float, float]] = {}
+        self.redraw_units()
+
+    # --- units --------------------------------------------------------------------------------
+    def redraw_units(self, force: bool = False) -> bool:
+        """Redraw the units if the fleet model changed since the last draw. True if it redrew."""
+        m = self.model
+        if m.version == self._drawn_version and not force:
+            return False
+        idx = np.where(m.stale, len(STATUSES), m.status_idx)
+        self.units.setData(x=m.lon, y=m.lat, brush=self._unit_brushes[idx])
+        self._drawn_version = m.version
+        return True
+
+    # --- cases --------------------------------------------------------------------------------
+    def set_cases(self, cases: Sequence[CaseView]) -> None:
+        placed = [c for c in cases if c.lat is not None and c.lon is not None]
+        self._case_pos = {c.id: (c.lon, c.lat) for c in placed}  # type: ignore[misc]
+        brushes = [pg.mkBrush(PRIORITY_COLOURS.get(c.priority or "3", PRIORITY_COLOURS["3"])) for c in placed]
+        self.cases.setData(x=[c.lon for c in placed], y=[c.lat for c in placed], brush=brushes,
+                           data=[c.id for c in placed])
+
+    def select_case(self, case_id: int | None, recommended: Sequence[tuple[float, float]] = ()) -> None:
+        """Ring the case and draw a straight line to each recommended unit (lon, lat)."""
+        pos = self._case_pos.get(case_id) if case_id is not None else None
+        if pos is None:
+            self.selected.setData(x=[], y=[])
+            self.recommended.setData(x=[], y=[])
+            self.routes.setData(x=[], y=[])
+            return
+        self.selected.setData(x=[pos[0]], y=[pos[1]])
+        self.recommended.setData(x=[p[0] for p in recommended], y=[p[1] for p in recommended])
+        xs: list[float] = []
+        ys: list[float] = []
+        for lon, lat in recommended:
+            xs += [lon, pos[0]]
+            ys += [lat, pos[1]]
+        self.routes.setData(x=xs, y=ys)
+
+    def route_count(self) -> int:
+        x, _ = self.routes.getData()
+        return 0 if x is None else len(x) // 2
+
+    def _on_cases_clicked(self, _item, points, *_args) -> None:  # type: ignore[no-untyped-def]
+        if len(points):
+            self.case_clicked.emit(int(points[0].data()))
+
