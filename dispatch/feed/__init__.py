@@ -1,0 +1,6 @@
+"""Live unit status over ZeroMQ: protocol messages, the subscriber thread and the fleet state.
+
+Entry points: `FleetState` (read by the console and the recommendation), `FeedSubscriber`
+(keeps it current), `FeedPublisher` (the publishing side), `StatusEventWriter` (persistence).
+See docs/feed-protocol.md.
+"""
