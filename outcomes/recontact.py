@@ -22,8 +22,9 @@ from records.cases import CaseNotFound, add_flags
 from records.models import Case, Outcome, Review
 from records.personnummer import InvalidPersonnummer, normalise
 from resources.patient_context import PatientContext
+from triage_rules.flags import FLAG_RECONTACT
 
-RECONTACT_FLAG = "återkontakt"
+RECONTACT_FLAG = FLAG_RECONTACT  # the triage engine's flag, so the console recognises it
 REVIEW_REASON = "recontact"
 
 
