@@ -3,27 +3,10 @@ filtering."""
 
 from __future__ import annotations
 
-import time
-
-from console.dispatch.feed_bridge import FeedBridge
 from console.dispatch.fleet_board import FleetBoard
 from console.dispatch.fleet_filter import STALE_FILTER
-from console.fleet_model import COL_STATUS, FleetTableModel, _blocks
-from dispatch.feed.messages import StatusMessage
+from console.fleet_model import COL_CASE, COL_STATUS, FleetTableModel, _blocks
 from resources.vocabulary import UnitStatus as S
-
-
-def _report(state, clock, publisher, updates):  # type: ignore[no-untyped-def]
-    """What the subscriber does for a batch: count the feed as heard and synced, apply the updates."""
-    feed = state.feed(publisher)
-    feed.synced = True
-    feed.epoch = "test"
-    feed.last_heard = clock.t
-    feed.messages += len(updates)
-    feed.seq += len(updates)
-    msgs = [StatusMessage(v=1, publisher=publisher, epoch="test", seq=feed.seq, ts=time.time(), unit_id=uid,
-                          status=st, lat=lat, lon=lon, case_id=case) for uid, st, lat, lon, case in updates]
-    return state.apply([(m, clock.t) for m in msgs])
 
 
 def test_fleet_model_passes_qtmodeltester(qtmodeltester, fleet_model: FleetTableModel) -> None:
@@ -46,52 +29,45 @@ def test_changes_emit_one_datachanged_per_block(qtbot, fleet_model: FleetTableMo
     assert seen == [(3, 5), (40, 40)]
 
 
-def test_status_change_from_fleet_state_reaches_the_board_row(qtbot, fleet_model, fleet_state, clock) -> None:
-    board = FleetBoard(fleet_model)
+def test_status_change_from_a_real_feed_reaches_the_board_row(qtbot, live_feed) -> None:
+    model = live_feed.model
+    board = FleetBoard(model)
     qtbot.addWidget(board)
-    bridge = FeedBridge(fleet_state, fleet_model)
-    bridge.start()
-    try:
-        unit = fleet_model.unit(10)
-        row = fleet_model.row_of(unit.id)
-        assert fleet_model.index(row, COL_STATUS).data().startswith("⚠")  # never heard: no contact
-        _report(fleet_state, clock, unit.publisher, [(unit.id, S.EN_ROUTE, 55.6, 13.0, 42)])
-        with qtbot.wait_signal(fleet_model.dataChanged):
-            bridge.tick()
-        assert fleet_model.index(row, COL_STATUS).data() == S.EN_ROUTE.label
-        assert fleet_model.unit(row).case_id == 42
-        assert fleet_model.unit(row).last_heard is not None
-    finally:
-        bridge.stop()
+    live_feed.bridge.health_changed.connect(board.health.set_health)
+    unit = model.unit_by_id("AMB-003")
+    row = model.row_of("AMB-003")
+    qtbot.waitUntil(lambda: (live_feed.pump(), not unit.stale)[1], timeout=10000)
+    assert model.index(row, COL_STATUS).data() == S.AVAILABLE_AT_STATION.label
+    live_feed.publisher.publish_status("AMB-003", S.EN_ROUTE, 55.61, 13.02, case_id=42)
+    qtbot.waitUntil(lambda: (live_feed.pump(), unit.status is S.EN_ROUTE)[1], timeout=10000)
+    assert model.index(row, COL_STATUS).data() == S.EN_ROUTE.label
+    assert unit.case_id == 42 and (unit.lat, unit.lon) == (55.61, 13.02)
+    assert model.index(row, COL_CASE).data() == "42"
+    assert unit.last_heard is not None
+    assert board.health.label("ambulans").property("stale") is False
 
 
-def test_a_silent_feed_makes_its_units_stale_on_the_board(qtbot, fleet_model, fleet_state, clock) -> None:
-    board = FleetBoard(fleet_model)
+def test_a_silent_feed_is_shown_as_stale(qtbot, live_feed) -> None:
+    model = live_feed.model
+    board = FleetBoard(model)
     qtbot.addWidget(board)
-    bridge = FeedBridge(fleet_state, fleet_model, health_every=1, refresh_stale=True)
-    bridge.health_changed.connect(board.health.set_health)
-    unit = fleet_model.unit(0)
-    _report(fleet_state, clock, unit.publisher, [(unit.id, S.AVAILABLE_AT_STATION, unit.lat, unit.lon, None)])
-    bridge.start()
-    try:
-        bridge.tick()
-        row = fleet_model.row_of(unit.id)
-        assert not fleet_model.unit(row).stale
-        assert board.health.label(unit.publisher).property("stale") is False
-        clock.t += 30  # the feed falls silent past feed_stale_after
-        bridge.tick()
-        assert fleet_model.unit(row).stale
-        text = fleet_model.index(row, COL_STATUS).data()
-        assert text.startswith("⚠") and "Ingen kontakt" in text
-        assert board.health.label(unit.publisher).property("stale") is True
-        assert "INGEN KONTAKT" in board.health.label(unit.publisher).text()
-        board.status_filter.setCurrentIndex(board.status_filter.findData(STALE_FILTER))
-        assert unit.id in {u.id for u in board.visible_units()}
-    finally:
-        bridge.stop()
+    live_feed.bridge.health_changed.connect(board.health.set_health)
+    unit = model.unit_by_id("AMB-001")
+    qtbot.waitUntil(lambda: (live_feed.pump(), not unit.stale)[1], timeout=10000)
+    live_feed.publisher.silent = True  # the publisher falls silent: no updates, no heartbeats
+    qtbot.waitUntil(lambda: unit.stale, timeout=10000)
+    text = model.index(model.row_of("AMB-001"), COL_STATUS).data()
+    assert text.startswith("⚠") and "Ingen kontakt" in text
+    qtbot.waitUntil(lambda: board.health.label("ambulans").property("stale") is True, timeout=5000)
+    assert "INGEN KONTAKT" in board.health.label("ambulans").text()
+    board.status_filter.setCurrentIndex(board.status_filter.findData(STALE_FILTER))
+    assert "AMB-001" in {u.id for u in board.visible_units()}
+    # A unit of a feed that never connected is stale too, never shown as its home status.
+    other = model.unit_by_id(next(u.id for u in model.rows() if u.publisher == "mobila_team"))
+    assert other.stale
 
 
-def test_filters_by_type_delregion_and_status(qtbot, fleet_model, fleet_state, clock) -> None:
+def test_filters_by_type_delregion_and_status(qtbot, fleet_model) -> None:
     board = FleetBoard(fleet_model)
     qtbot.addWidget(board)
     total = fleet_model.rowCount()
@@ -102,18 +78,12 @@ def test_filters_by_type_delregion_and_status(qtbot, fleet_model, fleet_state, c
     shown2 = board.visible_units()
     assert 0 < len(shown2) < len(shown)
     assert all(u.type_code == "AMBULANS" and u.delregion == "Nordost" for u in shown2)
-    # Status filter follows live changes: one unit goes en route and appears under "Framkörning".
-    bridge = FeedBridge(fleet_state, fleet_model)
-    bridge.start()
-    try:
-        board.status_filter.setCurrentIndex(board.status_filter.findData(S.EN_ROUTE.value))
-        assert board.visible_units() == []
-        target = shown2[0]
-        _report(fleet_state, clock, target.publisher, [(target.id, S.EN_ROUTE, target.lat, target.lon, 5)])
-        bridge.tick()
-        assert [u.id for u in board.visible_units()] == [target.id]
-    finally:
-        bridge.stop()
+    # The status filter follows live changes: one unit goes en route and appears under "Framkörning".
+    board.status_filter.setCurrentIndex(board.status_filter.findData(S.EN_ROUTE.value))
+    assert board.visible_units() == []
+    target = shown2[0]
+    fleet_model.update_units({target.id: {"status": S.EN_ROUTE, "stale": False, "case_id": 5}})
+    assert [u.id for u in board.visible_units()] == [target.id]
     board.type_filter.setCurrentIndex(0)
     board.region_filter.setCurrentIndex(0)
     board.status_filter.setCurrentIndex(0)
