@@ -1,9 +1,240 @@
-"""Subcommands of this package (registered by larmcentral_cli)."""
+"""Subcommands of this package (registered by larmcentral_cli): outcomes, follow-ups, report."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
+from datetime import date
+from pathlib import Path
+
+from records.actor import NotPermitted
+from records.cases import CaseNotFound
+from resources.vocabulary import Role
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add this package's subcommands (none yet)."""
+    oc = sub.add_parser("outcomes", help="utfall: avsluta ärenden, importera senare fakta, statistik, regelförslag")
+    oc_sub = oc.add_subparsers(dest="outcomes_action", required=True)
+
+    codes = oc_sub.add_parser("codes", help="visa utfallskoderna")
+    codes.set_defaults(func=_codes)
+
+    imp = oc_sub.add_parser("import", help="importera senare fakta från CSV (arende;faktum;datum), allt eller inget")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--user", default=getpass.getuser(), help="användaren som importerar (granskas)")
+    imp.set_defaults(func=_import)
+
+    close = oc_sub.add_parser("close", help="registrera utfall och avsluta ett ärende")
+    close.add_argument("case_id", type=int)
+    close.add_argument("code", help="utfallskod (se 'outcomes codes')")
+    close.add_argument("--destination", help="akutmottagning (AKM_...) för transported_ed")
+    close.add_argument("--note")
+    close.add_argument("--correct", action="store_true", help="rätta ett redan registrerat utfall")
+    close.add_argument("--user", default=getpass.getuser())
+    close.set_defaults(func=_close)
+
+    st = oc_sub.add_parser("stats", help="utfall per ändpunkt och resurstyp med 95% konfidensintervall")
+    st.add_argument("--from", dest="date_from", type=date.fromisoformat)
+    st.add_argument("--to", dest="date_to", type=date.fromisoformat)
+    st.add_argument("--resource-types", action="store_true", help="per resurstyp i stället för ändpunkt")
+    st.set_defaults(func=_stats)
+
+    pr = oc_sub.add_parser("proposals", help="regeländringsförslag: ta fram, lista, godkänn, avslå")
+    pr_sub = pr.add_subparsers(dest="proposals_action", required=True)
+    draft = pr_sub.add_parser("draft", help="ta fram förslag ur utfallen (ändrar inga regler)")
+    draft.add_argument("--from", dest="date_from", type=date.fromisoformat)
+    draft.add_argument("--to", dest="date_to", type=date.fromisoformat)
+    draft.set_defaults(func=_draft)
+    lst = pr_sub.add_parser("list", help="lista förslag")
+    lst.add_argument("--status", default="open", choices=["open", "accepted", "rejected", "all"])
+    lst.set_defaults(func=_list_proposals)
+    acc = pr_sub.add_parser("accept", help="godkänn (RLS-läkare): skriver en ny regelverksversion")
+    acc.add_argument("proposal_id", type=int)
+    acc.add_argument("--user", default=getpass.getuser())
+    acc.add_argument("--comment", default="")
+    acc.set_defaults(func=_accept)
+    rej = pr_sub.add_parser("reject", help="avslå (RLS-läkare) med motivering")
+    rej.add_argument("proposal_id", type=int)
+    rej.add_argument("--reason", required=True)
+    rej.add_argument("--user", default=getpass.getuser())
+    rej.set_defaults(func=_reject)
+
+    fu = sub.add_parser("followups", help="telefonuppföljningar i förfallotid, försenade markerade")
+    fu.add_argument("--all", action="store_true", help="även genomförda")
+    fu.add_argument("--overdue", action="store_true", help="bara försenade")
+    fu.add_argument("--user", default=getpass.getuser())
+    fu.set_defaults(func=_followups)
+
+    rep = sub.add_parser("report", help="kvalitetsrapport som PDF och CSV")
+    rep.add_argument("--from", dest="date_from", type=date.fromisoformat, required=True, help="ÅÅÅÅ-MM-DD")
+    rep.add_argument("--to", dest="date_to", type=date.fromisoformat, required=True, help="ÅÅÅÅ-MM-DD (inklusive)")
+    rep.add_argument("--out", type=Path, required=True, help="katalog för rapportfilerna")
+    rep.set_defaults(func=_report)
+
+
+def _db():  # type: ignore[no-untyped-def]
+    from records.db import open_database, transaction
+
+    _, factory = open_database()
+    return factory, transaction
+
+
+def _codes(args: argparse.Namespace) -> int:
+    from outcomes.codes import OutcomeCode, ed_codes
+
+    for c in OutcomeCode:
+        print(f"{c.value:<20} {c.label}  [{c.group.label}]")
+    print("\nAkutmottagningar (destination för transported_ed): " + ", ".join(ed_codes()))
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from outcomes.importer import LaterFactImportError, import_later_facts
+    from records.users import sign_in
+
+    factory, transaction = _db()
+    try:
+        with transaction(factory) as session:
+            actor = sign_in(session, args.user, Role.ADMIN)
+            summary = import_later_facts(session, actor, args.file)
+    except LaterFactImportError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Importerade {summary.added} nya fakta från {args.file} ({summary.already_known} fanns redan).")
+    return 0
+
+
+def _close(args: argparse.Namespace) -> int:
+    from outcomes.closing import OutcomeError, correct_outcome, record_outcome
+    from records.users import sign_in
+
+    factory, transaction = _db()
+    try:
+        with transaction(factory) as session:
+            actor = sign_in(session, args.user, Role.NURSE)
+            fn = correct_outcome if args.correct else record_outcome
+            view = fn(session, actor, args.case_id, args.code, args.destination, note=args.note)
+    except (OutcomeError, CaseNotFound) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Ärende {view.case_id}: {view.code.label}" + (f" ({view.destination})" if view.destination else "")
+          + " – avslutat.")
+    return 0
+
+
+def _bounds(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from outcomes.report import period_bounds
+
+    if args.date_from and args.date_to:
+        return period_bounds(args.date_from, args.date_to)
+    return None, None
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from outcomes.stats import outcome_statistics
+
+    factory, transaction = _db()
+    with transaction(factory) as session:
+        st = outcome_statistics(session, *_bounds(args))
+    groups = st.resource_types if args.resource_types else st.endpoints
+    print(f"{'grupp':<34} {'n':>5}  {'transporterad':<22} {'lämnad hemma':<22} {'återkontakt':<22} signaler")
+    for g in groups:
+        print(f"{g.label[:34]:<34} {g.n:>5}  {g.conveyed.text():<22} {g.left_at_home.text():<22} "
+              f"{g.recontact.text():<22} {', '.join(s.label for s in g.signals) or ('–' if g.enough_cases else f'(n < {st.min_cases})')}")
+    return 0
+
+
+def _draft(args: argparse.Namespace) -> int:
+    from outcomes.proposals import draft_proposals
+    from outcomes.stats import outcome_statistics
+    from records.users import sign_in
+
+    factory, transaction = _db()
+    with transaction(factory) as session:
+        actor = sign_in(session, "system.utfall", Role.ADMIN, display_name="Utfallsanalys")
+        new = draft_proposals(session, actor, outcome_statistics(session, *_bounds(args)))
+    for p in new:
+        print(f"Förslag {p.id}: {p.description} {p.evidence['reason']}")
+    print(f"{len(new)} nya förslag i RLS-läkarnas kö.")
+    return 0
+
+
+def _list_proposals(args: argparse.Namespace) -> int:
+    from outcomes.proposals import list_proposals
+
+    factory, transaction = _db()
+    with transaction(factory) as session:
+        rows = list_proposals(session, None if args.status == "all" else args.status)
+    for p in rows:
+        print(f"{p.id:>4} [{p.status}] {p.ruleset_version} {p.description} {p.evidence.get('reason', '')}")
+    return 0
+
+
+def _accept(args: argparse.Namespace) -> int:
+    from outcomes.proposals import ProposalError, accept_proposal
+    from records.users import sign_in
+    from triage_rules.loader import RuleSetError
+
+    factory, transaction = _db()
+    try:
+        with transaction(factory) as session:
+            actor = sign_in(session, args.user, Role.PHYSICIAN)
+            d = accept_proposal(session, actor, args.proposal_id, comment=args.comment)
+    except (ProposalError, NotPermitted, RuleSetError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Förslag {args.proposal_id} godkänt. Nytt regelverk {d.new_version}: {d.path}")
+    print("\n".join(d.diff))
+    return 0
+
+
+def _reject(args: argparse.Namespace) -> int:
+    from outcomes.proposals import ProposalError, reject_proposal
+    from records.users import sign_in
+
+    factory, transaction = _db()
+    try:
+        with transaction(factory) as session:
+            actor = sign_in(session, args.user, Role.PHYSICIAN)
+            reject_proposal(session, actor, args.proposal_id, args.reason)
+    except (ProposalError, NotPermitted) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Förslag {args.proposal_id} avslaget.")
+    return 0
+
+
+def _followups(args: argparse.Namespace) -> int:
+    from outcomes.followup import followup_queue
+    from records.users import sign_in
+
+    factory, transaction = _db()
+    with transaction(factory) as session:
+        actor = sign_in(session, args.user, Role.NURSE)
+        items = followup_queue(session, actor, include_done=args.all, overdue_only=args.overdue)
+    if not items:
+        print("Inga telefonuppföljningar.")
+    for i in items:
+        mark = "FÖRSENAD " if i.overdue else ""
+        print(f"{mark}{i.due_at:%Y-%m-%d %H:%M} UTC  uppföljning {i.id}  ärende {i.case_id}  "
+              f"{i.patient_name or i.personnummer or '-'}  tel {i.callback_phone or '-'}  {i.reason_label}"
+              + (f"  [{i.result.label}]" if i.result else ""))
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from outcomes.report import quality_figures
+    from outcomes.report_writer import write_report
+
+    if args.date_to < args.date_from:
+        print(f"--to ({args.date_to}) är före --from ({args.date_from}).", file=sys.stderr)
+        return 2
+    factory, transaction = _db()
+    with transaction(factory) as session:
+        figures = quality_figures(session, args.date_from, args.date_to)
+    paths = write_report(figures, args.out)
+    print(f"Kvalitetsrapport {args.date_from} – {args.date_to}: {figures.n_cases} ärenden.")
+    for p in paths:
+        print(f"  {p}")
+    return 0
