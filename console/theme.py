@@ -31,3 +31,37 @@ def apply_dark_theme(app: QApplication) -> None:
     pal.setColor(QPalette.ColorRole.PlaceholderText, QColor("#8b949e"))
     pal.setColor(QPalette.ColorRole.Link, QColor("#58a6ff"))
     app.setPalette(pal)
+    app.setStyleSheet(STYLESHEET)
+
+
+STYLESHEET = """
+QMainWindow::separator { background: #30363d; width: 3px; height: 3px; }
+QDockWidget::title { background: #161b22; padding: 4px 8px; font-weight: bold; }
+QLabel#questionText { font-size: 22pt; font-weight: 600; color: #f0f6fc; }
+QLabel#questionHelp { font-size: 11pt; color: #8b949e; }
+QLabel#complaintTitle { font-size: 13pt; color: #79c0ff; }
+QLabel#priorityBadge { font-size: 20pt; font-weight: 700; padding: 8px 14px; border-radius: 6px; }
+QLabel#recontactBanner { background: #5a1e02; color: #ffdfb6; border: 2px solid #f0883e;
+    font-size: 12pt; font-weight: 600; padding: 8px; border-radius: 4px; }
+QLabel#dbBanner { background: #67060c; color: #ffdcd7; font-weight: 600; padding: 6px; }
+QLabel#fieldError { color: #ff7b72; }
+QLabel#fieldOk { color: #3fb950; }
+QLabel#sectionTitle { font-size: 12pt; font-weight: 600; color: #c9d1d9; padding-top: 6px; }
+QLabel#recommendedUnit { font-size: 14pt; font-weight: 600; color: #3fb950; }
+QPushButton#answerButton { font-size: 14pt; text-align: left; padding: 10px 14px; }
+QPushButton#primaryAction { background: #238636; color: white; font-weight: 600; padding: 8px 16px; }
+QPushButton#primaryAction:disabled { background: #21262d; color: #6e7681; }
+QWidget#helpOverlay { background: rgba(1, 4, 9, 235); }
+QLabel#overlayTitle { font-size: 20pt; font-weight: 700; color: #f0f6fc; }
+QLabel#overlayArea { font-size: 12pt; font-weight: 600; color: #79c0ff; padding-top: 8px; }
+QLabel#overlayKey { font-family: monospace; font-weight: 600; color: #f5a623; }
+QLabel#overlayHint { color: #8b949e; }
+QStatusBar QLabel { padding: 0 8px; }
+"""
+
+
+def priority_style(priority: str | None) -> str:
+    """Stylesheet for a priority badge (colour carries the priority)."""
+    colour = PRIORITY_COLOURS.get(priority or "", "#30363d")
+    text = "#0d1117" if priority in ("2", "3") else "#ffffff"
+    return f"background: {colour}; color: {text};"

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from records.actor import Actor, require_role
 from records.audit import audit, now
 from records.cases import CaseNotFound, CaseStatus, set_status
-from records.models import CallDraft, Case, Review, TriageAnswer, TriageResult
+from records.models import CallDraft, Case, Recommendation, Review, TriageAnswer, TriageResult
 from resources.vocabulary import Priority, Role
 
 CONSULT_FLAGS = frozenset({"rls_konsultation", "RLS-konsultation", "rls_consult"})
@@ -89,7 +89,7 @@ def store_triage(session: Session, actor: Actor, case_id: int, triage: Completed
         override_care_need=triage.override_care_need, override_reason=triage.override_reason,
         completed_at=at, user_id=actor.user_id)
     session.add(result)
-    flags = list(dict.fromkeys([*case.flags, *triage.flags, *(["overstyrd"] if triage.overridden else [])]))
+    flags = list(dict.fromkeys([*case.flags, *triage.flags]))
     case.complaint, case.endpoint_code = triage.complaint, triage.endpoint_code
     case.ruleset_version = triage.ruleset_version
     case.priority, case.care_need = triage.final_priority.value, triage.final_care_need
@@ -106,9 +106,16 @@ def store_triage(session: Session, actor: Actor, case_id: int, triage: Completed
     return result.id
 
 
-def send_to_waiting_room(session: Session, actor: Actor, case_id: int, triage: CompletedTriage) -> int:
-    """Store the triage and put the case in väntrummet for dispatch."""
+def send_to_waiting_room(session: Session, actor: Actor, case_id: int, triage: CompletedTriage,
+                         recommendation_shown: dict[str, Any] | None = None) -> int:
+    """Store the triage and put the case in väntrummet for dispatch. The recommendation the nurse
+    saw (dispatch's ResourceRecommendation as JSON) is kept as shown, for RLS review."""
     result_id = store_triage(session, actor, case_id, triage)
+    if recommendation_shown is not None:
+        parts = recommendation_shown.get("parts") or [{}]
+        unit = ((parts[0] or {}).get("recommended") or {}).get("unit_id")
+        session.add(Recommendation(case_id=case_id, created_at=now(), user_id=actor.user_id,
+                                   recommended_unit_id=unit, ranking=recommendation_shown))
     set_status(session, actor, case_id, CaseStatus.WAITING, priority=triage.final_priority.value)
     return result_id
 

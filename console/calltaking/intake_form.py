@@ -1,0 +1,146 @@
+"""Who is calling, from where, about whom: the first half of a call.
+
+Personnummer is checked as it is typed (records.personnummer: format, date, check
+digit; reservnummer allowed) with the reason in plain Swedish. Kommun has a
+completer over Skåne's 33 kommuner (resources.geography).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QCompleter, QFormLayout, QLabel, QLineEdit, QSpinBox, QWidget
+
+from records.cases import CaseIntake
+from records.personnummer import InvalidPersonnummer, normalise
+from resources.geography import Geography
+
+
+class IntakeForm(QWidget):
+    changed = Signal()  # any field edited (drives the draft save)
+    patient_changed = Signal()  # personnummer/age settled: look the context up again
+
+    def __init__(self, geography: Geography, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._geo = geography
+        form = QFormLayout(self)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.caller = QLineEdit(objectName="caller")
+        self.caller.setPlaceholderText(self.tr("Namn på den som ringer"))
+        self.phone = QLineEdit(objectName="phone")
+        self.phone.setPlaceholderText(self.tr("t.ex. 070-123 45 67"))
+        self.address = QLineEdit(objectName="address")
+        self.address.setPlaceholderText(self.tr("Gatuadress eller plats"))
+        self.kommun = QComboBox(objectName="kommun")
+        self.kommun.setEditable(True)
+        self.kommun.addItem("")
+        self.kommun.addItems(sorted(k.name for k in geography.kommuner))
+        completer = QCompleter([k.name for k in geography.kommuner], self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchStartsWith)
+        self.kommun.setCompleter(completer)
+        self.kommun.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.kommun_msg = QLabel(objectName="fieldError")
+        self.patient = QLineEdit(objectName="patientName")
+        self.pnr = QLineEdit(objectName="personnummer")
+        self.pnr.setPlaceholderText(self.tr("ÅÅÅÅMMDD-NNNN (valfritt; reservnummer går bra)"))
+        self.pnr_msg = QLabel(objectName="fieldError")
+        self.pnr_msg.setWordWrap(True)
+        self.age = QSpinBox(objectName="age")
+        self.age.setRange(-1, 130)
+        self.age.setSpecialValueText(self.tr("okänd"))
+        self.age.setValue(-1)
+        self.age.setSuffix(self.tr(" år"))
+        form.addRow(self.tr("Inringare"), self.caller)
+        form.addRow(self.tr("Återuppringningsnummer"), self.phone)
+        form.addRow(self.tr("Adress / plats"), self.address)
+        form.addRow(self.tr("Kommun"), self.kommun)
+        form.addRow("", self.kommun_msg)
+        form.addRow(self.tr("Patient"), self.patient)
+        form.addRow(self.tr("Personnummer"), self.pnr)
+        form.addRow("", self.pnr_msg)
+        form.addRow(self.tr("Ålder"), self.age)
+        for w in (self.caller, self.phone, self.address, self.patient):
+            w.textEdited.connect(self.changed)
+        self.kommun.currentTextChanged.connect(self._check_kommun)
+        self.pnr.textEdited.connect(self._check_pnr)
+        self.pnr.editingFinished.connect(self.patient_changed)
+        self.age.valueChanged.connect(self.changed)
+        self.age.editingFinished.connect(self.patient_changed)
+
+    # --- validation ---------------------------------------------------------------------------
+    def _check_pnr(self) -> None:
+        text = self.pnr.text().strip()
+        if not text:
+            self.pnr_msg.setText("")
+        else:
+            try:
+                norm = normalise(text)
+            except InvalidPersonnummer as exc:
+                self.pnr_msg.setObjectName("fieldError")
+                self.pnr_msg.setText(str(exc))
+            else:
+                self.pnr_msg.setObjectName("fieldOk")
+                kind = self.tr("reservnummer") if norm[9].isalpha() else self.tr("personnummer")
+                self.pnr_msg.setText(self.tr("Giltigt %s: %s") % (kind, norm))
+            self.pnr_msg.style().unpolish(self.pnr_msg)
+            self.pnr_msg.style().polish(self.pnr_msg)
+        self.changed.emit()
+
+    def _check_kommun(self, text: str) -> None:
+        ok = not text or self._geo.has_kommun(text)
+        self.kommun_msg.setText("" if ok else self.tr("Okänd kommun: %s. Välj en av Skånes kommuner.") % text)
+        self.changed.emit()
+
+    def personnummer(self) -> str | None:
+        """The normalised personnummer, or None when empty or invalid."""
+        try:
+            return normalise(self.pnr.text()) if self.pnr.text().strip() else None
+        except InvalidPersonnummer:
+            return None
+
+    def problems(self) -> list[str]:
+        """What must be fixed before the case can leave the call (Swedish)."""
+        out = []
+        if self.pnr.text().strip() and self.personnummer() is None:
+            out.append(self.pnr_msg.text() or self.tr("Personnumret är ogiltigt."))
+        k = self.kommun.currentText().strip()
+        if not k:
+            out.append(self.tr("Ange kommun (behövs för att hitta närmaste resurs)."))
+        elif not self._geo.has_kommun(k):
+            out.append(self.tr("Okänd kommun: %s.") % k)
+        return out
+
+    # --- data ---------------------------------------------------------------------------------
+    def intake(self) -> CaseIntake:
+        k = self.kommun.currentText().strip()
+        lat = lon = None
+        if self._geo.has_kommun(k):
+            place = self._geo.kommun(k)  # no address geocoder: the kommun's centre stands in
+            lat, lon = place.lat, place.lon
+        return CaseIntake(caller_name=self.caller.text(), callback_phone=self.phone.text(),
+                          address=self.address.text(), kommun=k if self._geo.has_kommun(k) else None,
+                          lat=lat, lon=lon, patient_name=self.patient.text(),
+                          personnummer=self.personnummer(), patient_age=self.age_value())
+
+    def age_value(self) -> int | None:
+        return None if self.age.value() < 0 else self.age.value()
+
+    def payload(self) -> dict[str, Any]:
+        return {"caller": self.caller.text(), "phone": self.phone.text(), "address": self.address.text(),
+                "kommun": self.kommun.currentText(), "patient": self.patient.text(), "pnr": self.pnr.text(),
+                "age": self.age.value()}
+
+    def restore(self, data: dict[str, Any]) -> None:
+        self.caller.setText(data.get("caller", ""))
+        self.phone.setText(data.get("phone", ""))
+        self.address.setText(data.get("address", ""))
+        self.kommun.setCurrentText(data.get("kommun", ""))
+        self.pnr.setText(data.get("pnr", ""))
+        self._check_pnr()
+        self.patient.setText(data.get("patient", ""))
+        self.age.setValue(int(data.get("age", -1)))
+
+    def clear(self) -> None:
+        self.restore({})

@@ -1,0 +1,353 @@
+"""The triage tree as a keyboard-first wizard.
+
+The current question is large; answers by number keys (1..9, 0 = vet ej); Backspace or
+Alt+Left goes back; Enter confirms a vital sign (units and plausible range shown and
+checked). The path so far, the provisional priority and the reasons update live. All
+decisions are the engine's (through a TriageDriver); this widget only shows and forwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.calltaking.wizard_state import WizardState
+from console.theme import priority_style
+from resources.patient_context import PatientContext
+
+
+class TriageDriver(Protocol):
+    def complaints(self) -> list[tuple[str, str]]: ...
+    def start(self, complaint: str, context: PatientContext) -> WizardState: ...
+    def answer(self, value: Any) -> WizardState: ...
+    def back(self) -> WizardState: ...
+    def rewind(self, keep: int) -> WizardState: ...
+    def set_context(self, context: PatientContext) -> WizardState: ...
+    def state(self) -> WizardState: ...
+    def answers(self) -> list[tuple[str, Any]]: ...
+
+
+class ComplaintChooser(QWidget):
+    chosen = Signal(str)
+
+    def __init__(self, complaints: list[tuple[str, str]], parent: QWidget | None = None):
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel(self.tr("Kontaktorsak"), objectName="questionText"))
+        lay.addWidget(QLabel(self.tr("Skriv för att filtrera, pil upp/ned och Enter för att välja."),
+                             objectName="questionHelp"))
+        self.filter = QLineEdit(objectName="complaintFilter")
+        self.filter.setPlaceholderText(self.tr("t.ex. bröst, fall, andning …"))
+        self.list = QListWidget(objectName="complaintList")
+        for code, name in complaints:
+            item = QListWidgetItem(f"{name}  ({code})")
+            item.setData(Qt.ItemDataRole.UserRole, code)
+            self.list.addItem(item)
+        self.list.setCurrentRow(0)
+        lay.addWidget(self.filter)
+        lay.addWidget(self.list, 1)
+        self.filter.textChanged.connect(self._filter)
+        self.filter.returnPressed.connect(self._choose)
+        self.list.itemActivated.connect(lambda _i: self._choose())
+        self.filter.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # type: ignore[no-untyped-def]
+        if obj is self.filter and isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress:
+            if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+                visible = [i for i in range(self.list.count()) if not self.list.item(i).isHidden()]
+                if visible:
+                    cur = self.list.currentRow()
+                    pos = visible.index(cur) if cur in visible else -1
+                    pos = min(len(visible) - 1, pos + 1) if event.key() == Qt.Key.Key_Down else max(0, pos - 1)
+                    self.list.setCurrentRow(visible[pos])
+                return True
+        return False
+
+    def _filter(self, text: str) -> None:
+        needle = text.strip().casefold()
+        first = None
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            hide = bool(needle) and needle not in item.text().casefold()
+            item.setHidden(hide)
+            if not hide and first is None:
+                first = i
+        if first is not None:
+            self.list.setCurrentRow(first)
+
+    def _choose(self) -> None:
+        item = self.list.currentItem()
+        if item is not None and not item.isHidden():
+            self.chosen.emit(item.data(Qt.ItemDataRole.UserRole))
+
+    def reset(self) -> None:
+        self.filter.clear()
+        self.list.setCurrentRow(0)
+
+
+class TriageWizard(QWidget):
+    state_changed = Signal(object)  # WizardState
+    override_requested = Signal()
+
+    def __init__(self, driver: TriageDriver, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.driver = driver
+        self.context = PatientContext()
+        self.override_text = ""
+        self._state = WizardState()
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+        self.stack = QStackedWidget()
+        self.chooser = ComplaintChooser(driver.complaints())
+        self.chooser.chosen.connect(self.start)
+        self.stack.addWidget(self.chooser)
+
+        page = QWidget(objectName="questionPage")
+        q = QVBoxLayout(page)
+        self.complaint_label = QLabel(objectName="complaintTitle")
+        self.question = QLabel(objectName="questionText")
+        self.question.setWordWrap(True)
+        self.help = QLabel(objectName="questionHelp")
+        self.help.setWordWrap(True)
+        self.buttons_box = QVBoxLayout()
+        self.vital_row = QWidget()
+        vr = QHBoxLayout(self.vital_row)
+        vr.setContentsMargins(0, 0, 0, 0)
+        self.vital = QLineEdit(objectName="vitalInput")
+        self.vital.returnPressed.connect(self._confirm_vital)
+        self.vital.installEventFilter(self)
+        self.vital_unit = QLabel()
+        self.vital_ok = QPushButton(self.tr("Bekräfta (Enter)"))
+        self.vital_ok.clicked.connect(self._confirm_vital)
+        self.vital_unknown = QPushButton(self.tr("Vet ej"))
+        self.vital_unknown.clicked.connect(self._vital_unknown)
+        for w in (self.vital, self.vital_unit, self.vital_ok, self.vital_unknown):
+            vr.addWidget(w)
+        self.vital_msg = QLabel(objectName="fieldError")
+        self.done_label = QLabel(objectName="questionText")
+        self.done_label.setWordWrap(True)
+        q.addWidget(self.complaint_label)
+        q.addWidget(self.question)
+        q.addWidget(self.help)
+        q.addLayout(self.buttons_box)
+        q.addWidget(self.vital_row)
+        q.addWidget(self.vital_msg)
+        q.addWidget(self.done_label)
+        q.addStretch(1)
+        nav = QHBoxLayout()
+        self.back_button = QPushButton(self.tr("← Tillbaka (Backspace)"))
+        self.back_button.clicked.connect(self.back)
+        self.override_button = QPushButton(self.tr("Överstyr … (Ctrl+O)"))
+        self.override_button.clicked.connect(self.override_requested)
+        nav.addWidget(self.back_button)
+        nav.addStretch(1)
+        nav.addWidget(self.override_button)
+        q.addLayout(nav)
+        self.stack.addWidget(page)
+
+        side = QVBoxLayout()
+        side.addWidget(QLabel(self.tr("Preliminär prioritet"), objectName="sectionTitle"))
+        self.priority = QLabel("–", objectName="priorityBadge")
+        self.priority.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        side.addWidget(self.priority)
+        side.addWidget(QLabel(self.tr("Skäl"), objectName="sectionTitle"))
+        self.reasons = QListWidget(objectName="reasonList")
+        self.reasons.setWordWrap(True)
+        side.addWidget(self.reasons, 1)
+        side.addWidget(QLabel(self.tr("Vägen hittills (dubbelklicka för att ändra)"), objectName="sectionTitle"))
+        self.path = QListWidget(objectName="pathList")
+        self.path.setWordWrap(True)
+        self.path.itemDoubleClicked.connect(self._rewind_to)
+        side.addWidget(self.path, 2)
+
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.stack, 3)
+        lay.addLayout(side, 2)
+        self._answer_buttons: list[QPushButton] = []
+        self._render()
+
+    # --- driving ------------------------------------------------------------------------------
+    @property
+    def state(self) -> WizardState:
+        return self._state
+
+    def reset(self) -> None:
+        self.override_text = ""
+        self._state = WizardState()
+        self.chooser.reset()
+        self._render()
+
+    def start(self, complaint: str) -> None:
+        self._apply(self.driver.start(complaint, self.context))
+        self.setFocus()
+
+    def answer(self, value: Any) -> None:
+        if self._state.question is not None:
+            self._apply(self.driver.answer(value))
+
+    def back(self) -> None:
+        if self._state.complaint is None:
+            return
+        if not self._state.path:
+            self._state = WizardState()
+            self._render()
+            self.chooser.filter.setFocus()
+            self.state_changed.emit(self._state)
+            return
+        self._apply(self.driver.back())
+
+    def set_context(self, context: PatientContext) -> None:
+        self.context = context
+        if self._state.complaint is not None:
+            self._apply(self.driver.set_context(context))
+
+    def replay(self, complaint: str, answers: list[tuple[str, Any]]) -> None:
+        """Rebuild a triage from a draft: the same answers give the same path."""
+        self._apply(self.driver.start(complaint, self.context), emit=False)
+        for _qid, value in answers:
+            if self._state.question is None:
+                break
+            self._apply(self.driver.answer(value), emit=False)
+        self._render()
+        self.state_changed.emit(self._state)
+
+    def focus_current(self) -> None:
+        if self._state.complaint is None:
+            self.chooser.filter.setFocus()
+        elif self._state.question is not None and self._state.question.kind == "vital":
+            self.vital.setFocus()
+        else:
+            self.setFocus()
+
+    def _apply(self, state: WizardState, emit: bool = True) -> None:
+        self._state = state
+        if emit:
+            self._render()
+            self.state_changed.emit(state)
+
+    def _rewind_to(self, item: QListWidgetItem) -> None:
+        keep = self.path.row(item)
+        self._apply(self.driver.rewind(keep))
+        self.focus_current()
+
+    # --- keys ---------------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key, mods = event.key(), event.modifiers()
+        st = self._state
+        if key == Qt.Key.Key_Left and mods & Qt.KeyboardModifier.AltModifier or key == Qt.Key.Key_Backspace:
+            self.back()
+            self.focus_current()
+            return
+        if st.question is not None and st.question.kind != "vital" and Qt.Key.Key_0 <= key <= Qt.Key.Key_9:
+            n = key - Qt.Key.Key_0
+            opts = st.question.options
+            if n == 0:
+                self.answer(st.question.unknown_value)
+            elif n <= len(opts):
+                self.answer(opts[n - 1][0])
+            self.focus_current()
+            return
+        super().keyPressEvent(event)
+
+    def eventFilter(self, obj, event) -> bool:  # type: ignore[no-untyped-def]
+        if obj is self.vital and isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress:
+            if event.key() == Qt.Key.Key_Left and event.modifiers() & Qt.KeyboardModifier.AltModifier:
+                self.back()
+                self.focus_current()
+                return True
+            if event.key() == Qt.Key.Key_Backspace and not self.vital.text():
+                self.back()
+                self.focus_current()
+                return True
+        return False
+
+    def _confirm_vital(self) -> None:
+        q = self._state.question
+        if q is None:
+            return
+        text = self.vital.text().strip().replace(",", ".")
+        try:
+            value = float(text)
+        except ValueError:
+            self.vital_msg.setText(self.tr("Skriv ett tal (%s) eller välj Vet ej.") % q.unit)
+            return
+        if q.range is not None and not (q.range[0] <= value <= q.range[1]):
+            self.vital_msg.setText(self.tr("%s %s ligger utanför rimligt intervall %s–%s %s. Kontrollera värdet.")
+                                   % (_num(value), q.unit, _num(q.range[0]), _num(q.range[1]), q.unit))
+            return
+        self.answer(value)
+        self.focus_current()
+
+    def _vital_unknown(self) -> None:
+        if self._state.question is not None:
+            self.answer(self._state.question.unknown_value)
+            self.focus_current()
+
+    # --- view ---------------------------------------------------------------------------------
+    def _render(self) -> None:
+        st = self._state
+        self.stack.setCurrentIndex(0 if st.complaint is None else 1)
+        self.complaint_label.setText(st.complaint_name)
+        for b in self._answer_buttons:
+            self.buttons_box.removeWidget(b)
+            b.deleteLater()
+        self._answer_buttons = []
+        q = st.question
+        self.vital_row.setVisible(q is not None and q.kind == "vital")
+        self.vital_msg.setText("")
+        if q is not None:
+            self.question.setText(q.text)
+            self.help.setText(q.help)
+            self.help.setVisible(bool(q.help))
+            self.done_label.hide()
+            if q.kind == "vital":
+                self.vital.clear()
+                rng = f" ({_num(q.range[0])}–{_num(q.range[1])})" if q.range else ""
+                self.vital_unit.setText(q.unit + rng)
+                self.vital_unknown.setText(self.tr("Vet ej"))
+            else:
+                for i, (value, label) in enumerate(q.options, start=1):
+                    key = "0" if value == q.unknown_value else str(i)
+                    b = QPushButton(f"{key}   {label}", objectName="answerButton")
+                    b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+                    b.clicked.connect(lambda _=False, v=value: (self.answer(v), self.focus_current()))
+                    self.buttons_box.addWidget(b)
+                    self._answer_buttons.append(b)
+        elif st.done:
+            self.question.setText(self.tr("Triageringen är klar"))
+            self.help.setVisible(True)
+            self.help.setText(self.tr("Ändpunkt %s. Kontrollera rekommendationen och skicka vidare med Ctrl+Enter.")
+                              % (st.endpoint_code or ""))
+            self.done_label.hide()
+        prio = st.priority
+        text = prio.label if prio else "–"
+        if self.override_text:
+            text += "\n" + self.override_text
+        self.priority.setText(text)
+        self.priority.setStyleSheet(priority_style(prio.value if prio else None))
+        self.reasons.clear()
+        self.reasons.addItems(list(st.reasons))
+        self.path.clear()
+        for step in st.path:
+            self.path.addItem(f"{step.question}  →  {step.answer}")
+        if st.path:
+            self.path.scrollToBottom()
+        self.back_button.setEnabled(st.complaint is not None)
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"

@@ -1,0 +1,391 @@
+"""The nurse's call-taking workspace: intake and patient context, the triage wizard, and the
+lowest adequate resource beside it. The call is saved as a draft as it goes (debounced, via
+the database executor; a local file if the database is down) and reopened after a crash."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from console.calltaking.context_panel import ContextPanel
+from console.calltaking.intake_form import IntakeForm
+from console.calltaking.local_draft import read_local, remove_local, write_local
+from console.calltaking.override_dialog import OverrideDialog
+from console.calltaking.recommendation_panel import RecommendationPanel
+from console.calltaking.triage_driver import EngineDriver
+from console.calltaking.wizard import TriageWizard
+from console.calltaking.wizard_state import WizardState
+from console.errors import is_database_down, user_message
+from console.tasks import DbExecutor, DbOp
+from dispatch.fleet_view import FleetSnapshot
+from outcomes.closing import record_outcome
+from outcomes.codes import OutcomeCode
+from outcomes.recontact import check_and_link, recontact_context
+from records.actor import Actor
+from records.cases import CaseIntake, create_case, update_intake
+from records.patients import lookup_context
+from records.triage_store import (
+    CompletedTriage,
+    discard_draft,
+    save_draft,
+    send_to_waiting_room,
+    store_triage,
+    unfinished_draft,
+)
+from resources.care_need import CareNeed
+from resources.geography import Geography
+from resources.patient_context import PatientContext
+from resources.vocabulary import Priority
+from triage_rules.schema import RuleSet
+
+DRAFT_DEBOUNCE_MS = 400
+
+
+class CallTakingWorkspace(QWidget):
+    case_sent = Signal(int, str)  # case id, "waiting" | "referred"
+    message = Signal(str)  # for the status bar
+
+    def __init__(self, actor: Actor, executor: DbExecutor, ruleset: RuleSet, geography: Geography,
+                 snapshot_provider: Callable[[], FleetSnapshot] | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("callTaking")
+        self.actor, self.executor = actor, executor
+        self.driver = EngineDriver(ruleset)
+        self.case_id: int | None = None
+        self.draft_id: int | None = None
+        self.context = PatientContext()
+        self.recontact_summary: str | None = None
+        self.override: dict[str, Any] | None = None
+        self.active = False
+        self._saving = False
+        self._save_again = False
+
+        self.title = QLabel(objectName="sectionTitle")
+        self.db_banner = QLabel(objectName="dbBanner")
+        self.db_banner.setWordWrap(True)
+        self.db_banner.hide()
+        self.new_button = QPushButton(self.tr("Nytt ärende (Ctrl+N)"))
+        self.new_button.clicked.connect(self.new_case)
+        self.send_button = QPushButton(self.tr("Till väntrummet (Ctrl+Enter)"), objectName="primaryAction")
+        self.send_button.clicked.connect(self.send)
+        self.cancel_button = QPushButton(self.tr("Avbryt samtal"))
+        self.cancel_button.clicked.connect(self.cancel_call)
+        self.problems = QLabel(objectName="fieldError")
+        self.problems.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.new_button)
+        top.addWidget(self.cancel_button)
+        top.addWidget(self.send_button)
+
+        self.form = IntakeForm(geography)
+        self.context_panel = ContextPanel()
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.addWidget(QLabel(self.tr("Inringare och patient"), objectName="sectionTitle"))
+        ll.addWidget(self.form)
+        ll.addWidget(self.context_panel)
+        ll.addStretch(1)
+        self.wizard = TriageWizard(self.driver)
+        self.recommendation = RecommendationPanel(snapshot_provider)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.wizard)
+        self.splitter.addWidget(self.recommendation)
+        self.splitter.setSizes([330, 760, 380])
+        self.splitter.setChildrenCollapsible(False)
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.db_banner)
+        lay.addWidget(self.problems)
+        lay.addWidget(self.splitter, 1)
+
+        self._save_timer = QTimer(self, singleShot=True, interval=DRAFT_DEBOUNCE_MS)
+        self._save_timer.timeout.connect(self.save_now)
+        self.form.changed.connect(self._edited)
+        self.form.patient_changed.connect(self.lookup_patient)
+        self.form.kommun.currentTextChanged.connect(lambda _t: self._refresh_recommendation())
+        self.wizard.state_changed.connect(self._triage_changed)
+        self.wizard.override_requested.connect(self.open_override)
+        self._set_active(False)
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def _set_active(self, active: bool) -> None:
+        self.active = active
+        self.form.setEnabled(active)
+        self.wizard.setEnabled(active)
+        self.cancel_button.setEnabled(active)
+        self._update_title()
+        self._update_send()
+
+    def _update_title(self) -> None:
+        if not self.active:
+            self.title.setText(self.tr("Inget pågående samtal – tryck Ctrl+N för nytt ärende"))
+        elif self.case_id is None:
+            self.title.setText(self.tr("Nytt samtal (sparas …)"))
+        else:
+            self.title.setText(self.tr("Ärende %d – pågående samtal") % self.case_id)
+
+    def new_case(self) -> None:
+        """Start a new call (one keystroke). A call in progress is kept as its own draft."""
+        if self.active and self._has_content():
+            self.save_now()
+        self._clear()
+        self._set_active(True)
+        self.save_now()  # creates the case right away
+        self.form.caller.setFocus()
+
+    def _clear(self) -> None:
+        self.case_id = self.draft_id = None
+        self.context, self.recontact_summary, self.override = PatientContext(), None, None
+        self.form.clear()
+        self.form.patient_changed.emit()
+        self.context_panel.show_context(None, None)
+        self.wizard.context = PatientContext()
+        self.wizard.reset()
+        self.recommendation.clear()
+        self.problems.setText("")
+
+    def _has_content(self) -> bool:
+        p = self.form.payload()
+        return any(v for k, v in p.items() if k != "age") or self.wizard.state.complaint is not None
+
+    def cancel_call(self) -> None:
+        if not self.active:
+            return
+        draft_id = self.draft_id
+        if draft_id is not None:
+            DbOp(self.executor, lambda s: discard_draft(s, self.actor, draft_id)).changes("drafts").run()
+        remove_local(self.actor.username)
+        self._clear()
+        self._set_active(False)
+        self.message.emit(self.tr("Samtalet avbröts."))
+
+    # --- draft --------------------------------------------------------------------------------
+    def payload(self) -> dict[str, Any]:
+        st = self.wizard.state
+        return {"intake": self.form.payload(), "complaint": st.complaint,
+                "answers": [[q, v] for q, v in self.driver.answers()] if st.complaint else [],
+                "override": self.override, "case_id": self.case_id,
+                "saved_at": datetime.now(UTC).isoformat()}
+
+    def _edited(self) -> None:
+        if self.active:
+            self._save_timer.start()
+            self._update_send()
+
+    def save_now(self) -> None:
+        """Save the draft (and the intake on the case) now; coalesces while a save is running."""
+        self._save_timer.stop()
+        if not self.active:
+            return
+        if self._saving:
+            self._save_again = True
+            return
+        payload = self.payload()
+        intake = self.form.intake()
+        case_id, draft_id, actor = self.case_id, self.draft_id, self.actor
+
+        def job(s: Session) -> tuple[int, int]:
+            cid = case_id
+            if cid is None:
+                cid = create_case(s, actor, intake).id
+            else:
+                update_intake(s, actor, cid, intake)
+            return cid, save_draft(s, actor, {**payload, "case_id": cid}, draft_id=draft_id, case_id=cid)
+
+        self._saving = True
+        DbOp(self.executor, job).success(self._saved).failure(self._save_failed).changes("drafts").run()
+
+    def _saved(self, ids: tuple[int, int]) -> None:
+        self._saving = False
+        first = self.case_id is None
+        if self.active:
+            self.case_id, self.draft_id = ids
+        remove_local(self.actor.username)
+        self.db_banner.hide()
+        self._update_title()
+        if first:
+            self.message.emit(self.tr("Ärende %d skapat.") % ids[0])
+        if self._save_again:
+            self._save_again = False
+            self.save_now()
+
+    def _save_failed(self, exc: Exception) -> None:
+        self._saving = False
+        self._save_again = False
+        write_local(self.actor.username, self.payload())
+        self.db_banner.setText(user_message(exc))
+        self.db_banner.show()
+        if not is_database_down(exc):
+            self.message.emit(user_message(exc))
+
+    def restore_unfinished(self) -> None:
+        """At start: reopen the call that was in progress when the console last went away."""
+        actor = self.actor
+        DbOp(self.executor, lambda s: unfinished_draft(s, actor)).success(self._restore_from_db).failure(
+            lambda exc: self._restore_payload(read_local(actor.username), None)).run()
+
+    def _restore_from_db(self, draft: Any) -> None:
+        local = read_local(self.actor.username)
+        if draft is None:
+            self._restore_payload(local, None)
+        elif local and local.get("saved_at", "") > draft.payload.get("saved_at", ""):
+            self._restore_payload(local, draft.id)
+        else:
+            self._restore_payload(draft.payload, draft.id)
+
+    def _restore_payload(self, payload: dict[str, Any] | None, draft_id: int | None) -> None:
+        if not payload:
+            return
+        self._clear()
+        self._set_active(True)
+        self.case_id, self.draft_id = payload.get("case_id"), draft_id
+        self.form.restore(payload.get("intake") or {})
+        self.override = payload.get("override")
+        if payload.get("complaint"):
+            self.wizard.replay(payload["complaint"], [tuple(a) for a in payload.get("answers", [])])
+            if self.override and self.wizard.state.done:
+                self._apply_override(self.override)
+        self._update_title()
+        self.lookup_patient()
+        self.message.emit(self.tr("Det oavslutade samtalet (ärende %s) har öppnats igen.") % (self.case_id or "nytt"))
+        self.save_now()
+
+    # --- patient context ----------------------------------------------------------------------
+    def lookup_patient(self) -> None:
+        if not self.active:
+            return
+        pnr, age = self.form.personnummer(), self.form.age_value()
+        phone, address, actor, case_id = self.form.phone.text(), self.form.address.text(), self.actor, self.case_id
+
+        def job(s: Session) -> tuple[PatientContext, str | None]:
+            ctx = lookup_context(s, actor, pnr, age=age)
+            ctx, match = recontact_context(s, ctx, callback_phone=phone, address=address, exclude_case_id=case_id)
+            return ctx, match.summary() if match else None
+
+        DbOp(self.executor, job).success(self._context_found).failure(
+            lambda exc: self.message.emit(user_message(exc))).run()
+
+    def _context_found(self, result: tuple[PatientContext, str | None]) -> None:
+        self.context, self.recontact_summary = result
+        self.context_panel.show_context(self.context, self.recontact_summary)
+        if self.context.age is not None and self.form.age_value() is None:
+            self.form.age.setValue(self.context.age)
+        self.wizard.set_context(self.context)
+        self._refresh_recommendation()
+
+    # --- triage -------------------------------------------------------------------------------
+    def _triage_changed(self, state: WizardState) -> None:
+        if self.override and not state.done:
+            self.override = None
+            self.wizard.override_text = ""
+        self._refresh_recommendation()
+        self._edited()
+
+    def _refresh_recommendation(self) -> None:
+        st = self.wizard.state
+        if not st.done or st.care_need is None or st.priority is None:
+            self.recommendation.clear()
+            self._update_send()
+            return
+        intake = self.form.intake()
+        self.recommendation.update_for(st.priority, st.care_need, intake.kommun, intake.lat, intake.lon,
+                                       self.context, self.case_id)
+        self._update_send()
+
+    def open_override(self) -> None:
+        st = self.wizard.state
+        if not st.done or st.priority is None or st.care_need is None:
+            self.message.emit(self.tr("Överstyrning kan göras när triageringen är klar."))
+            return
+        base = self.driver.completed()
+        dlg = OverrideDialog(Priority(base.priority), CareNeed.model_validate(base.care_need), self)
+        if dlg.exec() == OverrideDialog.DialogCode.Accepted:
+            priority, need, reason = dlg.chosen()
+            self._apply_override({"priority": priority.value if priority else None,
+                                  "care_need": need.model_dump(mode="json") if need else None, "reason": reason})
+
+    def _apply_override(self, ov: dict[str, Any]) -> None:
+        state = self.driver.override(Priority(ov["priority"]) if ov.get("priority") else None,
+                                     CareNeed.model_validate(ov["care_need"]) if ov.get("care_need") else None,
+                                     ov["reason"])
+        self.override = ov
+        self.wizard.override_text = self.tr("överstyrd: %s") % ov["reason"]
+        self.wizard._apply(state)
+
+    # --- finishing ----------------------------------------------------------------------------
+    def _update_send(self) -> None:
+        st = self.wizard.state
+        self.send_button.setText(self.tr("Avsluta med hänvisning (Ctrl+Enter)") if st.is_referral
+                                 else self.tr("Till väntrummet (Ctrl+Enter)"))
+        self.send_button.setEnabled(self.active and st.done)
+
+    def send(self) -> None:
+        """Ctrl+Enter: a referral completes the case here; anything else goes to väntrummet."""
+        st = self.wizard.state
+        if not self.active or not st.done:
+            self.message.emit(self.tr("Triageringen är inte klar."))
+            return
+        problems = self.form.problems()
+        if problems:
+            self.problems.setText("\n".join(problems))
+            return
+        if self.case_id is None:
+            self.message.emit(self.tr("Ärendet sparas fortfarande – försök igen om ett ögonblick."))
+            self.save_now()
+            return
+        self.problems.setText("")
+        triage: CompletedTriage = self.driver.completed()
+        intake: CaseIntake = self.form.intake()
+        rec = self.recommendation.current
+        rec_json = rec.model_dump(mode="json") if rec is not None else None
+        actor, case_id, draft_id = self.actor, self.case_id, self.draft_id
+        referral = st.is_referral
+
+        def job(s: Session) -> None:
+            update_intake(s, actor, case_id, intake)
+            if referral:
+                store_triage(s, actor, case_id, triage)
+                record_outcome(s, actor, case_id, OutcomeCode.REFERRED, note=triage.endpoint_code)
+            else:
+                send_to_waiting_room(s, actor, case_id, triage, rec_json)
+                check_and_link(s, actor, case_id)
+            if draft_id is not None:
+                discard_draft(s, actor, draft_id)
+
+        self._save_timer.stop()
+        DbOp(self.executor, job).success(lambda _r: self._sent(case_id, referral)).failure(
+            self._send_failed).changes("cases").run()
+
+    def _sent(self, case_id: int, referral: bool) -> None:
+        remove_local(self.actor.username)
+        self._clear()
+        self._set_active(False)
+        self.db_banner.hide()
+        where = "referred" if referral else "waiting"
+        self.message.emit(self.tr("Ärende %d avslutat med hänvisning.") % case_id if referral
+                          else self.tr("Ärende %d skickat till väntrummet.") % case_id)
+        self.case_sent.emit(case_id, where)
+
+    def _send_failed(self, exc: Exception) -> None:
+        write_local(self.actor.username, self.payload())
+        if is_database_down(exc):
+            self.db_banner.setText(user_message(exc))
+            self.db_banner.show()
+        else:
+            QMessageBox.warning(self, self.tr("Kunde inte skicka ärendet"), user_message(exc))

@@ -1,0 +1,30 @@
+"""Qt's translation mechanism. The source strings are Swedish; a .qm file for another
+language (e.g. console/i18n/larmcentral_en.qm, built with pyside6-lrelease) is loaded
+when present and chosen by LARMCENTRAL_LANG or the system locale. None is shipped yet."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtWidgets import QApplication
+
+I18N_DIR = Path(__file__).with_name("i18n")
+
+
+def install_translators(app: QApplication, language: str | None = None) -> list[str]:
+    """Install Qt's own and the console's translators for `language`; returns what was loaded."""
+    lang = language or os.environ.get("LARMCENTRAL_LANG") or QLocale.system().name().split("_")[0]
+    loaded: list[str] = []
+    qt_own = QTranslator(app)
+    if qt_own.load(f"qtbase_{lang}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(qt_own)
+        loaded.append(f"qtbase_{lang}")
+    ours = I18N_DIR / f"larmcentral_{lang}.qm"
+    if ours.exists():
+        tr = QTranslator(app)
+        if tr.load(str(ours)):
+            app.installTranslator(tr)
+            loaded.append(ours.name)
+    return loaded

@@ -1,0 +1,42 @@
+"""Every frequent action's keyboard shortcut, in one table (read by the actions and the F1 overlay)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("Shortcuts", text)
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    key: str  # QKeySequence text
+    area: str
+    text: str
+
+
+def shortcuts() -> list[Shortcut]:
+    return [
+        Shortcut("F1", _t("Allmänt"), _t("Visa/dölj kortkommandon")),
+        Shortcut("Ctrl+1", _t("Allmänt"), _t("Arbetsyta: Samtal")),
+        Shortcut("Ctrl+2", _t("Allmänt"), _t("Arbetsyta: Dirigering")),
+        Shortcut("Ctrl+3", _t("Allmänt"), _t("Arbetsyta: RLS-granskning")),
+        Shortcut("Ctrl+4", _t("Allmänt"), _t("Arbetsyta: Statistik")),
+        Shortcut("Ctrl+Shift+R", _t("Allmänt"), _t("Återställ fönsterlayouten")),
+        Shortcut("Ctrl+N", _t("Samtal"), _t("Nytt ärende")),
+        Shortcut("Ctrl+T", _t("Samtal"), _t("Gå till triageringen")),
+        Shortcut("Ctrl+L", _t("Samtal"), _t("Gå till uppgifter om inringare och patient")),
+        Shortcut("1 … 9", _t("Triage"), _t("Välj svar med siffertangent")),
+        Shortcut("0", _t("Triage"), _t("Vet ej")),
+        Shortcut("Enter", _t("Triage"), _t("Bekräfta värde (vitalparameter) eller vald kontaktorsak")),
+        Shortcut("Backspace / Alt+Vänster", _t("Triage"), _t("Tillbaka en fråga")),
+        Shortcut("Ctrl+O", _t("Triage"), _t("Överstyr prioritet (kräver motivering)")),
+        Shortcut("Ctrl+Return", _t("Samtal"), _t("Skicka till väntrummet / avsluta med hänvisning")),
+        Shortcut("Ctrl+Shift+Backspace", _t("Samtal"), _t("Avbryt samtalet (utkastet tas bort)")),
+        Shortcut("Ctrl+Shift+S", _t("RLS-granskning"), _t("Signera vald granskning")),
+        Shortcut("Ctrl+K", _t("RLS-granskning"), _t("Kommentera vald granskning")),
+        Shortcut("F5", _t("Allmänt"), _t("Uppdatera")),
+    ]
