@@ -1,0 +1,195 @@
+"""Subcommands: `simulate` (the simulated fleet on loopback), `feed keys` (CURVE key pairs) and
+`feed watch` (subscribe with a config and print the counters). Registered by dispatch.cli."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import logging
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from resources.datafile import DataFileError
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("simulate", help="simulera Skånes flotta och publicera statusflödena (ZeroMQ)",
+                       description="Publicerar standardflottan som fyra flöden (ambulans, mobila_team, "
+                                   "skanetrafiken, raddningstjanst) enligt docs/feed-protocol.md.")
+    p.add_argument("--host", default="127.0.0.1", help="adress att binda (standard 127.0.0.1)")
+    p.add_argument("--base-port", type=int, default=5550,
+                   help="första porten; varje publicist får två (uppdatering, ögonblicksbild), kommandon på +8")
+    p.add_argument("--time-scale", type=float, default=5.0, help="simulerad tid per verklig sekund (standard 5)")
+    p.add_argument("--background-per-hour", type=float, default=120.0,
+                   help="bakgrundsuppdrag per simulerad timme, så att tavlan lever (standard 120)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--keys", type=Path, help="katalog med <publicist>.key_secret och larmcentral.key (CURVE)")
+    p.add_argument("--write-config", type=Path, help="skriv en prenumerantkonfiguration för flödena hit")
+    p.add_argument("--duration", type=float, help="avsluta efter så många sekunder")
+    fault = p.add_argument_group("felbeteenden (för test)")
+    fault.add_argument("--drop", type=float, default=0.0, metavar="PROCENT", help="tappa så många procent av meddelandena")
+    fault.add_argument("--garbage-every", type=float, metavar="S", help="skicka ogiltiga meddelanden var S:e sekund")
+    fault.add_argument("--flood", type=float, metavar="PER_S", help="extra statusmeddelanden per sekund per publicist")
+    fault.add_argument("--restart-every", type=float, metavar="S", help="simulera omstart (ny epok) var S:e sekund")
+    fault.add_argument("--silent-after", type=float, metavar="S", help="tystna helt efter S sekunder")
+    p.set_defaults(func=_simulate)
+
+    feed = sub.add_parser("feed", help="statusflöden: nycklar och övervakning")
+    fsub = feed.add_subparsers(dest="feed_command", metavar="KOMMANDO", required=True)
+    k = fsub.add_parser("keys", help="skapa ett CURVE-nyckelpar (NAMN.key och NAMN.key_secret)")
+    k.add_argument("directory", type=Path, metavar="KATALOG")
+    k.add_argument("name", metavar="NAMN", help="t.ex. larmcentral eller ambulans")
+    k.set_defaults(func=_keys)
+    w = fsub.add_parser("watch", help="prenumerera enligt en konfiguration och skriv räknarna varje sekund")
+    w.add_argument("config", type=Path, metavar="KONFIG")
+    w.add_argument("--duration", type=float, help="avsluta efter så många sekunder")
+    w.set_defaults(func=_watch)
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from dispatch.feed.security import SERVER_KEY_NAME, create_keys
+
+    if not args.name.replace("_", "").replace("-", "").isalnum():
+        print(f"Ogiltigt namn {args.name!r}: använd bokstäver, siffror, - och _.", file=sys.stderr)
+        return 2
+    public, secret = create_keys(args.directory, args.name)
+    print(f"Skapade {public} (publik) och {secret} (hemlig, lämna aldrig ut).")
+    if args.name == SERVER_KEY_NAME:
+        print("Larmcentralens nyckel: ange .key_secret som curve.server_secret_key i prenumerantens konfiguration "
+              "och ge .key till varje publicist.")
+    else:
+        print(f"Publicistnyckel: kopiera {public.name} till katalogen curve.allowed_publishers hos larmcentralen.")
+    return 0
+
+
+def _stop_event(duration: float | None) -> threading.Event:
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if duration is not None:
+        threading.Timer(duration, stop.set).start()
+    return stop
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from dispatch.feed.config import CurveSettings, save_subscriber_config
+    from dispatch.feed.publisher import PublisherSecurity
+    from dispatch.feed.security import SERVER_KEY_NAME
+    from dispatch.simulator import PUBLISHERS, Simulator, SimulatorRunner
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    security = None
+    if args.keys is not None:
+        missing = [str(args.keys / f"{n}.key_secret") for n in PUBLISHERS if not (args.keys / f"{n}.key_secret").exists()]
+        if not (args.keys / f"{SERVER_KEY_NAME}.key").exists():
+            missing.append(str(args.keys / f"{SERVER_KEY_NAME}.key"))
+        if missing:
+            print("Nycklar saknas (skapa dem med `python main.py feed keys KATALOG NAMN`): " + ", ".join(missing),
+                  file=sys.stderr)
+            return 2
+        security = {n: PublisherSecurity(str(args.keys / f"{n}.key_secret"), str(args.keys / f"{SERVER_KEY_NAME}.key"))
+                    for n in PUBLISHERS}
+    elif not _is_loopback(args.host):
+        print(f"Okrypterad TCP är bara tillåten på loopback (labb), inte på {args.host}. Ange --keys KATALOG.",
+              file=sys.stderr)
+        return 2
+    sim = Simulator(seed=args.seed, background_per_hour=args.background_per_hour)
+    runner = SimulatorRunner(sim, host=args.host, base_port=args.base_port, time_scale=args.time_scale,
+                             command_endpoint=f"tcp://{args.host}:{args.base_port + 8}", security=security)
+    try:
+        runner.start()
+    except Exception as exc:  # noqa: BLE001 - e.g. port taken: tell the user
+        print(f"Kunde inte starta simulatorn: {exc}", file=sys.stderr)
+        return 1
+    try:
+        if args.write_config is not None:
+            curve = None
+            if args.keys is not None:
+                curve = CurveSettings(server_secret_key=args.keys / f"{SERVER_KEY_NAME}.key_secret",
+                                      allowed_publishers=args.keys)
+            config = runner.subscriber_config(curve=curve) if curve else runner.subscriber_config()
+            save_subscriber_config(config, args.write_config)
+            print(f"Prenumerantkonfiguration skriven till {args.write_config}")
+        for name, (updates, snapshot) in runner.endpoints.items():
+            print(f"{name}: uppdateringar {updates}, ögonblicksbild {snapshot}")
+        print(f"kommandon (REQ/REP, JSON): {runner.bound_command_endpoint}")
+        print(f"{len(sim.units)} enheter, tidsskala {args.time_scale}×{'' if security else ', okrypterat labbläge'}. "
+              "Avsluta med Ctrl-C.")
+        for name in PUBLISHERS:
+            if args.drop or args.flood:
+                runner.fault(name, drop_rate=args.drop / 100, flood_rate=args.flood or 0.0)
+        _run_faults(runner, args, _stop_event(args.duration))
+    finally:
+        runner.stop()
+    return 0
+
+
+def _run_faults(runner: object, args: argparse.Namespace, stop: threading.Event) -> None:
+    from dispatch.simulator import PUBLISHERS
+
+    start = time.monotonic()
+    next_garbage = start + (args.garbage_every or 0)
+    next_restart = start + (args.restart_every or 0)
+    silent = False
+    while not stop.wait(0.2):
+        now = time.monotonic()
+        if args.garbage_every and now >= next_garbage:
+            next_garbage = now + args.garbage_every
+            for name in PUBLISHERS:
+                runner.fault(name, garbage=1)  # type: ignore[attr-defined]
+        if args.restart_every and now >= next_restart:
+            next_restart = now + args.restart_every
+            for name in PUBLISHERS:
+                runner.fault(name, restart=True)  # type: ignore[attr-defined]
+        if args.silent_after is not None and not silent and now - start >= args.silent_after:
+            silent = True
+            print("Simulatorn tystnar (--silent-after).")
+            for name in PUBLISHERS:
+                runner.fault(name, silent=True)  # type: ignore[attr-defined]
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from dispatch.feed.config import load_subscriber_config
+    from dispatch.feed.service import FeedService
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        config = load_subscriber_config(args.config)
+    except DataFileError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    service = FeedService(config)
+    try:
+        service.start()
+    except Exception as exc:  # noqa: BLE001 - bad key file, endpoint: tell the user
+        print(f"Kunde inte starta prenumeranten: {exc}", file=sys.stderr)
+        return 1
+    stop = _stop_event(args.duration)
+    try:
+        while not stop.wait(1.0):
+            units = service.state.units()
+            stale = sum(v.stale for v in units)
+            print(f"enheter {len(units)}, ingen kontakt {stale}")
+            for f in service.state.feeds():
+                heard = "aldrig" if f.last_heard_age_s is None else f"{f.last_heard_age_s:.1f} s"
+                print(f"  {f.publisher:16} meddelanden {f.messages:8} avvisade {f.rejected:5} luckor {f.gaps:3} "
+                      f"omsynk {f.resyncs:3} omstarter {f.restarts:2} nekade {f.auth_refused:3} senast hörd {heard}"
+                      f"{'  INGEN KONTAKT' if f.stale else ''}")
+            while not service.outcomes.empty():
+                o = service.outcomes.get_nowait()
+                print(f"  utfall: enhet {o.unit_id}, ärende {o.case_id}: {o.code} {o.destination or ''}")
+    finally:
+        service.stop()
+    return 0

@@ -1,0 +1,123 @@
+"""Ready-made start/stop services: the live feeds (subscriber + persistence), and the same fed by
+the simulator for `make run` and demos. Each has `start()`/`stop()` (the console's FeedBridge
+starts and stops them) and exposes `state` (FleetState) and `outcomes` (a queue of OutcomeMessage).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from dispatch.feed.config import SubscriberConfig
+from dispatch.feed.messages import OutcomeMessage
+from dispatch.feed.persist import StatusEventWriter
+from dispatch.feed.state import FleetState
+from dispatch.feed.subscriber import FeedSubscriber
+from resources.fleet import Fleet
+
+log = logging.getLogger("dispatch.feed")
+
+
+class FeedService:
+    """Subscriber thread + batched status-event writer. Outcomes go to `on_outcome` if given, else to
+    the bounded queue `outcomes` (dropped and counted in `outcomes_dropped` when nobody drains it)."""
+
+    def __init__(self, config: SubscriberConfig, state: FleetState | None = None, *, fleet: Fleet | None = None,
+                 session_factory: sessionmaker[Session] | None = None,
+                 on_outcome: Callable[[OutcomeMessage], None] | None = None, outcome_queue_size: int = 10_000,
+                 outcomes: queue.Queue[OutcomeMessage] | None = None):
+        self.config = config
+        self.state = state or FleetState(fleet, unit_stale_after=config.unit_stale_after_s,
+                                         feed_stale_after=config.feed_stale_after_s)
+        self.writer = StatusEventWriter(session_factory) if session_factory is not None else None
+        self.outcomes: queue.Queue[OutcomeMessage] = outcomes if outcomes is not None else queue.Queue(outcome_queue_size)
+        self.outcomes_dropped = 0
+        self._on_outcome = on_outcome
+        self.subscriber: FeedSubscriber | None = None
+
+    def _outcome(self, msg: OutcomeMessage) -> None:
+        if self._on_outcome is not None:
+            self._on_outcome(msg)
+            return
+        try:
+            self.outcomes.put_nowait(msg)
+        except queue.Full:
+            self.outcomes_dropped += 1
+
+    def start(self) -> FeedService:
+        if self.writer is not None:
+            self.writer.start()
+        self.subscriber = FeedSubscriber(self.config, self.state, on_outcome=self._outcome,
+                                         on_status=self.writer.put if self.writer is not None else None)
+        try:
+            self.subscriber.start()
+        except BaseException:
+            if self.writer is not None:
+                self.writer.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self.subscriber is not None:
+            self.subscriber.stop()
+            self.subscriber = None
+        if self.writer is not None:
+            self.writer.stop()
+
+
+class SimulatedFeeds:
+    """The simulator on loopback (ephemeral ports) plus a FeedService subscribed to it.
+
+    `assign(unit_id, case_id, lat, lon, priority)` and `recall(unit_id)` send orders to the
+    simulated units (raise dispatch.simulator.SimulatorError with a Swedish message).
+    """
+
+    def __init__(self, fleet: Fleet | None = None, state: FleetState | None = None, *, time_scale: float = 5.0,
+                 background_per_hour: float = 120.0, seed: int = 1,
+                 session_factory: sessionmaker[Session] | None = None,
+                 on_outcome: Callable[[OutcomeMessage], None] | None = None, **settings: Any):
+        from dispatch.simulator import Simulator, SimulatorRunner
+
+        sim = Simulator(fleet, seed=seed, background_per_hour=background_per_hour)
+        self.runner = SimulatorRunner(sim, time_scale=time_scale)
+        self.fleet = sim.fleet
+        self.state = state or FleetState(self.fleet, unit_stale_after=settings.get("unit_stale_after_s", 120.0),
+                                         feed_stale_after=settings.get("feed_stale_after_s", 5.0))
+        self.outcomes: queue.Queue[OutcomeMessage] = queue.Queue(10_000)
+        self._session_factory = session_factory
+        self._on_outcome = on_outcome
+        self._settings = settings
+        self.service: FeedService | None = None
+
+    def start(self) -> SimulatedFeeds:
+        self.runner.start()
+        try:
+            config = self.runner.subscriber_config(**self._settings)
+            self.service = FeedService(config, self.state, session_factory=self._session_factory,
+                                       on_outcome=self._on_outcome, outcomes=self.outcomes).start()
+        except BaseException:
+            self.runner.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self.service is not None:
+            self.service.stop()
+            self.service = None
+        self.runner.stop()
+
+    def __enter__(self) -> SimulatedFeeds:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def assign(self, unit_id: str, case_id: int | None, lat: float, lon: float, priority: str = "2") -> None:
+        self.runner.assign(unit_id, case_id, lat, lon, priority)
+
+    def recall(self, unit_id: str) -> None:
+        self.runner.recall(unit_id)

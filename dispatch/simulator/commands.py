@@ -1,0 +1,87 @@
+"""The simulator's command channel: JSON orders on a REP socket, and a small client for it.
+
+Request: one frame of JSON, e.g. ``{"cmd": "assign", "unit_id": "AMB-001", "case_id": 42,
+"lat": 55.6, "lon": 13.0, "priority": "1"}``, ``{"cmd": "recall", "unit_id": "AMB-001"}`` or
+``{"cmd": "fault", "publisher": "ambulans", "drop_rate": 0.1}``. Reply: ``{"ok": true}`` or
+``{"ok": false, "error": "<Swedish message>"}``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+import zmq
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from dispatch.simulator.model import SimulatorError
+from resources.fleet import Publisher
+from resources.vocabulary import Priority
+
+
+class _Cmd(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AssignCommand(_Cmd):
+    cmd: Literal["assign"]
+    unit_id: str
+    case_id: int | None = None
+    lat: float
+    lon: float
+    priority: Priority = Priority.P2
+
+
+class RecallCommand(_Cmd):
+    cmd: Literal["recall"]
+    unit_id: str
+
+
+class FaultCommand(_Cmd):
+    """Misbehaviour for tests; fields left out keep their current setting."""
+
+    cmd: Literal["fault"]
+    publisher: Publisher
+    drop_rate: float | None = Field(default=None, ge=0, le=1)
+    silent: bool | None = None
+    garbage: int = Field(default=0, ge=0, le=1000, description="Send this many rounds of bad messages now")
+    restart: bool = False
+    flood_rate: float | None = Field(default=None, ge=0, le=1_000_000, description="Extra status messages per second")
+
+
+Command = Annotated[AssignCommand | RecallCommand | FaultCommand, Field(discriminator="cmd")]
+COMMAND = TypeAdapter(Command)
+
+
+class SimulatorClient:
+    """Send orders to a running simulator (`python main.py simulate`) over its command socket."""
+
+    def __init__(self, endpoint: str, *, timeout: float = 3.0, context: zmq.Context | None = None):  # type: ignore[type-arg]
+        self.endpoint = endpoint
+        self.timeout = timeout
+        self.context = context or zmq.Context.instance()
+
+    def send(self, command: dict[str, Any]) -> dict[str, Any]:
+        sock = self.context.socket(zmq.REQ)
+        sock.linger = 0
+        try:
+            sock.connect(self.endpoint)
+            sock.send(json.dumps(command).encode())
+            if not sock.poll(int(self.timeout * 1000)):
+                raise SimulatorError(f"simulatorn svarar inte på {self.endpoint}")
+            reply = json.loads(sock.recv())
+        finally:
+            sock.close()
+        if not reply.get("ok"):
+            raise SimulatorError(reply.get("error") or "okänt fel i simulatorn")
+        return reply  # type: ignore[no-any-return]
+
+    def assign(self, unit_id: str, case_id: int | None, lat: float, lon: float, priority: str = "2") -> None:
+        self.send({"cmd": "assign", "unit_id": unit_id, "case_id": case_id, "lat": lat, "lon": lon,
+                   "priority": str(priority)})
+
+    def recall(self, unit_id: str) -> None:
+        self.send({"cmd": "recall", "unit_id": unit_id})
+
+    def fault(self, publisher: str, **settings: Any) -> None:
+        self.send({"cmd": "fault", "publisher": publisher, **settings})

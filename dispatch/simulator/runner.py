@@ -1,0 +1,262 @@
+"""SimulatorRunner: runs a Simulator in real time (scaled) and publishes it as the four feeds.
+
+One thread owns every socket: per publisher a FeedPublisher (PUB + ROUTER), plus an optional REP
+command socket. Other threads give orders through `assign()`/`recall()`/`fault()`, which run on
+the simulator thread and return its answer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+import zmq
+from pydantic import ValidationError
+
+from dispatch.feed.config import FeedEndpoint, SubscriberConfig
+from dispatch.feed.publisher import FeedPublisher, PublisherSecurity
+from dispatch.simulator.commands import COMMAND, AssignCommand, FaultCommand, RecallCommand
+from dispatch.simulator.model import OutcomeEvent, Simulator, SimulatorError, StatusEvent
+
+log = logging.getLogger("dispatch.simulator")
+
+PUBLISHERS = ("ambulans", "mobila_team", "skanetrafiken", "raddningstjanst")
+
+
+class SimulatorRunner:
+    def __init__(self, simulator: Simulator | None = None, *, host: str = "127.0.0.1", base_port: int | None = None,
+                 command_endpoint: str | None = None, time_scale: float = 1.0, tick: float = 0.05,
+                 heartbeat_interval: float = 1.0, moving_report_interval: float = 2.0,
+                 idle_report_interval: float = 30.0, security: dict[str, PublisherSecurity] | None = None,
+                 context: zmq.Context | None = None):  # type: ignore[type-arg]
+        self.sim = simulator or Simulator()
+        self.host = host
+        self.base_port = base_port
+        self.command_endpoint = command_endpoint
+        self.time_scale = time_scale
+        self.tick = tick
+        self.heartbeat_interval = heartbeat_interval
+        self.moving_report_interval = moving_report_interval
+        self.idle_report_interval = idle_report_interval
+        self.security = security or {}
+        self._own_context = context is None
+        self.context = context or zmq.Context()
+        self.publishers: dict[str, FeedPublisher] = {}
+        self.flood_rate: dict[str, float] = {}
+        self.endpoints: dict[str, tuple[str, str]] = {}
+        self.bound_command_endpoint: str | None = None
+        self._calls: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+        self._rng = random.Random(5)
+        self._last_report: dict[str, float] = {}  # unit id -> monotonic time of its last report
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> SimulatorRunner:
+        self._thread = threading.Thread(target=self._run, name="simulator", daemon=True)
+        self._thread.start()
+        self._ready.wait(10.0)
+        if self.error is not None:
+            self.stop()
+            raise self.error
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        if self._own_context:
+            self.context.term()
+
+    def __enter__(self) -> SimulatorRunner:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def subscriber_config(self, **settings: Any) -> SubscriberConfig:
+        """A lab subscriber config for this simulator's endpoints (plain TCP unless keys were given)."""
+        feeds = [FeedEndpoint(publisher=p, updates=u, snapshot=s) for p, (u, s) in self.endpoints.items()]  # type: ignore[arg-type]
+        if "curve" not in settings:
+            settings.setdefault("insecure_lab", True)
+        return SubscriberConfig(feeds=feeds, **settings)
+
+    # --- orders (any thread) ----------------------------------------------------------------------
+
+    def call(self, fn: Callable[[], Any], timeout: float = 5.0) -> Any:
+        """Run `fn` on the simulator thread; its exception is re-raised here."""
+        fut: Future[Any] = Future()
+        self._calls.put((fn, fut))
+        return fut.result(timeout)
+
+    def assign(self, unit_id: str, case_id: int | None, lat: float, lon: float, priority: str = "2") -> None:
+        cmd = AssignCommand(cmd="assign", unit_id=unit_id, case_id=case_id, lat=lat, lon=lon, priority=priority)  # type: ignore[arg-type]
+        self.call(lambda: self._execute(cmd))
+
+    def recall(self, unit_id: str) -> None:
+        self.call(lambda: self._execute(RecallCommand(cmd="recall", unit_id=unit_id)))
+
+    def fault(self, publisher: str, **settings: Any) -> None:
+        cmd = FaultCommand(cmd="fault", publisher=publisher, **settings)  # type: ignore[arg-type]
+        self.call(lambda: self._execute(cmd))
+
+    # --- the thread -----------------------------------------------------------------------------
+
+    def _endpoint(self, index: int) -> str:
+        port = "*" if self.base_port is None else str(self.base_port + index)
+        return f"tcp://{self.host}:{port}"
+
+    def _run(self) -> None:
+        command_sock = None
+        try:
+            for i, name in enumerate(PUBLISHERS):
+                pub = FeedPublisher(name, updates=self._endpoint(2 * i), snapshot=self._endpoint(2 * i + 1),
+                                    context=self.context, security=self.security.get(name), seed=i)
+                self.publishers[name] = pub
+                self.endpoints[name] = (pub.updates_endpoint, pub.snapshot_endpoint)
+            if self.command_endpoint is not None:
+                command_sock = self.context.socket(zmq.REP)
+                command_sock.linger = 0
+                command_sock.bind(self.command_endpoint)
+                self.bound_command_endpoint = command_sock.last_endpoint.decode()
+            now_wall = time.time()
+            for su in self.sim.units.values():
+                self.publishers[su.unit.publisher].set_state(su.unit.id, su.status, round(su.lat, 5),
+                                                             round(su.lon, 5), su.case_id, now_wall)
+        except BaseException as exc:  # noqa: BLE001 - reported to start()
+            self.error = exc
+            self._ready.set()
+            self._close(command_sock)
+            return
+        self._ready.set()
+        try:
+            self._loop(command_sock)
+        finally:
+            self._close(command_sock)
+
+    def _close(self, command_sock: zmq.Socket | None) -> None:  # type: ignore[type-arg]
+        for pub in self.publishers.values():
+            pub.close()
+        if command_sock is not None:
+            command_sock.close(linger=0)
+
+    def _loop(self, command_sock: zmq.Socket | None) -> None:  # type: ignore[type-arg]
+        poller = zmq.Poller()
+        for pub in self.publishers.values():
+            poller.register(pub.router, zmq.POLLIN)
+        if command_sock is not None:
+            poller.register(command_sock, zmq.POLLIN)
+        start = last = time.monotonic()
+        next_beat = next_keepalive = start
+        last_report = self._last_report
+        last_report.update({uid: start - self._rng.uniform(0, self.idle_report_interval) for uid in self.sim.units})
+        while not self._stop.is_set():
+            ready = dict(poller.poll(int(self.tick * 1000)))
+            for pub in self.publishers.values():
+                if pub.router in ready:
+                    pub.serve_snapshots()
+            if command_sock is not None and command_sock in ready:
+                self._serve_command(command_sock)
+            while True:
+                try:
+                    fn, fut = self._calls.get_nowait()
+                except queue.Empty:
+                    break
+                try:
+                    fut.set_result(fn())
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                    fut.set_exception(exc)
+            now = time.monotonic()
+            dt = now - last
+            if dt < self.tick:
+                continue
+            last = now
+            self._publish(self.sim.step(dt * self.time_scale), last_report, now)
+            for su in self.sim.units.values():
+                if su.moved and now - last_report[su.unit.id] >= self.moving_report_interval:
+                    self._report(su.unit.id, last_report, now)
+            if now >= next_keepalive:
+                next_keepalive = now + 1.0
+                for uid, t in last_report.items():
+                    if now - t >= self.idle_report_interval:
+                        self._report(uid, last_report, now)
+            self._flood(dt)
+            if now >= next_beat:
+                next_beat = now + self.heartbeat_interval
+                for pub in self.publishers.values():
+                    pub.heartbeat()
+
+    def _publish(self, events: list[StatusEvent | OutcomeEvent], last_report: dict[str, float], now: float) -> None:
+        for ev in events:
+            pub = self.publishers[self.sim.units[ev.unit_id].unit.publisher]
+            if isinstance(ev, StatusEvent):
+                pub.publish_status(ev.unit_id, ev.status, ev.lat, ev.lon, ev.case_id)
+                last_report[ev.unit_id] = now
+            else:
+                pub.publish_outcome(ev.unit_id, ev.case_id, ev.code, ev.destination)
+
+    def _report(self, unit_id: str, last_report: dict[str, float], now: float) -> None:
+        su = self.sim.units[unit_id]
+        self.publishers[su.unit.publisher].publish_status(unit_id, su.status, round(su.lat, 5), round(su.lon, 5),
+                                                          su.case_id)
+        last_report[unit_id] = now
+
+    def _flood(self, dt: float) -> None:
+        for name, rate in self.flood_rate.items():
+            if not rate:
+                continue
+            pub = self.publishers[name]
+            ids = [uid for uid, su in self.sim.units.items() if su.unit.publisher == name]
+            for _ in range(int(rate * dt + self._rng.random())):
+                su = self.sim.units[self._rng.choice(ids)]
+                pub.publish_status(su.unit.id, su.status, round(su.lat, 5), round(su.lon, 5), su.case_id)
+
+    def _serve_command(self, sock: zmq.Socket) -> None:  # type: ignore[type-arg]
+        raw = sock.recv()
+        try:
+            cmd = COMMAND.validate_json(raw)
+            self._execute(cmd)
+            reply: dict[str, Any] = {"ok": True}
+        except ValidationError as exc:
+            err = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in err["loc"]) or "kommandot"
+            reply = {"ok": False, "error": f"ogiltigt kommando, {where}: {err['msg']}"}
+        except SimulatorError as exc:
+            reply = {"ok": False, "error": str(exc)}
+        sock.send(json.dumps(reply, ensure_ascii=False).encode())
+
+    def _execute(self, cmd: AssignCommand | RecallCommand | FaultCommand) -> None:
+        if isinstance(cmd, AssignCommand):
+            events = self.sim.assign(cmd.unit_id, cmd.case_id, cmd.lat, cmd.lon, cmd.priority)
+        elif isinstance(cmd, RecallCommand):
+            events = self.sim.recall(cmd.unit_id)
+        else:
+            self._fault(cmd)
+            return
+        self._publish(events, self._last_report, time.monotonic())
+
+    def _fault(self, cmd: FaultCommand) -> None:
+        pub = self.publishers[cmd.publisher]
+        if cmd.drop_rate is not None:
+            pub.drop_rate = cmd.drop_rate
+        if cmd.silent is not None:
+            pub.silent = cmd.silent
+        if cmd.restart:
+            pub.restart()
+            log.info("simulerad omstart av %s (ny epok %s)", cmd.publisher, pub.epoch)
+        if cmd.flood_rate is not None:
+            self.flood_rate[cmd.publisher] = cmd.flood_rate
+        unit_id = next(uid for uid, su in self.sim.units.items() if su.unit.publisher == cmd.publisher)
+        for _ in range(cmd.garbage):
+            pub.send_garbage(unit_id)
