@@ -8,10 +8,10 @@ caller's transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -64,6 +64,16 @@ class FeedOutcome(BaseModel):
     destination: str | None = None
     note: str | None = None
     event_time: datetime | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_feed(cls, data: Any) -> Any:
+        """Accept dispatch.feed's OutcomeMessage (or its dict): `ts` (Unix seconds) is the event time."""
+        if isinstance(data, BaseModel):
+            data = data.model_dump()
+        if isinstance(data, Mapping) and data.get("event_time") is None and data.get("ts") is not None:
+            data = {**data, "event_time": datetime.fromtimestamp(float(data["ts"]), UTC)}
+        return data
 
 
 def current_outcome(session: Session, case_id: int) -> Outcome | None:
@@ -152,7 +162,7 @@ def close_case(session: Session, actor: Actor, case_id: int) -> None:
         set_status(session, actor, case_id, CaseStatus.CLOSED, outcome=outcome.code)
 
 
-def apply_feed_outcome(session: Session, system_actor: Actor, msg: FeedOutcome | Mapping[str, object], *,
+def apply_feed_outcome(session: Session, system_actor: Actor, msg: BaseModel | Mapping[str, Any], *,
                        settings: OutcomeSettings | None = None,
                        unit_types: Mapping[str, str] | None = None) -> OutcomeView | None:
     """Handle an outcome message from a unit feed.
@@ -161,7 +171,7 @@ def apply_feed_outcome(session: Session, system_actor: Actor, msg: FeedOutcome |
     changes. A different outcome from the feed corrects an earlier feed outcome, but never overrides an
     outcome entered by hand (that is audited as ignored). Returns the outcome in force, or None when ignored.
     """
-    m = msg if isinstance(msg, FeedOutcome) else FeedOutcome.model_validate(msg)
+    m = msg if isinstance(msg, FeedOutcome) else FeedOutcome.model_validate(msg)  # OutcomeMessage or dict
     oc, dest = _validated(m.code, m.destination)
     at = m.event_time or now()
     existing = current_outcome(session, m.case_id)
