@@ -3,6 +3,7 @@ unit, a reason when choosing another, and a confirmation naming the case a busy 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.fleet_model import UnitRow
 from dispatch.recommendation_model import Option, PartRecommendation, ResourceRecommendation
 from records.cases import CaseView
 from resources.vocabulary import UnitStatus
@@ -62,10 +64,10 @@ class AssignDialog(QDialog):
     """Build with the case, its recommendation and the parts already assigned ({part: unit_id})."""
 
     def __init__(self, case: CaseView, rec: ResourceRecommendation, assigned_parts: dict[str, str],
-                 parent: QWidget | None = None):
+                 lookup: Callable[[str], UnitRow | None] = lambda _id: None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("assignDialog")
-        self.case, self.rec, self.assigned_parts = case, rec, assigned_parts
+        self.case, self.rec, self.assigned_parts, self._lookup = case, rec, assigned_parts, lookup
         prio = rec.priority.label
         self.setWindowTitle(self.tr("Dirigera ärende %d") % case.id)
         head = QLabel(self.tr("Ärende %d · %s · %s · %s") % (case.id, prio, case.kommun or "", case.complaint or ""))
@@ -118,6 +120,10 @@ class AssignDialog(QDialog):
         self.passed.setReadOnly(True)
         self.passed.setMaximumHeight(110)
 
+        self.other = QLineEdit(objectName="assignOtherUnit")
+        self.other.setPlaceholderText(self.tr("Annan enhet: skriv enhetens id (t.ex. AMB-012), "
+                                              "eller dubbelklicka på den i enhetstavlan"))
+        self.other.textChanged.connect(lambda _t: self._on_current())
         self.reason = QLineEdit(objectName="assignReason")
         self.reason.setPlaceholderText(self.tr("Skäl för att välja annan enhet än rekommendationen (granskas av RLS)"))
         self.busy_box = QCheckBox(objectName="assignConfirmBusy")
@@ -139,6 +145,7 @@ class AssignDialog(QDialog):
         layout.addWidget(self.tree, 1)
         layout.addWidget(QLabel(self.tr("Förbigångna resurstyper:")))
         layout.addWidget(self.passed)
+        layout.addWidget(self.other)
         layout.addWidget(self.reason)
         layout.addWidget(self.busy_box)
         layout.addWidget(self.error)
@@ -172,46 +179,69 @@ class AssignDialog(QDialog):
         data = it.data(0, OPTION_ROLE) if it is not None else None
         return data if data and data[1].unit_id else None
 
-    def _on_current(self, *_args: object) -> None:
+    def _target(self) -> tuple[str, str, bool, int | None, UnitStatus | None] | str | None:
+        """(part, unit id, is the recommended one, case a busy unit leaves, live status), or a Swedish
+        error, or None when nothing is chosen. A typed unit id wins over the list."""
         cur = self._current()
-        self.error.clear()
-        if cur is None:
-            return
-        _part, o, recommended = cur
-        self.reason.setEnabled(not recommended)
-        if not recommended:
-            self.reason.setFocus()
-        leaves = is_busy(o, self.case.id)
-        self.busy_box.setVisible(leaves is not None)
-        self.busy_box.setChecked(False)
-        if leaves is not None:
-            self.busy_box.setText(self.tr("%s är upptagen med ärende %d. Bekräfta att enheten lämnar ärende %d "
-                                          "(det går tillbaka till väntrummet).") % (o.unit_id, leaves, leaves))
-
-    def choice(self) -> AssignChoice | None:
-        cur = self._current()
+        typed = self.other.text().strip().upper()
+        if typed:
+            row = self._lookup(typed)
+            if row is None:
+                return self.tr("Okänd enhet %s.") % typed
+            part = cur[0] if cur else self.rec.parts[0].part
+            p = self.rec.part(part)
+            recommended = p.recommended is not None and p.recommended.unit_id == typed
+            leaves = row.case_id if row.case_id is not None and row.case_id != self.case.id else None
+            return part, typed, recommended, leaves, None if row.stale else row.status
         if cur is None:
             return None
         part, o, recommended = cur
-        leaves = is_busy(o, self.case.id)
         assert o.unit_id is not None
-        return AssignChoice(part=part, unit_id=o.unit_id, recommended=recommended,
+        return part, o.unit_id, recommended, is_busy(o, self.case.id), None if o.stale else o.unit_status
+
+    def _on_current(self, *_args: object) -> None:
+        self.error.clear()
+        t = self._target()
+        if not isinstance(t, tuple):
+            self.busy_box.setVisible(False)
+            return
+        _part, unit_id, recommended, leaves, _status = t
+        self.reason.setEnabled(not recommended)
+        if not recommended and not self.other.hasFocus():
+            self.reason.setFocus()
+        if leaves != self.busy_box.property("leaves"):
+            self.busy_box.setChecked(False)
+            self.busy_box.setProperty("leaves", leaves)
+        self.busy_box.setVisible(leaves is not None)
+        if leaves is not None:
+            self.busy_box.setText(self.tr("%s är upptagen med ärende %d. Bekräfta att enheten lämnar ärende %d "
+                                          "(det går tillbaka till väntrummet).") % (unit_id, leaves, leaves))
+
+    def choice(self) -> AssignChoice | None:
+        t = self._target()
+        if not isinstance(t, tuple):
+            return None
+        part, unit_id, recommended, leaves, status = t
+        return AssignChoice(part=part, unit_id=unit_id, recommended=recommended,
                             deviation_reason=None if recommended else self.reason.text().strip() or None,
                             confirm_leave_case=leaves if leaves is not None and self.busy_box.isChecked() else False,
-                            unit_status=None if o.stale else o.unit_status,
-                            reassign=part in self.assigned_parts)
+                            unit_status=status, reassign=part in self.assigned_parts)
 
     def accept(self) -> None:
+        t = self._target()
+        if isinstance(t, str):
+            self.error.setText(t)
+            return
         c = self.choice()
-        if c is None:
+        if c is None or t is None:
             self.error.setText(self.tr("Välj en enhet att dirigera."))
             return
         if not c.recommended and not c.deviation_reason:
             self.error.setText(self.tr("Du har valt en annan enhet än rekommendationen: skriv ett skäl."))
             self.reason.setFocus()
             return
-        if is_busy(self._current()[1], self.case.id) is not None and not self.busy_box.isChecked():  # type: ignore[index]
-            self.error.setText(self.tr("Enheten är upptagen: bekräfta att den lämnar sitt ärende."))
+        if t[3] is not None and not self.busy_box.isChecked():
+            self.error.setText(self.tr("Enheten är upptagen: bekräfta att den lämnar ärende %d.") % t[3])
             self.busy_box.setFocus()
             return
         super().accept()

@@ -1,0 +1,50 @@
+"""Building the dispatch workspace with its live fleet: one call for the shell.
+
+    ws = build_dispatch_workspace(actor, executor, demo=True)
+    ws.start()            # feeds, repaint timer, väntrummet refresh
+    ...
+    ws.shutdown()         # before the executor and the window go
+
+Feeds: `demo=True` runs the simulator in-process on loopback; otherwise `config` (a
+SubscriberConfig, e.g. from `dispatch.feed.config.load_subscriber_config`) names the real feeds;
+with neither the board shows every unit as "Ingen kontakt".
+"""
+
+from __future__ import annotations
+
+from console.dispatch.feed_bridge import FeedBridge
+from console.dispatch.live_feeds import LiveFeeds
+from console.dispatch.targets import WaitTargets
+from console.dispatch.workspace import DispatchWorkspace
+from console.fleet_model import FleetTableModel
+from console.tasks import DbExecutor
+from dispatch.feed.config import SubscriberConfig
+from dispatch.feed.state import FleetState
+from records.actor import Actor
+from resources.fleet import Fleet, default_fleet
+from resources.geography import Geography, default_geography
+from resources.palette import Palette, default_palette
+
+
+def build_dispatch_workspace(actor: Actor, executor: DbExecutor, *, demo: bool = False,
+                             config: SubscriberConfig | None = None, fleet: Fleet | None = None,
+                             palette: Palette | None = None, geography: Geography | None = None,
+                             time_scale: float = 4.0, targets: WaitTargets | None = None,
+                             refresh_ms: int = 5000) -> DispatchWorkspace:
+    fleet = fleet or default_fleet()
+    palette = palette or default_palette()
+    geography = geography or default_geography()
+    model = FleetTableModel.from_fleet(fleet, palette, {k.name: k.delregion for k in geography.kommuner})
+    feeds: LiveFeeds | None = None
+    if config is not None:
+        state = FleetState(fleet, unit_stale_after=config.unit_stale_after_s,
+                           feed_stale_after=config.feed_stale_after_s)
+        feeds = LiveFeeds(state, config)
+    elif demo:
+        feeds = LiveFeeds.demo(fleet, time_scale=time_scale)
+        state = feeds.state
+    else:
+        state = FleetState(fleet)
+    bridge = FeedBridge(state, model, [feeds] if feeds else [], refresh_stale=feeds is None)
+    return DispatchWorkspace(actor, executor, bridge, fleet=fleet, geography=geography, feeds=feeds,
+                             targets=targets, refresh_ms=refresh_ms)
