@@ -79,6 +79,10 @@ class SimulatorRunner:
         if self._own_context:
             self.context.term()
 
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def __enter__(self) -> SimulatorRunner:
         return self.start()
 

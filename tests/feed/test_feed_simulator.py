@@ -1,0 +1,106 @@
+"""The simulator: status cycle, outcomes, return to station (fake clock), and the live runner."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import small_fleet, wait_until
+
+from dispatch.feed.state import FleetState
+from dispatch.feed.subscriber import FeedSubscriber
+from dispatch.simulator import OutcomeEvent, Simulator, SimulatorClient, SimulatorError, SimulatorRunner, StatusEvent
+from resources.vocabulary import UnitStatus
+
+
+def run_until(sim: Simulator, unit_id: str, status: UnitStatus, limit_s: float = 6 * 3600):  # type: ignore[no-untyped-def]
+    events = []
+    t = 0.0
+    while sim.units[unit_id].status is not status:
+        events += sim.step(5.0)
+        t += 5.0
+        assert t < limit_s, f"{unit_id} never reached {status}"
+    return events
+
+
+def ambulance(sim: Simulator) -> str:
+    return next(uid for uid, su in sim.units.items() if su.unit.type == "AMBULANS" and su.status.is_available)
+
+
+def test_assignment_goes_through_the_cycle_with_transport(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    sim = Simulator(small_fleet(), seed=3, background_per_hour=0, p_transport=1.0, follow_service_hours=False)
+    uid = ambulance(sim)
+    home = (sim.units[uid].lat, sim.units[uid].lon)
+    [alert] = sim.assign(uid, 77, home[0] + 0.1, home[1], "1")
+    assert alert.status is UnitStatus.ALERTED and alert.case_id == 77
+    events = run_until(sim, uid, UnitStatus.AVAILABLE_AT_STATION)
+    statuses = [e.status for e in events if isinstance(e, StatusEvent) and e.unit_id == uid]
+    assert statuses == [UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE, UnitStatus.TRANSPORTING, UnitStatus.AT_HOSPITAL,
+                        UnitStatus.AVAILABLE_OUT, UnitStatus.AVAILABLE_AT_STATION]
+    [outcome] = [e for e in events if isinstance(e, OutcomeEvent)]
+    assert (outcome.case_id, outcome.code) == (77, "transported_ed") and outcome.destination.startswith("AKM_")
+    assert (sim.units[uid].lat, sim.units[uid].lon) == home
+
+
+def test_left_at_home_and_travel_time_follows_speed() -> None:
+    sim = Simulator(small_fleet(), seed=4, background_per_hour=0, p_transport=0.0, follow_service_hours=False)
+    uid = ambulance(sim)
+    su = sim.units[uid]
+    target = (su.lat + 0.2, su.lon)  # about 22 km north
+    sim.assign(uid, 5, *target, priority="2")
+    run_until(sim, uid, UnitStatus.EN_ROUTE)
+    t0 = sim.time
+    run_until(sim, uid, UnitStatus.ON_SCENE)
+    speed = su.rtype.speed
+    expected_s = 22.2 / (speed.kmh / speed.road_factor) * 3600
+    assert abs((sim.time - t0) - expected_s) < 0.05 * expected_s
+    events = run_until(sim, uid, UnitStatus.AVAILABLE_AT_STATION)
+    codes = [e.code for e in events if isinstance(e, OutcomeEvent)]
+    assert codes in (["treated_left_home"], ["left_home_advice"])
+
+
+def test_orders_are_checked() -> None:
+    sim = Simulator(small_fleet(), background_per_hour=0, follow_service_hours=False)
+    uid = ambulance(sim)
+    with pytest.raises(SimulatorError, match="okänd enhet"):
+        sim.assign("NOPE", 1, 55.6, 13.0)
+    with pytest.raises(SimulatorError, match="utanför Skåne"):
+        sim.assign(uid, 1, 59.3, 18.0)
+    sim.assign(uid, 1, 55.7, 13.2)
+    with pytest.raises(SimulatorError, match="inte ledig"):
+        sim.assign(uid, 2, 55.7, 13.2)
+    [back] = sim.recall(uid)
+    assert back.status.is_available and sim.units[uid].case_id is None
+
+
+def test_background_churn_keeps_the_board_alive() -> None:
+    sim = Simulator(small_fleet(), seed=2, background_per_hour=3600, follow_service_hours=False)
+    events = []
+    for _ in range(60):
+        events += sim.step(10.0)
+    assert any(isinstance(e, StatusEvent) and e.status is UnitStatus.ALERTED for e in events)
+    assert not any(isinstance(e, OutcomeEvent) for e in events), "made-up missions have no case and no outcome"
+
+
+def test_runner_publishes_and_takes_orders_over_the_command_socket() -> None:
+    fleet = small_fleet()
+    sim = Simulator(fleet, seed=1, background_per_hour=0, follow_service_hours=False)
+    runner = SimulatorRunner(sim, time_scale=600, command_endpoint="tcp://127.0.0.1:*", heartbeat_interval=0.1)
+    state = FleetState(fleet)
+    outcomes = []
+    with runner:
+        sub = FeedSubscriber(runner.subscriber_config(), state, on_outcome=outcomes.append)
+        with sub:
+            wait_until(lambda: all(f.synced for f in state.feeds()) and len(state.feeds()) == 4, what="four feeds")
+            assert not any(v.stale for v in state.units())
+            uid = ambulance(sim)
+            SimulatorClient(runner.bound_command_endpoint).assign(uid, 99, sim.units[uid].lat + 0.05,
+                                                                  sim.units[uid].lon, "1")
+            wait_until(lambda: state.unit(uid).case_id == 99, what="assignment visible in the fleet state")
+            wait_until(lambda: any(o.case_id == 99 for o in outcomes), timeout=30, what="outcome on the feed")
+            wait_until(lambda: state.unit(uid).status is UnitStatus.AVAILABLE_AT_STATION, timeout=30,
+                       what="back at station")
+            with pytest.raises(SimulatorError, match="okänd enhet"):
+                SimulatorClient(runner.bound_command_endpoint).assign("NOPE", 1, 55.6, 13.0)
+            runner.fault("ambulans", restart=True)
+            wait_until(lambda: {f.publisher: f for f in state.feeds()}["ambulans"].restarts == 1,
+                       what="restart detected")
+    assert not runner.running
