@@ -46,8 +46,8 @@ _LEVEL = {"1": "1", "2": "2", "3": "3", "hänvisning": "H"}
 _REF_KEYS = ("start", "if_yes", "if_no", "goto")
 
 ChangeKind = Literal["lower_priority", "redirect_care_need"]
-# (rule-set data, change) -> (new data, readable diff). Default: apply_change + triage_rules' diff.
-RuleChanger = Callable[[dict[str, Any], dict[str, Any]], tuple[dict[str, Any], list[str]]]
+# (rule-set data as written, change) -> new data with exactly that change. Default: apply_change.
+RuleChanger = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
 
 
 class ProposalError(ValueError):
@@ -190,11 +190,6 @@ def _retarget(node: Any, old: str, new: str) -> None:
             _retarget(item, old, new)
 
 
-def default_changer(data: dict[str, Any], change: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    new = apply_change(data, change)
-    return new, loader.diff_rulesets(loader.ruleset_from_data(data), loader.ruleset_from_data(new))
-
-
 def next_version(base: str, directory: Path = RULESET_DIR) -> str:
     """The base version with its last number bumped until unused: skane-2026.1 → skane-2026.2."""
     existing = set(loader.available_versions(directory))
@@ -316,14 +311,15 @@ def _sign_review(session: Session, actor: Actor, proposal_id: int, comment: str)
 
 
 def accept_proposal(session: Session, actor: Actor, proposal_id: int, *, comment: str = "",
-                    directory: Path = RULESET_DIR, changer: RuleChanger = default_changer) -> Decision:
+                    directory: Path = RULESET_DIR, changer: RuleChanger = apply_change) -> Decision:
     """A physician accepts: the change is applied to the newest rule-set version and written as a new
     version; the diff (old → new) is returned and audited. Nothing changes on any error."""
     row = _open_proposal(session, actor, proposal_id, "godkänna regeländringar")
     base = loader.latest_version(directory)
-    data = loader.ruleset_to_data(loader.load_ruleset(version=base, directory=directory))
-    new_data, diff = changer(data, row.change)
+    old_rs = loader.load_ruleset(version=base, directory=directory)
     version = next_version(base, directory)
+    new_data = {**changer(loader.ruleset_to_data(old_rs), row.change), "version": version}
+    diff = loader.diff_rulesets(old_rs, loader.ruleset_from_data(new_data, f"{version} (förslag {row.id})"))
     note = (f"Förslag {row.id} godkänt av {actor.display_name or actor.username} ({actor.role.label}) "
             f"{now():%Y-%m-%d %H:%M} UTC, baserat på {base}.\n{describe_change(row.change)}")
     row.status, row.decided_by, row.decided_at, row.new_ruleset_version = "accepted", actor.user_id, now(), version
