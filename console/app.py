@@ -1,81 +1,125 @@
-"""Start the console: database, sign-in, main window. Also the screenshot command."""
+"""Start the console: database, sign-in, the role's workspaces in the main window."""
 
 from __future__ import annotations
 
+import logging
 import sys
-from pathlib import Path
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from sqlalchemy.orm import Session, sessionmaker
 
-from console.fleet_model import FleetTableModel
-from console.main_window import MainWindow
+from console.i18n import install_translators
+from console.main_window import ROLE_WORKSPACES, MainWindow
 from console.sign_in import SignInDialog
+from console.tasks import DbExecutor
 from console.theme import apply_dark_theme
+from records.actor import Actor
 from records.db import database_url, open_database, transaction
 from records.demo import seed_demo
 from records.users import sign_in
 from resources.datafile import DataFileError
-from resources.fleet import default_fleet
-from resources.geography import default_geography
-from resources.palette import default_palette
+from resources.fleet import Fleet, default_fleet
+from resources.geography import Geography, default_geography
 from resources.vocabulary import Role
+from triage_rules.loader import load_ruleset
+from triage_rules.schema import RuleSet
+
+log = logging.getLogger("larmcentral.console")
 
 
-def _app() -> QApplication:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+def make_app() -> QApplication:
+    existing = QApplication.instance()
+    if existing is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(sys.argv[:1])
+        install_translators(app)
+    else:
+        app = existing  # type: ignore[assignment]
     app.setApplicationName("Larmcentral Skåne")
     app.setOrganizationName("Region Skåne")
     apply_dark_theme(app)  # type: ignore[arg-type]
     return app  # type: ignore[return-value]
 
 
-def build_window(demo: bool, user: str | None, role: str | None) -> MainWindow | None:
-    """Load data, open the database, sign in. None if the user cancels."""
-    palette, fleet, geo = default_palette(), default_fleet(), default_geography()
-    _, factory = open_database()
-    if demo:
-        with transaction(factory) as session:
-            seed_demo(session)
-    chosen_role = Role(role) if role else (Role.DISPATCHER if demo else None)
+def db_label(url: str | None = None) -> str:
+    return "SQLite (lokal)" if (url or database_url()).startswith("sqlite") else "PostgreSQL"
+
+
+def build_main_window(actor: Actor, factory: sessionmaker[Session], *, demo: bool = False,
+                      ruleset: RuleSet | None = None, settings: QSettings | None = None,
+                      fleet: Fleet | None = None, geography: Geography | None = None,
+                      feeds: bool = True, label: str | None = None) -> MainWindow:
+    """Everything for one signed-in user; `feeds=False` leaves the simulator/feeds off (tests)."""
+    from console.calltaking.workspace import CallTakingWorkspace
+    from console.review.workspace import ReviewWorkspace
+    from console.stats.workspace import StatsWorkspace
+
+    fleet, geography = fleet or default_fleet(), geography or default_geography()
+    executor = DbExecutor(factory)
+    wanted = ROLE_WORKSPACES[actor.role]
+    workspaces: dict[str, QWidget] = {}
+    dispatch_ws = None
+    snapshot_provider = None
+    if "dispatch" in wanted or "calltaking" in wanted:
+        from console.dispatch.recommendation import live_snapshot
+        from console.dispatch.setup import build_dispatch_workspace
+
+        dispatch_ws = build_dispatch_workspace(actor, executor, demo=demo and feeds, fleet=fleet,
+                                               geography=geography)
+        bridge = dispatch_ws.bridge
+        snapshot_provider = (lambda: live_snapshot(fleet, bridge.state)) if demo and feeds else None
+    if "calltaking" in wanted:
+        if ruleset is None:
+            raise DataFileError("triage_rules/rulesets", ["inget regelverk för triage finns installerat"])
+        workspaces["calltaking"] = CallTakingWorkspace(actor, executor, ruleset, geography, snapshot_provider)
+    if "dispatch" in wanted and dispatch_ws is not None:
+        workspaces["dispatch"] = dispatch_ws
+    if "review" in wanted:
+        workspaces["review"] = ReviewWorkspace(actor, executor)
+    workspaces["stats"] = StatsWorkspace(actor, executor)
+    window = MainWindow(actor, label or db_label(), executor, workspaces, settings=settings)
+    if dispatch_ws is not None:
+        dispatch_ws.bridge.health_changed.connect(window.set_feed_health)
+        if feeds:
+            dispatch_ws.start()
+    if "calltaking" in workspaces:
+        workspaces["calltaking"].restore_unfinished()  # type: ignore[attr-defined]
+    if "review" in workspaces:
+        workspaces["review"].refresh()  # type: ignore[attr-defined]
+    workspaces["stats"].refresh()  # type: ignore[attr-defined]
+    return window
+
+
+def sign_in_user(factory: sessionmaker[Session], demo: bool, user: str | None, role: str | None) -> Actor | None:
+    chosen_role = Role(role) if role else (Role.NURSE if demo else None)
     if demo and user is None:
-        user = "demo.operator"
-    if not demo or user is None:
+        user = f"demo.{(chosen_role or Role.NURSE).value}"
+    if not demo or user is None or chosen_role is None:
         dlg = SignInDialog(user, chosen_role)
         if dlg.exec() != SignInDialog.DialogCode.Accepted:
             return None
         user, chosen_role = dlg.chosen()
-    assert user is not None and chosen_role is not None
     with transaction(factory) as session:
-        actor = sign_in(session, user, chosen_role)
-    delregion_of = {k.name: k.delregion for k in geo.kommuner}
-    model = FleetTableModel.from_fleet(fleet, palette, delregion_of)
-    url = database_url()
-    return MainWindow(actor, "SQLite (lokal)" if url.startswith("sqlite") else "PostgreSQL", model)
+        return sign_in(session, user, chosen_role)
 
 
 def run_console(demo: bool = False, user: str | None = None, role: str | None = None) -> int:
-    app = _app()
+    app = make_app()
     try:
-        window = build_window(demo, user, role)
+        _, factory = open_database()
+        if demo:
+            with transaction(factory) as session:
+                seed_demo(session)
+        actor = sign_in_user(factory, demo, user, role)
+        if actor is None:
+            return 1
+        ruleset = load_ruleset() if Role.NURSE in (actor.role,) or actor.role is Role.ADMIN else None
+        window = build_main_window(actor, factory, demo=demo, ruleset=ruleset)
     except DataFileError as exc:
         QMessageBox.critical(None, "Larmcentral Skåne", f"Konsolen kan inte starta: en datafil är trasig.\n\n{exc}")
         print(exc, file=sys.stderr)
         return 2
-    if window is None:
-        return 1
     window.show()
     return app.exec()
-
-
-def take_screenshots(directory: Path) -> int:
-    app = _app()
-    directory.mkdir(parents=True, exist_ok=True)
-    window = build_window(True, None, None)
-    assert window is not None
-    window.show()
-    QTimer.singleShot(300, app.quit)
-    app.exec()
-    window.grab().save(str(directory / "01-oversikt.png"))
-    print(f"Skrev skärmbilder till {directory}")
-    return 0

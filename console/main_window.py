@@ -1,32 +1,222 @@
-"""The main window: workspaces as dockable panes, a status bar with user, role, database and feeds."""
+"""The main window: the role's workspaces as dockable panes (layout remembered per user),
+keyboard shortcuts for every frequent action (F1 lists them), and a status bar with user,
+role, database and feed health.
+
+Role decides what is shown: nurses take calls, dispatchers dispatch, RLS physicians review;
+statistics are for everyone. The domain enforces the same with records.actor.require_role.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTableView
+import logging
+from collections.abc import Callable
+from typing import Any
 
-from console.fleet_model import FleetTableModel
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
+
+from console.dispatch.feed_health import PUBLISHER_LABELS
+from console.errors import is_database_down, user_message
+from console.help_overlay import HelpOverlay
+from console.tasks import DbExecutor
 from records.actor import Actor
+from resources.vocabulary import Role
+
+log = logging.getLogger("larmcentral.console")
+LAYOUT_VERSION = 3
+
+# Which workspaces each role gets (admin: all).
+ROLE_WORKSPACES: dict[Role, tuple[str, ...]] = {
+    Role.NURSE: ("calltaking", "dispatch", "stats"),
+    Role.DISPATCHER: ("dispatch", "stats"),
+    Role.PHYSICIAN: ("review", "dispatch", "stats"),
+    Role.ADMIN: ("calltaking", "dispatch", "review", "stats"),
+}
+TITLES = {"calltaking": "Samtal", "dispatch": "Dirigering", "review": "RLS-granskning", "stats": "Statistik"}
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, actor: Actor, db_label: str, fleet_model: FleetTableModel):
+    def __init__(self, actor: Actor, db_label: str, executor: DbExecutor,
+                 workspaces: dict[str, QWidget], extra_docks: dict[str, tuple[str, QWidget]] | None = None,
+                 settings: QSettings | None = None):
         super().__init__()
-        self.actor = actor
+        self.actor, self.executor = actor, executor
+        self.settings = settings or QSettings()
+        self.workspaces = workspaces
+        self.docks: dict[str, QDockWidget] = {}
+        self.setObjectName("mainWindow")
         self.setWindowTitle(self.tr("Larmcentral Skåne – %s (%s)") % (actor.display_name, actor.role.label))
-        self.fleet_view = QTableView()
-        self.fleet_view.setObjectName("fleetBoard")
-        self.fleet_view.setModel(fleet_model)
-        self.fleet_view.setAlternatingRowColors(True)
-        self.fleet_view.setSortingEnabled(False)
-        self.fleet_view.verticalHeader().setVisible(False)
-        self.fleet_view.horizontalHeader().setStretchLastSection(True)
-        dock = QDockWidget(self.tr("Enheter"), self)
-        dock.setObjectName("fleetDock")
-        dock.setWidget(self.fleet_view)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-        self.setCentralWidget(QLabel(self.tr("Välkommen. Arbetsytorna öppnas här.")))
+        self.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks | QMainWindow.DockOption.AllowNestedDocks
+                            | QMainWindow.DockOption.AnimatedDocks)
+        self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, self.tabPosition(Qt.DockWidgetArea.TopDockWidgetArea))
+        self.setDockNestingEnabled(True)
+        first: QDockWidget | None = None
+        for key, widget in workspaces.items():
+            dock = self._dock(f"{key}Dock", self.tr(TITLES.get(key, key)), widget)
+            self.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, dock)
+            if first is None:
+                first = dock
+            else:
+                self.tabifyDockWidget(first, dock)
+        for name, (title, widget) in (extra_docks or {}).items():
+            dock = self._dock(name, title, widget)
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            dock.hide()  # shown from the Fönster menu or restored layout
+        if first is not None:
+            first.raise_()
+        self._default_state = self.saveState(LAYOUT_VERSION)
+
         bar = self.statusBar()
-        bar.addPermanentWidget(QLabel(f"{actor.display_name} · {actor.role.label}"))
-        bar.addPermanentWidget(QLabel(self.tr("Databas: %s") % db_label))
-        self.resize(1400, 850)
+        self.message_label = QLabel(objectName="statusMessage")
+        bar.addWidget(self.message_label, 1)
+        self.user_label = QLabel(f"{actor.display_name} · {actor.role.label}", objectName="statusUser")
+        self.db_label = QLabel(self.tr("Databas: %s") % db_label, objectName="statusDb")
+        self.db_name = db_label
+        self.feed_label = QLabel(self.tr("Flöden: –"), objectName="statusFeeds")
+        for w in (self.user_label, self.db_label, self.feed_label):
+            bar.addPermanentWidget(w)
+        executor.failed.connect(self.show_error)
+        executor.idle.connect(self._db_ok)
+
+        self.help = HelpOverlay(self)
+        self._actions()
+        self.resize(1480, 900)
+        self.restore_layout()
+
+    def _dock(self, name: str, title: str, widget: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.docks[name] = dock
+        return dock
+
+    # --- actions ------------------------------------------------------------------------------
+    def _add(self, key: str, text: str, slot: Callable[[], Any]) -> QAction:
+        act = QAction(text, self)
+        act.setShortcut(QKeySequence(key))
+        act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        act.triggered.connect(slot)
+        self.addAction(act)
+        return act
+
+    def _actions(self) -> None:
+        self.menuBar().setVisible(True)
+        menu = self.menuBar().addMenu(self.tr("&Fönster"))
+        self._add("F1", self.tr("Kortkommandon"), self.help.toggle)
+        for i, key in enumerate(("calltaking", "dispatch", "review", "stats"), start=1):
+            if key in self.workspaces:
+                menu.addAction(self._add(f"Ctrl+{i}", self.tr(TITLES[key]), lambda k=key: self.show_workspace(k)))
+        menu.addSeparator()
+        for dock in self.docks.values():
+            menu.addAction(dock.toggleViewAction())
+        menu.addSeparator()
+        menu.addAction(self._add("Ctrl+Shift+R", self.tr("Återställ layouten"), self.reset_layout))
+        self.menuBar().addMenu(self.tr("&Hjälp")).addAction(self.tr("Kortkommandon (F1)"), self.help.toggle)
+        self._add("F5", self.tr("Uppdatera"), self.refresh)
+        ct = self.workspaces.get("calltaking")
+        if ct is not None:
+            self._add("Ctrl+N", self.tr("Nytt ärende"), lambda: (self.show_workspace("calltaking"), ct.new_case()))
+            self._add("Ctrl+T", self.tr("Till triageringen"), lambda: ct.wizard.focus_current())
+            self._add("Ctrl+L", self.tr("Till uppgifterna"), lambda: ct.form.caller.setFocus())
+            self._add("Ctrl+O", self.tr("Överstyr"), ct.open_override)
+            self._add("Ctrl+Return", self.tr("Skicka vidare"), ct.send)
+            self._add("Ctrl+Enter", self.tr("Skicka vidare"), ct.send)
+            self._add("Ctrl+Shift+Backspace", self.tr("Avbryt samtalet"), ct.cancel_call)
+            ct.message.connect(self.show_message)
+        rv = self.workspaces.get("review")
+        if rv is not None:
+            self._add("Ctrl+Shift+S", self.tr("Signera"), rv.sign)
+            self._add("Ctrl+K", self.tr("Kommentera"), rv.add_comment)
+            rv.message.connect(self.show_message)
+        st = self.workspaces.get("stats")
+        if st is not None:
+            st.message.connect(self.show_message)
+        dp = self.workspaces.get("dispatch")
+        if dp is not None and hasattr(dp, "status_message"):
+            dp.status_message.connect(self.show_message)
+
+    def show_workspace(self, key: str) -> None:
+        dock = self.docks.get(f"{key}Dock")
+        if dock is not None:
+            dock.show()
+            dock.raise_()
+            widget = self.workspaces[key]
+            if key == "calltaking":
+                widget.wizard.focus_current()  # type: ignore[attr-defined]
+            else:
+                widget.setFocus()
+
+    def refresh(self) -> None:
+        for key in ("review", "stats", "dispatch"):
+            w = self.workspaces.get(key)
+            if w is not None and hasattr(w, "refresh"):
+                w.refresh()
+
+    # --- status bar ---------------------------------------------------------------------------
+    def show_message(self, text: str) -> None:
+        self.message_label.setText(text)
+
+    def show_error(self, exc: Exception) -> None:
+        self.message_label.setText(user_message(exc))
+        if is_database_down(exc):
+            self.db_label.setText(self.tr("Databas: %s – EJ NÅBAR") % self.db_name)
+            self.db_label.setStyleSheet("color: #ff7b72; font-weight: bold;")
+
+    def _db_ok(self) -> None:
+        if self.db_label.styleSheet():
+            self.db_label.setText(self.tr("Databas: %s") % self.db_name)
+            self.db_label.setStyleSheet("")
+
+    def set_feed_health(self, feeds: Any) -> None:
+        """From the dispatch feed bridge: a list of per-feed views (name/ok/stale)."""
+        parts, bad = [], False
+        for f in feeds or []:
+            name = PUBLISHER_LABELS.get(f.publisher, f.publisher)
+            stale = bool(f.stale)
+            bad |= stale
+            parts.append(f"{name} {'⚠' if stale else '✓'}")
+        self.feed_label.setText(self.tr("Flöden: %s") % (" · ".join(parts) or "–"))
+        self.feed_label.setStyleSheet("color: #f5a623; font-weight: bold;" if bad else "color: #3fb950;")
+
+    # --- layout per user ----------------------------------------------------------------------
+    def _key(self, what: str) -> str:
+        return f"layout/{self.actor.username}/{what}"
+
+    def save_layout(self) -> None:
+        self.settings.setValue(self._key("geometry"), self.saveGeometry())
+        self.settings.setValue(self._key("state"), self.saveState(LAYOUT_VERSION))
+        self.settings.sync()
+
+    def restore_layout(self) -> bool:
+        geometry = self.settings.value(self._key("geometry"))
+        state = self.settings.value(self._key("state"))
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        return bool(state is not None and self.restoreState(state, LAYOUT_VERSION))
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+        for dock in self.docks.values():
+            if dock.objectName().removesuffix("Dock") in self.workspaces:
+                dock.show()
+        self.show_message(self.tr("Layouten återställd."))
+
+    # --- closing ------------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Save the layout and the call in progress, stop the feeds and the database worker."""
+        self.save_layout()
+        ct = self.workspaces.get("calltaking")
+        if ct is not None and ct.active:
+            ct.save_now()
+        dp = self.workspaces.get("dispatch")
+        if dp is not None and hasattr(dp, "shutdown"):
+            dp.shutdown()
+        self.executor.shutdown()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
