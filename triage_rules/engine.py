@@ -1,0 +1,600 @@
+"""The triage engine: a plain state machine that the console, the CLI and the tests drive alike.
+
+    session = TriageSession(ruleset, "BRÖST", context, now)
+    state = session.state()              # provisional priority, next question, reasons, path
+    state = session.answer(state.next_question.id, "ja")
+    state = session.back()               # undo the last answer
+    state = session.change("ont_nu", "nej")  # change an earlier answer; the path is re-evaluated
+    result = session.result              # TriageResult once done, else None
+
+The session keeps only the answers; every state is recomputed from the rule set, the answers,
+the patient context and `now`, so the same inputs always give the same result.
+
+Rules applied on top of the tree (in this order):
+1. A red flag (asked at the start, reached by an answer, or raised by the nurse at any time)
+   ends the call at its Prio 1 endpoint with its care need.
+2. Vital-sign thresholds can only raise the priority. When the priority ends above the
+   endpoint's own, the care need becomes the rule set's escalation need for that priority.
+3. A recontact within the window after "lämnad hemma" raises one step and adds FLAG_RECONTACT.
+4. The nurse may override priority and/or care need with a reason (adds FLAG_OVERRIDE).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, field_serializer
+
+from resources.care_need import CareNeed
+from resources.patient_context import PatientContext
+from resources.vocabulary import Priority
+from triage_rules.flags import FLAG_OVERRIDE, FLAG_RECONTACT
+from triage_rules.schema import (
+    ANSWER_LABELS,
+    NO,
+    UNKNOWN,
+    YES,
+    Complaint,
+    ContextCheck,
+    Endpoint,
+    Question,
+    QuestionKind,
+    RedFlag,
+    RuleSet,
+    _num,
+)
+
+_UNKNOWN_ALIASES = {"vet ej", "vet_ej", "vetej", "?", "unknown", "okänt", "okänd"}
+_YES_ALIASES = {"ja", "j", "yes", "y", "true"}
+_NO_ALIASES = {"nej", "n", "no", "false"}
+
+
+class TriageInputError(ValueError):
+    """An answer or command the session cannot take; the message is Swedish and says why."""
+
+
+def care_need_json(care_need: CareNeed) -> dict[str, Any]:
+    """A care need as JSON data with capabilities sorted (stable output across runs)."""
+    data = care_need.model_dump(mode="json")
+    for part in [data, *data["additional"]]:
+        part["capabilities"] = sorted(part["capabilities"])
+    return data
+
+
+class AnswerOption(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    value: str
+    label: str
+
+
+class QuestionView(BaseModel):
+    """The question the nurse is to ask now, with everything a UI needs to show it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    kind: Literal["yes_no", "choice", "vital"]
+    text: str
+    help: str = ""
+    red_flag: bool = False
+    options: tuple[AnswerOption, ...] = ()
+    unit: str = ""
+    min: float | None = None
+    max: float | None = None
+
+
+class PathStep(BaseModel):
+    """One step on the path: what was asked, what was answered, what it counted as."""
+
+    model_config = ConfigDict(frozen=True)
+
+    question_id: str
+    kind: Literal["red_flag", "yes_no", "choice", "vital", "context", "manual_red_flag"]
+    text: str
+    answer: str
+    answer_label: str
+    counted_as: str | None = None
+    automatic: bool = False
+
+
+class Override(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    priority_before: Priority
+    priority: Priority
+    care_need_before: CareNeed
+    care_need: CareNeed
+    reason: str
+
+    @field_serializer("care_need_before", "care_need")
+    def _sorted(self, cn: CareNeed) -> dict[str, Any]:
+        return care_need_json(cn)
+
+
+class TriageResult(BaseModel):
+    """What a finished triage hands to dispatch and records on the case."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ruleset_version: str
+    complaint: str
+    complaint_name: str
+    endpoint: str
+    endpoint_priority: Priority
+    priority: Priority
+    care_need: CareNeed
+    flags: tuple[str, ...]
+    reasons: tuple[str, ...]
+    path: tuple[PathStep, ...]
+    red_flag: str | None = None
+    recontact: bool = False
+    override: Override | None = None
+    triaged_at: datetime | None = None
+
+    @field_serializer("care_need")
+    def _sorted(self, cn: CareNeed) -> dict[str, Any]:
+        return care_need_json(cn)
+
+
+class TriageState(BaseModel):
+    """The session at one moment: shown to the nurse after every answer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    complaint: str
+    provisional_priority: Priority
+    next_question: QuestionView | None
+    reasons: tuple[str, ...]
+    path: tuple[PathStep, ...]
+    done: bool
+    result: TriageResult | None = None
+
+
+@dataclass
+class _Walk:
+    steps: list[PathStep] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    raises: list[Priority] = field(default_factory=list)
+    pending: QuestionView | None = None
+    endpoint: Endpoint | None = None
+    red_flag: RedFlag | None = None
+
+
+class TriageSession:
+    """One call being triaged against one complaint of one rule set."""
+
+    def __init__(self, ruleset: RuleSet, complaint: str, context: PatientContext | None = None,
+                 now: datetime | None = None, recontact_window: timedelta | None = None):
+        self.ruleset = ruleset
+        self.complaint: Complaint = ruleset.complaint(complaint)
+        self.context = context or PatientContext()
+        self.now = now or datetime.now().astimezone()
+        self.recontact_window = recontact_window or timedelta(hours=ruleset.recontact_window_hours)
+        self._answers: dict[str, str | float] = {}
+        self._manual_red_flag: RedFlag | None = None
+        self._override: Override | None = None
+        self._walk_cache: _Walk | None = None
+
+    @classmethod
+    def replay(cls, ruleset: RuleSet, complaint: str, answers: list[tuple[str, Any]],
+               context: PatientContext | None = None, now: datetime | None = None,
+               recontact_window: timedelta | None = None) -> TriageSession:
+        """A session with `answers` given in order (each must be the question then asked)."""
+        session = cls(ruleset, complaint, context, now, recontact_window)
+        for qid, value in answers:
+            session.answer(qid, value)
+        return session
+
+    # --- commands -----------------------------------------------------------------------
+    def answer(self, question_id: str, value: Any) -> TriageState:
+        """Answer the current question. `value`: ja/nej/True/False, an option value or label,
+        a number for a vital sign, or "vet ej" for any question."""
+        walk = self._walk()
+        if walk.pending is None:
+            raise TriageInputError("Triagen är redan klar; ändra ett tidigare svar eller gå tillbaka.")
+        if question_id != walk.pending.id:
+            if question_id in self._answers:
+                raise TriageInputError(
+                    f"Frågan '{question_id}' är redan besvarad; använd ändra för att byta svar "
+                    f"(aktuell fråga: '{walk.pending.id}')."
+                )
+            raise TriageInputError(f"Frågan '{question_id}' är inte aktuell; aktuell fråga är '{walk.pending.id}'.")
+        self._answers[question_id] = self._normalize(question_id, value)
+        self._changed()
+        return self.state()
+
+    def change(self, question_id: str, value: Any) -> TriageState:
+        """Change an earlier answer on the current path; answers that fall off the path are dropped."""
+        on_path = {s.question_id for s in self._walk().steps if not s.automatic}
+        if question_id not in on_path or question_id not in self._answers:
+            raise TriageInputError(f"Frågan '{question_id}' är inte besvarad på den nuvarande vägen.")
+        self._answers[question_id] = self._normalize(question_id, value)
+        self._changed()
+        return self.state()
+
+    def back(self) -> TriageState:
+        """Undo the last answer (or a red flag the nurse raised by hand)."""
+        if self._manual_red_flag is not None:
+            self._manual_red_flag = None
+        else:
+            answered = [s.question_id for s in self._walk().steps if not s.automatic]
+            if answered:
+                del self._answers[answered[-1]]
+        self._changed()
+        return self.state()
+
+    def raise_red_flag(self, flag_id: str) -> TriageState:
+        """The nurse hears a red flag at any point in the call: end at its Prio 1 endpoint."""
+        rf = self.ruleset.red_flag(flag_id)
+        if rf is None:
+            known = ", ".join(r.id for r in self.ruleset.red_flags)
+            raise TriageInputError(f"Okänd röd flagga '{flag_id}' (kända: {known}).")
+        self._manual_red_flag = rf
+        self._changed()
+        return self.state()
+
+    def override(self, priority: Priority | str | None = None, care_need: CareNeed | dict[str, Any] | None = None,
+                 reason: str = "") -> TriageResult:
+        """Override the finished result's priority and/or care need. Needs a reason; flags for RLS review.
+        Any later change of the answers discards the override."""
+        base = self._base_result()
+        if base is None:
+            raise TriageInputError("Överstyrning kräver att triagen är klar.")
+        if not reason or not reason.strip():
+            raise TriageInputError("En överstyrning måste ha en motivering.")
+        if priority is None and care_need is None:
+            raise TriageInputError("Ange prioritet och/eller vårdbehov att överstyra till.")
+        try:
+            new_priority = Priority(priority) if priority is not None else base.priority
+            new_need = CareNeed.model_validate(care_need) if care_need is not None else base.care_need
+        except ValueError as exc:
+            raise TriageInputError(f"Ogiltig överstyrning: {exc}") from exc
+        self._override = Override(
+            priority_before=base.priority, priority=new_priority,
+            care_need_before=base.care_need, care_need=new_need, reason=reason.strip(),
+        )
+        result = self.result
+        assert result is not None
+        return result
+
+    # --- queries ------------------------------------------------------------------------
+    @property
+    def done(self) -> bool:
+        return self._walk().endpoint is not None
+
+    @property
+    def result(self) -> TriageResult | None:
+        base = self._base_result()
+        if base is None or self._override is None:
+            return base
+        o = self._override
+        reasons = [*base.reasons, _override_reason(o)]
+        flags = list(dict.fromkeys([*base.flags, FLAG_OVERRIDE]))
+        return base.model_copy(update={
+            "priority": o.priority, "care_need": o.care_need, "override": o,
+            "reasons": tuple(reasons), "flags": tuple(flags),
+        })
+
+    @property
+    def answers(self) -> list[tuple[str, str | float]]:
+        """The nurse's answers on the current path, in order (enough to replay the call)."""
+        return [(s.question_id, self._answers[s.question_id]) for s in self._walk().steps
+                if not s.automatic and s.question_id in self._answers]
+
+    def state(self) -> TriageState:
+        walk = self._walk()
+        result = self.result
+        if result is not None:
+            return TriageState(
+                complaint=self.complaint.code, provisional_priority=result.priority, next_question=None,
+                reasons=result.reasons, path=result.path, done=True, result=result,
+            )
+        provisional = Priority.most_urgent(self.complaint.initial_priority, *walk.raises)
+        reasons = list(walk.reasons)
+        recontact = self._recontact_reason()
+        if recontact:
+            provisional = provisional.raised(1)
+            reasons.append(recontact)
+        return TriageState(
+            complaint=self.complaint.code, provisional_priority=provisional, next_question=walk.pending,
+            reasons=tuple(reasons), path=tuple(walk.steps), done=False,
+        )
+
+    # --- internals ----------------------------------------------------------------------
+    def _changed(self) -> None:
+        self._walk_cache = None
+        self._override = None
+        on_path = {s.question_id for s in self._walk().steps if not s.automatic}
+        for qid in [q for q in self._answers if q not in on_path]:
+            del self._answers[qid]
+
+    def _walk(self) -> _Walk:
+        if self._walk_cache is None:
+            self._walk_cache = self._compute_walk()
+        return self._walk_cache
+
+    def _compute_walk(self) -> _Walk:
+        w = _Walk()
+        c = self.complaint
+        for rf_id in c.red_flags:
+            rf = self.ruleset.red_flag(rf_id)
+            assert rf is not None
+            if rf.id not in self._answers:
+                w.pending = _red_flag_view(rf)
+                return self._manual(w)
+            answer = str(self._answers[rf.id])
+            counted = rf.unknown_as if answer == UNKNOWN else answer
+            w.steps.append(_step(rf.id, "red_flag", rf.text, answer, counted))
+            w.reasons.append(f"Röd flagga {rf.id}: {rf.text} – {_answer_text(answer, counted)}")
+            if counted == YES:
+                w.endpoint, w.red_flag = rf.endpoint, rf
+                return w
+        node = c.start
+        for _ in range(len(c.questions) + 1):
+            rf = self.ruleset.red_flag(node)
+            if rf is not None:
+                w.reasons.append(f"Svaret leder till röd flagga {rf.id}: {rf.text}")
+                w.endpoint, w.red_flag = rf.endpoint, rf
+                return w
+            endpoint = c.endpoint(node)
+            if endpoint is not None:
+                w.endpoint = endpoint
+                return self._manual(w)
+            q = c.question(node)
+            assert q is not None, f"{c.code}: okänt mål {node} (regelverket borde ha stoppats vid laddning)"
+            if q.kind == QuestionKind.CONTEXT:
+                node = self._context_step(q, w)
+                continue
+            if q.id not in self._answers:
+                w.pending = _question_view(q)
+                return self._manual(w)
+            node = self._answered_step(q, self._answers[q.id], w)
+        raise RuntimeError(f"{c.code}: vägen tar aldrig slut (cykel i regelverket)")
+
+    def _manual(self, w: _Walk) -> _Walk:
+        rf = self._manual_red_flag
+        if rf is None:
+            return w
+        w.steps.append(_step(rf.id, "manual_red_flag", rf.text, YES, None))
+        w.reasons.append(f"Röd flagga {rf.id} registrerad av sjuksköterskan: {rf.text}")
+        w.pending, w.endpoint, w.red_flag = None, rf.endpoint, rf
+        return w
+
+    def _answered_step(self, q: Question, answer: str | float, w: _Walk) -> str:
+        rule = f"[{self.complaint.code}/{q.id}]"
+        if q.kind == QuestionKind.YES_NO:
+            counted = str(q.unknown_as) if answer == UNKNOWN else str(answer)
+            w.steps.append(_step(q.id, "yes_no", q.text, str(answer), counted))
+            w.reasons.append(f"{q.text} – {_answer_text(str(answer), counted)} {rule}")
+            target = q.if_yes if counted == YES else q.if_no
+        elif q.kind == QuestionKind.CHOICE:
+            counted = str(q.unknown_as) if answer == UNKNOWN else str(answer)
+            option = q.option(counted)
+            assert option is not None
+            label = "Vet ej" if answer == UNKNOWN else option.label
+            w.steps.append(PathStep(question_id=q.id, kind="choice", text=q.text, answer=str(answer),
+                                    answer_label=label, counted_as=option.value if answer == UNKNOWN else None))
+            shown = f"Vet ej (räknas som '{option.label}' enligt regelverket)" if answer == UNKNOWN else option.label
+            w.reasons.append(f"{q.text} – {shown} {rule}")
+            target = option.goto
+        else:
+            target = self._vital_step(q, answer, w, rule)
+        assert target is not None
+        return target
+
+    def _vital_step(self, q: Question, answer: str | float, w: _Walk, rule: str) -> str | None:
+        unit = q.unit
+        if answer == UNKNOWN:
+            value = q.unknown_as if isinstance(q.unknown_as, int | float) else None
+            w.steps.append(PathStep(question_id=q.id, kind="vital", text=q.text, answer=UNKNOWN, answer_label="Vet ej",
+                                    counted_as=None if value is None else _num(value)))
+            if value is None:
+                w.reasons.append(f"{q.text} – Vet ej (okänt värde höjer inte prioriteten) {rule}")
+                return q.goto
+            shown = f"Vet ej (räknas som {_num(value)} {unit} enligt regelverket)"
+        else:
+            value = float(answer)
+            w.steps.append(PathStep(question_id=q.id, kind="vital", text=q.text, answer=_num(value),
+                                    answer_label=f"{_num(value)} {unit}".strip()))
+            shown = f"{_num(value)} {unit}".strip()
+        hits = [t for t in q.thresholds if t.raise_to is not None and t.matches(value)]
+        if hits:
+            top = max(hits, key=lambda t: t.raise_to.urgency if t.raise_to else -1)
+            assert top.raise_to is not None
+            w.raises.append(top.raise_to)
+            why = f": {top.reason}" if top.reason else ""
+            w.reasons.append(f"{q.text} – {shown}, {top.describe(unit)} → höjer till minst {top.raise_to.label}{why} {rule}")
+        else:
+            w.reasons.append(f"{q.text} – {shown} (inom gränserna) {rule}")
+        return q.goto
+
+    def _context_step(self, q: Question, w: _Walk) -> str:
+        value, detail = self._evaluate_context(q)
+        counted = value if value is not None else str(q.unknown_as)
+        answer = value if value is not None else UNKNOWN
+        w.steps.append(_step(q.id, "context", q.text, answer, counted, automatic=True))
+        shown = ANSWER_LABELS[counted] + (f" ({detail})" if detail else "")
+        if value is None:
+            shown = f"okänt i patientuppgifterna, räknas som {ANSWER_LABELS[counted]}"
+        w.reasons.append(f"Patientuppgift: {q.text} – {shown} [{self.complaint.code}/{q.id}]")
+        target = q.if_yes if counted == YES else q.if_no
+        assert target is not None
+        return target
+
+    def _evaluate_context(self, q: Question) -> tuple[str | None, str]:
+        ctx = self.context
+        yes = lambda b: YES if b else NO  # noqa: E731
+        match q.check:
+            case ContextCheck.ENROLLED_MOBILE_TEAM:
+                return yes(ctx.enrolled_mobile_team), ctx.enrolled_mobile_team or ""
+            case ContextCheck.ENROLLED_ASIH:
+                return yes(ctx.enrolled_asih), ctx.enrolled_asih or ""
+            case ContextCheck.LIVES_IN_SAEBO:
+                return yes(ctx.lives_in_saebo), ""
+            case ContextCheck.HOME_CARE:
+                return yes(ctx.home_care), ""
+            case ContextCheck.KNOWN_PSYCHIATRIC:
+                return yes(ctx.known_psychiatric_team), ctx.known_psychiatric_team or ""
+            case ContextCheck.FRAIL_CARE:
+                parts = [label for label, on in (
+                    (f"mobilt vårdteam {ctx.enrolled_mobile_team}", ctx.enrolled_mobile_team),
+                    (f"ASIH {ctx.enrolled_asih}", ctx.enrolled_asih),
+                    ("bor på SÄBO", ctx.lives_in_saebo),
+                    ("kommunal hemsjukvård", ctx.home_care),
+                ) if on]
+                return yes(parts), ", ".join(parts)
+            case ContextCheck.AGE_AT_LEAST | ContextCheck.AGE_BELOW:
+                if ctx.age is None:
+                    return None, ""
+                assert q.age is not None
+                hit = ctx.age >= q.age if q.check == ContextCheck.AGE_AT_LEAST else ctx.age < q.age
+                return yes(hit), f"{ctx.age} år"
+        raise AssertionError(q.check)
+
+    def _recontact_reason(self) -> str | None:
+        last = self.context.last_left_at_home
+        if last is None:
+            return None
+        elapsed = _aware(self.now) - _aware(last)
+        if elapsed > self.recontact_window:
+            return None
+        hours = max(0.0, elapsed.total_seconds() / 3600)
+        window = self.recontact_window.total_seconds() / 3600
+        return (f"Återkontakt: patienten lämnades hemma för {_num(round(hours, 1))} timmar sedan "
+                f"(inom {_num(round(window, 1))} timmar) → prioriteten höjs ett steg")
+
+    def _base_result(self) -> TriageResult | None:
+        walk = self._walk()
+        endpoint = walk.endpoint
+        if endpoint is None:
+            return None
+        assert endpoint.priority is not None
+        rs = self.ruleset
+        priority = Priority.most_urgent(endpoint.priority, *walk.raises)
+        care_need = rs.endpoint_care_need(endpoint)
+        reasons = [*walk.reasons, f"Ändpunkt {endpoint.code} ({endpoint.priority.label}): {endpoint.reason}"]
+        flags = list(endpoint.flags)
+        recontact = self._recontact_reason()
+        if recontact:
+            priority = priority.raised(1)
+            reasons.append(recontact)
+            flags.append(FLAG_RECONTACT)
+        if priority.urgency > endpoint.priority.urgency:
+            escalated = rs.escalation_care_need(priority)
+            assert escalated is not None
+            minutes = [m for m in (escalated.max_minutes, care_need.max_minutes) if m is not None]
+            care_need = escalated.model_copy(update={"max_minutes": min(minutes) if minutes else None})
+            reasons.append(f"Prioriteten höjd från {endpoint.priority.label} till {priority.label}; "
+                           f"vårdbehovet följer regelverkets eskalering för {priority.label}")
+        return TriageResult(
+            ruleset_version=rs.version, complaint=self.complaint.code, complaint_name=self.complaint.name,
+            endpoint=endpoint.code, endpoint_priority=endpoint.priority, priority=priority, care_need=care_need,
+            flags=tuple(dict.fromkeys(flags)), reasons=tuple(reasons), path=tuple(walk.steps),
+            red_flag=walk.red_flag.id if walk.red_flag else None, recontact=bool(recontact),
+            triaged_at=self.now,
+        )
+
+    def _normalize(self, question_id: str, value: Any) -> str | float:
+        rf = self.ruleset.red_flag(question_id)
+        if rf is not None:
+            return _yes_no(value, rf.text)
+        q = self.complaint.question(question_id)
+        assert q is not None
+        if _is_unknown(value):
+            return UNKNOWN
+        if q.kind == QuestionKind.YES_NO:
+            return _yes_no(value, q.text)
+        if q.kind == QuestionKind.CHOICE:
+            text = str(value).strip().casefold()
+            for o in q.options:
+                if text in (o.value.casefold(), o.label.casefold()):
+                    return o.value
+            valid = ", ".join(f"{o.value} ({o.label})" for o in q.options)
+            raise TriageInputError(f"Ogiltigt svar '{value}' på '{q.text}'. Giltiga svar: {valid}, vet ej.")
+        return _vital_value(q, value)
+
+
+def _is_unknown(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip().casefold() in _UNKNOWN_ALIASES)
+
+
+def _yes_no(value: Any, text: str) -> str:
+    if _is_unknown(value):
+        return UNKNOWN
+    if isinstance(value, bool):
+        return YES if value else NO
+    v = str(value).strip().casefold()
+    if v in _YES_ALIASES:
+        return YES
+    if v in _NO_ALIASES:
+        return NO
+    raise TriageInputError(f"Ogiltigt svar '{value}' på '{text}'. Svara ja, nej eller vet ej.")
+
+
+def _vital_value(q: Question, value: Any) -> float:
+    if isinstance(value, bool):
+        raise TriageInputError(f"'{q.text}' ska besvaras med ett tal i {q.unit} eller vet ej.")
+    try:
+        number = float(value.replace(",", ".").strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        raise TriageInputError(f"'{q.text}' ska besvaras med ett tal i {q.unit} eller vet ej, inte '{value}'.") from None
+    assert q.range is not None
+    low, high = q.range
+    if not low <= number <= high:
+        raise TriageInputError(
+            f"{_num(number)} {q.unit} ligger utanför rimligt intervall {_num(low)}–{_num(high)} {q.unit} "
+            f"för '{q.text}'. Kontrollera värdet eller svara vet ej."
+        )
+    return number
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo is not None else dt.astimezone()
+
+
+def _answer_text(answer: str, counted: str) -> str:
+    if answer == UNKNOWN:
+        return f"Vet ej (räknas som {ANSWER_LABELS[counted]} enligt regelverket)"
+    return ANSWER_LABELS.get(answer, answer)
+
+
+def _step(qid: str, kind: Any, text: str, answer: str, counted: str | None, automatic: bool = False) -> PathStep:
+    return PathStep(
+        question_id=qid, kind=kind, text=text, answer=answer, answer_label=ANSWER_LABELS.get(answer, answer),
+        counted_as=counted if answer == UNKNOWN else None, automatic=automatic,
+    )
+
+
+def _yes_no_options() -> tuple[AnswerOption, ...]:
+    return (AnswerOption(value=YES, label="Ja"), AnswerOption(value=NO, label="Nej"),
+            AnswerOption(value=UNKNOWN, label="Vet ej"))
+
+
+def _red_flag_view(rf: RedFlag) -> QuestionView:
+    return QuestionView(id=rf.id, kind="yes_no", text=rf.text, help=rf.help, red_flag=True, options=_yes_no_options())
+
+
+def _question_view(q: Question) -> QuestionView:
+    if q.kind == QuestionKind.YES_NO:
+        return QuestionView(id=q.id, kind="yes_no", text=q.text, help=q.help, options=_yes_no_options())
+    if q.kind == QuestionKind.CHOICE:
+        opts = tuple(AnswerOption(value=o.value, label=o.label) for o in q.options)
+        return QuestionView(id=q.id, kind="choice", text=q.text, help=q.help,
+                            options=(*opts, AnswerOption(value=UNKNOWN, label="Vet ej")))
+    low, high = q.range or (None, None)
+    return QuestionView(id=q.id, kind="vital", text=q.text, help=q.help, unit=q.unit, min=low, max=high,
+                        options=(AnswerOption(value=UNKNOWN, label="Vet ej"),))
+
+
+def _override_reason(o: Override) -> str:
+    parts = []
+    if o.priority != o.priority_before:
+        parts.append(f"prioritet {o.priority_before.label} → {o.priority.label}")
+    if o.care_need != o.care_need_before:
+        caps = ", ".join(sorted(c.label for c in o.care_need.capabilities))
+        parts.append(f"vårdbehov → {caps}, {o.care_need.transport.label}")
+    what = "; ".join(parts) or "oförändrat"
+    return f"Överstyrning av sjuksköterskan ({what}). Motivering: {o.reason}"

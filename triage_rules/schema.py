@@ -1,0 +1,261 @@
+"""The rule-set file format (YAML/JSON) as pydantic models.
+
+The models are deliberately lenient where a medical reviewer is most likely to slip
+(a missing priority, a misspelt capability, a target that does not exist): those are
+reported together, in Swedish, by `triage_rules.validate`, instead of pydantic stopping
+at the first one. The format is documented for the medical leadership in
+docs/triage-rules.md.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+
+from resources.care_need import CareNeed, CareNeedPart
+from resources.vocabulary import Capability, Priority, TransportNeed
+
+YES = "ja"
+NO = "nej"
+UNKNOWN = "vet_ej"
+"""The answer value for "vet ej" (don't know); valid for every question."""
+
+ANSWER_LABELS = {YES: "Ja", NO: "Nej", UNKNOWN: "Vet ej"}
+
+
+def _int_to_str(value: Any) -> Any:
+    """YAML reads `priority: 1` as an int; the vocabulary's codes are strings."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CareNeedPartSpec(_Model):
+    """A care-need part as written in the file. Capabilities stay strings so that an
+    unknown one is reported by the validator with the endpoint that uses it."""
+
+    role: str = ""
+    capabilities: list[str] = Field(default_factory=list)
+    transport: TransportNeed = TransportNeed.NONE
+    max_minutes: int | None = Field(default=None, ge=0)
+
+    def to_part(self) -> CareNeedPart:
+        return CareNeedPart(
+            role=self.role,
+            capabilities=frozenset(Capability(c) for c in self.capabilities),
+            transport=self.transport,
+            max_minutes=self.max_minutes,
+        )
+
+
+class CareNeedSpec(CareNeedPartSpec):
+    additional: list[CareNeedPartSpec] = Field(default_factory=list)
+
+    def to_care_need(self, max_minutes: int | None = None) -> CareNeed:
+        primary = self.to_part()
+        return CareNeed(
+            role=primary.role,
+            capabilities=primary.capabilities,
+            transport=primary.transport,
+            max_minutes=max_minutes if max_minutes is not None else primary.max_minutes,
+            additional=tuple(p.to_part() for p in self.additional),
+        )
+
+
+class Endpoint(_Model):
+    """Where a path ends: priority, care need (a named template or inline), flags, reason."""
+
+    code: str = Field(min_length=1)
+    priority: Priority | None = None
+    care_need: str | CareNeedSpec | None = None
+    max_minutes: int | None = Field(default=None, ge=0, description="Overrides the template's max_minutes")
+    flags: list[str] = Field(default_factory=list)
+    reason: str = ""
+
+    _priority_from_int = field_validator("priority", mode="before")(_int_to_str)
+
+
+class RedFlag(_Model):
+    """A global red flag: a yes/no question that, answered yes, ends the call at Prio 1."""
+
+    id: str = Field(pattern=r"^RF_[A-ZÅÄÖ0-9_]+$")
+    text: str = Field(min_length=1)
+    help: str = ""
+    unknown_as: Literal["ja", "nej"] = YES
+    endpoint: Endpoint
+
+
+class Threshold(_Model):
+    """A vital-sign limit: a value strictly below/above it raises the priority."""
+
+    below: float | None = None
+    above: float | None = None
+    raise_to: Priority | None = None
+    reason: str = ""
+
+    _priority_from_int = field_validator("raise_to", mode="before")(_int_to_str)
+
+    def matches(self, value: float) -> bool:
+        if self.below is not None and value < self.below:
+            return True
+        return self.above is not None and value > self.above
+
+    def describe(self, unit: str) -> str:
+        if self.below is not None:
+            return f"under {_num(self.below)} {unit}".rstrip()
+        return f"över {_num(self.above)} {unit}".rstrip()
+
+
+class Option(_Model):
+    value: str = Field(min_length=1)
+    label: str = Field(min_length=1)
+    goto: str = Field(min_length=1)
+
+
+class QuestionKind(StrEnum):
+    YES_NO = "yes_no"
+    CHOICE = "choice"
+    VITAL = "vital"
+    CONTEXT = "context"  # answered automatically from the patient context
+
+
+class ContextCheck(StrEnum):
+    ENROLLED_MOBILE_TEAM = "enrolled_mobile_team"
+    ENROLLED_ASIH = "enrolled_asih"
+    LIVES_IN_SAEBO = "lives_in_saebo"
+    HOME_CARE = "home_care"
+    KNOWN_PSYCHIATRIC = "known_psychiatric"
+    FRAIL_CARE = "frail_care"  # any of: mobile team, ASIH, SÄBO, home care
+    AGE_AT_LEAST = "age_at_least"
+    AGE_BELOW = "age_below"
+
+
+class Question(_Model):
+    id: str = Field(pattern=r"^[a-zåäö0-9_]+$")
+    kind: QuestionKind
+    text: str = Field(min_length=1)
+    help: str = ""
+    # yes_no and context
+    if_yes: str | None = None
+    if_no: str | None = None
+    # choice
+    options: list[Option] = Field(default_factory=list)
+    # vital
+    unit: str = ""
+    range: tuple[float, float] | None = None
+    thresholds: list[Threshold] = Field(default_factory=list)
+    goto: str | None = None
+    # context
+    check: ContextCheck | None = None
+    age: int | None = Field(default=None, ge=0, le=130)
+    # what "vet ej" counts as: ja/nej, an option value, or a number (null for a vital = no raise)
+    unknown_as: str | float | None = None
+
+    def targets(self) -> list[tuple[str, str]]:
+        """(answer label, target) for every outgoing edge."""
+        if self.kind in (QuestionKind.YES_NO, QuestionKind.CONTEXT):
+            return [(lab, t) for lab, t in (("ja", self.if_yes), ("nej", self.if_no)) if t]
+        if self.kind == QuestionKind.CHOICE:
+            return [(o.value, o.goto) for o in self.options]
+        return [("värde", self.goto)] if self.goto else []
+
+    def option(self, value: str) -> Option | None:
+        return next((o for o in self.options if o.value == value), None)
+
+
+class Complaint(_Model):
+    """A chief complaint (kontaktorsak): its red flags, questions and endpoints."""
+
+    code: str = Field(pattern=r"^[A-ZÅÄÖ]+$")
+    name: str = Field(min_length=1)
+    help: str = ""
+    initial_priority: Priority = Priority.P2
+    red_flags: list[str] = Field(default_factory=list)
+    start: str = Field(min_length=1)
+    questions: list[Question] = Field(default_factory=list)
+    endpoints: list[Endpoint] = Field(default_factory=list)
+
+    _priority_from_int = field_validator("initial_priority", mode="before")(_int_to_str)
+    _questions: dict[str, Question] = PrivateAttr(default_factory=dict)
+    _endpoints: dict[str, Endpoint] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, __context: Any) -> None:
+        self._questions = {q.id: q for q in self.questions}
+        self._endpoints = {e.code: e for e in self.endpoints}
+
+    def question(self, qid: str) -> Question | None:
+        return self._questions.get(qid)
+
+    def endpoint(self, code: str) -> Endpoint | None:
+        return self._endpoints.get(code)
+
+
+class RuleSet(_Model):
+    """A whole rule set, as one versioned file."""
+
+    version: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    status: str = Field(min_length=1, description="e.g. 'beslutsstöd – ska fastställas av regionens medicinska ledning'")
+    title: str = ""
+    recontact_window_hours: float = Field(default=72.0, gt=0, le=24 * 60)
+    templates: dict[str, Any] = Field(
+        default_factory=dict, description="Holds YAML anchors reused below (e.g. vital signs); not read by the engine"
+    )
+    care_needs: dict[str, CareNeedSpec] = Field(default_factory=dict)
+    escalation: dict[str, str | CareNeedSpec] = Field(default_factory=dict)
+    red_flags: list[RedFlag] = Field(default_factory=list)
+    complaints: list[Complaint] = Field(min_length=1)
+
+    _complaints: dict[str, Complaint] = PrivateAttr(default_factory=dict)
+    _red_flags: dict[str, RedFlag] = PrivateAttr(default_factory=dict)
+    _source: str = PrivateAttr(default="")
+
+    @field_validator("escalation", mode="before")
+    @classmethod
+    def _escalation_keys(cls, value: Any) -> Any:
+        return {_int_to_str(k): v for k, v in value.items()} if isinstance(value, dict) else value
+
+    def model_post_init(self, __context: Any) -> None:
+        self._complaints = {c.code: c for c in self.complaints}
+        self._red_flags = {r.id: r for r in self.red_flags}
+
+    @property
+    def source(self) -> str:
+        """The file (or '<text>') this rule set was loaded from."""
+        return self._source
+
+    def complaint(self, code: str) -> Complaint:
+        try:
+            return self._complaints[code]
+        except KeyError:
+            raise KeyError(f"okänd kontaktorsak '{code}' i regelverk {self.version}") from None
+
+    def has_complaint(self, code: str) -> bool:
+        return code in self._complaints
+
+    def red_flag(self, flag_id: str) -> RedFlag | None:
+        return self._red_flags.get(flag_id)
+
+    def care_need_spec(self, ref: str | CareNeedSpec | None) -> CareNeedSpec | None:
+        if isinstance(ref, str):
+            return self.care_needs.get(ref)
+        return ref
+
+    def endpoint_care_need(self, endpoint: Endpoint) -> CareNeed:
+        spec = self.care_need_spec(endpoint.care_need)
+        if spec is None:
+            raise ValueError(f"ändpunkt {endpoint.code} saknar vårdbehov")
+        return spec.to_care_need(endpoint.max_minutes)
+
+    def escalation_care_need(self, priority: Priority) -> CareNeed | None:
+        spec = self.care_need_spec(self.escalation.get(priority.value))
+        return spec.to_care_need() if spec else None
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return ""
+    return str(int(x)) if float(x).is_integer() else str(x).replace(".", ",")

@@ -1,0 +1,314 @@
+"""Semantic checks of a rule set: every problem at once, each naming file, complaint and question.
+
+pydantic (triage_rules.schema) checks the shape; this module checks what a reviewer can get
+wrong while the shape is fine: targets that do not exist, parts of a tree nobody can reach,
+cycles, endpoints without priority or care need, unknown capabilities, vital-sign ranges and
+thresholds that make no sense, and endpoint codes that do not match their complaint and level.
+"""
+
+from __future__ import annotations
+
+import re
+
+from resources.vocabulary import Capability, Priority, TransportNeed
+from triage_rules.schema import (
+    NO,
+    UNKNOWN,
+    YES,
+    CareNeedSpec,
+    Complaint,
+    ContextCheck,
+    Endpoint,
+    Question,
+    QuestionKind,
+    RuleSet,
+)
+
+RED_FLAG_COMPLAINT = "RÖD"
+"""The complaint part of red-flag endpoint codes (e.g. RÖD.1.02)."""
+
+_CAPABILITIES = {c.value for c in Capability}
+_AGE_CHECKS = (ContextCheck.AGE_AT_LEAST, ContextCheck.AGE_BELOW)
+_KIND_FIELDS = {
+    QuestionKind.YES_NO: {"if_yes", "if_no"},
+    QuestionKind.CHOICE: {"options"},
+    QuestionKind.VITAL: {"unit", "range", "thresholds", "goto"},
+    QuestionKind.CONTEXT: {"if_yes", "if_no", "check", "age"},
+}
+_ALL_KIND_FIELDS = set().union(*_KIND_FIELDS.values())
+
+
+def level_code(priority: Priority) -> str:
+    """The level part of an endpoint code: 1, 2, 3 or H (hänvisning)."""
+    return "H" if priority is Priority.REFERRAL else priority.value
+
+
+def check_ruleset(rs: RuleSet, source: str) -> list[str]:
+    """Every problem in `rs` as a self-contained Swedish line; empty when the rule set is usable."""
+    return _Checker(rs, source).run()
+
+
+class _Checker:
+    def __init__(self, rs: RuleSet, source: str):
+        self.rs = rs
+        self.source = source
+        self.problems: list[str] = []
+
+    def add(self, where: str, what: str) -> None:
+        self.problems.append(f"{self.source}: {where}: {what}")
+
+    def run(self) -> list[str]:
+        rs = self.rs
+        for name, spec in rs.care_needs.items():
+            self._care_need(spec, f"vårdbehovsmall '{name}'")
+        self._escalation()
+        self._red_flags()
+        seen_complaints: set[str] = set()
+        endpoint_owner: dict[str, str] = {rf.endpoint.code: f"röd flagga {rf.id}" for rf in rs.red_flags}
+        for c in rs.complaints:
+            if c.code in seen_complaints:
+                self.add(f"kontaktorsak {c.code}", "koden finns två gånger")
+            seen_complaints.add(c.code)
+            for e in c.endpoints:
+                if e.code in endpoint_owner:
+                    self.add(_where(c, endpoint=e.code), f"ändpunktskoden används redan av {endpoint_owner[e.code]}")
+                endpoint_owner[e.code] = f"kontaktorsak {c.code}"
+            self._complaint(c)
+        return self.problems
+
+    # --- global parts -------------------------------------------------------------------
+    def _escalation(self) -> None:
+        for key in self.rs.escalation:
+            if key not in ("1", "2", "3"):
+                self.add("eskalering", f"okänd prioritet '{key}' (tillåtna: 1, 2, 3)")
+        for p in (Priority.P1, Priority.P2, Priority.P3):
+            ref = self.rs.escalation.get(p.value)
+            if ref is None:
+                self.add("eskalering", f"saknar vårdbehov för {p.label} (används när prioriteten höjs)")
+            else:
+                self._care_need_ref(ref, f"eskalering {p.label}")
+
+    def _red_flags(self) -> None:
+        seen: set[str] = set()
+        for rf in self.rs.red_flags:
+            where = f"röd flagga {rf.id}"
+            if rf.id in seen:
+                self.add(where, "id:t finns två gånger")
+            seen.add(rf.id)
+            if "unknown_as" not in rf.model_fields_set:
+                self.add(where, "saknar 'unknown_as' (vad 'vet ej' räknas som)")
+            self._endpoint(rf.endpoint, RED_FLAG_COMPLAINT, where)
+            if rf.endpoint.priority is not None and rf.endpoint.priority is not Priority.P1:
+                self.add(f"{where}, ändpunkt {rf.endpoint.code}", "en röd flagga måste ge Prio 1")
+
+    # --- care needs -----------------------------------------------------------------------
+    def _care_need_ref(self, ref: str | CareNeedSpec | None, where: str) -> CareNeedSpec | None:
+        if ref is None:
+            self.add(where, "saknar vårdbehov")
+            return None
+        if isinstance(ref, str):
+            spec = self.rs.care_needs.get(ref)
+            if spec is None:
+                self.add(where, f"okänd vårdbehovsmall '{ref}'")
+            return spec
+        self._care_need(ref, where)
+        return ref
+
+    def _care_need(self, spec: CareNeedSpec, where: str) -> None:
+        for i, part in enumerate([spec, *spec.additional]):
+            part_where = where if i == 0 else f"{where}, delbehov '{part.role or i}'"
+            unknown = [c for c in part.capabilities if c not in _CAPABILITIES]
+            for cap in unknown:
+                self.add(part_where, f"okänd förmåga '{cap}' (finns inte i förmågevokabulären)")
+            if not part.capabilities:
+                self.add(part_where, "vårdbehovet anger inga förmågor")
+            if i > 0 and not part.role:
+                self.add(part_where, "ett ytterligare delbehov måste ha en roll (t.ex. 'IVPA')")
+
+    # --- complaints -----------------------------------------------------------------------
+    def _complaint(self, c: Complaint) -> None:
+        ids = [q.id for q in c.questions]
+        for qid in {q for q in ids if ids.count(q) > 1}:
+            self.add(_where(c, qid), "fråge-id:t finns två gånger")
+        codes = [e.code for e in c.endpoints]
+        for code in {x for x in codes if codes.count(x) > 1}:
+            self.add(_where(c, endpoint=code), "ändpunktskoden finns två gånger")
+        for rf_id in c.red_flags:
+            if self.rs.red_flag(rf_id) is None:
+                self.add(_where(c), f"okänd röd flagga '{rf_id}' i listan red_flags")
+        if not self._target_ok(c, c.start):
+            self.add(_where(c), f"start pekar på okänt mål '{c.start}'")
+        for q in c.questions:
+            self._question(c, q)
+        for e in c.endpoints:
+            self._endpoint(e, c.code, _where(c, endpoint=e.code))
+        self._graph(c)
+
+    def _target_ok(self, c: Complaint, target: str) -> bool:
+        return (
+            c.question(target) is not None
+            or c.endpoint(target) is not None
+            or self.rs.red_flag(target) is not None
+        )
+
+    def _question(self, c: Complaint, q: Question) -> None:
+        where = _where(c, q.id)
+        stray = (q.model_fields_set & _ALL_KIND_FIELDS) - _KIND_FIELDS[q.kind]
+        for name in sorted(stray):
+            self.add(where, f"fältet '{name}' hör inte till frågetypen {q.kind.value}")
+        for label, target in q.targets():
+            if not self._target_ok(c, target):
+                self.add(where, f"svaret '{label}' pekar på okänt mål '{target}'")
+        explicit_unknown = "unknown_as" in q.model_fields_set
+        if q.kind in (QuestionKind.YES_NO, QuestionKind.CONTEXT):
+            for name in ("if_yes", "if_no"):
+                if getattr(q, name) is None:
+                    self.add(where, f"saknar '{name}' (vart svaret leder)")
+        if q.kind == QuestionKind.YES_NO:
+            if not explicit_unknown:
+                self.add(where, "saknar 'unknown_as' (vad 'vet ej' räknas som: ja eller nej)")
+            elif q.unknown_as not in (YES, NO):
+                self.add(where, f"'unknown_as' måste vara ja eller nej, inte '{q.unknown_as}'")
+        elif q.kind == QuestionKind.CHOICE:
+            self._choice(q, where, explicit_unknown)
+        elif q.kind == QuestionKind.VITAL:
+            self._vital(q, where, explicit_unknown)
+        else:
+            self._context(q, where, explicit_unknown)
+
+    def _choice(self, q: Question, where: str, explicit_unknown: bool) -> None:
+        values = [o.value for o in q.options]
+        if len(values) < 2:
+            self.add(where, "ett flerval måste ha minst två svarsalternativ")
+        for v in {v for v in values if values.count(v) > 1}:
+            self.add(where, f"svarsalternativet '{v}' finns två gånger")
+        if UNKNOWN in values:
+            self.add(where, f"'{UNKNOWN}' är reserverat för 'vet ej' och får inte vara ett eget alternativ")
+        if not explicit_unknown:
+            self.add(where, "saknar 'unknown_as' (vilket alternativ 'vet ej' räknas som)")
+        elif q.unknown_as not in values:
+            self.add(where, f"'unknown_as' pekar på okänt alternativ '{q.unknown_as}'")
+
+    def _vital(self, q: Question, where: str, explicit_unknown: bool) -> None:
+        if not q.unit:
+            self.add(where, "vitalparametern saknar enhet ('unit')")
+        if q.goto is None:
+            self.add(where, "vitalparametern saknar 'goto' (nästa steg)")
+        if q.range is None:
+            self.add(where, "vitalparametern saknar rimligt intervall ('range: [min, max]')")
+            return
+        low, high = q.range
+        if low >= high:
+            self.add(where, f"ogiltigt intervall {low}–{high}: min måste vara mindre än max")
+            return
+        for i, t in enumerate(q.thresholds, start=1):
+            tw = f"{where}, gräns {i}"
+            bounds = [b for b in (t.below, t.above) if b is not None]
+            if len(bounds) != 1:
+                self.add(tw, "en gräns ska ha exakt en av 'below' och 'above'")
+            for b in bounds:
+                if not low <= b <= high:
+                    self.add(tw, f"gränsvärdet {b} ligger utanför rimligt intervall {low}–{high} {q.unit}")
+            if t.raise_to is None:
+                self.add(tw, "saknar 'raise_to' (vilken prioritet gränsen höjer till)")
+            elif t.raise_to is Priority.REFERRAL:
+                self.add(tw, "en vitalparameter kan bara höja prioriteten; 'raise_to' kan inte vara hänvisning")
+        if not explicit_unknown:
+            self.add(where, "saknar 'unknown_as' (ett värde, eller null = 'vet ej' höjer inte)")
+        elif q.unknown_as is not None:
+            if isinstance(q.unknown_as, str):
+                self.add(where, f"'unknown_as' för en vitalparameter måste vara ett tal eller null, inte '{q.unknown_as}'")
+            elif not low <= q.unknown_as <= high:
+                self.add(where, f"'unknown_as' {q.unknown_as} ligger utanför rimligt intervall {low}–{high}")
+
+    def _context(self, q: Question, where: str, explicit_unknown: bool) -> None:
+        if q.check is None:
+            self.add(where, "en kontextfråga saknar 'check' (vilken patientuppgift som avgör)")
+            return
+        if q.check in _AGE_CHECKS:
+            if q.age is None:
+                self.add(where, f"'{q.check.value}' kräver 'age'")
+            if not explicit_unknown or q.unknown_as not in (YES, NO):
+                self.add(where, "saknar 'unknown_as' ja/nej (vad okänd ålder räknas som)")
+
+    def _endpoint(self, e: Endpoint, complaint_code: str, where: str) -> None:
+        if e.priority is None:
+            self.add(where, "saknar prioritet ('priority': 1, 2, 3 eller hänvisning)")
+        m = re.fullmatch(r"([A-ZÅÄÖ]+)\.(1|2|3|H)\.(\d{2})", e.code)
+        if not m:
+            self.add(where, f"koden '{e.code}' följer inte mönstret KONTAKTORSAK.NIVÅ.KRITERIUM (t.ex. {complaint_code}.1.03)")
+        else:
+            if m.group(1) != complaint_code:
+                self.add(where, f"koden ska börja med '{complaint_code}.'")
+            if e.priority is not None and m.group(2) != level_code(e.priority):
+                self.add(where, f"nivån i koden ({m.group(2)}) stämmer inte med prioriteten ({e.priority.label})")
+        if not e.reason.strip():
+            self.add(where, "saknar motivering ('reason')")
+        for flag in e.flags:
+            if not flag.strip():
+                self.add(where, "tom flagga")
+        spec = self._care_need_ref(e.care_need, where)
+        if spec is None or e.priority is None:
+            return
+        minutes = e.max_minutes if e.max_minutes is not None else spec.max_minutes
+        if e.priority is Priority.REFERRAL:
+            if spec.transport is not TransportNeed.NONE or minutes is not None or spec.additional:
+                self.add(where, "en hänvisning har ingen transport, ingen tidsgräns och inga ytterligare enheter")
+        elif minutes is None:
+            self.add(where, f"{e.priority.label} kräver en tidsgräns ('max_minutes')")
+
+    # --- graph ----------------------------------------------------------------------------
+    def _graph(self, c: Complaint) -> None:
+        reachable: set[str] = set()
+        stack = [c.start]
+        while stack:
+            node = stack.pop()
+            if node in reachable:
+                continue
+            reachable.add(node)
+            q = c.question(node)
+            if q is not None:
+                stack.extend(t for _, t in q.targets())
+        for q in c.questions:
+            if q.id not in reachable:
+                self.add(_where(c, q.id), "frågan går inte att nå från start")
+        for e in c.endpoints:
+            if e.code not in reachable:
+                self.add(_where(c, endpoint=e.code), "ändpunkten går inte att nå från start")
+        self._cycles(c)
+
+    def _cycles(self, c: Complaint) -> None:
+        white, grey, black = 0, 1, 2
+        colour = {q.id: white for q in c.questions}
+        reported: set[str] = set()
+
+        def visit(qid: str, trail: list[str]) -> None:
+            colour[qid] = grey
+            q = c.question(qid)
+            assert q is not None
+            for _, t in q.targets():
+                if t not in colour:
+                    continue
+                if colour[t] == grey:
+                    path = [*trail, qid]
+                    cycle = path[path.index(t):]
+                    key = min(cycle)
+                    if key not in reported:
+                        reported.add(key)
+                        self.add(_where(c, t), "cykel: " + " → ".join([*cycle, t]))
+                elif colour[t] == white:
+                    visit(t, [*trail, qid])
+            colour[qid] = black
+
+        for q in c.questions:
+            if colour[q.id] == white:
+                visit(q.id, [])
+
+
+def _where(c: Complaint, question: str | None = None, endpoint: str | None = None) -> str:
+    where = f"kontaktorsak {c.code} ({c.name})"
+    if question:
+        where += f", fråga '{question}'"
+    if endpoint:
+        where += f", ändpunkt {endpoint}"
+    return where
