@@ -208,6 +208,9 @@ class MainWindow(QMainWindow):
     # --- closing ------------------------------------------------------------------------------
     def shutdown(self) -> None:
         """Save the layout and the call in progress, stop the feeds and the database worker."""
+        if getattr(self, "_shut", False):
+            return
+        self._shut = True
         self.save_layout()
         ct = self.workspaces.get("calltaking")
         if ct is not None and ct.active:

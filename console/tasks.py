@@ -73,6 +73,10 @@ class DbExecutor(QObject):
         self._worker.start()
 
     @property
+    def running(self) -> bool:
+        return self._worker.isRunning()
+
+    @property
     def busy(self) -> bool:
         return bool(self._pending)
 

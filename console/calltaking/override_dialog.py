@@ -52,8 +52,8 @@ class OverrideDialog(QDialog):
         self.accept()
 
     def chosen(self) -> tuple[Priority | None, CareNeed | None, str]:
-        priority: Priority = self.priority.currentData()
-        transport: TransportNeed = self.transport.currentData()
+        priority = Priority(self.priority.currentData())  # combo data of a StrEnum comes back as str
+        transport = TransportNeed(self.transport.currentData())
         need = None
         if transport != self._care_need.transport:
             need = self._care_need.model_copy(update={"transport": transport})

@@ -193,6 +193,9 @@ class CallTakingWorkspace(QWidget):
         self._save_timer.stop()
         if not self.active:
             return
+        if not self.executor.running:
+            write_local(self.actor.username, self.payload())
+            return
         if self._saving:
             self._save_again = True
             return

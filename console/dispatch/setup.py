@@ -12,6 +12,8 @@ with neither the board shows every unit as "Ingen kontakt".
 
 from __future__ import annotations
 
+import gc
+
 from console.dispatch.feed_bridge import FeedBridge
 from console.dispatch.live_feeds import LiveFeeds
 from console.dispatch.targets import WaitTargets
@@ -48,3 +50,14 @@ def build_dispatch_workspace(actor: Actor, executor: DbExecutor, *, demo: bool =
     bridge = FeedBridge(state, model, [feeds] if feeds else [], refresh_stale=feeds is None)
     return DispatchWorkspace(actor, executor, bridge, fleet=fleet, geography=geography, feeds=feeds,
                              targets=targets, refresh_ms=refresh_ms)
+
+
+def freeze_startup_objects() -> None:
+    """Move every object alive after start-up out of the cyclic collector's reach (gc.freeze).
+
+    The feed threads allocate fast; each full collection would otherwise walk the whole loaded
+    palette, fleet, ORM and Qt wrapper graph while holding the GIL, stalling the GUI for 100–350 ms
+    (measured with bench/bench_gui.py). Call once, after the main window is built.
+    """
+    gc.collect()
+    gc.freeze()

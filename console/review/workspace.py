@@ -202,8 +202,8 @@ class ReviewWorkspace(QWidget):
         if self.detail is None or self.detail.case is None:
             return
         case = self.detail.case
-        priority: Priority = self.priority.currentData()
-        transport: TransportNeed | None = self.transport.currentData()
+        priority = Priority(self.priority.currentData())  # combo data of a StrEnum comes back as str
+        transport = TransportNeed(self.transport.currentData()) if self.transport.currentData() else None
         need = dict(case.care_need or {})
         if transport is not None:
             need["transport"] = transport.value
