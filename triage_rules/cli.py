@@ -1,9 +1,247 @@
-"""Subcommands of this package (registered by larmcentral_cli)."""
+"""Subcommands: `rules check|show|list|versions|diff` and `triage` (interactive or --answers).
+
+`triage` writes its questions to stderr and only the result JSON to stdout, so it can be
+driven through a pipe: `printf '1\\n2\\n...' | python main.py triage --complaint BRÖST`.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from resources.datafile import DataFileError
+from resources.patient_context import PatientContext
+from triage_rules.engine import QuestionView, TriageInputError, TriageResult, TriageSession
+from triage_rules.loader import (
+    RuleSetError,
+    available_versions,
+    diff_rulesets,
+    load_ruleset,
+    resolve_ruleset,
+)
+from triage_rules.recorded import load_recorded_call, run_recorded_call
+from triage_rules.render import render_complaint
+from triage_rules.schema import UNKNOWN, RuleSet
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add this package's subcommands (none yet)."""
+    rules = sub.add_parser("rules", help="triageregler: kontrollera, visa, jämför versioner")
+    rsub = rules.add_subparsers(dest="rules_action", required=True, metavar="ÅTGÄRD")
+    check = rsub.add_parser("check", help="kontrollera regelfiler och rapportera alla fel på en gång")
+    check.add_argument("files", nargs="+", type=Path, metavar="FIL")
+    check.set_defaults(func=_check)
+    show = rsub.add_parser("show", help="visa en kontaktorsaks beslutsträd läsbart")
+    show.add_argument("complaint", metavar="KONTAKTORSAK", help="kod, t.ex. BRÖST")
+    show.add_argument("--ruleset", metavar="FIL|VERSION", help="regelfil eller version (standard: senaste)")
+    show.set_defaults(func=_show)
+    lst = rsub.add_parser("list", help="lista kontaktorsaker")
+    lst.add_argument("--ruleset", metavar="FIL|VERSION")
+    lst.set_defaults(func=_list)
+    ver = rsub.add_parser("versions", help="lista levererade regelverksversioner")
+    ver.set_defaults(func=_versions)
+    diff = rsub.add_parser("diff", help="skillnader mellan två regelverk (fil eller version)")
+    diff.add_argument("old", metavar="GAMMAL")
+    diff.add_argument("new", metavar="NY")
+    diff.set_defaults(func=_diff)
+
+    tri = sub.add_parser("triage", help="triagera ett samtal i terminalen, eller spela upp ett inspelat (--answers)")
+    tri.add_argument("--answers", type=Path, metavar="FIL.json", help="inspelat samtal (se docs/triage-rules.md)")
+    tri.add_argument("--ruleset", metavar="FIL|VERSION", help="regelfil eller version (standard: senaste)")
+    tri.add_argument("--complaint", metavar="KOD", help="kontaktorsak (annars väljs den interaktivt)")
+    tri.add_argument("--context", type=Path, metavar="FIL.json", help="patientkontext som JSON (PatientContext)")
+    tri.add_argument("--now", metavar="ISO-TID", help="tidpunkt för samtalet (standard: nu)")
+    tri.set_defaults(func=_triage)
+
+
+# --- rules -------------------------------------------------------------------------------
+def _check(args: argparse.Namespace) -> int:
+    failed = False
+    for path in args.files:
+        try:
+            rs = load_ruleset(path)
+        except (RuleSetError, DataFileError) as exc:
+            failed = True
+            print(exc)
+            continue
+        endpoints = sum(len(c.endpoints) for c in rs.complaints)
+        print(f"{path}: OK – regelverk {rs.version}, {len(rs.complaints)} kontaktorsaker, "
+              f"{len(rs.red_flags)} röda flaggor, {endpoints} ändpunkter ({rs.status})")
+    return 1 if failed else 0
+
+
+def _load(ref: str | None) -> RuleSet | None:
+    try:
+        return resolve_ruleset(ref)
+    except (RuleSetError, DataFileError) as exc:
+        print(exc, file=sys.stderr)
+        return None
+
+
+def _show(args: argparse.Namespace) -> int:
+    rs = _load(args.ruleset)
+    if rs is None:
+        return 1
+    code = args.complaint.upper()
+    if not rs.has_complaint(code):
+        print(f"Okänd kontaktorsak '{args.complaint}'. Kända: {', '.join(c.code for c in rs.complaints)}",
+              file=sys.stderr)
+        return 1
+    print(render_complaint(rs, code))
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    rs = _load(args.ruleset)
+    if rs is None:
+        return 1
+    print(f"Regelverk {rs.version} ({rs.status})")
+    for i, c in enumerate(rs.complaints, start=1):
+        print(f"  {i:>2} {c.code:<8} {c.name}")
+    return 0
+
+
+def _versions(args: argparse.Namespace) -> int:
+    for v in available_versions():
+        print(v)
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    old, new = _load(args.old), _load(args.new)
+    if old is None or new is None:
+        return 1
+    lines = diff_rulesets(old, new)
+    print(f"Skillnader {old.version} → {new.version}: {len(lines)}")
+    for line in lines:
+        print(f"  {line}")
+    return 0
+
+
+# --- triage ------------------------------------------------------------------------------
+def _print_result(result: TriageResult) -> None:
+    print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
+
+
+def _triage(args: argparse.Namespace) -> int:
+    if args.answers is not None:
+        return _triage_recorded(args)
+    rs = _load(args.ruleset)
+    if rs is None:
+        return 1
+    try:
+        context = _read_context(args.context)
+        now = datetime.fromisoformat(args.now) if args.now else None
+    except (DataFileError, ValueError) as exc:
+        print(f"Fel i indata: {exc}", file=sys.stderr)
+        return 1
+    lines = _lines(sys.stdin)
+    try:
+        complaint = args.complaint.upper() if args.complaint else _choose_complaint(rs, lines)
+        if not rs.has_complaint(complaint):
+            print(f"Okänd kontaktorsak '{complaint}'.", file=sys.stderr)
+            return 1
+        result = _interactive(TriageSession(rs, complaint, context, now), lines)
+    except EOFError:
+        print("\nIndata tog slut innan triagen var klar.", file=sys.stderr)
+        return 1
+    if result is None:
+        return 1
+    _print_result(result)
+    return 0
+
+
+def _triage_recorded(args: argparse.Namespace) -> int:
+    try:
+        call = load_recorded_call(args.answers)
+        rs = resolve_ruleset(args.ruleset or call.ruleset)
+        result = run_recorded_call(call, rs)
+    except (DataFileError, TriageInputError) as exc:
+        print(f"{args.answers}: {exc}", file=sys.stderr)
+        return 1
+    _print_result(result)
+    return 0
+
+
+def _read_context(path: Path | None) -> PatientContext:
+    if path is None:
+        return PatientContext()
+    from resources.datafile import load_model
+
+    return load_model(path, PatientContext)
+
+
+def _lines(stream: TextIO) -> Iterator[str]:
+    for line in stream:
+        yield line.strip()
+
+
+def _ask(lines: Iterator[str], prompt: str) -> str:
+    print(prompt, end="", file=sys.stderr, flush=True)
+    try:
+        return next(lines)
+    except StopIteration:
+        raise EOFError from None
+
+
+def _choose_complaint(rs: RuleSet, lines: Iterator[str]) -> str:
+    say = _say
+    say(f"Regelverk {rs.version} – {rs.status}")
+    for i, c in enumerate(rs.complaints, start=1):
+        say(f"  {i:>2}. {c.name} ({c.code})")
+    while True:
+        text = _ask(lines, "Kontaktorsak (nummer eller kod): ")
+        if text.isdigit() and 1 <= int(text) <= len(rs.complaints):
+            return rs.complaints[int(text) - 1].code
+        if rs.has_complaint(text.upper()):
+            return text.upper()
+        say(f"  Okänt val '{text}'.")
+
+
+def _say(text: str = "") -> None:
+    print(text, file=sys.stderr)
+
+
+def _interactive(session: TriageSession, lines: Iterator[str]) -> TriageResult | None:
+    _say(f"\n{session.complaint.name} ({session.complaint.code}). Svara med nummer eller värde; "
+         "'b' = tillbaka, 'q' = avbryt.")
+    while True:
+        state = session.state()
+        if state.done:
+            assert state.result is not None
+            _say(f"\nKlar: {state.result.priority.label}, ändpunkt {state.result.endpoint}")
+            return state.result
+        q = state.next_question
+        assert q is not None
+        _say(f"\n[{state.provisional_priority.label}] {'RÖD FLAGGA: ' if q.red_flag else ''}{q.text}")
+        if q.help:
+            _say(f"  ({q.help})")
+        if q.kind == "vital":
+            _say(f"  Ange värdet i {q.unit} ({q.min:g}–{q.max:g}), eller 'v' / 'vet ej'.")
+        else:
+            for i, o in enumerate(q.options, start=1):
+                _say(f"  {i}. {o.label}")
+        text = _ask(lines, "> ")
+        if text.lower() == "q":
+            _say("Avbrutet.")
+            return None
+        if text.lower() == "b":
+            session.back()
+            continue
+        try:
+            session.answer(q.id, _interpret(q, text))
+        except TriageInputError as exc:
+            _say(f"  {exc}")
+
+
+def _interpret(q: QuestionView, text: str) -> str:
+    """A typed answer: an option number or the value itself ('v' = vet ej for a vital sign)."""
+    if q.kind == "vital":
+        return UNKNOWN if text.lower() == "v" else text
+    if text.isdigit() and 1 <= int(text) <= len(q.options):
+        return q.options[int(text) - 1].value
+    return text
