@@ -104,3 +104,26 @@ def test_runner_publishes_and_takes_orders_over_the_command_socket() -> None:
             wait_until(lambda: {f.publisher: f for f in state.feeds()}["ambulans"].restarts == 1,
                        what="restart detected")
     assert not runner.running
+
+
+def test_runner_misbehaviour_switches_are_survived() -> None:
+    fleet = small_fleet()
+    sim = Simulator(fleet, seed=1, background_per_hour=0, follow_service_hours=False)
+    runner = SimulatorRunner(sim, time_scale=1, heartbeat_interval=0.05)
+    state = FleetState(fleet, unit_stale_after=60, feed_stale_after=0.3)
+    with runner, FeedSubscriber(runner.subscriber_config(), state):
+        feeds = lambda: {f.publisher: f for f in state.feeds()}  # noqa: E731
+        wait_until(lambda: feeds()["ambulans"].synced and feeds()["ambulans"].messages > 0, what="sync")
+        runner.fault("ambulans", drop_rate=0.3, flood_rate=3000, garbage=2)
+        wait_until(lambda: feeds()["ambulans"].gaps >= 3, what="gaps from dropped messages")
+        runner.fault("ambulans", drop_rate=0.0, flood_rate=0)
+        published = lambda: runner.call(lambda: runner.publishers["ambulans"].seq)  # noqa: E731
+        wait_until(lambda: feeds()["ambulans"].seq == published(), what="caught up after the faults")
+        amb = [uid for uid, su in sim.units.items() if su.unit.publisher == "ambulans"]
+        expected = runner.call(lambda: {uid: (sim.units[uid].status, round(sim.units[uid].lat, 5)) for uid in amb})
+        assert {v.unit_id: (v.status, v.lat) for v in state.units_by_id(amb)} == expected
+        f = feeds()["ambulans"]
+        assert f.rejected == 18 and f.resyncs >= f.gaps >= 3
+        runner.fault("ambulans", silent=True)
+        wait_until(lambda: all(v.stale for v in state.units_by_id(amb)), what="silent feed goes stale")
+        assert not any(v.stale for v in state.units() if v.publisher == "mobila_team")
