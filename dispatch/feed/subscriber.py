@@ -68,13 +68,17 @@ class FeedSubscriber:
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the thread (returns once it has closed its sockets) and the authenticator."""
         self._stop.set()
+        stuck = False
         if self._thread is not None:
             self._thread.join(timeout)
+            stuck = self._thread.is_alive()
             self._thread = None
         if self._auth is not None:
             self._auth.stop()
             self._auth = None
-        if self._own_context:
+        if stuck:
+            log.error("prenumerantens tråd stannade inte inom %.0f s", timeout)
+        elif self._own_context:
             self.context.term()
 
     def __enter__(self) -> FeedSubscriber:

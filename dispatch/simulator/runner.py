@@ -73,10 +73,14 @@ class SimulatorRunner:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
+        stuck = False
         if self._thread is not None:
             self._thread.join(timeout)
+            stuck = self._thread.is_alive()
             self._thread = None
-        if self._own_context:
+        if stuck:
+            log.error("simulatorns tråd stannade inte inom %.0f s", timeout)
+        elif self._own_context:
             self.context.term()
 
     @property
