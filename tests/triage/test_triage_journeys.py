@@ -1,0 +1,90 @@
+"""Recorded calls under tests/triage/journeys/ replayed through the shipped rule set."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+from triage_helpers import NOW
+
+from resources.patient_context import PatientContext
+from resources.vocabulary import Priority, TransportNeed
+from triage_rules.engine import TriageSession
+from triage_rules.loader import load_ruleset
+from triage_rules.schema import NO
+
+JOURNEY_DIR = Path(__file__).with_name("journeys")
+
+
+class Expect(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    endpoint: str
+    priority: Priority
+    flags: list[str] = Field(default_factory=list)
+    transport: TransportNeed | None = None
+
+
+class Journey(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    complaint: str
+    context: PatientContext = PatientContext()
+    now: datetime | None = None
+    answers: dict[str, Any]
+    expect: Expect
+
+
+def _journeys() -> list[Journey]:
+    out = []
+    for path in sorted(JOURNEY_DIR.glob("*.yaml")):
+        out += [Journey.model_validate(j) for j in yaml.safe_load(path.read_text(encoding="utf-8"))]
+    return out
+
+
+JOURNEYS = _journeys()
+
+
+def replay(j: Journey) -> TriageSession:
+    """Answer each question as it is asked; unlisted red flags are answered 'nej'."""
+    rs = load_ruleset()
+    session = TriageSession(rs, j.complaint, j.context, j.now or NOW)
+    used = set()
+    while not session.done:
+        q = session.state().next_question
+        assert q is not None
+        if q.id in j.answers:
+            value = j.answers[q.id]
+        elif q.red_flag:
+            value = NO
+        else:
+            raise AssertionError(f"{j.name}: question '{q.id}' ({q.text}) was asked but has no answer")
+        used.add(q.id)
+        session.answer(q.id, value)
+    unused = set(j.answers) - used
+    assert not unused, f"{j.name}: answers never asked for: {unused}"
+    return session
+
+
+@pytest.mark.parametrize("journey", JOURNEYS, ids=[j.name for j in JOURNEYS])
+def test_journey(journey: Journey) -> None:
+    result = replay(journey).result
+    assert result is not None
+    assert result.endpoint == journey.expect.endpoint
+    assert result.priority == journey.expect.priority
+    for flag in journey.expect.flags:
+        assert flag in result.flags
+    if journey.expect.transport is not None:
+        assert result.care_need.transport == journey.expect.transport
+    assert result.reasons and result.ruleset_version == load_ruleset().version
+
+
+def test_every_complaint_has_a_journey() -> None:
+    covered = {j.complaint for j in JOURNEYS}
+    missing = [c.code for c in load_ruleset().complaints if c.code not in covered]
+    assert not missing, f"complaints without a recorded journey: {missing}"

@@ -1,0 +1,48 @@
+"""Shared helpers for the triage tests (walk every path, replay journeys)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from resources.patient_context import PatientContext
+from triage_rules.engine import QuestionView, TriageSession
+from triage_rules.schema import UNKNOWN, RuleSet
+
+NOW = datetime.fromisoformat("2026-03-03T10:00:00+01:00")  # a Tuesday morning
+
+
+def branch_answers(q: QuestionView) -> list[Any]:
+    """Answers that can lead to different branches (vital signs do not branch, so 'vet ej')."""
+    if q.kind == "vital":
+        return [UNKNOWN]
+    return [o.value for o in q.options]
+
+
+def all_paths(rs: RuleSet, complaint: str, context: PatientContext | None = None,
+              ) -> Iterator[tuple[list[tuple[str, Any]], TriageSession]]:
+    """Every finished session reachable by branching answers (depth-first)."""
+    stack: list[list[tuple[str, Any]]] = [[]]
+    while stack:
+        answers = stack.pop()
+        session = TriageSession.replay(rs, complaint, answers, context=context, now=NOW)
+        state = session.state()
+        if state.done:
+            yield answers, session
+            continue
+        q = state.next_question
+        assert q is not None, f"{complaint}: dead end after {answers}"
+        for value in branch_answers(q):
+            stack.append([*answers, (q.id, value)])
+
+
+def contexts() -> list[PatientContext]:
+    """Patient contexts that exercise every context check both ways."""
+    return [
+        PatientContext(),
+        PatientContext(age=85, enrolled_mobile_team="MVT Lund Norr", home_care=True, lives_in_saebo=True),
+        PatientContext(age=70, enrolled_asih="ASIH Lund", known_psychiatric_team="FACT Malmö"),
+        PatientContext(age=0),
+        PatientContext(age=30),
+    ]
