@@ -214,6 +214,13 @@ def _interactive(session: TriageSession, lines: Iterator[str]) -> TriageResult |
         if state.done:
             assert state.result is not None
             _say(f"\nKlar: {state.result.priority.label}, ändpunkt {state.result.endpoint}")
+            try:
+                confirm = _ask(lines, "Enter = bekräfta, 'b' = tillbaka: ")
+            except EOFError:
+                confirm = ""
+            if confirm.lower() == "b":
+                session.back()
+                continue
             return state.result
         q = state.next_question
         assert q is not None

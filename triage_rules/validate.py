@@ -22,6 +22,7 @@ from triage_rules.schema import (
     Question,
     QuestionKind,
     RuleSet,
+    _num,
 )
 
 RED_FLAG_COMPLAINT = "RÖD"
@@ -199,7 +200,7 @@ class _Checker:
             return
         low, high = q.range
         if low >= high:
-            self.add(where, f"ogiltigt intervall {low}–{high}: min måste vara mindre än max")
+            self.add(where, f"ogiltigt intervall {_num(low)}–{_num(high)}: min måste vara mindre än max")
             return
         for i, t in enumerate(q.thresholds, start=1):
             tw = f"{where}, gräns {i}"
@@ -208,7 +209,7 @@ class _Checker:
                 self.add(tw, "en gräns ska ha exakt en av 'below' och 'above'")
             for b in bounds:
                 if not low <= b <= high:
-                    self.add(tw, f"gränsvärdet {b} ligger utanför rimligt intervall {low}–{high} {q.unit}")
+                    self.add(tw, f"gränsvärdet {_num(b)} ligger utanför rimligt intervall {_num(low)}–{_num(high)} {q.unit}")
             if t.raise_to is None:
                 self.add(tw, "saknar 'raise_to' (vilken prioritet gränsen höjer till)")
             elif t.raise_to is Priority.REFERRAL:
