@@ -8,6 +8,7 @@ import sys
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.i18n import install_translators
@@ -18,6 +19,7 @@ from console.theme import apply_dark_theme
 from records.actor import Actor
 from records.db import database_url, open_database, transaction
 from records.demo import seed_demo
+from records.models import Case
 from records.users import sign_in
 from resources.datafile import DataFileError
 from resources.fleet import Fleet, default_fleet
@@ -109,13 +111,18 @@ def run_console(demo: bool = False, user: str | None = None, role: str | None = 
     app = make_app()
     try:
         _, factory = open_database()
+        ruleset = load_ruleset()
         if demo:
             with transaction(factory) as session:
                 seed_demo(session)
+                has_cases = session.scalar(select(Case.id).limit(1)) is not None
+            if not has_cases:
+                from console.demo_cases import seed_demo_cases
+
+                seed_demo_cases(factory, ruleset)
         actor = sign_in_user(factory, demo, user, role)
         if actor is None:
             return 1
-        ruleset = load_ruleset() if Role.NURSE in (actor.role,) or actor.role is Role.ADMIN else None
         window = build_main_window(actor, factory, demo=demo, ruleset=ruleset)
     except DataFileError as exc:
         QMessageBox.critical(None, "Larmcentral Skåne", f"Konsolen kan inte starta: en datafil är trasig.\n\n{exc}")

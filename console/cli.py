@@ -27,6 +27,6 @@ def _console(args: argparse.Namespace) -> int:
 
 
 def _screenshot(args: argparse.Namespace) -> int:
-    from console.app import take_screenshots
+    from console.screenshot import take_screenshots
 
     return take_screenshots(args.directory)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from itertools import groupby
-
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from console.shortcuts import shortcuts
 
@@ -17,30 +15,50 @@ class HelpOverlay(QWidget):
         self.setObjectName("helpOverlay")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(80, 50, 80, 50)
+        panel = QFrame(objectName="helpPanel")
+        panel.setMaximumWidth(1000)
+        inner = QVBoxLayout(panel)
+        inner.setContentsMargins(28, 20, 28, 20)
         title = QLabel(self.tr("Kortkommandon"))
         title.setObjectName("overlayTitle")
-        outer.addWidget(title)
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(24)
-        row = 0
-        for area, items in groupby(shortcuts(), key=lambda s: s.area):
+        inner.addWidget(title)
+        areas: dict[str, list] = {}
+        for sc in shortcuts():
+            areas.setdefault(sc.area, []).append(sc)
+        columns = QHBoxLayout()
+        grids = [QGridLayout(), QGridLayout()]
+        rows = [0, 0]
+        for i, (area, items) in enumerate(areas.items()):
+            col = 0 if i % 2 == 0 else 1
+            grid, row = grids[col], rows[col]
             head = QLabel(area)
             head.setObjectName("overlayArea")
             grid.addWidget(head, row, 0, 1, 2)
             row += 1
-            for s in items:
-                key = QLabel(s.key)
+            for sc in items:
+                key = QLabel(sc.key)
                 key.setObjectName("overlayKey")
                 grid.addWidget(key, row, 0)
-                grid.addWidget(QLabel(s.text), row, 1)
+                grid.addWidget(QLabel(sc.text), row, 1)
                 row += 1
-        outer.addLayout(grid)
-        outer.addStretch(1)
+            rows[col] = row
+        for grid in grids:
+            grid.setHorizontalSpacing(18)
+            grid.setColumnStretch(1, 1)
+            grid.setRowStretch(max(rows) + 1, 1)
+            columns.addLayout(grid, 1)
+        inner.addLayout(columns)
         hint = QLabel(self.tr("Stäng med F1 eller Esc"))
         hint.setObjectName("overlayHint")
-        outer.addWidget(hint)
+        inner.addWidget(hint)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(60, 40, 60, 40)
+        row_layout = QHBoxLayout()
+        row_layout.addStretch(1)
+        row_layout.addWidget(panel, 4)
+        row_layout.addStretch(1)
+        outer.addLayout(row_layout)
+        outer.addStretch(1)
         parent.installEventFilter(self)
         self.hide()
 

@@ -82,7 +82,8 @@ class MainWindow(QMainWindow):
         self.help = HelpOverlay(self)
         self._actions()
         self.resize(1480, 900)
-        self.restore_layout()
+        if not self.restore_layout() and workspaces:
+            self.show_workspace(next(iter(workspaces)))
 
     def _dock(self, name: str, title: str, widget: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self)

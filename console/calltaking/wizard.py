@@ -304,6 +304,8 @@ class TriageWizard(QWidget):
         self.complaint_label.setText(st.complaint_name)
         for b in self._answer_buttons:
             self.buttons_box.removeWidget(b)
+            b.hide()  # hidden now: deleteLater waits for the event loop
+            b.setParent(None)
             b.deleteLater()
         self._answer_buttons = []
         q = st.question

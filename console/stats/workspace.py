@@ -61,6 +61,7 @@ class StatsWorkspace(QWidget):
         self.graphs.nextRow()
         self.mix = self.graphs.addPlot(title=self.tr("Resursmix (avslutade ärenden)"), colspan=2)
         self.outcome = self.graphs.addPlot(title=self.tr("Utfall per prioritet (andel)"))
+        self.outcome_legend = self.outcome.addLegend(offset=(-5, 5))
         for p in (self.per_hour, self.prio, self.to_assign, self.mix, self.outcome):
             p.showGrid(x=False, y=True, alpha=0.2)
             p.setMenuEnabled(False)
@@ -141,7 +142,8 @@ class StatsWorkspace(QWidget):
 
     def _draw_outcomes(self) -> None:
         self.outcome.clear()
-        legend = self.outcome.addLegend(offset=(-5, 5))
+        legend = self.outcome_legend
+        legend.clear()
         per: dict[str, Counter[OutcomeGroup]] = {p.value: Counter() for p in PRIORITIES}
         for f in self.facts:
             if f.priority in per and f.outcome is not None:
