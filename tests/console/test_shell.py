@@ -1,0 +1,47 @@
+"""The shell: layout remembered per user, F1 overlay, the review queue model is a valid Qt model."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Qt
+
+from console.review.queue_model import ReviewQueueModel
+from records.review_queue import ReviewItem
+from resources.vocabulary import Role
+
+
+def test_layout_is_remembered_per_user(qtbot, make_window, actor_for):
+    anna = actor_for(Role.NURSE, "ssk.anna")
+    w1 = make_window(anna)
+    w1.docks["statsDock"].close()
+    w1.shutdown()
+    w2 = make_window(anna)
+    assert not w2.docks["statsDock"].isVisible()
+    assert w2.docks["calltakingDock"].isVisible()
+    w3 = make_window(actor_for(Role.NURSE, "ssk.bo"))  # another user keeps the default
+    assert w3.docks["statsDock"].toggleViewAction().isChecked()
+    with qtbot.waitActive(w2):
+        w2.activateWindow()
+    qtbot.keyClick(w2, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert w2.docks["statsDock"].toggleViewAction().isChecked()
+
+
+def test_f1_lists_the_shortcuts(qtbot, make_window, actor_for):
+    w = make_window(actor_for(Role.NURSE))
+    qtbot.keyClick(w, Qt.Key.Key_F1)
+    assert w.help.isVisible()
+    texts = [lbl.text() for lbl in w.help.findChildren(type(w.db_label))]
+    assert "Ctrl+N" in texts and "Nytt ärende" in texts
+    qtbot.keyClick(w.help, Qt.Key.Key_Escape)
+    assert not w.help.isVisible()
+    assert "SQLite" in w.db_label.text() and "Sjuksköterska" in w.user_label.text()
+
+
+def test_review_queue_model(qtmodeltester):
+    model = ReviewQueueModel()
+    model.set_items([ReviewItem(id=1, case_id=3, reason="override", reason_label="Överstyrd triage", detail="x\ny",
+                                created_at=datetime.now(UTC), status="open", comment=None, priority="1",
+                                complaint="BRÖST", patient="Astrid Demo")])
+    qtmodeltester.check(model)
+    assert model.data(model.index(0, 0)) == "Överstyrd triage"
