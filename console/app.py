@@ -128,5 +128,8 @@ def run_console(demo: bool = False, user: str | None = None, role: str | None = 
         QMessageBox.critical(None, "Larmcentral Skåne", f"Konsolen kan inte starta: en datafil är trasig.\n\n{exc}")
         print(exc, file=sys.stderr)
         return 2
+    from console.dispatch.setup import freeze_startup_objects
+
+    freeze_startup_objects()  # keeps the cyclic GC from stalling the GUI while feeds run
     window.show()
     return app.exec()
