@@ -18,6 +18,7 @@ DEFAULT_PALETTE_FILE = DATA_DIR / "palette.yaml"
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_LABELS = {"mon": "mån", "tue": "tis", "wed": "ons", "thu": "tor", "fri": "fre", "sat": "lör", "sun": "sön"}
 
 
 class Serves(StrEnum):
@@ -61,7 +62,7 @@ class ServiceWindow(BaseModel):
         elif days == WEEKDAYS[5:]:
             d = "helger"
         else:
-            d = ", ".join(days)
+            d = ", ".join(_DAY_LABELS[x] for x in days)
         return f"{d} {self.start[:2]}–{self.end[:2]}"
 
 
