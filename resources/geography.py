@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from functools import cache
 from pathlib import Path
@@ -16,10 +17,25 @@ GEOGRAPHY_FILE = Path(__file__).with_name("data") / "geography.yaml"
 SKANE_BOUNDS = (55.25, 56.60, 12.35, 14.65)  # lat_min, lat_max, lon_min, lon_max
 DELREGIONER = ("Malmö", "Sydväst", "Sydost", "Nordost", "Nordväst", "Mellersta")
 
+# The box also holds Copenhagen, Amager, Saltholm and Helsingør. West of this line through the
+# middle of Öresund (approximately the Swedish-Danish sea border, as (lat, lon) points from
+# south to north) a position is in Denmark. North of its last point the Danish coast lies west
+# of the box.
+ORESUND_LINE = ((55.25, 12.66), (55.45, 12.72), (55.55, 12.80), (55.63, 12.83), (55.75, 12.78),
+                (55.90, 12.62), (56.03, 12.645), (56.06, 12.65), (56.12, 12.52), (56.16, 12.35))
+_LINE_LATS = tuple(p[0] for p in ORESUND_LINE)
+
 
 def in_skane(lat: float, lon: float) -> bool:
+    """Inside the box around Skåne and east of the Öresund line (not in Denmark)."""
     lat_min, lat_max, lon_min, lon_max = SKANE_BOUNDS
-    return lat_min <= lat <= lat_max and lon_min <= lon <= lon_max
+    if not (lat_min <= lat <= lat_max and lon_min <= lon <= lon_max):
+        return False
+    if lat > _LINE_LATS[-1] or lon >= 12.83:
+        return True
+    i = max(1, bisect.bisect_left(_LINE_LATS, lat))
+    (lat0, lon0), (lat1, lon1) = ORESUND_LINE[i - 1], ORESUND_LINE[i]
+    return lon >= lon0 + (lon1 - lon0) * (lat - lat0) / (lat1 - lat0)
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -26,7 +26,7 @@ from dispatch.feed.messages import (
 )
 from dispatch.feed.rejects import Quarantine, RejectReason
 from dispatch.feed.state import FleetState, Report
-from resources.geography import SKANE_BOUNDS, default_geography
+from resources.geography import default_geography, in_skane
 
 log = logging.getLogger("dispatch.feed")
 
@@ -143,8 +143,7 @@ class FeedChannel:
         return True
 
     def _position_ok(self, msg: StatusMessage | UnitEntry, body: bytes) -> bool:
-        lat_min, lat_max, lon_min, lon_max = SKANE_BOUNDS
-        if lat_min <= msg.lat <= lat_max and lon_min <= msg.lon <= lon_max:
+        if in_skane(msg.lat, msg.lon):
             return True
         self._reject(RejectReason.OUTSIDE_SKANE,
                      f"enheten {msg.unit_id}: position {msg.lat}, {msg.lon} ligger utanför Skåne", body)

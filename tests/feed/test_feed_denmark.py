@@ -1,0 +1,23 @@
+"""A unit reporting a position in Copenhagen is rejected as outside Skåne (regression: the feed
+checked only a bounding box around Skåne, which also holds Copenhagen and Helsingør)."""
+
+from __future__ import annotations
+
+from conftest import lab_config, small_fleet, unit_ids, wait_until
+
+from dispatch.feed.state import FleetState
+from resources.vocabulary import UnitStatus
+
+
+def test_position_in_denmark_is_rejected_and_valid_traffic_flows(make_publisher, make_subscriber):  # type: ignore[no-untyped-def]
+    pub = make_publisher("ambulans")
+    ids = unit_ids("ambulans")
+    state = FleetState(small_fleet())
+    sub = make_subscriber(lab_config(pub, quarantine_size=10), state)
+    wait_until(lambda: state.feeds()[0].synced and state.feeds()[0].messages > 0, pumps=(pub,), what="sync")
+    pub.publish_status(ids[0], UnitStatus.AVAILABLE_OUT, 55.68, 12.57)  # Copenhagen
+    pub.publish_status(ids[1], UnitStatus.ON_SCENE, 56.046, 12.694, case_id=7)  # Helsingborg
+    wait_until(lambda: state.feeds()[0].rejected_by_reason.get("outside_skane", 0) >= 1
+               and state.unit(ids[1]).case_id == 7, pumps=(pub,), what="reject and valid update")
+    assert state.unit(ids[0]).lat != 55.68
+    assert {r.reason.value for r in sub.quarantine.items()} == {"outside_skane"}
