@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, field_serializer
 
@@ -46,6 +47,7 @@ from triage_rules.schema import (
     _num,
 )
 
+LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 _UNKNOWN_ALIASES = {"vet ej", "vet_ej", "vetej", "?", "unknown", "okänt", "okänd"}
 _YES_ALIASES = {"ja", "j", "yes", "y", "true"}
 _NO_ALIASES = {"nej", "n", "no", "false"}
@@ -171,7 +173,7 @@ class TriageSession:
         self.ruleset = ruleset
         self.complaint: Complaint = ruleset.complaint(complaint)
         self.context = context or PatientContext()
-        self.now = now or datetime.now().astimezone()
+        self.now = _aware(now) if now is not None else datetime.now(LOCAL_TZ)
         self.recontact_window = recontact_window or timedelta(hours=ruleset.recontact_window_hours)
         self._answers: dict[str, str | float] = {}
         self._manual_red_flag: RedFlag | None = None
@@ -552,7 +554,8 @@ def _vital_value(q: Question, value: Any) -> float:
 
 
 def _aware(dt: datetime) -> datetime:
-    return dt if dt.tzinfo is not None else dt.astimezone()
+    """A naive time is Swedish local time (as everywhere in the product), not the machine's zone."""
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=LOCAL_TZ)
 
 
 def _answer_text(answer: str, counted: str) -> str:
