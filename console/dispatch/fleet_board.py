@@ -11,6 +11,8 @@ from console.fleet_model import UNIT_ROLE, FleetTableModel, UnitRow
 from resources.geography import DELREGIONER
 from resources.vocabulary import UnitStatus
 
+COLUMN_WIDTHS = (80, 170, 230, 100, 90, 210, 130, 60)
+
 
 class FleetBoard(QWidget):
     """Filter bar, feed-health strip and the unit table. `unit_activated(unit_id)` on double-click."""
@@ -63,6 +65,8 @@ class FleetBoard(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(self._activated)
+        for col, width in enumerate(COLUMN_WIDTHS):  # fixed widths: never measure 759 rows
+            self.table.setColumnWidth(col, width)
 
         bar = QHBoxLayout()
         for label, w in ((self.tr("Typ:"), self.type_filter), (self.tr("Delregion:"), self.region_filter),

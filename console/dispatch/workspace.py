@@ -188,6 +188,7 @@ class DispatchWorkspace(QWidget):
         finally:
             self.waiting.selectionModel().blockSignals(False)
         self.map.set_cases(self.waiting_model.cases())
+        self.waiting.resizeColumnsToContents()  # a few dozen rows at most
         if keep is not None:
             fresh = next((c for c in cases if c.id == keep), None)
             if fresh is None:
@@ -271,7 +272,8 @@ class DispatchWorkspace(QWidget):
                     item.setText(0, "★ " + item.text(0))
             if p.coverage_warning:
                 QTreeWidgetItem(self.rec_tree, ["⚠ " + p.coverage_warning, "", "", "", ""])
-        self.rec_tree.resizeColumnToContents(0)
+        for col in range(4):
+            self.rec_tree.resizeColumnToContents(col)
         self.map.select_case(case.id, self._route_targets())
 
     def _route_targets(self) -> list[tuple[float, float]]:

@@ -3,6 +3,7 @@ loopback (FeedPublisher → FeedSubscriber thread → FleetState) behind a FeedB
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -18,6 +19,17 @@ from dispatch.feed.subscriber import FeedSubscriber
 from resources.fleet import default_fleet
 from resources.geography import default_geography
 from resources.palette import default_palette
+
+
+@pytest.fixture(autouse=True)
+def no_threads_left_behind() -> Iterator[None]:
+    """Every test stops what it started: no feed, simulator, order or database thread survives it."""
+    before = set(threading.enumerate())
+    yield
+    left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    for t in left:
+        t.join(2.0)  # a thread told to stop may need a moment to return
+    assert [t.name for t in left if t.is_alive()] == []
 
 
 def make_fleet_model() -> FleetTableModel:

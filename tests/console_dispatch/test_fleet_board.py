@@ -67,7 +67,7 @@ def test_a_silent_feed_is_shown_as_stale(qtbot, live_feed) -> None:
     assert other.stale
 
 
-def test_filters_by_type_delregion_and_status(qtbot, fleet_model) -> None:
+def test_filters_by_type_delregion_and_status(qtbot, qtmodeltester, fleet_model) -> None:
     board = FleetBoard(fleet_model)
     qtbot.addWidget(board)
     total = fleet_model.rowCount()
@@ -84,6 +84,7 @@ def test_filters_by_type_delregion_and_status(qtbot, fleet_model) -> None:
     target = shown2[0]
     fleet_model.update_units({target.id: {"status": S.EN_ROUTE, "stale": False, "case_id": 5}})
     assert [u.id for u in board.visible_units()] == [target.id]
+    qtmodeltester.check(board.proxy)
     board.type_filter.setCurrentIndex(0)
     board.region_filter.setCurrentIndex(0)
     board.status_filter.setCurrentIndex(0)

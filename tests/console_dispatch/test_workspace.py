@@ -56,7 +56,8 @@ def _wait_idle(qtbot, executor) -> None:  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: not executor.busy, timeout=10000)
 
 
-def test_waiting_room_orders_by_priority_then_waiting_time(qtbot, sqlite_db, make_actor, executor) -> None:
+def test_waiting_room_orders_by_priority_then_waiting_time(qtbot, qtmodeltester, sqlite_db, make_actor,
+                                                          executor) -> None:
     nurse = make_actor(sqlite_db, "ssk.anna", Role.NURSE)
     dispatcher = make_actor(sqlite_db, "dir.bo", Role.DISPATCHER)
     p3_long = make_case(sqlite_db, nurse, priority="3", waited_min=100)
@@ -75,6 +76,7 @@ def test_waiting_room_orders_by_priority_then_waiting_time(qtbot, sqlite_db, mak
         assert m.index(2, COL_WAIT).data(Qt.ItemDataRole.BackgroundRole) == STATE_COLOURS["near"]
         assert m.index(0, COL_WAIT).data().startswith("12:")  # counting up, mm:ss
         assert m.index(0, 2).data() == "10 min"
+        qtmodeltester.check(m)
     finally:
         ws.shutdown()
 
@@ -181,6 +183,40 @@ def test_conflict_from_another_console_is_shown(qtbot, sqlite_db, make_actor, ex
         assert ws.banner.property("error") is True
         assert unit in text and "dir.cilla" in text and str(second_case) in text
         assert ws.banner.isVisibleTo(ws)
+    finally:
+        ws.shutdown()
+
+
+def test_recall_puts_the_case_back_in_the_waiting_room(qtbot, sqlite_db, make_actor, executor) -> None:
+    nurse = make_actor(sqlite_db, "ssk.anna", Role.NURSE)
+    dispatcher = make_actor(sqlite_db, "dir.bo", Role.DISPATCHER)
+    case_id = make_case(sqlite_db, nurse, priority="2", waited_min=7)
+    ws = _workspace(qtbot, dispatcher, executor)
+    try:
+        _select_first_case(qtbot, ws)
+        ws.assign_recommended()
+        _wait_idle(qtbot, executor)
+        qtbot.waitUntil(lambda: bool(ws.assigned_parts), timeout=10000)
+        unit = ws.assigned_parts[""]
+        ws.ask_text = lambda _title, _label: "Fel adress, ny position kommer"
+        ws.recall_unit()
+        _wait_idle(qtbot, executor)
+        assert unit in ws.banner.text() and ws.banner.property("error") is False
+        with transaction(sqlite_db) as s:
+            view = get_case(s, dispatcher, case_id)
+            assert active_assignments(s, case_id) == []
+        assert view.status is CaseStatus.WAITING
+        assert now() - view.waiting_since >= timedelta(minutes=7)  # waiting time kept
+    finally:
+        ws.shutdown()
+
+
+def test_a_nurse_cannot_dispatch(qtbot, sqlite_db, make_actor, executor) -> None:
+    nurse = make_actor(sqlite_db, "ssk.anna", Role.NURSE)
+    ws = _workspace(qtbot, nurse, executor)
+    try:
+        assert not ws.assign_button.isEnabled() and not ws.assign_rec_button.isEnabled()
+        assert "får inte dirigera" in ws.assign_button.toolTip()
     finally:
         ws.shutdown()
 
