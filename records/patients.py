@@ -19,10 +19,15 @@ from records.actor import Actor
 from records.audit import audit, now
 from records.models import Patient
 from records.personnummer import InvalidPersonnummer, age_on, normalise
+from resources.datafile import swedish_message
 from resources.patient_context import PatientContext
 
 CSV_COLUMNS = ("personnummer", "namn", "mobilt_vardteam", "asih", "sabo", "hemsjukvard", "listad_vardcentral",
                "psykiatriteam")
+# The CSV column each PatientRow field comes from (errors name the column the region's file has).
+_COLUMN_OF = {"name": "namn", "enrolled_mobile_team": "mobilt_vardteam", "enrolled_asih": "asih",
+              "lives_in_saebo": "sabo", "home_care": "hemsjukvard", "listed_vardcentral": "listad_vardcentral",
+              "known_psychiatric_team": "psykiatriteam"}
 _TRUE, _FALSE = {"ja", "j", "1", "true", "sant", "x"}, {"nej", "n", "0", "false", "falskt", ""}
 
 
@@ -95,9 +100,8 @@ def parse_patient_csv(path: Path) -> list[PatientRow]:
                 known_psychiatric_team=cells["psykiatriteam"] or None)
         except ValidationError as exc:
             for err in exc.errors():
-                field = err["loc"][0] if err["loc"] else "?"
-                msg = str(err.get("ctx", {}).get("error") or err["msg"]).removeprefix("Value error, ")
-                problems.append(f"rad {lineno}, fält '{field}': {msg}")
+                field = _COLUMN_OF.get(str(err["loc"][0]), str(err["loc"][0])) if err["loc"] else "?"
+                problems.append(f"rad {lineno}, fält '{field}': {swedish_message(err)}")
             continue
         if row.personnummer in seen:
             problems.append(f"rad {lineno}: personnumret finns redan på rad {seen[row.personnummer]}")

@@ -46,8 +46,60 @@ def describe_validation_error(exc: ValidationError, data: Any, entry_key: str = 
     lines = []
     for err in exc.errors():
         loc = list(err["loc"])
-        lines.append(f"{_locate(loc, data, entry_key)}: {err['msg']}")
+        lines.append(f"{_locate(loc, data, entry_key)}: {swedish_message(err)}")
     return lines
+
+
+_MESSAGES = {
+    "missing": "saknas",
+    "extra_forbidden": "okänt fält (finns inte i formatet)",
+    "dict_type": "ska vara en tabell med nycklar och värden",
+    "model_type": "ska vara en tabell med nycklar och värden",
+    "model_attributes_type": "ska vara en tabell med nycklar och värden",
+    "list_type": "ska vara en lista",
+    "tuple_type": "ska vara en lista",
+    "set_type": "ska vara en lista",
+    "frozen_set_type": "ska vara en lista",
+    "string_type": "ska vara text",
+    "int_type": "ska vara ett heltal",
+    "int_parsing": "ska vara ett heltal",
+    "int_from_float": "ska vara ett heltal",
+    "float_type": "ska vara ett tal",
+    "float_parsing": "ska vara ett tal",
+    "bool_type": "ska vara sant eller falskt",
+    "bool_parsing": "ska vara sant eller falskt",
+    "datetime_type": "ska vara en tidpunkt (ISO 8601, t.ex. 2026-03-14T22:00:00+01:00)",
+    "datetime_parsing": "ska vara en tidpunkt (ISO 8601, t.ex. 2026-03-14T22:00:00+01:00)",
+    "datetime_from_date_parsing": "ska vara en tidpunkt (ISO 8601, t.ex. 2026-03-14T22:00:00+01:00)",
+    "date_parsing": "ska vara ett datum (ÅÅÅÅ-MM-DD)",
+    "date_from_datetime_parsing": "ska vara ett datum (ÅÅÅÅ-MM-DD)",
+    "none_required": "ska vara tomt",
+}
+
+
+def swedish_message(err: Any) -> str:
+    """A pydantic error (one item of `ValidationError.errors()`) as a Swedish message."""
+    kind, ctx = err.get("type", ""), err.get("ctx") or {}
+    value = err.get("input")
+    shown = f" (angivet: {value!r})" if isinstance(value, str | int | float) and not isinstance(value, bool) else ""
+    if kind in ("value_error", "assertion_error"):
+        return str(ctx.get("error") or err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind in _MESSAGES:
+        return _MESSAGES[kind] + (shown if kind not in ("missing", "extra_forbidden") else "")
+    if kind in ("literal_error", "enum"):
+        return f"måste vara ett av {ctx.get('expected', '')}".replace(" or ", " eller ") + shown
+    bounds = {"greater_than": "större än", "greater_than_equal": "minst", "less_than": "mindre än",
+              "less_than_equal": "högst"}
+    if kind in bounds:
+        limit = next(iter(ctx.values()), "")
+        return f"ska vara {bounds[kind]} {limit}{shown}"
+    if kind in ("too_short", "string_too_short"):
+        return f"för kort: minst {ctx.get('min_length', '?')}" + (" tecken" if kind.startswith("string") else " poster")
+    if kind in ("too_long", "string_too_long"):
+        return f"för långt: högst {ctx.get('max_length', '?')}" + (" tecken" if kind.startswith("string") else " poster")
+    if kind == "string_pattern_mismatch":
+        return f"har fel form (mönster {ctx.get('pattern', '')}){shown}"
+    return str(err.get("msg", kind))
 
 
 def _locate(loc: list[Any], data: Any, entry_key: str) -> str:

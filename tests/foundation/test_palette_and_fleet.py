@@ -75,7 +75,7 @@ def _broken_palette(tmp_path: Path, mutate) -> Path:  # type: ignore[no-untyped-
 
 @pytest.mark.parametrize(("mutate", "expected"), [
     (lambda d: d["types"][5].update(capabilities=["ecg", "teleportation"]), ["post 6 (MVT_VC)", "fält 'capabilities'"]),
-    (lambda d: d["types"][13].pop("level"), ["post 14 (AMBULANS)", "fält 'level'", "Field required"]),
+    (lambda d: d["types"][13].pop("level"), ["post 14 (AMBULANS)", "fält 'level'", "saknas"]),
     (lambda d: d["types"][4]["service_hours"][0].update(start="25:00"), ["post 5 (LIGGANDE)", "fält 'start'"]),
     (lambda d: d["types"][3].pop("speed"), ["post 4 (SJUKRESA)", "speed"]),
     (lambda d: d["types"][1].update(level=0), ["samma nivå 0"]),

@@ -114,6 +114,6 @@ def test_patient_import_with_bad_rows_changes_nothing_and_names_the_lines(db, ma
     with pytest.raises(PatientImportError) as info, db() as s, s.begin():
         import_patients(s, admin, csv)
     assert any(p.startswith("rad 3, fält 'personnummer'") and "kontrollsiffran" in p for p in info.value.problems)
-    assert any(p.startswith("rad 4, fält 'lives_in_saebo'") for p in info.value.problems)
+    assert any(p.startswith("rad 4, fält 'sabo'") for p in info.value.problems)
     with db() as s:
         assert s.scalars(select(Patient)).all() == []
