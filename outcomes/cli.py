@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     close.add_argument("--user", default=getpass.getuser())
     close.set_defaults(func=_close)
 
-    st = oc_sub.add_parser("stats", help="utfall per ändpunkt och resurstyp med 95% konfidensintervall")
+    st = oc_sub.add_parser("stats", help="utfall per ändpunkt och resurstyp med 95 %% konfidensintervall")
     st.add_argument("--from", dest="date_from", type=date.fromisoformat)
     st.add_argument("--to", dest="date_to", type=date.fromisoformat)
     st.add_argument("--resource-types", action="store_true", help="per resurstyp i stället för ändpunkt")
