@@ -26,6 +26,7 @@ from dispatch.feed.messages import (
 )
 from dispatch.feed.rejects import Quarantine, RejectReason
 from dispatch.feed.state import FleetState, Report
+from resources.datafile import swedish_message
 from resources.geography import default_geography, in_skane
 
 log = logging.getLogger("dispatch.feed")
@@ -157,9 +158,10 @@ class FeedChannel:
     def _reject_validation(self, exc: ValidationError, body: bytes) -> None:
         errors = exc.errors(include_url=False)
         if errors and errors[0]["type"] == "json_invalid":
-            self._reject(RejectReason.INVALID_JSON, str(errors[0]["msg"]), body)
+            detail = str(errors[0]["msg"]).removeprefix("Invalid JSON: ")
+            self._reject(RejectReason.INVALID_JSON, f"ogiltig JSON ({detail})", body)
             return
-        parts = [f"{'.'.join(str(p) for p in e['loc']) or 'meddelandet'}: {e['msg']}" for e in errors[:3]]
+        parts = [f"{'.'.join(str(p) for p in e['loc']) or 'meddelandet'}: {swedish_message(e)}" for e in errors[:3]]
         self._reject(RejectReason.SCHEMA, "; ".join(parts), body)
 
     def _sequence(self, msg: StatusMessage | OutcomeMessage | HeartbeatMessage, now: float) -> None:
