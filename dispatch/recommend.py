@@ -208,7 +208,7 @@ def _serves_mask(snap: FleetSnapshot, ix: np.ndarray, serves: Serves, pc: Patien
         mask = snap.delregion[ix] == delregion_code
         return mask if mask.any() else f"inget team i patientens delregion ({DELREGIONER[delregion_code]})"
     if serves is Serves.ENROLLED_OR_LISTED:
-        teams = [x for x in (pc.enrolled_mobile_team, pc.listed_vardcentral) if x]
+        teams = list(dict.fromkeys(x for x in (pc.enrolled_mobile_team, pc.listed_vardcentral) if x))
         if not teams:
             return "patienten är inte inskriven"
     elif serves is Serves.ENROLLED_ASIH:
@@ -235,7 +235,7 @@ def _fallback(ctx: _Context, part: CareNeedPart) -> Fallback | None:
             continue
         opt, _ = found
         missing = [c.label for c in sorted(t.missing(part.capabilities), key=_CAP_ORDER.index)]
-        if not t.provides(part.transport):
+        if not t.provides(part.transport) and part.transport.label not in missing:
             missing.append(part.transport.label)
         opt = opt.model_copy(update={"reason": "saknar: " + ", ".join(missing)})
         key = (len(missing), opt.eta_minutes, t.level)
