@@ -116,6 +116,7 @@ def send_to_waiting_room(session: Session, actor: Actor, case_id: int, triage: C
         unit = ((parts[0] or {}).get("recommended") or {}).get("unit_id")
         session.add(Recommendation(case_id=case_id, created_at=now(), user_id=actor.user_id,
                                    recommended_unit_id=unit, ranking=recommendation_shown))
+        audit(session, actor, "recommendation.shown", case_id, recommended_unit_id=unit)
     set_status(session, actor, case_id, CaseStatus.WAITING, priority=triage.final_priority.value)
     return result_id
 
