@@ -25,30 +25,32 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from console.dispatch.live_feeds import SimulatorProcess  # noqa: E402
 from console.dispatch.setup import build_dispatch_workspace, freeze_startup_objects  # noqa: E402
 from console.tasks import DbExecutor  # noqa: E402
 from dispatch.simulator.model import SimulatorError  # noqa: E402
 from dispatch.simulator.runner import PUBLISHERS, SimulatorRunner  # noqa: E402
 from records.db import open_database, transaction  # noqa: E402
 from records.users import sign_in  # noqa: E402
+from resources.fleet import default_fleet  # noqa: E402
 from resources.geography import in_skane  # noqa: E402
 from resources.vocabulary import Role  # noqa: E402
 
 INTERVAL_S = 0.005
 
 
-def send_on_missions(sim: SimulatorRunner, count: int) -> int:
+def send_on_missions(sim: SimulatorRunner | SimulatorProcess, count: int) -> int:
     """Alert up to `count` free units to random places near home, so they drive and report."""
     rng = random.Random(7)
     sent = 0
-    for su in list(sim.sim.units.values()):
+    for u in default_fleet().units:
         if sent >= count:
             break
-        lat, lon = su.lat + rng.uniform(-0.25, 0.25), su.lon + rng.uniform(-0.35, 0.35)
-        if not su.status.is_available or not in_skane(lat, lon):
+        lat, lon = u.lat + rng.uniform(-0.12, 0.12), u.lon + rng.uniform(-0.18, 0.18)
+        if not in_skane(lat, lon):
             continue
         try:
-            sim.assign(su.unit.id, None, lat, lon, "1")
+            sim.assign(u.id, None, lat, lon, "1")  # refused (SimulatorError) when not free
             sent += 1
         except SimulatorError:
             continue
@@ -65,6 +67,8 @@ def main() -> int:
     ap.add_argument("--moving", type=int, default=400, help="units sent on simulated missions (they move)")
     ap.add_argument("--report-interval", type=float, default=0.2,
                     help="seconds between position reports of a moving unit (the simulator's default is 2)")
+    ap.add_argument("--simulator-process", action="store_true",
+                    help="run the simulator as a child process (as real feeds are), not in this process")
     ap.add_argument("--time-scale", type=float, default=30.0, help="simulated seconds per real second")
     args = ap.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -73,7 +77,8 @@ def main() -> int:
         with transaction(factory) as s:
             actor = sign_in(s, "bench.dirigent", Role.DISPATCHER, console="bench")
         executor = DbExecutor(factory)
-        ws = build_dispatch_workspace(actor, executor, demo=True, time_scale=args.time_scale)
+        ws = build_dispatch_workspace(actor, executor, demo=True, time_scale=args.time_scale,
+                                      simulator_process=args.simulator_process)
         ws.resize(1600, 1000)
         ws.show()
         ws.start()
@@ -84,7 +89,8 @@ def main() -> int:
             app.processEvents()
             time.sleep(0.01)
         sim = feeds.simulator
-        sim.moving_report_interval = args.report_interval
+        if isinstance(sim, SimulatorRunner):  # a child process keeps its default (2 s)
+            sim.moving_report_interval = args.report_interval
         sent = send_on_missions(sim, args.moving)
         for p in PUBLISHERS:
             sim.fault(p, flood_rate=args.flood)
@@ -129,7 +135,8 @@ def main() -> int:
     p99 = stalls_ms[int(0.99 * (len(stalls_ms) - 1))] if stalls_ms else 0.0
     print(f"GUI-bänk: {len(state.units())} enheter ({sent} på uppdrag), {len(PUBLISHERS)} flöden, flod {args.flood:.0f} msg/s per flöde, "
           f"{elapsed:.1f} s (efter {args.warmup:.0f} s uppvärmning), simulerad tid x{args.time_scale:.0f}, "
-          f"gc.freeze {'av' if args.no_gc_freeze else 'på'}")
+          f"gc.freeze {'av' if args.no_gc_freeze else 'på'}, "
+          f"simulator {'i egen process' if args.simulator_process else 'i samma process'}")
     print(f"  händelseslinga (5 ms-timer, {len(gaps)} slag): värsta stopp {max(stalls_ms, default=0):.1f} ms, "
           f"(vid {worst_at:.1f} s), p99 {p99:.1f} ms, median {statistics.median(stalls_ms) if stalls_ms else 0:.2f} ms")
     print(f"  mottaget: {msgs / elapsed:,.0f} statusmeddelanden/s; tavlan: {rows / elapsed:,.0f} raduppdateringar/s "

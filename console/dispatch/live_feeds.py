@@ -9,25 +9,96 @@ waits for the simulator's tick.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
-from dispatch.feed.config import SubscriberConfig
+from dispatch.feed.config import SubscriberConfig, load_subscriber_config
 from dispatch.feed.state import FleetState
 from dispatch.feed.subscriber import FeedSubscriber
-from dispatch.simulator.model import Simulator
+from dispatch.simulator.commands import SimulatorClient
+from dispatch.simulator.model import Simulator, SimulatorError
 from dispatch.simulator.runner import SimulatorRunner
 from resources.fleet import Fleet
 
 log = logging.getLogger("larmcentral.console.feeds")
+MAIN_PY = Path(__file__).resolve().parents[2] / "main.py"
+
+
+class SimulatorProcess:
+    """`python main.py simulate` as a child process on loopback, with the same order methods as
+    SimulatorRunner (assign, recall, fault) sent over its command socket."""
+
+    def __init__(self, *, time_scale: float = 4.0, extra_args: Sequence[str] = (), start_timeout: float = 20.0):
+        self.time_scale, self.extra_args, self.start_timeout = time_scale, list(extra_args), start_timeout
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.client: SimulatorClient | None = None
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
+        self.config_path: Path | None = None
+
+    def start(self) -> SimulatorProcess:
+        self._dir = tempfile.TemporaryDirectory(prefix="larm-sim-")
+        self.config_path = Path(self._dir.name) / "feeds.yaml"
+        base = random.Random().randrange(20000, 60000, 10)  # 9 ports from here: 4 feeds × 2 + commands
+        self.proc = subprocess.Popen(
+            [sys.executable, str(MAIN_PY), "simulate", "--base-port", str(base), "--time-scale", str(self.time_scale),
+             "--write-config", str(self.config_path), *self.extra_args],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + self.start_timeout
+        while not self.config_path.exists():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+                self.stop()
+                raise SimulatorError(f"simulatorprocessen startade inte: {err.strip()[-500:]}")
+            time.sleep(0.05)
+        time.sleep(0.1)  # the file is written in one go, but give the writer a moment to close it
+        self.client = SimulatorClient(f"tcp://127.0.0.1:{base + 8}")
+        return self
+
+    def subscriber_config(self, **settings: Any) -> SubscriberConfig:
+        assert self.config_path is not None
+        return load_subscriber_config(self.config_path).model_copy(update=settings)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait(5)
+            if self.proc.stderr:
+                self.proc.stderr.close()
+            self.proc = None
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None
+
+    def assign(self, unit_id: str, case_id: int | None, lat: float, lon: float, priority: str = "2") -> None:
+        assert self.client is not None
+        self.client.assign(unit_id, case_id, lat, lon, priority)
+
+    def recall(self, unit_id: str) -> None:
+        assert self.client is not None
+        self.client.recall(unit_id)
+
+    def fault(self, publisher: str, **settings: Any) -> None:
+        assert self.client is not None
+        self.client.fault(publisher, **settings)
 
 
 class LiveFeeds:
     """Start: simulator (demo only), then the subscriber. Stop: the reverse; no thread is left."""
 
     def __init__(self, state: FleetState, config: SubscriberConfig | None = None, *,
-                 simulator: SimulatorRunner | None = None, subscriber_settings: dict[str, Any] | None = None):
+                 simulator: SimulatorRunner | SimulatorProcess | None = None, subscriber_settings: dict[str, Any] | None = None):
         if config is None and simulator is None:
             raise ValueError("ange en flödeskonfiguration eller en simulator")
         self.state = state
@@ -43,6 +114,14 @@ class LiveFeeds:
         """The default fleet simulated on loopback (time runs `time_scale` times faster)."""
         runner = SimulatorRunner(Simulator(fleet), time_scale=time_scale)
         return cls(state or FleetState(fleet), simulator=runner, subscriber_settings=subscriber_settings)
+
+    @classmethod
+    def demo_process(cls, fleet: Fleet, *, time_scale: float = 4.0, state: FleetState | None = None,
+                     extra_args: Sequence[str] = (), **subscriber_settings: Any) -> LiveFeeds:
+        """The simulator as a separate process (`python main.py simulate`) on loopback: it does
+        not compete with the GUI for this process's interpreter lock. Needs the default fleet."""
+        return cls(state or FleetState(fleet), simulator=SimulatorProcess(time_scale=time_scale, extra_args=extra_args),
+                   subscriber_settings=subscriber_settings)
 
     def start(self) -> LiveFeeds:
         if self.simulator is not None:
@@ -71,7 +150,7 @@ class LiveFeeds:
         return self.subscriber is not None and self.subscriber.running
 
     # --- orders to the simulator (demo mode) --------------------------------------------------------
-    def order(self, fn: Callable[[SimulatorRunner], Any]) -> Future[Any] | None:
+    def order(self, fn: Callable[[Any], Any]) -> Future[Any] | None:
         """Run `fn(simulator)` off the GUI thread; None when there is no simulator."""
         if self.simulator is None or self._orders is None:
             return None

@@ -5,7 +5,8 @@
     ...
     ws.shutdown()         # before the executor and the window go
 
-Feeds: `demo=True` runs the simulator in-process on loopback; otherwise `config` (a
+Feeds: `demo=True` runs the simulator on loopback, in-process (default) or as a child process
+(`simulator_process=True`, `python main.py simulate`); otherwise `config` (a
 SubscriberConfig, e.g. from `dispatch.feed.config.load_subscriber_config`) names the real feeds;
 with neither the board shows every unit as "Ingen kontakt".
 """
@@ -32,7 +33,7 @@ def build_dispatch_workspace(actor: Actor, executor: DbExecutor, *, demo: bool =
                              config: SubscriberConfig | None = None, fleet: Fleet | None = None,
                              palette: Palette | None = None, geography: Geography | None = None,
                              time_scale: float = 4.0, targets: WaitTargets | None = None,
-                             refresh_ms: int = 5000) -> DispatchWorkspace:
+                             refresh_ms: int = 5000, simulator_process: bool = False) -> DispatchWorkspace:
     fleet = fleet or default_fleet()
     palette = palette or default_palette()
     geography = geography or default_geography()
@@ -43,7 +44,8 @@ def build_dispatch_workspace(actor: Actor, executor: DbExecutor, *, demo: bool =
                            feed_stale_after=config.feed_stale_after_s)
         feeds = LiveFeeds(state, config)
     elif demo:
-        feeds = LiveFeeds.demo(fleet, time_scale=time_scale)
+        make = LiveFeeds.demo_process if simulator_process else LiveFeeds.demo
+        feeds = make(fleet, time_scale=time_scale)
         state = feeds.state
     else:
         state = FleetState(fleet)
