@@ -264,8 +264,9 @@ class DispatchWorkspace(QWidget):
             self.map.select_case(case.id)
             return
         for p in self.recommendation.parts:
-            head = QTreeWidgetItem(self.rec_tree, [part_title(p), "", "", "", p.message])
-            head.setFirstColumnSpanned(False)
+            held = self.assigned_parts.get(p.part)
+            title = part_title(p) + (f" – dirigerad: {held}" if held else "")
+            QTreeWidgetItem(self.rec_tree, [title, "", "", "", p.message])
             for i, o in enumerate(p.ranking()[:4]):
                 item = QTreeWidgetItem(self.rec_tree, option_text(o))
                 if i == 0 and o is p.recommended:
