@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from conftest import lab_config, small_fleet, unit_ids, wait_until
+from feed_helpers import lab_config, small_fleet, unit_ids, wait_until
 
 from dispatch.feed.config import FeedEndpoint
 from dispatch.feed.state import FleetState

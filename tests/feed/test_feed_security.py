@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import small_fleet, unit_ids, wait_until
+from feed_helpers import small_fleet, unit_ids, wait_until
 from pydantic import ValidationError
 
 from dispatch.feed.config import CurveSettings, FeedEndpoint, SubscriberConfig

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import small_fleet, wait_until
+from feed_helpers import small_fleet, wait_until
 from sqlalchemy import func, select
 
 from dispatch.feed.service import SimulatedFeeds

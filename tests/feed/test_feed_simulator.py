@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import small_fleet, wait_until
+from feed_helpers import small_fleet, wait_until
 
 from dispatch.feed.state import FleetState
 from dispatch.feed.subscriber import FeedSubscriber

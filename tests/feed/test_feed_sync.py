@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import lab_config, small_fleet, unit_ids, wait_until
+from feed_helpers import lab_config, small_fleet, unit_ids, wait_until
 
 from dispatch.feed.state import FleetState
 from resources.vocabulary import UnitStatus
