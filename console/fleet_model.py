@@ -16,14 +16,12 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from console.dispatch.bool_guard import protect_bools
 from console.theme import STALE_COLOUR, STATUS_COLOURS
 from resources.fleet import Fleet
 from resources.palette import Palette
 from resources.vocabulary import UnitStatus
 
 Index = QModelIndex | QPersistentModelIndex
-protect_bools()  # this model emits dataChanged at 10 Hz; see console/dispatch/bool_guard.py
 
 STATUSES: tuple[UnitStatus, ...] = tuple(UnitStatus)
 STATUS_INDEX: dict[UnitStatus | None, int] = {s: i for i, s in enumerate(STATUSES)}
