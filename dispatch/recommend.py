@@ -1,15 +1,15 @@
 """Lowest adequate resource: rank the whole palette for a triaged case (docs/recommendation.md).
 
 Adequate = the type has every required capability and a compatible transport, takes the
-priority, is in service at that hour, may serve this patient, and one of its units can be with
-the patient within the part's max_minutes. Lowest = lowest palette level among adequate types;
+priority, is in service at that hour and still when its unit arrives, may serve this patient,
+and one of its units can be with the patient within the part's max_minutes. Lowest = lowest palette level among adequate types;
 within a type, earliest arrival, then lowest unit id. Vectorised over a FleetSnapshot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -91,6 +91,33 @@ class _Context:
         ahead = (snapshot.free_at - local.timestamp()) / 60.0
         self.wait = np.where(snapshot.available, 0.0, np.maximum(ahead, 0.0))
         self.usable = snapshot.countable.copy()
+        self._closing: dict[str, datetime | None] = {}
+
+    def closing(self, t: ResourceType) -> datetime | None:
+        """When the type next goes out of service after now (None: not within a week)."""
+        if t.code not in self._closing:
+            self._closing[t.code] = closing_time(t, self.local)
+        return self._closing[t.code]
+
+
+def closing_time(t: ResourceType, local: datetime) -> datetime | None:
+    """The first moment after `local` (local time, in service) at which `t` is out of service, or
+    None if it stays in service for the coming week. Service only ends at a window's end, so the
+    earliest window end after `local` that is not covered by another window is the closing time."""
+    day0 = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    ends: set[datetime] = set()
+    for w in t.service_hours:
+        start, end = (int(x[:2]) * 60 + int(x[3:]) for x in (w.start, w.end))
+        over_midnight = end <= start
+        for d in range(-1, 8):
+            day = day0 + timedelta(days=d)
+            when = (day + timedelta(days=1 if over_midnight else 0, minutes=end)).replace(tzinfo=local.tzinfo)
+            if when > local:
+                ends.add(when)
+    for when in sorted(ends):
+        if not t.in_service(when):
+            return when
+    return None
 
 
 def _recommend_part(ctx: _Context, part: CareNeedPart) -> tuple[PartRecommendation, int | None]:
@@ -183,6 +210,15 @@ def _best_unit(ctx: _Context, t: ResourceType, max_minutes: int | None) -> tuple
         return "ingen ledig enhet"
     assert t.speed is not None  # field types have a speed profile (palette validation)
     eta = ctx.wait[ix] + ctx.estimator.drive_minutes(ctx.dist[ix], t.speed, ctx.case.priority)
+    closes = ctx.closing(t)
+    if closes is not None:
+        open_minutes = (closes - ctx.local).total_seconds() / 60.0
+        before_close = ok & (eta < open_minutes)
+        if not before_close.any():
+            first = float(np.min(np.where(ok, eta, np.inf)))
+            arrival = ctx.local + timedelta(minutes=first)
+            return (f"stänger innan ankomst (stänger {closes:%H:%M}, tidigast på plats {arrival:%H:%M})")
+        ok = before_close
     key = np.where(ok, eta, np.inf)
     stale = snap.stale[ix]
     if stale.any():

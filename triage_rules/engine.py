@@ -15,6 +15,9 @@ Rules applied on top of the tree (in this order):
    ends the call at its Prio 1 endpoint with its care need.
 2. Vital-sign thresholds can only raise the priority. When the priority ends above the
    endpoint's own, the care need becomes the rule set's escalation need for that priority.
+   When a threshold fires at the endpoint's own priority (so the priority does not change) and
+   the endpoint's care need has no ambulance transport (it assumes stable vital signs), the care
+   need becomes the endpoint's `if_vitals_abnormal` need, else the escalation need.
 3. A recontact within the window after "lämnad hemma" raises one step and adds FLAG_RECONTACT.
 4. The nurse may override priority and/or care need with a reason (adds FLAG_OVERRIDE).
 """
@@ -30,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, field_serializer
 
 from resources.care_need import CareNeed
 from resources.patient_context import PatientContext
-from resources.vocabulary import Priority
+from resources.vocabulary import Priority, TransportNeed
 from triage_rules.flags import FLAG_OVERRIDE, FLAG_RECONTACT
 from triage_rules.schema import (
     ANSWER_LABELS,
@@ -51,6 +54,7 @@ LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 _UNKNOWN_ALIASES = {"vet ej", "vet_ej", "vetej", "?", "unknown", "okänt", "okänd"}
 _YES_ALIASES = {"ja", "j", "yes", "y", "true"}
 _NO_ALIASES = {"nej", "n", "no", "false"}
+_DAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
 
 
 class TriageInputError(ValueError):
@@ -160,6 +164,7 @@ class _Walk:
     steps: list[PathStep] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     raises: list[Priority] = field(default_factory=list)
+    vital_hits: list[tuple[str, Priority]] = field(default_factory=list)  # (Swedish finding, raise_to)
     pending: QuestionView | None = None
     endpoint: Endpoint | None = None
     red_flag: RedFlag | None = None
@@ -407,6 +412,7 @@ class TriageSession:
             top = max(hits, key=lambda t: t.raise_to.urgency if t.raise_to else -1)
             assert top.raise_to is not None
             w.raises.append(top.raise_to)
+            w.vital_hits.append((f"{top.reason or q.text.rstrip('?')} ({shown})", top.raise_to))
             why = f": {top.reason}" if top.reason else ""
             w.reasons.append(f"{q.text} – {shown}, {top.describe(unit)} → höjer till minst {top.raise_to.label}{why} {rule}")
         else:
@@ -421,7 +427,8 @@ class TriageSession:
         shown = ANSWER_LABELS[counted] + (f" ({detail})" if detail else "")
         if value is None:
             shown = f"okänt i patientuppgifterna, räknas som {ANSWER_LABELS[counted]}"
-        w.reasons.append(f"Patientuppgift: {q.text} – {shown} [{self.complaint.code}/{q.id}]")
+        source = "Tidpunkt" if q.check == ContextCheck.OFFICE_HOURS else "Patientuppgift"
+        w.reasons.append(f"{source}: {q.text} – {shown} [{self.complaint.code}/{q.id}]")
         target = q.if_yes if counted == YES else q.if_no
         assert target is not None
         return target
@@ -448,6 +455,10 @@ class TriageSession:
                     ("kommunal hemsjukvård", ctx.home_care),
                 ) if on]
                 return yes(parts), ", ".join(parts)
+            case ContextCheck.OFFICE_HOURS:
+                local = _aware(self.now).astimezone(LOCAL_TZ)
+                hours = self.ruleset.office_hours
+                return yes(hours.covers(local)), f"{_DAYS[local.weekday()]} {local:%H:%M}; kontorstid {hours.label()}"
             case ContextCheck.AGE_AT_LEAST | ContextCheck.AGE_BELOW:
                 if ctx.age is None:
                     return None, ""
@@ -491,6 +502,13 @@ class TriageSession:
             care_need = escalated.model_copy(update={"max_minutes": min(minutes) if minutes else None})
             reasons.append(f"Prioriteten höjd från {endpoint.priority.label} till {priority.label}; "
                            f"vårdbehovet följer regelverkets eskalering för {priority.label}")
+        elif care_need.transport is not TransportNeed.AMBULANCE:
+            hits = [finding for finding, raise_to in walk.vital_hits if raise_to.urgency >= endpoint.priority.urgency]
+            if hits:
+                care_need, why = self._vitals_abnormal_need(endpoint, priority, care_need)
+                reasons.append(f"Avvikande vitalparameter vid {priority.label}: {'; '.join(hits)}. Ändpunktens "
+                               f"vårdbehov ({endpoint.code}) förutsätter stabila vitalparametrar och saknar "
+                               f"ambulanstransport → vårdbehovet byts till {why}")
         return TriageResult(
             ruleset_version=rs.version, complaint=self.complaint.code, complaint_name=self.complaint.name,
             endpoint=endpoint.code, endpoint_priority=endpoint.priority, priority=priority, care_need=care_need,
@@ -498,6 +516,20 @@ class TriageSession:
             red_flag=walk.red_flag.id if walk.red_flag else None, recontact=bool(recontact),
             triaged_at=self.now,
         )
+
+    def _vitals_abnormal_need(self, endpoint: Endpoint, priority: Priority, own: CareNeed) -> tuple[CareNeed, str]:
+        """The care need (and its Swedish description) when vital signs fire at the endpoint's priority."""
+        rs = self.ruleset
+        need = rs.vitals_abnormal_care_need(endpoint, priority)
+        assert need is not None  # the validator requires every escalation care need
+        minutes = [m for m in (need.max_minutes, own.max_minutes) if m is not None]
+        need = need.model_copy(update={"max_minutes": min(minutes) if minutes else None})
+        if endpoint.if_vitals_abnormal is not None:
+            name = endpoint.if_vitals_abnormal if isinstance(endpoint.if_vitals_abnormal, str) else "eget vårdbehov"
+            return need, f"ändpunktens vårdbehov vid avvikande vitalparametrar ({name})"
+        ref = rs.escalation.get(priority.value)
+        name = f" ({ref})" if isinstance(ref, str) else ""
+        return need, f"regelverkets eskalering för {priority.label}{name}"
 
     def _normalize(self, question_id: str, value: Any) -> str | float:
         rf = self.ruleset.red_flag(question_id)

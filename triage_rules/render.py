@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from resources.care_need import CareNeed
+from resources.vocabulary import Priority, TransportNeed
 from triage_rules.schema import (
     ANSWER_LABELS,
     Complaint,
@@ -33,6 +34,14 @@ def describe_endpoint(rs: RuleSet, e: Endpoint) -> list[str]:
     lines = [head]
     if e.flags:
         lines.append(f"  flaggor: {', '.join(e.flags)}")
+    own = rs.endpoint_care_need(e)
+    prefix = e.code.split(".")[0]
+    has_vitals = rs.has_complaint(prefix) and any(q.kind == QuestionKind.VITAL for q in rs.complaint(prefix).questions)
+    if has_vitals and e.priority is not Priority.REFERRAL and own.transport is not TransportNeed.AMBULANCE:
+        abnormal = rs.vitals_abnormal_care_need(e, e.priority)
+        if abnormal is not None:
+            source = "if_vitals_abnormal" if e.if_vitals_abnormal is not None else "eskalering"
+            lines.append(f"  vid avvikande vitalparameter ({source}): {describe_care_need(abnormal)}")
     lines.append(f"  «{e.reason}»")
     return lines
 

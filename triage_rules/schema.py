@@ -9,6 +9,7 @@ docs/triage-rules.md.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -75,6 +76,12 @@ class Endpoint(_Model):
     max_minutes: int | None = Field(default=None, ge=0, description="Overrides the template's max_minutes")
     flags: list[str] = Field(default_factory=list)
     reason: str = ""
+    if_vitals_abnormal: str | CareNeedSpec | None = Field(
+        default=None,
+        description="Care need used instead when a vital sign fires at or above this endpoint's priority "
+                    "and the endpoint's own care need has no ambulance transport; default: the escalation "
+                    "care need for the priority",
+    )
 
     _priority_from_int = field_validator("priority", mode="before")(_int_to_str)
 
@@ -132,6 +139,24 @@ class ContextCheck(StrEnum):
     FRAIL_CARE = "frail_care"  # any of: mobile team, ASIH, SÄBO, home care
     AGE_AT_LEAST = "age_at_least"
     AGE_BELOW = "age_below"
+    OFFICE_HOURS = "office_hours"  # the call's time is within the rule set's office_hours (not patient data)
+
+
+class OfficeHours(_Model):
+    """When home-visit teams (vårdcentralens mobila team) work; used by `office_hours` checks."""
+
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1)
+    start: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    end: str = Field(default="17:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+    def covers(self, local: datetime) -> bool:
+        day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[local.weekday()]
+        return day in self.days and self.start <= f"{local.hour:02d}:{local.minute:02d}" < self.end
+
+    def label(self) -> str:
+        days = "vardagar" if self.days == ["mon", "tue", "wed", "thu", "fri"] else ", ".join(self.days)
+        return f"{days} {self.start}–{self.end}"
 
 
 class Question(_Model):
@@ -201,6 +226,7 @@ class RuleSet(_Model):
     status: str = Field(min_length=1, description="e.g. 'beslutsstöd – ska fastställas av regionens medicinska ledning'")
     title: str = ""
     recontact_window_hours: float = Field(default=72.0, gt=0, le=24 * 60)
+    office_hours: OfficeHours = Field(default_factory=OfficeHours)
     templates: dict[str, Any] = Field(
         default_factory=dict, description="Holds YAML anchors reused below (e.g. vital signs); not read by the engine"
     )
@@ -249,6 +275,14 @@ class RuleSet(_Model):
         if spec is None:
             raise ValueError(f"ändpunkt {endpoint.code} saknar vårdbehov")
         return spec.to_care_need(endpoint.max_minutes)
+
+    def vitals_abnormal_care_need(self, endpoint: Endpoint, priority: Priority) -> CareNeed | None:
+        """The care need when a vital sign fires at or above the endpoint's priority: the endpoint's
+        `if_vitals_abnormal`, else the escalation care need for `priority`."""
+        if endpoint.if_vitals_abnormal is not None:
+            spec = self.care_need_spec(endpoint.if_vitals_abnormal)
+            return spec.to_care_need() if spec else None
+        return self.escalation_care_need(priority)
 
     def escalation_care_need(self, priority: Priority) -> CareNeed | None:
         spec = self.care_need_spec(self.escalation.get(priority.value))

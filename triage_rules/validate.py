@@ -28,6 +28,9 @@ from triage_rules.schema import (
 RED_FLAG_COMPLAINT = "RÖD"
 """The complaint part of red-flag endpoint codes (e.g. RÖD.1.02)."""
 
+MAX_ROLE_LENGTH = 32
+"""Longest care-need part role dispatch accepts (dispatch.case_input.DispatchCase, assignments.part)."""
+
 _CAPABILITIES = {c.value for c in Capability}
 _AGE_CHECKS = (ContextCheck.AGE_AT_LEAST, ContextCheck.AGE_BELOW)
 _KIND_FIELDS = {
@@ -125,6 +128,9 @@ class _Checker:
                 self.add(part_where, "vårdbehovet anger inga förmågor")
             if i > 0 and not part.role:
                 self.add(part_where, "ett ytterligare delbehov måste ha en roll (t.ex. 'IVPA')")
+            if len(part.role) > MAX_ROLE_LENGTH:
+                self.add(part_where, f"rollen '{part.role}' är längre än {MAX_ROLE_LENGTH} tecken "
+                                     "(dirigeringen lagrar högst så många)")
 
     # --- complaints -----------------------------------------------------------------------
     def _complaint(self, c: Complaint) -> None:
@@ -249,6 +255,12 @@ class _Checker:
             if not flag.strip():
                 self.add(where, "tom flagga")
         spec = self._care_need_ref(e.care_need, where)
+        if e.if_vitals_abnormal is not None:
+            abnormal = self._care_need_ref(e.if_vitals_abnormal, f"{where}, if_vitals_abnormal")
+            if abnormal is not None and e.priority is Priority.REFERRAL:
+                self.add(where, "en hänvisning kan inte ha 'if_vitals_abnormal' (avvikande värden höjer den alltid)")
+            elif abnormal is not None and abnormal.max_minutes is None:
+                self.add(f"{where}, if_vitals_abnormal", "vårdbehovet vid avvikande vitalparametrar kräver en tidsgräns")
         if spec is None or e.priority is None:
             return
         minutes = e.max_minutes if e.max_minutes is not None else spec.max_minutes

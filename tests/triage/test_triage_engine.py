@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from triage_helpers import NOW, all_paths, contexts
+from triage_helpers import EVENING, NOW, all_paths, contexts
 
 from resources.care_need import CareNeed
 from resources.palette import default_palette
@@ -40,8 +40,8 @@ def test_shipped_ruleset_covers_the_required_complaints() -> None:
 @pytest.mark.parametrize("code", CODES)
 def test_every_path_ends_at_an_endpoint_with_priority_and_reasons(code: str) -> None:
     reached: set[str] = set()
-    for ctx in contexts():
-        for answers, session in all_paths(RS, code, ctx):
+    for ctx, now in [(ctx, now) for ctx in contexts() for now in (NOW, EVENING)]:
+        for answers, session in all_paths(RS, code, ctx, now):
             result = session.result
             assert result is not None, f"{code}: no result after {answers}"
             assert result.endpoint_priority is not None and result.priority is not None

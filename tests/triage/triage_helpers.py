@@ -11,6 +11,7 @@ from triage_rules.engine import QuestionView, TriageSession
 from triage_rules.schema import UNKNOWN, RuleSet
 
 NOW = datetime.fromisoformat("2026-03-03T10:00:00+01:00")  # a Tuesday morning
+EVENING = datetime.fromisoformat("2026-03-03T22:00:00+01:00")  # the same day, outside office hours
 
 
 def branch_answers(q: QuestionView) -> list[Any]:
@@ -20,13 +21,13 @@ def branch_answers(q: QuestionView) -> list[Any]:
     return [o.value for o in q.options]
 
 
-def all_paths(rs: RuleSet, complaint: str, context: PatientContext | None = None,
+def all_paths(rs: RuleSet, complaint: str, context: PatientContext | None = None, now: datetime = NOW,
               ) -> Iterator[tuple[list[tuple[str, Any]], TriageSession]]:
-    """Every finished session reachable by branching answers (depth-first)."""
+    """Every finished session reachable by branching answers (depth-first) at `now`."""
     stack: list[list[tuple[str, Any]]] = [[]]
     while stack:
         answers = stack.pop()
-        session = TriageSession.replay(rs, complaint, answers, context=context, now=NOW)
+        session = TriageSession.replay(rs, complaint, answers, context=context, now=now)
         state = session.state()
         if state.done:
             yield answers, session

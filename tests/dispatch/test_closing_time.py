@@ -1,0 +1,54 @@
+"""A type must be in service when its unit arrives, not only now.
+
+Regression: at 16:59 on a weekday the mobile team was recommended although it would arrive after
+17:00, when it is no longer in service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dispatch.case_input import DispatchCase
+from dispatch.fleet_view import LOCAL_TZ, FleetSnapshot, states_from_fleet
+from dispatch.recommend import closing_time, recommend
+from resources.care_need import CareNeed
+from resources.fleet import default_fleet
+from resources.geography import default_geography
+from resources.palette import default_palette
+from resources.patient_context import PatientContext
+from resources.vocabulary import Capability as C
+from resources.vocabulary import TransportNeed
+
+FLEET = default_fleet()
+SNAPSHOT = FleetSnapshot(states_from_fleet(FLEET))
+PALETTE = default_palette()
+FEVER = CareNeed(capabilities={C.NURSE_ASSESSMENT, C.POC_TESTS}, transport=TransportNeed.NONE, max_minutes=120)
+
+
+def _case() -> DispatchCase:
+    team = next(u for u in FLEET.of_type("MVT_VC") if u.home_kommun == "Lund").affiliation
+    lund = default_geography().kommun("Lund")
+    return DispatchCase(priority="2", care_need=FEVER, lat=lund.lat, lon=lund.lon, kommun="Lund",
+                        context=PatientContext(age=87, enrolled_mobile_team=team))
+
+
+def test_mobile_team_is_passed_over_when_it_closes_before_arrival() -> None:
+    early = recommend(_case(), SNAPSHOT, datetime(2026, 11, 25, 16, 0, tzinfo=LOCAL_TZ)).parts[0]
+    assert early.recommended is not None and early.recommended.type_code == "MVT_VC"
+    eta = early.recommended.eta_minutes
+    assert 1 < eta < 60
+
+    late = recommend(_case(), SNAPSHOT, datetime(2026, 11, 25, 16, 59, tzinfo=LOCAL_TZ)).parts[0]
+    assert late.recommended is not None and late.recommended.type_code != "MVT_VC"
+    arrival = PALETTE.type(late.recommended.type_code)
+    assert arrival.in_service(datetime(2026, 11, 25, 16, 59, tzinfo=LOCAL_TZ))
+    mvt = next(p for p in late.passed_over if p.type_code == "MVT_VC")
+    assert mvt.reason.startswith("stänger innan ankomst") and "stänger 17:00" in mvt.reason
+
+
+def test_closing_time_follows_the_service_windows() -> None:
+    wed = datetime(2026, 11, 25, 16, 59, tzinfo=LOCAL_TZ)
+    assert closing_time(PALETTE.type("MVT_VC"), wed) == datetime(2026, 11, 25, 17, 0, tzinfo=LOCAL_TZ)
+    assert closing_time(PALETTE.type("AMBULANS"), wed) is None  # round the clock
+    sat = datetime(2026, 11, 28, 22, 0, tzinfo=LOCAL_TZ)  # weekend, then Sunday night into Monday 08
+    assert closing_time(PALETTE.type("LAKARBIL"), sat) == datetime(2026, 11, 30, 8, 0, tzinfo=LOCAL_TZ)
+    assert closing_time(PALETTE.type("PAP"), sat) == datetime(2026, 11, 29, 0, 0, tzinfo=LOCAL_TZ)

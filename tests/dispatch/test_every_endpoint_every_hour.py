@@ -1,0 +1,120 @@
+"""Every endpoint of the shipped rule set gets an adequate resource at every hour of the week.
+
+For each endpoint (red flags, every complaint's endpoints, the escalation care needs and every
+`if_vitals_abnormal` need), each of its parts, every hour Monday–Sunday, and a patient context
+under which the endpoint is reachable (enrolled/listed at the Lund team for team endpoints,
+ASIH Lund for ASIH endpoints, known to Psykiatri Lund, a plain patient otherwise), the
+recommendation on the default fleet with every unit free recommends something (escalation to a
+late resource is allowed; "Kontakta RLS" is not).
+
+Regression: PSYK.2.03 / LPT.2.02 / LPT.1.01 needed psychiatric assessment plus ambulance
+transport, which only PAP (12–24) has; PALL.2.04 had nobody at night."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from dispatch.case_input import DispatchCase
+from dispatch.fleet_view import LOCAL_TZ, FleetSnapshot, states_from_fleet
+from dispatch.recommend import recommend
+from resources.care_need import CareNeed
+from resources.fleet import default_fleet
+from resources.geography import default_geography
+from resources.patient_context import PatientContext
+from resources.vocabulary import Priority
+from triage_rules.engine import TriageSession
+from triage_rules.loader import load_ruleset
+from triage_rules.schema import UNKNOWN
+
+RS = load_ruleset()
+FLEET = default_fleet()
+SNAPSHOT = FleetSnapshot(states_from_fleet(FLEET))
+LUND = default_geography().kommun("Lund")
+MONDAY = datetime(2026, 11, 23, 0, 0, tzinfo=LOCAL_TZ)
+HOURS = [MONDAY + timedelta(hours=h) for h in range(7 * 24)]
+
+
+def _team(kind: str) -> str:
+    unit = next(u for u in FLEET.of_type(kind) if u.home_kommun == "Lund")
+    assert unit.affiliation
+    return unit.affiliation
+
+
+VC = _team("MVT_VC")
+CONTEXTS = {
+    # "Plain": no team, but listed at the local vårdcentral as nearly everyone in Sweden is.
+    "vanlig": PatientContext(age=45, listed_vardcentral=VC),
+    "spädbarn": PatientContext(age=0, listed_vardcentral=VC),
+    "inskriven": PatientContext(age=86, enrolled_mobile_team=VC, listed_vardcentral=VC, home_care=True),
+    "hemsjukvård": PatientContext(age=88, listed_vardcentral=VC, home_care=True, lives_in_saebo=True),
+    "asih": PatientContext(age=70, enrolled_asih=_team("ASIH"), listed_vardcentral=VC),
+    "psykiatri": PatientContext(age=30, known_psychiatric_team=_team("PSYK_MT"), listed_vardcentral=VC),
+}
+OFFICE = datetime(2026, 11, 25, 10, 0, tzinfo=LOCAL_TZ)  # a Wednesday in office hours
+EVENING = datetime(2026, 11, 25, 22, 0, tzinfo=LOCAL_TZ)  # outside office hours
+
+
+def _reached(complaint: str, context: PatientContext, now: datetime) -> set[str]:
+    """Endpoint codes reachable by any branching answers (vital signs unknown) under `context` at `now`
+    (office-hours checks decide some branches)."""
+    found: set[str] = set()
+    stack: list[list[tuple[str, Any]]] = [[]]
+    while stack:
+        answers = stack.pop()
+        state = TriageSession.replay(RS, complaint, answers, context=context, now=now).state()
+        if state.done:
+            assert state.result is not None
+            if state.result.red_flag is None:
+                found.add(state.result.endpoint)
+            continue
+        q = state.next_question
+        assert q is not None
+        values = [UNKNOWN] if q.kind == "vital" else [o.value for o in q.options if o.value != UNKNOWN]
+        stack += [[*answers, (q.id, v)] for v in values]
+    return found
+
+
+def _needs(now: datetime) -> dict[tuple[str, str], tuple[Priority, CareNeed, str]]:
+    """(label, context name) -> (priority, care need, context name) reachable at `now`."""
+    needs: dict[tuple[str, str], tuple[Priority, CareNeed, str]] = {}
+    for rf in RS.red_flags:
+        assert rf.endpoint.priority is not None
+        needs[(rf.endpoint.code, "vanlig")] = (rf.endpoint.priority, RS.endpoint_care_need(rf.endpoint), "vanlig")
+    for p in (Priority.P1, Priority.P2, Priority.P3):
+        need = RS.escalation_care_need(p)
+        assert need is not None
+        needs[(f"eskalering {p.label}", "vanlig")] = (p, need, "vanlig")
+    for c in RS.complaints:
+        for name, ctx in CONTEXTS.items():
+            for code in _reached(c.code, ctx, now):
+                e = c.endpoint(code)
+                assert e is not None and e.priority is not None
+                needs[(code, name)] = (e.priority, RS.endpoint_care_need(e), name)
+                abnormal = RS.vitals_abnormal_care_need(e, e.priority)
+                if e.if_vitals_abnormal is not None and abnormal is not None:
+                    needs[(f"{code} if_vitals_abnormal", name)] = (e.priority, abnormal, name)
+    return needs
+
+
+def test_every_endpoint_has_an_adequate_resource_every_hour_of_the_week() -> None:
+    by_time = {True: _needs(OFFICE), False: _needs(EVENING)}
+    reached = {code for needs in by_time.values() for code, _ in needs}
+    every = {e.code for c in RS.complaints for e in c.endpoints}
+    assert every <= reached, f"endpoints not reached under any test context: {every - reached}"
+    failures: list[str] = []
+    for office, needs in by_time.items():
+        hours = [at for at in HOURS if RS.office_hours.covers(at) == office]
+        unique: dict[tuple[str, str, str], list[str]] = {}
+        for (label, _), (priority, need, ctx_name) in needs.items():
+            unique.setdefault((priority.value, need.model_dump_json(), ctx_name), []).append(label)
+        for (priority, need_json, ctx_name), labels in sorted(unique.items()):
+            case = DispatchCase(priority=priority, care_need=CareNeed.model_validate_json(need_json),
+                                lat=LUND.lat, lon=LUND.lon, kommun="Lund", context=CONTEXTS[ctx_name])
+            for at in hours:
+                for part in recommend(case, SNAPSHOT, at).parts:
+                    if part.recommended is None:
+                        failures.append(f"{', '.join(sorted(labels))} [{ctx_name}] {at:%a %H:%M} "
+                                        f"del '{part.part or 'primär'}': {part.message}")
+                        break
+    assert not failures, f"{len(failures)} utan resurs:\n" + "\n".join(failures[:60])
