@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from console.complaint_names import register_ruleset
 from console.i18n import install_translators
 from console.main_window import ROLE_WORKSPACES, MainWindow
 from console.sign_in import SignInDialog
@@ -27,6 +29,9 @@ from resources.geography import Geography, default_geography
 from resources.vocabulary import Role
 from triage_rules.loader import load_ruleset
 from triage_rules.schema import RuleSet
+
+if TYPE_CHECKING:
+    from console.dispatch.live_feeds import LiveFeeds
 
 log = logging.getLogger("larmcentral.console")
 
@@ -52,44 +57,63 @@ def db_label(url: str | None = None) -> str:
 def build_main_window(actor: Actor, factory: sessionmaker[Session], *, demo: bool = False,
                       ruleset: RuleSet | None = None, settings: QSettings | None = None,
                       fleet: Fleet | None = None, geography: Geography | None = None,
-                      feeds: bool = True, label: str | None = None) -> MainWindow:
-    """Everything for one signed-in user; `feeds=False` leaves the simulator/feeds off (tests)."""
+                      feeds: bool = True, label: str | None = None, live_feeds: LiveFeeds | None = None,
+                      simulator_process: bool = False, draft_proposals: bool | None = None) -> MainWindow:
+    """Everything for one signed-in user; `feeds=False` leaves the simulator/feeds off (tests).
+
+    `live_feeds`: ready-made feeds for the dispatch workspace (tests: a stepped simulator).
+    `simulator_process`: in demo mode, run the simulator as a child process.
+    `draft_proposals`: draft rule proposals every 15 min (default: when feeds run)."""
     from console.calltaking.workspace import CallTakingWorkspace
+    from console.followup.pane import FollowUpPane
     from console.review.workspace import ReviewWorkspace
     from console.stats.workspace import StatsWorkspace
 
     fleet, geography = fleet or default_fleet(), geography or default_geography()
+    if ruleset is not None:
+        register_ruleset(ruleset)
     executor = DbExecutor(factory)
     wanted = ROLE_WORKSPACES[actor.role]
-    workspaces: dict[str, QWidget] = {}
+    made: dict[str, QWidget] = {}
     dispatch_ws = None
     snapshot_provider = None
+    live = feeds and (demo or live_feeds is not None)
     if "dispatch" in wanted or "calltaking" in wanted:
         from console.dispatch.recommendation import live_snapshot
         from console.dispatch.setup import build_dispatch_workspace
 
         dispatch_ws = build_dispatch_workspace(actor, executor, demo=demo and feeds, fleet=fleet,
-                                               geography=geography)
+                                               geography=geography, live_feeds=live_feeds if feeds else None,
+                                               simulator_process=simulator_process)
         bridge = dispatch_ws.bridge
-        snapshot_provider = (lambda: live_snapshot(fleet, bridge.state)) if demo and feeds else None
+        snapshot_provider = (lambda: live_snapshot(fleet, bridge.state)) if live else None
     if "calltaking" in wanted:
         if ruleset is None:
             raise DataFileError("triage_rules/rulesets", ["inget regelverk för triage finns installerat"])
-        workspaces["calltaking"] = CallTakingWorkspace(actor, executor, ruleset, geography, snapshot_provider)
+        made["calltaking"] = CallTakingWorkspace(actor, executor, ruleset, geography, snapshot_provider)
     if "dispatch" in wanted and dispatch_ws is not None:
-        workspaces["dispatch"] = dispatch_ws
+        made["dispatch"] = dispatch_ws
     if "review" in wanted:
-        workspaces["review"] = ReviewWorkspace(actor, executor)
-    workspaces["stats"] = StatsWorkspace(actor, executor)
+        made["review"] = ReviewWorkspace(actor, executor)
+    made["followup"] = FollowUpPane(actor, executor)
+    made["stats"] = StatsWorkspace(actor, executor)
+    workspaces = {key: made[key] for key in wanted if key in made}  # the role's order: its home first
     window = MainWindow(actor, label or db_label(), executor, workspaces, settings=settings)
     if dispatch_ws is not None:
         dispatch_ws.bridge.health_changed.connect(window.set_feed_health)
         if feeds:
             dispatch_ws.start()
+    if draft_proposals if draft_proposals is not None else live:
+        from console.proposal_drafter import ProposalDrafter
+
+        window.drafter = ProposalDrafter(executor, parent=window)
+        window.drafter.message.connect(window.show_message)
+        window.drafter.start()
     if "calltaking" in workspaces:
         workspaces["calltaking"].restore_unfinished()  # type: ignore[attr-defined]
     if "review" in workspaces:
         workspaces["review"].refresh()  # type: ignore[attr-defined]
+    workspaces["followup"].start()  # type: ignore[attr-defined]
     workspaces["stats"].refresh()  # type: ignore[attr-defined]
     return window
 

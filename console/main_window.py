@@ -24,16 +24,20 @@ from records.actor import Actor
 from resources.vocabulary import Role
 
 log = logging.getLogger("larmcentral.console")
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 
 # Which workspaces each role gets (admin: all).
+# Which workspaces each role gets, in tab order: the first is the role's home (admin: all).
+# Everyone gets the follow-up pane: nurses work the queue, the others see what is overdue.
 ROLE_WORKSPACES: dict[Role, tuple[str, ...]] = {
-    Role.NURSE: ("calltaking", "dispatch", "stats"),
-    Role.DISPATCHER: ("dispatch", "stats"),
-    Role.PHYSICIAN: ("review", "dispatch", "stats"),
-    Role.ADMIN: ("calltaking", "dispatch", "review", "stats"),
+    Role.NURSE: ("calltaking", "followup", "dispatch", "stats"),
+    Role.DISPATCHER: ("dispatch", "followup", "stats"),
+    Role.PHYSICIAN: ("review", "followup", "dispatch", "stats"),
+    Role.ADMIN: ("calltaking", "dispatch", "review", "followup", "stats"),
 }
-TITLES = {"calltaking": "Samtal", "dispatch": "Dirigering", "review": "RLS-granskning", "stats": "Statistik"}
+TITLES = {"calltaking": "Samtal", "dispatch": "Dirigering", "review": "RLS-granskning", "stats": "Statistik",
+          "followup": "Uppföljning"}
+SHORTCUT_ORDER = ("calltaking", "dispatch", "review", "stats", "followup")  # Ctrl+1 … Ctrl+5
 
 
 class MainWindow(QMainWindow):
@@ -45,6 +49,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.workspaces = workspaces
         self.docks: dict[str, QDockWidget] = {}
+        self.drafter: Any = None  # console.proposal_drafter.ProposalDrafter, set by the app
         self.setObjectName("mainWindow")
         self.setWindowTitle(self.tr("Larmcentral Skåne – %s (%s)") % (actor.display_name, actor.role.label))
         self.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks | QMainWindow.DockOption.AllowNestedDocks
@@ -74,7 +79,9 @@ class MainWindow(QMainWindow):
         self.db_label = QLabel(self.tr("Databas: %s") % db_label, objectName="statusDb")
         self.db_name = db_label
         self.feed_label = QLabel(self.tr("Flöden: –"), objectName="statusFeeds")
-        for w in (self.user_label, self.db_label, self.feed_label):
+        self.followup_label = QLabel(objectName="statusFollowUps")
+        self.followup_label.hide()
+        for w in (self.followup_label, self.user_label, self.db_label, self.feed_label):
             bar.addPermanentWidget(w)
         executor.failed.connect(self.show_error)
         executor.idle.connect(self._db_ok)
@@ -108,7 +115,7 @@ class MainWindow(QMainWindow):
         self.menuBar().setVisible(True)
         menu = self.menuBar().addMenu(self.tr("&Fönster"))
         self._add("F1", self.tr("Kortkommandon"), self.help.toggle)
-        for i, key in enumerate(("calltaking", "dispatch", "review", "stats"), start=1):
+        for i, key in enumerate(SHORTCUT_ORDER, start=1):
             if key in self.workspaces:
                 menu.addAction(self._add(f"Ctrl+{i}", self.tr(TITLES[key]), lambda k=key: self.show_workspace(k)))
         menu.addSeparator()
@@ -139,6 +146,12 @@ class MainWindow(QMainWindow):
         dp = self.workspaces.get("dispatch")
         if dp is not None and hasattr(dp, "status_message"):
             dp.status_message.connect(self.show_message)
+        fu = self.workspaces.get("followup")
+        if fu is not None:
+            fu.message.connect(self.show_message)
+            fu.overdue_changed.connect(self.set_overdue_followups)
+            if ct is not None:
+                fu.worse_case.connect(lambda cid: (self.show_workspace("calltaking"), ct.open_existing(cid)))
 
     def show_workspace(self, key: str) -> None:
         dock = self.docks.get(f"{key}Dock")
@@ -152,7 +165,7 @@ class MainWindow(QMainWindow):
                 widget.setFocus()
 
     def refresh(self) -> None:
-        for key in ("review", "stats", "dispatch"):
+        for key in ("review", "stats", "dispatch", "followup"):
             w = self.workspaces.get(key)
             if w is not None and hasattr(w, "refresh"):
                 w.refresh()
@@ -182,6 +195,12 @@ class MainWindow(QMainWindow):
             parts.append(f"{name} {'⚠' if stale else '✓'}")
         self.feed_label.setText(self.tr("Flöden: %s") % (" · ".join(parts) or "–"))
         self.feed_label.setStyleSheet("color: #f5a623; font-weight: bold;" if bad else "color: #3fb950;")
+
+    def set_overdue_followups(self, n: int) -> None:
+        """Overdue telephone follow-ups, for everyone in the room to see."""
+        self.followup_label.setVisible(n > 0)
+        self.followup_label.setText(self.tr("Försenade uppföljningar: %d") % n)
+        self.followup_label.setStyleSheet("color: #ff7b72; font-weight: bold;" if n else "")
 
     # --- layout per user ----------------------------------------------------------------------
     def _key(self, what: str) -> str:
@@ -216,9 +235,10 @@ class MainWindow(QMainWindow):
         ct = self.workspaces.get("calltaking")
         if ct is not None and ct.active:
             ct.save_now()
-        dp = self.workspaces.get("dispatch")
-        if dp is not None and hasattr(dp, "shutdown"):
-            dp.shutdown()
+        for w in (self.workspaces.get("dispatch"), self.workspaces.get("followup"), self.drafter):
+            stop = getattr(w, "shutdown", None) or getattr(w, "stop", None)
+            if stop is not None:
+                stop()
         self.executor.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -112,14 +112,19 @@ def get_case(session: Session, actor: Actor, case_id: int) -> CaseView:
 
 
 def list_cases(session: Session, actor: Actor, statuses: Iterable[CaseStatus] | None = None,
-               limit: int = 500) -> list[CaseView]:
-    """Cases in the given statuses, newest first. The listing is audited once with the ids shown."""
+               limit: int = 500, *, unchanged_from: Collection[int] | None = None) -> list[CaseView]:
+    """Cases in the given statuses, newest first. The listing is audited once with the ids shown.
+
+    A view that refreshes itself passes the ids it last had audited for this user as
+    `unchanged_from`: the same set again is not audited again (a changed set is).
+    """
     stmt = select(Case).order_by(Case.id.desc()).limit(limit)
     if statuses is not None:
         stmt = stmt.where(Case.status.in_([s.value for s in statuses]))
     views = [CaseView.model_validate(c) for c in session.scalars(stmt)]
-    if views:
-        audit(session, actor, "case.list", None, case_ids=[v.id for v in views])
+    ids = [v.id for v in views]
+    if views and (unchanged_from is None or set(unchanged_from) != set(ids)):
+        audit(session, actor, "case.list", None, case_ids=ids)
     return views
 
 

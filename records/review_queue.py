@@ -8,6 +8,7 @@ open case; every step is audited.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -66,15 +67,21 @@ def _item(review: Review, case: Case | None) -> ReviewItem:
         patient=(case.patient_name or case.personnummer or "") if case else "")
 
 
-def open_reviews(session: Session, actor: Actor) -> list[ReviewItem]:
-    """Open items, oldest first. Physicians and admins see the queue; others are refused."""
+def open_reviews(session: Session, actor: Actor, *, unchanged_from: Collection[int] | None = None) -> list[ReviewItem]:
+    """Open items, oldest first. Physicians and admins see the queue; others are refused.
+
+    The listing is audited with the review ids shown, except when they equal `unchanged_from` (the
+    ids the refreshing view last had audited for this user)."""
     require_role(actor, Role.PHYSICIAN, action="se RLS-granskningskön")
     rows = list(session.scalars(select(Review).where(Review.status == "open").order_by(Review.created_at,
                                                                                          Review.id)))
     cases = {c.id: c for c in session.scalars(select(Case).where(
         Case.id.in_([r.case_id for r in rows if r.case_id is not None])))}
     items = [_item(r, cases.get(r.case_id) if r.case_id else None) for r in rows]
-    audit(session, actor, "review.list", None, review_ids=[i.id for i in items])
+    ids = [i.id for i in items]
+    if unchanged_from is None or set(unchanged_from) != set(ids):
+        audit(session, actor, "review.list", None, review_ids=ids,
+              case_ids=sorted({i.case_id for i in items if i.case_id is not None}))
     return items
 
 

@@ -129,9 +129,13 @@ def _open_review(session: Session, actor: Actor, case_id: int, reason: str, deta
         audit(session, actor, "review.open", case_id, reason=reason)
 
 
-def latest_triage(session: Session, case_id: int) -> TriageResult | None:
-    return session.scalar(select(TriageResult).where(TriageResult.case_id == case_id)
-                          .order_by(TriageResult.id.desc()).limit(1))
+def latest_triage(session: Session, actor: Actor, case_id: int) -> TriageResult | None:
+    """The case's latest stored triage. A read of the case: audited with the actor."""
+    result = session.scalar(select(TriageResult).where(TriageResult.case_id == case_id)
+                            .order_by(TriageResult.id.desc()).limit(1))
+    if result is not None:
+        audit(session, actor, "case.read", case_id, via="triage", result_id=result.id)
+    return result
 
 
 # --- call drafts -------------------------------------------------------------------------------
@@ -163,7 +167,8 @@ def save_draft(session: Session, actor: Actor, payload: dict[str, Any], *, draft
 
 
 def unfinished_draft(session: Session, actor: Actor) -> DraftView | None:
-    """The user's latest draft whose case is still being taken (or has no case yet)."""
+    """The user's latest draft whose case is still being taken (or has no case yet). Reopening the
+    case is a read of it: audited."""
     rows = session.scalars(select(CallDraft).where(CallDraft.user_id == actor.user_id)
                            .order_by(CallDraft.updated_at.desc(), CallDraft.id.desc()))
     for draft in rows:
@@ -171,6 +176,7 @@ def unfinished_draft(session: Session, actor: Actor) -> DraftView | None:
             return DraftView.model_validate(draft)
         case = session.get(Case, draft.case_id)
         if case is not None and case.status == CaseStatus.DRAFT.value:
+            audit(session, actor, "case.read", case.id, via="draft", draft_id=draft.id)
             return DraftView.model_validate(draft)
     return None
 

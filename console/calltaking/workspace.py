@@ -35,7 +35,7 @@ from outcomes.closing import record_outcome
 from outcomes.codes import OutcomeCode
 from outcomes.recontact import check_and_link, recontact_context
 from records.actor import Actor
-from records.cases import CaseIntake, create_case, update_intake
+from records.cases import CaseIntake, CaseView, create_case, get_case, update_intake
 from records.patients import lookup_context
 from records.triage_store import (
     CompletedTriage,
@@ -268,6 +268,23 @@ class CallTakingWorkspace(QWidget):
         self.lookup_patient()
         self.message.emit(self.tr("Det oavslutade samtalet (ärende %s) har öppnats igen.") % (self.case_id or "nytt"))
         self.save_now()
+
+    def open_existing(self, case_id: int) -> None:
+        """Take over a case made elsewhere, pre-filled (a follow-up that went worse opens one)."""
+        actor = self.actor
+        DbOp(self.executor, lambda s: get_case(s, actor, case_id)).success(self._open_case).failure(
+            lambda exc: self.message.emit(user_message(exc))).run()
+
+    def _open_case(self, case: CaseView) -> None:
+        if self.active and self._has_content():
+            self.save_now()  # the call in progress stays as its own draft
+        intake = {"caller": case.caller_name, "phone": case.callback_phone, "address": case.address,
+                  "kommun": case.kommun or "", "patient": case.patient_name, "pnr": case.personnummer or "",
+                  "age": case.patient_age if case.patient_age is not None else -1}
+        self._restore_payload({"intake": intake, "case_id": case.id}, None)
+        if case.linked_case_id is not None:
+            self.message.emit(self.tr("Ärende %d öppnat, kopplat till ärende %d (uppföljning: sämre).")
+                              % (case.id, case.linked_case_id))
 
     # --- patient context ----------------------------------------------------------------------
     def lookup_patient(self) -> None:

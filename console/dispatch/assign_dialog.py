@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.complaint_names import complaint_name
 from console.fleet_model import UnitRow
 from dispatch.recommendation_model import Option, PartRecommendation, ResourceRecommendation
 from records.cases import CaseView
@@ -70,7 +71,7 @@ class AssignDialog(QDialog):
         self.case, self.rec, self.assigned_parts, self._lookup = case, rec, assigned_parts, lookup
         prio = rec.priority.label
         self.setWindowTitle(self.tr("Dirigera ärende %d") % case.id)
-        head = QLabel(self.tr("Ärende %d · %s · %s · %s") % (case.id, prio, case.kommun or "", case.complaint or ""))
+        head = QLabel(self.tr("Ärende %d · %s · %s · %s") % (case.id, prio, case.kommun or "", complaint_name(case.complaint)))
         head.setObjectName("assignHeading")
         f = head.font()
         f.setPointSizeF(f.pointSizeF() * 1.3)

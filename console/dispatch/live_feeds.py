@@ -9,6 +9,7 @@ waits for the simulator's tick.
 from __future__ import annotations
 
 import logging
+import queue
 import random
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from dispatch.feed.config import SubscriberConfig, load_subscriber_config
+from dispatch.feed.messages import OutcomeMessage
 from dispatch.feed.state import FleetState
 from dispatch.feed.subscriber import FeedSubscriber
 from dispatch.simulator.commands import SimulatorClient
@@ -107,6 +109,9 @@ class LiveFeeds:
         self.subscriber_settings = subscriber_settings or {}
         self.subscriber: FeedSubscriber | None = None
         self._orders: ThreadPoolExecutor | None = None
+        # Outcome messages from the units, in order (the console's FeedOutcomeApplier drains it).
+        self.outcomes: queue.Queue[OutcomeMessage] = queue.Queue(10_000)
+        self.outcomes_dropped = 0
 
     @classmethod
     def demo(cls, fleet: Fleet, *, time_scale: float = 4.0, state: FleetState | None = None,
@@ -129,11 +134,19 @@ class LiveFeeds:
             self._orders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simulator-orders")
         config = self.config or self.simulator.subscriber_config(**self.subscriber_settings)  # type: ignore[union-attr]
         try:
-            self.subscriber = FeedSubscriber(config, self.state).start()
+            self.subscriber = FeedSubscriber(config, self.state, on_outcome=self._outcome).start()
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _outcome(self, msg: OutcomeMessage) -> None:
+        """On the feed thread: hand the message over, never block."""
+        try:
+            self.outcomes.put_nowait(msg)
+        except queue.Full:
+            self.outcomes_dropped += 1
+            log.error("utfallskön är full; utfall för ärende %s tappat", msg.case_id)
 
     def stop(self) -> None:
         if self.subscriber is not None:

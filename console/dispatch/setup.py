@@ -8,7 +8,9 @@
 Feeds: `demo=True` runs the simulator on loopback, in-process (default) or as a child process
 (`simulator_process=True`, `python main.py simulate`); otherwise `config` (a
 SubscriberConfig, e.g. from `dispatch.feed.config.load_subscriber_config`) names the real feeds;
-with neither the board shows every unit as "Ingen kontakt".
+`live_feeds` uses ready-made LiveFeeds (tests: a stepped simulator); with none of these the board
+shows every unit as "Ingen kontakt". Outcomes on the feeds close their cases unless
+`apply_outcomes=False` (console/dispatch/feed_outcomes.py).
 """
 
 from __future__ import annotations
@@ -33,13 +35,16 @@ def build_dispatch_workspace(actor: Actor, executor: DbExecutor, *, demo: bool =
                              config: SubscriberConfig | None = None, fleet: Fleet | None = None,
                              palette: Palette | None = None, geography: Geography | None = None,
                              time_scale: float = 4.0, targets: WaitTargets | None = None,
-                             refresh_ms: int = 5000, simulator_process: bool = False) -> DispatchWorkspace:
+                             refresh_ms: int = 5000, simulator_process: bool = False,
+                             live_feeds: LiveFeeds | None = None, apply_outcomes: bool = True) -> DispatchWorkspace:
     fleet = fleet or default_fleet()
     palette = palette or default_palette()
     geography = geography or default_geography()
     model = FleetTableModel.from_fleet(fleet, palette, {k.name: k.delregion for k in geography.kommuner})
-    feeds: LiveFeeds | None = None
-    if config is not None:
+    feeds: LiveFeeds | None = live_feeds
+    if feeds is not None:
+        state = feeds.state
+    elif config is not None:
         state = FleetState(fleet, unit_stale_after=config.unit_stale_after_s,
                            feed_stale_after=config.feed_stale_after_s)
         feeds = LiveFeeds(state, config)
@@ -51,7 +56,7 @@ def build_dispatch_workspace(actor: Actor, executor: DbExecutor, *, demo: bool =
         state = FleetState(fleet)
     bridge = FeedBridge(state, model, [feeds] if feeds else [], refresh_stale=feeds is None)
     return DispatchWorkspace(actor, executor, bridge, fleet=fleet, geography=geography, feeds=feeds,
-                             targets=targets, refresh_ms=refresh_ms)
+                             targets=targets, refresh_ms=refresh_ms, apply_outcomes=apply_outcomes)
 
 
 def freeze_startup_objects() -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
+from console.complaint_names import complaint_name
 from console.dispatch.targets import WaitTargets, format_wait, waited_seconds
 from console.theme import PRIORITY_COLOURS
 from records.cases import CaseStatus, CaseView
@@ -46,15 +47,20 @@ class WaitingRoomModel(QAbstractTableModel):
         self.targets = targets
         self._clock = clock or (lambda: datetime.now(UTC))
         self._cases: list[CaseView] = []
+        self._assigned_at: dict[int, datetime] = {}
         self._now = self._clock()
         self._bold = QFont()
         self._bold.setBold(True)
 
     # --- data -------------------------------------------------------------------------------
-    def set_cases(self, cases: Sequence[CaseView]) -> None:
-        """Replace the open cases. Same ids in the same order: only the cells change."""
+    def set_cases(self, cases: Sequence[CaseView], assigned_at: Mapping[int, datetime] | None = None) -> None:
+        """Replace the open cases. Same ids in the same order: only the cells change.
+
+        `assigned_at`: when each assigned case got its unit. Those rows show the time it took
+        (fixed, uncoloured) instead of a counter that keeps running."""
         ordered = order_cases(cases)
         self._now = self._clock()
+        self._assigned_at = dict(assigned_at or {})
         if [c.id for c in ordered] == [c.id for c in self._cases]:
             self._cases = ordered
             if ordered:
@@ -80,7 +86,13 @@ class WaitingRoomModel(QAbstractTableModel):
         return next((i for i, c in enumerate(self._cases) if c.id == case_id), None)
 
     def waited(self, case: CaseView) -> float:
-        return waited_seconds(case.waiting_since or case.created_at, self._now)
+        """Seconds waited so far; for an assigned case, the wait until its unit was assigned."""
+        return waited_seconds(case.waiting_since or case.created_at, self.assigned_at(case) or self._now)
+
+    def assigned_at(self, case: CaseView) -> datetime | None:
+        if case.status is not CaseStatus.ASSIGNED:
+            return None
+        return self._assigned_at.get(case.id)
 
     # --- Qt ---------------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -104,17 +116,24 @@ class WaitingRoomModel(QAbstractTableModel):
             if col == COL_PRIO:
                 return prio.label if prio else "Ej prioriterad"
             if col == COL_WAIT:
-                return format_wait(self.waited(c))
+                done = self.assigned_at(c) is not None
+                return ("dir. efter " if done else "") + format_wait(self.waited(c))
             if col == COL_TARGET:
                 return f"{self.targets.target(prio):.0f} min"
             return (None, None, None, str(c.id), CaseStatus(c.status).label, c.kommun or "",
-                    c.complaint or "", c.address, c.patient_name)[col]
+                    complaint_name(c.complaint), c.address, c.patient_name)[col]
         if role == Qt.ItemDataRole.BackgroundRole and col == COL_WAIT:
+            if self.assigned_at(c) is not None:
+                return None  # coloured against the target only while the case waits
             return STATE_COLOURS[self.targets.state(prio, self.waited(c))]
+        if role == Qt.ItemDataRole.ForegroundRole and col == COL_WAIT and self.assigned_at(c) is not None:
+            return QColor("#8b949e")
         if role == Qt.ItemDataRole.ForegroundRole and col == COL_PRIO and prio:
             return QColor(PRIORITY_COLOURS[prio.value])
         if role == Qt.ItemDataRole.FontRole and col in (COL_PRIO, COL_WAIT):
             return self._bold
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_WAIT and self.assigned_at(c) is not None:
+            return f"Dirigerad efter {format_wait(self.waited(c))} (målet {self.targets.target(prio):.0f} min)"
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_WAIT:
             state = self.targets.state(prio, self.waited(c))
             return f"Väntat {format_wait(self.waited(c))} av målet {self.targets.target(prio):.0f} min – {STATE_LABELS[state]}"

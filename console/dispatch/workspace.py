@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
@@ -22,9 +23,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy import func, select
 
+from console.complaint_names import complaint_name
 from console.dispatch.assign_dialog import AssignChoice, AssignDialog, is_busy, option_text, part_title
 from console.dispatch.feed_bridge import FeedBridge
+from console.dispatch.feed_outcomes import FeedOutcomeApplier
 from console.dispatch.fleet_board import FleetBoard
 from console.dispatch.live_feeds import LiveFeeds
 from console.dispatch.map_view import SkaneMap
@@ -36,7 +40,8 @@ from console.tasks import DbExecutor, DbOp
 from dispatch.assignment import AssignmentConflict, AssignResult, UnitBusy, active_assignments, assign, reassign, recall
 from dispatch.recommendation_model import ResourceRecommendation
 from records.actor import Actor
-from records.cases import CaseStatus, CaseView, list_cases
+from records.cases import CaseStatus, CaseView, get_case, list_cases
+from records.models import Assignment
 from records.patients import lookup_context
 from resources.fleet import Fleet
 from resources.geography import Geography
@@ -62,7 +67,7 @@ class DispatchWorkspace(QWidget):
 
     def __init__(self, actor: Actor, executor: DbExecutor, bridge: FeedBridge, *, fleet: Fleet,
                  geography: Geography, feeds: LiveFeeds | None = None, targets: WaitTargets | None = None,
-                 refresh_ms: int = 5000, parent: QWidget | None = None):
+                 refresh_ms: int = 5000, apply_outcomes: bool = True, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("dispatchWorkspace")
         self.actor, self.executor, self.bridge, self.feeds = actor, executor, bridge, feeds
@@ -76,6 +81,7 @@ class DispatchWorkspace(QWidget):
         self.recommendation_error: str | None = None
         self.dialog: AssignDialog | None = None
         self._units_dirty = False
+        self._audited_ids: frozenset[int] | None = None  # the väntrummet ids last audited for this user
 
         self.waiting_model = WaitingRoomModel(targets or load_targets())
         self.waiting = QTableView(objectName="waitingRoom")
@@ -116,6 +122,12 @@ class DispatchWorkspace(QWidget):
         bridge.units_changed.connect(self._on_units_changed)
         self._order_failed.connect(lambda msg: self.show_banner(self.tr("Simulatorn: %s") % msg, error=True))
         executor.changed.connect(lambda topic: topic == "cases" and self.refresh())
+        # Outcomes the units report close their cases (as the system user; see console.system_jobs).
+        self.outcome_applier: FeedOutcomeApplier | None = None
+        if feeds is not None and apply_outcomes:
+            self.outcome_applier = FeedOutcomeApplier(executor, feeds.outcomes, parent=self)
+            self.outcome_applier.message.connect(lambda text: self.show_banner(text, error=True))
+            self.outcome_applier.applied.connect(self._on_outcome_applied)
 
         left = QWidget()
         lv = QVBoxLayout(left)
@@ -153,6 +165,8 @@ class DispatchWorkspace(QWidget):
     # --- lifecycle ----------------------------------------------------------------------------------
     def start(self) -> None:
         self.bridge.start()
+        if self.outcome_applier is not None:
+            self.outcome_applier.start()
         self.refresh()
         self.refresh_timer.start()
         self.clock_timer.start()
@@ -161,6 +175,8 @@ class DispatchWorkspace(QWidget):
         """Stop timers, the feed services and their threads (the DB executor belongs to the shell)."""
         self.refresh_timer.stop()
         self.clock_timer.stop()
+        if self.outcome_applier is not None:
+            self.outcome_applier.stop()
         self.bridge.stop()
 
     def take_panes(self) -> dict[str, tuple[str, QWidget]]:
@@ -171,15 +187,26 @@ class DispatchWorkspace(QWidget):
 
     # --- väntrummet ---------------------------------------------------------------------------------
     def refresh(self) -> None:
-        actor = self.actor
-        DbOp(self.executor, lambda s: list_cases(s, actor, OPEN_STATUSES)).success(self._set_cases) \
-            .failure(self._on_error).run()
+        """Re-read väntrummet. The listing is audited when the set of cases shown changes, not on
+        every 5-second refresh; opening a case is audited on its own (`_load_case`)."""
+        actor, seen = self.actor, self._audited_ids
 
-    def _set_cases(self, cases: list[CaseView]) -> None:
+        def job(s: Any) -> tuple[list[CaseView], dict[int, Any]]:
+            cases = list_cases(s, actor, OPEN_STATUSES, unchanged_from=seen)
+            assigned = [c.id for c in cases if c.status is CaseStatus.ASSIGNED]
+            times = dict(s.execute(select(Assignment.case_id, func.min(Assignment.assigned_at))
+                                   .where(Assignment.case_id.in_(assigned), Assignment.active)
+                                   .group_by(Assignment.case_id)).all()) if assigned else {}
+            return cases, times
+
+        DbOp(self.executor, job).success(lambda r: self._set_cases(*r)).failure(self._on_error).run()
+
+    def _set_cases(self, cases: list[CaseView], assigned_at: dict[int, Any] | None = None) -> None:
+        self._audited_ids = frozenset(c.id for c in cases)
         keep = self.selected.id if self.selected else None
         self.waiting.selectionModel().blockSignals(True)
         try:
-            self.waiting_model.set_cases(cases)
+            self.waiting_model.set_cases(cases, {k: _aware(v) for k, v in (assigned_at or {}).items()})
             row = self.waiting_model.row_of(keep) if keep is not None else None
             if row is not None:
                 self.waiting.selectionModel().setCurrentIndex(
@@ -229,6 +256,7 @@ class DispatchWorkspace(QWidget):
         actor = self.actor
 
         def load(s: Any) -> tuple[PatientContext, dict[str, str]]:
+            get_case(s, actor, case.id)  # opening a case is a read of it: audited
             ctx = lookup_context(s, actor, case.personnummer, age=case.patient_age)
             return ctx, {a.part: a.unit_id for a in active_assignments(s, case.id)}
 
@@ -257,7 +285,7 @@ class DispatchWorkspace(QWidget):
         held = ", ".join(f"{u} ({part_title_of(p)})" for p, u in self.assigned_parts.items()) or "ingen"
         prio = case.priority or "–"
         self.detail.setText(self.tr("Ärende %d · Prio %s · %s · %s · %s\nDirigerade enheter: %s")
-                            % (case.id, prio, case.kommun or "okänd kommun", case.complaint or "",
+                            % (case.id, prio, case.kommun or "okänd kommun", complaint_name(case.complaint),
                                case.address, held))
         if self.recommendation is None:
             QTreeWidgetItem(self.rec_tree, [self.recommendation_error or "", "", "", "", ""])
@@ -402,6 +430,11 @@ class DispatchWorkspace(QWidget):
         if self.feeds is not None:
             self._watch(self.feeds.tell_recalled(unit_id))
 
+    def _on_outcome_applied(self, case_id: int, view: Any) -> None:
+        if view is not None:
+            self.status_message.emit(self.tr("Ärende %d avslutat: %s (rapporterat av %s).")
+                                     % (case_id, view.label, view.unit_id or "enheten"))
+
     # --- messages -----------------------------------------------------------------------------------
     def show_banner(self, text: str, *, error: bool = False) -> None:
         self.banner.setText(("⚠ " if error else "✓ ") + text)
@@ -424,6 +457,11 @@ class DispatchWorkspace(QWidget):
     def _ask_item(self, title: str, label: str, items: list[str]) -> str | None:
         item, ok = QInputDialog.getItem(self, title, label, items, 0, False)
         return item if ok else None
+
+
+def _aware(t: datetime) -> datetime:
+    """SQLite hands timestamps back naive; they are stored in UTC."""
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
 
 def part_title_of(part: str) -> str:

@@ -53,6 +53,7 @@ class ReviewWorkspace(QWidget):
         self.setObjectName("reviewWorkspace")
         self.actor, self.executor = actor, executor
         self.detail: ReviewDetail | None = None
+        self._audited_ids: frozenset[int] | None = None  # the review ids last audited for this user
         self.model = ReviewQueueModel()
         self.table = QTableView(objectName="reviewQueue")
         self.table.setModel(self.model)
@@ -128,11 +129,12 @@ class ReviewWorkspace(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
-        actor = self.actor
-        DbOp(self.executor, lambda s: open_reviews(s, actor)).success(self._show_items).failure(
+        actor, seen = self.actor, self._audited_ids
+        DbOp(self.executor, lambda s: open_reviews(s, actor, unchanged_from=seen)).success(self._show_items).failure(
             lambda e: self.message.emit(user_message(e))).run()
 
     def _show_items(self, items: list[ReviewItem]) -> None:
+        self._audited_ids = frozenset(i.id for i in items)
         keep = self.detail.item.id if self.detail else None
         self.model.set_items(items)
         self.count.setText(self.tr("RLS-granskning: %d öppna") % len(items))
@@ -140,10 +142,15 @@ class ReviewWorkspace(QWidget):
         if row is None and items:
             row = 0
         if row is not None:
-            self.table.selectionModel().setCurrentIndex(
-                self.model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
-                | QItemSelectionModel.SelectionFlag.Rows)
-            self._select(row)
+            same = self.detail is not None and self.model.item(row) == self.detail.item
+            sm = self.table.selectionModel()
+            sm.blockSignals(True)
+            sm.setCurrentIndex(self.model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+                               | QItemSelectionModel.SelectionFlag.Rows)
+            sm.blockSignals(False)
+            self.table.viewport().update()
+            if not same:  # re-read (and audit) the detail only when the item itself changed
+                self._select(row)
         else:
             self.detail = None
             self.browser.setHtml(self.tr("<p>Kön är tom.</p>"))

@@ -156,8 +156,7 @@ class StatsWorkspace(QWidget):
                 heights.append(per[p.value][group] / total if total else 0.0)
             item = pg.BarGraphItem(x=list(range(len(PRIORITIES))), height=heights, y0=bottoms, width=0.7,
                                    brush=colour, name=group.label)
-            self.outcome.addItem(item)
-            legend.addItem(item, group.label)
+            self.outcome.addItem(item)  # a named item goes into the plot's legend by itself (once)
             bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
         self.outcome.getAxis("bottom").setTicks([[(i, p.label) for i, p in enumerate(PRIORITIES)]])
         self.outcome.setYRange(0, 1.05)
