@@ -88,13 +88,15 @@ def settings(data_dir: Path) -> QSettings:
 
 @pytest.fixture
 def make_window(qtbot, factory, mini_ruleset, settings):  # type: ignore[no-untyped-def]
-    """make_window(actor) -> a MainWindow on the test database, feeds off; shut down afterwards."""
+    """make_window(actor, **build_main_window options) -> a MainWindow on the test database, feeds off
+    unless `live_feeds` is given; shut down afterwards."""
     from console.app import build_main_window
 
     windows = []
 
-    def make(actor: Actor, ruleset: RuleSet | None = None):  # type: ignore[no-untyped-def]
-        w = build_main_window(actor, factory, ruleset=ruleset or mini_ruleset, settings=settings, feeds=False)
+    def make(actor: Actor, ruleset: RuleSet | None = None, **options):  # type: ignore[no-untyped-def]
+        options.setdefault("feeds", options.get("live_feeds") is not None)
+        w = build_main_window(actor, factory, ruleset=ruleset or mini_ruleset, settings=settings, **options)
         qtbot.addWidget(w)
         with qtbot.waitActive(w):
             w.show()
