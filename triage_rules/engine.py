@@ -13,7 +13,8 @@ the patient context and `now`, so the same inputs always give the same result.
 Rules applied on top of the tree (in this order):
 1. A red flag (asked at the start, reached by an answer, or raised by the nurse at any time)
    ends the call at its Prio 1 endpoint with its care need.
-2. Vital-sign thresholds can only raise the priority. When the priority ends above the
+2. Vital-sign thresholds can only raise the priority; `combined_vitals` rules raise further when
+   several measured vital signs are abnormal together (e.g. two in the Prio 2 band → Prio 1). When the priority ends above the
    endpoint's own, the care need becomes the rule set's escalation need for that priority.
    When a threshold fires at the endpoint's own priority (so the priority does not change) and
    the endpoint's care need has no ambulance transport (it assumes stable vital signs), the care
@@ -165,6 +166,8 @@ class _Walk:
     reasons: list[str] = field(default_factory=list)
     raises: list[Priority] = field(default_factory=list)
     vital_hits: list[tuple[str, Priority]] = field(default_factory=list)  # (Swedish finding, raise_to)
+    measured_hits: list[tuple[str, str, Priority]] = field(default_factory=list)  # (question id, finding, raise_to)
+    combined_at: dict[int, int] = field(default_factory=dict)  # combined_vitals rule index -> index in reasons
     pending: QuestionView | None = None
     endpoint: Endpoint | None = None
     red_flag: RedFlag | None = None
@@ -415,9 +418,33 @@ class TriageSession:
             w.vital_hits.append((f"{top.reason or q.text.rstrip('?')} ({shown})", top.raise_to))
             why = f": {top.reason}" if top.reason else ""
             w.reasons.append(f"{q.text} – {shown}, {top.describe(unit)} → höjer till minst {top.raise_to.label}{why} {rule}")
+            if answer != UNKNOWN:  # an assumed value ("vet ej" counted as a number) never combines
+                w.measured_hits.append((q.id, f"{top.reason or q.text.rstrip('?')} ({shown})", top.raise_to))
+                self._combined_vitals(w)
         else:
             w.reasons.append(f"{q.text} – {shown} (inom gränserna) {rule}")
         return q.goto
+
+    def _combined_vitals(self, w: _Walk) -> None:
+        """Apply the rule set's combined_vitals rules to the measured abnormal vital signs so far.
+        A rule fires once; its reason is rewritten as further vital signs join the combination."""
+        for i, rule in enumerate(self.ruleset.combined_vitals):
+            assert rule.raise_to is not None and rule.of_priority is not None
+            counted = [finding for qid, finding, fired in w.measured_hits if rule.counts(qid, fired)]
+            if len(counted) < rule.min_count:
+                continue
+            text = (f"Kombinerade avvikande vitalparametrar: {len(counted)} vitalparametrar på minst "
+                    f"{rule.of_priority.label}-nivå samtidigt ({'; '.join(counted)}); regeln kräver minst "
+                    f"{rule.min_count} → höjer till minst {rule.raise_to.label}: {rule.reason} "
+                    f"[combined_vitals {i + 1}]")
+            finding = f"kombination av {len(counted)} avvikande vitalparametrar"
+            if i in w.combined_at:
+                w.reasons[w.combined_at[i]] = text
+                continue
+            w.combined_at[i] = len(w.reasons)
+            w.reasons.append(text)
+            w.raises.append(rule.raise_to)
+            w.vital_hits.append((finding, rule.raise_to))
 
     def _context_step(self, q: Question, w: _Walk) -> str:
         value, detail = self._evaluate_context(q)

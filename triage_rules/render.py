@@ -46,6 +46,22 @@ def describe_endpoint(rs: RuleSet, e: Endpoint) -> list[str]:
     return lines
 
 
+def describe_combined_vitals(rs: RuleSet, c: Complaint | None = None) -> list[str]:
+    """The rule set's combined_vitals rules, in Swedish; with `c`, only rules its vital signs can meet."""
+    vital_ids = {q.id for q in c.questions if q.kind == QuestionKind.VITAL} if c is not None else None
+    lines = []
+    for rule in rs.combined_vitals:
+        assert rule.of_priority is not None and rule.raise_to is not None
+        counting = vital_ids if not rule.vitals or vital_ids is None else vital_ids & set(rule.vitals)
+        if counting is not None and len(counting) < rule.min_count:
+            continue
+        which = ", ".join(rule.vitals) if rule.vitals else "alla vitalparametrar"
+        lines.append(f"minst {rule.min_count} uppmätta vitalparametrar ({which}) på {rule.of_priority.label}-nivå "
+                     f"eller högre samtidigt → höjer till minst {rule.raise_to.label} (vet ej räknas inte) "
+                     f"«{rule.reason}»")
+    return lines
+
+
 def render_complaint(rs: RuleSet, code: str) -> str:
     c = rs.complaint(code)
     out = [
@@ -55,6 +71,9 @@ def render_complaint(rs: RuleSet, code: str) -> str:
     ]
     if c.help:
         out.append(f"Anvisning: {c.help}")
+    combined = describe_combined_vitals(rs, c)
+    if combined:
+        out += ["", "Kombinerade vitalparametrar (gäller hela regelverket):", *[f"{_INDENT}{line}" for line in combined]]
     if c.red_flags:
         out += ["", "Röda flaggor (frågas först; ja ger alltid Prio 1 och avslutar):"]
         for rf_id in c.red_flags:

@@ -117,6 +117,29 @@ class Threshold(_Model):
         return f"över {_num(self.above)} {unit}".rstrip()
 
 
+class CombinedVitals(_Model):
+    """A rule-set-level rule: several vital signs abnormal together raise further than each alone
+    (e.g. breathing rate, pulse and blood pressure each in the Prio 2 band: qSOFA-like sepsis risk).
+
+    A vital sign counts when it was measured (not "vet ej") and one of its thresholds fired at
+    `of_priority` or more urgent; when at least `min_count` count on the path, the priority is
+    raised to at least `raise_to`."""
+
+    min_count: int = 2
+    of_priority: Priority | None = None
+    raise_to: Priority | None = None
+    vitals: list[str] = Field(
+        default_factory=list, description="Question ids that count (e.g. [af, sat, puls, sbt, temp]); empty = all")
+    reason: str = ""
+
+    _priority_from_int = field_validator("of_priority", "raise_to", mode="before")(_int_to_str)
+
+    def counts(self, question_id: str, fired: Priority) -> bool:
+        assert self.of_priority is not None
+        return ((not self.vitals or question_id in self.vitals)
+                and fired is not Priority.REFERRAL and fired.urgency >= self.of_priority.urgency)
+
+
 class Option(_Model):
     value: str = Field(min_length=1)
     label: str = Field(min_length=1)
@@ -232,6 +255,8 @@ class RuleSet(_Model):
     )
     care_needs: dict[str, CareNeedSpec] = Field(default_factory=dict)
     escalation: dict[str, str | CareNeedSpec] = Field(default_factory=dict)
+    combined_vitals: list[CombinedVitals] = Field(
+        default_factory=list, description="Several abnormal vital signs together raise the priority further")
     red_flags: list[RedFlag] = Field(default_factory=list)
     complaints: list[Complaint] = Field(min_length=1)
 

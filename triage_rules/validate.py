@@ -66,6 +66,7 @@ class _Checker:
         for name, spec in rs.care_needs.items():
             self._care_need(spec, f"vårdbehovsmall '{name}'")
         self._escalation()
+        self._combined_vitals()
         self._red_flags()
         seen_complaints: set[str] = set()
         endpoint_owner: dict[str, str] = {rf.endpoint.code: f"röd flagga {rf.id}" for rf in rs.red_flags}
@@ -91,6 +92,37 @@ class _Checker:
                 self.add("eskalering", f"saknar vårdbehov för {p.label} (används när prioriteten höjs)")
             else:
                 self._care_need_ref(ref, f"eskalering {p.label}")
+
+    def _combined_vitals(self) -> None:
+        vital_ids = {q.id for c in self.rs.complaints for q in c.questions if q.kind == QuestionKind.VITAL}
+        for i, rule in enumerate(self.rs.combined_vitals, start=1):
+            where = f"combined_vitals, regel {i}"
+            if rule.min_count < 2:
+                self.add(where, f"'min_count' måste vara minst 2 (en enskild vitalparameter höjer redan själv), "
+                                f"inte {rule.min_count}")
+            if rule.of_priority is None:
+                self.add(where, "saknar 'of_priority' (vilken nivå en vitalparameter måste nå för att räknas)")
+            elif rule.of_priority is Priority.REFERRAL:
+                self.add(where, "'of_priority' kan inte vara hänvisning (vitalparametrar höjer till Prio 1, 2 eller 3)")
+            if rule.raise_to is None:
+                self.add(where, "saknar 'raise_to' (vilken prioritet kombinationen höjer till)")
+            elif rule.raise_to is Priority.REFERRAL:
+                self.add(where, "kombinerade vitalparametrar kan bara höja prioriteten; 'raise_to' kan inte vara hänvisning")
+            elif (rule.of_priority not in (None, Priority.REFERRAL)
+                  and rule.raise_to.urgency <= rule.of_priority.urgency):
+                self.add(where, f"'raise_to' ({rule.raise_to.label}) måste vara mer brådskande än 'of_priority' "
+                                f"({rule.of_priority.label}), annars höjer regeln ingenting")
+            if not rule.reason.strip():
+                self.add(where, "saknar motivering ('reason')")
+            for qid in rule.vitals:
+                if qid not in vital_ids:
+                    self.add(where, f"'vitals' nämner '{qid}', som inte är en vitalparameter i någon kontaktorsak")
+            if rule.vitals and rule.min_count > len(set(rule.vitals)):
+                self.add(where, f"'min_count' {rule.min_count} är fler än de {len(set(rule.vitals))} vitalparametrar "
+                                "som räknas ('vitals'); regeln kan aldrig uppfyllas")
+            dupes = sorted({q for q in rule.vitals if rule.vitals.count(q) > 1})
+            for qid in dupes:
+                self.add(where, f"'vitals' nämner '{qid}' två gånger")
 
     def _red_flags(self) -> None:
         seen: set[str] = set()

@@ -36,7 +36,9 @@ def _run(complaint: str, answers: dict[str, Any], ctx: PatientContext = ENROLLED
 
 
 FEVER_STABLE = {"af": 18, "sat": 95, "puls": 88, "sbt": 135, "temp": 38.4, "dricker": "ja"}
-FEVER_SICK = {**FEVER_STABLE, "af": 26, "puls": 115, "sbt": 95}
+FEVER_SICK = {**FEVER_STABLE, "af": 26}
+"""One vital sign in the Prio 2 band. (Until combined_vitals, this was af 26, puls 115 and sbt 95 and
+expected Prio 2; several Prio 2 vital signs together now give Prio 1, see test_triage_combined_vitals.py.)"""
 
 
 def test_fever_with_abnormal_vitals_at_prio_2_gets_an_ambulance_not_the_mobile_team() -> None:
@@ -49,8 +51,7 @@ def test_fever_with_abnormal_vitals_at_prio_2_gets_an_ambulance_not_the_mobile_t
     assert Capability.AMBULANCE_TRANSPORT in sick.care_need.capabilities
     why = next(r for r in sick.reasons if r.startswith("Avvikande vitalparameter"))
     assert "förutsätter stabila vitalparametrar" in why and "FEBER.2.02" in why
-    for finding in ("26 /min", "115 /min", "95 mmHg"):
-        assert finding in why
+    assert "förhöjd andningsfrekvens (26 /min)" in why
 
 
 @pytest.mark.parametrize(("complaint", "answers", "endpoint"), [
