@@ -20,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     codes = oc_sub.add_parser("codes", help="visa utfallskoderna")
     codes.set_defaults(func=_codes)
 
-    imp = oc_sub.add_parser("import", help="importera senare fakta från CSV (arende;faktum;datum), allt eller inget")
+    imp = oc_sub.add_parser("import", help="importera senare fakta från CSV (arende;faktum;datum), allt eller inget; "
+                            "tar sedan fram de regeländringsförslag utfallen kräver")
     imp.add_argument("file", type=Path)
     imp.add_argument("--user", default=getpass.getuser(), help="användaren som importerar (granskas)")
     imp.set_defaults(func=_import)
@@ -102,6 +103,23 @@ def _import(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     print(f"Importerade {summary.added} nya fakta från {args.file} ({summary.already_known} fanns redan).")
+    return _draft_after_import(factory, transaction)
+
+
+def _draft_after_import(factory, transaction) -> int:  # type: ignore[no-untyped-def]
+    """New facts (admitted, died) change the outcome statistics: draft the proposals they call for
+    now, so nobody has to remember `outcomes proposals draft` (idempotent: no duplicates)."""
+    from outcomes.proposals import draft_proposals
+    from outcomes.stats import outcome_statistics
+    from records.users import sign_in
+
+    with transaction(factory) as session:
+        actor = sign_in(session, "system.utfall", Role.ADMIN, display_name="Utfallsanalys")
+        new = draft_proposals(session, actor, outcome_statistics(session))
+    for p in new:
+        print(f"Nytt regeländringsförslag {p.id}: {p.description}")
+    if new:
+        print(f"{len(new)} nya förslag i RLS-läkarnas kö.")
     return 0
 
 
