@@ -1,13 +1,19 @@
-"""Realistic demo cases, made through the real APIs (triage engine, records, dispatch, outcomes),
-for `python main.py screenshot` and `console --demo`. Fictitious patients only (records.demo).
+"""Scripted demo calls that show the broad palette at work, for `console --demo` and
+`python main.py screenshot`. Fictitious patients only (records.demo).
 
-Creation times are spread over the last hours so the statistics have a shape; that back-dating
-is the only thing done outside the domain APIs, and only here, for demo data.
+Each call is a script: who calls, about whom, when, the complaint and the endpoint it should reach
+(answered by question id; unscripted questions get the answer a calm call would give, and a short
+search picks the answers that lead to the endpoint, so a small change in the rule set does not break
+the demo). Everything goes through the real APIs: the triage engine (with the call's own time, so
+office hours and service hours are right), records, the recommendation and the assignment, outcomes.
+Only the timestamps are moved back to the time of each call, and kept in order: call → triage →
+väntrummet → assignment → outcome.
 """
 
 from __future__ import annotations
 
-import random
+import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,31 +23,179 @@ from sqlalchemy.orm import Session, sessionmaker
 from console.calltaking.triage_driver import EngineDriver
 from dispatch.assignment import assign
 from dispatch.case_input import case_from_record
-from dispatch.fleet_view import FleetSnapshot, default_snapshot
+from dispatch.fleet_view import FleetSnapshot, UnitState, default_snapshot
 from dispatch.recommend import recommend
 from outcomes.closing import record_outcome
-from outcomes.codes import OutcomeCode, ed_codes
-from outcomes.recontact import check_and_link
+from outcomes.codes import OutcomeCode
+from outcomes.recontact import check_and_link, recontact_context
 from records.actor import Actor
 from records.cases import CaseIntake, create_case, get_case
 from records.db import transaction
 from records.demo import demo_patients
-from records.models import Assignment, Case
+from records.models import Assignment, Case, TriageResult
 from records.patients import lookup_context
 from records.triage_store import send_to_waiting_room, store_triage
 from records.users import sign_in
 from resources.geography import Geography, default_geography
-from resources.vocabulary import Priority, Role
+from resources.vocabulary import Priority, Role, UnitStatus
+from triage_rules.engine import LOCAL_TZ, TriageSession
 from triage_rules.schema import RuleSet
 
-NORMAL_VITALS = {"af": 18, "andning": 18, "sat": 95, "puls": 88, "sbt": 135, "bt": 135, "temp": 38.2,
-                 "glukos": 6.5, "pglukos": 6.5, "rls": 1, "gcs": 15}
-COMPLAINTS = ("BRÖST", "FEBER", "FALLU", "ANDN", "FÖRS", "KAD", "BUK", "STROKE", "PALL", "YRSEL", "DIAB",
-              "FALLS", "KONF", "HUVUD", "SÅR", "PSYK")
-CALLERS = ("Maria Lind", "Per Holm", "Hemtjänsten Söder", "Sara Nyström", "Ahmed Karimi", "Lena Berg",
-           "SÄBO Solgården", "Johan Ek", "Eva Strand", "Nils Dahl")
-STREETS = ("Storgatan", "Kyrkogatan", "Järnvägsgatan", "Skolgatan", "Parkvägen", "Ängsvägen", "Lindvägen")
+log = logging.getLogger("larmcentral.console.demo")
 
+# What a calm call answers to vital-sign questions (by question id).
+NORMAL_VITALS = {"af": 16, "andning": 16, "sat": 96, "puls": 78, "sbt": 135, "bt": 135, "temp": 37.2,
+                 "glukos": 6.5, "pglukos": 6.5, "rls": 1, "gcs": 15}
+
+
+@dataclass(frozen=True)
+class Call:
+    key: str
+    complaint: str
+    target: str  # the endpoint the story reaches
+    at: datetime  # when the call came in
+    caller: str
+    phone: str
+    address: str
+    kommun: str
+    patient: int | None = None  # index into records.demo.demo_patients(), or None (unknown patient)
+    age: int | None = None
+    answers: dict[str, Any] = field(default_factory=dict)
+    disposition: str = "waiting"  # waiting | assigned | closed (a referral closes at the call)
+    wait_min: int = 6  # väntrummet → assignment
+    outcome: OutcomeCode | None = None
+    outcome_after_min: int = 50  # assignment → outcome
+    override: tuple[Priority, str] | None = None
+    recontact: bool = False
+
+
+def _local(now: datetime, days_back: int, hour: int, minute: int) -> datetime:
+    d = now.astimezone(LOCAL_TZ) - timedelta(days=days_back)
+    return d.replace(hour=hour, minute=minute, second=0, microsecond=0).astimezone(UTC)
+
+
+def last_weekday_daytime(now: datetime, hour: int = 10, minute: int = 5, *, before: timedelta) -> datetime:
+    """The latest weekday at hour:minute (local time) at least `before` ago."""
+    for back in range(0, 10):
+        t = _local(now, back, hour, minute)
+        if t.astimezone(LOCAL_TZ).weekday() < 5 and t <= now - before:
+            return t
+    raise AssertionError("unreachable")
+
+
+def last_evening(now: datetime, hour: int = 19, minute: int = 40, *, before: timedelta) -> datetime:
+    t = _local(now, 0, hour, minute)
+    return t if t <= now - before else _local(now, 1, hour, minute)
+
+
+def office_hours(now: datetime) -> bool:
+    local = now.astimezone(LOCAL_TZ)
+    return local.weekday() < 5 and 9 <= local.hour < 16
+
+
+def transport_time(now: datetime) -> datetime:
+    if office_hours(now):
+        return now - timedelta(minutes=70)
+    return last_weekday_daytime(now, 13, 30, before=timedelta(hours=3))
+
+
+def scripted_calls(now: datetime) -> list[Call]:
+    m = timedelta(minutes=1)
+    return [
+        # A frail 95-year-old enrolled in a mobile team, fever, stable vitals, weekday daytime.
+        Call("feber-mobilt-team", "FEBER", "FEBER.2.02", last_weekday_daytime(now, before=timedelta(hours=26)),
+             "Hemtjänsten Norr, Lisa", "046-15 22 40", "Lindvägen 12", "Lund", patient=0,
+             answers={"sepsis": "nej", "af": 18, "sat": 95, "puls": 92, "sbt": 128, "temp": 38.4, "dricker": "ja"},
+             disposition="closed", wait_min=9, outcome=OutcomeCode.TREATED_LEFT_HOME, outcome_after_min=95),
+        # Expected death in the evening, at a nursing home (not ASIH): a physician confirms it.
+        Call("väntat-dödsfall", "DÖD", "DÖD.3.04", last_evening(now, before=timedelta(hours=3)),
+             "SÄBO Solgården, nattpersonal", "0410-33 12 00", "Solgårdsvägen 4", "Trelleborg", patient=2,
+             answers={"väntat": "ja"}, disposition="closed", wait_min=14, outcome=OutcomeCode.DECEASED,
+             outcome_after_min=75),
+        # The earlier contact of the recontact below: treated by the ambulance and left at home.
+        Call("buk-lämnad-hemma", "BUK", "BUK.2.02", now - 7 * 60 * m, "Jamal Prov", "0708-44 51 20",
+             "Kvarngatan 8", "Helsingborg", patient=9, answers={"svår": "ja"}, disposition="closed", wait_min=18,
+             outcome=OutcomeCode.TREATED_LEFT_HOME, outcome_after_min=55),
+        Call("stroke", "STROKE", "STROKE.1.01", now - 5 * 60 * m, "Per Holm", "0733-20 19 88", "Skolgatan 3",
+             "Kristianstad", age=78, answers={"symtom_nu": "ja"}, disposition="closed", wait_min=1,
+             outcome=OutcomeCode.TRANSPORTED_ED, outcome_after_min=40),
+        Call("andning", "ANDN", "ANDN.2.02", now - 3 * 60 * m, "Sara Nyström", "0702-11 32 54", "Parkvägen 21",
+             "Malmö", age=71, disposition="closed", wait_min=7, outcome=OutcomeCode.TRANSPORTED_ED,
+             outcome_after_min=45),
+        # Planned lying transport without care needs, in office hours: a stretcher transport, not an
+        # ambulance (under way if it is office hours now, else done on the last weekday).
+        Call("liggande-transport", "TRANSP", "TRANSP.3.02", transport_time(now), "Avdelning 12, SUS Lund",
+             "046-17 10 00", "Getingevägen 4", "Lund", patient=6, answers={"vårdbehov": "nej", "ligga": "ja"},
+             disposition="assigned" if office_hours(now) else "closed", wait_min=25, outcome=OutcomeCode.TO_WARD,
+             outcome_after_min=70),
+        # A fall without injury at home: lifting help.
+        Call("fall-lyfthjälp", "FALLU", "FALLU.3.05", now - 48 * m, "Erik Fiktiv (trygghetslarm)",
+             "040-52 18 77", "Ängsvägen 9", "Malmö", patient=4,
+             answers={"orsak": "nej", "skada": "nej", "legat_länge": "nej"}, disposition="assigned", wait_min=5),
+        # 1177: urinary symptoms without retention or fever; completed at the call.
+        Call("råd-1177", "KAD", "KAD.H.06", now - 26 * m, "Karin Fiktiv", "0760-98 12 34", "Storgatan 40",
+             "Ystad", patient=10, answers={"feber": "nej", "har_kad": "nej", "stämma": "nej"}, disposition="closed"),
+        # The nurse raises the priority against the rules, with a reason (for the RLS queue).
+        Call("överstyrning", "FÖRS", "FÖRS.3.05", now - 12 * m, "Anna Lind (dotter)", "0705-66 78 90",
+             "Järnvägsgatan 17", "Hässleholm", patient=5, answers={"snabb": "nej", "klarar_sig": "nej"},
+             override=(Priority.P2, "Dottern beskriver tydlig försämring sedan i morse och att mamman inte "
+                                    "känner igen henne; bedömer att det inte kan vänta.")),
+        # The same patient as "buk-lämnad-hemma" calls again, hours later.
+        Call("återkontakt", "BUK", "BUK.2.02", now - 5 * m, "Jamal Prov", "0708-44 51 20", "Kvarngatan 8",
+             "Helsingborg", patient=9, answers={"svår": "ja"}, recontact=True),
+        # Chest pain with typical cardiac character: Prio 1 ambulance, just in.
+        Call("bröstsmärta-prio1", "BRÖST", "BRÖST.1.01", now - 2 * m, "Maria Lind", "0739-12 45 67",
+             "Kyrkogatan 5", "Landskrona", age=67, answers={"pågående": "ja", "karaktär": "ja"}),
+    ]
+
+
+# --- answering ---------------------------------------------------------------------------------------
+
+def _candidates(q: Any, scripted: dict[str, Any]) -> list[Any]:
+    if q.id in scripted:
+        return [scripted[q.id]]
+    if q.kind == "vital":
+        base = next((v for k, v in NORMAL_VITALS.items() if k == q.id.casefold()), None)
+        lo, hi = q.range or (0.0, 100.0)
+        return [min(hi, max(lo, base if base is not None else lo + (hi - lo) * 0.4))]
+    values = [v for v, _ in q.options if v != q.unknown_value]
+    if q.kind == "yes_no" or {"ja", "nej"} <= set(values):
+        return ["nej", "ja"]
+    return values
+
+
+def answer_path(ruleset: RuleSet, complaint: str, context: Any, at: datetime, target: str,
+                scripted: dict[str, Any], budget: int = 400) -> TriageSession:
+    """A finished session reaching `target` (scripted answers first, calm defaults otherwise); the
+    calm default path when the rule set no longer has a way there."""
+    driver = EngineDriver(ruleset)
+    tries = [budget]
+
+    def search(answers: list[tuple[str, Any]], want: str | None) -> TriageSession | None:
+        tries[0] -= 1
+        session = TriageSession.replay(ruleset, complaint, answers, context, now=at)
+        driver.session = session
+        q = driver.state().question
+        if q is None:
+            return session if want is None or (session.result and session.result.endpoint == want) else None
+        if tries[0] <= 0:
+            return None
+        for value in _candidates(q, scripted):
+            found = search([*answers, (q.id, value)], want)
+            if found is not None:
+                return found
+        return None
+
+    found = search([], target)
+    if found is None:
+        log.warning("demo: %s cannot reach %s in this rule set; taking the calm path", complaint, target)
+        tries[0] = budget
+        found = search([], None)
+    assert found is not None
+    return found
+
+
+# --- seeding -----------------------------------------------------------------------------------------
 
 def demo_actors(factory: sessionmaker[Session]) -> dict[Role, Actor]:
     with transaction(factory) as s:
@@ -50,124 +204,102 @@ def demo_actors(factory: sessionmaker[Session]) -> dict[Role, Actor]:
                 Role.PHYSICIAN: sign_in(s, "rls.eva", Role.PHYSICIAN, display_name="Eva Lindqvist (RLS)")}
 
 
-def walk(driver: EngineDriver, rng: random.Random) -> None:
-    """Answer the session's questions like a plausible call: red flags mostly no, vitals mostly normal."""
-    for _ in range(60):
-        q = driver.state().question
-        if q is None:
-            return
-        if q.kind == "vital":
-            base = next((v for k, v in NORMAL_VITALS.items() if k in q.id.casefold()), None)
-            lo, hi = q.range or (0.0, 100.0)
-            value = base if base is not None else lo + (hi - lo) * 0.3
-            if rng.random() < 0.12:
-                value = lo + (hi - lo) * 0.85
-            driver.answer(min(hi, max(lo, value)))
-        elif q.id.startswith("RF_"):
-            driver.answer("ja" if rng.random() < 0.04 else "nej")
-        else:
-            driver.answer(rng.choice([v for v, _ in q.options if v != q.unknown_value]))
-
-
-def seed_demo_cases(factory: sessionmaker[Session], ruleset: RuleSet, *, n: int = 16, seed: int = 7,
-                    geography: Geography | None = None, snapshot: FleetSnapshot | None = None) -> dict[str, Any]:
-    """Cases in every state: waiting, assigned, closed with outcomes, one override, one recontact."""
+def seed_demo_cases(factory: sessionmaker[Session], ruleset: RuleSet, *, geography: Geography | None = None,
+                    snapshot: FleetSnapshot | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """The scripted calls, in the order they came in. Returns the actors and case ids by call key."""
     geo = geography or default_geography()
     snap = snapshot or default_snapshot()
-    rng = random.Random(seed)
+    now = now or datetime.now(UTC)
     actors = demo_actors(factory)
     nurse, disp = actors[Role.NURSE], actors[Role.DISPATCHER]
     patients = demo_patients()
-    kommuner = [k for k in geo.kommuner]
-    eds = list(ed_codes())
-    now = datetime.now(UTC)
-    made: dict[str, list[int]] = {"waiting": [], "assigned": [], "closed": [], "referred": []}
-    for i in range(n + 1):
-        recontact_of = made["closed"][0] if i == n and made["closed"] else None
-        k = kommuners_pick(kommuner, rng)
-        patient = patients[i % len(patients)] if i % 3 != 2 else None
-        with transaction(factory) as s:
-            if recontact_of is not None:
-                earlier = s.get(Case, recontact_of)
-                assert earlier is not None
-                patient = next((p for p in patients if p.personnummer == earlier.personnummer), None)
-                k = geo.kommun(earlier.kommun) if earlier.kommun else k
-            intake = CaseIntake(caller_name=rng.choice(CALLERS), callback_phone=f"070-{rng.randint(1000000, 9999999)}",
-                                address=f"{rng.choice(STREETS)} {rng.randint(1, 60)}", kommun=k.name,
-                                lat=k.lat + rng.uniform(-0.03, 0.03), lon=k.lon + rng.uniform(-0.04, 0.04),
-                                patient_name=patient.name if patient else "", personnummer=patient.personnummer
-                                if patient else None, patient_age=None if patient else rng.randint(20, 95))
-            case = create_case(s, nurse, intake)
-            row = s.get(Case, case.id)
-            assert row is not None
-            waits = i % 4 == 1 or recontact_of is not None  # still in väntrummet: called minutes ago
-            ago = rng.randint(3, 16) if waits else rng.randint(18, 50) if i % 4 == 2 else 60 + (n - i) * rng.randint(14, 40)
-            created = now - timedelta(minutes=ago)
-            row.created_at = created
-            ctx = lookup_context(s, nurse, intake.personnummer, age=intake.patient_age)
-        driver = EngineDriver(ruleset)
-        complaint = "FEBER" if recontact_of else COMPLAINTS[i % len(COMPLAINTS)]
-        if not ruleset.has_complaint(complaint):
-            complaint = ruleset.complaints[i % len(ruleset.complaints)].code
-        if recontact_of is not None:
-            from outcomes.recontact import recontact_context
-
-            with transaction(factory) as s:
-                ctx, _ = recontact_context(s, ctx, exclude_case_id=case.id)
-        driver.start(complaint, ctx)
-        walk(driver, rng)
-        if i == 3:
-            if driver.state().priority is Priority.P1:
-                driver.override(Priority.P2, None, "Känd KOL-patient med sin vanliga andnöd; mobilt team har kontakt.")
-            else:
-                driver.override(Priority.P1, None, "Inringaren låter mycket orolig; patienten andas ansträngt.")
-        triage = driver.completed()
-        with transaction(factory) as s:
-            if triage.final_priority is Priority.REFERRAL:
-                store_triage(s, nurse, case.id, triage)
-                record_outcome(s, nurse, case.id, OutcomeCode.REFERRED, note=triage.endpoint_code,
-                               at=created + timedelta(minutes=6))
-                made["referred"].append(case.id)
-                continue
-            send_to_waiting_room(s, nurse, case.id, triage)
-            row = s.get(Case, case.id)
-            assert row is not None
-            row.waiting_since = created + timedelta(minutes=rng.randint(2, 3))
-            if recontact_of is not None:
-                check_and_link(s, nurse, case.id, at=now)
-        target = "waiting" if i % 4 == 1 or recontact_of is not None else ("assigned" if i % 4 == 2 else "closed")
-        if target == "waiting":
-            made["waiting"].append(case.id)
+    made: dict[str, int] = {}
+    for call in sorted(scripted_calls(now), key=lambda c: c.at):
+        if not ruleset.has_complaint(call.complaint):
+            log.warning("demo: the rule set has no complaint %s; call %s skipped", call.complaint, call.key)
             continue
-        with transaction(factory) as s:
-            view = get_case(s, disp, case.id)
-            rec = recommend(case_from_record(view, ctx), snap, now)
-            best = rec.parts[0].recommended
-            if best is None or best.unit_id is None or best.unit_id in _busy(s):
-                made["waiting"].append(case.id)
-                continue
-            assign(s, disp, case.id, best.unit_id, rec.parts[0].part, rec)
-            a = s.scalar(select(Assignment).where(Assignment.case_id == case.id))
-            assert a is not None
-            a.assigned_at = created + timedelta(minutes=rng.randint(5, 28))
-        if target == "assigned":
-            made["assigned"].append(case.id)
-            continue
-        code = rng.choice([OutcomeCode.TRANSPORTED_ED, OutcomeCode.TRANSPORTED_ED, OutcomeCode.TREATED_LEFT_HOME,
-                           OutcomeCode.LEFT_HOME_ADVICE, OutcomeCode.HANDED_OVER_TEAM])
-        if not made["closed"]:
-            code = OutcomeCode.LEFT_HOME_ADVICE  # the first closed case is the one the recontact refers to
-        with transaction(factory) as s:
-            record_outcome(s, disp, case.id, code, destination=rng.choice(eds) if code.needs_destination else None,
-                           source="manual", at=now - timedelta(minutes=rng.randint(15, 40)))
-        made["closed"].append(case.id)
+        made[call.key] = _seed_call(factory, ruleset, geo, snap, call, nurse, disp, patients, now)
     return {"actors": actors, "cases": made}
 
 
-def kommuners_pick(kommuner: list[Any], rng: random.Random) -> Any:
-    # Weighted towards the populous kommuner, as calls are.
-    return rng.choices(kommuner, weights=[k.population for k in kommuner])[0]
+def _seed_call(factory: sessionmaker[Session], ruleset: RuleSet, geo: Geography, snap: FleetSnapshot, call: Call,
+               nurse: Actor, disp: Actor, patients: list[Any], now: datetime) -> int:
+    p = patients[call.patient] if call.patient is not None else None
+    k = geo.kommun(call.kommun)
+    triaged = call.at + min(timedelta(minutes=4), (now - call.at) / 2)  # a call just in is still being triaged
+    with transaction(factory) as s:
+        case = create_case(s, nurse, CaseIntake(
+            caller_name=call.caller, callback_phone=call.phone, address=call.address, kommun=k.name,
+            lat=k.lat + 0.004, lon=k.lon - 0.006, patient_name=p.name if p else "",
+            personnummer=p.personnummer if p else None, patient_age=None if p else call.age))
+        _backdate(s.get(Case, case.id), call.at)
+        ctx = lookup_context(s, nurse, case.personnummer, age=call.age)
+        if call.recontact:
+            ctx, _ = recontact_context(s, ctx, callback_phone=call.phone, address=call.address, at=call.at,
+                                       exclude_case_id=case.id)
+    driver = EngineDriver(ruleset)
+    driver.session = answer_path(ruleset, call.complaint, ctx, call.at, call.target, call.answers)
+    if call.override is not None:
+        driver.override(call.override[0], None, call.override[1])
+    triage = driver.completed()
+    with transaction(factory) as s:
+        if triage.final_priority is Priority.REFERRAL:
+            store_triage(s, nurse, case.id, triage)
+            _backdate_triage(s, case.id, triaged)
+            record_outcome(s, nurse, case.id, OutcomeCode.REFERRED, note=triage.endpoint_code, at=triaged)
+            return case.id
+        view = get_case(s, nurse, case.id)
+        rec = _recommend(s, snap, view, ctx, triage.final_priority.value, triage.final_care_need, triaged)
+        send_to_waiting_room(s, nurse, case.id, triage, rec.model_dump(mode="json") if rec else None)
+        _backdate_triage(s, case.id, triaged)
+        row = s.get(Case, case.id)
+        row.waiting_since = row.updated_at = triaged
+        if call.recontact:
+            check_and_link(s, nurse, case.id, at=call.at)
+    if call.disposition == "waiting":
+        return case.id
+    assigned_at = min(triaged + timedelta(minutes=call.wait_min), triaged + (now - triaged) / 2)
+    with transaction(factory) as s:
+        view = get_case(s, disp, case.id)
+        rec = _recommend(s, snap, view, ctx, view.priority, view.care_need, assigned_at)
+        best = rec.parts[0].recommended if rec and rec.parts else None
+        if best is None or best.unit_id is None:
+            log.warning("demo: no unit for %s; left in väntrummet", call.key)
+            return case.id
+        assign(s, disp, case.id, best.unit_id, rec.parts[0].part, rec)
+        a = s.scalar(select(Assignment).where(Assignment.case_id == case.id, Assignment.active))
+        a.assigned_at = assigned_at
+    if call.disposition == "closed" and call.outcome is not None:
+        at = min(assigned_at + timedelta(minutes=call.outcome_after_min), now - timedelta(minutes=2))
+        with transaction(factory) as s:
+            record_outcome(s, disp, case.id, call.outcome, unit_id=best.unit_id, source="feed" if best else "manual",
+                           destination=_nearest_ed(geo, view) if call.outcome.needs_destination else None, at=at)
+    return case.id
 
 
-def _busy(s: Session) -> set[str]:
-    return set(s.scalars(select(Assignment.unit_id).where(Assignment.active)))
+def _recommend(s: Session, snap: FleetSnapshot, view: Any, ctx: Any, priority: str | None,
+               care_need: dict[str, Any] | None, at: datetime) -> Any:
+    busy = set(s.scalars(select(Assignment.unit_id).where(Assignment.active)))
+    live = snap.updated([UnitState(id=u, status=UnitStatus.ON_SCENE) for u in busy]) if busy else snap
+    try:
+        return recommend(case_from_record(view.model_copy(update={"priority": priority, "care_need": care_need}),
+                                          ctx), live, at)
+    except ValueError as exc:
+        log.warning("demo: no recommendation for case %s: %s", view.id, exc)
+        return None
+
+
+def _nearest_ed(geo: Geography, view: Any) -> str | None:
+    if view.lat is None or view.lon is None:
+        return None
+    return geo.nearest_ed(view.lat, view.lon, open_24_7_only=True).code
+
+
+def _backdate(row: Case | None, at: datetime) -> None:
+    assert row is not None
+    row.created_at = row.updated_at = at
+
+
+def _backdate_triage(s: Session, case_id: int, at: datetime) -> None:
+    for r in s.scalars(select(TriageResult).where(TriageResult.case_id == case_id)):
+        r.completed_at = at

@@ -41,7 +41,7 @@ from dispatch.assignment import AssignmentConflict, AssignResult, UnitBusy, acti
 from dispatch.recommendation_model import ResourceRecommendation
 from records.actor import Actor
 from records.cases import CaseStatus, CaseView, get_case, list_cases
-from records.models import Assignment
+from records.models import Assignment, Case
 from records.patients import lookup_context
 from resources.fleet import Fleet
 from resources.geography import Geography
@@ -167,6 +167,8 @@ class DispatchWorkspace(QWidget):
         self.bridge.start()
         if self.outcome_applier is not None:
             self.outcome_applier.start()
+        if self.feeds is not None and self.feeds.simulator is not None:
+            self._brief_simulator()
         self.refresh()
         self.refresh_timer.start()
         self.clock_timer.start()
@@ -178,6 +180,30 @@ class DispatchWorkspace(QWidget):
         if self.outcome_applier is not None:
             self.outcome_applier.stop()
         self.bridge.stop()
+
+    def _brief_simulator(self) -> None:
+        """Demo: the simulated units take up the assignments already in the database (so the board,
+        the map and, in time, the outcomes over the feed match väntrummet)."""
+        feeds = self.feeds
+        assert feeds is not None
+
+        def job(s: Any) -> list[tuple[str, int, float, float, str]]:
+            rows = s.execute(select(Assignment.unit_id, Case.id, Case.lat, Case.lon, Case.priority)
+                             .join(Case, Case.id == Assignment.case_id)
+                             .where(Assignment.active, Case.status == CaseStatus.ASSIGNED.value)).all()
+            return [(u, c, lat, lon, p or "2") for u, c, lat, lon, p in rows if lat is not None and lon is not None]
+
+        def tell(rows: list[tuple[str, int, float, float, str]]) -> None:
+            def brief(sim: Any) -> None:
+                for row in rows:
+                    try:
+                        sim.assign(*row)
+                    except Exception as exc:  # noqa: BLE001 - a unit off duty in the simulator: leave it
+                        log.info("simulator not briefed on %s: %s", row[0], exc)
+
+            feeds.order(brief)
+
+        DbOp(self.executor, job).success(tell).failure(self._on_error).run()
 
     def take_panes(self) -> dict[str, tuple[str, QWidget]]:
         """Detach the map and the fleet board for docking: {objectName: (Swedish title, widget)}."""
