@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import math
 from functools import cache
 from pathlib import Path
@@ -13,29 +12,84 @@ from resources.datafile import load_model
 
 GEOGRAPHY_FILE = Path(__file__).with_name("data") / "geography.yaml"
 
-# A generous bounding box around Skåne (WGS84); positions outside it are rejected.
+OUTLINE_FILE = Path(__file__).with_name("data") / "skane_outline.yaml"
+
+# A generous bounding box around Skåne (WGS84), e.g. for the map view; `in_skane` uses the outline.
 SKANE_BOUNDS = (55.25, 56.60, 12.35, 14.65)  # lat_min, lat_max, lon_min, lon_max
 DELREGIONER = ("Malmö", "Sydväst", "Sydost", "Nordost", "Nordväst", "Mellersta")
 
-# The box also holds Copenhagen, Amager, Saltholm and Helsingør. West of this line through the
-# middle of Öresund (approximately the Swedish-Danish sea border, as (lat, lon) points from
-# south to north) a position is in Denmark. North of its last point the Danish coast lies west
-# of the box.
-ORESUND_LINE = ((55.25, 12.66), (55.45, 12.72), (55.55, 12.80), (55.63, 12.83), (55.75, 12.78),
-                (55.90, 12.62), (56.03, 12.645), (56.06, 12.65), (56.12, 12.52), (56.16, 12.35))
-_LINE_LATS = tuple(p[0] for p in ORESUND_LINE)
+
+class SkaneOutline(BaseModel):
+    """A simplified outline of Skåne as a polygon of (lat, lon) vertices (data/skane_outline.yaml)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str = Field(min_length=1)
+    vertices: tuple[tuple[float, float], ...] = Field(min_length=3)
+
+    @model_validator(mode="after")
+    def _inside_bounds(self) -> SkaneOutline:
+        lat_min, lat_max, lon_min, lon_max = SKANE_BOUNDS
+        for i, (lat, lon) in enumerate(self.vertices, start=1):
+            if not (lat_min <= lat <= lat_max and lon_min <= lon <= lon_max):
+                raise ValueError(f"hörn {i} ({lat}, {lon}) ligger utanför rutan runt Skåne {SKANE_BOUNDS}")
+        return self
+
+
+class _Polygon:
+    """Point-in-polygon by ray casting, precomputed for the feed's hot path: the edges are sorted
+    into latitude bands, so a test looks at the few edges of one band instead of all of them."""
+
+    __slots__ = ("lat_min", "lat_max", "lon_min", "lon_max", "_band_height", "_bands")
+
+    def __init__(self, vertices: tuple[tuple[float, float], ...], bands: int = 64):
+        lats = [v[0] for v in vertices]
+        lons = [v[1] for v in vertices]
+        self.lat_min, self.lat_max = min(lats), max(lats)
+        self.lon_min, self.lon_max = min(lons), max(lons)
+        self._band_height = (self.lat_max - self.lat_min) / bands
+        edges = []
+        for (lat0, lon0), (lat1, lon1) in zip(vertices, vertices[1:] + vertices[:1], strict=True):
+            if lat0 != lat1:  # a horizontal edge never crosses a horizontal ray
+                edges.append((lat0, lat1, lon0, (lon1 - lon0) / (lat1 - lat0)))
+        self._bands: tuple[tuple[tuple[float, float, float, float], ...], ...] = tuple(
+            tuple(e for e in edges
+                  if min(e[0], e[1]) <= self.lat_min + (b + 1) * self._band_height
+                  and max(e[0], e[1]) >= self.lat_min + b * self._band_height)
+            for b in range(bands)
+        )
+
+    def contains(self, lat: float, lon: float) -> bool:
+        if not (self.lat_min <= lat <= self.lat_max and self.lon_min <= lon <= self.lon_max):
+            return False
+        band = self._bands[min(len(self._bands) - 1, int((lat - self.lat_min) / self._band_height))]
+        inside = False
+        for lat0, lat1, lon0, slope in band:
+            if (lat0 > lat) != (lat1 > lat) and lon < lon0 + (lat - lat0) * slope:
+                inside = not inside
+        return inside
+
+
+def load_skane_outline(path: Path | str = OUTLINE_FILE) -> SkaneOutline:
+    return load_model(Path(path), SkaneOutline)
+
+
+@cache
+def skane_outline() -> SkaneOutline:
+    """The shipped outline (vertices as (lat, lon)), e.g. for drawing it on a map."""
+    return load_skane_outline()
+
+
+_POLYGON: _Polygon | None = None
 
 
 def in_skane(lat: float, lon: float) -> bool:
-    """Inside the box around Skåne and east of the Öresund line (not in Denmark)."""
-    lat_min, lat_max, lon_min, lon_max = SKANE_BOUNDS
-    if not (lat_min <= lat <= lat_max and lon_min <= lon <= lon_max):
-        return False
-    if lat > _LINE_LATS[-1] or lon >= 12.83:
-        return True
-    i = max(1, bisect.bisect_left(_LINE_LATS, lat))
-    (lat0, lon0), (lat1, lon1) = ORESUND_LINE[i - 1], ORESUND_LINE[i]
-    return lon >= lon0 + (lon1 - lon0) * (lat - lat0) / (lat1 - lat0)
+    """Inside the simplified outline of Skåne (with a small buffer out to sea; Denmark, Halland,
+    Kronoberg and Blekinge are outside). See data/skane_outline.yaml for its source and accuracy."""
+    global _POLYGON
+    if _POLYGON is None:
+        _POLYGON = _Polygon(skane_outline().vertices)
+    return _POLYGON.contains(lat, lon)
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

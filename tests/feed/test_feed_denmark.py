@@ -1,5 +1,6 @@
-"""A unit reporting a position in Copenhagen is rejected as outside Skåne (regression: the feed
-checked only a bounding box around Skåne, which also holds Copenhagen and Helsingør)."""
+"""A unit reporting a position in Copenhagen or in Halland is rejected as outside Skåne (regression:
+the feed checked only a bounding box around Skåne, which also holds Copenhagen and Helsingør, and
+then the box minus an Öresund line, which still held Laholm in Halland)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ def test_position_in_denmark_is_rejected_and_valid_traffic_flows(make_publisher,
     wait_until(lambda: state.feeds()[0].synced and state.feeds()[0].messages > 0, pumps=(pub,), what="sync")
     pub.publish_status(ids[0], UnitStatus.AVAILABLE_OUT, 55.68, 12.57)  # Copenhagen
     pub.publish_status(ids[1], UnitStatus.ON_SCENE, 56.046, 12.694, case_id=7)  # Helsingborg
-    wait_until(lambda: state.feeds()[0].rejected_by_reason.get("outside_skane", 0) >= 1
-               and state.unit(ids[1]).case_id == 7, pumps=(pub,), what="reject and valid update")
+    pub.publish_status(ids[2], UnitStatus.AVAILABLE_OUT, 56.5127, 13.0446)  # Laholm, Halland
+    wait_until(lambda: state.feeds()[0].rejected_by_reason.get("outside_skane", 0) >= 2
+               and state.unit(ids[1]).case_id == 7, pumps=(pub,), what="rejects and valid update")
     assert state.unit(ids[0]).lat != 55.68
+    assert state.unit(ids[2]).lat != 56.5127
     assert {r.reason.value for r in sub.quarantine.items()} == {"outside_skane"}
 
 
