@@ -32,7 +32,7 @@ from records.actor import Actor
 from records.cases import CaseIntake, create_case, get_case
 from records.db import transaction
 from records.demo import demo_patients
-from records.models import Assignment, Case, TriageResult
+from records.models import Assignment, Case, Recommendation, Review, TriageResult
 from records.patients import lookup_context
 from records.triage_store import send_to_waiting_room, store_triage
 from records.users import sign_in
@@ -301,5 +301,7 @@ def _backdate(row: Case | None, at: datetime) -> None:
 
 
 def _backdate_triage(s: Session, case_id: int, at: datetime) -> None:
-    for r in s.scalars(select(TriageResult).where(TriageResult.case_id == case_id)):
-        r.completed_at = at
+    """The triage, the recommendation the nurse saw and the reviews it opened: at the time of the call."""
+    for model, column in ((TriageResult, "completed_at"), (Recommendation, "created_at"), (Review, "created_at")):
+        for row in s.scalars(select(model).where(model.case_id == case_id)):
+            setattr(row, column, at)

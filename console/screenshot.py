@@ -65,7 +65,7 @@ def take_screenshots(directory: Path) -> int:
     ct = w.workspaces["calltaking"]
     ct.new_case()
     settle(w)
-    patient = demo_patients()[0]
+    patient = demo_patients()[3]  # enrolled in a mobile team, no earlier case in the demo
     ct.form.caller.setText("Hemtjänsten Norr, Lisa")
     ct.form.phone.setText("040-123 456")
     ct.form.address.setText("Lindvägen 12")
@@ -93,6 +93,11 @@ def take_screenshots(directory: Path) -> int:
     w.help.toggle()
     ct.cancel_call()
     settle(w)
+    # 6. The nurse's follow-up queue: patients left at home, ordered by due time, overdue marked.
+    w.show_workspace("followup")
+    settle(w, 600)
+    w.workspaces["followup"].table.clearSelection()  # show the overdue marking, not the selection colour
+    shot(w, "06-uppfoljning.png")
     w.shutdown()
     w.hide()
 
@@ -123,6 +128,7 @@ def take_screenshots(directory: Path) -> int:
     settle(w)
     shot(w, "03-rls-granskning.png")
     w.show_workspace("stats")
+    w.workspaces["stats"].period.setCurrentIndex(1)  # the last 7 days: the demo's calls span more than a shift
     w.workspaces["stats"].refresh()
     settle(w, 800)
     shot(w, "04-statistik.png")

@@ -25,6 +25,7 @@ def shortcuts() -> list[Shortcut]:
         Shortcut("Ctrl+2", _t("Allmänt"), _t("Arbetsyta: Dirigering")),
         Shortcut("Ctrl+3", _t("Allmänt"), _t("Arbetsyta: RLS-granskning")),
         Shortcut("Ctrl+4", _t("Allmänt"), _t("Arbetsyta: Statistik")),
+        Shortcut("Ctrl+5", _t("Allmänt"), _t("Arbetsyta: Uppföljning")),
         Shortcut("Ctrl+Shift+R", _t("Allmänt"), _t("Återställ fönsterlayouten")),
         Shortcut("Ctrl+N", _t("Samtal"), _t("Nytt ärende")),
         Shortcut("Ctrl+T", _t("Samtal"), _t("Gå till triageringen")),
@@ -42,4 +43,5 @@ def shortcuts() -> list[Shortcut]:
         Shortcut("Ctrl+Shift+S", _t("RLS-granskning"), _t("Signera vald granskning")),
         Shortcut("Ctrl+K", _t("RLS-granskning"), _t("Kommentera vald granskning")),
         Shortcut("F5", _t("Dirigering"), _t("Uppdatera")),
+        Shortcut("Alt+1 / Alt+2 / Alt+3", _t("Uppföljning"), _t("Resultat: bättre / oförändrat / sämre (nytt ärende)")),
     ]

@@ -150,6 +150,7 @@ class DispatchWorkspace(QWidget):
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.right)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([660, 940])  # väntrummet wide enough for its columns at 1600 px
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.splitter)

@@ -30,6 +30,17 @@ def due_text(due: datetime, now: datetime) -> str:
     return f"försenad {span}" if due < now else f"om {span}"
 
 
+WEEKDAYS = ("mån", "tis", "ons", "tors", "fre", "lör", "sön")
+
+
+def clock_text(due: datetime, now: datetime) -> str:
+    """"14:05" today, "tors 10:53" another day (local time)."""
+    local, today = due.astimezone(), now.astimezone()
+    if local.date() == today.date():
+        return f"{local:%H:%M}"
+    return f"{WEEKDAYS[local.weekday()]} {local:%H:%M}"
+
+
 class FollowUpModel(QAbstractTableModel):
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__()
@@ -38,8 +49,8 @@ class FollowUpModel(QAbstractTableModel):
         self._rows: list[FollowUpItem] = []
         self._bold = QFont()
         self._bold.setBold(True)
-        self._columns = (_t("Förfaller"), _t("Ärende"), _t("Patient"), _t("Telefon"), _t("Utfall"), _t("Skäl"),
-                         _t("Prio"))
+        self._columns = (_t("Förfaller"), _t("Prio"), _t("Ärende"), _t("Patient"), _t("Telefon"), _t("Utfall"),
+                         _t("Skäl"))
 
     def set_items(self, items: Sequence[FollowUpItem]) -> None:
         self.beginResetModel()
@@ -84,15 +95,15 @@ class FollowUpModel(QAbstractTableModel):
         r = self._rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            due = r.due_at.astimezone()
-            return (f"{due:%H:%M} ({due_text(r.due_at, self._now)})", str(r.case_id),
+            return (f"{clock_text(r.due_at, self._now)} ({due_text(r.due_at, self._now)})",
+                    "H" if r.priority == "hänvisning" else r.priority or "", str(r.case_id),
                     r.patient_name or r.personnummer or "", r.callback_phone, r.outcome_label or "",
-                    r.reason_label, r.priority or "")[col]
+                    r.reason_label)[col]
         if role == Qt.ItemDataRole.BackgroundRole and col == COL_DUE and self.overdue(r):
             return OVERDUE_BG
         if role == Qt.ItemDataRole.FontRole and col == COL_DUE and self.overdue(r):
             return self._bold
-        if role == Qt.ItemDataRole.ForegroundRole and col == 6 and r.priority:
+        if role == Qt.ItemDataRole.ForegroundRole and col == 1 and r.priority:
             return QColor(PRIORITY_COLOURS.get(r.priority, "#e6edf3"))
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{r.address}, {r.kommun or ''}" + (f"\n{r.note}" if r.note else "")

@@ -137,6 +137,8 @@ class ReviewWorkspace(QWidget):
         self._audited_ids = frozenset(i.id for i in items)
         keep = self.detail.item.id if self.detail else None
         self.model.set_items(items)
+        for col in range(self.model.columnCount() - 1):  # all but the long "Detalj", which stretches
+            self.table.resizeColumnToContents(col)
         self.count.setText(self.tr("RLS-granskning: %d öppna") % len(items))
         row = self.model.row_of(keep) if keep is not None else None
         if row is None and items:
