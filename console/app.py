@@ -147,7 +147,9 @@ def run_console(demo: bool = False, user: str | None = None, role: str | None = 
         actor = sign_in_user(factory, demo, user, role)
         if actor is None:
             return 1
-        window = build_main_window(actor, factory, demo=demo, ruleset=ruleset)
+        # The demo's simulator runs as a child process (it does not compete with the GUI for the
+        # interpreter lock) that ends with the console, even after a crash (console/dispatch/sim_child.py).
+        window = build_main_window(actor, factory, demo=demo, ruleset=ruleset, simulator_process=demo)
     except DataFileError as exc:
         QMessageBox.critical(None, "Larmcentral Skåne", f"Konsolen kan inte starta: en datafil är trasig.\n\n{exc}")
         print(exc, file=sys.stderr)

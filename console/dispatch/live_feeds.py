@@ -9,6 +9,7 @@ waits for the simulator's tick.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import random
 import subprocess
@@ -47,15 +48,19 @@ class SimulatorProcess:
     def start(self) -> SimulatorProcess:
         self._dir = tempfile.TemporaryDirectory(prefix="larm-sim-")
         self.config_path = Path(self._dir.name) / "feeds.yaml"
+        # The child's log goes to a file: a pipe nobody reads would fill up and stall the simulator.
+        self._log = open(Path(self._dir.name) / "simulate.log", "wb")  # noqa: SIM115 - closed in stop()
         base = random.Random().randrange(20000, 60000, 10)  # 9 ports from here: 4 feeds × 2 + commands
+        # Started through sim_child, which ends the simulator when this process goes (even on a crash).
         self.proc = subprocess.Popen(
-            [sys.executable, str(MAIN_PY), "simulate", "--base-port", str(base), "--time-scale", str(self.time_scale),
-             "--write-config", str(self.config_path), *self.extra_args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            [sys.executable, "-m", "console.dispatch.sim_child", str(os.getpid()), "simulate", "--base-port",
+             str(base), "--time-scale", str(self.time_scale), "--write-config", str(self.config_path),
+             *self.extra_args],
+            stdout=subprocess.DEVNULL, stderr=self._log, cwd=str(MAIN_PY.parent))
         deadline = time.monotonic() + self.start_timeout
         while not self.config_path.exists():
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+                err = (Path(self._dir.name) / "simulate.log").read_text(errors="replace")
                 self.stop()
                 raise SimulatorError(f"simulatorprocessen startade inte: {err.strip()[-500:]}")
             time.sleep(0.05)
@@ -76,9 +81,10 @@ class SimulatorProcess:
                 except subprocess.TimeoutExpired:
                     self.proc.kill()
                     self.proc.wait(5)
-            if self.proc.stderr:
-                self.proc.stderr.close()
             self.proc = None
+        if getattr(self, "_log", None) is not None:
+            self._log.close()
+            self._log = None
         if self._dir is not None:
             self._dir.cleanup()
             self._dir = None

@@ -3,6 +3,12 @@ syncs from it, an order reaches the simulated unit, and stopping leaves no proce
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 
 from console.dispatch.feed_bridge import FeedBridge
@@ -26,3 +32,47 @@ def test_simulator_process_feeds_the_board_and_takes_orders(qtbot, fleet_model) 
     finally:
         bridge.stop()
     assert proc.poll() is not None and not feeds.running
+
+
+PARENT = """
+import os, sys, time
+sys.path.insert(0, {root!r})
+from console.dispatch.live_feeds import SimulatorProcess
+sim = SimulatorProcess(time_scale=1.0).start()
+print(sim.proc.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie (dead, not yet reaped by init) counts as gone
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.zmq
+def test_simulator_child_does_not_outlive_a_crashed_console(tmp_path) -> None:
+    """The console is killed (SIGKILL: no clean-up at all); its simulator child ends by itself."""
+    root = str(Path(__file__).resolve().parents[2])
+    parent = subprocess.Popen([sys.executable, "-c", PARENT.format(root=root)], stdout=subprocess.PIPE, cwd=root)
+    try:
+        line = parent.stdout.readline()
+        assert line.strip().isdigit(), "the simulator child did not start"
+        child = int(line)
+        assert _alive(child)
+        parent.kill()
+        parent.wait(10)
+        deadline = time.monotonic() + 10
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(child)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        parent.stdout.close()
