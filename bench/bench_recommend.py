@@ -22,10 +22,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dispatch.case_input import DispatchCase  # noqa: E402
-from dispatch.fleet_view import LOCAL_TZ, FleetSnapshot, UnitState  # noqa: E402
+from dispatch.fleet_view import FleetSnapshot, UnitState  # noqa: E402
 from dispatch.recommend import recommend  # noqa: E402
 from dispatch.travel import haversine_km  # noqa: E402
 from resources.care_need import CareNeed, CareNeedPart  # noqa: E402
+from resources.clock import LOCAL_TZ
 from resources.fleet import default_fleet  # noqa: E402
 from resources.geography import default_geography  # noqa: E402
 from resources.patient_context import PatientContext  # noqa: E402

@@ -16,13 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from dispatch.fleet_view import LOCAL_TZ
 from dispatch.recommendation_model import ResourceRecommendation
 from dispatch.status import check_transition
 from records.actor import Actor, require_role
 from records.audit import audit, now
 from records.cases import CaseNotFound, CaseStatus, add_flags, set_status
 from records.models import Assignment, Case, Recommendation, Review, UnitStatusEvent, User
+from resources.clock import LOCAL_TZ
 from resources.vocabulary import Role, UnitStatus
 
 ASSIGN_ROLES = (Role.DISPATCHER, Role.PHYSICIAN)  # admin may too (Actor.may)

@@ -12,26 +12,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from resources.clock import local_aware
 from resources.datafile import DataFileError, describe_validation_error, read_structured
 from resources.fleet import Fleet, Unit, default_fleet
 from resources.geography import DELREGIONER, Geography, default_geography, in_skane
 from resources.palette import Palette, default_palette
 from resources.vocabulary import UnitStatus
 
-LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 BUSY_STATUSES = frozenset({UnitStatus.ALERTED, UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE,
                            UnitStatus.TRANSPORTING, UnitStatus.AT_HOSPITAL})
 _STATUS_LIST = list(UnitStatus)
-
-
-def aware(at: datetime) -> datetime:
-    """`at` as an aware datetime; a naive one is read as Swedish local time."""
-    return at.replace(tzinfo=LOCAL_TZ) if at.tzinfo is None else at
 
 
 class UnitState(BaseModel):
@@ -184,7 +178,7 @@ class FleetSnapshot:
         self.status = np.fromiter((_STATUS_LIST.index(u.status) for u in units), dtype=np.int8, count=n)
         self.stale = np.fromiter((u.stale for u in units), dtype=bool, count=n)
         self.free_at = np.fromiter(
-            (aware(u.expected_free_at).timestamp() if u.expected_free_at else np.nan for u in units),
+            (local_aware(u.expected_free_at).timestamp() if u.expected_free_at else np.nan for u in units),
             dtype=np.float64, count=n)
         self.affiliations: dict[str, int] = {}
         self.affiliation = np.fromiter((self._code(u.affiliation) for u in units), dtype=np.int32, count=n)
@@ -233,7 +227,7 @@ class FleetSnapshot:
             new.lat[i], new.lon[i] = cur.lat, cur.lon
             new.status[i] = _STATUS_LIST.index(cur.status)
             new.stale[i] = cur.stale
-            new.free_at[i] = aware(cur.expected_free_at).timestamp() if cur.expected_free_at else np.nan
+            new.free_at[i] = local_aware(cur.expected_free_at).timestamp() if cur.expected_free_at else np.nan
         new._derive()
         return new
 

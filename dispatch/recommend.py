@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from dispatch.case_input import DispatchCase
-from dispatch.fleet_view import LOCAL_TZ, FleetSnapshot, aware
+from dispatch.fleet_view import FleetSnapshot
 from dispatch.recommendation_model import Fallback, Option, PartRecommendation, PassedOver, ResourceRecommendation
 from dispatch.travel import DEFAULT_ESTIMATOR, TravelTimeEstimator
 from resources.care_need import CareNeedPart
+from resources.clock import LOCAL_TZ, local_aware
 from resources.geography import DELREGIONER
 from resources.palette import ResourceType, Serves
 from resources.patient_context import PatientContext
@@ -43,7 +44,7 @@ def recommend(case: DispatchCase, snapshot: FleetSnapshot, at: datetime, *,
     a recommended unit."""
     geo = snapshot.geography
     case.check_kommun(geo)
-    at = aware(at)
+    at = local_aware(at)
     local = at.astimezone(LOCAL_TZ)
     delregion = geo.delregion_of(case.kommun)
     ctx = _Context(case, snapshot, local, DELREGIONER.index(delregion), estimator)

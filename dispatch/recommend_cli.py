@@ -7,8 +7,9 @@ import sys
 from datetime import datetime
 
 from dispatch.case_input import load_case
-from dispatch.fleet_view import LOCAL_TZ, FleetSnapshot, default_snapshot, load_fleet_state
+from dispatch.fleet_view import FleetSnapshot, default_snapshot, load_fleet_state
 from dispatch.recommend import recommend
+from resources.clock import LOCAL_TZ
 from resources.datafile import DataFileError
 
 

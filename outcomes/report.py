@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -23,9 +22,9 @@ from outcomes.settings import OutcomeSettings
 from outcomes.stats import NO_UNIT, GroupStats, Rate, endpoint_stats, resource_type_label, resource_type_stats
 from records.audit import now
 from records.models import Case, FollowUp
+from resources.clock import LOCAL_TZ
 from resources.vocabulary import Priority
 
-LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 INTERVAL_LABELS = {
     "call_to_triage": "Samtal → triage klar",
     "triage_to_assignment": "Triage → dirigering",

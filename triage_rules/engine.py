@@ -28,11 +28,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, field_serializer
 
 from resources.care_need import CareNeed
+from resources.clock import LOCAL_TZ
+from resources.clock import local_aware as _aware
 from resources.patient_context import PatientContext
 from resources.vocabulary import Priority, TransportNeed
 from triage_rules.flags import FLAG_OVERRIDE, FLAG_RECONTACT
@@ -51,7 +52,6 @@ from triage_rules.schema import (
     _num,
 )
 
-LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 _UNKNOWN_ALIASES = {"vet ej", "vet_ej", "vetej", "?", "unknown", "okänt", "okänd"}
 _YES_ALIASES = {"ja", "j", "yes", "y", "true"}
 _NO_ALIASES = {"nej", "n", "no", "false"}
@@ -610,11 +610,6 @@ def _vital_value(q: Question, value: Any) -> float:
             f"för '{q.text}'. Kontrollera värdet eller svara vet ej."
         )
     return number
-
-
-def _aware(dt: datetime) -> datetime:
-    """A naive time is Swedish local time (as everywhere in the product), not the machine's zone."""
-    return dt if dt.tzinfo is not None else dt.replace(tzinfo=LOCAL_TZ)
 
 
 def _answer_text(answer: str, counted: str) -> str:

@@ -19,7 +19,7 @@ from dispatch.assignment import (
     recall,
 )
 from dispatch.case_input import case_from_record
-from dispatch.fleet_view import LOCAL_TZ, default_snapshot
+from dispatch.fleet_view import default_snapshot
 from dispatch.recommend import recommend
 from dispatch.status import IllegalTransition
 from records.actor import NotPermitted
@@ -27,6 +27,7 @@ from records.audit import audit_trail
 from records.cases import CaseIntake, CaseStatus, create_case, set_status
 from records.models import Assignment, Case, Recommendation, Review
 from resources.care_need import CareNeed, CareNeedPart
+from resources.clock import LOCAL_TZ
 from resources.vocabulary import Capability as C
 from resources.vocabulary import Role, TransportNeed, UnitStatus
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from dispatch.case_input import DispatchCase
-from dispatch.fleet_view import LOCAL_TZ, FleetSnapshot, states_from_fleet
+from dispatch.fleet_view import FleetSnapshot, states_from_fleet
 from dispatch.recommend import closing_time, recommend
 from resources.care_need import CareNeed
+from resources.clock import LOCAL_TZ
 from resources.fleet import default_fleet
 from resources.geography import default_geography
 from resources.palette import default_palette

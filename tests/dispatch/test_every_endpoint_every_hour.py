@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dispatch.case_input import DispatchCase
-from dispatch.fleet_view import LOCAL_TZ, FleetSnapshot, states_from_fleet
+from dispatch.fleet_view import FleetSnapshot, states_from_fleet
 from dispatch.recommend import recommend
 from resources.care_need import CareNeed
+from resources.clock import LOCAL_TZ
 from resources.fleet import default_fleet
 from resources.geography import default_geography
 from resources.patient_context import PatientContext

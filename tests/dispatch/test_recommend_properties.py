@@ -9,9 +9,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from dispatch.case_input import DispatchCase
-from dispatch.fleet_view import LOCAL_TZ, FleetSnapshot, states_from_fleet
+from dispatch.fleet_view import FleetSnapshot, states_from_fleet
 from dispatch.recommend import recommend
 from resources.care_need import CareNeed, CareNeedPart
+from resources.clock import LOCAL_TZ
 from resources.fleet import default_fleet
 from resources.geography import default_geography, in_skane
 from resources.palette import default_palette
