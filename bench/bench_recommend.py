@@ -28,7 +28,7 @@ from dispatch.travel import haversine_km  # noqa: E402
 from resources.care_need import CareNeed, CareNeedPart  # noqa: E402
 from resources.clock import LOCAL_TZ
 from resources.fleet import default_fleet  # noqa: E402
-from resources.geography import default_geography  # noqa: E402
+from resources.geography import default_geography, in_skane  # noqa: E402
 from resources.patient_context import PatientContext  # noqa: E402
 from resources.vocabulary import Capability as C  # noqa: E402
 from resources.vocabulary import TransportNeed, UnitStatus  # noqa: E402
@@ -44,6 +44,14 @@ NEEDS = [
     ("3", CareNeed(capabilities={C.DEATH_CONFIRMATION, C.CERTIFICATES}, max_minutes=180)),
     ("2", CareNeed(capabilities={C.PSYCHIATRIC_ASSESSMENT}, transport=TransportNeed.SEATED, max_minutes=60)),
 ]
+
+
+def near(k, spread_lat: float, spread_lon: float, rng: random.Random) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """A random position around kommun `k` that lies in Skåne (not out at sea or abroad)."""
+    while True:
+        lat, lon = k.lat + rng.uniform(-spread_lat, spread_lat), k.lon + rng.uniform(-spread_lon, spread_lon)
+        if in_skane(lat, lon):
+            return lat, lon
 
 
 def synthetic_fleet(n: int, rng: random.Random) -> list[UnitState]:
@@ -63,9 +71,9 @@ def synthetic_fleet(n: int, rng: random.Random) -> list[UnitState]:
             live = {"status": UnitStatus.ON_SCENE, "expected_free_at": START + timedelta(minutes=rng.randint(5, 90))}
         elif roll < 0.3:
             live = {"status": UnitStatus.OFF_DUTY}
+        lat, lon = near(k, 0.08, 0.12, rng)
         states.append(UnitState(id=f"S{i:06d}", type=t, name=f"Enhet {i}", home_kommun=k.name,
-                                affiliation=template.affiliation, lat=k.lat + rng.uniform(-0.08, 0.08),
-                                lon=k.lon + rng.uniform(-0.12, 0.12), **live))
+                                affiliation=template.affiliation, lat=lat, lon=lon, **live))
     return states
 
 
@@ -77,8 +85,8 @@ def cases(count: int, rng: random.Random) -> list[tuple[DispatchCase, datetime]]
         prio, need = rng.choice(NEEDS)
         k = rng.choice(geo.kommuner)
         ctx = PatientContext(enrolled_mobile_team=rng.choice(mvt)) if rng.random() < 0.5 else PatientContext()
-        case = DispatchCase(priority=prio, care_need=need, lat=k.lat + rng.uniform(-0.05, 0.05),
-                            lon=k.lon + rng.uniform(-0.05, 0.05), kommun=k.name, context=ctx)
+        lat, lon = near(k, 0.05, 0.05, rng)
+        case = DispatchCase(priority=prio, care_need=need, lat=lat, lon=lon, kommun=k.name, context=ctx)
         out.append((case, START + timedelta(minutes=rng.randint(0, 7 * 24 * 60 - 1))))
     return out
 
