@@ -1,14 +1,14 @@
-"""The services behind the live fleet: the FeedSubscriber thread and, in demo mode, the simulator.
+"""The services behind the live fleet: dispatch.feed's FeedService (subscriber thread, outcome
+queue, batched persistence of status events) and, in demo mode, the simulator.
 
 `LiveFeeds` is what FeedBridge starts and stops. In demo mode the simulator runs in-process on its
-own thread, publishing the four feeds on loopback; the subscriber connects to the endpoints it
-bound. Orders to the simulator (assign, recall) run on a one-thread executor so the GUI never
+own thread, or as a child process (SimulatorProcess), publishing the four feeds on loopback; the
+subscriber connects to the endpoints it bound. Orders to the simulator (assign, recall) run on a one-thread executor so the GUI never
 waits for the simulator's tick.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import queue
 import random
@@ -21,16 +21,18 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from dispatch.feed.config import SubscriberConfig, load_subscriber_config
 from dispatch.feed.messages import OutcomeMessage
+from dispatch.feed.persist import StatusEventWriter
+from dispatch.feed.service import FeedService
 from dispatch.feed.state import FleetState
-from dispatch.feed.subscriber import FeedSubscriber
 from dispatch.simulator.commands import SimulatorClient
 from dispatch.simulator.model import Simulator, SimulatorError
 from dispatch.simulator.runner import SimulatorRunner
 from resources.fleet import Fleet
 
-log = logging.getLogger("larmcentral.console.feeds")
 MAIN_PY = Path(__file__).resolve().parents[2] / "main.py"
 
 
@@ -103,61 +105,63 @@ class SimulatorProcess:
 
 
 class LiveFeeds:
-    """Start: simulator (demo only), then the subscriber. Stop: the reverse; no thread is left."""
+    """The console's feeds: dispatch.feed.service.FeedService (subscriber thread, outcome queue and,
+    given a session factory, the batched StatusEventWriter), behind it in demo mode a simulator.
+
+    Start: simulator (demo only), then the service. Stop: the reverse; no thread is left."""
 
     def __init__(self, state: FleetState, config: SubscriberConfig | None = None, *,
-                 simulator: SimulatorRunner | SimulatorProcess | None = None, subscriber_settings: dict[str, Any] | None = None):
+                 simulator: SimulatorRunner | SimulatorProcess | None = None,
+                 subscriber_settings: dict[str, Any] | None = None,
+                 session_factory: sessionmaker[Session] | None = None):
         if config is None and simulator is None:
             raise ValueError("ange en flödeskonfiguration eller en simulator")
         self.state = state
         self.config = config
         self.simulator = simulator
         self.subscriber_settings = subscriber_settings or {}
-        self.subscriber: FeedSubscriber | None = None
+        self.session_factory = session_factory  # None: status events are not persisted here
+        self.service: FeedService | None = None
         self._orders: ThreadPoolExecutor | None = None
-        # Outcome messages from the units, in order (the console's FeedOutcomeApplier drains it).
+        # Outcome messages from the units, in order (the console's FeedOutcomeApplier drains it); one
+        # queue for the whole life of these feeds, handed to each FeedService started.
         self.outcomes: queue.Queue[OutcomeMessage] = queue.Queue(10_000)
-        self.outcomes_dropped = 0
 
     @classmethod
     def demo(cls, fleet: Fleet, *, time_scale: float = 4.0, state: FleetState | None = None,
-             **subscriber_settings: Any) -> LiveFeeds:
+             session_factory: sessionmaker[Session] | None = None, **subscriber_settings: Any) -> LiveFeeds:
         """The default fleet simulated on loopback (time runs `time_scale` times faster)."""
         runner = SimulatorRunner(Simulator(fleet), time_scale=time_scale)
-        return cls(state or FleetState(fleet), simulator=runner, subscriber_settings=subscriber_settings)
+        return cls(state or FleetState(fleet), simulator=runner, subscriber_settings=subscriber_settings,
+                   session_factory=session_factory)
 
     @classmethod
     def demo_process(cls, fleet: Fleet, *, time_scale: float = 4.0, state: FleetState | None = None,
-                     extra_args: Sequence[str] = (), **subscriber_settings: Any) -> LiveFeeds:
+                     extra_args: Sequence[str] = (), session_factory: sessionmaker[Session] | None = None,
+                     **subscriber_settings: Any) -> LiveFeeds:
         """The simulator as a separate process (`python main.py simulate`) on loopback: it does
         not compete with the GUI for this process's interpreter lock. Needs the default fleet."""
         return cls(state or FleetState(fleet), simulator=SimulatorProcess(time_scale=time_scale, extra_args=extra_args),
-                   subscriber_settings=subscriber_settings)
+                   subscriber_settings=subscriber_settings, session_factory=session_factory)
 
     def start(self) -> LiveFeeds:
         if self.simulator is not None:
             self.simulator.start()
             self._orders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simulator-orders")
-        config = self.config or self.simulator.subscriber_config(**self.subscriber_settings)  # type: ignore[union-attr]
         try:
-            self.subscriber = FeedSubscriber(config, self.state, on_outcome=self._outcome).start()
+            config = self.config or self.simulator.subscriber_config(**self.subscriber_settings)  # type: ignore[union-attr]
+            self.service = FeedService(config, self.state, session_factory=self.session_factory,
+                                       outcomes=self.outcomes)
+            self.service.start()
         except BaseException:
             self.stop()
             raise
         return self
 
-    def _outcome(self, msg: OutcomeMessage) -> None:
-        """On the feed thread: hand the message over, never block."""
-        try:
-            self.outcomes.put_nowait(msg)
-        except queue.Full:
-            self.outcomes_dropped += 1
-            log.error("utfallskön är full; utfall för ärende %s tappat", msg.case_id)
-
     def stop(self) -> None:
-        if self.subscriber is not None:
-            self.subscriber.stop()
-            self.subscriber = None
+        if self.service is not None:
+            self.service.stop()  # the subscriber, then the writer (which writes what is queued)
+            self.service = None
         if self._orders is not None:
             self._orders.shutdown(wait=True, cancel_futures=True)
             self._orders = None
@@ -165,8 +169,17 @@ class LiveFeeds:
             self.simulator.stop()
 
     @property
+    def writer(self) -> StatusEventWriter | None:
+        """The status-event writer while running with persistence (counters: written, dropped)."""
+        return None if self.service is None else self.service.writer
+
+    @property
+    def outcomes_dropped(self) -> int:
+        return 0 if self.service is None else self.service.outcomes_dropped
+
+    @property
     def running(self) -> bool:
-        return self.subscriber is not None and self.subscriber.running
+        return self.service is not None and self.service.running
 
     # --- orders to the simulator (demo mode) --------------------------------------------------------
     def order(self, fn: Callable[[Any], Any]) -> Future[Any] | None:

@@ -11,11 +11,18 @@ SubscriberConfig, e.g. from `dispatch.feed.config.load_subscriber_config`) names
 `live_feeds` uses ready-made LiveFeeds (tests: a stepped simulator); with none of these the board
 shows every unit as "Ingen kontakt". Outcomes on the feeds close their cases unless
 `apply_outcomes=False` (console/dispatch/feed_outcomes.py).
+
+Status events are persisted (unit_status_events, batched off the feed thread) to the executor's
+database when `persist_events` says so; by default `dispatch.feed.service.persist_feed_events`
+decides (env LARMCENTRAL_PERSIST_FEED; unset: on for SQLite, off for a shared PostgreSQL).
+Ready-made `live_feeds` keep their own choice.
 """
 
 from __future__ import annotations
 
 import gc
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from console.dispatch.feed_bridge import FeedBridge
 from console.dispatch.live_feeds import LiveFeeds
@@ -24,6 +31,7 @@ from console.dispatch.workspace import DispatchWorkspace
 from console.fleet_model import FleetTableModel
 from console.tasks import DbExecutor
 from dispatch.feed.config import SubscriberConfig
+from dispatch.feed.service import persist_feed_events
 from dispatch.feed.state import FleetState
 from records.actor import Actor
 from resources.fleet import Fleet, default_fleet
@@ -36,27 +44,37 @@ def build_dispatch_workspace(actor: Actor, executor: DbExecutor, *, demo: bool =
                              palette: Palette | None = None, geography: Geography | None = None,
                              time_scale: float = 4.0, targets: WaitTargets | None = None,
                              refresh_ms: int = 5000, simulator_process: bool = False,
-                             live_feeds: LiveFeeds | None = None, apply_outcomes: bool = True) -> DispatchWorkspace:
+                             live_feeds: LiveFeeds | None = None, apply_outcomes: bool = True,
+                             persist_events: bool | None = None) -> DispatchWorkspace:
     fleet = fleet or default_fleet()
     palette = palette or default_palette()
     geography = geography or default_geography()
     model = FleetTableModel.from_fleet(fleet, palette, {k.name: k.delregion for k in geography.kommuner})
     feeds: LiveFeeds | None = live_feeds
+    if persist_events is None:
+        persist_events = persist_feed_events(database_url_of(executor.factory))
+    sessions = executor.factory if persist_events else None
     if feeds is not None:
         state = feeds.state
     elif config is not None:
         state = FleetState(fleet, unit_stale_after=config.unit_stale_after_s,
                            feed_stale_after=config.feed_stale_after_s)
-        feeds = LiveFeeds(state, config)
+        feeds = LiveFeeds(state, config, session_factory=sessions)
     elif demo:
         make = LiveFeeds.demo_process if simulator_process else LiveFeeds.demo
-        feeds = make(fleet, time_scale=time_scale)
+        feeds = make(fleet, time_scale=time_scale, session_factory=sessions)
         state = feeds.state
     else:
         state = FleetState(fleet)
     bridge = FeedBridge(state, model, [feeds] if feeds else [], refresh_stale=feeds is None)
     return DispatchWorkspace(actor, executor, bridge, fleet=fleet, geography=geography, feeds=feeds,
                              targets=targets, refresh_ms=refresh_ms, apply_outcomes=apply_outcomes)
+
+
+def database_url_of(factory: sessionmaker[Session]) -> str:
+    """The URL (password hidden) of the engine a session factory is bound to ("" if unbound)."""
+    bind = factory.kw.get("bind")
+    return "" if bind is None else bind.url.render_as_string(hide_password=True)
 
 
 def freeze_startup_objects() -> None:

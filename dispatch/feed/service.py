@@ -1,13 +1,17 @@
 """Ready-made start/stop services: the live feeds (subscriber + persistence), and the same fed by
 the simulator for `make run` and demos. Each has `start()`/`stop()` (the console's FeedBridge
 starts and stops them) and exposes `state` (FleetState) and `outcomes` (a queue of OutcomeMessage).
+
+Who persists: in a centre where many consoles share one PostgreSQL database, only one process
+should write the feeds' status events (`persist_feed_events`, env LARMCENTRAL_PERSIST_FEED).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import queue
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +24,25 @@ from dispatch.feed.subscriber import FeedSubscriber
 from resources.fleet import Fleet
 
 log = logging.getLogger("dispatch.feed")
+
+PERSIST_ENV = "LARMCENTRAL_PERSIST_FEED"
+_YES, _NO = ("1", "ja", "yes", "true", "on"), ("0", "nej", "no", "false", "off")
+
+
+def persist_feed_events(database_url: str, environ: Mapping[str, str] | None = None) -> bool:
+    """Should this process write the feeds' status events to the database at `database_url`?
+
+    LARMCENTRAL_PERSIST_FEED=1 or 0 decides; unset, it is on for the embedded SQLite database
+    (one console, one file) and off for PostgreSQL, where one process per centre persists.
+    Raises ValueError (in Swedish, naming the variable) for any other value."""
+    raw = (os.environ if environ is None else environ).get(PERSIST_ENV, "").strip().lower()
+    if not raw:
+        return database_url.startswith("sqlite")
+    if raw in _YES:
+        return True
+    if raw in _NO:
+        return False
+    raise ValueError(f"{PERSIST_ENV}={raw!r} är ogiltigt: ange 1 (spara statushändelser) eller 0 (spara inte)")
 
 
 class FeedService:
@@ -47,6 +70,7 @@ class FeedService:
             self.outcomes.put_nowait(msg)
         except queue.Full:
             self.outcomes_dropped += 1
+            log.error("utfallskön är full; utfall för ärende %s tappat", msg.case_id)
 
     def start(self) -> FeedService:
         if self.writer is not None:
@@ -67,6 +91,10 @@ class FeedService:
             self.subscriber = None
         if self.writer is not None:
             self.writer.stop()
+
+    @property
+    def running(self) -> bool:
+        return self.subscriber is not None and self.subscriber.running
 
 
 class SimulatedFeeds:

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import Qt
+from sqlalchemy import func, select
 
 from console.dispatch.setup import build_dispatch_workspace
 from console.dispatch.targets import WaitTargets, load_targets
@@ -16,10 +17,11 @@ from console.dispatch.waiting_room import COL_WAIT, STATE_COLOURS, order_cases
 from console.dispatch.workspace import DispatchWorkspace
 from console.tasks import DbExecutor
 from dispatch.assignment import active_assignments, assign
+from dispatch.feed.service import PERSIST_ENV
 from records.audit import now
 from records.cases import CaseIntake, CaseStatus, create_case, get_case, set_status
 from records.db import transaction
-from records.models import Case
+from records.models import Case, UnitStatusEvent
 from resources.vocabulary import Role
 from resources.vocabulary import UnitStatus as S
 
@@ -221,7 +223,10 @@ def test_a_nurse_cannot_dispatch(qtbot, sqlite_db, make_actor, executor) -> None
         ws.shutdown()
 
 
-def test_demo_unit_goes_through_its_statuses_on_the_board(qtbot, sqlite_db, make_actor, executor) -> None:
+def test_demo_unit_goes_through_its_statuses_on_the_board(qtbot, sqlite_db, make_actor, executor,
+                                                          monkeypatch) -> None:
+    """…and, on the embedded SQLite database, its statuses are persisted as unit_status_events."""
+    monkeypatch.delenv(PERSIST_ENV, raising=False)
     nurse = make_actor(sqlite_db, "ssk.anna", Role.NURSE)
     dispatcher = make_actor(sqlite_db, "dir.bo", Role.DISPATCHER)
     case_id = make_case(sqlite_db, nurse, priority="1", waited_min=3)
@@ -243,3 +248,23 @@ def test_demo_unit_goes_through_its_statuses_on_the_board(qtbot, sqlite_db, make
     finally:
         ws.shutdown()
         assert not ws.feeds.running
+    with sqlite_db() as s:  # shutdown wrote what the writer still held
+        rows = s.execute(select(UnitStatusEvent.status, UnitStatusEvent.case_id, UnitStatusEvent.publisher)
+                         .where(UnitStatusEvent.unit_id == unit_id, UnitStatusEvent.seq > 0)
+                         .order_by(UnitStatusEvent.id)).all()
+    statuses = [status for status, case, _ in rows if case == case_id]
+    assert statuses[:3] == [S.ALERTED.value, S.EN_ROUTE.value, S.ON_SCENE.value]
+    assert {publisher for *_, publisher in rows} == {model.unit_by_id(unit_id).publisher}
+
+
+def test_persisting_feed_events_can_be_switched_off(qtbot, sqlite_db, make_actor, executor, monkeypatch) -> None:
+    """LARMCENTRAL_PERSIST_FEED=0: a console on a shared database leaves persisting to another process."""
+    dispatcher = make_actor(sqlite_db, "dir.bo", Role.DISPATCHER)
+    monkeypatch.setenv(PERSIST_ENV, "0")
+    ws = _workspace(qtbot, dispatcher, executor, demo=True, time_scale=120.0)
+    try:
+        assert ws.feeds.running and ws.feeds.session_factory is None and ws.feeds.writer is None
+    finally:
+        ws.shutdown()
+    with sqlite_db() as s:
+        assert s.scalar(select(func.count()).select_from(UnitStatusEvent)) == 0

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from feed_helpers import small_fleet, wait_until
 from sqlalchemy import func, select
 
-from dispatch.feed.service import SimulatedFeeds
+from dispatch.feed.service import PERSIST_ENV, SimulatedFeeds, persist_feed_events
 from records.models import UnitStatusEvent
 from resources.vocabulary import UnitStatus
 
@@ -29,3 +30,13 @@ def test_simulated_feeds_end_to_end(sqlite_db) -> None:  # type: ignore[no-untyp
                                    .order_by(UnitStatusEvent.id)).all()
         assert "larmad" in statuses and "pa_plats" in statuses and statuses[-1] == "ledig_station"
         assert session.scalar(select(func.count()).select_from(UnitStatusEvent)) > 0
+
+
+def test_who_persists_feed_events() -> None:
+    """Unset: the embedded SQLite console persists, a console on shared PostgreSQL does not."""
+    assert persist_feed_events("sqlite:////tmp/larm.sqlite3", {}) is True
+    assert persist_feed_events("postgresql+psycopg://db/larm", {}) is False
+    assert persist_feed_events("postgresql+psycopg://db/larm", {PERSIST_ENV: "1"}) is True
+    assert persist_feed_events("sqlite:////tmp/larm.sqlite3", {PERSIST_ENV: " 0 "}) is False
+    with pytest.raises(ValueError, match=PERSIST_ENV):
+        persist_feed_events("sqlite:////tmp/larm.sqlite3", {PERSIST_ENV: "kanske"})
