@@ -3,6 +3,9 @@
 One thread owns every socket: per publisher a FeedPublisher (PUB + ROUTER), plus an optional REP
 command socket. Other threads give orders through `assign()`/`recall()`/`fault()`, which run on
 the simulator thread and return its answer.
+
+With `time_scale=0` the simulated clock stands still (the runner still answers snapshots and sends
+heartbeats); `advance(seconds)` moves it on demand, e.g. in a test that must not depend on timing.
 """
 
 from __future__ import annotations
@@ -118,6 +121,23 @@ class SimulatorRunner:
     def fault(self, publisher: str, **settings: Any) -> None:
         cmd = FaultCommand(cmd="fault", publisher=publisher, **settings)  # type: ignore[arg-type]
         self.call(lambda: self._execute(cmd))
+
+    def advance(self, seconds: float) -> None:
+        """Step the simulated clock `seconds` at once, on the simulator thread, and publish what
+        happened (status changes, outcomes, the new positions of moving units) as the loop does
+        with real time. Returns when it is published. Meant for a stopped clock (`time_scale=0`)."""
+        if seconds < 0:
+            raise ValueError(f"advance: tiden kan inte gå bakåt ({seconds} s)")
+        if not self.running:
+            raise SimulatorError("simulatorn är inte startad")
+        self.call(lambda: self._advance(seconds))
+
+    def _advance(self, seconds: float) -> None:
+        now = time.monotonic()
+        self._publish(self.sim.step(seconds), self._last_report, now)
+        for su in self.sim.units.values():
+            if su.moved:
+                self._report(su.unit.id, self._last_report, now)
 
     # --- the thread -----------------------------------------------------------------------------
 

@@ -9,8 +9,6 @@ the case; the override is in the RLS physician's queue and is signed off.
 
 from __future__ import annotations
 
-import time
-
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from sqlalchemy import select
@@ -37,11 +35,10 @@ def stepped_feeds() -> LiveFeeds:
 
 
 def advance(feeds: LiveFeeds, seconds: float) -> None:
-    """Run the simulator's clock `seconds` on its own thread and publish what happened (as its loop
-    does with real time)."""
+    """Run the simulator's stopped clock `seconds` on and publish what happened."""
     runner = feeds.simulator
     assert isinstance(runner, SimulatorRunner)
-    runner.call(lambda: runner._publish(runner.sim.step(seconds), runner._last_report, time.monotonic()))
+    runner.advance(seconds)
 
 
 def sim_status(feeds: LiveFeeds, unit_id: str) -> UnitStatus:

@@ -127,3 +127,30 @@ def test_runner_misbehaviour_switches_are_survived() -> None:
         runner.fault("ambulans", silent=True)
         wait_until(lambda: all(v.stale for v in state.units_by_id(amb)), what="silent feed goes stale")
         assert not any(v.stale for v in state.units() if v.publisher == "mobila_team")
+
+
+def test_a_stopped_clock_moves_only_when_advanced() -> None:
+    fleet = small_fleet()
+    sim = Simulator(fleet, seed=1, background_per_hour=0, p_transport=0.0, follow_service_hours=False)
+    runner = SimulatorRunner(sim, time_scale=0.0, heartbeat_interval=0.1)
+    with pytest.raises(SimulatorError, match="inte startad"):
+        runner.advance(1.0)
+    state = FleetState(fleet)
+    with runner, FeedSubscriber(runner.subscriber_config(), state):
+        wait_until(lambda: len(state.feeds()) == 4 and all(f.synced for f in state.feeds()), what="four feeds")
+        uid = ambulance(sim)
+        start = runner.call(lambda: (sim.units[uid].lat, sim.units[uid].lon))
+        runner.assign(uid, 7, start[0] + 0.1, start[1], "1")
+        wait_until(lambda: state.unit(uid).status is UnitStatus.ALERTED, what="alerted")
+        assert runner.call(lambda: (sim.time, sim.units[uid].status)) == (0.0, UnitStatus.ALERTED)
+        seen = [UnitStatus.ALERTED]
+        while seen[-1] is not UnitStatus.AVAILABLE_AT_STATION:
+            runner.advance(60.0)
+            want = runner.call(lambda: (sim.units[uid].status, round(sim.units[uid].lat, 5)))
+            wait_until(lambda want=want: (state.unit(uid).status, state.unit(uid).lat) == want, what=str(want))
+            if want[0] is not seen[-1]:
+                seen.append(want[0])
+            assert len(seen) < 10 and runner.call(lambda: sim.time) < 6 * 3600
+        assert seen[:4] == [UnitStatus.ALERTED, UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE, UnitStatus.AVAILABLE_OUT]
+        with pytest.raises(ValueError, match="bakåt"):
+            runner.advance(-1.0)
