@@ -1,7 +1,9 @@
-"""A map of Skåne (pyqtgraph): kommuner, akutmottagningar, units by status, open cases by priority,
-and for the selected case its recommended units with straight-line routes.
+"""A map of Skåne (pyqtgraph): its outline, kommuner, akutmottagningar, units by status, open cases
+by priority, and for the selected case its recommended units with straight-line routes.
 
-x is longitude and y latitude; the aspect ratio is locked to cos(latitude) so distances look right.
+x is longitude and y latitude; the aspect ratio is locked to cos(latitude) (a degree of longitude
+is about 0.56 of a degree of latitude at 56° N) so distances look right. The outline is one curve,
+drawn once, under everything else.
 Units are one ScatterPlotItem redrawn with a single setData at the workspace's tick.
 """
 
@@ -18,9 +20,20 @@ from PySide6.QtGui import QBrush, QColor, QPen
 from console.fleet_model import STATUSES, FleetTableModel
 from console.theme import PRIORITY_COLOURS, STALE_COLOUR, STATUS_COLOURS
 from records.cases import CaseView
-from resources.geography import SKANE_BOUNDS, Geography
+from resources.geography import SKANE_BOUNDS, Geography, SkaneOutline, skane_outline
 
 MID_LAT = (SKANE_BOUNDS[0] + SKANE_BOUNDS[1]) / 2
+OUTLINE_COLOUR = "#4a5a70"
+
+
+def outline_item(outline: SkaneOutline) -> pg.PlotCurveItem:
+    """Skåne's outline as one closed curve (x = lon, y = lat) at the bottom of the z-order."""
+    lats = [v[0] for v in outline.vertices] + [outline.vertices[0][0]]
+    lons = [v[1] for v in outline.vertices] + [outline.vertices[0][1]]
+    item = pg.PlotCurveItem(x=np.array(lons), y=np.array(lats), pen=pg.mkPen(OUTLINE_COLOUR, width=1.5),
+                            antialias=True)
+    item.setZValue(-100)
+    return item
 
 
 class SkaneMap(pg.PlotWidget):
@@ -40,6 +53,8 @@ class SkaneMap(pg.PlotWidget):
         self.setAspectLocked(True, ratio=math.cos(math.radians(MID_LAT)))
         self.setRange(xRange=(12.4, 14.6), yRange=(55.3, 56.5), padding=0.0)
 
+        self.outline = outline_item(skane_outline())
+        self.addItem(self.outline)
         k = geography.kommuner
         kommun_dots = pg.ScatterPlotItem(x=[x.lon for x in k], y=[x.lat for x in k], size=5,
                                          brush=pg.mkBrush("#30363d"), pen=None)
