@@ -1,6 +1,7 @@
 """Lowest adequate resource: rank the whole palette for a triaged case (docs/recommendation.md).
 
-Adequate = the type has every required capability and a compatible transport, takes the
+Adequate = the type is not reserved for other needs (palette `reserved_for`, unlocked by the care
+need's required or preferred capabilities), has every required capability and a compatible transport, takes the
 priority, is in service at that hour and still when its unit arrives, may serve this patient,
 and one of its units can be with the patient within the part's max_minutes. Lowest = lowest palette level among adequate types;
 within a type, earliest arrival, then lowest unit id. Vectorised over a FleetSnapshot.
@@ -128,7 +129,8 @@ def _recommend_part(ctx: _Context, part: CareNeedPart) -> tuple[PartRecommendati
     late: list[tuple[ResourceType, Option, int | None]] = []
     reasons: dict[str, str] = {}
     for t in palette.types:
-        reason = _capability_reason(t, part) or _availability_reason(t, priority, ctx.local)
+        reason = (_reserved_reason(t, part) or _capability_reason(t, part)
+                  or _availability_reason(t, priority, ctx.local))
         if reason:
             reasons[t.code] = reason
             continue
@@ -147,14 +149,14 @@ def _recommend_part(ctx: _Context, part: CareNeedPart) -> tuple[PartRecommendati
     escalated = False
     if in_time:
         rec_t, rec, rec_idx = in_time[0]
-        rec = rec.model_copy(update={"reason": REASON_LOWEST})
-        alternatives = [o.model_copy(update={"reason": REASON_HIGHER}) for _, o, _ in in_time[1:]]
+        rec = _with_reason(rec, rec_t, part, REASON_LOWEST)
+        alternatives = [_with_reason(o, t, part, REASON_HIGHER) for t, o, _ in in_time[1:]]
         message = prefix + _chosen_text(rec)
     elif late:
         escalated = True
         rec_t, rec, rec_idx = min(late, key=lambda x: (x[1].eta_minutes, x[0].level, x[1].unit_id or ""))
-        rec = rec.model_copy(update={"reason": f"eskalerad: ingen tillräcklig resurs inom {part.max_minutes} min"})
-        alternatives = [o.model_copy(update={"reason": "senare än tidsgränsen"}) for t, o, _ in late if t is not rec_t]
+        rec = _with_reason(rec, rec_t, part, f"eskalerad: ingen tillräcklig resurs inom {part.max_minutes} min")
+        alternatives = [_with_reason(o, t, part, "senare än tidsgränsen") for t, o, _ in late if t is not rec_t]
         message = (f"{prefix}Ingen tillräcklig resurs är ledig inom {part.max_minutes} min. Eskalerat till "
                    f"{rec_t.name}: " + _chosen_text(rec) + " OBS: efter tidsgränsen.")
     else:
@@ -165,16 +167,42 @@ def _recommend_part(ctx: _Context, part: CareNeedPart) -> tuple[PartRecommendati
             o = fallback.option
             message += (f" Närmast: {o.unit_name or o.type_name} ({o.type_name}), på plats om ca "
                         f"{o.eta_minutes:.0f} min, saknar {', '.join(fallback.missing)}.")
+    if rec is not None and rec.missing_preferred:
+        message += f" Saknar önskad förmåga: {_labels(rec.missing_preferred)}."
+    for o in alternatives:
+        if o.type_code not in reasons:
+            reasons[o.type_code] = o.reason
     passed = [PassedOver(type_code=t.code, type_name=t.name, level=t.level,
                          reason=(r := reasons.get(t.code, REASON_HIGHER)), text=f"{t.name}: {r}")
               for t in palette.types if t is not rec_t]
     return PartRecommendation(part=part.role, capabilities=sorted(part.capabilities, key=_CAP_ORDER.index),
+                              preferred=sorted(part.preferred, key=_CAP_ORDER.index),
                               transport=part.transport, max_minutes=part.max_minutes, recommended=rec,
                               alternatives=alternatives, passed_over=passed, escalated=escalated,
                               fallback=fallback, message=message), rec_idx
 
 
 _CAP_ORDER = list(Capability)
+
+
+def _labels(capabilities: Collection[Capability]) -> str:
+    return ", ".join(c.label for c in sorted(capabilities, key=_CAP_ORDER.index))
+
+
+def _reserved_reason(t: ResourceType, part: CareNeedPart) -> str | None:
+    """A specialised type (palette `reserved_for`) for a need that neither requires nor prefers it."""
+    return t.reserved_label() if t.reserved_against(part.requested) else None
+
+
+def _with_reason(o: Option, t: ResourceType, part: CareNeedPart, reason: str) -> Option:
+    """The option with its reason, naming the part's preferred capabilities the type has or lacks."""
+    missing = sorted(part.preferred - t.capabilities, key=_CAP_ORDER.index)
+    has = sorted(part.preferred & t.capabilities, key=_CAP_ORDER.index)
+    if has:
+        reason += f"; har önskad förmåga: {_labels(has)}"
+    if missing:
+        reason += f"; saknar önskad förmåga: {_labels(missing)}"
+    return o.model_copy(update={"reason": reason, "missing_preferred": missing})
 
 
 def _capability_reason(t: ResourceType, part: CareNeedPart) -> str | None:
@@ -265,7 +293,7 @@ def _fallback(ctx: _Context, part: CareNeedPart) -> Fallback | None:
     """Nothing in the palette meets the need: the type in service with the fewest gaps, for RLS to judge."""
     best: tuple[tuple[int, float, int], Fallback] | None = None
     for t in ctx.snap.palette.types:
-        if _availability_reason(t, ctx.case.priority, ctx.local):
+        if _reserved_reason(t, part) or _availability_reason(t, ctx.case.priority, ctx.local):
             continue
         found = _best_unit(ctx, t, None)
         if isinstance(found, str):

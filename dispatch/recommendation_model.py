@@ -27,6 +27,7 @@ class Option(BaseModel):
     free_in_minutes: float = 0.0  # > 0 for a busy unit: when it is expected to be free
     in_time: bool = True  # with the patient within the part's max_minutes
     stale: bool = False  # the unit's status/position is not fresh from the feed
+    missing_preferred: list[Capability] = []  # the part's preferred capabilities this type lacks
     reason: str  # Swedish, e.g. "lägsta tillräckliga nivå", "tillräcklig men högre nivå"
 
 
@@ -56,6 +57,7 @@ class PartRecommendation(BaseModel):
 
     part: str  # the care-need part's role ("" for the primary part), also the assignment's `part`
     capabilities: list[Capability]
+    preferred: list[Capability] = []  # welcome but not required (care need `preferred`)
     transport: TransportNeed
     max_minutes: int | None
     recommended: Option | None

@@ -18,10 +18,20 @@ class CareNeedPart(BaseModel):
 
     role: str = Field(default="", description="Swedish label of this part, e.g. 'IVPA'; empty for the primary part")
     capabilities: frozenset[Capability] = frozenset()
+    preferred: frozenset[Capability] = Field(
+        default=frozenset(),
+        description="Welcome but not required: never makes a type inadequate, but unlocks types reserved for "
+                    "them (palette `reserved_for`, e.g. PAP for psychiatric_assessment) and is named in the reasons",
+    )
     transport: TransportNeed = TransportNeed.NONE
     max_minutes: int | None = Field(
         default=None, ge=0, description="Longest acceptable time until a resource is with the patient; None = no limit"
     )
+
+    @property
+    def requested(self) -> frozenset[Capability]:
+        """Everything the part asks for: required plus preferred capabilities."""
+        return self.capabilities | self.preferred
 
 
 class CareNeed(CareNeedPart):
@@ -31,6 +41,7 @@ class CareNeed(CareNeedPart):
 
     def parts(self) -> list[CareNeedPart]:
         primary = CareNeedPart(
-            role=self.role, capabilities=self.capabilities, transport=self.transport, max_minutes=self.max_minutes
+            role=self.role, capabilities=self.capabilities, preferred=self.preferred, transport=self.transport,
+            max_minutes=self.max_minutes,
         )
         return [primary, *self.additional]

@@ -66,6 +66,12 @@ class ServiceWindow(BaseModel):
         return f"{d} {self.start[:2]}–{self.end[:2]}"
 
 
+# Capabilities that include another one: a type with the key must also list the value.
+IMPLIED_CAPABILITIES: dict[Capability, Capability] = {
+    Capability.PHYSICIAN_ASSESSMENT: Capability.NURSE_ASSESSMENT,
+}
+
+
 class SpeedProfile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -86,6 +92,11 @@ class ResourceType(BaseModel):
     transport: TransportNeed
     priorities: frozenset[Priority] = Field(min_length=1)
     serves: Serves
+    reserved_for: frozenset[Capability] = Field(
+        default=frozenset(),
+        description="Specialised type: adequate only for a care need that requires or prefers one of these "
+                    "capabilities (e.g. PAP: psychiatric_assessment); empty = any need it can meet",
+    )
     service_hours: tuple[ServiceWindow, ...] = Field(min_length=1)
     speed: SpeedProfile | None = None
 
@@ -93,6 +104,20 @@ class ResourceType(BaseModel):
     def _field_types_have_speed(self) -> ResourceType:
         if self.kind == "field" and self.speed is None:
             raise ValueError("en fältresurs måste ha 'speed' (hastighetsprofil)")
+        return self
+
+    @model_validator(mode="after")
+    def _consistent_capabilities(self) -> ResourceType:
+        # A physician's assessment includes what a nurse's assessment covers; the file must say so
+        # explicitly (the loader refuses rather than adds, so the file shows what the type can do).
+        for cap, implied in IMPLIED_CAPABILITIES.items():
+            if cap in self.capabilities and implied not in self.capabilities:
+                raise ValueError(f"förmågan '{cap.value}' ({cap.label}) förutsätter '{implied.value}' "
+                                 f"({implied.label}); lägg till den i 'capabilities'")
+        outside = self.reserved_for - self.capabilities
+        if outside:
+            names = ", ".join(sorted(c.value for c in outside))
+            raise ValueError(f"'reserved_for' nämner förmågor som typen inte har: {names}")
         return self
 
     def in_service(self, at: datetime) -> bool:
@@ -106,6 +131,16 @@ class ResourceType(BaseModel):
 
     def missing(self, capabilities: frozenset[Capability]) -> frozenset[Capability]:
         return capabilities - self.capabilities
+
+    def reserved_against(self, requested: frozenset[Capability]) -> bool:
+        """True when the type is reserved (`reserved_for`) and the need asks for none of its
+        capabilities; `requested` = required plus preferred (`CareNeedPart.requested`)."""
+        return bool(self.reserved_for) and not (self.reserved_for & requested)
+
+    def reserved_label(self) -> str:
+        """Swedish reason a reserved type is passed over, e.g. "endast för vårdbehov med psykiatrisk bedömning"."""
+        labels = " eller ".join(c.label.lower() for c in sorted(self.reserved_for, key=list(Capability).index))
+        return f"endast för vårdbehov med {labels}"
 
 
 class Palette(BaseModel):

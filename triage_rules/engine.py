@@ -67,6 +67,7 @@ def care_need_json(care_need: CareNeed) -> dict[str, Any]:
     data = care_need.model_dump(mode="json")
     for part in [data, *data["additional"]]:
         part["capabilities"] = sorted(part["capabilities"])
+        part["preferred"] = sorted(part["preferred"])
     return data
 
 

@@ -22,6 +22,8 @@ def describe_care_need(cn: CareNeed) -> str:
     parts = []
     for i, part in enumerate(cn.parts()):
         caps = ", ".join(sorted(c.label for c in part.capabilities)) or "inga förmågor"
+        if part.preferred:
+            caps += f" (önskas: {', '.join(sorted(c.label for c in part.preferred))})"
         when = f"inom {part.max_minutes} min" if part.max_minutes is not None else "utan tidsgräns"
         text = f"{caps} · {part.transport.label} · {when}"
         parts.append(text if i == 0 else f"+ {part.role}: {text}")

@@ -41,6 +41,10 @@ class CareNeedPartSpec(_Model):
 
     role: str = ""
     capabilities: list[str] = Field(default_factory=list)
+    preferred: list[str] = Field(
+        default_factory=list,
+        description="Capabilities that are welcome but not required; they unlock palette types reserved for "
+                    "them (e.g. PAP for psychiatric_assessment) and are named in the recommendation's reasons")
     transport: TransportNeed = TransportNeed.NONE
     max_minutes: int | None = Field(default=None, ge=0)
 
@@ -48,6 +52,7 @@ class CareNeedPartSpec(_Model):
         return CareNeedPart(
             role=self.role,
             capabilities=frozenset(Capability(c) for c in self.capabilities),
+            preferred=frozenset(Capability(c) for c in self.preferred),
             transport=self.transport,
             max_minutes=self.max_minutes,
         )
@@ -61,6 +66,7 @@ class CareNeedSpec(CareNeedPartSpec):
         return CareNeed(
             role=primary.role,
             capabilities=primary.capabilities,
+            preferred=primary.preferred,
             transport=primary.transport,
             max_minutes=max_minutes if max_minutes is not None else primary.max_minutes,
             additional=tuple(p.to_part() for p in self.additional),

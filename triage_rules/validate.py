@@ -156,6 +156,11 @@ class _Checker:
             unknown = [c for c in part.capabilities if c not in _CAPABILITIES]
             for cap in unknown:
                 self.add(part_where, f"okänd förmåga '{cap}' (finns inte i förmågevokabulären)")
+            for cap in part.preferred:
+                if cap not in _CAPABILITIES:
+                    self.add(part_where, f"okänd önskad förmåga '{cap}' i 'preferred' (finns inte i förmågevokabulären)")
+                elif cap in part.capabilities:
+                    self.add(part_where, f"förmågan '{cap}' står både som krav (capabilities) och som önskad (preferred)")
             if not part.capabilities:
                 self.add(part_where, "vårdbehovet anger inga förmågor")
             if i > 0 and not part.role:
