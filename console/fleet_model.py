@@ -16,6 +16,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from console.local_time import local_text
 from console.theme import STALE_COLOUR, STATUS_COLOURS
 from resources.fleet import Fleet
 from resources.palette import Palette
@@ -105,7 +106,7 @@ class FleetTableModel(QAbstractTableModel):
             if col == COL_CASE:
                 return "" if row.case_id is None else str(row.case_id)
             if col == COL_LAST_HEARD:
-                return "–" if row.last_heard is None else row.last_heard.astimezone().strftime("%H:%M:%S")
+                return "–" if row.last_heard is None else local_text(row.last_heard, "%H:%M:%S")
             return (row.id, row.type_name, row.name, row.kommun, row.delregion)[col]
         if role == Qt.ItemDataRole.ForegroundRole:
             if row.stale:

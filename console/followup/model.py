@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
+from console.local_time import local
 from console.theme import PRIORITY_COLOURS
 from outcomes.followup import FollowUpItem
 
@@ -34,11 +35,11 @@ WEEKDAYS = ("mån", "tis", "ons", "tors", "fre", "lör", "sön")
 
 
 def clock_text(due: datetime, now: datetime) -> str:
-    """"14:05" today, "tors 10:53" another day (local time)."""
-    local, today = due.astimezone(), now.astimezone()
-    if local.date() == today.date():
-        return f"{local:%H:%M}"
-    return f"{WEEKDAYS[local.weekday()]} {local:%H:%M}"
+    """"14:05" today, "tors 10:53" another day (Swedish local time)."""
+    at, today = local(due), local(now)
+    if at.date() == today.date():
+        return f"{at:%H:%M}"
+    return f"{WEEKDAYS[at.weekday()]} {at:%H:%M}"
 
 
 class FollowUpModel(QAbstractTableModel):

@@ -6,9 +6,13 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from console.local_time import iso_local_text
 from outcomes.codes import OutcomeCode
 from records.review_queue import ReviewDetail
 from resources.vocabulary import Capability, Priority, TransportNeed
+
+
+SOURCE_LABELS = {"feed": "rapporterat av enheten", "manual": "registrerat manuellt"}
 
 
 def _prio(p: str | None) -> str:
@@ -37,7 +41,8 @@ def _need(cn: dict[str, Any] | None) -> str:
 
 
 def _time(iso: str | None) -> str:
-    return escape((iso or "")[:16].replace("T", " "))
+    """A stored (UTC) timestamp as Swedish local time."""
+    return escape(iso_local_text(iso))
 
 
 def render(detail: ReviewDetail) -> str:
@@ -99,7 +104,7 @@ def render(detail: ReviewDetail) -> str:
         o = detail.outcome
         out.append(f"<p><b>{escape(_outcome_label(o['code']))}</b>"
                    f"{' – ' + escape(o['destination']) if o.get('destination') else ''} "
-                   f"({escape(o['source'])}, {_time(o['recorded_at'])})</p>")
+                   f"({escape(SOURCE_LABELS.get(o['source'], o['source']))}, {_time(o['recorded_at'])})</p>")
     else:
         out.append("<p>Inget utfall ännu.</p>")
     return "\n".join(out)

@@ -8,6 +8,7 @@ from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Q
 from PySide6.QtGui import QColor
 
 from console.complaint_names import complaint_name
+from console.local_time import local_text
 from console.theme import PRIORITY_COLOURS
 from records.review_queue import ReviewItem
 
@@ -55,7 +56,7 @@ class ReviewQueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             prio = "" if not r.priority else ("H" if r.priority == "hänvisning" else r.priority)
             return (r.reason_label, "" if r.case_id is None else str(r.case_id), prio, complaint_name(r.complaint),
-                    r.patient, r.created_at.astimezone().strftime("%d/%m %H:%M"), r.detail.splitlines()[0]
+                    r.patient, local_text(r.created_at, "%d/%m %H:%M"), r.detail.splitlines()[0]
                     if r.detail else "")[col]
         if role == Qt.ItemDataRole.ForegroundRole and col == 2 and r.priority:
             return QColor(PRIORITY_COLOURS.get(r.priority, "#e6edf3"))

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QPushBu
 from sqlalchemy.orm import Session
 
 from console.errors import user_message
+from console.local_time import local, local_today
 from console.tasks import DbExecutor, DbOp
 from console.theme import PRIORITY_COLOURS
 from outcomes.codes import OutcomeGroup
@@ -43,8 +44,10 @@ class StatsWorkspace(QWidget):
         self.period.addItem(self.tr("Senaste 7 dagarna"), 7)
         self.period.addItem(self.tr("Senaste 30 dagarna"), 30)
         self.period.addItem(self.tr("Vald period"), -1)
-        self.date_from = QDateEdit(QDate.currentDate().addDays(-7), calendarPopup=True)
-        self.date_to = QDateEdit(QDate.currentDate(), calendarPopup=True)
+        today = local_today()
+        today_q = QDate(today.year, today.month, today.day)
+        self.date_from = QDateEdit(today_q.addDays(-7), calendarPopup=True)
+        self.date_to = QDateEdit(today_q, calendarPopup=True)
         refresh = QPushButton(self.tr("Uppdatera (F5)"))
         refresh.clicked.connect(self.refresh)
         self.period.currentIndexChanged.connect(self._period_changed)
@@ -79,7 +82,7 @@ class StatsWorkspace(QWidget):
 
     def bounds(self) -> tuple[date, date]:
         days = self.period.currentData()
-        today = date.today()
+        today = local_today()
         if days == -1:
             return self.date_from.date().toPython(), self.date_to.date().toPython()  # type: ignore[return-value]
         return today - timedelta(days=days), today
@@ -105,7 +108,7 @@ class StatsWorkspace(QWidget):
         self._draw_outcomes()
 
     def _draw_per_hour(self) -> None:
-        hours = Counter(f.created_at.astimezone().hour for f in self.facts)
+        hours = Counter(local(f.created_at).hour for f in self.facts)
         self.per_hour.clear()
         self.per_hour.addItem(pg.BarGraphItem(x=list(range(24)), height=[hours.get(h, 0) for h in range(24)],
                                               width=0.8, brush="#1f6feb"))
