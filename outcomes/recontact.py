@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
@@ -21,8 +22,10 @@ from records.audit import audit, now
 from records.cases import CaseNotFound, add_flags
 from records.models import Case, Outcome, Review
 from records.personnummer import InvalidPersonnummer, normalise
+from resources.clock import LOCAL_TZ, local_aware
 from resources.patient_context import PatientContext
 from triage_rules.flags import FLAG_RECONTACT
+from triage_rules.loader import RULESET_DIR, RuleSetError, available_versions, load_ruleset
 
 RECONTACT_FLAG = FLAG_RECONTACT  # the triage engine's flag, so the console recognises it
 REVIEW_REASON = "recontact"
@@ -39,17 +42,42 @@ class RecontactMatch(BaseModel):
     left_at_home_at: datetime
     hours_since: float
     priority: str | None
-    complaint: str | None
+    complaint: str | None  # the complaint code, e.g. "FEBER"
     endpoint_code: str | None
     matched_by: str  # personnummer | phone_address
     note: str | None
+    complaint_name: str | None = None  # Swedish name from the rule set, e.g. "Feber/infektion hos äldre"
 
     def summary(self) -> str:
-        """What the nurse is shown, in Swedish."""
-        when = f"{self.hours_since:.0f} timmar sedan"
-        what = self.complaint or "okänd kontaktorsak"
+        """What the nurse is shown, in Swedish: the complaint's name (its code when the rule set does not
+        know it) and the time in Swedish local time, e.g. "Återkontakt: ärende 12 (Feber/infektion hos
+        äldre, Prio 2) för 30 timmar sedan (lämnad hemma 3/3 kl 09:00) – Behandlad på plats, lämnad hemma."."""
+        local = local_aware(self.left_at_home_at).astimezone(LOCAL_TZ)
+        when = f"{self.hours_since:.0f} timmar sedan (lämnad hemma {local.day}/{local.month} kl {local:%H:%M})"
+        what = self.complaint_name or self.complaint or "okänd kontaktorsak"
         prio = f", Prio {self.priority}" if self.priority and self.priority.isdigit() else ""
         return f"Återkontakt: ärende {self.case_id} ({what}{prio}) för {when} – {self.outcome_label}."
+
+
+def complaint_name(code: str | None, ruleset_version: str | None = None,
+                   directory: Path = RULESET_DIR) -> str | None:
+    """The Swedish name of complaint `code` in the case's rule-set version, else in the newest shipped
+    version that has it; None when no rule set knows the code (the caller shows the code)."""
+    if not code:
+        return None
+    try:
+        versions = available_versions(directory)
+    except OSError:
+        return None
+    order = [v for v in (ruleset_version,) if v in versions] + [v for v in reversed(versions) if v != ruleset_version]
+    for version in order:
+        try:
+            rs = load_ruleset(version=version, directory=directory)
+        except RuleSetError:
+            continue
+        if rs.has_complaint(code):
+            return rs.complaint(code).name
+    return None
 
 
 def normalise_address(address: str) -> str:
@@ -95,7 +123,8 @@ def find_recontact(session: Session, *, personnummer: str | None = None, callbac
                               left_at_home_at=outcome.recorded_at,
                               hours_since=round((at - outcome.recorded_at).total_seconds() / 3600, 1),
                               priority=case.priority, complaint=case.complaint, endpoint_code=case.endpoint_code,
-                              matched_by=matched_by, note=outcome.note)
+                              matched_by=matched_by, note=outcome.note,
+                              complaint_name=complaint_name(case.complaint, case.ruleset_version))
     return None
 
 

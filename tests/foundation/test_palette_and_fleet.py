@@ -80,6 +80,11 @@ def _broken_palette(tmp_path: Path, mutate) -> Path:  # type: ignore[no-untyped-
     (lambda d: d["types"][3].pop("speed"), ["post 4 (SJUKRESA)", "speed"]),
     (lambda d: d["types"][1].update(level=0), ["samma nivå 0"]),
     (lambda d: d["types"][2].update(transport="helikopter"), ["post 3 (BOKNING_VC)", "fält 'transport'"]),
+    # physician_assessment implies nurse_assessment: the file must list both (refused, not silently added)
+    (lambda d: d["types"][11]["capabilities"].remove("nurse_assessment"),
+     ["post 12 (LAKARBIL)", "'physician_assessment'", "förutsätter 'nurse_assessment'"]),
+    (lambda d: d["types"][10].update(reserved_for=["ecg"]), ["post 11 (PAP)", "'reserved_for'", "ecg"]),
+    (lambda d: d["types"][10].update(reserved_for=["telepati"]), ["post 11 (PAP)", "fält 'reserved_for'"]),
 ])
 def test_broken_palette_names_file_entry_and_field(tmp_path: Path, mutate, expected: list[str]) -> None:  # type: ignore[no-untyped-def]
     path = _broken_palette(tmp_path, mutate)
@@ -89,6 +94,25 @@ def test_broken_palette_names_file_entry_and_field(tmp_path: Path, mutate, expec
     assert str(path) in message
     for fragment in expected:
         assert fragment in message
+
+
+def test_every_type_with_physician_assessment_also_has_nurse_assessment() -> None:
+    doctors = [t for t in default_palette().types if Capability.PHYSICIAN_ASSESSMENT in t.capabilities]
+    assert {t.code for t in doctors} >= {"LAKARBIL", "MVT_VC", "MT_SJH", "ASIH"}
+    assert all(Capability.NURSE_ASSESSMENT in t.capabilities for t in doctors)
+
+
+def test_pap_is_reserved_for_psychiatric_needs_and_asih_is_limited_by_serves() -> None:
+    palette = default_palette()
+    pap = palette.type("PAP")
+    somatic = frozenset({Capability.NURSE_ASSESSMENT, Capability.AMBULANCE_TRANSPORT})
+    assert pap.reserved_for == {Capability.PSYCHIATRIC_ASSESSMENT}
+    assert pap.reserved_against(somatic) and not pap.reserved_against(somatic | {Capability.PSYCHIATRIC_ASSESSMENT})
+    assert pap.reserved_label() == "endast för vårdbehov med psykiatrisk bedömning"
+    # The other specialised types are restricted by whom they serve, not by the need.
+    assert [t.code for t in palette.types if t.reserved_for] == ["PAP"]
+    assert palette.type("ASIH").serves.value == "enrolled_asih"
+    assert palette.type("PSYK_MT").serves.value == "known_psychiatric"
 
 
 def test_palette_syntax_error_names_the_line(tmp_path: Path) -> None:

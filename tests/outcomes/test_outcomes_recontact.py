@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from outcomes_helpers import AMB, T0, add_case
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from outcomes.closing import correct_outcome, record_outcome
 from outcomes.recontact import (
     RECONTACT_FLAG,
     check_and_link,
+    complaint_name,
     find_recontact,
     recontact_context,
 )
@@ -81,3 +82,37 @@ def test_without_personnummer_phone_and_address_must_both_match(sqlite_db, make_
         assert find_recontact(s, callback_phone="0709999999", address="Storgatan 1, Ystad", at=at) is None
         assert find_recontact(s, window=timedelta(hours=4), callback_phone="0701234567",
                               address="Storgatan 1, Ystad", at=at) is None
+
+
+def test_summary_names_the_complaint_in_swedish_and_shows_swedish_local_time(db, make_actor) -> None:
+    """Regression: the nurse saw the complaint code ("FEBER"); times must be Swedish local time, not UTC."""
+    actor = make_actor(db)
+    winter = T0  # 08:00 UTC on 2 March = 09:00 in Sweden (CET)
+    summer = datetime(2026, 7, 1, 20, 30, tzinfo=UTC)  # 22:30 in Sweden (CEST)
+    with db() as s, s.begin():
+        for pnr, at, complaint, version in ((PNR, winter, "FEBER", "skane-2026.1"),
+                                            ("19800101-0001", summer, "FEBER", "finns-inte-1"),
+                                            ("19900202-0007", winter, "OKÄND", "skane-2026.1")):
+            earlier = add_case(s, actor, created_at=at, personnummer=pnr, complaint=complaint,
+                               ruleset_version=version, units=(AMB,))
+            record_outcome(s, actor, earlier.id, "treated_left_home", at=at)
+        fever = find_recontact(s, personnummer=PNR, at=winter + timedelta(hours=5))
+        assert fever is not None and fever.complaint == "FEBER"
+        assert fever.complaint_name == "Feber/infektion hos äldre"
+        text = fever.summary()
+        assert "(Feber/infektion hos äldre, Prio 2)" in text and "FEBER" not in text
+        assert "lämnad hemma 2/3 kl 09:00" in text and "08:00" not in text
+        # an unknown rule-set version: the name comes from the newest shipped version
+        later = find_recontact(s, personnummer="19800101-0001", at=summer + timedelta(hours=2))
+        assert later is not None and "Feber/infektion hos äldre" in later.summary()
+        assert "lämnad hemma 1/7 kl 22:30" in later.summary() and "20:30" not in later.summary()
+        # a code no rule set knows is shown as it is
+        unknown = find_recontact(s, personnummer="19900202-0007", at=winter + timedelta(hours=1))
+        assert unknown is not None and unknown.complaint_name is None and "(OKÄND, Prio 2)" in unknown.summary()
+
+
+def test_complaint_name_prefers_the_cases_own_rule_set_version(rules_dir) -> None:
+    assert complaint_name("YRSEL", "test-1", rules_dir) == "Yrsel"
+    assert complaint_name("FEBER", "skane-2026.1") == "Feber/infektion hos äldre"
+    assert complaint_name(None, "skane-2026.1") is None
+    assert complaint_name("FINNSINTE", "skane-2026.1") is None

@@ -258,7 +258,8 @@ def test_every_care_need_part_can_be_met_by_some_palette_type() -> None:
         assert need is not None
         for part in need.parts():
             fits = [t.code for t in palette.types
-                    if not t.missing(part.capabilities) and t.provides(part.transport) and priority in t.priorities]
+                    if not t.missing(part.capabilities) and t.provides(part.transport) and priority in t.priorities
+                    and not t.reserved_against(part.requested)]
             assert fits, f"{code} ({part.role or 'primär'}): no palette type has {sorted(part.capabilities)}"
 
 
