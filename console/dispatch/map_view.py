@@ -51,10 +51,12 @@ class SkaneMap(pg.PlotWidget):
         plot.hideAxis("bottom")
         plot.setMenuEnabled(False)
         self.setAspectLocked(True, ratio=math.cos(math.radians(MID_LAT)))
-        self.setRange(xRange=(12.4, 14.6), yRange=(55.3, 56.5), padding=0.0)
-
-        self.outline = outline_item(skane_outline())
+        outline = skane_outline()
+        self.outline = outline_item(outline)
         self.addItem(self.outline)
+        lats, lons = [v[0] for v in outline.vertices], [v[1] for v in outline.vertices]
+        # The whole county in view (the locked aspect widens whichever range the widget's shape needs).
+        self.setRange(xRange=(min(lons), max(lons)), yRange=(min(lats), max(lats)), padding=0.03)
         k = geography.kommuner
         kommun_dots = pg.ScatterPlotItem(x=[x.lon for x in k], y=[x.lat for x in k], size=5,
                                          brush=pg.mkBrush("#30363d"), pen=None)

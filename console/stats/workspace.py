@@ -26,7 +26,7 @@ from resources.vocabulary import Priority
 
 PRIORITIES = (Priority.P1, Priority.P2, Priority.P3, Priority.REFERRAL)
 GROUP_COLOURS = {OutcomeGroup.CONVEYED: "#79c0ff", OutcomeGroup.LEFT_AT_HOME: "#f5a623",
-                 OutcomeGroup.REFERRED: "#58a6ff", OutcomeGroup.OTHER: "#8b949e"}
+                 OutcomeGroup.REFERRED: "#d2a8ff", OutcomeGroup.OTHER: "#8b949e"}
 
 
 class StatsWorkspace(QWidget):
@@ -48,6 +48,8 @@ class StatsWorkspace(QWidget):
         today_q = QDate(today.year, today.month, today.day)
         self.date_from = QDateEdit(today_q.addDays(-7), calendarPopup=True)
         self.date_to = QDateEdit(today_q, calendarPopup=True)
+        for d in (self.date_from, self.date_to):
+            d.setDisplayFormat("yyyy-MM-dd")  # Swedish standard date, whatever the machine's locale
         refresh = QPushButton(self.tr("Uppdatera (F5)"))
         refresh.clicked.connect(self.refresh)
         self.period.currentIndexChanged.connect(self._period_changed)
@@ -64,11 +66,12 @@ class StatsWorkspace(QWidget):
         self.graphs.nextRow()
         self.mix = self.graphs.addPlot(title=self.tr("Resursmix (avslutade ärenden)"), colspan=2)
         self.outcome = self.graphs.addPlot(title=self.tr("Utfall per prioritet (andel)"))
-        self.outcome_legend = self.outcome.addLegend(offset=(-5, 5))
+        self.outcome_legend = self.outcome.addLegend(offset=(5, 5), colCount=2)  # above the bars (y to 1.3)
         for p in (self.per_hour, self.prio, self.to_assign, self.mix, self.outcome):
             p.showGrid(x=False, y=True, alpha=0.2)
             p.setMenuEnabled(False)
             p.setMouseEnabled(x=False, y=False)
+        self.mix.getAxis("bottom").setHeight(46)  # room for two-line type names
         lay = QVBoxLayout(self)
         lay.addLayout(bar)
         lay.addWidget(self.graphs, 1)
@@ -162,12 +165,24 @@ class StatsWorkspace(QWidget):
             self.outcome.addItem(item)  # a named item goes into the plot's legend by itself (once)
             bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
         self.outcome.getAxis("bottom").setTicks([[(i, p.label) for i, p in enumerate(PRIORITIES)]])
-        self.outcome.setYRange(0, 1.05)
+        self.outcome.setYRange(0, 1.3)
+        self.outcome.getAxis("left").setTicks([[(v / 5, f"{20 * v} %") for v in range(6)]])
 
 
 def _pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.0f} %"
 
 
-def _short(label: str) -> str:
-    return label if len(label) <= 14 else label[:13] + "…"
+def _short(label: str, width: int = 18) -> str:
+    """A bar label on at most two lines of about `width` characters (broken at spaces)."""
+    if len(label) <= width:
+        return label
+    words, lines = label.split(), [""]
+    for w in words:
+        if lines[-1] and len(lines[-1]) + 1 + len(w) > width:
+            lines.append(w)
+        else:
+            lines[-1] = f"{lines[-1]} {w}".strip()
+    if len(lines) > 2:
+        lines = [lines[0], " ".join(lines[1:])]
+    return "\n".join(line if len(line) <= width else line[:width - 1] + "…" for line in lines)

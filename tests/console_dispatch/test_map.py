@@ -36,3 +36,5 @@ def test_a_degree_of_longitude_is_drawn_cos_latitude_as_wide(qtbot, fleet_model)
     px_per_lon = abs(east.x() - origin.x())
     px_per_lat = abs(north.y() - origin.y())
     assert math.isclose(px_per_lon / px_per_lat, math.cos(math.radians(56.0)), rel_tol=0.02)
+    view = vb.viewRect()
+    assert all(view.contains(QPointF(lon, lat)) for lat, lon in skane_outline().vertices)  # the whole county
