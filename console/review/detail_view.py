@@ -11,7 +11,6 @@ from outcomes.codes import OutcomeCode
 from records.review_queue import ReviewDetail
 from resources.vocabulary import Capability, Priority, TransportNeed
 
-
 SOURCE_LABELS = {"feed": "rapporterat av enheten", "manual": "registrerat manuellt"}
 
 
