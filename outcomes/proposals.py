@@ -140,17 +140,19 @@ def build_change(data: dict[str, Any], endpoint_code: str, kind: ChangeKind) -> 
     new["capabilities"] = [c for c in old.get("capabilities", []) if c not in TRANSPORT_CAPABILITIES] or [
         Capability.NURSE_ASSESSMENT.value]
     new["transport"] = TransportNeed.NONE.value
-    target = lowest_resource(new["capabilities"], prio)
+    target = lowest_resource(new["capabilities"], prio, new.get("preferred", []))
     return {"kind": kind, "endpoint_code": endpoint_code, "complaint": complaint["code"],
             "from_care_need_ref": ep.get("care_need"), "from_care_need": old, "to_care_need": new,
             "target_resource": target[0] if target else None, "target_resource_name": target[1] if target else None}
 
 
-def lowest_resource(capabilities: list[str], priority: str) -> tuple[str, str] | None:
-    """The least intensive palette type (field or remote) providing the capabilities at this priority."""
+def lowest_resource(capabilities: list[str], priority: str, preferred: list[str] = ()) -> tuple[str, str] | None:  # type: ignore[assignment]
+    """The least intensive palette type (field or remote) providing the capabilities at this priority,
+    never a type reserved for other needs (e.g. PAP for a somatic care need)."""
     caps = frozenset(Capability(c) for c in capabilities)
+    requested = caps | {Capability(c) for c in preferred}
     for t in default_palette().types:
-        if not t.missing(caps) and Priority(priority) in t.priorities:
+        if not t.missing(caps) and Priority(priority) in t.priorities and not t.reserved_against(requested):
             return t.code, t.name
     return None
 

@@ -128,3 +128,11 @@ def test_accepted_redirect_changes_only_that_care_need(sqlite_db, make_actor, ru
     endpoint = next(e for e in expected["complaints"][0]["endpoints"] if e["code"] == "YRSEL.2.01")
     endpoint["care_need"] = {"capabilities": ["nurse_assessment"], "transport": "none", "max_minutes": 60}
     assert ruleset_to_data(new) == expected
+
+
+def test_a_redirected_somatic_need_never_points_at_a_reserved_type() -> None:
+    from outcomes.proposals import lowest_resource
+
+    # Nurse assessment + ambulance transport at Prio 3: PAP has both but is reserved for psychiatric needs.
+    assert lowest_resource(["nurse_assessment", "ambulance_transport"], "3")[0] == "AMBULANS"
+    assert lowest_resource(["nurse_assessment", "ambulance_transport"], "3", ["psychiatric_assessment"])[0] == "PAP"
