@@ -1,7 +1,7 @@
 """Rule-change proposals drafted without anyone remembering to: every 15 minutes (and once at
 start) the console asks outcomes.proposals to draft what the outcomes call for, on its database
 executor, as the system user `system.utfall`. Drafting is idempotent (no second proposal for the
-same endpoint, rule-set version and kind) and consoles take turns (console.system_jobs); a new
+same endpoint, rule-set version and kind) and consoles take turns (outcomes.system_jobs); a new
 proposal lands in the RLS queue ("reviews" change)."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import socket
 from PySide6.QtCore import QObject, QTimer, Signal
 from sqlalchemy.orm import Session
 
-from console.system_jobs import analysis_actor, draft_proposals_once
 from console.tasks import DbExecutor, DbOp
 from outcomes.proposals import ProposalView
+from outcomes.system_jobs import analysis_actor, draft_proposals_once
 
 log = logging.getLogger("larmcentral.console.proposals")
 INTERVAL_MS = 15 * 60 * 1000

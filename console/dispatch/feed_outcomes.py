@@ -2,7 +2,7 @@
 
 The feed thread puts each OutcomeMessage on a queue (LiveFeeds.outcomes, or FeedService /
 SimulatedFeeds .outcomes); a GUI-thread timer drains it twice a second and applies each message as
-the system user `system.flöde` (console.system_jobs). A successful apply emits the executor's
+the system user `system.flöde` (outcomes.system_jobs). A successful apply emits the executor's
 "cases" change, so väntrummet, the follow-up queue and the statistics refresh. A message that
 fails (the database is busy or down) is retried a few times, then reported.
 """
@@ -18,9 +18,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from sqlalchemy.orm import Session
 
 from console.errors import user_message
-from console.system_jobs import apply_outcome_once, feed_actor
 from console.tasks import DbExecutor, DbOp
 from outcomes.closing import OutcomeView
+from outcomes.system_jobs import apply_outcome_once, feed_actor
 from records.actor import Actor
 
 log = logging.getLogger("larmcentral.console.outcomes")

@@ -122,7 +122,7 @@ class DispatchWorkspace(QWidget):
         bridge.units_changed.connect(self._on_units_changed)
         self._order_failed.connect(lambda msg: self.show_banner(self.tr("Simulatorn: %s") % msg, error=True))
         executor.changed.connect(lambda topic: topic == "cases" and self.refresh())
-        # Outcomes the units report close their cases (as the system user; see console.system_jobs).
+        # Outcomes the units report close their cases (as the system user; see outcomes.system_jobs).
         self.outcome_applier: FeedOutcomeApplier | None = None
         if feeds is not None and apply_outcomes:
             self.outcome_applier = FeedOutcomeApplier(executor, feeds.outcomes, parent=self)

@@ -1,5 +1,7 @@
-"""Subcommands: `simulate` (the simulated fleet on loopback), `feed keys` (CURVE key pairs) and
-`feed watch` (subscribe with a config and print the counters). Registered by dispatch.cli."""
+"""Subcommands: `simulate` (the simulated fleet on loopback), `feed keys` (CURVE key pairs),
+`feed watch` (subscribe with a config and print the counters) and `feed serve` (the headless feed
+service of a multi-console centre: persists status events and closes cases with the units' outcomes).
+Registered by dispatch.cli."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from resources.datafile import DataFileError
@@ -47,6 +51,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     w.add_argument("config", type=Path, metavar="KONFIG")
     w.add_argument("--duration", type=float, help="avsluta efter så många sekunder")
     w.set_defaults(func=_watch)
+    sv = fsub.add_parser("serve", help="tjänsten för en central med många konsoler: spara statushändelser och "
+                                       "stäng ärenden med enheternas utfall (databasen enligt LARMCENTRAL_DB_URL)")
+    sv.add_argument("config", type=Path, metavar="KONFIG")
+    sv.add_argument("--duration", type=float, help="avsluta efter så många sekunder")
+    sv.add_argument("--quiet", action="store_true", help="skriv inte räknarna varje sekund")
+    sv.set_defaults(func=_serve)
 
 
 def _keys(args: argparse.Namespace) -> int:
@@ -65,13 +75,22 @@ def _keys(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stop_event(duration: float | None) -> threading.Event:
+@contextmanager
+def _stop_event(duration: float | None) -> Iterator[threading.Event]:
+    """An event set by Ctrl-C, SIGTERM or after `duration` seconds; the signal handlers are restored after."""
     stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    if duration is not None:
-        threading.Timer(duration, stop.set).start()
-    return stop
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    timer = threading.Timer(duration, stop.set) if duration is not None else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
+    try:
+        yield stop
+    finally:
+        if timer is not None:
+            timer.cancel()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -121,7 +140,8 @@ def _simulate(args: argparse.Namespace) -> int:
         for name in PUBLISHERS:
             if args.drop or args.flood:
                 runner.fault(name, drop_rate=args.drop / 100, flood_rate=args.flood or 0.0)
-        _run_faults(runner, args, _stop_event(args.duration))
+        with _stop_event(args.duration) as stop:
+            _run_faults(runner, args, stop)
     finally:
         runner.stop()
     return 0
@@ -161,6 +181,15 @@ def _is_loopback(host: str) -> bool:
 
 
 def _watch(args: argparse.Namespace) -> int:
+    return _run_service(args, persist=False)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    return _run_service(args, persist=True)
+
+
+def _run_service(args: argparse.Namespace, *, persist: bool) -> int:
+    """`watch` prints counters and outcomes; `serve` also persists status events and applies outcomes."""
     from dispatch.feed.config import load_subscriber_config
     from dispatch.feed.service import FeedService
 
@@ -170,26 +199,73 @@ def _watch(args: argparse.Namespace) -> int:
     except DataFileError as exc:
         print(exc, file=sys.stderr)
         return 2
-    service = FeedService(config)
+    apply_outcome = None
+    factory = None
+    if persist:
+        from sqlalchemy.exc import OperationalError
+
+        from records.db import database_url, open_database
+
+        try:
+            _, factory = open_database()
+        except OperationalError as exc:
+            print(f"Databasen kan inte nås ({database_url()}): {exc.orig}", file=sys.stderr)
+            return 2
+        apply_outcome = _outcome_applier(factory)
+    service = FeedService(config, session_factory=factory)
     try:
         service.start()
     except Exception as exc:  # noqa: BLE001 - bad key file, endpoint: tell the user
         print(f"Kunde inte starta prenumeranten: {exc}", file=sys.stderr)
         return 1
-    stop = _stop_event(args.duration)
     try:
-        while not stop.wait(1.0):
-            units = service.state.units()
-            stale = sum(v.stale for v in units)
-            print(f"enheter {len(units)}, ingen kontakt {stale}")
-            for f in service.state.feeds():
-                heard = "aldrig" if f.last_heard_age_s is None else f"{f.last_heard_age_s:.1f} s"
-                print(f"  {f.publisher:16} meddelanden {f.messages:8} avvisade {f.rejected:5} luckor {f.gaps:3} "
-                      f"omsynk {f.resyncs:3} omstarter {f.restarts:2} nekade {f.auth_refused:3} senast hörd {heard}"
-                      f"{'  INGEN KONTAKT' if f.stale else ''}")
-            while not service.outcomes.empty():
-                o = service.outcomes.get_nowait()
-                print(f"  utfall: enhet {o.unit_id}, ärende {o.case_id}: {o.code} {o.destination or ''}")
+        with _stop_event(args.duration) as stop:
+            while not stop.wait(1.0):
+                if not getattr(args, "quiet", False):
+                    _print_counters(service)
+                _drain_outcomes(service, apply_outcome)
+        _drain_outcomes(service, apply_outcome)  # what arrived in the last second
     finally:
         service.stop()
     return 0
+
+
+def _drain_outcomes(service: object, apply_outcome: Callable[[object], None] | None) -> None:
+    outcomes = service.outcomes  # type: ignore[attr-defined]
+    while not outcomes.empty():
+        o = outcomes.get_nowait()
+        print(f"  utfall: enhet {o.unit_id}, ärende {o.case_id}: {o.code} {o.destination or ''}")
+        if apply_outcome is not None:
+            apply_outcome(o)
+
+
+def _print_counters(service: object) -> None:
+    state = service.state  # type: ignore[attr-defined]
+    units = state.units()
+    print(f"enheter {len(units)}, ingen kontakt {sum(v.stale for v in units)}")
+    for f in state.feeds():
+        heard = "aldrig" if f.last_heard_age_s is None else f"{f.last_heard_age_s:.1f} s"
+        print(f"  {f.publisher:16} meddelanden {f.messages:8} avvisade {f.rejected:5} luckor {f.gaps:3} "
+              f"omsynk {f.resyncs:3} omstarter {f.restarts:2} nekade {f.auth_refused:3} senast hörd {heard}"
+              f"{'  INGEN KONTAKT' if f.stale else ''}")
+    writer = getattr(service, "writer", None)
+    if writer is not None:
+        print(f"  statushändelser sparade {writer.written}, tappade {writer.dropped}")
+
+
+def _outcome_applier(factory):  # type: ignore[no-untyped-def]
+    """Close each outcome's case as the system user, in its own transaction; a bad one is reported, not fatal."""
+    from outcomes.system_jobs import apply_outcome_once, feed_actor  # composition root: outcomes builds on feeds
+    from records.db import transaction
+
+    with transaction(factory) as session:
+        actor = feed_actor(session)
+
+    def apply(msg: object) -> None:
+        try:
+            with transaction(factory) as session:
+                apply_outcome_once(session, actor, msg)  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001 - e.g. unknown case id: log it, keep serving
+            print(f"  utfallet för ärende {getattr(msg, 'case_id', '?')} kunde inte sparas: {exc}", file=sys.stderr)
+
+    return apply

@@ -1,5 +1,5 @@
-"""Work the console does on its own, as a named system user (no Qt here; the Qt timers that run it
-are in console/dispatch/feed_outcomes.py and console/proposal_drafter.py).
+"""Work done without a person, as a named system user: by the console (its Qt timers are in
+console/dispatch/feed_outcomes.py and console/proposal_drafter.py) and by `feed serve`.
 
 Who: two dedicated users, so every row they write is traceable in the audit log to "the system,
 on console X" (the audit row carries the console's host name) and never to a person:
