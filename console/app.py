@@ -10,6 +10,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.complaint_names import register_ruleset
@@ -23,7 +24,7 @@ from records.db import database_url, open_database, transaction
 from records.demo import seed_demo
 from records.models import Case
 from records.users import sign_in
-from resources.datafile import DataFileError
+from resources.datafile import ConfigurationError, DataFileError
 from resources.fleet import Fleet, default_fleet
 from resources.geography import Geography, default_geography
 from resources.vocabulary import Role
@@ -73,32 +74,38 @@ def build_main_window(actor: Actor, factory: sessionmaker[Session], *, demo: boo
     if ruleset is not None:
         register_ruleset(ruleset)
     executor = DbExecutor(factory)
-    wanted = ROLE_WORKSPACES[actor.role]
-    made: dict[str, QWidget] = {}
     dispatch_ws = None
-    snapshot_provider = None
-    live = feeds and (demo or live_feeds is not None)
-    if "dispatch" in wanted or "calltaking" in wanted:
-        from console.dispatch.recommendation import live_snapshot
-        from console.dispatch.setup import build_dispatch_workspace
+    try:  # a failure while assembling must not leave the database worker or the feeds running
+        wanted = ROLE_WORKSPACES[actor.role]
+        made: dict[str, QWidget] = {}
+        snapshot_provider = None
+        live = feeds and (demo or live_feeds is not None)
+        if "dispatch" in wanted or "calltaking" in wanted:
+            from console.dispatch.recommendation import live_snapshot
+            from console.dispatch.setup import build_dispatch_workspace
 
-        dispatch_ws = build_dispatch_workspace(actor, executor, demo=demo and feeds, fleet=fleet,
-                                               geography=geography, live_feeds=live_feeds if feeds else None,
-                                               simulator_process=simulator_process)
-        bridge = dispatch_ws.bridge
-        snapshot_provider = (lambda: live_snapshot(fleet, bridge.state)) if live else None
-    if "calltaking" in wanted:
-        if ruleset is None:
-            raise DataFileError("triage_rules/rulesets", ["inget regelverk för triage finns installerat"])
-        made["calltaking"] = CallTakingWorkspace(actor, executor, ruleset, geography, snapshot_provider)
-    if "dispatch" in wanted and dispatch_ws is not None:
-        made["dispatch"] = dispatch_ws
-    if "review" in wanted:
-        made["review"] = ReviewWorkspace(actor, executor)
-    made["followup"] = FollowUpPane(actor, executor)
-    made["stats"] = StatsWorkspace(actor, executor)
-    workspaces = {key: made[key] for key in wanted if key in made}  # the role's order: its home first
-    window = MainWindow(actor, label or db_label(), executor, workspaces, settings=settings)
+            dispatch_ws = build_dispatch_workspace(actor, executor, demo=demo and feeds, fleet=fleet,
+                                                   geography=geography, live_feeds=live_feeds if feeds else None,
+                                                   simulator_process=simulator_process)
+            bridge = dispatch_ws.bridge
+            snapshot_provider = (lambda: live_snapshot(fleet, bridge.state)) if live else None
+        if "calltaking" in wanted:
+            if ruleset is None:
+                raise DataFileError("triage_rules/rulesets", ["inget regelverk för triage finns installerat"])
+            made["calltaking"] = CallTakingWorkspace(actor, executor, ruleset, geography, snapshot_provider)
+        if "dispatch" in wanted and dispatch_ws is not None:
+            made["dispatch"] = dispatch_ws
+        if "review" in wanted:
+            made["review"] = ReviewWorkspace(actor, executor)
+        made["followup"] = FollowUpPane(actor, executor)
+        made["stats"] = StatsWorkspace(actor, executor)
+        workspaces = {key: made[key] for key in wanted if key in made}  # the role's order: its home first
+        window = MainWindow(actor, label or db_label(), executor, workspaces, settings=settings)
+    except BaseException:
+        if dispatch_ws is not None:
+            dispatch_ws.shutdown()
+        executor.shutdown()
+        raise
     if dispatch_ws is not None:
         dispatch_ws.bridge.health_changed.connect(window.set_feed_health)
         if feeds:
@@ -131,6 +138,14 @@ def sign_in_user(factory: sessionmaker[Session], demo: bool, user: str | None, r
         return sign_in(session, user, chosen_role)
 
 
+def _cannot_start(why: str) -> int:
+    """Tell the user (dialog and stderr) why the console cannot start; nothing has been written."""
+    message = f"Konsolen kan inte starta: {why}"
+    QMessageBox.critical(None, "Larmcentral Skåne", message)
+    print(message, file=sys.stderr)
+    return 2
+
+
 def run_console(demo: bool = False, user: str | None = None, role: str | None = None) -> int:
     app = make_app()
     try:
@@ -151,9 +166,11 @@ def run_console(demo: bool = False, user: str | None = None, role: str | None = 
         # interpreter lock) that ends with the console, even after a crash (console/dispatch/sim_child.py).
         window = build_main_window(actor, factory, demo=demo, ruleset=ruleset, simulator_process=demo)
     except DataFileError as exc:
-        QMessageBox.critical(None, "Larmcentral Skåne", f"Konsolen kan inte starta: en datafil är trasig.\n\n{exc}")
-        print(exc, file=sys.stderr)
-        return 2
+        return _cannot_start(f"en datafil är trasig.\n\n{exc}")
+    except ConfigurationError as exc:
+        return _cannot_start(f"en inställning är felaktig.\n\n{exc}")
+    except OperationalError as exc:
+        return _cannot_start(f"databasen kan inte nås ({database_url()}).\n\n{exc.orig}")
     from console.dispatch.setup import freeze_startup_objects
 
     freeze_startup_objects()  # keeps the cyclic GC from stalling the GUI while feeds run

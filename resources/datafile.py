@@ -23,6 +23,10 @@ class DataFileError(ValueError):
         super().__init__(f"{self.path}: {len(self.problems)} fel\n{joined}")
 
 
+class ConfigurationError(ValueError):
+    """A setting (environment variable or option) with a bad value; the message names it, in Swedish."""
+
+
 def read_structured(path: Path) -> Any:
     """Parse a YAML or JSON file; a syntax error becomes a DataFileError naming the line."""
     try:

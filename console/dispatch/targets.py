@@ -12,6 +12,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from resources.datafile import ConfigurationError
 from resources.vocabulary import Priority
 
 TARGETS_ENV = "LARMCENTRAL_WAIT_TARGETS"
@@ -46,7 +47,7 @@ def load_targets(env: dict[str, str] | None = None) -> WaitTargets:
             if not sep or float(value) <= 0:
                 raise ValueError
         except ValueError:
-            raise ValueError(f"{TARGETS_ENV}: ogiltig post {part!r}; skriv t.ex. \"1=10,2=30,3=120\" "
+            raise ConfigurationError(f"{TARGETS_ENV}: ogiltig post {part!r}; skriv t.ex. \"1=10,2=30,3=120\" "
                              "(prioritet=minuter, minuter > 0)") from None
     return WaitTargets(minutes=minutes)
 

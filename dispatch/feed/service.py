@@ -21,6 +21,7 @@ from dispatch.feed.messages import OutcomeMessage
 from dispatch.feed.persist import StatusEventWriter
 from dispatch.feed.state import FleetState
 from dispatch.feed.subscriber import FeedSubscriber
+from resources.datafile import ConfigurationError
 from resources.fleet import Fleet
 
 log = logging.getLogger("dispatch.feed")
@@ -42,7 +43,7 @@ def persist_feed_events(database_url: str, environ: Mapping[str, str] | None = N
         return True
     if raw in _NO:
         return False
-    raise ValueError(f"{PERSIST_ENV}={raw!r} är ogiltigt: ange 1 (spara statushändelser) eller 0 (spara inte)")
+    raise ConfigurationError(f"{PERSIST_ENV}={raw!r} är ogiltigt: ange 1 (spara statushändelser) eller 0 (spara inte)")
 
 
 class FeedService:

@@ -1,0 +1,31 @@
+"""The console refuses to start with a clear Swedish message, not a traceback, when its environment is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from console.app import run_console
+
+
+@pytest.fixture
+def shown(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    messages: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _parent, _title, text: messages.append(text))
+    return messages
+
+
+def test_unreachable_database_is_named(qapp, data_dir: Path, monkeypatch, shown, capsys) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{data_dir / 'finns-inte' / 'larm.sqlite3'}"
+    monkeypatch.setenv("LARMCENTRAL_DB_URL", url)
+    assert run_console(demo=False, user="ssk.anna", role="nurse") == 2
+    assert shown and shown[0].startswith("Konsolen kan inte starta: databasen kan inte nås") and url in shown[0]
+    assert "databasen kan inte nås" in capsys.readouterr().err
+
+
+def test_bad_setting_is_named(qapp, data_dir: Path, monkeypatch, shown) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LARMCENTRAL_WAIT_TARGETS", "1=tio")
+    assert run_console(demo=True, user="usk.bo", role="dispatcher") == 2
+    assert "en inställning är felaktig" in shown[0] and "LARMCENTRAL_WAIT_TARGETS" in shown[0] and "'1=tio'" in shown[0]
