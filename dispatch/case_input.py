@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from resources.care_need import CareNeed
 from resources.datafile import DataFileError, describe_validation_error, read_structured
@@ -27,14 +27,22 @@ class DispatchCase(BaseModel):
     context: PatientContext = Field(default_factory=PatientContext)
     case_id: int | None = None
 
-    @model_validator(mode="after")
-    def _inside_skane(self) -> DispatchCase:
-        if not in_skane(self.lat, self.lon):
-            raise ValueError(f"positionen {self.lat}, {self.lon} ligger utanför Skåne")
-        for i, part in enumerate(self.care_need.parts()):
+    @field_validator("care_need")
+    @classmethod
+    def _role_fits(cls, care_need: CareNeed) -> CareNeed:
+        for i, part in enumerate(care_need.parts()):
             if len(part.role) > 32:
                 raise ValueError(f"vårdbehovets del {i + 1}: 'role' får vara högst 32 tecken")
-        return self
+        return care_need
+
+    @field_validator("lon")
+    @classmethod
+    def _inside_skane(cls, lon: float, info: ValidationInfo) -> float:
+        """Checked on `lon` (after `lat`), so the error names the position's field, not the whole file."""
+        lat = info.data.get("lat")
+        if lat is not None and not in_skane(lat, lon):
+            raise ValueError(f"positionen lat {lat}, lon {lon} ligger utanför Skåne")
+        return lon
 
     def check_kommun(self, geography: Geography) -> None:
         if not geography.has_kommun(self.kommun):
