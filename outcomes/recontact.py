@@ -93,10 +93,13 @@ def normalise_phone(phone: str) -> str:
 
 def find_recontact(session: Session, *, personnummer: str | None = None, callback_phone: str | None = None,
                    address: str | None = None, at: datetime | None = None, window: timedelta | None = None,
-                   exclude_case_id: int | None = None) -> RecontactMatch | None:
+                   exclude_case_id: int | None = None, actor: Actor | None = None) -> RecontactMatch | None:
     """The most recent earlier case of this patient whose outcome in force was "left at home" within
     `window` before `at`; None if there is none. Personnummer decides when given; otherwise the
-    call-back number and the address must both match."""
+    call-back number and the address must both match.
+
+    Showing the match to a nurse is a read of the earlier case: pass the `actor` and it is audited
+    (`case.read` via "recontact"). Without an actor nothing is audited (tests, batch statistics)."""
     at = at or now()
     window = window or OutcomeSettings().recontact_window
     pnr = _pnr(personnummer)
@@ -119,6 +122,9 @@ def find_recontact(session: Session, *, personnummer: str | None = None, callbac
                                               or normalise_address(case.address) != addr):
             continue
         code = OutcomeCode(outcome.code)
+        if actor is not None:
+            audit(session, actor, "case.read", case.id, via="recontact", matched_by=matched_by,
+                  for_case_id=exclude_case_id)
         return RecontactMatch(case_id=case.id, outcome_code=code, outcome_label=code.label,
                               left_at_home_at=outcome.recorded_at,
                               hours_since=round((at - outcome.recorded_at).total_seconds() / 3600, 1),
@@ -129,12 +135,13 @@ def find_recontact(session: Session, *, personnummer: str | None = None, callbac
 
 
 def find_recontact_for_case(session: Session, case_id: int, *, at: datetime | None = None,
-                            window: timedelta | None = None) -> RecontactMatch | None:
+                            window: timedelta | None = None, actor: Actor | None = None) -> RecontactMatch | None:
     case = session.get(Case, case_id)
     if case is None:
         raise CaseNotFound(f"Ärende {case_id} finns inte.")
     return find_recontact(session, personnummer=case.personnummer, callback_phone=case.callback_phone,
-                          address=case.address, at=at or case.created_at, window=window, exclude_case_id=case_id)
+                          address=case.address, at=at or case.created_at, window=window, exclude_case_id=case_id,
+                          actor=actor)
 
 
 def link_recontact(session: Session, actor: Actor, new_case_id: int, earlier: RecontactMatch) -> None:
@@ -157,7 +164,7 @@ def link_recontact(session: Session, actor: Actor, new_case_id: int, earlier: Re
 def check_and_link(session: Session, actor: Actor, case_id: int, *, at: datetime | None = None,
                    window: timedelta | None = None) -> RecontactMatch | None:
     """Find a recontact for the case (from its intake) and link it if there is one."""
-    match = find_recontact_for_case(session, case_id, at=at, window=window)
+    match = find_recontact_for_case(session, case_id, at=at, window=window, actor=actor)
     if match is not None:
         link_recontact(session, actor, case_id, match)
     return match
@@ -172,10 +179,12 @@ def with_recontact(context: PatientContext, match: RecontactMatch | None) -> Pat
 
 def recontact_context(session: Session, context: PatientContext, *, callback_phone: str | None = None,
                       address: str | None = None, at: datetime | None = None, window: timedelta | None = None,
-                      exclude_case_id: int | None = None) -> tuple[PatientContext, RecontactMatch | None]:
-    """The patient context enriched with the last left-at-home contact, so triage raises the priority."""
+                      exclude_case_id: int | None = None,
+                      actor: Actor | None = None) -> tuple[PatientContext, RecontactMatch | None]:
+    """The patient context enriched with the last left-at-home contact, so triage raises the priority.
+    The console passes its `actor`: showing the earlier case is then audited as a read of it."""
     match = find_recontact(session, personnummer=context.personnummer, callback_phone=callback_phone,
-                           address=address, at=at, window=window, exclude_case_id=exclude_case_id)
+                           address=address, at=at, window=window, exclude_case_id=exclude_case_id, actor=actor)
     return with_recontact(context, match), match
 
 

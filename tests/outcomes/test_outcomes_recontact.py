@@ -116,3 +116,29 @@ def test_complaint_name_prefers_the_cases_own_rule_set_version(rules_dir) -> Non
     assert complaint_name("FEBER", "skane-2026.1") == "Feber/infektion hos äldre"
     assert complaint_name(None, "skane-2026.1") is None
     assert complaint_name("FINNSINTE", "skane-2026.1") is None
+
+
+def test_showing_the_earlier_case_to_the_nurse_is_an_audited_read(db, make_actor) -> None:
+    """The recontact summary shows another case's complaint, priority and outcome: with the actor
+    passed, that is audited as a read of the earlier case by that user."""
+    from records.audit import audit_trail
+
+    recorder = make_actor(db)
+    nurse = make_actor(db, "ssk.berit")
+    with db() as s, s.begin():
+        earlier = add_case(s, recorder, personnummer=PNR, units=(AMB,))
+        record_outcome(s, recorder, earlier.id, "treated_left_home", at=T0)
+        call_at = T0 + timedelta(hours=5)
+        new = add_case(s, nurse, created_at=call_at, personnummer=PNR, status="draft")
+        _, match = recontact_context(s, PatientContext(personnummer=PNR), at=call_at, exclude_case_id=new.id,
+                                     actor=nurse)
+        assert match is not None
+        reads = [e for e in audit_trail(s, earlier.id) if e.action == "case.read"]
+        assert [(e.user_id, e.detail["via"], e.detail["for_case_id"]) for e in reads] == [
+            (nurse.user_id, "recontact", new.id)]
+        check_and_link(s, nurse, new.id, at=call_at)  # linking reads it again, as the nurse
+        reads = [e for e in audit_trail(s, earlier.id) if e.action == "case.read"]
+        assert len(reads) == 2 and all(e.user_id == nurse.user_id for e in reads)
+        # no match, no read
+        assert recontact_context(s, PatientContext(personnummer="19800101-0001"), at=call_at, actor=nurse)[1] is None
+        assert len([e for e in audit_trail(s, earlier.id) if e.action == "case.read"]) == 2
