@@ -3,7 +3,9 @@
 `put()` only appends to a deque, so the feed never waits for the database; a background thread
 writes whatever has accumulated every `flush_interval` seconds (or sooner past `max_batch`). If the
 database falls behind by more than `max_backlog` events, further events are dropped and counted
-(`dropped`) rather than slowing the feed or exhausting memory.
+(`dropped`) rather than slowing the feed or exhausting memory. A batch the database refuses
+(e.g. it is briefly away) goes back to the front of the queue and is tried again next interval; only
+what is still unwritten when the writer stops is dropped and counted.
 """
 
 from __future__ import annotations
@@ -74,6 +76,10 @@ class StatusEventWriter:
                 if not stopping and len(self._queue) < self.max_batch:
                     break
             if stopping:
+                if self._queue:
+                    self.dropped += len(self._queue)
+                    log.error("%d statushändelser kunde inte sparas innan skrivaren stoppades", len(self._queue))
+                    self._queue.clear()
                 return
 
     def _flush_once(self) -> bool:
@@ -89,8 +95,8 @@ class StatusEventWriter:
                 session.execute(insert(UnitStatusEvent), rows)
         except Exception:  # noqa: BLE001 - the database being away must not stop the feed
             self.failures += 1
-            self.dropped += len(rows)
-            log.exception("kunde inte spara %d statushändelser", len(rows))
+            q.extendleft(reversed(batch))  # kept, in order, for the next try
+            log.exception("kunde inte spara %d statushändelser; försöker igen", len(rows))
             return False
         self.written += len(rows)
         return True

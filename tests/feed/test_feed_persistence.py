@@ -43,3 +43,48 @@ def test_writer_drops_and_counts_past_its_backlog(sqlite_db) -> None:  # type: i
     writer = StatusEventWriter(sqlite_db, max_backlog=10)  # not started: nothing drains
     writer.put([("ambulans", msg, 1, 1.7e9)] * 25)
     assert writer.pending() == 10 and writer.dropped == 15
+
+
+def test_events_survive_a_database_outage_and_are_written_when_it_returns(sqlite_db) -> None:  # type: ignore[no-untyped-def]
+    """A failed batch is not lost: it is retried, in order, once the database answers again."""
+    from dispatch.feed.messages import StatusMessage
+
+    class Flaky:
+        """A session factory that fails its first two sessions (the database is away)."""
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def __call__(self):  # type: ignore[no-untyped-def]
+            self.calls += 1
+            if self.calls <= 2:
+                raise ConnectionError("databasen svarar inte")
+            return sqlite_db()
+
+    msgs = [StatusMessage(v=1, publisher="ambulans", epoch="abcd1234", seq=n, ts=1.7e9 + n, unit_id="AMB-001",
+                          status=UnitStatus.ALERTED, lat=55.6, lon=13.0) for n in range(1, 8)]
+    flaky = Flaky()
+    writer = StatusEventWriter(flaky, flush_interval=0.01, max_batch=3).start()  # type: ignore[arg-type]
+    try:
+        writer.put([("ambulans", m, m.seq, 1.7e9 + m.seq) for m in msgs])
+        wait_until(lambda: writer.written == 7, what="events written after the outage")
+    finally:
+        writer.stop()
+    assert writer.failures == 2 and writer.dropped == 0
+    with sqlite_db() as session:
+        seqs = session.scalars(select(UnitStatusEvent.seq).order_by(UnitStatusEvent.id)).all()
+    assert seqs == list(range(1, 8))
+
+
+def test_what_cannot_be_written_by_stop_is_counted_as_dropped() -> None:
+    from dispatch.feed.messages import StatusMessage
+
+    def down():  # type: ignore[no-untyped-def]
+        raise ConnectionError("databasen svarar inte")
+
+    msg = StatusMessage(v=1, publisher="ambulans", epoch="abcd1234", seq=1, ts=1.7e9, unit_id="AMB-001",
+                        status=UnitStatus.ALERTED, lat=55.6, lon=13.0)
+    writer = StatusEventWriter(down, flush_interval=10.0).start()  # type: ignore[arg-type]
+    writer.put([("ambulans", msg, 1, 1.7e9)] * 4)
+    writer.stop()
+    assert (writer.written, writer.dropped, writer.pending()) == (0, 4, 0) and writer.failures >= 1
