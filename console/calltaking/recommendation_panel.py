@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
+from console.calltaking.wrapping_tree import WrappingDelegate
 from dispatch.case_input import DispatchCase
 from dispatch.fleet_view import FleetSnapshot, default_snapshot
 from dispatch.recommend import recommend
@@ -45,7 +47,14 @@ class RecommendationPanel(QWidget):
         self.message.setWordWrap(True)
         self.tree = QTreeWidget(objectName="recommendationTree")
         self.tree.setHeaderLabels([self.tr("Resurs"), self.tr("Skäl")])
-        self.tree.setColumnWidth(0, 300)
+        # The reasons are the point of this panel: they wrap instead of being cut off, and each
+        # row's tooltip carries the whole text.
+        self.tree.setItemDelegate(WrappingDelegate(self.tree))
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideNone)
+        header = self.tree.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.tree.setColumnWidth(0, 230)
         self.tree.setRootIsDecorated(True)
         lay.addWidget(self.headline)
         lay.addWidget(self.message)
@@ -97,7 +106,22 @@ class RecommendationPanel(QWidget):
                 skipped = QTreeWidgetItem(top, [self.tr("Ej aktuella (%d)") % len(part.passed_over), ""])
                 for p in part.passed_over:
                     QTreeWidgetItem(skipped, [p.type_name, p.reason])
+                skipped.setExpanded(True)
             top.setExpanded(True)
+        _add_tooltips(self.tree)
+        self.tree.doItemsLayout()
+
+
+def _add_tooltips(tree: QTreeWidget) -> None:
+    def walk(item: QTreeWidgetItem) -> None:
+        for col in range(item.columnCount()):
+            if item.text(col):
+                item.setToolTip(col, item.text(col))
+        for i in range(item.childCount()):
+            walk(item.child(i))
+
+    for i in range(tree.topLevelItemCount()):
+        walk(tree.topLevelItem(i))
 
 
 _DEFAULT: list[FleetSnapshot] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -167,10 +167,18 @@ class TriageWizard(QWidget):
         self.reasons = QListWidget(objectName="reasonList")
         self.reasons.setWordWrap(True)
         side.addWidget(self.reasons, 1)
-        side.addWidget(QLabel(self.tr("Vägen hittills (dubbelklicka för att ändra)"), objectName="sectionTitle"))
+        side.addWidget(QLabel(self.tr("Vägen hittills"), objectName="sectionTitle"))
+        path_help = QLabel(self.tr("Dubbelklicka på ett svar (eller markera det och tryck Enter) för att ändra det."),
+                           objectName="questionHelp")
+        path_help.setWordWrap(True)
+        side.addWidget(path_help)
         self.path = QListWidget(objectName="pathList")
         self.path.setWordWrap(True)
         self.path.itemDoubleClicked.connect(self._rewind_to)
+        # Number keys, Backspace and Enter typed while the path or the reasons have focus (after a
+        # click) belong to the triage, never to the list's type-ahead search.
+        self.path.installEventFilter(self)
+        self.reasons.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         side.addWidget(self.path, 2)
 
         lay = QHBoxLayout(self)
@@ -240,7 +248,15 @@ class TriageWizard(QWidget):
             self.state_changed.emit(state)
 
     def _rewind_to(self, item: QListWidgetItem) -> None:
+        # Deferred: the rewind rebuilds the list, and the item must outlive the view's own
+        # handling of the double-click; afterwards the keys go back to the question.
         keep = self.path.row(item)
+        QTimer.singleShot(0, lambda: self.rewind(keep))
+
+    def rewind(self, keep: int) -> None:
+        """Change an earlier answer: keep the first `keep` steps of the path and ask the next again."""
+        if self._state.complaint is None or not 0 <= keep < len(self._state.path):
+            return
         self._apply(self.driver.rewind(keep))
         self.focus_current()
 
@@ -264,6 +280,22 @@ class TriageWizard(QWidget):
         super().keyPressEvent(event)
 
     def eventFilter(self, obj, event) -> bool:  # type: ignore[no-untyped-def]
+        if obj is getattr(self, "path", None) and isinstance(event, QKeyEvent) \
+                and event.type() == QKeyEvent.Type.KeyPress:
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
+                if self.path.currentRow() >= 0:
+                    self.rewind(self.path.currentRow())
+                return True
+            if Qt.Key.Key_0 <= event.key() <= Qt.Key.Key_9 or event.key() == Qt.Key.Key_Backspace:
+                q = self._state.question
+                if q is not None and q.kind == "vital" and event.key() != Qt.Key.Key_Backspace:
+                    self.vital.setFocus()
+                    self.vital.insert(event.text())
+                else:
+                    self.focus_current()
+                    self.keyPressEvent(event)
+                return True
+            return False
         if obj is self.vital and isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress:
             if event.key() == Qt.Key.Key_Left and event.modifiers() & Qt.KeyboardModifier.AltModifier:
                 self.back()

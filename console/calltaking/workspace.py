@@ -105,7 +105,7 @@ class CallTakingWorkspace(QWidget):
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.wizard)
         self.splitter.addWidget(self.recommendation)
-        self.splitter.setSizes([330, 760, 380])
+        self.splitter.setSizes([330, 660, 480])
         self.splitter.setChildrenCollapsible(False)
 
         lay = QVBoxLayout(self)
