@@ -34,6 +34,7 @@ def shortcuts() -> list[Shortcut]:
         Shortcut("0", _t("Triage"), _t("Vet ej")),
         Shortcut("Enter", _t("Triage"), _t("Bekräfta vitalparameter eller kontaktorsak")),
         Shortcut("Backspace / Alt+Vänster", _t("Triage"), _t("Tillbaka en fråga")),
+        Shortcut("Enter i vägen", _t("Triage"), _t("Ändra ett tidigare svar (eller dubbelklicka på det)")),
         Shortcut("Ctrl+O", _t("Triage"), _t("Överstyr prioritet (kräver motivering)")),
         Shortcut("Ctrl+Return", _t("Samtal"), _t("Skicka till väntrummet / avsluta med hänvisning")),
         Shortcut("Ctrl+Shift+Backspace", _t("Samtal"), _t("Avbryt samtalet (utkastet tas bort)")),

@@ -35,4 +35,5 @@ class WrappingDelegate(QStyledItemDelegate):
         rect = opt.fontMetrics.boundingRect(QRect(0, 0, width, 100000),
                                             int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft), text)
         margin = self._tree.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameVMargin, opt, self._tree)
-        return QSize(width, max(rect.height(), opt.fontMetrics.height()) + 2 * margin + 2)
+        natural = super().sizeHint(option, index)  # the width stays the unwrapped one (resize to contents)
+        return QSize(natural.width(), max(natural.height(), rect.height() + 2 * margin + 2))

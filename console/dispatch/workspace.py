@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import func, select
 
+from console.calltaking.wrapping_tree import WrappingDelegate
 from console.complaint_names import complaint_name
 from console.dispatch.assign_dialog import AssignChoice, AssignDialog, is_busy, option_text, part_title
 from console.dispatch.feed_bridge import FeedBridge
@@ -99,6 +100,7 @@ class DispatchWorkspace(QWidget):
         self.rec_tree.setHeaderLabels([self.tr("Enhet"), self.tr("Typ"), self.tr("Framme"), self.tr("Status"),
                                        self.tr("Skäl")])
         self.rec_tree.setRootIsDecorated(False)
+        self.rec_tree.setItemDelegate(WrappingDelegate(self.rec_tree))  # reasons wrap, not cut off
         self.banner = QLabel(objectName="dispatchBanner")
         self.banner.setWordWrap(True)
         self.banner.setVisible(False)
