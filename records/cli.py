@@ -11,8 +11,10 @@ from sqlalchemy.exc import OperationalError
 
 from records.db import database_url, downgrade, make_engine, migrate, open_database, transaction
 from records.demo import seed_demo
-from records.patients import PatientImportError, import_patients
+from records.patients import PatientImportError, import_patients, parse_patient_csv, unknown_affiliations
 from records.users import sign_in
+from resources.datafile import DataFileError
+from resources.fleet import default_fleet, load_fleet
 from resources.vocabulary import Role
 
 
@@ -27,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     imp = pt_sub.add_parser("import", help="importera regionens CSV-export (allt eller inget)")
     imp.add_argument("file", type=Path)
     imp.add_argument("--user", default=getpass.getuser(), help="användaren som importerar (granskas)")
+    imp.add_argument("--fleet", type=Path, help="flottfil att kontrollera team- och vårdcentralsnamn mot "
+                                                 "(standard: standardflottan)")
     imp.set_defaults(func=_patients_import)
     demo = pt_sub.add_parser("demo", help="lägg in fiktiva demopatienter (testpersonnummer)")
     demo.set_defaults(func=_patients_demo)
@@ -59,6 +63,14 @@ def _patients_import(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     print(f"Importerade {n} patienter från {args.file}")
+    try:
+        fleet = load_fleet(args.fleet) if args.fleet else default_fleet()
+    except DataFileError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    warnings = unknown_affiliations(parse_patient_csv(args.file), fleet)
+    for w in warnings:
+        print(f"Varning: {w}", file=sys.stderr)
     return 0
 
 

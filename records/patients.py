@@ -20,6 +20,7 @@ from records.audit import audit, now
 from records.models import Patient
 from records.personnummer import InvalidPersonnummer, age_on, normalise
 from resources.datafile import swedish_message
+from resources.fleet import Fleet
 from resources.patient_context import PatientContext
 
 CSV_COLUMNS = ("personnummer", "namn", "mobilt_vardteam", "asih", "sabo", "hemsjukvard", "listad_vardcentral",
@@ -111,6 +112,22 @@ def parse_patient_csv(path: Path) -> list[PatientRow]:
     if problems:
         raise PatientImportError(path, problems)
     return rows
+
+
+def unknown_affiliations(rows: list[PatientRow], fleet: Fleet) -> list[str]:
+    """Warnings (one per cell) for team, ASIH and vårdcentral names that no unit of `fleet` carries:
+    such a patient would never be matched to their team, so the importer is told (the import stands)."""
+    known = {u.affiliation for u in fleet.units if u.affiliation}
+    columns = (("enrolled_mobile_team", "mobilt_vardteam"), ("enrolled_asih", "asih"),
+               ("listed_vardcentral", "listad_vardcentral"), ("known_psychiatric_team", "psykiatriteam"))
+    warnings = []
+    for lineno, row in enumerate(rows, start=2):  # a file that parsed has one row per line after the header
+        for field, column in columns:
+            name = getattr(row, field)
+            if name and name not in known:
+                warnings.append(f"rad {lineno}, fält '{column}': '{name}' finns inte bland flottans enheter "
+                                "och kommer aldrig att matchas")
+    return warnings
 
 
 def import_patients(session: Session, actor: Actor, path: Path) -> int:
