@@ -236,7 +236,7 @@ def _seed_call(factory: sessionmaker[Session], ruleset: RuleSet, geo: Geography,
         ctx = lookup_context(s, nurse, case.personnummer, age=call.age)
         if call.recontact:
             ctx, _ = recontact_context(s, ctx, callback_phone=call.phone, address=call.address, at=call.at,
-                                       exclude_case_id=case.id)
+                                       exclude_case_id=case.id, actor=nurse)
     driver = EngineDriver(ruleset)
     driver.session = answer_path(ruleset, call.complaint, ctx, call.at, call.target, call.answers)
     if call.override is not None:

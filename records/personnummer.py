@@ -79,6 +79,8 @@ def age_on(personnummer: str, on: date) -> int:
 
 def with_check_digit(yymmdd_nnn: str) -> str:
     """The check digit that completes nine digits YYMMDDNNN (for generating test data)."""
+    if len(yymmdd_nnn) != 9 or not yymmdd_nnn.isdigit():
+        raise ValueError(f"with_check_digit needs exactly nine digits YYMMDDNNN, got {yymmdd_nnn!r}")
     for c in "0123456789":
         if luhn_ok(yymmdd_nnn + c):
             return c

@@ -295,7 +295,8 @@ class CallTakingWorkspace(QWidget):
 
         def job(s: Session) -> tuple[PatientContext, str | None]:
             ctx = lookup_context(s, actor, pnr, age=age)
-            ctx, match = recontact_context(s, ctx, callback_phone=phone, address=address, exclude_case_id=case_id)
+            ctx, match = recontact_context(s, ctx, callback_phone=phone, address=address, exclude_case_id=case_id,
+                                           actor=actor)
             return ctx, match.summary() if match else None
 
         DbOp(self.executor, job).success(self._context_found).failure(

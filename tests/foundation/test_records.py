@@ -129,3 +129,12 @@ def test_patient_import_warns_about_team_names_no_unit_carries(tmp_path: Path, m
     err = capsys.readouterr().err
     assert "rad 2, fält 'mobilt_vardteam': 'VC Lund Norr' finns inte bland flottans enheter" in err
     assert "listad_vardcentral" not in err
+
+
+def test_check_digit_helper_refuses_anything_but_nine_digits() -> None:
+    from records.personnummer import with_check_digit
+
+    assert with_check_digit("121212121") == "2"
+    for bad in ("121212-121", "12121212", "1212121211"):
+        with pytest.raises(ValueError, match="nine digits"):
+            with_check_digit(bad)
