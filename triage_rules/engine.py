@@ -339,7 +339,8 @@ class TriageSession:
             answer = str(self._answers[rf.id])
             counted = rf.unknown_as if answer == UNKNOWN else answer
             w.steps.append(_step(rf.id, "red_flag", rf.text, answer, counted))
-            w.reasons.append(f"Röd flagga {rf.id}: {rf.text} – {_answer_text(answer, counted)}")
+            verdict = "Röd flagga" if counted == YES else "Röd flagga utesluten"
+            w.reasons.append(f"{verdict}: {rf.text} – {_answer_text(answer, counted)} [{rf.id}]")
             if counted == YES:
                 w.endpoint, w.red_flag = rf.endpoint, rf
                 return w
@@ -347,7 +348,7 @@ class TriageSession:
         for _ in range(len(c.questions) + 1):
             rf = self.ruleset.red_flag(node)
             if rf is not None:
-                w.reasons.append(f"Svaret leder till röd flagga {rf.id}: {rf.text}")
+                w.reasons.append(f"Svaret leder till röd flagga: {rf.text} [{rf.id}]")
                 w.endpoint, w.red_flag = rf.endpoint, rf
                 return w
             endpoint = c.endpoint(node)
@@ -370,7 +371,7 @@ class TriageSession:
         if rf is None:
             return w
         w.steps.append(_step(rf.id, "manual_red_flag", rf.text, YES, None))
-        w.reasons.append(f"Röd flagga {rf.id} registrerad av sjuksköterskan: {rf.text}")
+        w.reasons.append(f"Röd flagga registrerad av sjuksköterskan: {rf.text} [{rf.id}]")
         w.pending, w.endpoint, w.red_flag = None, rf.endpoint, rf
         return w
 

@@ -268,3 +268,14 @@ def test_referrals_have_no_transport_and_no_time_limit() -> None:
         if priority is Priority.REFERRAL:
             assert need.transport is TransportNeed.NONE and need.max_minutes is None, code
             assert need.capabilities & {Capability.PHONE_ADVICE, Capability.BOOKING}, code
+
+
+def test_red_flag_reasons_say_ruled_out_or_found_and_name_the_rule() -> None:
+    complaint = RS.complaint("BUK")
+    first, second = (RS.red_flag(rf) for rf in complaint.red_flags[:2])
+    session = TriageSession(RS, "BUK", now=NOW)
+    session.answer(first.id, NO)
+    assert session.state().reasons[0] == f"Röd flagga utesluten: {first.text} – Nej [{first.id}]"
+    session.answer(second.id, UNKNOWN)
+    assert session.state().reasons[1].startswith(f"Röd flagga: {second.text} – Vet ej (räknas som Ja")
+    assert session.state().reasons[1].endswith(f"[{second.id}]") and session.state().provisional_priority is Priority.P1
