@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 PUBLISHER_LABELS = {"ambulans": "Ambulans", "mobila_team": "Mobila team", "skanetrafiken": "Skånetrafiken",
                     "raddningstjanst": "Räddningstjänst"}
@@ -31,7 +31,7 @@ def feed_summary(f: FeedHealth) -> str:
     if f.stale:
         heard = "aldrig hörd" if f.last_heard_age_s is None else f"tyst i {f.last_heard_age_s:.0f} s"
         return f"● {name}: INGEN KONTAKT ({heard})"
-    return f"● {name}: OK"
+    return f"● {name} ✓"
 
 
 def feed_details(f: FeedHealth) -> str:
@@ -47,6 +47,8 @@ class FeedHealthBar(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("feedHealthBar")
+        # never widen the window: at 1280 px the indicators share the board's width
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._layout = QHBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._labels: dict[str, QLabel] = {}

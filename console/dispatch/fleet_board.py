@@ -68,6 +68,10 @@ class FleetBoard(QWidget):
         for col, width in enumerate(COLUMN_WIDTHS):  # fixed widths: never measure 759 rows
             self.table.setColumnWidth(col, width)
 
+        for combo in (self.type_filter, self.region_filter, self.status_filter):
+            # sized to a short text, not the longest entry, so the board fits a 1280 px screen
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(11)
         bar = QHBoxLayout()
         for label, w in ((self.tr("Typ:"), self.type_filter), (self.tr("Delregion:"), self.region_filter),
                          (self.tr("Status:"), self.status_filter)):

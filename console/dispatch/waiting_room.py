@@ -18,6 +18,11 @@ from resources.vocabulary import Priority
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Prio", "Väntat", "Mål", "Ärende", "Status", "Kommun", "Besvär", "Adress", "Patient")
 COL_PRIO, COL_WAIT, COL_TARGET = 0, 1, 2
+COL_COMPLAINT, COL_ADDRESS, COL_PATIENT = 6, 7, 8
+# Widest a text column may grow when fitted to its contents; longer text is elided (full text in
+# the tooltip), so the important columns fit without horizontal scrolling.
+COLUMN_MAX_WIDTHS = {COL_COMPLAINT: 130, COL_ADDRESS: 150, COL_PATIENT: 130}
+STATUS_SHORT = {CaseStatus.WAITING: "Väntar", CaseStatus.ASSIGNED: "Dirigerad"}
 CASE_ROLE = Qt.ItemDataRole.UserRole + 1
 STATE_COLOURS = {"ok": QColor("#1f3d2a"), "near": QColor("#5a4312"), "late": QColor("#6e1b1e")}
 STATE_LABELS = {"ok": "inom målet", "near": "nära målet", "late": "över målet"}
@@ -31,12 +36,14 @@ def priority_of(case: CaseView) -> Priority | None:
 
 
 def order_cases(cases: Sequence[CaseView]) -> list[CaseView]:
-    """Most urgent priority first; within a priority, the longest wait first; then case number."""
+    """Cases still waiting for a resource before those already dispatched; within each group the
+    most urgent priority first, then the longest wait, then case number."""
     far_future = datetime.max.replace(tzinfo=UTC)
 
-    def key(c: CaseView) -> tuple[int, datetime, int]:
+    def key(c: CaseView) -> tuple[bool, int, datetime, int]:
         p = priority_of(c)
-        return (-(p.urgency if p else -1), c.waiting_since or c.created_at or far_future, c.id)
+        return (c.status is CaseStatus.ASSIGNED, -(p.urgency if p else -1),
+                c.waiting_since or c.created_at or far_future, c.id)
 
     return sorted(cases, key=key)
 
@@ -117,10 +124,10 @@ class WaitingRoomModel(QAbstractTableModel):
                 return prio.label if prio else "Ej prioriterad"
             if col == COL_WAIT:
                 done = self.assigned_at(c) is not None
-                return ("dir. efter " if done else "") + format_wait(self.waited(c))
+                return ("dir. " if done else "") + format_wait(self.waited(c))
             if col == COL_TARGET:
                 return f"{self.targets.target(prio):.0f} min"
-            return (None, None, None, str(c.id), CaseStatus(c.status).label, c.kommun or "",
+            return (None, None, None, str(c.id), STATUS_SHORT.get(CaseStatus(c.status), CaseStatus(c.status).label), c.kommun or "",
                     complaint_name(c.complaint), c.address, c.patient_name)[col]
         if role == Qt.ItemDataRole.BackgroundRole and col == COL_WAIT:
             if self.assigned_at(c) is not None:
@@ -137,6 +144,11 @@ class WaitingRoomModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_WAIT:
             state = self.targets.state(prio, self.waited(c))
             return f"Väntat {format_wait(self.waited(c))} av målet {self.targets.target(prio):.0f} min – {STATE_LABELS[state]}"
+        if role == Qt.ItemDataRole.ToolTipRole and col in (COL_COMPLAINT, COL_ADDRESS, COL_PATIENT):
+            text = self.data(index, Qt.ItemDataRole.DisplayRole)
+            return text or None
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_TARGET:
+            return f"Målet för {prio.label if prio else 'ej prioriterat'}: {self.targets.target(prio):.0f} min"
         if role == CASE_ROLE:
             return c
         return None

@@ -35,7 +35,7 @@ from console.dispatch.live_feeds import LiveFeeds
 from console.dispatch.map_view import SkaneMap
 from console.dispatch.recommendation import live_snapshot, recommend_for_case
 from console.dispatch.targets import WaitTargets, load_targets
-from console.dispatch.waiting_room import WaitingRoomModel
+from console.dispatch.waiting_room import COLUMN_MAX_WIDTHS, WaitingRoomModel
 from console.errors import user_message
 from console.tasks import DbExecutor, DbOp
 from dispatch.assignment import AssignmentConflict, AssignResult, UnitBusy, active_assignments, assign, reassign, recall
@@ -91,6 +91,8 @@ class DispatchWorkspace(QWidget):
         self.waiting.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.waiting.verticalHeader().setVisible(False)
         self.waiting.horizontalHeader().setStretchLastSection(True)
+        self.waiting.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.waiting.setWordWrap(False)  # one line per case; long text is elided with a tooltip
         self.waiting.selectionModel().currentRowChanged.connect(self._on_current_row)
         self.waiting.doubleClicked.connect(lambda _i: self.open_assign_dialog())
 
@@ -152,7 +154,7 @@ class DispatchWorkspace(QWidget):
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.right)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([660, 940])  # väntrummet wide enough for its columns at 1600 px
+        self.splitter.setSizes([720, 880])  # väntrummet wide enough for its columns at 1600 px
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.splitter)
@@ -245,6 +247,9 @@ class DispatchWorkspace(QWidget):
             self.waiting.selectionModel().blockSignals(False)
         self.map.set_cases(self.waiting_model.cases())
         self.waiting.resizeColumnsToContents()  # a few dozen rows at most
+        for col, widest in COLUMN_MAX_WIDTHS.items():  # long addresses are elided (tooltip has them)
+            if self.waiting.columnWidth(col) > widest:
+                self.waiting.setColumnWidth(col, widest)
         if keep is not None:
             fresh = next((c for c in cases if c.id == keep), None)
             if fresh is None:
@@ -322,24 +327,41 @@ class DispatchWorkspace(QWidget):
             return
         for p in self.recommendation.parts:
             held = self.assigned_parts.get(p.part)
-            title = part_title(p) + (f" – dirigerad: {held}" if held else "")
-            QTreeWidgetItem(self.rec_tree, [title, "", "", "", p.message])
+            title = QTreeWidgetItem(self.rec_tree, [part_title(p) + (f" – dirigerad: {held}" if held else "")])
+            title.setFirstColumnSpanned(True)  # a heading across the tree, not a tall row in a narrow column
+            title.setToolTip(0, p.message)
+            bold = title.font(0)
+            bold.setBold(True)
+            title.setFont(0, bold)
+            if held:  # the part has its unit: show that one, no longer a ★ recommendation
+                QTreeWidgetItem(self.rec_tree, self._held_text(held))
+                continue
             for i, o in enumerate(p.ranking()[:4]):
                 item = QTreeWidgetItem(self.rec_tree, option_text(o))
                 if i == 0 and o is p.recommended:
                     item.setText(0, "★ " + item.text(0))
             if p.coverage_warning:
-                QTreeWidgetItem(self.rec_tree, ["⚠ " + p.coverage_warning, "", "", "", ""])
-        for col in range(4):
+                warn = QTreeWidgetItem(self.rec_tree, ["⚠ " + p.coverage_warning])
+                warn.setFirstColumnSpanned(True)
+        for col, widest in enumerate((230, 110, 70, 140)):  # leave room for the reasons
             self.rec_tree.resizeColumnToContents(col)
+            self.rec_tree.setColumnWidth(col, min(self.rec_tree.columnWidth(col), widest))
         self.map.select_case(case.id, self._route_targets())
+
+    def _held_text(self, unit_id: str) -> list[str]:
+        """The row for a unit already assigned to the selected case, with its live status."""
+        u = self.bridge.model.unit_by_id(unit_id)
+        if u is None:
+            return [f"✓ {unit_id}", "", "", "", self.tr("Dirigerad till ärendet")]
+        status = self.tr("ingen kontakt") if u.stale else (u.status_label or (u.status.label if u.status else ""))
+        return [f"✓ {unit_id}  {u.name}", u.type_name, "", status, self.tr("Dirigerad till ärendet")]
 
     def _route_targets(self) -> list[tuple[float, float]]:
         out = []
         if self.recommendation is not None:
-            for p in self.recommendation.parts:
-                u = self.bridge.model.unit_by_id(p.recommended.unit_id) if p.recommended and p.recommended.unit_id \
-                    else None
+            for p in self.recommendation.parts:  # the assigned unit where there is one, else the ★ one
+                unit_id = self.assigned_parts.get(p.part) or (p.recommended.unit_id if p.recommended else None)
+                u = self.bridge.model.unit_by_id(unit_id) if unit_id else None
                 if u is not None:
                     out.append((u.lon, u.lat))
         return out
