@@ -8,6 +8,7 @@ enforce it too); other roles do not get this workspace.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
@@ -53,6 +54,7 @@ class ReviewWorkspace(QWidget):
         self.setObjectName("reviewWorkspace")
         self.actor, self.executor = actor, executor
         self.detail: ReviewDetail | None = None
+        self.ruleset_dir: Path | None = None  # where accepted proposals write new versions (None: the installed)
         self._audited_ids: frozenset[int] | None = None  # the review ids last audited for this user
         self.model = ReviewQueueModel()
         self.table = QTableView(objectName="reviewQueue")
@@ -227,8 +229,14 @@ class ReviewWorkspace(QWidget):
         if not reason:
             self.message.emit(self.tr("Skriv i kommentarsfältet varför prioriteten eller vårdbehovet ändras."))
             return
-        DbOp(self.executor, job).success(lambda _r: self.message.emit(self.tr("Ärende %d ändrat.") % cid)).failure(
+        DbOp(self.executor, job).success(lambda _r: self._changed_case(cid)).failure(
             lambda e: self.message.emit(user_message(e))).changes("cases").run()
+
+    def _changed_case(self, case_id: int) -> None:
+        self.message.emit(self.tr("Ärende %d ändrat.") % case_id)
+        row = self.model.row_of(self.detail.item.id) if self.detail is not None else None
+        if row is not None:
+            self._select(row)  # "Prioritet nu"/"Vårdbehov nu" show the change at once
 
     def decide_proposal(self, accept: bool) -> None:
         pid = self._proposal_id()
@@ -236,7 +244,8 @@ class ReviewWorkspace(QWidget):
             return
         text, actor = self.comment.toPlainText().strip(), self.actor
         if accept:
-            self._run(lambda s: accept_proposal(s, actor, pid, comment=text),
+            where = {"directory": self.ruleset_dir} if self.ruleset_dir is not None else {}
+            self._run(lambda s: accept_proposal(s, actor, pid, comment=text, **where),
                       self.tr("Förslag %d godkänt; ett nytt regelverk har skrivits.") % pid)
         else:
             self._run(lambda s: reject_proposal(s, actor, pid, text), self.tr("Förslag %d avslaget.") % pid)
