@@ -1,21 +1,24 @@
 """Qt's translation mechanism. The source strings are Swedish; a .qm file for another
 language (e.g. console/i18n/larmcentral_en.qm, built with pyside6-lrelease) is loaded
-when present and chosen by LARMCENTRAL_LANG or the system locale. None is shipped yet."""
+when present and chosen by LARMCENTRAL_LANG. The default is Swedish whatever the machine's
+locale: Qt's own texts (OK/Avbryt in input dialogs, context menus) must not come up in English on
+a workstation set to C or en_US."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QLibraryInfo, QTranslator
 from PySide6.QtWidgets import QApplication
 
 I18N_DIR = Path(__file__).with_name("i18n")
+DEFAULT_LANGUAGE = "sv"
 
 
 def install_translators(app: QApplication, language: str | None = None) -> list[str]:
     """Install Qt's own and the console's translators for `language`; returns what was loaded."""
-    lang = language or os.environ.get("LARMCENTRAL_LANG") or QLocale.system().name().split("_")[0]
+    lang = language or os.environ.get("LARMCENTRAL_LANG") or DEFAULT_LANGUAGE
     loaded: list[str] = []
     qt_own = QTranslator(app)
     if qt_own.load(f"qtbase_{lang}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
