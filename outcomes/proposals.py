@@ -36,7 +36,7 @@ from records.review_queue import sign_off
 from resources.palette import default_palette
 from resources.vocabulary import Capability, Priority, Role, TransportNeed
 from triage_rules import loader
-from triage_rules.loader import RULESET_DIR, RuleSetError
+from triage_rules.loader import RuleSetError
 
 REVIEW_REASON = "proposal"
 TRANSPORT_CAPABILITIES = frozenset({Capability.AMBULANCE_TRANSPORT.value, Capability.STRETCHER_TRANSPORT.value,
@@ -192,7 +192,7 @@ def _retarget(node: Any, old: str, new: str) -> None:
             _retarget(item, old, new)
 
 
-def next_version(base: str, directory: Path = RULESET_DIR) -> str:
+def next_version(base: str, directory: Path | None = None) -> str:
     """The base version with its last number bumped until unused: skane-2026.1 → skane-2026.2."""
     existing = set(loader.available_versions(directory))
     m = re.fullmatch(r"(.*?)(\d+)", base)
@@ -228,7 +228,7 @@ def candidate_kind(g: GroupStats, endpoint_priority: str, transport: str | None,
 
 def draft_proposals(session: Session, actor: Actor, stats: OutcomeStatistics, *,
                     settings: OutcomeSettings | None = None,
-                    directory: Path = RULESET_DIR) -> list[ProposalView]:
+                    directory: Path | None = None) -> list[ProposalView]:
     """Draft a proposal for every endpoint whose outcomes cross the thresholds with enough cases.
 
     An endpoint that already has a proposal of the same kind for the same version (open, accepted or
@@ -313,7 +313,7 @@ def _sign_review(session: Session, actor: Actor, proposal_id: int, comment: str)
 
 
 def accept_proposal(session: Session, actor: Actor, proposal_id: int, *, comment: str = "",
-                    directory: Path = RULESET_DIR, changer: RuleChanger = apply_change) -> Decision:
+                    directory: Path | None = None, changer: RuleChanger = apply_change) -> Decision:
     """A physician accepts: the change is applied to the newest rule-set version and written as a new
     version; the diff (old → new) is returned and audited. Nothing changes on any error."""
     row = _open_proposal(session, actor, proposal_id, "godkänna regeländringar")

@@ -25,7 +25,7 @@ from records.personnummer import InvalidPersonnummer, normalise
 from resources.clock import LOCAL_TZ, local_aware
 from resources.patient_context import PatientContext
 from triage_rules.flags import FLAG_RECONTACT
-from triage_rules.loader import RULESET_DIR, RuleSetError, available_versions, load_ruleset
+from triage_rules.loader import RuleSetError, available_versions, load_ruleset
 
 RECONTACT_FLAG = FLAG_RECONTACT  # the triage engine's flag, so the console recognises it
 REVIEW_REASON = "recontact"
@@ -60,7 +60,7 @@ class RecontactMatch(BaseModel):
 
 
 def complaint_name(code: str | None, ruleset_version: str | None = None,
-                   directory: Path = RULESET_DIR) -> str | None:
+                   directory: Path | None = None) -> str | None:
     """The Swedish name of complaint `code` in the case's rule-set version, else in the newest shipped
     version that has it; None when no rule set knows the code (the caller shows the code)."""
     if not code:

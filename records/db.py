@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import platformdirs
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
+
+from resources.paths import data_dir
 
 DB_URL_ENV = "LARMCENTRAL_DB_URL"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -22,9 +23,7 @@ class DatabaseUnavailable(RuntimeError):
 
 
 def default_sqlite_path() -> Path:
-    data_dir = Path(os.environ.get("LARMCENTRAL_DATA_DIR") or platformdirs.user_data_dir("larmcentral", "RegionSkane"))
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return data_dir / "larmcentral.sqlite3"
+    return data_dir() / "larmcentral.sqlite3"
 
 
 def database_url() -> str:

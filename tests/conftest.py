@@ -18,6 +18,14 @@ from records.db import make_engine, migrate, session_factory  # noqa: E402
 from records.users import sign_in  # noqa: E402
 from resources.vocabulary import Role  # noqa: E402
 
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing a test writes lands in the real user data directory (database, drafts, accepted rule sets)."""
+    monkeypatch.setenv("LARMCENTRAL_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    monkeypatch.delenv("LARMCENTRAL_RULESET_DIR", raising=False)
+    monkeypatch.delenv("LARMCENTRAL_DB_URL", raising=False)
+
+
 PG_ADMIN_URL = os.environ.get("LARMCENTRAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 _pg_state: dict[str, str | None] = {}
 

@@ -13,6 +13,7 @@ For the outcomes loop (a physician accepts a proposed change):
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -22,10 +23,23 @@ import yaml
 from pydantic import ValidationError
 
 from resources.datafile import DataFileError, describe_validation_error, read_structured
+from resources.paths import data_dir
 from triage_rules.schema import RuleSet
 from triage_rules.validate import check_ruleset
 
-RULESET_DIR = Path(__file__).with_name("rulesets")
+RULESET_DIR = Path(__file__).with_name("rulesets")  # the versions shipped with the product (read-only)
+RULESET_DIR_ENV = "LARMCENTRAL_RULESET_DIR"
+
+
+def local_ruleset_dir() -> Path:
+    """Where accepted new versions are written: `LARMCENTRAL_RULESET_DIR` (in a centre, a directory all
+    consoles share), else `rulesets/` in the data directory. Never the installed package."""
+    return Path(os.environ.get(RULESET_DIR_ENV) or data_dir() / "rulesets")
+
+
+def _search_path(directory: Path | None) -> list[Path]:
+    """`directory` alone when given; else the local versions first, then the shipped ones."""
+    return [directory] if directory is not None else [local_ruleset_dir(), RULESET_DIR]
 
 
 class RuleSetError(DataFileError):
@@ -61,8 +75,9 @@ _cache: dict[tuple[str, int], RuleSet] = {}
 
 
 def load_ruleset(path: Path | str | None = None, *, version: str | None = None,
-                 directory: Path = RULESET_DIR) -> RuleSet:
-    """Load a rule set from `path`, or the shipped `version`, or the newest shipped version.
+                 directory: Path | None = None) -> RuleSet:
+    """Load a rule set from `path`, or `version`, or the newest version (local and shipped ones, or
+    only those in `directory` when given).
 
     Loaded rule sets are cached per file and modification time; treat them as read-only.
     """
@@ -82,7 +97,7 @@ def load_ruleset(path: Path | str | None = None, *, version: str | None = None,
     return _cache[key]
 
 
-def resolve_ruleset(ref: str | None, directory: Path = RULESET_DIR) -> RuleSet:
+def resolve_ruleset(ref: str | None, directory: Path | None = None) -> RuleSet:
     """A rule set named on the command line: a file path, a shipped version, or None = newest."""
     if ref is None:
         return load_ruleset(directory=directory)
@@ -98,24 +113,26 @@ def _natural_key(version: str) -> list[Any]:
     return [(0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", version)]
 
 
-def available_versions(directory: Path = RULESET_DIR) -> list[str]:
-    """Versions shipped in `directory` (file stems), oldest first."""
-    stems = {p.stem for p in directory.glob("*.yaml")} | {p.stem for p in directory.glob("*.json")}
+def available_versions(directory: Path | None = None) -> list[str]:
+    """Every version (file stem) on the search path, oldest first."""
+    stems = {p.stem for d in _search_path(directory) for pattern in ("*.yaml", "*.json") for p in d.glob(pattern)}
     return sorted(stems, key=_natural_key)
 
 
-def latest_version(directory: Path = RULESET_DIR) -> str:
+def latest_version(directory: Path | None = None) -> str:
     versions = available_versions(directory)
     if not versions:
-        raise RuleSetError(directory, [f"{directory}: inga regelverk finns"])
+        where = ", ".join(str(d) for d in _search_path(directory))
+        raise RuleSetError(where, [f"{where}: inga regelverk finns"])
     return versions[-1]
 
 
-def ruleset_path(version: str, directory: Path = RULESET_DIR) -> Path:
-    for suffix in (".yaml", ".json"):
-        p = directory / f"{version}{suffix}"
-        if p.is_file():
-            return p
+def ruleset_path(version: str, directory: Path | None = None) -> Path:
+    for d in _search_path(directory):
+        for suffix in (".yaml", ".json"):
+            p = d / f"{version}{suffix}"
+            if p.is_file():
+                return p
     known = ", ".join(available_versions(directory)) or "inga"
     raise RuleSetError(version, [f"regelverk version '{version}' finns inte (kända versioner: {known})"])
 
@@ -125,23 +142,24 @@ def ruleset_to_data(rs: RuleSet) -> dict[str, Any]:
     return rs.model_dump(mode="json", exclude_unset=True)
 
 
-def write_version(rs: RuleSet | dict[str, Any], version: str, directory: Path = RULESET_DIR,
+def write_version(rs: RuleSet | dict[str, Any], version: str, directory: Path | None = None,
                   note: str = "") -> Path:
-    """Validate `rs` with `version` as its version and write `<directory>/<version>.yaml`.
+    """Validate `rs` with `version` as its version and write `<directory>/<version>.yaml`
+    (by default in the local rule-set directory, never among the shipped versions).
 
     Refuses to overwrite an existing version (old versions must stay as they were).
     `note` (e.g. who accepted which proposal) is written as a comment at the top.
     """
     data = dict(ruleset_to_data(rs) if isinstance(rs, RuleSet) else rs)
     data["version"] = version
-    target = directory / f"{version}.yaml"
+    target = (directory if directory is not None else local_ruleset_dir()) / f"{version}.yaml"
     if target.exists() or version in available_versions(directory):
         raise RuleSetError(target, [f"{target}: version '{version}' finns redan och skrivs inte över"])
     ruleset_from_data(data, str(target))  # raises with every problem before anything is written
     header = [f"# Regelverk {version}, skrivet {date.today().isoformat()}."]
     header += [f"# {line}" for line in note.splitlines() if line.strip()]
     text = "\n".join(header) + "\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110)
-    directory.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     return target
 

@@ -54,7 +54,7 @@ class ReviewWorkspace(QWidget):
         self.setObjectName("reviewWorkspace")
         self.actor, self.executor = actor, executor
         self.detail: ReviewDetail | None = None
-        self.ruleset_dir: Path | None = None  # where accepted proposals write new versions (None: the installed)
+        self.ruleset_dir: Path | None = None  # where accepted proposals write (None: the local rule-set directory)
         self._audited_ids: frozenset[int] | None = None  # the review ids last audited for this user
         self.model = ReviewQueueModel()
         self.table = QTableView(objectName="reviewQueue")

@@ -132,3 +132,19 @@ def test_shipped_ruleset_round_trips_through_data() -> None:
     rs = load_ruleset()
     again = ruleset_from_data(ruleset_to_data(rs), "copy")
     assert diff_rulesets(rs, again) == []
+
+
+def test_new_versions_go_to_the_local_directory_never_the_shipped_one(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from triage_rules.loader import RULESET_DIR, available_versions, latest_version, load_ruleset, write_version
+
+    shipped_before = sorted(p.name for p in RULESET_DIR.iterdir())
+    monkeypatch.setenv("LARMCENTRAL_RULESET_DIR", str(tmp_path / "delad"))
+    base = load_ruleset()
+    path = write_version(base, f"{base.version}.99", note="Test")
+    assert path.parent == tmp_path / "delad"
+    assert sorted(p.name for p in RULESET_DIR.iterdir()) == shipped_before
+    assert {base.version, f"{base.version}.99"} <= set(available_versions())
+    assert latest_version() == f"{base.version}.99" and load_ruleset().version == f"{base.version}.99"
+    assert load_ruleset(version=base.version).version == base.version  # the shipped one stays loadable
+    monkeypatch.delenv("LARMCENTRAL_RULESET_DIR")
+    assert f"{base.version}.99" not in available_versions()  # other machines' data dirs are not shared
