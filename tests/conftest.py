@@ -18,6 +18,7 @@ from records.db import make_engine, migrate, session_factory  # noqa: E402
 from records.users import sign_in  # noqa: E402
 from resources.vocabulary import Role  # noqa: E402
 
+
 @pytest.fixture(autouse=True)
 def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing a test writes lands in the real user data directory (database, drafts, accepted rule sets)."""
