@@ -8,8 +8,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from records.actor import NotPermitted
 from records.cases import CaseNotFound
+from records.db import transaction
 from resources.vocabulary import Role
 
 
@@ -74,11 +77,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     rep.set_defaults(func=_report)
 
 
-def _db():  # type: ignore[no-untyped-def]
-    from records.db import open_database, transaction
+def _db() -> sessionmaker[Session]:
+    from records.db import open_database
 
     _, factory = open_database()
-    return factory, transaction
+    return factory
 
 
 def _codes(args: argparse.Namespace) -> int:
@@ -94,7 +97,7 @@ def _import(args: argparse.Namespace) -> int:
     from outcomes.importer import LaterFactImportError, import_later_facts
     from records.users import sign_in
 
-    factory, transaction = _db()
+    factory = _db()
     try:
         with transaction(factory) as session:
             actor = sign_in(session, args.user, Role.ADMIN)
@@ -103,19 +106,16 @@ def _import(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     print(f"Importerade {summary.added} nya fakta från {args.file} ({summary.already_known} fanns redan).")
-    return _draft_after_import(factory, transaction)
+    return _draft_after_import(factory)
 
 
-def _draft_after_import(factory, transaction) -> int:  # type: ignore[no-untyped-def]
+def _draft_after_import(factory: sessionmaker[Session]) -> int:
     """New facts (admitted, died) change the outcome statistics: draft the proposals they call for
     now, so nobody has to remember `outcomes proposals draft` (idempotent: no duplicates)."""
-    from outcomes.proposals import draft_proposals
-    from outcomes.stats import outcome_statistics
-    from records.users import sign_in
+    from outcomes.system_jobs import analysis_actor, draft_proposals_once
 
     with transaction(factory) as session:
-        actor = sign_in(session, "system.utfall", Role.ADMIN, display_name="Utfallsanalys")
-        new = draft_proposals(session, actor, outcome_statistics(session))
+        new = draft_proposals_once(session, analysis_actor(session))
     for p in new:
         print(f"Nytt regeländringsförslag {p.id}: {p.description}")
     if new:
@@ -127,7 +127,7 @@ def _close(args: argparse.Namespace) -> int:
     from outcomes.closing import OutcomeError, correct_outcome, record_outcome
     from records.users import sign_in
 
-    factory, transaction = _db()
+    factory = _db()
     try:
         with transaction(factory) as session:
             actor = sign_in(session, args.user, Role.NURSE)
@@ -152,7 +152,7 @@ def _bounds(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def _stats(args: argparse.Namespace) -> int:
     from outcomes.stats import outcome_statistics
 
-    factory, transaction = _db()
+    factory = _db()
     with transaction(factory) as session:
         st = outcome_statistics(session, *_bounds(args))
     groups = st.resource_types if args.resource_types else st.endpoints
@@ -166,12 +166,11 @@ def _stats(args: argparse.Namespace) -> int:
 def _draft(args: argparse.Namespace) -> int:
     from outcomes.proposals import draft_proposals
     from outcomes.stats import outcome_statistics
-    from records.users import sign_in
+    from outcomes.system_jobs import analysis_actor
 
-    factory, transaction = _db()
+    factory = _db()
     with transaction(factory) as session:
-        actor = sign_in(session, "system.utfall", Role.ADMIN, display_name="Utfallsanalys")
-        new = draft_proposals(session, actor, outcome_statistics(session, *_bounds(args)))
+        new = draft_proposals(session, analysis_actor(session), outcome_statistics(session, *_bounds(args)))
     for p in new:
         print(f"Förslag {p.id}: {p.description} {p.evidence['reason']}")
     print(f"{len(new)} nya förslag i RLS-läkarnas kö.")
@@ -181,7 +180,7 @@ def _draft(args: argparse.Namespace) -> int:
 def _list_proposals(args: argparse.Namespace) -> int:
     from outcomes.proposals import list_proposals
 
-    factory, transaction = _db()
+    factory = _db()
     with transaction(factory) as session:
         rows = list_proposals(session, None if args.status == "all" else args.status)
     for p in rows:
@@ -194,7 +193,7 @@ def _accept(args: argparse.Namespace) -> int:
     from records.users import sign_in
     from triage_rules.loader import RuleSetError
 
-    factory, transaction = _db()
+    factory = _db()
     try:
         with transaction(factory) as session:
             actor = sign_in(session, args.user, Role.PHYSICIAN)
@@ -211,7 +210,7 @@ def _reject(args: argparse.Namespace) -> int:
     from outcomes.proposals import ProposalError, reject_proposal
     from records.users import sign_in
 
-    factory, transaction = _db()
+    factory = _db()
     try:
         with transaction(factory) as session:
             actor = sign_in(session, args.user, Role.PHYSICIAN)
@@ -227,7 +226,7 @@ def _followups(args: argparse.Namespace) -> int:
     from outcomes.followup import followup_queue
     from records.users import sign_in
 
-    factory, transaction = _db()
+    factory = _db()
     with transaction(factory) as session:
         actor = sign_in(session, args.user, Role.NURSE)
         items = followup_queue(session, actor, include_done=args.all, overdue_only=args.overdue)
@@ -248,7 +247,7 @@ def _report(args: argparse.Namespace) -> int:
     if args.date_to < args.date_from:
         print(f"--to ({args.date_to}) är före --from ({args.date_from}).", file=sys.stderr)
         return 2
-    factory, transaction = _db()
+    factory = _db()
     with transaction(factory) as session:
         figures = quality_figures(session, args.date_from, args.date_to)
     paths = write_report(figures, args.out)
