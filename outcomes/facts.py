@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from outcomes.codes import OutcomeCode
 from outcomes.units import unit_type
+from records.db import key_chunks, scalars_where_in
 from records.models import Assignment, Case, LaterFact, Outcome, TriageResult, UnitStatusEvent
 from resources.vocabulary import UnitStatus
 
@@ -53,19 +54,19 @@ def collect_case_facts(session: Session, start: datetime | None = None, end: dat
     if not cases:
         return []
     ids = [c.id for c in cases]
-    outcomes = {o.case_id: o for o in _chunked(session, Outcome, Outcome.case_id, ids,
-                                                 Outcome.superseded_by.is_(None))}
+    outcomes = {o.case_id: o for o in scalars_where_in(session, Outcome, Outcome.case_id, ids,
+                                                       Outcome.superseded_by.is_(None))}
     triage: dict[int, list[TriageResult]] = defaultdict(list)
-    for t in _chunked(session, TriageResult, TriageResult.case_id, ids):
+    for t in scalars_where_in(session, TriageResult, TriageResult.case_id, ids):
         triage[t.case_id].append(t)
     assigns: dict[int, list[Assignment]] = defaultdict(list)
-    for a in _chunked(session, Assignment, Assignment.case_id, ids):
+    for a in scalars_where_in(session, Assignment, Assignment.case_id, ids):
         assigns[a.case_id].append(a)
     later: dict[int, set[str]] = defaultdict(set)
-    for f in _chunked(session, LaterFact, LaterFact.case_id, ids):
+    for f in scalars_where_in(session, LaterFact, LaterFact.case_id, ids):
         later[f.case_id].add(f.fact)
     links: dict[int, list[datetime]] = defaultdict(list)
-    for c in _chunked(session, Case, Case.linked_case_id, ids, Case.link_reason.in_(RECONTACT_LINKS)):
+    for c in scalars_where_in(session, Case, Case.linked_case_id, ids, Case.link_reason.in_(RECONTACT_LINKS)):
         links[c.linked_case_id].append(c.created_at)  # type: ignore[index]
     on_scene = _on_scene_times(session, [a for lst in assigns.values() for a in lst])
 
@@ -93,11 +94,6 @@ def collect_case_facts(session: Session, start: datetime | None = None, end: dat
     return facts
 
 
-def _chunked(session: Session, model, column, ids: list[int], *extra):  # type: ignore[no-untyped-def]
-    for i in range(0, len(ids), 500):
-        yield from session.scalars(select(model).where(column.in_(ids[i:i + 500]), *extra))
-
-
 def _on_scene_times(session: Session, assignments: list[Assignment]) -> dict[int, datetime]:
     """Per assignment id: the first 'pa_plats' event of its unit after it was assigned (and before it ended)."""
     by_unit: dict[str, list[Assignment]] = defaultdict(list)
@@ -107,10 +103,10 @@ def _on_scene_times(session: Session, assignments: list[Assignment]) -> dict[int
         return {}
     units = sorted(by_unit)
     result: dict[int, datetime] = {}
-    for i in range(0, len(units), 500):
+    for chunk in key_chunks(units):
         events = session.execute(
             select(UnitStatusEvent.unit_id, UnitStatusEvent.event_time, UnitStatusEvent.case_id)
-            .where(UnitStatusEvent.unit_id.in_(units[i:i + 500]),
+            .where(UnitStatusEvent.unit_id.in_(chunk),
                    UnitStatusEvent.status == UnitStatus.ON_SCENE.value)
             .order_by(UnitStatusEvent.event_time))
         for unit_id, at, case_id in events:

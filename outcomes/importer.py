@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from records.actor import Actor
 from records.audit import audit, now
+from records.db import key_chunks, scalars_where_in
 from records.models import Case, LaterFact
 
 LATER_FACTS: dict[str, str] = {
@@ -130,8 +131,8 @@ def _line_of(problem: str) -> int:
 
 def _case_dates(session: Session, ids: list[int]) -> dict[int, date]:
     out: dict[int, date] = {}
-    for i in range(0, len(ids), 500):
-        for cid, created in session.execute(select(Case.id, Case.created_at).where(Case.id.in_(ids[i:i + 500]))):
+    for chunk in key_chunks(ids):
+        for cid, created in session.execute(select(Case.id, Case.created_at).where(Case.id.in_(chunk))):
             out[cid] = created.date()
     return out
 
@@ -141,11 +142,11 @@ def import_later_facts(session: Session, actor: Actor, path: Path, today: date |
     rows = parse_later_facts(session, path, today)
     at = now()
     added = known = 0
+    stored = {(f.case_id, f.fact, f.fact_date)
+              for f in scalars_where_in(session, LaterFact, LaterFact.case_id, sorted({r.case_id for r in rows}))}
     for r in rows:
         when = datetime(r.fact_date.year, r.fact_date.month, r.fact_date.day, tzinfo=UTC)
-        exists = session.scalar(select(LaterFact.id).where(LaterFact.case_id == r.case_id,
-                                                           LaterFact.fact == r.fact, LaterFact.fact_date == when))
-        if exists is not None:
+        if (r.case_id, r.fact, when) in stored:
             known += 1
             continue
         session.add(LaterFact(case_id=r.case_id, fact=r.fact, fact_date=when, source=path.name, imported_at=at))

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import ColumnElement, Engine, create_engine, event, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from resources.paths import data_dir
 
 DB_URL_ENV = "LARMCENTRAL_DB_URL"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+K = TypeVar("K")
+M = TypeVar("M")
+IN_LIST_SIZE = 500  # keys per `IN (...)`: well within SQLite's and PostgreSQL's bind-parameter limits
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -84,3 +88,17 @@ def open_database(url: str | None = None) -> tuple[Engine, sessionmaker[Session]
     engine = make_engine(url)
     migrate(engine)
     return engine, session_factory(engine)
+
+
+def key_chunks(keys: Sequence[K], size: int = IN_LIST_SIZE) -> Iterator[Sequence[K]]:
+    """`keys` in slices short enough for one `IN (...)` list each."""
+    for i in range(0, len(keys), size):
+        yield keys[i:i + size]
+
+
+def scalars_where_in(session: Session, model: type[M], column: ColumnElement[Any], keys: Sequence[Any],
+                     *where: ColumnElement[bool]) -> Iterator[M]:
+    """Every `model` row whose `column` is one of `keys` (and that meets `where`), in a few queries
+    instead of one per key."""
+    for chunk in key_chunks(keys):
+        yield from session.scalars(select(model).where(column.in_(chunk), *where))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from records.actor import Actor
 from records.audit import audit, now
+from records.db import scalars_where_in
 from records.models import Patient
 from records.personnummer import InvalidPersonnummer, age_on, normalise
 from resources.datafile import swedish_message
@@ -134,9 +135,11 @@ def import_patients(session: Session, actor: Actor, path: Path) -> int:
     """Upsert every row of the file in the caller's transaction; nothing is written if any row is bad."""
     rows = parse_patient_csv(path)
     at = now()
+    stored = {p.personnummer: p for p in scalars_where_in(session, Patient, Patient.personnummer,
+                                                            [row.personnummer for row in rows])}
     for row in rows:
         values = row.model_dump()
-        patient = session.get(Patient, row.personnummer)
+        patient = stored.get(row.personnummer)
         if patient is None:
             session.add(Patient(**values, updated_at=at, source=path.name))
         else:
