@@ -7,11 +7,12 @@ AssignmentConflict naming who assigned what. See docs/recommendation.md, "Assign
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -243,6 +244,24 @@ def active_assignments(session: Session, case_id: int | None = None) -> list[Ass
     if case_id is not None:
         stmt = stmt.where(Assignment.case_id == case_id)
     return [AssignmentView.model_validate(a) for a in session.scalars(stmt)]
+
+
+def first_assigned_at(session: Session, case_ids: Collection[int]) -> dict[int, datetime]:
+    """Per case: when its earliest still-active assignment was made (cases without one are left out)."""
+    if not case_ids:
+        return {}
+    return dict(session.execute(select(Assignment.case_id, func.min(Assignment.assigned_at))
+                                .where(Assignment.case_id.in_(list(case_ids)), Assignment.active)
+                                .group_by(Assignment.case_id)).all())
+
+
+def active_missions(session: Session) -> list[tuple[str, int, float, float, str]]:
+    """(unit id, case id, lat, lon, priority) of every active assignment on an assigned case with a
+    position: what a fleet simulator needs to take up the missions already in the database."""
+    rows = session.execute(select(Assignment.unit_id, Case.id, Case.lat, Case.lon, Case.priority)
+                           .join(Case, Case.id == Assignment.case_id)
+                           .where(Assignment.active, Case.status == CaseStatus.ASSIGNED.value)).all()
+    return [(u, c, lat, lon, p or "2") for u, c, lat, lon, p in rows if lat is not None and lon is not None]
 
 
 def last_status(session: Session, unit_id: str) -> UnitStatus:

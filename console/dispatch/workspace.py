@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import func, select
 
 from console.calltaking.wrapping_tree import WrappingDelegate
 from console.complaint_names import complaint_name
@@ -38,11 +37,20 @@ from console.dispatch.targets import WaitTargets, load_targets
 from console.dispatch.waiting_room import COLUMN_MAX_WIDTHS, WaitingRoomModel
 from console.errors import user_message
 from console.tasks import DbExecutor, DbOp
-from dispatch.assignment import AssignmentConflict, AssignResult, UnitBusy, active_assignments, assign, reassign, recall
+from dispatch.assignment import (
+    AssignmentConflict,
+    AssignResult,
+    UnitBusy,
+    active_assignments,
+    active_missions,
+    assign,
+    first_assigned_at,
+    reassign,
+    recall,
+)
 from dispatch.recommendation_model import ResourceRecommendation
 from records.actor import Actor
 from records.cases import CaseStatus, CaseView, get_case, list_cases
-from records.models import Assignment, Case
 from records.patients import lookup_context
 from resources.fleet import Fleet
 from resources.geography import Geography
@@ -192,12 +200,6 @@ class DispatchWorkspace(QWidget):
         feeds = self.feeds
         assert feeds is not None
 
-        def job(s: Any) -> list[tuple[str, int, float, float, str]]:
-            rows = s.execute(select(Assignment.unit_id, Case.id, Case.lat, Case.lon, Case.priority)
-                             .join(Case, Case.id == Assignment.case_id)
-                             .where(Assignment.active, Case.status == CaseStatus.ASSIGNED.value)).all()
-            return [(u, c, lat, lon, p or "2") for u, c, lat, lon, p in rows if lat is not None and lon is not None]
-
         def tell(rows: list[tuple[str, int, float, float, str]]) -> None:
             def brief(sim: Any) -> None:
                 for row in rows:
@@ -208,7 +210,7 @@ class DispatchWorkspace(QWidget):
 
             feeds.order(brief)
 
-        DbOp(self.executor, job).success(tell).failure(self._on_error).run()
+        DbOp(self.executor, active_missions).success(tell).failure(self._on_error).run()
 
     def take_panes(self) -> dict[str, tuple[str, QWidget]]:
         """Detach the map and the fleet board for docking: {objectName: (Swedish title, widget)}."""
@@ -222,22 +224,19 @@ class DispatchWorkspace(QWidget):
         every 5-second refresh; opening a case is audited on its own (`_load_case`)."""
         actor, seen = self.actor, self._audited_ids
 
-        def job(s: Any) -> tuple[list[CaseView], dict[int, Any]]:
+        def job(s: Any) -> tuple[list[CaseView], dict[int, datetime]]:
             cases = list_cases(s, actor, OPEN_STATUSES, unchanged_from=seen)
             assigned = [c.id for c in cases if c.status is CaseStatus.ASSIGNED]
-            times = dict(s.execute(select(Assignment.case_id, func.min(Assignment.assigned_at))
-                                   .where(Assignment.case_id.in_(assigned), Assignment.active)
-                                   .group_by(Assignment.case_id)).all()) if assigned else {}
-            return cases, times
+            return cases, first_assigned_at(s, assigned)
 
         DbOp(self.executor, job).success(lambda r: self._set_cases(*r)).failure(self._on_error).run()
 
-    def _set_cases(self, cases: list[CaseView], assigned_at: dict[int, Any] | None = None) -> None:
+    def _set_cases(self, cases: list[CaseView], assigned_at: dict[int, datetime] | None = None) -> None:
         self._audited_ids = frozenset(c.id for c in cases)
         keep = self.selected.id if self.selected else None
         self.waiting.selectionModel().blockSignals(True)
         try:
-            self.waiting_model.set_cases(cases, {k: _aware(v) for k, v in (assigned_at or {}).items()})
+            self.waiting_model.set_cases(cases, assigned_at or {})
             row = self.waiting_model.row_of(keep) if keep is not None else None
             if row is not None:
                 self.waiting.selectionModel().setCurrentIndex(
@@ -508,11 +507,6 @@ class DispatchWorkspace(QWidget):
     def _ask_item(self, title: str, label: str, items: list[str]) -> str | None:
         item, ok = QInputDialog.getItem(self, title, label, items, 0, False)
         return item if ok else None
-
-
-def _aware(t: datetime) -> datetime:
-    """SQLite hands timestamps back naive; they are stored in UTC."""
-    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
 
 def part_title_of(part: str) -> str:
