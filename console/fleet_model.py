@@ -13,16 +13,15 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from console.local_time import local_text
+from console.row_table_model import Index, RowTableModel
 from console.theme import STALE_COLOUR, STATUS_COLOURS
 from resources.fleet import Fleet
 from resources.palette import Palette
 from resources.vocabulary import UnitStatus
-
-Index = QModelIndex | QPersistentModelIndex
 
 STATUSES: tuple[UnitStatus, ...] = tuple(UnitStatus)
 STATUS_INDEX: dict[UnitStatus | None, int] = {s: i for i, s in enumerate(STATUSES)}
@@ -62,10 +61,10 @@ def status_text(row: UnitRow) -> str:
     return f"⚠ {label}" if row.stale else label
 
 
-class FleetTableModel(QAbstractTableModel):
+class FleetTableModel(RowTableModel):
     def __init__(self, rows: list[UnitRow]):
-        super().__init__()
-        self._rows = rows
+        super().__init__(COLUMNS, rows)
+        self._rows: list[UnitRow] = rows
         self._row_of = {r.id: i for i, r in enumerate(rows)}
         self.lat = np.array([r.lat for r in rows], dtype=float)
         self.lon = np.array([r.lon for r in rows], dtype=float)
@@ -81,17 +80,6 @@ class FleetTableModel(QAbstractTableModel):
                         delregion=delregion_of.get(u.home_kommun, ""), lat=u.lat, lon=u.lon,
                         type_code=u.type, publisher=u.publisher) for u in fleet.units]
         return cls(rows)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -7,14 +7,14 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QColor, QFont
 
 from console.local_time import local
+from console.row_table_model import Index, RowTableModel, priority_short
 from console.theme import PRIORITY_COLOURS
 from outcomes.followup import FollowUpItem
 
-Index = QModelIndex | QPersistentModelIndex
 COL_DUE = 0
 OVERDUE_BG = QColor("#6e1b1e")
 
@@ -42,16 +42,15 @@ def clock_text(due: datetime, now: datetime) -> str:
     return f"{WEEKDAYS[at.weekday()]} {at:%H:%M}"
 
 
-class FollowUpModel(QAbstractTableModel):
+class FollowUpModel(RowTableModel):
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
-        super().__init__()
+        super().__init__((_t("Förfaller"), _t("Prio"), _t("Ärende"), _t("Patient"), _t("Telefon"), _t("Utfall"),
+                          _t("Skäl")))
         self._clock = clock or (lambda: datetime.now(UTC))
         self._now = self._clock()
         self._rows: list[FollowUpItem] = []
         self._bold = QFont()
         self._bold.setBold(True)
-        self._columns = (_t("Förfaller"), _t("Prio"), _t("Ärende"), _t("Patient"), _t("Telefon"), _t("Utfall"),
-                         _t("Skäl"))
 
     def set_items(self, items: Sequence[FollowUpItem]) -> None:
         self.beginResetModel()
@@ -79,17 +78,6 @@ class FollowUpModel(QAbstractTableModel):
     def overdue_count(self) -> int:
         return sum(1 for r in self._rows if self.overdue(r))
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self._columns[section]
-        return None
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
@@ -97,7 +85,7 @@ class FollowUpModel(QAbstractTableModel):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return (f"{clock_text(r.due_at, self._now)} ({due_text(r.due_at, self._now)})",
-                    "H" if r.priority == "hänvisning" else r.priority or "", str(r.case_id),
+                    priority_short(r.priority), str(r.case_id),
                     r.patient_name or r.personnummer or "", r.callback_phone, r.outcome_label or "",
                     r.reason_label)[col]
         if role == Qt.ItemDataRole.BackgroundRole and col == COL_DUE and self.overdue(r):

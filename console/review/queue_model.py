@@ -4,27 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QColor
 
 from console.complaint_names import complaint_name
 from console.local_time import local_text
+from console.row_table_model import Index, RowTableModel, priority_short
 from console.theme import PRIORITY_COLOURS
 from records.review_queue import ReviewItem
-
-Index = QModelIndex | QPersistentModelIndex
 
 
 def _t(text: str) -> str:
     return QCoreApplication.translate("ReviewQueueModel", text)
 
 
-class ReviewQueueModel(QAbstractTableModel):
+class ReviewQueueModel(RowTableModel):
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__((_t("Orsak"), _t("Ärende"), _t("Prio"), _t("Kontaktorsak"), _t("Patient"), _t("Inkom"),
+                          _t("Detalj")))
         self._rows: list[ReviewItem] = []
-        self._columns = (_t("Orsak"), _t("Ärende"), _t("Prio"), _t("Kontaktorsak"), _t("Patient"), _t("Inkom"),
-                         _t("Detalj"))
 
     def set_items(self, items: list[ReviewItem]) -> None:
         self.beginResetModel()
@@ -37,25 +35,13 @@ class ReviewQueueModel(QAbstractTableModel):
     def row_of(self, review_id: int) -> int | None:
         return next((i for i, r in enumerate(self._rows) if r.id == review_id), None)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self._columns[section]
-        return None
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         r = self._rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            prio = "" if not r.priority else ("H" if r.priority == "hänvisning" else r.priority)
-            return (r.reason_label, "" if r.case_id is None else str(r.case_id), prio, complaint_name(r.complaint),
+            return (r.reason_label, "" if r.case_id is None else str(r.case_id), priority_short(r.priority), complaint_name(r.complaint),
                     r.patient, local_text(r.created_at, "%d/%m %H:%M"), r.detail.splitlines()[0]
                     if r.detail else "")[col]
         if role == Qt.ItemDataRole.ForegroundRole and col == 2 and r.priority:
