@@ -170,12 +170,6 @@ def resource_type_stats(facts: Iterable[CaseFacts], settings: OutcomeSettings | 
             for t, rows in sorted(groups.items())]
 
 
-def stats_period_label(start: datetime | None, end: datetime | None) -> str:
-    if start is None and end is None:
-        return "hela perioden"
-    return f"{start:%Y-%m-%d} – {end:%Y-%m-%d}" if start and end else "vald period"
-
-
 class OutcomeStatistics(BaseModel):
     """What the console's statistics view shows: per endpoint and per resource type."""
 

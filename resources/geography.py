@@ -162,9 +162,6 @@ class Geography(BaseModel):
     def delregion_of(self, kommun: str) -> str:
         return self.kommun(kommun).delregion
 
-    def nearest_kommun(self, lat: float, lon: float) -> Kommun:
-        return min(self.kommuner, key=lambda k: distance_km(lat, lon, k.lat, k.lon))
-
     def nearest_ed(self, lat: float, lon: float, open_24_7_only: bool = False) -> EmergencyDepartment:
         eds = [e for e in self.emergency_departments if e.open_24_7 or not open_24_7_only]
         return min(eds, key=lambda e: distance_km(lat, lon, e.lat, e.lon))

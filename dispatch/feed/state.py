@@ -137,7 +137,6 @@ class FleetState:
         self.unit_publisher: dict[str, str] = {u.id: u.publisher for u in fleet.units}
         self._feeds: dict[str, FeedCounters] = {}
         self._changes: set[str] = set()
-        self._changed = threading.Event()
 
     # --- writer side (the subscriber thread) -------------------------------------------------
 
@@ -168,8 +167,6 @@ class FleetState:
                     changed.append(unit_id)
                 u.reported_at = r.ts
                 u.heard = heard
-            if changed:
-                self._changed.set()
         return changed
 
     def differs(self, unit_id: str, status: UnitStatus, lat: float, lon: float, case_id: int | None) -> bool:
@@ -190,8 +187,6 @@ class FleetState:
                     u.stale = stale
                     self._changes.add(u.unit_id)
                     flipped += 1
-            if flipped:
-                self._changed.set()
         return flipped
 
     # --- reader side (console, recommendation) -----------------------------------------------
@@ -200,12 +195,7 @@ class FleetState:
         """Unit ids changed since the last call (coalesced: each id once however often it changed)."""
         with self.lock:
             changes, self._changes = self._changes, set()
-            self._changed.clear()
         return changes
-
-    def wait_for_changes(self, timeout: float) -> bool:
-        """Block up to `timeout` seconds until a change is pending (for non-GUI consumers)."""
-        return self._changed.wait(timeout)
 
     def units(self) -> list[UnitView]:
         """Every unit, as plain immutable data."""
