@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from triage_helpers import NOW
+from triage_helpers import NOW, answered_or_no
 
 from resources.patient_context import PatientContext
 from resources.vocabulary import Capability, Priority, TransportNeed
@@ -27,13 +27,7 @@ PRIO2_VALUES = {"af": 26, "sat": 92, "puls": 115, "sbt": 95, "temp": 41}
 
 
 def _run(complaint: str, answers: dict[str, Any], ctx: PatientContext = ENROLLED, rs: RuleSet = RS) -> TriageResult:
-    session = TriageSession(rs, complaint, ctx, NOW)
-    while not session.done:
-        q = session.state().next_question
-        assert q is not None
-        session.answer(q.id, answers.get(q.id, NO))
-    assert session.result is not None
-    return session.result
+    return answered_or_no(rs, complaint, answers, ctx)
 
 
 def _combined(result: TriageResult) -> list[str]:

@@ -11,14 +11,14 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from triage_helpers import NOW
+from triage_helpers import NOW, answered_or_no
 
 from resources.patient_context import PatientContext
 from resources.vocabulary import Capability, Priority, TransportNeed
-from triage_rules.engine import TriageResult, TriageSession
+from triage_rules.engine import TriageResult
 from triage_rules.loader import RuleSetError, load_ruleset, ruleset_from_data, ruleset_to_data
 from triage_rules.render import render_complaint
-from triage_rules.schema import NO, RuleSet
+from triage_rules.schema import RuleSet
 
 RS = load_ruleset()
 ENROLLED = PatientContext(age=86, enrolled_mobile_team="Vårdcentralen Lund Norr", home_care=True)
@@ -26,13 +26,7 @@ ENROLLED = PatientContext(age=86, enrolled_mobile_team="Vårdcentralen Lund Norr
 
 def _run(complaint: str, answers: dict[str, Any], ctx: PatientContext = ENROLLED, rs: RuleSet = RS,
          now: datetime = NOW) -> TriageResult:
-    session = TriageSession(rs, complaint, ctx, now)
-    while not session.done:
-        q = session.state().next_question
-        assert q is not None
-        session.answer(q.id, answers.get(q.id, NO))
-    assert session.result is not None
-    return session.result
+    return answered_or_no(rs, complaint, answers, ctx, now)
 
 
 FEVER_STABLE = {"af": 18, "sat": 95, "puls": 88, "sbt": 135, "temp": 38.4, "dricker": "ja"}

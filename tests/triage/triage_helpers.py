@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from resources.patient_context import PatientContext
-from triage_rules.engine import QuestionView, TriageSession
-from triage_rules.schema import UNKNOWN, RuleSet
+from triage_rules.engine import QuestionView, TriageResult, TriageSession
+from triage_rules.schema import NO, UNKNOWN, RuleSet
 
 NOW = datetime.fromisoformat("2026-03-03T10:00:00+01:00")  # a Tuesday morning
 EVENING = datetime.fromisoformat("2026-03-03T22:00:00+01:00")  # the same day, outside office hours
@@ -47,3 +47,15 @@ def contexts() -> list[PatientContext]:
         PatientContext(age=0),
         PatientContext(age=30),
     ]
+
+
+def answered_or_no(rs: RuleSet, complaint: str, answers: dict[str, Any], context: PatientContext,
+                   now: datetime = NOW) -> TriageResult:
+    """Finish a triage answering each question from `answers` as it is asked, 'nej' where none is given."""
+    session = TriageSession(rs, complaint, context, now)
+    while not session.done:
+        q = session.state().next_question
+        assert q is not None
+        session.answer(q.id, answers.get(q.id, NO))
+    assert session.result is not None
+    return session.result
