@@ -200,12 +200,12 @@ class TriageWizard(QWidget):
         self._render()
 
     def start(self, complaint: str) -> None:
-        self._apply(self.driver.start(complaint, self.context))
+        self.show_state(self.driver.start(complaint, self.context))
         self.setFocus()
 
     def answer(self, value: Any) -> None:
         if self._state.question is not None:
-            self._apply(self.driver.answer(value))
+            self.show_state(self.driver.answer(value))
 
     def back(self) -> None:
         if self._state.complaint is None:
@@ -216,20 +216,20 @@ class TriageWizard(QWidget):
             self.chooser.filter.setFocus()
             self.state_changed.emit(self._state)
             return
-        self._apply(self.driver.back())
+        self.show_state(self.driver.back())
 
     def set_context(self, context: PatientContext) -> None:
         self.context = context
         if self._state.complaint is not None:
-            self._apply(self.driver.set_context(context))
+            self.show_state(self.driver.set_context(context))
 
     def replay(self, complaint: str, answers: list[tuple[str, Any]]) -> None:
         """Rebuild a triage from a draft: the same answers give the same path."""
-        self._apply(self.driver.start(complaint, self.context), emit=False)
+        self.show_state(self.driver.start(complaint, self.context), emit=False)
         for _qid, value in answers:
             if self._state.question is None:
                 break
-            self._apply(self.driver.answer(value), emit=False)
+            self.show_state(self.driver.answer(value), emit=False)
         self._render()
         self.state_changed.emit(self._state)
 
@@ -241,7 +241,8 @@ class TriageWizard(QWidget):
         else:
             self.setFocus()
 
-    def _apply(self, state: WizardState, emit: bool = True) -> None:
+    def show_state(self, state: WizardState, emit: bool = True) -> None:
+        """Make `state` (one the driver returned) current; unless `emit` is False, draw it and announce it."""
         self._state = state
         if emit:
             self._render()
@@ -257,7 +258,7 @@ class TriageWizard(QWidget):
         """Change an earlier answer: keep the first `keep` steps of the path and ask the next again."""
         if self._state.complaint is None or not 0 <= keep < len(self._state.path):
             return
-        self._apply(self.driver.rewind(keep))
+        self.show_state(self.driver.rewind(keep))
         self.focus_current()
 
     # --- keys ---------------------------------------------------------------------------------

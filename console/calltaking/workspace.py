@@ -347,7 +347,7 @@ class CallTakingWorkspace(QWidget):
                                      ov["reason"])
         self.override = ov
         self.wizard.override_text = self.tr("överstyrd: %s") % ov["reason"]
-        self.wizard._apply(state)
+        self.wizard.show_state(state)
 
     # --- finishing ----------------------------------------------------------------------------
     def _update_send(self) -> None:
