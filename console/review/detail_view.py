@@ -3,6 +3,7 @@ what was done, and the outcome."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -14,26 +15,25 @@ from resources.vocabulary import Capability, Priority, TransportNeed
 SOURCE_LABELS = {"feed": "rapporterat av enheten", "manual": "registrerat manuellt"}
 
 
-def _prio(p: str | None) -> str:
-    if not p:
-        return "–"
+def _label(vocabulary: Callable[[str], Any], value: str, unknown: str | None = None) -> str:
+    """The Swedish label of a stored code of `vocabulary` (an enum with `.label`); a code this version
+    does not know (stored by an older or newer one) is shown as it is, or as `unknown`."""
     try:
-        return Priority(p).label
+        return vocabulary(value).label
     except ValueError:
-        return p
+        return value if unknown is None else unknown
+
+
+def _prio(p: str | None) -> str:
+    return _label(Priority, p) if p else "–"
 
 
 def _need(cn: dict[str, Any] | None) -> str:
     if not cn:
         return "–"
-    caps = []
-    for c in cn.get("capabilities", []):
-        try:
-            caps.append(Capability(c).label)
-        except ValueError:
-            caps.append(c)
+    caps = [_label(Capability, c) for c in cn.get("capabilities", [])]
     t = cn.get("transport")
-    parts = [", ".join(caps) or "–", TransportNeed(t).label if t in TransportNeed._value2member_map_ else ""]
+    parts = [", ".join(caps) or "–", _label(TransportNeed, t, unknown="") if t else ""]
     if cn.get("max_minutes") is not None:
         parts.append(f"inom {cn['max_minutes']} min")
     return escape(" · ".join(p for p in parts if p))
@@ -101,7 +101,7 @@ def render(detail: ReviewDetail) -> str:
     out.append("<h3>Utfall</h3>")
     if detail.outcome:
         o = detail.outcome
-        out.append(f"<p><b>{escape(_outcome_label(o['code']))}</b>"
+        out.append(f"<p><b>{escape(_label(OutcomeCode, o['code']))}</b>"
                    f"{' – ' + escape(o['destination']) if o.get('destination') else ''} "
                    f"({escape(SOURCE_LABELS.get(o['source'], o['source']))}, {_time(o['recorded_at'])})</p>")
     else:
@@ -109,8 +109,3 @@ def render(detail: ReviewDetail) -> str:
     return "\n".join(out)
 
 
-def _outcome_label(code: str) -> str:
-    try:
-        return OutcomeCode(code).label
-    except ValueError:
-        return code
