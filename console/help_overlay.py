@@ -1,4 +1,7 @@
-"""The F1 overlay: every keyboard shortcut, over the window, dismissed with F1 or Esc."""
+"""The F1 overlay: every keyboard shortcut, over the window, dismissed with F1 or Esc.
+
+Every description is shown in full: the panel is as wide as the window allows (no fixed cap) and a
+description that still does not fit on one line wraps instead of being cut off at the right."""
 
 from __future__ import annotations
 
@@ -8,6 +11,9 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLay
 
 from console.shortcuts import shortcuts
 
+# Wide enough for the two columns of shortcuts on one line each at 1600 px; narrower windows wrap.
+PANEL_MAX_WIDTH = 1300
+
 
 class HelpOverlay(QWidget):
     def __init__(self, parent: QWidget):
@@ -16,7 +22,7 @@ class HelpOverlay(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         panel = QFrame(objectName="helpPanel")
-        panel.setMaximumWidth(1000)
+        panel.setMaximumWidth(PANEL_MAX_WIDTH)
         inner = QVBoxLayout(panel)
         inner.setContentsMargins(28, 20, 28, 20)
         title = QLabel(self.tr("Kortkommandon"))
@@ -38,8 +44,11 @@ class HelpOverlay(QWidget):
             for sc in items:
                 key = QLabel(sc.key)
                 key.setObjectName("overlayKey")
-                grid.addWidget(key, row, 0)
-                grid.addWidget(QLabel(sc.text), row, 1)
+                grid.addWidget(key, row, 0, Qt.AlignmentFlag.AlignTop)
+                text = QLabel(sc.text)
+                text.setObjectName("overlayText")
+                text.setWordWrap(True)  # wraps rather than being cut off when the window is narrow
+                grid.addWidget(text, row, 1)
                 row += 1
             rows[col] = row
         for grid in grids:
@@ -55,7 +64,7 @@ class HelpOverlay(QWidget):
         outer.setContentsMargins(60, 40, 60, 40)
         row_layout = QHBoxLayout()
         row_layout.addStretch(1)
-        row_layout.addWidget(panel, 4)
+        row_layout.addWidget(panel, 100)  # as wide as the window allows, up to PANEL_MAX_WIDTH
         row_layout.addStretch(1)
         outer.addLayout(row_layout)
         outer.addStretch(1)

@@ -6,8 +6,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QApplication, QTableView
 
 from console.complaint_names import complaint_name
 from console.dispatch.targets import WaitTargets, format_wait, waited_seconds
@@ -18,10 +19,14 @@ from resources.vocabulary import Priority
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Prio", "Väntat", "Mål", "Ärende", "Status", "Kommun", "Besvär", "Adress", "Patient")
 COL_PRIO, COL_WAIT, COL_TARGET = 0, 1, 2
-COL_COMPLAINT, COL_ADDRESS, COL_PATIENT = 6, 7, 8
+COL_CASE, COL_COMPLAINT, COL_ADDRESS, COL_PATIENT = 3, 6, 7, 8
 # Widest a text column may grow when fitted to its contents; longer text is elided (full text in
 # the tooltip), so the important columns fit without horizontal scrolling.
 COLUMN_MAX_WIDTHS = {COL_COMPLAINT: 130, COL_ADDRESS: 150, COL_PATIENT: 130}
+# Adress and Patient only get the room the essential columns (Prio … Besvär) leave; narrower than
+# this they are hidden (the detail pane below and the row's tooltip still have them).
+COLUMN_MIN_WIDTHS = {COL_ADDRESS: 80, COL_PATIENT: 70}
+SECONDARY_COLUMNS = (COL_ADDRESS, COL_PATIENT)
 STATUS_SHORT = {CaseStatus.WAITING: "Väntar", CaseStatus.ASSIGNED: "Dirigerad"}
 CASE_ROLE = Qt.ItemDataRole.UserRole + 1
 STATE_COLOURS = {"ok": QColor("#1f3d2a"), "near": QColor("#5a4312"), "late": QColor("#6e1b1e")}
@@ -58,6 +63,7 @@ class WaitingRoomModel(QAbstractTableModel):
         self._now = self._clock()
         self._bold = QFont()
         self._bold.setBold(True)
+        self._views_fitted = False
 
     # --- data -------------------------------------------------------------------------------
     def set_cases(self, cases: Sequence[CaseView], assigned_at: Mapping[int, datetime] | None = None) -> None:
@@ -65,6 +71,10 @@ class WaitingRoomModel(QAbstractTableModel):
 
         `assigned_at`: when each assigned case got its unit. Those rows show the time it took
         (fixed, uncoloured) instead of a counter that keeps running."""
+        if not self._views_fitted:
+            # The table showing this model keeps its columns fitted to its width (ColumnFit);
+            # a WaitingRoomView has that already, a plain QTableView gets it here.
+            self._views_fitted = fit_columns_of_views_showing(self)
         ordered = order_cases(cases)
         self._now = self._clock()
         self._assigned_at = dict(assigned_at or {})
@@ -149,6 +159,79 @@ class WaitingRoomModel(QAbstractTableModel):
             return text or None
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_TARGET:
             return f"Målet för {prio.label if prio else 'ej prioriterat'}: {self.targets.target(prio):.0f} min"
+        if role == Qt.ItemDataRole.ToolTipRole:  # the rest of the row: where and who, even when hidden
+            return " · ".join(t for t in (f"Ärende {c.id}", c.address, c.patient_name) if t)
         if role == CASE_ROLE:
             return c
         return None
+
+
+class ColumnFit(QObject):
+    """Keeps a väntrummet table's columns fitted to its width: the essential columns (Prio … Besvär)
+    sized to their contents, Adress and Patient sharing what room is left (elided, full text in the
+    tooltip) and hidden when too narrow, so a dispatcher never has to scroll sideways to see a
+    case's priority, wait and complaint. Refits after anything resizes a column or the viewport."""
+
+    def __init__(self, view: QTableView):
+        super().__init__(view)
+        self.view = view
+        self._timer = QTimer(self, singleShot=True, interval=0, timeout=self.fit)  # dies with the view
+        view.setProperty("waitingRoomColumnFit", True)
+        view.viewport().installEventFilter(self)
+        view.horizontalHeader().sectionResized.connect(lambda *_: self.schedule())
+        model = view.model()
+        model.modelReset.connect(self.schedule)
+        model.rowsInserted.connect(self.schedule)
+        model.dataChanged.connect(self.schedule)
+        self.fit()
+
+    def schedule(self) -> None:
+        """Fit once the current change is done (the caller may still be resizing other columns)."""
+        self._timer.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.schedule()
+        return False
+
+    def natural_width(self, col: int) -> int:
+        """What the column needs for its widest cell or its header, capped by COLUMN_MAX_WIDTHS."""
+        width = max(self.view.sizeHintForColumn(col), self.view.horizontalHeader().sectionSizeHint(col))
+        return min(width, COLUMN_MAX_WIDTHS.get(col, width))
+
+    def fit(self) -> None:
+        view, model = self.view, self.view.model()
+        if model is None:
+            return
+        count = model.columnCount()
+        essential = [c for c in range(count) if c not in SECONDARY_COLUMNS]
+        widths = {col: self.natural_width(col) for col in essential}
+        for col, width in widths.items():
+            view.setColumnWidth(col, width)
+        # From the natural widths: the last visible column is stretched to the edge (stretchLastSection).
+        room = view.viewport().width() - sum(widths.values())
+        for col in (c for c in SECONDARY_COLUMNS if c < count):
+            width = min(self.natural_width(col), room)
+            shown = width >= COLUMN_MIN_WIDTHS[col]
+            view.setColumnHidden(col, not shown)
+            if shown:
+                view.setColumnWidth(col, width)
+                room -= width
+
+
+def fit_columns_of_views_showing(model: QAbstractTableModel) -> bool:
+    """Give every table showing `model` a ColumnFit (once per table); False if none shows it yet."""
+    views = [w for w in QApplication.allWidgets() if isinstance(w, QTableView) and w.model() is model]
+    for view in views:
+        if not view.property("waitingRoomColumnFit"):
+            ColumnFit(view)
+    return bool(views)
+
+
+class WaitingRoomView(QTableView):
+    """A table for väntrummet with its columns kept fitted (ColumnFit) from the start."""
+
+    def setModel(self, model: Any) -> None:  # noqa: N802 - Qt's name
+        super().setModel(model)
+        if model is not None and not self.property("waitingRoomColumnFit"):
+            ColumnFit(self)
