@@ -10,15 +10,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from resources.clock import WEEKDAY_LABELS, WEEKDAYS, Weekday
 from resources.datafile import load_model
 from resources.vocabulary import Capability, Priority, TransportNeed
 
 DATA_DIR = Path(__file__).with_name("data")
 DEFAULT_PALETTE_FILE = DATA_DIR / "palette.yaml"
 
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DAY_LABELS = {"mon": "mån", "tue": "tis", "wed": "ons", "thu": "tor", "fri": "fre", "sat": "lör", "sun": "sön"}
 
 
 class Serves(StrEnum):
@@ -62,7 +60,7 @@ class ServiceWindow(BaseModel):
         elif days == WEEKDAYS[5:]:
             d = "helger"
         else:
-            d = ", ".join(_DAY_LABELS[x] for x in days)
+            d = ", ".join(WEEKDAY_LABELS[x] for x in days)
         return f"{d} {self.start[:2]}–{self.end[:2]}"
 
 

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from resources.care_need import CareNeed, CareNeedPart
+from resources.clock import WEEKDAY_LABELS, WEEKDAYS, Weekday
 from resources.vocabulary import Capability, Priority, TransportNeed
 
 YES = "ja"
@@ -174,17 +175,15 @@ class ContextCheck(StrEnum):
 class OfficeHours(_Model):
     """When home-visit teams (vårdcentralens mobila team) work; used by `office_hours` checks."""
 
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
-        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1)
+    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS[:5]), min_length=1)
     start: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     end: str = Field(default="17:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
 
     def covers(self, local: datetime) -> bool:
-        day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[local.weekday()]
-        return day in self.days and self.start <= f"{local.hour:02d}:{local.minute:02d}" < self.end
+        return WEEKDAYS[local.weekday()] in self.days and self.start <= f"{local.hour:02d}:{local.minute:02d}" < self.end
 
     def label(self) -> str:
-        days = "vardagar" if self.days == ["mon", "tue", "wed", "thu", "fri"] else ", ".join(self.days)
+        days = "vardagar" if self.days == list(WEEKDAYS[:5]) else ", ".join(WEEKDAY_LABELS[d] for d in self.days)
         return f"{days} {self.start}–{self.end}"
 
 
