@@ -72,7 +72,6 @@ def take_screenshots(directory: Path) -> int:
     ct.form.kommun.setCurrentText("Lund")
     ct.form.patient.setText(patient.name or "")
     ct.form.pnr.setText(patient.personnummer)
-    ct.form._check_pnr()
     ct.lookup_patient()
     settle(w)
     ct.wizard.start("FEBER")
@@ -82,7 +81,7 @@ def take_screenshots(directory: Path) -> int:
         if ct.wizard.state.question is None or ct.wizard.state.question.kind != "vital":
             break
         ct.wizard.vital.setText(value)
-        ct.wizard._confirm_vital()
+        QTest.keyClick(ct.wizard.vital, Qt.Key.Key_Return)
     while ct.wizard.state.question is not None:
         QTest.keyClick(ct.wizard, Qt.Key.Key_1)
     settle(w, 600)

@@ -65,7 +65,7 @@ class IntakeForm(QWidget):
         for w in (self.caller, self.phone, self.address, self.patient):
             w.textEdited.connect(self.changed)
         self.kommun.currentTextChanged.connect(self._check_kommun)
-        self.pnr.textEdited.connect(self._check_pnr)
+        self.pnr.textChanged.connect(self._check_pnr)  # also when a draft is restored, not only on typing
         self.pnr.editingFinished.connect(self.patient_changed)
         self.age.valueChanged.connect(self.changed)
         self.age.editingFinished.connect(self.patient_changed)
@@ -140,7 +140,6 @@ class IntakeForm(QWidget):
         self.address.setText(data.get("address", ""))
         self.kommun.setCurrentText(data.get("kommun", ""))
         self.pnr.setText(data.get("pnr", ""))
-        self._check_pnr()
         self.patient.setText(data.get("patient", ""))
         self.age.setValue(int(data.get("age", -1)))
 
