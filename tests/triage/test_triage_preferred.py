@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from pathlib import Path
 
 import pytest
-import yaml
+from triage_helpers import minimal_ruleset_data
 
 from larmcentral_cli import main
 from resources.care_need import CareNeed
@@ -17,12 +16,7 @@ from resources.vocabulary import Capability
 from triage_rules.engine import TriageResult, TriageSession
 from triage_rules.loader import RuleSetError, load_ruleset, ruleset_from_data, ruleset_to_data
 
-FIXTURES = Path(__file__).with_name("fixtures")
 RS = load_ruleset()
-
-
-def _minimal() -> dict:
-    return yaml.safe_load((FIXTURES / "minimal.yaml").read_text(encoding="utf-8"))
 
 
 def test_psychiatric_triage_result_carries_preferred_and_a_somatic_one_an_empty_list() -> None:
@@ -59,7 +53,7 @@ def test_a_stored_result_from_before_preferred_still_loads() -> None:
 
 
 def test_preferred_in_a_rule_file_reaches_the_care_need() -> None:
-    data = _minimal()
+    data = minimal_ruleset_data()
     data["care_needs"]["AMB"]["preferred"] = ["psychiatric_assessment"]
     rs = ruleset_from_data(data, "preferred.yaml")
     need = rs.endpoint_care_need(rs.complaint("TEST").endpoint("TEST.2.01"))
@@ -73,7 +67,7 @@ def test_preferred_in_a_rule_file_reaches_the_care_need() -> None:
     (["nurse_assessment"], "förmågan 'nurse_assessment' står både som krav (capabilities) och som önskad (preferred)"),
 ])
 def test_a_broken_preferred_is_refused_naming_file_and_care_need(preferred: list[str], expected: str) -> None:
-    data = _minimal()
+    data = minimal_ruleset_data()
     data["complaints"][0]["endpoints"][0]["care_need"] = {
         "capabilities": ["nurse_assessment", "ambulance_transport"], "preferred": preferred,
         "transport": "ambulance", "max_minutes": 30}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
+from triage_helpers import FIXTURES, minimal_ruleset_data
 
 from triage_rules.loader import (
     RuleSetError,
@@ -17,8 +17,6 @@ from triage_rules.loader import (
     ruleset_to_data,
     write_version,
 )
-
-FIXTURES = Path(__file__).with_name("fixtures")
 
 
 def _problems(name: str) -> list[str]:
@@ -64,10 +62,6 @@ def test_syntax_error_names_the_line() -> None:
         load_ruleset(FIXTURES / "syntax_error.yaml")
 
 
-def _minimal() -> dict:
-    return yaml.safe_load((FIXTURES / "minimal.yaml").read_text(encoding="utf-8"))
-
-
 @pytest.mark.parametrize(("change", "expected"), [
     (lambda d: d["complaints"][0]["questions"][0].pop("unknown_as"), "saknar 'unknown_as'"),
     (lambda d: d["complaints"][0]["endpoints"][0].update(code="TEST.1.01"), "stämmer inte med prioriteten"),
@@ -81,7 +75,7 @@ def _minimal() -> dict:
     (lambda d: d["complaints"][0]["questions"][0].update(options=[]), "hör inte till frågetypen yes_no"),
 ])
 def test_semantic_checks(change, expected: str) -> None:
-    data = _minimal()
+    data = minimal_ruleset_data()
     change(data)
     with pytest.raises(RuleSetError) as info:
         ruleset_from_data(data, "mem.yaml")
@@ -89,7 +83,7 @@ def test_semantic_checks(change, expected: str) -> None:
 
 
 def test_shape_errors_name_the_complaint_and_question() -> None:
-    data = _minimal()
+    data = minimal_ruleset_data()
     data["complaints"][0]["questions"][0]["kind"] = "fritext"
     with pytest.raises(RuleSetError) as info:
         ruleset_from_data(data, "mem.yaml")

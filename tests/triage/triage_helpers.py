@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from resources.patient_context import PatientContext
 from triage_rules.engine import QuestionView, TriageResult, TriageSession
 from triage_rules.schema import NO, UNKNOWN, RuleSet
 
+FIXTURES = Path(__file__).with_name("fixtures")
 NOW = datetime.fromisoformat("2026-03-03T10:00:00+01:00")  # a Tuesday morning
 EVENING = datetime.fromisoformat("2026-03-03T22:00:00+01:00")  # the same day, outside office hours
 
@@ -59,3 +63,8 @@ def answered_or_no(rs: RuleSet, complaint: str, answers: dict[str, Any], context
         session.answer(q.id, answers.get(q.id, NO))
     assert session.result is not None
     return session.result
+
+
+def minimal_ruleset_data() -> dict[str, Any]:
+    """The smallest valid rule set (fixtures/minimal.yaml) as a fresh dict, for tests to break."""
+    return yaml.safe_load((FIXTURES / "minimal.yaml").read_text(encoding="utf-8"))
