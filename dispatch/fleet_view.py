@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -232,6 +233,8 @@ class FleetSnapshot:
         return new
 
 
+@cache
 def default_snapshot() -> FleetSnapshot:
-    """The default fleet, every unit free at home (what `recommend` uses without --fleet)."""
+    """The default fleet, every unit free at home (what `recommend` uses without --fleet).
+    Built once; treat it as read-only (`updated` gives a changed copy)."""
     return FleetSnapshot(states_from_fleet(default_fleet()))

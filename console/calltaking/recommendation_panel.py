@@ -36,7 +36,7 @@ class RecommendationPanel(QWidget):
     def __init__(self, snapshot_provider: Callable[[], FleetSnapshot] | None = None,
                  parent: QWidget | None = None):
         super().__init__(parent)
-        self._snapshot = snapshot_provider or _cached_default_snapshot
+        self._snapshot = snapshot_provider or default_snapshot
         self.current: ResourceRecommendation | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -122,12 +122,3 @@ def _add_tooltips(tree: QTreeWidget) -> None:
 
     for i in range(tree.topLevelItemCount()):
         walk(tree.topLevelItem(i))
-
-
-_DEFAULT: list[FleetSnapshot] = []
-
-
-def _cached_default_snapshot() -> FleetSnapshot:
-    if not _DEFAULT:
-        _DEFAULT.append(default_snapshot())
-    return _DEFAULT[0]
