@@ -80,16 +80,15 @@ def skane_outline() -> SkaneOutline:
     return load_skane_outline()
 
 
-_POLYGON: _Polygon | None = None
+@cache
+def _skane_polygon() -> _Polygon:
+    return _Polygon(skane_outline().vertices)
 
 
 def in_skane(lat: float, lon: float) -> bool:
     """Inside the simplified outline of Skåne (with a small buffer out to sea; Denmark, Halland,
     Kronoberg and Blekinge are outside). See data/skane_outline.yaml for its source and accuracy."""
-    global _POLYGON
-    if _POLYGON is None:
-        _POLYGON = _Polygon(skane_outline().vertices)
-    return _POLYGON.contains(lat, lon)
+    return _skane_polygon().contains(lat, lon)
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
