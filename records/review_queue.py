@@ -67,6 +67,15 @@ def _item(review: Review, case: Case | None) -> ReviewItem:
         patient=(case.patient_name or case.personnummer or "") if case else "")
 
 
+def open_review(session: Session, actor: Actor, case_id: int, reason: str, detail: str) -> None:
+    """Put the case in the queue for `reason`, unless it is already there, open, for that reason."""
+    exists = session.scalar(select(Review.id).where(Review.case_id == case_id, Review.reason == reason,
+                                                    Review.status == "open"))
+    if exists is None:
+        session.add(Review(case_id=case_id, reason=reason, detail=detail, created_at=now(), status="open"))
+        audit(session, actor, "review.open", case_id, reason=reason)
+
+
 def open_reviews(session: Session, actor: Actor, *, unchanged_from: Collection[int] | None = None) -> list[ReviewItem]:
     """Open items, oldest first. Physicians and admins see the queue; others are refused.
 

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from records.actor import Actor, require_role
 from records.audit import audit, now
 from records.cases import CaseNotFound, CaseStatus, set_status
-from records.models import CallDraft, Case, Recommendation, Review, TriageAnswer, TriageResult
+from records.models import CallDraft, Case, Recommendation, TriageAnswer, TriageResult
+from records.review_queue import open_review
 from resources.vocabulary import Priority, Role
 
 CONSULT_FLAGS = frozenset({"rls_konsultation", "RLS-konsultation", "rls_consult"})
@@ -100,9 +101,9 @@ def store_triage(session: Session, actor: Actor, case_id: int, triage: Completed
           override_reason=triage.override_reason)
     if triage.overridden:
         was = f"{triage.priority.label} → {triage.final_priority.label}" if triage.override_priority else "vårdbehov"
-        _open_review(session, actor, case_id, "override", f"Överstyrd ({was}): {triage.override_reason}")
+        open_review(session, actor, case_id, "override", f"Överstyrd ({was}): {triage.override_reason}")
     if CONSULT_FLAGS & set(triage.flags):
-        _open_review(session, actor, case_id, "consult", "Triageringen begär RLS-konsultation.")
+        open_review(session, actor, case_id, "consult", "Triageringen begär RLS-konsultation.")
     return result.id
 
 
@@ -119,14 +120,6 @@ def send_to_waiting_room(session: Session, actor: Actor, case_id: int, triage: C
         audit(session, actor, "recommendation.shown", case_id, recommended_unit_id=unit)
     set_status(session, actor, case_id, CaseStatus.WAITING, priority=triage.final_priority.value)
     return result_id
-
-
-def _open_review(session: Session, actor: Actor, case_id: int, reason: str, detail: str) -> None:
-    exists = session.scalar(select(Review.id).where(Review.case_id == case_id, Review.reason == reason,
-                                                    Review.status == "open"))
-    if exists is None:
-        session.add(Review(case_id=case_id, reason=reason, detail=detail, created_at=now(), status="open"))
-        audit(session, actor, "review.open", case_id, reason=reason)
 
 
 def latest_triage(session: Session, actor: Actor, case_id: int) -> TriageResult | None:

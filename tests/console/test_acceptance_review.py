@@ -19,7 +19,7 @@ from records.audit import now
 from records.cases import CaseIntake, CaseStatus, create_case, set_status
 from records.db import transaction
 from records.models import AuditEntry, Case, Review
-from records.triage_store import _open_review
+from records.review_queue import open_review
 from resources.vocabulary import Priority, Role
 from triage_rules.loader import RULESET_DIR, latest_version, load_ruleset
 
@@ -55,7 +55,7 @@ def _open_case_with_consult(factory, nurse) -> int:  # type: ignore[no-untyped-d
         row.priority, row.complaint = "2", "FÖRS"
         row.care_need = {"capabilities": ["nurse_assessment"], "transport": "none", "max_minutes": 120}
         set_status(s, nurse, case.id, CaseStatus.WAITING)
-        _open_review(s, nurse, case.id, "consult", "Sjuksköterskan begär RLS-konsultation: osäker bedömning.")
+        open_review(s, nurse, case.id, "consult", "Sjuksköterskan begär RLS-konsultation: osäker bedömning.")
         return case.id
 
 
