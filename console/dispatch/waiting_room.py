@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QApplication, QTableView
+from PySide6.QtWidgets import QTableView
 
 from console.complaint_names import complaint_name
 from console.dispatch.targets import WaitTargets, format_wait, waited_seconds
@@ -63,7 +63,6 @@ class WaitingRoomModel(QAbstractTableModel):
         self._now = self._clock()
         self._bold = QFont()
         self._bold.setBold(True)
-        self._views_fitted = False
 
     # --- data -------------------------------------------------------------------------------
     def set_cases(self, cases: Sequence[CaseView], assigned_at: Mapping[int, datetime] | None = None) -> None:
@@ -71,10 +70,6 @@ class WaitingRoomModel(QAbstractTableModel):
 
         `assigned_at`: when each assigned case got its unit. Those rows show the time it took
         (fixed, uncoloured) instead of a counter that keeps running."""
-        if not self._views_fitted:
-            # The table showing this model keeps its columns fitted to its width (ColumnFit);
-            # a WaitingRoomView has that already, a plain QTableView gets it here.
-            self._views_fitted = fit_columns_of_views_showing(self)
         ordered = order_cases(cases)
         self._now = self._clock()
         self._assigned_at = dict(assigned_at or {})
@@ -217,15 +212,6 @@ class ColumnFit(QObject):
             if shown:
                 view.setColumnWidth(col, width)
                 room -= width
-
-
-def fit_columns_of_views_showing(model: QAbstractTableModel) -> bool:
-    """Give every table showing `model` a ColumnFit (once per table); False if none shows it yet."""
-    views = [w for w in QApplication.allWidgets() if isinstance(w, QTableView) and w.model() is model]
-    for view in views:
-        if not view.property("waitingRoomColumnFit"):
-            ColumnFit(view)
-    return bool(views)
 
 
 class WaitingRoomView(QTableView):

@@ -34,7 +34,7 @@ from console.dispatch.live_feeds import LiveFeeds
 from console.dispatch.map_view import SkaneMap
 from console.dispatch.recommendation import live_snapshot, recommend_for_case
 from console.dispatch.targets import WaitTargets, load_targets
-from console.dispatch.waiting_room import COLUMN_MAX_WIDTHS, WaitingRoomModel
+from console.dispatch.waiting_room import WaitingRoomModel, WaitingRoomView
 from console.errors import user_message
 from console.tasks import DbExecutor, DbOp
 from dispatch.assignment import (
@@ -93,7 +93,7 @@ class DispatchWorkspace(QWidget):
         self._audited_ids: frozenset[int] | None = None  # the väntrummet ids last audited for this user
 
         self.waiting_model = WaitingRoomModel(targets or load_targets())
-        self.waiting = QTableView(objectName="waitingRoom")
+        self.waiting = WaitingRoomView(objectName="waitingRoom")  # keeps its columns fitted to its width
         self.waiting.setModel(self.waiting_model)
         self.waiting.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.waiting.setSelectionMode(QTableView.SelectionMode.SingleSelection)
@@ -245,10 +245,6 @@ class DispatchWorkspace(QWidget):
         finally:
             self.waiting.selectionModel().blockSignals(False)
         self.map.set_cases(self.waiting_model.cases())
-        self.waiting.resizeColumnsToContents()  # a few dozen rows at most
-        for col, widest in COLUMN_MAX_WIDTHS.items():  # long addresses are elided (tooltip has them)
-            if self.waiting.columnWidth(col) > widest:
-                self.waiting.setColumnWidth(col, widest)
         if keep is not None:
             fresh = next((c for c in cases if c.id == keep), None)
             if fresh is None:
@@ -317,9 +313,10 @@ class DispatchWorkspace(QWidget):
             self.recommendation, self.recommendation_error = None, str(exc)
         held = ", ".join(f"{u} ({part_title_of(p)})" for p, u in self.assigned_parts.items()) or "ingen"
         prio = case.priority or "–"
-        self.detail.setText(self.tr("Ärende %d · Prio %s · %s · %s · %s\nDirigerade enheter: %s")
+        patient = case.patient_name or self.tr("patient okänd")
+        self.detail.setText(self.tr("Ärende %d · Prio %s · %s · %s · %s · %s\nDirigerade enheter: %s")
                             % (case.id, prio, case.kommun or "okänd kommun", complaint_name(case.complaint),
-                               case.address, held))
+                               case.address, patient, held))
         if self.recommendation is None:
             QTreeWidgetItem(self.rec_tree, [self.recommendation_error or "", "", "", "", ""])
             self.map.select_case(case.id)
