@@ -67,8 +67,9 @@ def main() -> int:
     ap.add_argument("--moving", type=int, default=400, help="units sent on simulated missions (they move)")
     ap.add_argument("--report-interval", type=float, default=0.2,
                     help="seconds between position reports of a moving unit (the simulator's default is 2)")
-    ap.add_argument("--simulator-process", action="store_true",
-                    help="run the simulator as a child process (as real feeds are), not in this process")
+    ap.add_argument("--in-process", dest="simulator_process", action="store_false",
+                    help="run the simulator in this process (default: a child process, as `make run` and real "
+                         "feeds do, so the figure is what a dispatcher gets)")
     ap.add_argument("--time-scale", type=float, default=30.0, help="simulated seconds per real second")
     args = ap.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
