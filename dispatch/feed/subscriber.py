@@ -10,7 +10,6 @@ publisher keys from the allow-list; refused handshakes are counted per feed (`au
 from __future__ import annotations
 
 import logging
-import threading
 import time
 
 import zmq
@@ -21,6 +20,7 @@ from dispatch.feed.config import SubscriberConfig
 from dispatch.feed.messages import TOPIC_SNAPSHOT
 from dispatch.feed.rejects import Quarantine
 from dispatch.feed.security import load_secret, make_curve_server, start_authenticator
+from dispatch.feed.socket_thread import SocketThread
 from dispatch.feed.state import FleetState
 
 log = logging.getLogger("dispatch.feed")
@@ -29,7 +29,7 @@ DRAIN_LIMIT = 2000  # messages taken from one socket before the others get a tur
 STALE_CHECK_INTERVAL = 0.1
 
 
-class FeedSubscriber:
+class FeedSubscriber(SocketThread):
     """Subscribe to every feed in `config` and keep `state` current, in a background thread.
 
     `on_status` receives batches of applied status events (for persistence); `on_outcome` receives
@@ -44,52 +44,22 @@ class FeedSubscriber:
         self.on_status = on_status
         self.on_outcome = on_outcome
         self.quarantine = Quarantine(config.quarantine_size)
-        self._own_context = context is None
-        self.context = context or zmq.Context()
         self._auth = None
-        self._stop = threading.Event()
-        self._ready = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.error: BaseException | None = None
+        super().__init__(context)
         for feed in config.feeds:
             state.feed(feed.publisher)
 
-    def start(self) -> FeedSubscriber:
+    thread_name = "feed-subscriber"
+    description = "prenumerantens tråd"
+
+    def _before_start(self) -> None:
         if self.config.curve is not None:
             self._auth = start_authenticator(self.context, self.config.curve.allowed_publishers)
-        self._thread = threading.Thread(target=self._run, name="feed-subscriber", daemon=True)
-        self._thread.start()
-        self._ready.wait(5.0)
-        if self.error is not None:
-            self.stop()
-            raise self.error
-        return self
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop the thread (returns once it has closed its sockets) and the authenticator."""
-        self._stop.set()
-        stuck = False
-        if self._thread is not None:
-            self._thread.join(timeout)
-            stuck = self._thread.is_alive()
-            self._thread = None
+    def _after_stop(self) -> None:
         if self._auth is not None:
             self._auth.stop()
             self._auth = None
-        if stuck:
-            log.error("prenumerantens tråd stannade inte inom %.0f s", timeout)
-        elif self._own_context:
-            self.context.term()
-
-    def __enter__(self) -> FeedSubscriber:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
 
     # --- the thread -----------------------------------------------------------------------------
 

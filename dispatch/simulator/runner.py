@@ -14,7 +14,6 @@ import json
 import logging
 import queue
 import random
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -25,6 +24,7 @@ from pydantic import ValidationError
 
 from dispatch.feed.config import FeedEndpoint, SubscriberConfig
 from dispatch.feed.publisher import FeedPublisher, PublisherSecurity
+from dispatch.feed.socket_thread import SocketThread
 from dispatch.simulator.commands import COMMAND, AssignCommand, FaultCommand, RecallCommand
 from dispatch.simulator.model import OutcomeEvent, Simulator, SimulatorError, StatusEvent
 
@@ -33,7 +33,11 @@ log = logging.getLogger("dispatch.simulator")
 PUBLISHERS = ("ambulans", "mobila_team", "skanetrafiken", "raddningstjanst")
 
 
-class SimulatorRunner:
+class SimulatorRunner(SocketThread):
+    thread_name = "simulator"
+    description = "simulatorns tråd"
+    ready_timeout = 10.0
+
     def __init__(self, simulator: Simulator | None = None, *, host: str = "127.0.0.1", base_port: int | None = None,
                  command_endpoint: str | None = None, time_scale: float = 1.0, tick: float = 0.05,
                  heartbeat_interval: float = 1.0, moving_report_interval: float = 2.0,
@@ -49,52 +53,16 @@ class SimulatorRunner:
         self.moving_report_interval = moving_report_interval
         self.idle_report_interval = idle_report_interval
         self.security = security or {}
-        self._own_context = context is None
-        self.context = context or zmq.Context()
+        super().__init__(context)
         self.publishers: dict[str, FeedPublisher] = {}
         self.flood_rate: dict[str, float] = {}
         self.endpoints: dict[str, tuple[str, str]] = {}
         self.bound_command_endpoint: str | None = None
         self._calls: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
-        self._stop = threading.Event()
-        self._ready = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.error: BaseException | None = None
         self._rng = random.Random(5)
         self._last_report: dict[str, float] = {}  # unit id -> monotonic time of its last report
 
     # --- lifecycle ------------------------------------------------------------------------------
-
-    def start(self) -> SimulatorRunner:
-        self._thread = threading.Thread(target=self._run, name="simulator", daemon=True)
-        self._thread.start()
-        self._ready.wait(10.0)
-        if self.error is not None:
-            self.stop()
-            raise self.error
-        return self
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        stuck = False
-        if self._thread is not None:
-            self._thread.join(timeout)
-            stuck = self._thread.is_alive()
-            self._thread = None
-        if stuck:
-            log.error("simulatorns tråd stannade inte inom %.0f s", timeout)
-        elif self._own_context:
-            self.context.term()
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def __enter__(self) -> SimulatorRunner:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def subscriber_config(self, **settings: Any) -> SubscriberConfig:
         """A lab subscriber config for this simulator's endpoints (plain TCP unless keys were given)."""
