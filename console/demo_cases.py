@@ -36,9 +36,10 @@ from records.models import Assignment, Case, Recommendation, Review, TriageResul
 from records.patients import lookup_context
 from records.triage_store import send_to_waiting_room, store_triage
 from records.users import sign_in
+from resources.clock import LOCAL_TZ
 from resources.geography import Geography, default_geography
 from resources.vocabulary import Priority, Role, UnitStatus
-from triage_rules.engine import LOCAL_TZ, TriageSession
+from triage_rules.engine import TriageSession
 from triage_rules.schema import RuleSet
 
 log = logging.getLogger("larmcentral.console.demo")

@@ -1,22 +1,14 @@
 """Nurse-driven triage: rule sets as versioned data files and the engine that walks them. No Qt.
 
 Public API (see docs/triage-rules.md):
-- engine: TriageSession, TriageState, TriageResult, QuestionView, PathStep, Override, TriageInputError
+- engine: TriageSession; results: TriageState, TriageResult, QuestionView, PathStep, Override, TriageInputError
 - flags: FLAG_RLS_CONSULT, FLAG_RECONTACT, FLAG_OVERRIDE, REVIEW_FLAGS
 - loader: load_ruleset, resolve_ruleset, ruleset_from_text, ruleset_from_data, ruleset_to_data,
   write_version, diff_rulesets, available_versions, latest_version, RuleSetError, RULESET_DIR
 - recorded: RecordedCall, load_recorded_call, run_recorded_call
 """
 
-from triage_rules.engine import (
-    Override,
-    PathStep,
-    QuestionView,
-    TriageInputError,
-    TriageResult,
-    TriageSession,
-    TriageState,
-)
+from triage_rules.engine import TriageSession
 from triage_rules.flags import FLAG_OVERRIDE, FLAG_RECONTACT, FLAG_RLS_CONSULT, REVIEW_FLAGS
 from triage_rules.loader import (
     RULESET_DIR,
@@ -31,6 +23,7 @@ from triage_rules.loader import (
     ruleset_to_data,
     write_version,
 )
+from triage_rules.results import Override, PathStep, QuestionView, TriageInputError, TriageResult, TriageState
 from triage_rules.schema import RuleSet
 
 __all__ = [

@@ -16,7 +16,7 @@ from typing import TextIO
 
 from resources.datafile import DataFileError
 from resources.patient_context import PatientContext
-from triage_rules.engine import QuestionView, TriageInputError, TriageResult, TriageSession
+from triage_rules.engine import TriageSession
 from triage_rules.loader import (
     RuleSetError,
     available_versions,
@@ -26,6 +26,7 @@ from triage_rules.loader import (
 )
 from triage_rules.recorded import load_recorded_call, run_recorded_call
 from triage_rules.render import render_complaint
+from triage_rules.results import QuestionView, TriageInputError, TriageResult
 from triage_rules.schema import UNKNOWN, RuleSet
 
 

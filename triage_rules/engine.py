@@ -27,9 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, field_serializer
+from typing import Any
 
 from resources.care_need import CareNeed
 from resources.clock import LOCAL_TZ
@@ -37,6 +35,15 @@ from resources.clock import local_aware as _aware
 from resources.patient_context import PatientContext
 from resources.vocabulary import Priority, TransportNeed
 from triage_rules.flags import FLAG_OVERRIDE, FLAG_RECONTACT
+from triage_rules.results import (
+    AnswerOption,
+    Override,
+    PathStep,
+    QuestionView,
+    TriageInputError,
+    TriageResult,
+    TriageState,
+)
 from triage_rules.schema import (
     ANSWER_LABELS,
     NO,
@@ -56,109 +63,6 @@ _UNKNOWN_ALIASES = {"vet ej", "vet_ej", "vetej", "?", "unknown", "okänt", "okä
 _YES_ALIASES = {"ja", "j", "yes", "y", "true"}
 _NO_ALIASES = {"nej", "n", "no", "false"}
 _DAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
-
-
-class TriageInputError(ValueError):
-    """An answer or command the session cannot take; the message is Swedish and says why."""
-
-
-def care_need_json(care_need: CareNeed) -> dict[str, Any]:
-    """A care need as JSON data with capabilities sorted (stable output across runs)."""
-    data = care_need.model_dump(mode="json")
-    for part in [data, *data["additional"]]:
-        part["capabilities"] = sorted(part["capabilities"])
-        part["preferred"] = sorted(part["preferred"])
-    return data
-
-
-class AnswerOption(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    value: str
-    label: str
-
-
-class QuestionView(BaseModel):
-    """The question the nurse is to ask now, with everything a UI needs to show it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    kind: Literal["yes_no", "choice", "vital"]
-    text: str
-    help: str = ""
-    red_flag: bool = False
-    options: tuple[AnswerOption, ...] = ()
-    unit: str = ""
-    min: float | None = None
-    max: float | None = None
-
-
-class PathStep(BaseModel):
-    """One step on the path: what was asked, what was answered, what it counted as."""
-
-    model_config = ConfigDict(frozen=True)
-
-    question_id: str
-    kind: Literal["red_flag", "yes_no", "choice", "vital", "context", "manual_red_flag"]
-    text: str
-    answer: str
-    answer_label: str
-    counted_as: str | None = None
-    automatic: bool = False
-
-
-class Override(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    priority_before: Priority
-    priority: Priority
-    care_need_before: CareNeed
-    care_need: CareNeed
-    reason: str
-
-    @field_serializer("care_need_before", "care_need")
-    def _sorted(self, cn: CareNeed) -> dict[str, Any]:
-        return care_need_json(cn)
-
-
-class TriageResult(BaseModel):
-    """What a finished triage hands to dispatch and records on the case."""
-
-    model_config = ConfigDict(frozen=True)
-
-    ruleset_version: str
-    complaint: str
-    complaint_name: str
-    endpoint: str
-    endpoint_priority: Priority
-    priority: Priority
-    care_need: CareNeed
-    flags: tuple[str, ...]
-    reasons: tuple[str, ...]
-    path: tuple[PathStep, ...]
-    red_flag: str | None = None
-    recontact: bool = False
-    override: Override | None = None
-    triaged_at: datetime | None = None
-
-    @field_serializer("care_need")
-    def _sorted(self, cn: CareNeed) -> dict[str, Any]:
-        return care_need_json(cn)
-
-
-class TriageState(BaseModel):
-    """The session at one moment: shown to the nurse after every answer."""
-
-    model_config = ConfigDict(frozen=True)
-
-    complaint: str
-    provisional_priority: Priority
-    next_question: QuestionView | None
-    reasons: tuple[str, ...]
-    path: tuple[PathStep, ...]
-    done: bool
-    result: TriageResult | None = None
 
 
 @dataclass

@@ -23,7 +23,8 @@ from resources.care_need import CareNeed
 from resources.datafile import DataFileError, describe_validation_error, read_structured
 from resources.patient_context import PatientContext
 from resources.vocabulary import Priority
-from triage_rules.engine import TriageInputError, TriageResult, TriageSession
+from triage_rules.engine import TriageSession
+from triage_rules.results import TriageInputError, TriageResult
 from triage_rules.schema import RuleSet
 
 

@@ -10,7 +10,8 @@ from records.triage_store import AnswerRecord, CompletedTriage
 from resources.care_need import CareNeed
 from resources.patient_context import PatientContext
 from resources.vocabulary import Priority
-from triage_rules.engine import TriageSession, TriageState, care_need_json
+from triage_rules.engine import TriageSession
+from triage_rules.results import TriageState, care_need_json
 from triage_rules.schema import UNKNOWN, RuleSet
 
 

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from console.demo_cases import seed_demo_cases
 from outcomes.recontact import find_recontact_for_case
 from records.models import Assignment, Case, Outcome, Review, TriageResult
+from resources.clock import LOCAL_TZ
 from resources.fleet import default_fleet
 from resources.palette import default_palette
 from resources.vocabulary import Capability
-from triage_rules.engine import LOCAL_TZ
 from triage_rules.loader import load_ruleset
 
 # A Wednesday afternoon in office hours, and a Saturday night (the planned transport is then the

@@ -13,9 +13,10 @@ from triage_helpers import NOW, answered_or_no
 
 from resources.patient_context import PatientContext
 from resources.vocabulary import Capability, Priority, TransportNeed
-from triage_rules.engine import TriageResult, TriageSession
+from triage_rules.engine import TriageSession
 from triage_rules.loader import RuleSetError, load_ruleset, ruleset_from_data, ruleset_to_data
 from triage_rules.render import render_complaint
+from triage_rules.results import TriageResult
 from triage_rules.schema import NO, UNKNOWN, RuleSet
 
 RS = load_ruleset()

@@ -11,9 +11,10 @@ from resources.care_need import CareNeed
 from resources.palette import default_palette
 from resources.patient_context import PatientContext
 from resources.vocabulary import Capability, Priority, TransportNeed
-from triage_rules.engine import TriageInputError, TriageResult, TriageSession
+from triage_rules.engine import TriageSession
 from triage_rules.flags import FLAG_OVERRIDE, FLAG_RECONTACT
 from triage_rules.loader import load_ruleset
+from triage_rules.results import TriageInputError, TriageResult
 from triage_rules.schema import NO, UNKNOWN, YES
 
 RS = load_ruleset()

@@ -13,8 +13,9 @@ from larmcentral_cli import main
 from resources.care_need import CareNeed
 from resources.patient_context import PatientContext
 from resources.vocabulary import Capability
-from triage_rules.engine import TriageResult, TriageSession
+from triage_rules.engine import TriageSession
 from triage_rules.loader import RuleSetError, load_ruleset, ruleset_from_data, ruleset_to_data
+from triage_rules.results import TriageResult
 
 RS = load_ruleset()
 

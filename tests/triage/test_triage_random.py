@@ -7,8 +7,9 @@ from hypothesis import strategies as st
 from triage_helpers import NOW
 
 from resources.patient_context import PatientContext
-from triage_rules.engine import TriageInputError, TriageSession
+from triage_rules.engine import TriageSession
 from triage_rules.loader import load_ruleset
+from triage_rules.results import TriageInputError
 from triage_rules.schema import UNKNOWN
 
 RS = load_ruleset()

@@ -10,7 +10,8 @@ from typing import Any
 import yaml
 
 from resources.patient_context import PatientContext
-from triage_rules.engine import QuestionView, TriageResult, TriageSession
+from triage_rules.engine import TriageSession
+from triage_rules.results import QuestionView, TriageResult
 from triage_rules.schema import NO, UNKNOWN, RuleSet
 
 FIXTURES = Path(__file__).with_name("fixtures")

@@ -1,0 +1,114 @@
+"""What the triage engine hands out: the state at each step and the result, as JSON-able pydantic data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, field_serializer
+
+from resources.care_need import CareNeed
+from resources.vocabulary import Priority
+
+
+class TriageInputError(ValueError):
+    """An answer or command the session cannot take; the message is Swedish and says why."""
+
+
+def care_need_json(care_need: CareNeed) -> dict[str, Any]:
+    """A care need as JSON data with capabilities sorted (stable output across runs)."""
+    data = care_need.model_dump(mode="json")
+    for part in [data, *data["additional"]]:
+        part["capabilities"] = sorted(part["capabilities"])
+        part["preferred"] = sorted(part["preferred"])
+    return data
+
+
+class AnswerOption(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    value: str
+    label: str
+
+
+class QuestionView(BaseModel):
+    """The question the nurse is to ask now, with everything a UI needs to show it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    kind: Literal["yes_no", "choice", "vital"]
+    text: str
+    help: str = ""
+    red_flag: bool = False
+    options: tuple[AnswerOption, ...] = ()
+    unit: str = ""
+    min: float | None = None
+    max: float | None = None
+
+
+class PathStep(BaseModel):
+    """One step on the path: what was asked, what was answered, what it counted as."""
+
+    model_config = ConfigDict(frozen=True)
+
+    question_id: str
+    kind: Literal["red_flag", "yes_no", "choice", "vital", "context", "manual_red_flag"]
+    text: str
+    answer: str
+    answer_label: str
+    counted_as: str | None = None
+    automatic: bool = False
+
+
+class Override(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    priority_before: Priority
+    priority: Priority
+    care_need_before: CareNeed
+    care_need: CareNeed
+    reason: str
+
+    @field_serializer("care_need_before", "care_need")
+    def _sorted(self, cn: CareNeed) -> dict[str, Any]:
+        return care_need_json(cn)
+
+
+class TriageResult(BaseModel):
+    """What a finished triage hands to dispatch and records on the case."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ruleset_version: str
+    complaint: str
+    complaint_name: str
+    endpoint: str
+    endpoint_priority: Priority
+    priority: Priority
+    care_need: CareNeed
+    flags: tuple[str, ...]
+    reasons: tuple[str, ...]
+    path: tuple[PathStep, ...]
+    red_flag: str | None = None
+    recontact: bool = False
+    override: Override | None = None
+    triaged_at: datetime | None = None
+
+    @field_serializer("care_need")
+    def _sorted(self, cn: CareNeed) -> dict[str, Any]:
+        return care_need_json(cn)
+
+
+class TriageState(BaseModel):
+    """The session at one moment: shown to the nurse after every answer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    complaint: str
+    provisional_priority: Priority
+    next_question: QuestionView | None
+    reasons: tuple[str, ...]
+    path: tuple[PathStep, ...]
+    done: bool
+    result: TriageResult | None = None
