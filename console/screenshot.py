@@ -131,6 +131,10 @@ def take_screenshots(directory: Path) -> int:
     w.workspaces["stats"].refresh()
     settle(w, 800)
     shot(w, "04-statistik.png")
+    # 7. The same figures per triage endpoint: intervals, rates with Wilson intervals, signals.
+    w.workspaces["stats"].tabs.setCurrentIndex(1)
+    settle(w, 300)
+    shot(w, "07-kvalitet.png")
     w.shutdown()
     w.hide()
     app.processEvents()

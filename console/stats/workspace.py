@@ -1,5 +1,8 @@
-"""Statistics (pyqtgraph) for the shift or a chosen period: cases per hour, priority
-distribution, resource mix, time from call to assignment, outcome rates per priority.
+"""Statistics for the shift or a chosen period. A key-figure strip (Prio 1 share, left at home by a
+Prio 1 ambulance, follow-ups done and overdue, recontacts), then two tabs: "Översikt" (pyqtgraph:
+cases per hour, priority distribution, time from call to assignment, resource mix, outcome rates per
+priority) and "Kvalitet per ändpunkt" (the time intervals, and per endpoint or resource type the
+rates with Wilson intervals and the under/over-triage signals).
 
 The figures are outcomes.report's (the same as the quality report); this view only draws them.
 """
@@ -11,16 +14,19 @@ from datetime import date, timedelta
 
 import pyqtgraph as pg
 from PySide6.QtCore import QDate, Signal
-from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 from sqlalchemy.orm import Session
 
 from console.errors import user_message
 from console.local_time import local, local_today
+from console.stats.key_figures import KeyFiguresStrip
+from console.stats.quality_pane import QualityPane
 from console.tasks import DbExecutor, DbOp
 from console.theme import PRIORITY_COLOURS
 from outcomes.codes import OutcomeGroup
 from outcomes.facts import CaseFacts, collect_case_facts
 from outcomes.report import QualityFigures, period_bounds, quality_figures
+from outcomes.settings import OutcomeSettings
 from records.actor import Actor
 from resources.vocabulary import Priority
 
@@ -32,10 +38,12 @@ GROUP_COLOURS = {OutcomeGroup.CONVEYED: "#79c0ff", OutcomeGroup.LEFT_AT_HOME: "#
 class StatsWorkspace(QWidget):
     message = Signal(str)
 
-    def __init__(self, actor: Actor, executor: DbExecutor, parent: QWidget | None = None):
+    def __init__(self, actor: Actor, executor: DbExecutor, parent: QWidget | None = None, *,
+                 settings: OutcomeSettings | None = None):
         super().__init__(parent)
         self.setObjectName("statsWorkspace")
         self.actor, self.executor = actor, executor
+        self.settings = settings or OutcomeSettings()
         self.figures: QualityFigures | None = None
         self.facts: list[CaseFacts] = []
         pg.setConfigOptions(antialias=True, background="#0d1117", foreground="#c9d1d9")
@@ -72,9 +80,15 @@ class StatsWorkspace(QWidget):
             p.setMenuEnabled(False)
             p.setMouseEnabled(x=False, y=False)
         self.mix.getAxis("bottom").setHeight(46)  # room for two-line type names
+        self.key_figures = KeyFiguresStrip(self.settings.stats_recontact_hours)
+        self.quality = QualityPane()
+        self.tabs = QTabWidget(objectName="statsTabs")
+        self.tabs.addTab(self.graphs, self.tr("Översikt"))
+        self.tabs.addTab(self.quality, self.tr("Kvalitet per ändpunkt"))
         lay = QVBoxLayout(self)
         lay.addLayout(bar)
-        lay.addWidget(self.graphs, 1)
+        lay.addWidget(self.key_figures)
+        lay.addWidget(self.tabs, 1)
         self._period_changed()
         self.executor.changed.connect(lambda topic: self.refresh() if topic == "cases" and self.isVisible() else None)
 
@@ -95,15 +109,16 @@ class StatsWorkspace(QWidget):
 
         def job(s: Session) -> tuple[QualityFigures, list[CaseFacts]]:
             lo, hi = period_bounds(d_from, d_to)
-            return quality_figures(s, d_from, d_to), collect_case_facts(s, lo, hi)
+            return quality_figures(s, d_from, d_to, settings=self.settings), collect_case_facts(s, lo, hi)
 
         DbOp(self.executor, job).success(self._show).failure(lambda e: self.message.emit(user_message(e))).run()
 
     def _show(self, result: tuple[QualityFigures, list[CaseFacts]]) -> None:
         self.figures, self.facts = result
         fig = self.figures
-        self.summary.setText(self.tr("%d ärenden · Prio 1-andel %s · Prio 1-ambulans lämnad hemma %s") % (
-            fig.n_cases, _pct(fig.prio1_share.value), _pct(fig.prio1_ambulance_left_at_home.value)))
+        self.summary.setText(self.tr("%s – %s · %d ärenden") % (fig.period_from, fig.period_to, fig.n_cases))
+        self.key_figures.show_figures(fig)
+        self.quality.show_figures(fig)
         self._draw_per_hour()
         self._draw_priorities()
         self._draw_to_assignment()
@@ -167,10 +182,6 @@ class StatsWorkspace(QWidget):
         self.outcome.getAxis("bottom").setTicks([[(i, p.label) for i, p in enumerate(PRIORITIES)]])
         self.outcome.setYRange(0, 1.3)
         self.outcome.getAxis("left").setTicks([[(v / 5, f"{20 * v} %") for v in range(6)]])
-
-
-def _pct(x: float | None) -> str:
-    return "–" if x is None else f"{100 * x:.0f} %"
 
 
 def _short(label: str, width: int = 18) -> str:

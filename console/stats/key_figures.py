@@ -1,0 +1,97 @@
+"""The key-figure strip above the statistics: the report's headline numbers, each with its
+Wilson interval and counts, read straight from outcomes.report.QualityFigures."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from outcomes.report import QualityFigures
+from outcomes.stats import Rate
+
+STYLE = """
+QFrame#keyFigure { background: #161b22; border: 1px solid #30363d; border-radius: 6px; }
+QFrame#keyFigure[headline="true"] { border: 2px solid #f5a623; }
+QFrame#keyFigure[alarm="true"] { border: 2px solid #e5484d; }
+QLabel#keyFigureTitle { color: #8b949e; font-size: 10pt; }
+QLabel#keyFigureValue { color: #f0f6fc; font-size: 20pt; font-weight: 700; }
+QLabel#keyFigureDetail { color: #8b949e; font-size: 9pt; }
+"""
+
+KEYS = ("cases", "prio1_share", "prio1_ambulance_left_at_home", "followup_completion", "followups_overdue",
+        "recontact_rate")
+
+
+def pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.0f} %"
+
+
+def rate_detail(r: Rate) -> str:
+    """"95 % KI 20–60 % · 3 av 10" ("ingen data" when n is 0)."""
+    if r.value is None:
+        return "inga ärenden i underlaget"
+    return f"95 % KI {100 * r.low:.0f}–{100 * r.high:.0f} % · {r.k} av {r.n}"
+
+
+class KeyFigureTile(QFrame):
+    def __init__(self, key: str, title: str, parent: QWidget | None = None):
+        super().__init__(parent, objectName="keyFigure")
+        self.key = key
+        self.title = QLabel(title, objectName="keyFigureTitle")
+        self.value = QLabel("–", objectName="keyFigureValue")
+        self.detail = QLabel("", objectName="keyFigureDetail")
+        self.detail.setWordWrap(True)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(10, 6, 10, 6)
+        lay.setSpacing(0)
+        for w in (self.title, self.value, self.detail):
+            w.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # clipped, never widening
+            lay.addWidget(w)
+        lay.addStretch(1)  # the values of all tiles on one line, whatever their details
+
+    def show_value(self, value: str, detail: str, *, alarm: bool = False) -> None:
+        self.value.setText(value)
+        self.detail.setText(detail)
+        self.setToolTip(f"{self.title.text()}: {value}\n{detail}")
+        if self.property("alarm") != alarm:
+            self.setProperty("alarm", alarm)
+            self.style().unpolish(self)
+            self.style().polish(self)
+
+
+class KeyFiguresStrip(QWidget):
+    """Ärenden · Prio 1-andel · Prio 1-ambulans lämnad hemma · uppföljningar klara / förfallna · återkontakter."""
+
+    def __init__(self, recontact_hours: float = 72, parent: QWidget | None = None):
+        super().__init__(parent, objectName="keyFigures")
+        self.setStyleSheet(STYLE)
+        titles = {
+            "cases": self.tr("Ärenden"),
+            "prio1_share": self.tr("Prio 1-andel (av triagerade)"),
+            "prio1_ambulance_left_at_home": self.tr("Prio 1-ambulans, lämnad hemma"),
+            "followup_completion": self.tr("Uppföljningar klara"),
+            "followups_overdue": self.tr("Förfallna uppföljningar"),
+            "recontact_rate": self.tr("Återkontakt inom %s h") % f"{recontact_hours:g}",
+        }
+        self.tiles = {k: KeyFigureTile(k, titles[k]) for k in KEYS}
+        self.tiles["prio1_ambulance_left_at_home"].setProperty("headline", True)  # the region's headline problem
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        for k in KEYS:
+            lay.addWidget(self.tiles[k], 1)
+            self.tiles[k].setMinimumWidth(0)
+        lay.setAlignment(Qt.AlignmentFlag.AlignTop)
+
+    def show_figures(self, fig: QualityFigures) -> None:
+        t = self.tiles
+        t["cases"].show_value(str(fig.n_cases), self.tr("%d triagerade · %d avslutade") % (fig.n_triaged,
+                                                                                          fig.n_closed))
+        for key in ("prio1_share", "prio1_ambulance_left_at_home", "followup_completion"):
+            r: Rate = getattr(fig, key)
+            t[key].show_value(pct(r.value), rate_detail(r))
+        t["followups_overdue"].show_value(
+            str(fig.followups_overdue),
+            self.tr("ej ringda, av %d som förfallit") % fig.followups_due, alarm=fig.followups_overdue > 0)
+        r = fig.recontact_rate
+        t["recontact_rate"].show_value(pct(r.value), rate_detail(r) + "\n"
+                                       + self.tr("av lämnade hemma · länkade: %d") % fig.recontacts)
