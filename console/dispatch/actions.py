@@ -1,0 +1,167 @@
+"""Assigning and recalling units for the selected case: the dialog, the one-key assignment of the
+recommended unit, the database operations, what the dispatcher is told, and the orders to the units."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QInputDialog, QWidget
+
+from console.dispatch.assign_dialog import AssignChoice, AssignDialog, is_busy
+from console.dispatch.live_feeds import LiveFeeds
+from console.dispatch.selection import CaseSelection
+from console.errors import user_message
+from console.fleet_model import FleetTableModel
+from console.tasks import DbExecutor, DbOp
+from dispatch.assignment import AssignmentConflict, AssignResult, UnitBusy, assign, reassign, recall
+from records.actor import Actor
+from records.cases import CaseView
+
+
+class AssignmentActions(QObject):
+    """Signals: `message(str, bool)` (text, is error); `failed()` when the database refused an
+    action, so väntrummet and the selected case are re-read.
+
+    `ask_text` and `ask_item` put the questions (replaceable in tests)."""
+
+    message = Signal(str, bool)
+    failed = Signal()
+    _order_failed = Signal(str)  # a simulator order failed on its worker thread
+
+    def __init__(self, actor: Actor, executor: DbExecutor, selection: CaseSelection, units: FleetTableModel,
+                 feeds: LiveFeeds | None, parent: QWidget):
+        super().__init__(parent)
+        self.actor, self.executor, self.selection, self.units, self.feeds = actor, executor, selection, units, feeds
+        self.widget = parent  # the dialogs' parent
+        self.dialog: AssignDialog | None = None
+        self.ask_text: Callable[[str, str], str | None] = self._ask_text
+        self.ask_item: Callable[[str, str, list[str]], str | None] = self._ask_item
+        self._order_failed.connect(lambda msg: self.message.emit(self.tr("Simulatorn: %s") % msg, True))
+
+    def open_assign_dialog(self) -> AssignDialog | None:
+        if not self._ready_to_assign():
+            return None
+        sel = self.selection
+        assert sel.case is not None and sel.recommendation is not None
+        self.dialog = AssignDialog(sel.case, sel.recommendation, dict(sel.assigned_parts), self.units.unit_by_id,
+                                   self.widget)
+        dlg = self.dialog
+        dlg.accepted.connect(lambda: self.perform(dlg.choice()))
+        dlg.open()
+        return dlg
+
+    def unit_activated(self, unit_id: str) -> None:
+        """Double-click on the board: assign that unit to the selected case (via the dialog)."""
+        dlg = self.dialog if self.dialog is not None and self.dialog.isVisible() else self.open_assign_dialog()
+        if dlg is not None and not dlg.select_unit(unit_id):
+            dlg.other.setText(unit_id)
+
+    def assign_recommended(self) -> None:
+        """One key: send the recommended unit of the first part that has no unit yet."""
+        if not self._ready_to_assign():
+            return
+        sel = self.selection
+        assert sel.case is not None and sel.recommendation is not None
+        for p in sel.recommendation.parts:
+            o = p.recommended
+            if p.part in sel.assigned_parts or o is None or o.unit_id is None:
+                continue
+            if is_busy(o, sel.case.id) is not None:
+                dlg = self.open_assign_dialog()  # a busy unit needs the confirmation in the dialog
+                if dlg is not None:
+                    dlg.select_unit(o.unit_id)
+                return
+            self.perform(AssignChoice(part=p.part, unit_id=o.unit_id, recommended=True, deviation_reason=None,
+                                      confirm_leave_case=False, unit_status=None if o.stale else o.unit_status,
+                                      reassign=False))
+            return
+        self._error(self.tr("Alla delar av ärende %d har redan en enhet, eller ingen enhet rekommenderas.")
+                    % sel.case.id)
+
+    def _ready_to_assign(self) -> bool:
+        if self.selection.case is None:
+            self._error(self.tr("Välj först ett ärende i väntrummet."))
+            return False
+        if self.selection.recommendation is None:
+            self._error(self.selection.recommendation_error or self.tr("Rekommendationen laddas, försök igen."))
+            return False
+        return True
+
+    def perform(self, choice: AssignChoice | None) -> None:
+        case, rec, actor = self.selection.case, self.selection.recommendation, self.actor
+        if choice is None or case is None or rec is None:
+            return
+
+        def work(s: Any) -> AssignResult:
+            if choice.reassign:
+                return reassign(s, actor, case.id, choice.part, choice.unit_id, rec, choice.deviation_reason,
+                                confirm_leave_case=choice.confirm_leave_case, new_unit_status=choice.unit_status)
+            return assign(s, actor, case.id, choice.unit_id, choice.part, rec, choice.deviation_reason,
+                          choice.confirm_leave_case, unit_status=choice.unit_status)
+
+        DbOp(self.executor, work).success(lambda r: self._on_assigned(case, r)) \
+            .failure(self._on_failed).changes("cases").run()
+
+    def _on_assigned(self, case: CaseView, result: AssignResult) -> None:
+        a = result.assignment
+        text = self.tr("%s larmad till ärende %d.") % (a.unit_id, case.id)
+        if result.deviation:
+            text += self.tr(" Avvikelse från rekommendationen registrerad för RLS-granskning.")
+        if result.left_case_id is not None:
+            text += self.tr(" Ärende %d är tillbaka i väntrummet.") % result.left_case_id
+        self.message.emit(text, False)
+        if self.feeds is not None and case.lat is not None and case.lon is not None:
+            self._watch(self.feeds.tell_assigned(a.unit_id, case.id, case.lat, case.lon, case.priority or "2"))
+
+    def _on_failed(self, exc: Exception) -> None:
+        if isinstance(exc, UnitBusy):
+            self._error(self.tr("Enheten är upptagen: %s") % exc)
+        elif isinstance(exc, AssignmentConflict):
+            self._error(self.tr("Konflikt med en annan konsol – ingenting ändrades. %s") % exc)
+        else:
+            self._error(user_message(exc))
+        self.failed.emit()
+
+    def recall_unit(self) -> None:
+        case, actor, assigned = self.selection.case, self.actor, self.selection.assigned_parts
+        if case is None or not assigned:
+            self._error(self.tr("Välj ett dirigerat ärende för att återkalla en enhet."))
+            return
+        units = list(assigned.values())
+        unit_id = units[0] if len(units) == 1 else self.ask_item(
+            self.tr("Återkalla enhet"), self.tr("Vilken enhet ska återkallas från ärende %d?") % case.id, units)
+        if not unit_id:
+            return
+        reason = self.ask_text(self.tr("Återkalla enhet"),
+                               self.tr("Skäl för att återkalla %s från ärende %d:") % (unit_id, case.id))
+        if reason is None:
+            return
+        live = self.units.unit_by_id(unit_id)
+        status = None if live is None or live.stale else live.status
+        DbOp(self.executor, lambda s: recall(s, actor, case.id, unit_id=unit_id, reason=reason, unit_status=status)) \
+            .success(lambda _v: self._on_recalled(case, unit_id)).failure(self._on_failed) \
+            .changes("cases").run()
+
+    def _on_recalled(self, case: CaseView, unit_id: str) -> None:
+        self.message.emit(self.tr("%s återkallad; ärende %d är tillbaka i väntrummet med sin väntetid.")
+                          % (unit_id, case.id), False)
+        if self.feeds is not None:
+            self._watch(self.feeds.tell_recalled(unit_id))
+
+    def _error(self, text: str) -> None:
+        self.message.emit(text, True)
+
+    def _watch(self, fut: Future[Any] | None) -> None:
+        if fut is not None:
+            fut.add_done_callback(lambda f: f.exception() is not None and self._order_failed.emit(str(f.exception())))
+
+    def _ask_text(self, title: str, label: str) -> str | None:
+        text, ok = QInputDialog.getText(self.widget, title, label)
+        return text.strip() if ok and text.strip() else None
+
+    def _ask_item(self, title: str, label: str, items: list[str]) -> str | None:
+        item, ok = QInputDialog.getItem(self.widget, title, label, items, 0, False)
+        return item if ok else None
