@@ -19,6 +19,7 @@ from console.main_window import ROLE_WORKSPACES, MainWindow
 from console.sign_in import SignInDialog
 from console.tasks import DbExecutor
 from console.theme import apply_dark_theme
+from outcomes.rulesets import sync_rulesets
 from records.actor import Actor
 from records.db import database_url, open_database, transaction
 from records.demo import seed_demo
@@ -150,6 +151,8 @@ def run_console(demo: bool = False, user: str | None = None, role: str | None = 
     app = make_app()
     try:
         _, factory = open_database()
+        with transaction(factory) as session:  # versions accepted on other consoles (logs what it wrote or skipped)
+            sync_rulesets(session)
         ruleset = load_ruleset()
         if demo:
             with transaction(factory) as session:

@@ -1,9 +1,17 @@
 """Rule-change proposals drafted from outcomes, decided by an RLS physician.
 
 Drafting never changes a rule: it writes a RuleProposal with its evidence and puts a Review
-(reason "proposal") in the physician queue. Only a physician's acceptance writes a new rule-set
-version (triage_rules.loader.write_version), whose readable diff is exactly the proposed change;
-every earlier version stays as it was and stays loadable. Rejection is recorded.
+(reason "proposal") in the physician queue. Only a physician's acceptance makes a new rule-set
+version, whose readable diff is exactly the proposed change; every earlier version stays as it was and
+stays loadable. Rejection is recorded.
+
+Acceptance stores the new version's text in the database (outcomes.rulesets.publish_version, table
+`ruleset_versions`) in the same transaction as the proposal's acceptance, so every console on the
+database gets it (outcomes.rulesets.sync_rulesets). Order: sync the stored versions into the local
+directory (so the base is the centre's newest version) → change, validate, diff → proposal row, version
+row, audit, review sign-off → flush (database problems surface here, before any file exists) → write the
+file into the local rule-set directory. The caller commits; if that commit fails, no database row stays,
+and the file (best effort, as before) may remain on this console only.
 
 Proposal kinds (thresholds in OutcomeSettings, docs/outcomes.md):
 - lower_priority: a Prio 1 endpoint whose patients are mostly left at home — Wilson lower
@@ -18,7 +26,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -27,6 +35,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from outcomes.rulesets import publish_version, render_version, stored_versions, sync_rulesets, write_text_version
 from outcomes.settings import OutcomeSettings
 from outcomes.stats import GroupStats, OutcomeStatistics
 from records.actor import Actor, NotPermitted
@@ -192,9 +201,10 @@ def _retarget(node: Any, old: str, new: str) -> None:
             _retarget(item, old, new)
 
 
-def next_version(base: str, directory: Path | None = None) -> str:
-    """The base version with its last number bumped until unused: skane-2026.1 → skane-2026.2."""
-    existing = set(loader.available_versions(directory))
+def next_version(base: str, directory: Path | None = None, taken: Iterable[str] = ()) -> str:
+    """The base version with its last number bumped until unused (on the search path and in `taken`):
+    skane-2026.1 → skane-2026.2."""
+    existing = set(loader.available_versions(directory)) | set(taken)
     m = re.fullmatch(r"(.*?)(\d+)", base)
     stem, n = (m.group(1), int(m.group(2))) if m else (f"{base}.", 0)
     while True:
@@ -314,22 +324,30 @@ def _sign_review(session: Session, actor: Actor, proposal_id: int, comment: str)
 
 def accept_proposal(session: Session, actor: Actor, proposal_id: int, *, comment: str = "",
                     directory: Path | None = None, changer: RuleChanger = apply_change) -> Decision:
-    """A physician accepts: the change is applied to the newest rule-set version and written as a new
-    version; the diff (old → new) is returned and audited. Nothing changes on any error."""
+    """A physician accepts: the change is applied to the newest rule-set version (after syncing the
+    versions stored in the database) and stored as a new version, in the database and as a file; the diff
+    (old → new) is returned and audited. Nothing changes in the database on any error (order: module doc)."""
     row = _open_proposal(session, actor, proposal_id, "godkänna regeländringar")
+    sync_rulesets(session, directory)
     base = loader.latest_version(directory)
     old_rs = loader.load_ruleset(version=base, directory=directory)
-    version = next_version(base, directory)
+    version = next_version(base, directory, taken=stored_versions(session))
     new_data = {**changer(loader.ruleset_to_data(old_rs), row.change), "version": version}
     diff = loader.diff_rulesets(old_rs, loader.ruleset_from_data(new_data, f"{version} (förslag {row.id})"))
     note = (f"Förslag {row.id} godkänt av {actor.display_name or actor.username} ({actor.role.label}) "
             f"{now():%Y-%m-%d %H:%M} UTC, baserat på {base}.\n{describe_change(row.change)}")
+    text = render_version(new_data, version, note)
     row.status, row.decided_by, row.decided_at, row.new_ruleset_version = "accepted", actor.user_id, now(), version
+    publish_version(session, actor, version, text, base, note)
     audit(session, actor, "proposal.accept", None, proposal_id=row.id, base_version=base, new_version=version,
           diff=diff, comment=comment)
     _sign_review(session, actor, row.id, comment or f"Godkänt; nytt regelverk {version}.")
     session.flush()  # database problems surface before the file is written
-    path = loader.write_version(new_data, version, directory, note=note)
+    target = directory if directory is not None else loader.local_ruleset_dir()
+    try:
+        path = write_text_version(version, text, target)
+    except FileExistsError as exc:
+        raise RuleSetError(target, [f"{target}: version '{version}' finns redan och skrivs inte över"]) from exc
     return Decision(proposal=ProposalView.model_validate(row), new_version=version, path=str(path), diff=diff)
 
 

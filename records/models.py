@@ -282,6 +282,22 @@ class RuleProposal(Base):
     new_ruleset_version: Mapped[str | None] = mapped_column(String(32))
 
 
+class RuleSetVersion(Base):
+    """A rule-set version accepted by an RLS physician, exactly as its file was written.
+
+    The database is the source of truth for accepted versions; every console writes the missing ones
+    into its local rule-set directory (outcomes.rulesets.sync_rulesets), where the loader reads them."""
+
+    __tablename__ = "ruleset_versions"
+
+    version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    base_version: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
 class CallDraft(Base):
     """The console's in-progress call, saved as it is typed so a crash loses nothing."""
 

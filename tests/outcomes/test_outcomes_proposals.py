@@ -15,7 +15,7 @@ from outcomes.proposals import ProposalError, accept_proposal, draft_proposals, 
 from outcomes.settings import OutcomeSettings
 from outcomes.stats import outcome_statistics, wilson
 from records.actor import NotPermitted
-from records.models import Review
+from records.models import Review, RuleSetVersion
 from resources.vocabulary import Role
 from triage_rules.loader import available_versions, diff_rulesets, load_ruleset, ruleset_to_data
 
@@ -95,6 +95,10 @@ def test_accepting_writes_a_new_version_whose_diff_is_exactly_the_change(db, mak
     assert all("YRSEL.1.01" in line or "YRSEL.2.02" in line or line.startswith("Ändrat:    version")
                for line in decision.diff)
     assert old.complaint("YRSEL").endpoint("YRSEL.1.01").priority.value == "1"  # the old version is untouched
+    with db() as s:  # stored in the database, exactly as the file was written, for every other console
+        stored = s.get(RuleSetVersion, "test-2")
+        assert stored is not None and stored.base_version == "test-1" and stored.created_by == doctor.user_id
+        assert stored.text == (rules_dir / "test-2.yaml").read_text(encoding="utf-8")
 
 
 def test_redirecting_the_care_need_and_rejecting(sqlite_db, make_actor, rules_dir) -> None:
