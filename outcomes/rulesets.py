@@ -13,11 +13,9 @@ not depend on triage_rules, and outcomes/ already depends on both.
 from __future__ import annotations
 
 import logging
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,9 +33,7 @@ def render_version(data: dict[str, Any], version: str, note: str = "") -> str:
     comment at the top — the same form as triage_rules.loader.write_version writes."""
     data = {**data, "version": version}
     loader.ruleset_from_data(data, version)
-    header = [f"# Regelverk {version}, skrivet {date.today().isoformat()}."]
-    header += [f"# {line}" for line in note.splitlines() if line.strip()]
-    return "\n".join(header) + "\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110)
+    return loader.version_text(data, version, note)
 
 
 def publish_version(session: Session, actor: Actor, version: str, text: str, base_version: str | None,

@@ -142,6 +142,15 @@ def ruleset_to_data(rs: RuleSet) -> dict[str, Any]:
     return rs.model_dump(mode="json", exclude_unset=True)
 
 
+def version_text(data: dict[str, Any], version: str, note: str = "") -> str:
+    """The file text of rule-set `data` as `version`: a dated header with `note` as comments, then YAML.
+    (Not validated here: write_version and the outcomes loop validate before they use it.)"""
+    header = [f"# Regelverk {version}, skrivet {date.today().isoformat()}."]
+    header += [f"# {line}" for line in note.splitlines() if line.strip()]
+    body = yaml.safe_dump({**data, "version": version}, allow_unicode=True, sort_keys=False, width=110)
+    return "\n".join(header) + "\n" + body
+
+
 def write_version(rs: RuleSet | dict[str, Any], version: str, directory: Path | None = None,
                   note: str = "") -> Path:
     """Validate `rs` with `version` as its version and write `<directory>/<version>.yaml`
@@ -156,9 +165,7 @@ def write_version(rs: RuleSet | dict[str, Any], version: str, directory: Path | 
     if target.exists() or version in available_versions(directory):
         raise RuleSetError(target, [f"{target}: version '{version}' finns redan och skrivs inte över"])
     ruleset_from_data(data, str(target))  # raises with every problem before anything is written
-    header = [f"# Regelverk {version}, skrivet {date.today().isoformat()}."]
-    header += [f"# {line}" for line in note.splitlines() if line.strip()]
-    text = "\n".join(header) + "\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110)
+    text = version_text(data, version, note)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     return target
