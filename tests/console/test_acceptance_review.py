@@ -9,6 +9,7 @@ import shutil
 from datetime import timedelta
 from pathlib import Path
 
+from console_helpers import prio1_endpoint
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
@@ -24,18 +25,9 @@ from resources.vocabulary import Priority, Role
 from triage_rules.loader import RULESET_DIR, latest_version, load_ruleset
 
 
-def _prio1_endpoint() -> tuple[str, str, str]:
-    rs = load_ruleset()
-    for c in rs.complaints:
-        for e in c.endpoints:
-            if e.priority is Priority.P1 and not e.code.startswith("RÖD."):
-                return rs.version, c.code, e.code
-    raise AssertionError("no Prio 1 endpoint")
-
-
 def _two_proposals(factory, nurse) -> None:  # type: ignore[no-untyped-def]
     """Thirty Prio 1 patients of one endpoint all left at home: the outcome loop drafts a proposal."""
-    version, complaint, endpoint = _prio1_endpoint()
+    version, complaint, endpoint = prio1_endpoint()
     with transaction(factory) as s:
         for i in range(30):
             case = create_case(s, nurse, CaseIntake(address="Storgatan 1", kommun="Lund", lat=55.7, lon=13.19))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from console_helpers import prio1_endpoint
 from sqlalchemy import func, select
 
 from larmcentral_cli import main as cli
@@ -14,18 +15,7 @@ from records.audit import now
 from records.cases import CaseIntake, create_case
 from records.db import transaction
 from records.models import Case, Review, RuleProposal
-from resources.vocabulary import Priority, Role
-from triage_rules.loader import load_ruleset
-
-
-def prio1_endpoint() -> tuple[str, str, str]:
-    """(rule-set version, complaint, endpoint) of a Prio 1 endpoint in the installed rule set."""
-    rs = load_ruleset()
-    for c in rs.complaints:
-        for e in c.endpoints:
-            if e.priority is Priority.P1 and not e.code.startswith("RÖD."):
-                return rs.version, c.code, e.code
-    raise AssertionError("the installed rule set has no Prio 1 endpoint")
+from resources.vocabulary import Role
 
 
 def test_import_drafts_proposals_once_and_the_rls_queue_shows_them(qtbot, make_window, actor_for, factory,
