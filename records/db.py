@@ -1,16 +1,33 @@
-"""Engines, sessions and migrations for the embedded SQLite default and PostgreSQL."""
+"""Engines, sessions and migrations for the embedded SQLite default and PostgreSQL.
+
+Three promises every transaction of the product keeps, on both backends:
+
+* **Atomic.** pysqlite's own transaction handling is switched off and the engine emits
+  `BEGIN IMMEDIATE` itself (SQLAlchemy's documented recipe), so a SAVEPOINT is never the outer
+  transaction and every writer holds SQLite's write lock from its first statement: no half-written
+  case, no "database is locked" upgrade deadlock between two writers.
+* **Durable.** SQLite runs WAL with `synchronous=FULL`: a committed clinical fact survives a power cut.
+* **Time-bounded.** Connect timeout, statement/lock timeouts and TCP keepalives on PostgreSQL, a busy
+  timeout on SQLite, and a watchdog per transaction that cuts the connection when the bound passes, so a
+  silent network stall becomes a `DatabaseTimeout` with a Swedish message instead of a frozen write.
+"""
 
 from __future__ import annotations
 
+import math
 import os
+import socket
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import ColumnElement, Engine, create_engine, event, inspect, select
+from sqlalchemy import ColumnElement, Connection, Engine, create_engine, event, inspect, select
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from resources.paths import data_dir
@@ -26,30 +43,184 @@ class DatabaseUnavailable(RuntimeError):
     """The database could not be reached; nothing was written. The user should be told, not shown a trace."""
 
 
+class DatabaseTimeout(DatabaseUnavailable):
+    """The database did not answer within the bound. Whether the last step reached the server is unknown,
+    which is why every clinical write is an idempotent command: repeating it is always safe."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        super().__init__(f"Databasen svarade inte inom {seconds:g} s. Det som redan bekräftats finns kvar; "
+                         "försök igen – samma åtgärd sparas aldrig två gånger.")
+
+
+@dataclass(frozen=True)
+class DbBounds:
+    """How long the product waits for the database (settings: LARMCENTRAL_DB_*)."""
+
+    connect_s: float = 5.0
+    statement_s: float = 5.0
+    busy_s: float = 5.0
+    keepalive_idle_s: int = 10
+    keepalive_interval_s: int = 5
+    keepalive_count: int = 3
+
+
+def db_bounds() -> DbBounds:
+    try:
+        from resources.settings import load_settings
+    except ImportError:  # TODO(settings helper): remove once resources.settings lands
+        return DbBounds()
+    s = load_settings()
+    return DbBounds(connect_s=s.db_connect_timeout_s, statement_s=s.db_statement_timeout_s,
+                    busy_s=s.db_busy_timeout_s, keepalive_idle_s=s.db_keepalive_idle_s,
+                    keepalive_interval_s=s.db_keepalive_interval_s, keepalive_count=s.db_keepalive_count)
+
+
 def default_sqlite_path() -> Path:
     return data_dir() / "larmcentral.sqlite3"
 
 
 def database_url() -> str:
     """`LARMCENTRAL_DB_URL` if set (e.g. postgresql+psycopg://host/db), else the embedded SQLite file."""
-    return os.environ.get(DB_URL_ENV) or f"sqlite:///{default_sqlite_path()}"
+    try:
+        from resources.settings import load_settings
+    except ImportError:  # TODO(settings helper): remove once resources.settings lands
+        return os.environ.get(DB_URL_ENV) or f"sqlite:///{default_sqlite_path()}"
+    return load_settings().db_url or f"sqlite:///{default_sqlite_path()}"
 
 
-def make_engine(url: str | None = None) -> Engine:
+def is_sqlite(engine_or_url: Engine | str) -> bool:
+    url = engine_or_url if isinstance(engine_or_url, str) else engine_or_url.url.drivername
+    return str(url).startswith("sqlite")
+
+
+def make_engine(url: str | None = None, bounds: DbBounds | None = None) -> Engine:
     url = url or database_url()
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    bounds = bounds or db_bounds()
+    if is_sqlite(url):
+        engine = create_engine(url, connect_args={"timeout": bounds.busy_s, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_on_connect(bounds))
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+    else:
+        ms = int(bounds.statement_s * 1000)
+        engine = create_engine(url, connect_args={
+            "connect_timeout": max(2, math.ceil(bounds.connect_s)),  # libpq: whole seconds, at least 2
+            "keepalives": 1, "keepalives_idle": bounds.keepalive_idle_s,
+            "keepalives_interval": bounds.keepalive_interval_s, "keepalives_count": bounds.keepalive_count,
+            "tcp_user_timeout": ms,  # unacknowledged data: the kernel gives up on the peer
+            "options": f"-c statement_timeout={ms} -c lock_timeout={ms} "
+                       f"-c idle_in_transaction_session_timeout={max(ms * 12, 60000)}"})
+        event.listen(engine, "checkout", _bounded_ping(bounds.statement_s))
+    engine.info = {"bounds": bounds}  # type: ignore[attr-defined]
+    return engine
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.close()
+def _sqlite_on_connect(bounds: DbBounds):  # type: ignore[no-untyped-def]
+    def on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None  # the engine, not the driver, says when a transaction begins
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=FULL")  # durable: a commit is on disk before it is acknowledged
+        cur.execute(f"PRAGMA busy_timeout={int(bounds.busy_s * 1000)}")
+        cur.close()
+    return on_connect
+
+
+def _sqlite_begin_immediate(conn: Connection) -> None:
+    # Take the write lock at BEGIN: a transaction that reads then writes can never be refused the lock
+    # halfway (SQLITE_BUSY_SNAPSHOT), and two writers queue on busy_timeout instead.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _bounded_ping(seconds: float):  # type: ignore[no-untyped-def]
+    """Pool checkout on PostgreSQL: a `SELECT 1` that cannot hang (the pool's own pre-ping would block on a
+    stalled connection); a dead connection is replaced by a fresh one."""
+    def ping(dbapi_conn, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        timer = threading.Timer(seconds, _cut, (dbapi_conn,))
+        timer.daemon = True
+        timer.start()
+        try:
+            cur = dbapi_conn.cursor()
+            cur.execute("SELECT 1")
+            cur.close()
+            dbapi_conn.rollback()
+        except Exception as exc:  # noqa: BLE001 - any failure means this pooled connection is dead
+            raise DisconnectionError(str(exc)) from exc
+        finally:
+            timer.cancel()
+    return ping
+
+
+def _cut(dbapi_conn: Any) -> None:
+    """Make a blocked call on this DBAPI connection return now (called from the watchdog thread)."""
+    try:
+        if hasattr(dbapi_conn, "interrupt"):  # sqlite3
+            dbapi_conn.interrupt()
+            return
+        fd = dbapi_conn.pgconn.socket  # psycopg 3
+        sock = socket.socket(fileno=os.dup(fd))
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        finally:
+            sock.close()
+    except Exception:  # noqa: BLE001, S110 - the connection is already gone; nothing left to cut
+        pass
+
+
+class _Watchdog:
+    """Cuts the connection of one transaction when its bound passes."""
+
+    def __init__(self, seconds: float | None):
+        self.seconds = seconds
+        self.fired = False
+        self._timer: threading.Timer | None = None
+
+    def watch(self, dbapi_conn: Any) -> None:
+        if self.seconds is None:
+            return
+        self._timer = threading.Timer(self.seconds, self._fire, (dbapi_conn,))
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self, dbapi_conn: Any) -> None:
+        self.fired = True
+        _cut(dbapi_conn)
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+_DEFAULT_BOUND = object()
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session], *, bound: float | None | object = _DEFAULT_BOUND) -> Iterator[Session]:
+    """One unit of work: committed on success, rolled back on any error.
+
+    `bound` (seconds; default: the engine's statement bound) limits the whole transaction, commit included:
+    past it the connection is cut and DatabaseTimeout raised. `bound=None` is for long maintenance work
+    (imports, reports) and also lifts PostgreSQL's statement timeout for this transaction."""
+    session = factory()
+    engine_bounds: DbBounds = (session.get_bind().info or {}).get("bounds", DbBounds())  # type: ignore[union-attr]
+    seconds = engine_bounds.statement_s if bound is _DEFAULT_BOUND else bound
+    dog = _Watchdog(seconds)  # type: ignore[arg-type]
+    try:
+        with session.begin():
+            conn = session.connection()
+            if seconds is None and conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+                conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
+            dog.watch(conn.connection.dbapi_connection)
+            yield session
+    except DBAPIError as exc:
+        if dog.fired:
+            raise DatabaseTimeout(float(seconds)) from exc  # type: ignore[arg-type]
+        raise
+    finally:
+        dog.stop()
+        session.close()
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -64,7 +235,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
-def downgrade(engine: Engine, revision: str = "base") -> None:
+def downgrade(engine: Engine, revision: str) -> None:
     command.downgrade(alembic_config(engine), revision)
 
 
@@ -74,13 +245,6 @@ def table_names(engine: Engine) -> set[str]:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
-
-
-@contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: committed on success, rolled back on any error."""
-    with factory() as session, session.begin():
-        yield session
 
 
 def open_database(url: str | None = None) -> tuple[Engine, sessionmaker[Session]]:

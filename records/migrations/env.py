@@ -12,6 +12,9 @@ if engine is None:  # invoked by the alembic CLI: use the configured database
     engine = make_engine()
 
 with engine.connect() as connection:
+    if connection.dialect.name == "postgresql":  # a migration may take longer than one call's bound
+        connection.exec_driver_sql("SET statement_timeout = 0")
+        connection.exec_driver_sql("SET lock_timeout = 0")
     context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()

@@ -26,7 +26,7 @@ def test_migrations_go_up_and_down(db_url: str) -> None:
     engine = make_engine(db_url)
     migrate(engine)
     assert EXPECTED_TABLES <= table_names(engine)
-    downgrade(engine)
+    downgrade(engine, "base")
     assert table_names(engine) - {"alembic_version"} == set()
     migrate(engine)
     assert EXPECTED_TABLES <= table_names(engine)
