@@ -21,7 +21,8 @@ from dispatch.recommendation_model import ResourceRecommendation
 from dispatch.status import check_transition
 from records.actor import Actor, require_role
 from records.audit import audit, now
-from records.cases import CaseNotFound, CaseStatus, add_flags, set_status
+from records.case_state import CaseEvent, CaseStatus, next_status
+from records.cases import CaseNotFound, add_flags, advance
 from records.models import Assignment, Case, Recommendation, Review, UnitStatusEvent, User
 from resources.clock import LOCAL_TZ
 from resources.vocabulary import Role, UnitStatus
@@ -119,8 +120,7 @@ def assign(session: Session, actor: Actor, case_id: int, unit_id: str, part: str
         raise DeviationReasonRequired(
             f"Du väljer {unit_id} i stället för rekommenderad {shown}: ange ett skäl (avvikelsen granskas av RLS).")
     case = _case(session, case_id)
-    if case.status == CaseStatus.CLOSED.value:
-        raise AssignmentError(f"Ärende {case_id} är avslutat och kan inte få fler enheter.")
+    next_status(case_id, case.status, CaseEvent.ASSIGN)  # refused early, before anything is touched
 
     current = unit_status or last_status(session, unit_id)
     held = _active_for_unit(session, unit_id)
@@ -163,8 +163,8 @@ def assign(session: Session, actor: Actor, case_id: int, unit_id: str, part: str
     if leaving is not None:
         left_case_id = leaving.case_id
         session.expire(leaving)
-        set_status(session, actor, left_case_id, CaseStatus.WAITING, reason="unit_redirected", unit_id=unit_id,
-                   to_case_id=case_id)
+        advance(session, actor, left_case_id, CaseEvent.UNIT_REDIRECTED, reason=f"{unit_id} till ärende {case_id}",
+                unit_id=unit_id, to_case_id=case_id)
         add_flags(session, actor, left_case_id, REDIRECTED_FLAG)
     shown = Recommendation(case_id=case_id, created_at=at, user_id=actor.user_id, recommended_unit_id=recommended,
                            ranking=rec.model_dump(mode="json"))
@@ -174,7 +174,7 @@ def assign(session: Session, actor: Actor, case_id: int, unit_id: str, part: str
                            detail=f"{_part_label(part)}: {unit_id} valdes i stället för "
                                   f"{recommended or 'rekommendationen'}. Skäl: {reason}"))
         add_flags(session, actor, case_id, DEVIATION_FLAG)
-    set_status(session, actor, case_id, CaseStatus.ASSIGNED, unit_id=unit_id, part=part)
+    advance(session, actor, case_id, CaseEvent.ASSIGN, unit_id=unit_id, part=part)
     _record_status(session, unit_id, UnitStatus.ALERTED, case_id, at)
     try:
         session.flush()
@@ -219,7 +219,8 @@ def recall(session: Session, actor: Actor, case_id: int, *, unit_id: str | None 
     session.expire(held)
     _record_status(session, held.unit_id, freed, None, at)
     if back_to_waiting:
-        set_status(session, actor, case_id, CaseStatus.WAITING, reason=ended_reason, unit_id=held.unit_id)
+        advance(session, actor, case_id, CaseEvent.RECALL, reason=reason or ended_reason, unit_id=held.unit_id,
+                ended_reason=ended_reason)
     audit(session, actor, "dispatch.recall", case_id, unit_id=held.unit_id, part=held.part, reason=reason,
           ended_reason=ended_reason, back_to_waiting=back_to_waiting)
     return AssignmentView.model_validate(session.get(Assignment, held.id))

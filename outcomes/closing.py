@@ -20,8 +20,17 @@ from outcomes.followup import schedule_followup
 from outcomes.settings import OutcomeSettings
 from records.actor import Actor
 from records.audit import audit, now
-from records.cases import CaseNotFound, CaseStatus, set_status
+from records.case_state import CaseEvent, CaseStatus
+from records.cases import CaseNotFound, advance
 from records.models import Assignment, Case, Outcome
+from records.text_fields import (
+    LABELS,
+    OutcomeDestination,
+    OutcomeNote,
+    UnitIdText,
+    check_optional_text,
+    column_length,
+)
 
 Source = Literal["manual", "feed"]
 
@@ -58,11 +67,11 @@ class FeedOutcome(BaseModel):
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
-    unit_id: str = Field(min_length=1, max_length=32)
+    unit_id: UnitIdText = Field(min_length=1)
     case_id: int
     code: str
-    destination: str | None = None
-    note: str | None = None
+    destination: OutcomeDestination | None = None
+    note: OutcomeNote | None = None
     event_time: datetime | None = None
 
     @model_validator(mode="before")
@@ -87,12 +96,18 @@ def outcome_history(session: Session, case_id: int) -> list[OutcomeView]:
     return [OutcomeView.model_validate(r) for r in rows]
 
 
-def _validated(code: OutcomeCode | str, destination: str | None) -> tuple[OutcomeCode, str | None]:
+def _validated(code: OutcomeCode | str, destination: str | None, unit_id: str | None = None,
+               note: str | None = None) -> tuple[OutcomeCode, str | None]:
+    """The code and normalised destination; OutcomeError (Swedish, naming the field) for anything that
+    the database would refuse or store differently on the two backends."""
     try:
+        check_optional_text(unit_id, LABELS["unit_id"], column_length(Outcome.unit_id))
+        check_optional_text(note, LABELS["note"], column_length(Outcome.note), multiline=True)
         oc = code if isinstance(code, OutcomeCode) else parse_code(code)
-        return oc, check_destination(oc, destination)
+        dest = check_destination(oc, destination)
+        return oc, check_optional_text(dest, LABELS["destination"], column_length(Outcome.destination))
     except ValueError as exc:
-        raise OutcomeError(f"Utfallet kan inte registreras: {exc}.") from exc
+        raise OutcomeError(f"Utfallet kan inte registreras: {exc}".rstrip(".") + ".") from exc
 
 
 def _case(session: Session, case_id: int) -> Case:
@@ -108,7 +123,7 @@ def record_outcome(session: Session, actor: Actor, case_id: int, code: OutcomeCo
                    settings: OutcomeSettings | None = None,
                    unit_types: Mapping[str, str] | None = None) -> OutcomeView:
     """Record the case's outcome and close it. A case that already has one needs `correct_outcome`."""
-    oc, dest = _validated(code, destination)
+    oc, dest = _validated(code, destination, unit_id, note)
     case = _case(session, case_id)
     if current_outcome(session, case_id) is not None:
         raise OutcomeError(f"Ärende {case_id} har redan ett utfall; använd rättelse för att ändra det.")
@@ -121,7 +136,7 @@ def record_outcome(session: Session, actor: Actor, case_id: int, code: OutcomeCo
           source=source, unit_id=unit_id)
     _end_assignments(session, actor, case_id, at)
     if case.status != CaseStatus.CLOSED.value:
-        set_status(session, actor, case_id, CaseStatus.CLOSED, outcome=oc.value)
+        advance(session, actor, case_id, CaseEvent.CLOSE, reason=oc.value, outcome=oc.value)
         case.closed_at = at
     schedule_followup(session, actor, case_id, oc, at, settings=settings, unit_types=unit_types)
     return OutcomeView.model_validate(row)
@@ -133,7 +148,7 @@ def correct_outcome(session: Session, actor: Actor, case_id: int, code: OutcomeC
                     settings: OutcomeSettings | None = None,
                     unit_types: Mapping[str, str] | None = None) -> OutcomeView:
     """Replace the outcome in force: a new row, the old one marked superseded; audited with old and new."""
-    oc, dest = _validated(code, destination)
+    oc, dest = _validated(code, destination, unit_id, note)
     _case(session, case_id)
     old = current_outcome(session, case_id)
     if old is None:
@@ -159,7 +174,7 @@ def close_case(session: Session, actor: Actor, case_id: int) -> None:
                               "Välj vad som hände patienten.")
     if case.status != CaseStatus.CLOSED.value:
         _end_assignments(session, actor, case_id, now())
-        set_status(session, actor, case_id, CaseStatus.CLOSED, outcome=outcome.code)
+        advance(session, actor, case_id, CaseEvent.CLOSE, reason=outcome.code, outcome=outcome.code)
 
 
 def apply_feed_outcome(session: Session, system_actor: Actor, msg: BaseModel | Mapping[str, Any], *,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -13,20 +12,11 @@ from sqlalchemy.orm import Session
 
 from records.actor import Actor
 from records.audit import audit, now
+from records.case_state import CaseEvent, CaseStatus, next_status
+from records.case_state import IllegalCaseTransition as IllegalCaseTransition  # re-exported
 from records.models import Case
 from records.personnummer import normalise
-
-
-class CaseStatus(StrEnum):
-    DRAFT = "draft"  # the call is being taken
-    WAITING = "waiting"  # in väntrummet, waiting for a resource
-    ASSIGNED = "assigned"  # one or more units assigned
-    CLOSED = "closed"  # outcome recorded
-
-    @property
-    def label(self) -> str:
-        return {"draft": "Pågående samtal", "waiting": "Väntrummet", "assigned": "Dirigerad", "closed": "Avslutad"}[
-            self.value]
+from records.text_fields import Address, CallbackPhone, CallerName, Kommun, Latitude, Longitude, PatientName
 
 
 class CaseIntake(BaseModel):
@@ -34,13 +24,13 @@ class CaseIntake(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    caller_name: str = ""
-    callback_phone: str = Field(default="", max_length=32)
-    address: str = Field(default="", max_length=256)
-    kommun: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    patient_name: str = ""
+    caller_name: CallerName = ""
+    callback_phone: CallbackPhone = ""
+    address: Address = ""
+    kommun: Kommun | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    patient_name: PatientName = ""
     personnummer: str | None = None
     patient_age: int | None = Field(default=None, ge=0, le=130)
 
@@ -137,16 +127,21 @@ def add_flags(session: Session, actor: Actor, case_id: int, *flags: str) -> None
         audit(session, actor, "case.flag", case_id, flags=new)
 
 
-def set_status(session: Session, actor: Actor, case_id: int, status: CaseStatus, **detail: Any) -> None:
+def advance(session: Session, actor: Actor, case_id: int, event: CaseEvent, *, reason: str | None = None,
+            **detail: Any) -> CaseStatus:
+    """Move the case by `event` (records.case_state.RULES), audited; IllegalCaseTransition if it may not."""
     case = _get(session, case_id)
     old = case.status
-    case.status = status.value
+    new = next_status(case_id, old, event, reason)
+    case.status = new.value
     case.updated_at = now()
-    if status is CaseStatus.WAITING and case.waiting_since is None:
+    if new is CaseStatus.WAITING and case.waiting_since is None:
         case.waiting_since = case.updated_at
-    if status is CaseStatus.CLOSED:
+    if new is CaseStatus.CLOSED:
         case.closed_at = case.updated_at
-    audit(session, actor, "case.status", case_id, old=old, new=status.value, **detail)
+    audit(session, actor, "case.status", case_id, old=old, new=new.value, event=event.value, reason=reason,
+          **detail)
+    return new
 
 
 class CaseNotFound(LookupError):

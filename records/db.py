@@ -137,8 +137,7 @@ def _bounded_ping(seconds: float):  # type: ignore[no-untyped-def]
     """Pool checkout on PostgreSQL: a `SELECT 1` that cannot hang (the pool's own pre-ping would block on a
     stalled connection); a dead connection is replaced by a fresh one."""
     def ping(dbapi_conn, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
-        timer = threading.Timer(seconds, _cut, (dbapi_conn,))
-        timer.daemon = True
+        timer = _Deadline(seconds, _cut, dbapi_conn)
         timer.start()
         try:
             cur = dbapi_conn.cursor()
@@ -150,6 +149,23 @@ def _bounded_ping(seconds: float):  # type: ignore[no-untyped-def]
         finally:
             timer.cancel()
     return ping
+
+
+class _Deadline(threading.Thread):
+    """Calls `fn(*args)` after `seconds` unless cancelled first. Unlike threading.Timer it is made a daemon in
+    its constructor, so starting one from a QThread does not register a dummy Python thread for it."""
+
+    def __init__(self, seconds: float, fn: Any, *args: Any):
+        super().__init__(name="db-deadline", daemon=True)
+        self._seconds, self._fn, self._args = seconds, fn, args
+        self._cancelled = threading.Event()
+
+    def run(self) -> None:
+        if not self._cancelled.wait(self._seconds):
+            self._fn(*self._args)
+
+    def cancel(self) -> None:
+        self._cancelled.set()
 
 
 def _cut(dbapi_conn: Any) -> None:
@@ -174,13 +190,12 @@ class _Watchdog:
     def __init__(self, seconds: float | None):
         self.seconds = seconds
         self.fired = False
-        self._timer: threading.Timer | None = None
+        self._timer: _Deadline | None = None
 
     def watch(self, dbapi_conn: Any) -> None:
         if self.seconds is None:
             return
-        self._timer = threading.Timer(self.seconds, self._fire, (dbapi_conn,))
-        self._timer.daemon = True
+        self._timer = _Deadline(self.seconds, self._fire, dbapi_conn)
         self._timer.start()
 
     def _fire(self, dbapi_conn: Any) -> None:

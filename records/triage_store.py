@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 
 from records.actor import Actor, require_role
 from records.audit import audit, now
-from records.cases import CaseNotFound, CaseStatus, set_status
+from records.case_state import CaseEvent, CaseStatus
+from records.cases import CaseNotFound, advance
 from records.models import CallDraft, Case, Recommendation, TriageAnswer, TriageResult
 from records.review_queue import open_review
+from records.text_fields import OverrideReason
 from resources.vocabulary import Priority, Role
 
 CONSULT_FLAGS = frozenset({"rls_konsultation", "RLS-konsultation", "rls_consult"})
@@ -49,7 +51,7 @@ class CompletedTriage(BaseModel):
     answers: list[AnswerRecord] = Field(default_factory=list)
     override_priority: Priority | None = None
     override_care_need: dict[str, Any] | None = None
-    override_reason: str | None = None
+    override_reason: OverrideReason | None = None
 
     @model_validator(mode="after")
     def _override_has_reason(self) -> CompletedTriage:
@@ -95,6 +97,7 @@ def store_triage(session: Session, actor: Actor, case_id: int, triage: Completed
     case.ruleset_version = triage.ruleset_version
     case.priority, case.care_need = triage.final_priority.value, triage.final_care_need
     case.flags, case.updated_at = flags, at
+    advance(session, actor, case_id, CaseEvent.TRIAGE, endpoint=triage.endpoint_code)
     session.flush()
     audit(session, actor, "triage.complete", case_id, result_id=result.id, endpoint=triage.endpoint_code,
           priority=triage.priority.value, override_priority=result.override_priority,
@@ -118,7 +121,7 @@ def send_to_waiting_room(session: Session, actor: Actor, case_id: int, triage: C
         session.add(Recommendation(case_id=case_id, created_at=now(), user_id=actor.user_id,
                                    recommended_unit_id=unit, ranking=recommendation_shown))
         audit(session, actor, "recommendation.shown", case_id, recommended_unit_id=unit)
-    set_status(session, actor, case_id, CaseStatus.WAITING, priority=triage.final_priority.value)
+    advance(session, actor, case_id, CaseEvent.SEND_TO_WAITING_ROOM, priority=triage.final_priority.value)
     return result_id
 
 
@@ -168,7 +171,7 @@ def unfinished_draft(session: Session, actor: Actor) -> DraftView | None:
         if draft.case_id is None:
             return DraftView.model_validate(draft)
         case = session.get(Case, draft.case_id)
-        if case is not None and case.status == CaseStatus.DRAFT.value:
+        if case is not None and case.status in (CaseStatus.DRAFT.value, CaseStatus.TRIAGED.value):
             audit(session, actor, "case.read", case.id, via="draft", draft_id=draft.id)
             return DraftView.model_validate(draft)
     return None

@@ -17,7 +17,8 @@ from outcomes.closing import record_outcome
 from outcomes.proposals import list_proposals
 from outcomes.system_jobs import analysis_actor, draft_proposals_once
 from records.audit import now
-from records.cases import CaseIntake, CaseStatus, create_case, set_status
+from records.case_state import CaseEvent
+from records.cases import CaseIntake, advance, create_case
 from records.db import transaction
 from records.models import AuditEntry, Case, Review
 from records.review_queue import open_review
@@ -46,7 +47,7 @@ def _open_case_with_consult(factory, nurse) -> int:  # type: ignore[no-untyped-d
         row = s.get(Case, case.id)
         row.priority, row.complaint = "2", "FÖRS"
         row.care_need = {"capabilities": ["nurse_assessment"], "transport": "none", "max_minutes": 120}
-        set_status(s, nurse, case.id, CaseStatus.WAITING)
+        advance(s, nurse, case.id, CaseEvent.SEND_TO_WAITING_ROOM)
         open_review(s, nurse, case.id, "consult", "Sjuksköterskan begär RLS-konsultation: osäker bedömning.")
         return case.id
 

@@ -17,7 +17,8 @@ from console.tasks import DbExecutor
 from dispatch.feed.messages import OutcomeMessage
 from outcomes.closing import record_outcome
 from records.audit import now
-from records.cases import CaseIntake, CaseStatus, create_case, set_status
+from records.case_state import CaseEvent
+from records.cases import CaseIntake, advance, create_case
 from records.db import transaction
 from records.models import AuditEntry, Case, FollowUp, Outcome, User
 from resources.vocabulary import Role
@@ -34,7 +35,7 @@ def waiting_case(factory, nurse, **intake) -> int:  # type: ignore[no-untyped-de
         case = create_case(s, nurse, CaseIntake(caller_name="Test", callback_phone="040-11 22 33",
                                                 address="Storgatan 1", kommun="Lund", lat=55.70, lon=13.19,
                                                 patient_name="Test Testsson", **intake))
-        set_status(s, nurse, case.id, CaseStatus.WAITING, priority="2")
+        advance(s, nurse, case.id, CaseEvent.SEND_TO_WAITING_ROOM, priority="2")
         return case.id
 
 

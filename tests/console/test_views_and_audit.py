@@ -14,7 +14,8 @@ from dispatch.case_input import case_from_record
 from dispatch.fleet_view import default_snapshot
 from dispatch.recommend import recommend
 from records.audit import now
-from records.cases import CaseIntake, CaseStatus, create_case, get_case, set_status
+from records.case_state import CaseEvent
+from records.cases import CaseIntake, advance, create_case, get_case
 from records.db import transaction
 from records.models import Assignment, AuditEntry, Case
 from records.triage_store import latest_triage
@@ -27,7 +28,7 @@ def _case(factory, nurse, complaint: str = "BRÖST") -> int:  # type: ignore[no-
         case = create_case(s, nurse, CaseIntake(address="Storgatan 1", kommun="Lund", lat=55.70, lon=13.19))
         row = s.get(Case, case.id)
         row.complaint, row.priority = complaint, "2"
-        set_status(s, nurse, case.id, CaseStatus.WAITING, priority="2")
+        advance(s, nurse, case.id, CaseEvent.SEND_TO_WAITING_ROOM, priority="2")
         row.waiting_since = now() - timedelta(minutes=40)
         return case.id
 

@@ -19,7 +19,8 @@ from console.tasks import DbExecutor
 from dispatch.assignment import active_assignments, assign
 from dispatch.feed.service import PERSIST_ENV
 from records.audit import now
-from records.cases import CaseIntake, CaseStatus, create_case, get_case, set_status
+from records.case_state import CaseEvent
+from records.cases import CaseIntake, CaseStatus, advance, create_case, get_case
 from records.db import transaction
 from records.models import Case, UnitStatusEvent
 from resources.vocabulary import Role
@@ -35,7 +36,7 @@ def make_case(factory, actor, *, priority: str, waited_min: float, kommun: str =
                                                 lat=lat, lon=lon, patient_name="Astrid Demo", patient_age=80))
         row = s.get(Case, view.id)
         row.priority, row.care_need, row.complaint = priority, care_need or AMBULANCE_NEED, "bröstsmärta"
-        set_status(s, actor, view.id, CaseStatus.WAITING)
+        advance(s, actor, view.id, CaseEvent.SEND_TO_WAITING_ROOM)
         row.waiting_since = now() - timedelta(minutes=waited_min)
         return view.id
 

@@ -24,7 +24,8 @@ from dispatch.recommend import recommend
 from dispatch.status import IllegalTransition
 from records.actor import NotPermitted
 from records.audit import audit_trail
-from records.cases import CaseIntake, CaseStatus, create_case, set_status
+from records.case_state import CaseEvent
+from records.cases import CaseIntake, CaseStatus, advance, create_case
 from records.models import Assignment, Case, Recommendation, Review
 from resources.care_need import CareNeed, CareNeedPart
 from resources.clock import LOCAL_TZ
@@ -45,7 +46,7 @@ def waiting_case(factory, actor, need: CareNeed = STRETCHER, priority: str = "3"
         row = s.get(Case, view.id)
         row.priority = priority
         row.care_need = need.model_dump(mode="json")
-        set_status(s, actor, view.id, CaseStatus.WAITING)
+        advance(s, actor, view.id, CaseEvent.SEND_TO_WAITING_ROOM)
         return view.id
 
 

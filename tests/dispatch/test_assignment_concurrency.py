@@ -47,7 +47,8 @@ def _dispatcher(url: str, username: str, case_id: int, barrier, results) -> None
 
 
 def test_two_processes_assigning_the_same_unit_yield_exactly_one_winner(postgres_url, make_actor):
-    from records.cases import CaseIntake, CaseStatus, create_case, set_status
+    from records.case_state import CaseEvent
+    from records.cases import CaseIntake, CaseStatus, advance, create_case
     from records.models import Assignment, Case
     from resources.care_need import CareNeed
     from resources.vocabulary import Capability, TransportNeed
@@ -63,7 +64,7 @@ def test_two_processes_assigning_the_same_unit_yield_exactly_one_winner(postgres
             view = create_case(s, nurse, CaseIntake(kommun="Lund", lat=55.70, lon=13.19))
             row = s.get(Case, view.id)
             row.priority, row.care_need = "3", need.model_dump(mode="json")
-            set_status(s, nurse, view.id, CaseStatus.WAITING)
+            advance(s, nurse, view.id, CaseEvent.SEND_TO_WAITING_ROOM)
             case_ids.append(view.id)
 
     ctx = mp.get_context("spawn")

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from records.audit import audit_trail
-from records.cases import CaseIntake, CaseStatus, create_case, get_case, list_cases, set_status, update_intake
+from records.case_state import CaseEvent
+from records.cases import CaseIntake, CaseStatus, advance, create_case, get_case, list_cases, update_intake
 from records.db import downgrade, make_engine, migrate, table_names
 from records.demo import demo_patients, demo_personnummer
 from records.models import AuditEntry, Patient
@@ -40,7 +41,7 @@ def test_every_write_and_read_of_a_case_is_audited_with_its_user(db, make_actor)
         case = create_case(s, nurse, CaseIntake(caller_name="Karin", callback_phone="0701234567", kommun="Lund",
                                                 personnummer="19121212-1212"))
         update_intake(s, nurse, case.id, CaseIntake(caller_name="Karin", callback_phone="0701234567", kommun="Eslöv"))
-        set_status(s, nurse, case.id, CaseStatus.WAITING)
+        advance(s, nurse, case.id, CaseEvent.SEND_TO_WAITING_ROOM)
     with db() as s, s.begin():
         seen = get_case(s, dispatcher, case.id)
         assert seen.status is CaseStatus.WAITING and seen.kommun == "Eslöv" and seen.waiting_since is not None
