@@ -272,6 +272,18 @@ def last_status(session: Session, unit_id: str) -> UnitStatus:
     return UnitStatus(value) if value else UnitStatus.AVAILABLE_AT_STATION
 
 
+def record_unit_status(session: Session, actor: Actor, unit_id: str, status: UnitStatus,
+                       case_id: int | None = None) -> UnitStatus:
+    """A status reported by radio or phone for a unit whose own system does not report it; checked against the
+    transition graph from its last recorded status. Returns that old status."""
+    require_role(actor, *ASSIGN_ROLES, action="ändra enheters status")
+    old = last_status(session, unit_id)
+    check_transition(old, status)
+    _record_status(session, unit_id, status, case_id, now())
+    audit(session, actor, "unit.status", case_id, unit_id=unit_id, old=old.value, new=status.value)
+    return old
+
+
 def _record_status(session: Session, unit_id: str, status: UnitStatus, case_id: int | None, at: datetime) -> None:
     session.add(UnitStatusEvent(unit_id=unit_id, status=status.value, lat=None, lon=None, case_id=case_id,
                                 publisher=STATUS_PUBLISHER, seq=0, event_time=at, received_at=at))

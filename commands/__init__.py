@@ -1,0 +1,39 @@
+"""The command layer: one named, plain-Python command per clinical write (docs/commands.md).
+
+Every caller — the console, the CLIs, `feed serve`, tests and benchmarks — changes the clinical record only
+through these. Each command runs in one transaction that checks the actor's permission, checks the case's
+state (records/case_state.py), writes, audits, logs the command id (a repeated id returns the first result)
+and emits one change event.
+"""
+
+from commands.base import Command, CommandIdReused, Done
+from commands.calls import (
+    CaseCreated,
+    CompleteTriage,
+    CreateCase,
+    DiscardDraft,
+    DraftSaved,
+    FinishCall,
+    ReopenCase,
+    SaveDraft,
+    SendToWaitingRoom,
+)
+from commands.closing import ApplyFeedOutcome, CorrectOutcome, RecordFollowUp, RecordOutcome
+from commands.dispatching import AssignUnit, ReassignUnit, RecallUnit, SetUnitStatus
+from commands.reviews import AcceptProposal, ChangeCaseTriage, CommentReview, RejectProposal, SignOffReview
+from commands.runner import execute, run
+
+ALL_COMMANDS: tuple[type[Command], ...] = (
+    CreateCase, SaveDraft, DiscardDraft, CompleteTriage, SendToWaitingRoom, FinishCall, ReopenCase,
+    AssignUnit, RecallUnit, ReassignUnit, SetUnitStatus,
+    RecordOutcome, CorrectOutcome, ApplyFeedOutcome, RecordFollowUp,
+    CommentReview, SignOffReview, ChangeCaseTriage, AcceptProposal, RejectProposal,
+)
+
+__all__ = [
+    "ALL_COMMANDS", "AcceptProposal", "ApplyFeedOutcome", "AssignUnit", "CaseCreated", "ChangeCaseTriage",
+    "Command", "CommandIdReused", "CommentReview", "CompleteTriage", "CorrectOutcome", "CreateCase",
+    "DiscardDraft", "Done", "DraftSaved", "FinishCall", "ReassignUnit", "RecallUnit", "RecordFollowUp",
+    "RecordOutcome", "RejectProposal", "ReopenCase", "SaveDraft", "SendToWaitingRoom", "SetUnitStatus",
+    "SignOffReview", "execute", "run",
+]

@@ -1,0 +1,170 @@
+"""The nurse's commands for a call: open the case, keep the draft, complete the triage, finish the call."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from commands.base import Command, Done
+from outcomes.closing import record_outcome
+from outcomes.codes import OutcomeCode
+from outcomes.recontact import check_and_link
+from records.actor import Actor
+from records.case_state import CaseEvent
+from records.cases import CaseIntake, advance, create_case, update_intake
+from records.triage_store import CompletedTriage, discard_draft, save_draft, send_to_waiting_room, store_triage
+from resources.vocabulary import Role
+
+
+class CaseCreated(BaseModel):
+    case_id: int
+
+
+class CreateCase(Command):
+    """A new ärende in `draft`: the first keystroke of a call (or a follow-up that went worse)."""
+
+    name: ClassVar[str] = "case.create"
+    action: ClassVar[str] = "öppna ärenden"
+    roles: ClassVar[tuple[Role, ...]] = (Role.NURSE,)
+    result_type: ClassVar[type[BaseModel]] = CaseCreated
+
+    intake: CaseIntake = CaseIntake()
+
+    def handle(self, session: Session, actor: Actor) -> CaseCreated:
+        return CaseCreated(case_id=create_case(session, actor, self.intake).id)
+
+
+class DraftSaved(BaseModel):
+    case_id: int
+    draft_id: int
+
+
+class SaveDraft(Command):
+    """The call as typed so far: the intake on the case and the console's draft (a crash loses nothing)."""
+
+    name: ClassVar[str] = "draft.save"
+    action: ClassVar[str] = "spara samtal"
+    roles: ClassVar[tuple[Role, ...]] = (Role.NURSE,)
+    topic: ClassVar[str] = "drafts"
+    result_type: ClassVar[type[BaseModel]] = DraftSaved
+
+    case_id: int
+    intake: CaseIntake
+    payload: dict[str, Any]
+    draft_id: int | None = None
+
+    def handle(self, session: Session, actor: Actor) -> DraftSaved:
+        update_intake(session, actor, self.case_id, self.intake)
+        draft_id = save_draft(session, actor, {**self.payload, "case_id": self.case_id}, draft_id=self.draft_id,
+                              case_id=self.case_id)
+        return DraftSaved(case_id=self.case_id, draft_id=draft_id)
+
+
+class DiscardDraft(Command):
+    """The nurse cancels the call in progress: the draft goes (the case stays, as every case does)."""
+
+    name: ClassVar[str] = "draft.discard"
+    action: ClassVar[str] = "avbryta samtal"
+    roles: ClassVar[tuple[Role, ...]] = (Role.NURSE,)
+    topic: ClassVar[str] = "drafts"
+    result_type: ClassVar[type[BaseModel]] = Done
+
+    draft_id: int
+
+    def handle(self, session: Session, actor: Actor) -> Done:
+        discard_draft(session, actor, self.draft_id)
+        return Done()
+
+
+class TriageStored(BaseModel):
+    case_id: int
+    result_id: int
+
+
+class CompleteTriage(Command):
+    """Store a completed triage on the case (draft or triaged → triaged)."""
+
+    name: ClassVar[str] = "triage.complete"
+    action: ClassVar[str] = "triagera ett ärende"
+    roles: ClassVar[tuple[Role, ...]] = (Role.NURSE,)
+    result_type: ClassVar[type[BaseModel]] = TriageStored
+
+    case_id: int
+    triage: CompletedTriage
+
+    def handle(self, session: Session, actor: Actor) -> TriageStored:
+        return TriageStored(case_id=self.case_id, result_id=store_triage(session, actor, self.case_id, self.triage))
+
+
+class SendToWaitingRoom(Command):
+    """Store the triage and put the case in väntrummet, with the recommendation the nurse saw."""
+
+    name: ClassVar[str] = "case.send_to_waiting_room"
+    action: ClassVar[str] = "skicka ärenden till väntrummet"
+    roles: ClassVar[tuple[Role, ...]] = (Role.NURSE,)
+    result_type: ClassVar[type[BaseModel]] = TriageStored
+
+    case_id: int
+    triage: CompletedTriage
+    recommendation_shown: dict[str, Any] | None = None
+
+    def handle(self, session: Session, actor: Actor) -> TriageStored:
+        result_id = send_to_waiting_room(session, actor, self.case_id, self.triage, self.recommendation_shown)
+        return TriageStored(case_id=self.case_id, result_id=result_id)
+
+
+class CallFinished(BaseModel):
+    case_id: int
+    where: Literal["waiting", "referred"]
+    result_id: int
+    recontact_of: int | None = None
+
+
+class FinishCall(Command):
+    """Ctrl+Enter: the intake as typed, the triage, then väntrummet (with a recontact check) or — for a
+    referral — the outcome "hänvisad" that closes the case; the draft goes. One transaction: all or nothing."""
+
+    name: ClassVar[str] = "call.finish"
+    action: ClassVar[str] = "avsluta samtal"
+    roles: ClassVar[tuple[Role, ...]] = (Role.NURSE,)
+    result_type: ClassVar[type[BaseModel]] = CallFinished
+
+    case_id: int
+    intake: CaseIntake
+    triage: CompletedTriage
+    referral: bool = False
+    recommendation_shown: dict[str, Any] | None = None
+    draft_id: int | None = None
+
+    def handle(self, session: Session, actor: Actor) -> CallFinished:
+        update_intake(session, actor, self.case_id, self.intake)
+        recontact_of = None
+        if self.referral:
+            result_id = store_triage(session, actor, self.case_id, self.triage)
+            record_outcome(session, actor, self.case_id, OutcomeCode.REFERRED, note=self.triage.endpoint_code)
+        else:
+            result_id = send_to_waiting_room(session, actor, self.case_id, self.triage, self.recommendation_shown)
+            match = check_and_link(session, actor, self.case_id)
+            recontact_of = match.case_id if match is not None else None
+        if self.draft_id is not None:
+            discard_draft(session, actor, self.draft_id)
+        return CallFinished(case_id=self.case_id, where="referred" if self.referral else "waiting",
+                            result_id=result_id, recontact_of=recontact_of)
+
+
+class ReopenCase(Command):
+    """A closed case needs care again: back to väntrummet with the reason (its outcome stays on record)."""
+
+    name: ClassVar[str] = "case.reopen"
+    action: ClassVar[str] = "återöppna ärenden"
+    roles: ClassVar[tuple[Role, ...]] = (Role.NURSE, Role.PHYSICIAN)
+    result_type: ClassVar[type[BaseModel]] = Done
+
+    case_id: int
+    reason: str
+
+    def handle(self, session: Session, actor: Actor) -> Done:
+        advance(session, actor, self.case_id, CaseEvent.REOPEN, reason=self.reason)
+        return Done(case_id=self.case_id)

@@ -1,0 +1,107 @@
+"""The dispatcher's commands: assign, recall and reassign units, and record a unit status reported by radio."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from commands.base import Command
+from dispatch.assignment import (
+    ASSIGN_ROLES,
+    AssignmentView,
+    AssignResult,
+    assign,
+    reassign,
+    recall,
+    record_unit_status,
+)
+from records.actor import Actor
+from resources.vocabulary import Role, UnitStatus
+
+
+class AssignUnit(Command):
+    """Assign a unit to a case part, with the recommendation exactly as the dispatcher saw it."""
+
+    name: ClassVar[str] = "dispatch.assign"
+    action: ClassVar[str] = "dirigera enheter"
+    roles: ClassVar[tuple[Role, ...]] = ASSIGN_ROLES
+    result_type: ClassVar[type[BaseModel]] = AssignResult
+
+    case_id: int
+    unit_id: str
+    part: str = ""
+    recommendation_shown: dict[str, Any]
+    deviation_reason: str | None = None
+    confirm_leave_case: bool | int = False
+    unit_status: UnitStatus | None = None
+
+    def handle(self, session: Session, actor: Actor) -> AssignResult:
+        return assign(session, actor, self.case_id, self.unit_id, self.part, self.recommendation_shown,
+                      self.deviation_reason, self.confirm_leave_case, unit_status=self.unit_status)
+
+
+class RecallUnit(Command):
+    """End a case's active assignment (by unit or part) and free the unit; the case returns to väntrummet."""
+
+    name: ClassVar[str] = "dispatch.recall"
+    action: ClassVar[str] = "återkalla enheter"
+    roles: ClassVar[tuple[Role, ...]] = ASSIGN_ROLES
+    result_type: ClassVar[type[BaseModel]] = AssignmentView
+
+    case_id: int
+    unit_id: str | None = None
+    part: str | None = None
+    reason: str = ""
+    unit_status: UnitStatus | None = None
+
+    def handle(self, session: Session, actor: Actor) -> AssignmentView:
+        return recall(session, actor, self.case_id, unit_id=self.unit_id, part=self.part,
+                      reason=self.reason or "återkallad", unit_status=self.unit_status)
+
+
+class ReassignUnit(Command):
+    """Swap the unit on a case part (recall the current one, assign the new one)."""
+
+    name: ClassVar[str] = "dispatch.reassign"
+    action: ClassVar[str] = "byta enhet"
+    roles: ClassVar[tuple[Role, ...]] = ASSIGN_ROLES
+    result_type: ClassVar[type[BaseModel]] = AssignResult
+
+    case_id: int
+    part: str = ""
+    new_unit_id: str
+    recommendation_shown: dict[str, Any]
+    deviation_reason: str | None = None
+    reason: str = ""
+    confirm_leave_case: bool | int = False
+
+    def handle(self, session: Session, actor: Actor) -> AssignResult:
+        return reassign(session, actor, self.case_id, self.part, self.new_unit_id, self.recommendation_shown,
+                        self.deviation_reason, self.reason, self.confirm_leave_case)
+
+
+class UnitStatusRecorded(BaseModel):
+    unit_id: str
+    old: UnitStatus
+    new: UnitStatus
+    case_id: int | None = None
+
+
+class SetUnitStatus(Command):
+    """A unit's status as reported by radio or phone, where its own system does not report it."""
+
+    name: ClassVar[str] = "unit.status"
+    action: ClassVar[str] = "ändra enheters status"
+    roles: ClassVar[tuple[Role, ...]] = ASSIGN_ROLES
+    topic: ClassVar[str] = "units"
+    result_type: ClassVar[type[BaseModel]] = UnitStatusRecorded
+
+    unit_id: str
+    status: UnitStatus
+    case_id: int | None = None
+
+    def handle(self, session: Session, actor: Actor) -> UnitStatusRecorded:
+        old = record_unit_status(session, actor, self.unit_id, self.status, self.case_id)
+        return UnitStatusRecorded(unit_id=self.unit_id, old=old, new=self.status, case_id=self.case_id)

@@ -1,0 +1,72 @@
+"""Running a command: permission, idempotency, the domain work, command log and change event — one transaction.
+
+`execute(session, actor, cmd)` does it inside a transaction the caller owns (the console's database worker);
+`run(factory, actor, cmd)` opens the transaction itself (CLI, feed service, tests, benchmarks).
+
+Idempotency: the first run of a command id stores its result in `command_log` in the same transaction as its
+writes. A later run with that id — a retry after a lost COMMIT reply, a double click, a replayed message —
+finds the row and returns the stored result without writing anything (it is audited as a replay). Two runs of
+one id at the same moment: on SQLite BEGIN IMMEDIATE makes them take turns; on PostgreSQL the second one's
+INSERT waits on the first's primary key and fails once it commits, and `run` answers with the stored result.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar, cast
+
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from commands.base import Command, CommandIdReused, jsonable
+from commands.events import emit_change
+from records.actor import Actor, require_role
+from records.audit import audit, now
+from records.db import transaction
+from records.models import CommandLog
+
+R = TypeVar("R", bound=BaseModel)
+
+
+def execute(session: Session, actor: Actor, cmd: Command) -> BaseModel:
+    """Run `cmd` in the caller's transaction; returns its result (the stored one for a repeated id)."""
+    key = str(cmd.command_id)
+    prior = session.get(CommandLog, key)
+    if prior is not None:
+        return _replay(session, actor, cmd, prior)
+    require_role(actor, *cmd.roles, action=cmd.action)
+    result = cmd.handle(session, actor)
+    case_id = cmd.affected_case(result)
+    session.add(CommandLog(command_id=key, name=cmd.name, payload_hash=cmd.payload_hash(), user_id=actor.user_id,
+                           role=actor.role.value, console=actor.console, case_id=case_id, result=jsonable(result),
+                           at=now()))
+    emit_change(session, actor, topic=cmd.topic, case_id=case_id, command=cmd.name, command_id=key)
+    session.flush()  # a concurrent run of the same id surfaces here (primary key), not at COMMIT
+    return result
+
+
+def run(factory: sessionmaker[Session], actor: Actor, cmd: Command, *,
+        bound: float | None | object = ...) -> BaseModel:
+    """Run `cmd` in its own transaction (time-bounded like every transaction; see records.db.transaction)."""
+    kwargs = {} if bound is ... else {"bound": bound}
+    try:
+        with transaction(factory, **kwargs) as session:  # type: ignore[arg-type]
+            return execute(session, actor, cmd)
+    except IntegrityError:
+        with transaction(factory, **kwargs) as session:  # type: ignore[arg-type]
+            prior = session.get(CommandLog, str(cmd.command_id))
+            if prior is None:
+                raise
+            return _replay(session, actor, cmd, prior)
+
+
+def run_typed(factory: sessionmaker[Session], actor: Actor, cmd: Command, result_type: type[R]) -> R:
+    return cast(R, run(factory, actor, cmd))
+
+
+def _replay(session: Session, actor: Actor, cmd: Command, prior: CommandLog) -> BaseModel:
+    if prior.name != cmd.name or prior.payload_hash != cmd.payload_hash() or prior.user_id != actor.user_id:
+        raise CommandIdReused(f"Kommando-id {cmd.command_id} har redan använts för en annan åtgärd "
+                              f"({prior.name}); ingenting ändrades.")
+    audit(session, actor, "command.replay", prior.case_id, command=cmd.name, command_id=str(cmd.command_id))
+    return cmd.result_type.model_validate(prior.result)

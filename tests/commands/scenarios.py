@@ -1,0 +1,143 @@
+"""One ready-to-run instance of every command, with the world prepared for it (tests/commands)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from command_world import World, intake, triage
+from outcomes_helpers import AMB, T0, add_case
+from sqlalchemy import select
+
+from commands import (
+    ALL_COMMANDS,
+    AcceptProposal,
+    AssignUnit,
+    ApplyFeedOutcome,
+    ChangeCaseTriage,
+    Command,
+    CommentReview,
+    CompleteTriage,
+    CorrectOutcome,
+    CreateCase,
+    DiscardDraft,
+    FinishCall,
+    ReassignUnit,
+    RecallUnit,
+    RecordFollowUp,
+    RecordOutcome,
+    RejectProposal,
+    ReopenCase,
+    SaveDraft,
+    SendToWaitingRoom,
+    SetUnitStatus,
+    SignOffReview,
+    run,
+)
+from outcomes.closing import FeedOutcome, record_outcome
+from outcomes.followup import FollowUpResult
+from outcomes.proposals import draft_proposals
+from outcomes.settings import OutcomeSettings
+from outcomes.stats import outcome_statistics
+from outcomes.system_jobs import feed_actor
+from records.actor import Actor
+from records.case_state import CaseStatus
+from records.models import Review
+from resources.vocabulary import Priority, UnitStatus
+
+Scenario = Callable[[World], tuple[Actor, Command]]
+
+
+def _draft_saved(w: World) -> tuple[int, int]:
+    case_id = w.case_in(CaseStatus.DRAFT)
+    saved = run(w.db, w.nurse, SaveDraft(case_id=case_id, intake=intake(), payload={"complaint": None}))
+    return case_id, saved.draft_id  # type: ignore[attr-defined]
+
+
+def _deviation_review(w: World) -> int:
+    case_id = w.case_in(CaseStatus.WAITING)
+    cmd = w.assign_command(case_id)
+    other = cmd.recommendation_shown["parts"][0]["alternatives"][0]["unit_id"]
+    run(w.db, w.dispatcher, cmd.model_copy(update={"unit_id": other, "deviation_reason": "Närmare enligt radio"}))
+    with w.db() as s:
+        return s.scalars(select(Review.id).where(Review.case_id == case_id)).one()
+
+
+def _proposal(w: World) -> int:
+    """An open rule-change proposal: 30 Prio 1 cases of one endpoint, 22 of them left at home."""
+    settings = OutcomeSettings(min_cases=30)
+    with w.db() as s, s.begin():
+        at = T0
+        for code in ["treated_left_home"] * 22 + ["transported_ed"] * 8:
+            c = add_case(s, w.admin, created_at=at, priority="1", endpoint_code="YRSEL.1.01", units=(AMB,))
+            record_outcome(s, w.admin, c.id, code, "AKM_LUND" if code == "transported_ed" else None, at=at)
+            at += timedelta(minutes=20)
+        [p] = draft_proposals(s, w.admin, outcome_statistics(s, settings=settings), settings=settings,
+                              directory=w.rules_dir())
+        return p.id
+
+
+def _assigned(w: World) -> tuple[int, str]:
+    case_id = w.case_in(CaseStatus.WAITING)
+    return case_id, w.assign(case_id)
+
+
+def _feed(w: World) -> tuple[Actor, Command]:
+    case_id, unit = _assigned(w)
+    with w.db() as s, s.begin():
+        system = feed_actor(s, "test-konsol")
+    return system, ApplyFeedOutcome.for_message(FeedOutcome(unit_id=unit, case_id=case_id, code="transported_ed",
+                                                            destination="AKM_LUND"))
+
+
+def _assign(w: World) -> tuple[Actor, Command]:
+    return w.dispatcher, w.assign_command(w.case_in(CaseStatus.WAITING))
+
+
+def _recall(w: World) -> tuple[Actor, Command]:
+    case_id, unit = _assigned(w)
+    return w.dispatcher, RecallUnit(case_id=case_id, unit_id=unit, reason="Behövs inte längre")
+
+
+def _reassign(w: World) -> tuple[Actor, Command]:
+    case_id, unit = _assigned(w)
+    rec = w.recommendation(case_id)
+    other = next(a["unit_id"] for a in rec["parts"][0]["alternatives"] if a["unit_id"] != unit)
+    return w.dispatcher, ReassignUnit(case_id=case_id, new_unit_id=other, recommendation_shown=rec,
+                                      deviation_reason="Närmare", reason="Byte")
+
+
+def _correct(w: World) -> tuple[Actor, Command]:
+    return w.nurse, CorrectOutcome(case_id=w.case_in(CaseStatus.CLOSED), code="left_home_advice")
+
+
+SCENARIOS: dict[type[Command], Scenario] = {
+    CreateCase: lambda w: (w.nurse, CreateCase(intake=intake())),
+    SaveDraft: lambda w: (w.nurse, SaveDraft(case_id=w.case_in(CaseStatus.DRAFT), intake=intake("Ändrad"),
+                                             payload={"complaint": "YRSEL"})),
+    DiscardDraft: lambda w: (w.nurse, DiscardDraft(draft_id=_draft_saved(w)[1])),
+    CompleteTriage: lambda w: (w.nurse, CompleteTriage(case_id=w.case_in(CaseStatus.DRAFT), triage=triage())),
+    SendToWaitingRoom: lambda w: (w.nurse, SendToWaitingRoom(case_id=w.case_in(CaseStatus.TRIAGED),
+                                                             triage=triage())),
+    FinishCall: lambda w: (w.nurse, FinishCall(case_id=(ids := _draft_saved(w))[0], intake=intake(),
+                                               triage=triage(), draft_id=ids[1])),
+    ReopenCase: lambda w: (w.nurse, ReopenCase(case_id=w.case_in(CaseStatus.CLOSED), reason="Ringer igen, sämre")),
+    AssignUnit: _assign,
+    RecallUnit: _recall,
+    ReassignUnit: _reassign,
+    SetUnitStatus: lambda w: (w.dispatcher, SetUnitStatus(unit_id="AMB-001", status=UnitStatus.OFF_DUTY)),
+    RecordOutcome: lambda w: (w.dispatcher, RecordOutcome(case_id=w.case_in(CaseStatus.ASSIGNED),
+                                                          code="treated_left_home")),
+    CorrectOutcome: _correct,
+    ApplyFeedOutcome: _feed,
+    RecordFollowUp: lambda w: (w.nurse, RecordFollowUp(followup_id=w.open_followup(),
+                                                       result=FollowUpResult.WORSE, note="Mer ont")),
+    CommentReview: lambda w: (w.physician, CommentReview(review_id=_deviation_review(w), text="Rimligt")),
+    SignOffReview: lambda w: (w.physician, SignOffReview(review_id=_deviation_review(w), comment="OK")),
+    ChangeCaseTriage: lambda w: (w.physician, ChangeCaseTriage(case_id=w.case_in(CaseStatus.WAITING),
+                                                               priority=Priority.P2, reason="Andningspåverkan")),
+    AcceptProposal: lambda w: (w.physician, AcceptProposal(proposal_id=_proposal(w), directory=w.rules_dir())),
+    RejectProposal: lambda w: (w.physician, RejectProposal(proposal_id=_proposal(w), reason="Behöver bedömas")),
+}
+
+assert set(SCENARIOS) == set(ALL_COMMANDS), set(ALL_COMMANDS) - set(SCENARIOS)
