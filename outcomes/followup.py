@@ -22,6 +22,7 @@ from records.actor import Actor, require_role
 from records.audit import audit, now
 from records.cases import CaseIntake, add_flags, create_case
 from records.models import Assignment, Case, FollowUp, Outcome
+from records.text_fields import LABELS, check_optional_text, column_length
 from resources.vocabulary import Role
 
 NON_AMBULANCE_REASON = "non_ambulance"
@@ -153,6 +154,7 @@ def record_followup_result(session: Session, actor: Actor, followup_id: int, res
                            note: str | None = None, *, at: datetime | None = None) -> FollowUpDone:
     """Record the call's result. "worse" opens a new case linked to the old one, pre-filled from it."""
     require_role(actor, Role.NURSE, Role.PHYSICIAN, action="registrera telefonuppföljning")
+    check_optional_text(note, LABELS["note"], column_length(FollowUp.note), multiline=True)
     try:
         res = FollowUpResult(result)
     except ValueError:

@@ -20,6 +20,14 @@ from records.audit import audit, now
 from records.db import scalars_where_in
 from records.models import Patient
 from records.personnummer import InvalidPersonnummer, age_on, normalise
+from records.text_fields import (
+    RegisterAsih,
+    RegisterMobileTeam,
+    RegisterName,
+    RegisterPsychiatricTeam,
+    RegisterVardcentral,
+    TextFieldError,
+)
 from resources.datafile import swedish_message
 from resources.fleet import Fleet
 from resources.patient_context import PatientContext
@@ -37,13 +45,13 @@ class PatientRow(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     personnummer: str
-    name: str | None = None
-    enrolled_mobile_team: str | None = None
-    enrolled_asih: str | None = None
+    name: RegisterName | None = None
+    enrolled_mobile_team: RegisterMobileTeam | None = None
+    enrolled_asih: RegisterAsih | None = None
     lives_in_saebo: bool = False
     home_care: bool = False
-    listed_vardcentral: str | None = None
-    known_psychiatric_team: str | None = None
+    listed_vardcentral: RegisterVardcentral | None = None
+    known_psychiatric_team: RegisterPsychiatricTeam | None = None
 
     @field_validator("personnummer")
     @classmethod
@@ -103,7 +111,9 @@ def parse_patient_csv(path: Path) -> list[PatientRow]:
         except ValidationError as exc:
             for err in exc.errors():
                 field = _COLUMN_OF.get(str(err["loc"][0]), str(err["loc"][0])) if err["loc"] else "?"
-                problems.append(f"rad {lineno}, fält '{field}': {swedish_message(err)}")
+                cause = (err.get("ctx") or {}).get("error")
+                why = cause.reason if isinstance(cause, TextFieldError) else swedish_message(err)
+                problems.append(f"rad {lineno}, fält '{field}': {why}")
             continue
         if row.personnummer in seen:
             problems.append(f"rad {lineno}: personnumret finns redan på rad {seen[row.personnummer]}")

@@ -20,6 +20,7 @@ from records.actor import Actor, NotPermitted, require_role
 from records.audit import audit, now
 from records.cases import CaseNotFound, CaseStatus, CaseView
 from records.models import Assignment, Case, Outcome, Recommendation, Review, TriageResult
+from records.text_fields import LABELS, check_text, column_length
 from resources.vocabulary import Priority, Role
 
 REASON_LABELS = {
@@ -132,7 +133,7 @@ def review_detail(session: Session, actor: Actor, review_id: int) -> ReviewDetai
 
 def comment_review(session: Session, actor: Actor, review_id: int, text: str) -> None:
     require_role(actor, Role.PHYSICIAN, action="kommentera en granskning")
-    text = text.strip()
+    text = check_text(text.strip(), LABELS["comment"], column_length(Review.comment), multiline=True)
     if not text:
         raise ValueError("Kommentaren är tom.")
     review = _review(session, review_id)
@@ -159,6 +160,7 @@ def change_case_triage(session: Session, actor: Actor, case_id: int, *, priority
     require_role(actor, Role.PHYSICIAN, action="ändra prioritet eller vårdbehov")
     if not reason.strip():
         raise ValueError("Ange varför prioriteten eller vårdbehovet ändras.")
+    check_text(reason, "Motivering", None, multiline=True)
     case = session.get(Case, case_id)
     if case is None:
         raise CaseNotFound(f"Ärende {case_id} finns inte.")

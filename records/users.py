@@ -7,16 +7,21 @@ from sqlalchemy.orm import Session
 
 from records.actor import Actor
 from records.audit import audit, now
-from records.models import User
+from records.models import AuditEntry, User
+from records.text_fields import check_text, column_length
 from resources.vocabulary import Role
 
 
 def sign_in(session: Session, username: str, role: Role, display_name: str | None = None,
             console: str | None = None) -> Actor:
     """Find or create the user and return an Actor for this console. Audited."""
-    username = username.strip()
+    username = check_text(username.strip(), "Användarnamn", column_length(User.username))
     if not username:
         raise ValueError("Ange användarnamn.")
+    if display_name is not None:
+        display_name = check_text(display_name.strip(), "Namn", column_length(User.display_name)) or None
+    if console is not None:
+        check_text(console, "Konsol", column_length(AuditEntry.console))
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         user = User(username=username, display_name=display_name or username, role=role.value, created_at=now())

@@ -65,6 +65,7 @@ _MESSAGES = {
     "set_type": "ska vara en lista",
     "frozen_set_type": "ska vara en lista",
     "string_type": "ska vara text",
+    "string_unicode": "innehåller ogiltiga tecken (ingen giltig Unicode-text)",
     "int_type": "ska vara ett heltal",
     "int_parsing": "ska vara ett heltal",
     "int_from_float": "ska vara ett heltal",
