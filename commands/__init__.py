@@ -8,6 +8,7 @@ and emits one change event.
 
 from commands.base import Command, CommandIdReused, Done
 from commands.calls import (
+    CallFinished,
     CaseCreated,
     CompleteTriage,
     CreateCase,
@@ -31,7 +32,7 @@ ALL_COMMANDS: tuple[type[Command], ...] = (
 )
 
 __all__ = [
-    "ALL_COMMANDS", "AcceptProposal", "ApplyFeedOutcome", "AssignUnit", "CaseCreated", "ChangeCaseTriage",
+    "ALL_COMMANDS", "AcceptProposal", "CallFinished", "ApplyFeedOutcome", "AssignUnit", "CaseCreated", "ChangeCaseTriage",
     "Command", "CommandIdReused", "CommentReview", "CompleteTriage", "CorrectOutcome", "CreateCase",
     "DiscardDraft", "Done", "DraftSaved", "FinishCall", "ReassignUnit", "RecallUnit", "RecordFollowUp",
     "RecordOutcome", "RejectProposal", "ReopenCase", "SaveDraft", "SendToWaitingRoom", "SetUnitStatus",

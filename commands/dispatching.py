@@ -76,10 +76,11 @@ class ReassignUnit(Command):
     deviation_reason: str | None = None
     reason: str = ""
     confirm_leave_case: bool | int = False
+    unit_status: UnitStatus | None = None  # the new unit's live status
 
     def handle(self, session: Session, actor: Actor) -> AssignResult:
         return reassign(session, actor, self.case_id, self.part, self.new_unit_id, self.recommendation_shown,
-                        self.deviation_reason, self.reason, self.confirm_leave_case)
+                        self.deviation_reason, self.reason, self.confirm_leave_case, new_unit_status=self.unit_status)
 
 
 class UnitStatusRecorded(BaseModel):

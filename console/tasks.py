@@ -4,11 +4,14 @@ One worker QThread runs every database job in turn, so access is serialised and
 the window never freezes; results come back on the GUI thread through a queued
 signal. Call sites are one line:
 
-    DbOp(executor, lambda s: list_cases(s, actor)).success(show).failure(warn).run()
+    DbOp(executor, lambda s: list_cases(s, actor)).success(show).failure(warn).run()   # a read
+    CommandOp(executor, actor, AssignUnit(...)).success(done).failure(warn).run()      # a clinical write
 
 `fn` receives a Session inside a transaction (committed on success, rolled back
-on error). After a successful write the executor emits `changed(topic)` once, so
-every view refreshes only what it shows.
+on error, cut off with DatabaseTimeout past the database bound). Clinical writes
+go through `CommandOp`, which runs the command with `commands.run` (its own
+transaction, idempotent by the command's id). After a successful write the
+executor emits `changed(topic)` once, so every view refreshes only what it shows.
 """
 
 from __future__ import annotations
@@ -22,11 +25,14 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal
 from sqlalchemy.orm import Session, sessionmaker
 
+from commands import Command
+from commands import run as run_command
+from records.actor import Actor
 from records.db import transaction
 
 log = logging.getLogger("larmcentral.console.tasks")
 
-Job = tuple[int, Callable[[Session], Any]]
+Job = tuple[int, Callable[[Session], Any] | Callable[[sessionmaker[Session]], Any], bool]  # id, fn, own tx
 
 
 class _Worker(QThread):
@@ -45,10 +51,13 @@ class _Worker(QThread):
 
     def run(self) -> None:
         while (job := self._queue.get()) is not None:
-            job_id, fn = job
+            job_id, fn, owns_transaction = job
             try:
-                with transaction(self._factory) as session:
-                    result = fn(session)
+                if owns_transaction:
+                    result = fn(self._factory)  # type: ignore[arg-type]
+                else:
+                    with transaction(self._factory) as session:
+                        result = fn(session)  # type: ignore[arg-type]
             except Exception as exc:  # noqa: BLE001 - handed to the failure callback on the GUI thread
                 self.finished_job.emit(job_id, None, exc)
             else:
@@ -82,11 +91,26 @@ class DbExecutor(QObject):
 
     def submit(self, fn: Callable[[Session], Any], on_success: Callable[[Any], None] | None = None,
                on_failure: Callable[[Exception], None] | None = None, changes: str | None = None) -> int:
+        return self._submit(fn, False, on_success, on_failure, changes)
+
+    def submit_command(self, actor: Actor, cmd: Command, on_success: Callable[[Any], None] | None = None,
+                       on_failure: Callable[[Exception], None] | None = None) -> int:
+        """Run a clinical command in its own transaction; `changed(cmd.topic)` follows its success."""
+        return self._submit(lambda factory: run_command(factory, actor, cmd), True, on_success, on_failure,
+                            cmd.topic)
+
+    def submit_writes(self, fn: Callable[[sessionmaker[Session]], Any], on_success: Callable[[Any], None] | None = None,
+                      on_failure: Callable[[Exception], None] | None = None, changes: str | None = None) -> int:
+        """Run `fn(factory)` on the worker: for a job of several commands, each in its own transaction."""
+        return self._submit(fn, True, on_success, on_failure, changes)
+
+    def _submit(self, fn: Callable[..., Any], owns_transaction: bool, on_success: Callable[[Any], None] | None,
+                on_failure: Callable[[Exception], None] | None, changes: str | None) -> int:
         if not self._worker.isRunning():
             raise RuntimeError("database executor is shut down")
         job_id = next(self._ids)
         self._pending[job_id] = (on_success, on_failure, changes)
-        self._worker.put((job_id, fn))
+        self._worker.put((job_id, fn, owns_transaction))
         return job_id
 
     def _deliver(self, job_id: int, result: Any, error: Exception | None) -> None:
@@ -135,3 +159,23 @@ class DbOp:
 
     def run(self) -> int:
         return self._executor.submit(self._fn, self._success, self._failure, self._changes)
+
+
+class CommandOp:
+    """Fluent wrapper for a clinical write: CommandOp(executor, actor, cmd).success(cb).failure(cb).run()."""
+
+    def __init__(self, executor: DbExecutor, actor: Actor, cmd: Command):
+        self._executor, self._actor, self._cmd = executor, actor, cmd
+        self._success: Callable[[Any], None] | None = None
+        self._failure: Callable[[Exception], None] | None = None
+
+    def success(self, cb: Callable[[Any], None]) -> CommandOp:
+        self._success = cb
+        return self
+
+    def failure(self, cb: Callable[[Exception], None]) -> CommandOp:
+        self._failure = cb
+        return self
+
+    def run(self) -> int:
+        return self._executor.submit_command(self._actor, self._cmd, self._success, self._failure)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID, uuid4
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -18,8 +19,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from commands import CallFinished, CaseCreated, CreateCase, DiscardDraft, DraftSaved, FinishCall, SaveDraft, run
 from console.calltaking.context_panel import ContextPanel
 from console.calltaking.intake_form import IntakeForm
 from console.calltaking.local_draft import read_local, remove_local, write_local
@@ -29,22 +31,13 @@ from console.calltaking.triage_driver import EngineDriver
 from console.calltaking.wizard import TriageWizard
 from console.calltaking.wizard_state import WizardState
 from console.errors import is_database_down, user_message
-from console.tasks import DbExecutor, DbOp
+from console.tasks import CommandOp, DbExecutor, DbOp
 from dispatch.fleet_view import FleetSnapshot
-from outcomes.closing import record_outcome
-from outcomes.codes import OutcomeCode
-from outcomes.recontact import check_and_link, recontact_context
+from outcomes.recontact import recontact_context
 from records.actor import Actor
-from records.cases import CaseIntake, CaseView, create_case, get_case, update_intake
+from records.cases import CaseIntake, CaseView, get_case
 from records.patients import lookup_context
-from records.triage_store import (
-    CompletedTriage,
-    discard_draft,
-    save_draft,
-    send_to_waiting_room,
-    store_triage,
-    unfinished_draft,
-)
+from records.triage_store import CompletedTriage, unfinished_draft
 from resources.care_need import CareNeed
 from resources.geography import Geography
 from resources.patient_context import PatientContext
@@ -66,6 +59,10 @@ class CallTakingWorkspace(QWidget):
         self.driver = EngineDriver(ruleset)
         self.case_id: int | None = None
         self.draft_id: int | None = None
+        # Command ids kept with the draft: a retry after a lost reply (or a crash) repeats the same command,
+        # which the command layer answers with its first result instead of a second case or triage.
+        self.create_command_id: UUID = uuid4()
+        self.finish_command_id: UUID | None = None
         self.context = PatientContext()
         self.recontact_summary: str | None = None
         self.override: dict[str, Any] | None = None
@@ -151,6 +148,7 @@ class CallTakingWorkspace(QWidget):
 
     def _clear(self) -> None:
         self.case_id = self.draft_id = None
+        self.create_command_id, self.finish_command_id = uuid4(), None
         self.context, self.recontact_summary, self.override = PatientContext(), None, None
         self.form.clear()
         self.form.patient_changed.emit()
@@ -169,7 +167,8 @@ class CallTakingWorkspace(QWidget):
             return
         draft_id = self.draft_id
         if draft_id is not None:
-            DbOp(self.executor, lambda s: discard_draft(s, self.actor, draft_id)).changes("drafts").run()
+            CommandOp(self.executor, self.actor, DiscardDraft(draft_id=draft_id)).failure(
+                lambda exc: self.message.emit(user_message(exc))).run()
         remove_local(self.actor.username)
         self._clear()
         self._set_active(False)
@@ -181,9 +180,12 @@ class CallTakingWorkspace(QWidget):
         return {"intake": self.form.payload(), "complaint": st.complaint,
                 "answers": [[q, v] for q, v in self.driver.answers()] if st.complaint else [],
                 "override": self.override, "case_id": self.case_id,
+                "create_command_id": str(self.create_command_id),
+                "finish_command_id": str(self.finish_command_id) if self.finish_command_id else None,
                 "saved_at": datetime.now(UTC).isoformat()}
 
     def _edited(self) -> None:
+        self.finish_command_id = None  # what would be sent changed: a new send is a new command
         if self.active:
             self._save_timer.start()
             self._update_send()
@@ -201,18 +203,20 @@ class CallTakingWorkspace(QWidget):
             return
         payload = self.payload()
         intake = self.form.intake()
-        case_id, draft_id, actor = self.case_id, self.draft_id, self.actor
+        case_id, draft_id, actor, create_id = self.case_id, self.draft_id, self.actor, self.create_command_id
 
-        def job(s: Session) -> tuple[int, int]:
+        def job(factory: sessionmaker[Session]) -> tuple[int, int]:
             cid = case_id
             if cid is None:
-                cid = create_case(s, actor, intake).id
-            else:
-                update_intake(s, actor, cid, intake)
-            return cid, save_draft(s, actor, {**payload, "case_id": cid}, draft_id=draft_id, case_id=cid)
+                created = run(factory, actor, CreateCase(command_id=create_id, intake=intake))
+                assert isinstance(created, CaseCreated)
+                cid = created.case_id
+            saved = run(factory, actor, SaveDraft(case_id=cid, intake=intake, payload=payload, draft_id=draft_id))
+            assert isinstance(saved, DraftSaved)
+            return saved.case_id, saved.draft_id
 
         self._saving = True
-        DbOp(self.executor, job).success(self._saved).failure(self._save_failed).changes("drafts").run()
+        self.executor.submit_writes(job, self._saved, self._save_failed, "drafts")
 
     def _saved(self, ids: tuple[int, int]) -> None:
         self._saving = False
@@ -258,6 +262,9 @@ class CallTakingWorkspace(QWidget):
         self._clear()
         self._set_active(True)
         self.case_id, self.draft_id = payload.get("case_id"), draft_id
+        if payload.get("create_command_id"):
+            self.create_command_id = UUID(payload["create_command_id"])
+        finish_id = payload.get("finish_command_id")
         self.form.restore(payload.get("intake") or {})
         self.override = payload.get("override")
         if payload.get("complaint"):
@@ -265,6 +272,7 @@ class CallTakingWorkspace(QWidget):
             if self.override and self.wizard.state.done:
                 self._apply_override(self.override)
         self._update_title()
+        self.finish_command_id = UUID(finish_id) if finish_id else None  # after the replay's own edits
         self.lookup_patient()
         self.message.emit(self.tr("Det oavslutade samtalet (ärende %s) har öppnats igen.") % (self.case_id or "nytt"))
         self.save_now()
@@ -375,25 +383,15 @@ class CallTakingWorkspace(QWidget):
         intake: CaseIntake = self.form.intake()
         rec = self.recommendation.current
         rec_json = rec.model_dump(mode="json") if rec is not None else None
-        actor, case_id, draft_id = self.actor, self.case_id, self.draft_id
-        referral = st.is_referral
-
-        def job(s: Session) -> None:
-            update_intake(s, actor, case_id, intake)
-            if referral:
-                store_triage(s, actor, case_id, triage)
-                record_outcome(s, actor, case_id, OutcomeCode.REFERRED, note=triage.endpoint_code)
-            else:
-                send_to_waiting_room(s, actor, case_id, triage, rec_json)
-                check_and_link(s, actor, case_id)
-            if draft_id is not None:
-                discard_draft(s, actor, draft_id)
-
+        if self.finish_command_id is None:
+            self.finish_command_id = uuid4()
+        cmd = FinishCall(command_id=self.finish_command_id, case_id=self.case_id, intake=intake, triage=triage,
+                         referral=st.is_referral, recommendation_shown=rec_json, draft_id=self.draft_id)
         self._save_timer.stop()
-        DbOp(self.executor, job).success(lambda _r: self._sent(case_id, referral)).failure(
-            self._send_failed).changes("cases").run()
+        CommandOp(self.executor, self.actor, cmd).success(self._sent).failure(self._send_failed).run()
 
-    def _sent(self, case_id: int, referral: bool) -> None:
+    def _sent(self, done: CallFinished) -> None:
+        case_id, referral = done.case_id, done.where == "referred"
         remove_local(self.actor.username)
         self._clear()
         self._set_active(False)
@@ -404,7 +402,7 @@ class CallTakingWorkspace(QWidget):
         self.case_sent.emit(case_id, where)
 
     def _send_failed(self, exc: Exception) -> None:
-        write_local(self.actor.username, self.payload())
+        write_local(self.actor.username, self.payload())  # keeps finish_command_id: a retry is the same send
         if is_database_down(exc):
             self.db_banner.setText(user_message(exc))
             self.db_banner.show()

@@ -10,13 +10,14 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QWidget
 
+from commands import AssignUnit, Command, ReassignUnit, RecallUnit
 from console.dispatch.assign_dialog import AssignChoice, AssignDialog, is_busy
 from console.dispatch.live_feeds import LiveFeeds
 from console.dispatch.selection import CaseSelection
 from console.errors import user_message
 from console.fleet_model import FleetTableModel
-from console.tasks import DbExecutor, DbOp
-from dispatch.assignment import AssignmentConflict, AssignResult, UnitBusy, assign, reassign, recall
+from console.tasks import CommandOp, DbExecutor
+from dispatch.assignment import AssignmentConflict, AssignResult, UnitBusy
 from records.actor import Actor
 from records.cases import CaseView
 
@@ -95,15 +96,18 @@ class AssignmentActions(QObject):
         if choice is None or case is None or rec is None:
             return
 
-        def work(s: Any) -> AssignResult:
-            if choice.reassign:
-                return reassign(s, actor, case.id, choice.part, choice.unit_id, rec, choice.deviation_reason,
-                                confirm_leave_case=choice.confirm_leave_case, new_unit_status=choice.unit_status)
-            return assign(s, actor, case.id, choice.unit_id, choice.part, rec, choice.deviation_reason,
-                          choice.confirm_leave_case, unit_status=choice.unit_status)
-
-        DbOp(self.executor, work).success(lambda r: self._on_assigned(case, r)) \
-            .failure(self._on_failed).changes("cases").run()
+        shown = rec.model_dump(mode="json")
+        cmd: Command
+        if choice.reassign:
+            cmd = ReassignUnit(case_id=case.id, part=choice.part, new_unit_id=choice.unit_id, recommendation_shown=shown,
+                               deviation_reason=choice.deviation_reason, confirm_leave_case=choice.confirm_leave_case,
+                               unit_status=choice.unit_status)
+        else:
+            cmd = AssignUnit(case_id=case.id, unit_id=choice.unit_id, part=choice.part, recommendation_shown=shown,
+                             deviation_reason=choice.deviation_reason, confirm_leave_case=choice.confirm_leave_case,
+                             unit_status=choice.unit_status)
+        CommandOp(self.executor, actor, cmd).success(lambda r: self._on_assigned(case, r)) \
+            .failure(self._on_failed).run()
 
     def _on_assigned(self, case: CaseView, result: AssignResult) -> None:
         a = result.assignment
@@ -141,9 +145,8 @@ class AssignmentActions(QObject):
             return
         live = self.units.unit_by_id(unit_id)
         status = None if live is None or live.stale else live.status
-        DbOp(self.executor, lambda s: recall(s, actor, case.id, unit_id=unit_id, reason=reason, unit_status=status)) \
-            .success(lambda _v: self._on_recalled(case, unit_id)).failure(self._on_failed) \
-            .changes("cases").run()
+        CommandOp(self.executor, actor, RecallUnit(case_id=case.id, unit_id=unit_id, reason=reason, unit_status=status)) \
+            .success(lambda _v: self._on_recalled(case, unit_id)).failure(self._on_failed).run()
 
     def _on_recalled(self, case: CaseView, unit_id: str) -> None:
         self.message.emit(self.tr("%s återkallad; ärende %d är tillbaka i väntrummet med sin väntetid.")

@@ -15,12 +15,12 @@ import socket
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from sqlalchemy.orm import Session
 
+from commands import ApplyFeedOutcome
 from console.errors import user_message
-from console.tasks import DbExecutor, DbOp
-from outcomes.closing import OutcomeView
-from outcomes.system_jobs import apply_outcome_once, feed_actor
+from console.tasks import CommandOp, DbExecutor, DbOp
+from outcomes.closing import FeedOutcome
+from outcomes.system_jobs import feed_actor
 from records.actor import Actor
 
 log = logging.getLogger("larmcentral.console.outcomes")
@@ -87,11 +87,13 @@ class FeedOutcomeApplier(QObject):
         if not self.executor.running:
             return
 
-        def job(s: Session) -> OutcomeView | None:
-            return apply_outcome_once(s, actor, msg)
-
-        DbOp(self.executor, job).success(lambda view: self.applied.emit(int(msg.case_id), view)) \
-            .failure(lambda exc: self._failed(msg, exc)).changes("cases").run()
+        try:
+            cmd = ApplyFeedOutcome.for_message(FeedOutcome.model_validate(msg))
+        except ValueError as exc:  # a malformed outcome: told, not retried
+            self._failed(msg, exc)
+            return
+        CommandOp(self.executor, actor, cmd).success(lambda r: self.applied.emit(r.case_id, r.outcome)) \
+            .failure(lambda exc: self._failed(msg, exc)).run()
 
     def _failed(self, msg: Any, exc: Exception) -> None:
         key = id(msg)

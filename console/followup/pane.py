@@ -20,10 +20,11 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QTabl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from commands import RecordFollowUp
 from console.errors import user_message
 from console.followup.model import FollowUpModel
-from console.tasks import DbExecutor, DbOp
-from outcomes.followup import FollowUpDone, FollowUpItem, FollowUpResult, followup_queue, record_followup_result
+from console.tasks import CommandOp, DbExecutor, DbOp
+from outcomes.followup import FollowUpDone, FollowUpItem, FollowUpResult, followup_queue
 from records.actor import Actor
 from records.models import FollowUp
 from resources.vocabulary import Role
@@ -159,12 +160,9 @@ class FollowUpPane(QWidget):
         if item is None:
             self.message.emit(self.tr("Välj en uppföljning i listan."))
             return
-        actor, note = self.actor, self.note.text().strip() or None
-
-        def job(s: Session) -> FollowUpDone:
-            return record_followup_result(s, actor, item.id, result, note)
-
-        DbOp(self.executor, job).success(self._recorded).failure(self._failed).changes("followups").run()
+        note = self.note.text().strip() or None
+        CommandOp(self.executor, self.actor, RecordFollowUp(followup_id=item.id, result=result, note=note)) \
+            .success(self._recorded).failure(self._failed).run()
 
     def _recorded(self, done: FollowUpDone) -> None:
         self.note.clear()

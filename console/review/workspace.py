@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,22 +23,18 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
+from commands import AcceptProposal, ChangeCaseTriage, Command, CommentReview, RejectProposal, SignOffReview
 from console.errors import user_message
 from console.review.detail_view import render
 from console.review.queue_model import ReviewQueueModel
-from console.tasks import DbExecutor, DbOp
-from outcomes.proposals import accept_proposal, reject_proposal
+from console.tasks import CommandOp, DbExecutor, DbOp
 from records.actor import Actor
 from records.review_queue import (
     ReviewDetail,
     ReviewItem,
-    change_case_triage,
-    comment_review,
     open_reviews,
     review_detail,
-    sign_off,
 )
 from resources.vocabulary import Priority, Role, TransportNeed
 
@@ -194,21 +189,21 @@ class ReviewWorkspace(QWidget):
         self.accept_button.setEnabled(proposal and self.is_physician)
         self.reject_button.setEnabled(proposal and self.is_physician)
 
-    def _run(self, fn: Any, done: str) -> None:
-        DbOp(self.executor, fn).success(lambda _r: (self.comment.clear(), self.message.emit(done))).failure(
-            lambda e: self.message.emit(user_message(e))).changes("reviews").run()
+    def _run(self, cmd: Command, done: str) -> None:
+        CommandOp(self.executor, self.actor, cmd).success(lambda _r: (self.comment.clear(), self.message.emit(done))) \
+            .failure(lambda e: self.message.emit(user_message(e))).run()
 
     def add_comment(self) -> None:
         if self.detail is None:
             return
-        rid, text, actor = self.detail.item.id, self.comment.toPlainText(), self.actor
-        self._run(lambda s: comment_review(s, actor, rid, text), self.tr("Kommentaren sparades."))
+        rid, text = self.detail.item.id, self.comment.toPlainText()
+        self._run(CommentReview(review_id=rid, text=text), self.tr("Kommentaren sparades."))
 
     def sign(self) -> None:
         if self.detail is None:
             return
-        rid, text, actor = self.detail.item.id, self.comment.toPlainText(), self.actor
-        self._run(lambda s: sign_off(s, actor, rid, text), self.tr("Granskning %d signerad.") % rid)
+        rid, text = self.detail.item.id, self.comment.toPlainText()
+        self._run(SignOffReview(review_id=rid, comment=text), self.tr("Granskning %d signerad.") % rid)
 
     def change_triage(self) -> None:
         if self.detail is None or self.detail.case is None:
@@ -220,17 +215,13 @@ class ReviewWorkspace(QWidget):
         if transport is not None:
             need["transport"] = transport.value
         reason = self.comment.toPlainText().strip()
-        actor, cid = self.actor, case.id
-
-        def job(s: Session) -> None:
-            change_case_triage(s, actor, cid, priority=priority, care_need=need if transport else None,
-                               reason=reason)
-
+        cid = case.id
         if not reason:
             self.message.emit(self.tr("Skriv i kommentarsfältet varför prioriteten eller vårdbehovet ändras."))
             return
-        DbOp(self.executor, job).success(lambda _r: self._changed_case(cid)).failure(
-            lambda e: self.message.emit(user_message(e))).changes("cases").run()
+        cmd = ChangeCaseTriage(case_id=cid, priority=priority, care_need=need if transport else None, reason=reason)
+        CommandOp(self.executor, self.actor, cmd).success(lambda _r: self._changed_case(cid)).failure(
+            lambda e: self.message.emit(user_message(e))).run()
 
     def _changed_case(self, case_id: int) -> None:
         self.message.emit(self.tr("Ärende %d ändrat.") % case_id)
@@ -242,10 +233,9 @@ class ReviewWorkspace(QWidget):
         pid = self._proposal_id()
         if pid is None:
             return
-        text, actor = self.comment.toPlainText().strip(), self.actor
+        text = self.comment.toPlainText().strip()
         if accept:
-            where = {"directory": self.ruleset_dir} if self.ruleset_dir is not None else {}
-            self._run(lambda s: accept_proposal(s, actor, pid, comment=text, **where),
+            self._run(AcceptProposal(proposal_id=pid, comment=text, directory=self.ruleset_dir),
                       self.tr("Förslag %d godkänt; ett nytt regelverk har skrivits.") % pid)
         else:
-            self._run(lambda s: reject_proposal(s, actor, pid, text), self.tr("Förslag %d avslaget.") % pid)
+            self._run(RejectProposal(proposal_id=pid, reason=text), self.tr("Förslag %d avslaget.") % pid)

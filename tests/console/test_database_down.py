@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import OperationalError
 
-import console.calltaking.workspace as workspace_module
+import commands.calls as calls_module
 from console.calltaking.local_draft import read_local
 from resources.vocabulary import Role
 
@@ -20,7 +20,7 @@ def test_draft_kept_locally_while_database_is_down(qtbot, make_window, actor_for
         raise OperationalError("UPDATE call_drafts", {}, Exception("server closed the connection unexpectedly"))
 
     with monkeypatch.context() as m:
-        m.setattr(workspace_module, "save_draft", down)
+        m.setattr(calls_module, "save_draft", down)
         qtbot.keyClicks(ct.form.caller, "Greta Gran")
         ct.save_now()
         idle(w1)
