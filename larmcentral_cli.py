@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "console.cli",
     "resources.cli",
     "records.cli",
+    "records.audit_cli",
     "triage_rules.cli",
     "dispatch.cli",
     "outcomes.cli",

@@ -1,4 +1,5 @@
-"""Subcommands for the database: migrate, import the patient register, seed demo data."""
+"""Subcommands for the database: migrate (a downgrade never destroys silently, records.downgrade_guard), grant
+the application role its rights, import the patient register, seed demo data."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import getpass
 import sys
 from pathlib import Path
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
-from records.db import database_url, downgrade, make_engine, migrate, open_database, transaction
+from records.db import database_url, downgrade, is_sqlite, make_engine, migrate, open_database, transaction
 from records.demo import seed_demo
+from records.downgrade_guard import BadTarget, plan_downgrade
 from records.patients import PatientImportError, import_patients, parse_patient_csv, unknown_affiliations
+from records.roles import BadRoleName, app_role_grants
 from records.users import sign_in
 from resources.datafile import DataFileError
 from resources.fleet import default_fleet, load_fleet
@@ -19,9 +23,16 @@ from resources.vocabulary import Role
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    db = sub.add_parser("db", help="databasen: migrera upp eller ned, visa adress")
-    db.add_argument("action", choices=["upgrade", "downgrade", "url"])
-    db.add_argument("--revision", default=None, help="mål-revision (standard: head resp. base)")
+    db = sub.add_parser("db", help="databasen: migrera upp eller ned, visa adress, ge applikationsrollen rättigheter")
+    db.add_argument("action", choices=["upgrade", "downgrade", "url", "grant-app-role"])
+    db.add_argument("role", nargs="?", help="grant-app-role: PostgreSQL-rollen konsolerna ansluter som "
+                                            "(se docs/database-roles.md)")
+    db.add_argument("--revision", default=None,
+                    help="mål-revision (upgrade: standard head; downgrade: måste anges, t.ex. 0002 eller base)")
+    db.add_argument("--yes-destroy-data", action="store_true",
+                    help="downgrade: genomför även när nedgraderingen raderar data (radantalen visas)")
+    db.add_argument("--print", dest="print_only", action="store_true",
+                    help="grant-app-role: skriv bara ut SQL-satserna, kör dem inte")
     db.set_defaults(func=_db)
 
     pt = sub.add_parser("patients", help="patientregistret (kontext för triage och dirigering)")
@@ -40,16 +51,74 @@ def _db(args: argparse.Namespace) -> int:
     if args.action == "url":
         print(database_url())
         return 0
+    if args.action == "grant-app-role":
+        return _grant_app_role(args)
+    if args.action == "downgrade" and not args.revision:
+        print("Ange vilken revision databasen ska nedgraderas till: --revision REVISION (t.ex. 0002, eller "
+              "base för att ta bort allt). En nedgradering kan radera data; ingen revision antas.",
+              file=sys.stderr)
+        return 2
     engine = make_engine()
     try:
         if args.action == "upgrade":
             migrate(engine, args.revision or "head")
-        else:
-            downgrade(engine, args.revision or "base")
-    except OperationalError as exc:
-        print(f"Databasen kan inte nås ({database_url()}): {exc.orig}", file=sys.stderr)
+            print(f"Databasen upgrade: klar ({database_url()})")
+            return 0
+        return _downgrade(engine, args.revision, args.yes_destroy_data)
+    except SQLAlchemyError as exc:
+        print(f"Databasen kan inte nås ({database_url()}): {getattr(exc, 'orig', None) or exc}", file=sys.stderr)
         return 2
-    print(f"Databasen {args.action}: klar ({database_url()})")
+    finally:
+        engine.dispose()
+
+
+def _downgrade(engine: Engine, revision: str, yes_destroy_data: bool) -> int:
+    try:
+        plan = plan_downgrade(engine, revision)
+    except BadTarget as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if not plan.steps:
+        print(f"Databasen är redan på revision {plan.current or 'base'}; inget att nedgradera ({database_url()})")
+        return 0
+    if plan.destroys_data and not yes_destroy_data:
+        print(plan.refusal(), file=sys.stderr)
+        return 1
+    downgrade(engine, revision)
+    print(f"Databasen nedgraderad från {plan.current} till {revision} ({database_url()})")
+    print(plan.report())
+    return 0
+
+
+def _grant_app_role(args: argparse.Namespace) -> int:
+    if not args.role:
+        print("Ange rollen: main.py db grant-app-role ROLL", file=sys.stderr)
+        return 2
+    try:
+        statements = app_role_grants(args.role)
+    except BadRoleName as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if args.print_only:
+        print(";\n".join(statements) + ";")
+        return 0
+    engine = make_engine()
+    try:
+        if is_sqlite(engine):
+            print("Roller och rättigheter finns bara på PostgreSQL; den inbäddade SQLite-databasen skyddar "
+                  "granskningsloggen med triggrar.", file=sys.stderr)
+            return 1
+        with engine.begin() as conn:
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+    except SQLAlchemyError as exc:
+        print(f"Rättigheterna kunde inte ges ({database_url()}): {getattr(exc, 'orig', None) or exc}",
+              file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(f"Rollen {args.role} har applikationens rättigheter: läsa och skriva de kliniska tabellerna, "
+          f"bara läsa och lägga till i granskningsloggen ({len(statements)} satser).")
     return 0
 
 

@@ -311,7 +311,10 @@ class CallDraft(Base):
 
 
 class AuditEntry(Base):
-    """Append-only: who read or changed what, when, from which console."""
+    """Append-only: who read or changed what, when, from which console.
+
+    The database refuses UPDATE and DELETE (triggers, migration 0003). `hash` chains each entry to the one
+    before it in id order (records.audit_chain); records.audit fills both at commit."""
 
     __tablename__ = "audit_log"
 
@@ -323,3 +326,5 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(48))
     case_id: Mapped[int | None] = mapped_column(index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))  # hex sha256 of the previous entry (GENESIS first)
+    hash: Mapped[str] = mapped_column(String(64))  # hex sha256(prev_hash + canonical content)

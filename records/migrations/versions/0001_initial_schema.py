@@ -13,6 +13,9 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
+# What the downgrade drops, for `main.py db downgrade` (records.downgrade_guard): everything.
+DESTROYS = {"tables": ["patients", "unit_status_events", "users", "audit_log", "cases", "rule_proposals", "assignments", "call_drafts", "followups", "later_facts", "outcomes", "recommendations", "reviews", "triage_answers", "triage_results"], "columns": {}}
+
 
 def upgrade() -> None:
 

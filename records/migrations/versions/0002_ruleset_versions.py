@@ -13,6 +13,9 @@ down_revision = '0001'
 branch_labels = None
 depends_on = None
 
+# What the downgrade drops, for `main.py db downgrade` (records.downgrade_guard).
+DESTROYS = {"tables": ["ruleset_versions"], "columns": {}}
+
 
 def upgrade() -> None:
     op.create_table('ruleset_versions',

@@ -1,0 +1,65 @@
+"""PostgreSQL roles for a centre: the statements docs/database-roles.md shows and `main.py db grant-app-role`
+runs — one source, so the document, the command and the tests cannot disagree.
+
+* The **owner role** owns the database and its tables and runs the migrations (`main.py db upgrade`).
+  Its credentials stay with the people who run upgrades, not on the consoles.
+* The **application role** is what the consoles, `feed serve` and the other commands connect as: it may
+  read and write the clinical tables, but on audit_log only SELECT and INSERT — no UPDATE, DELETE or
+  TRUNCATE — and it owns nothing, so it cannot drop the append-only triggers either.
+"""
+
+from __future__ import annotations
+
+import re
+
+from records.models import AuditEntry, Base
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+AUDIT_TABLE = AuditEntry.__tablename__
+
+
+class BadRoleName(ValueError):
+    pass
+
+
+def check_role_name(role: str) -> str:
+    if not _IDENTIFIER.match(role):
+        raise BadRoleName(f"Ogiltigt rollnamn {role!r}: använd gemena a–z, siffror och _ (högst 63 tecken, "
+                          "börjar inte med en siffra).")
+    return role
+
+
+def clinical_tables() -> list[str]:
+    """Every table of the schema except the audit log, in a stable order."""
+    return sorted(t.name for t in Base.metadata.sorted_tables if t.name != AUDIT_TABLE)
+
+
+def app_role_grants(role: str) -> list[str]:
+    """GRANT/REVOKE statements that give an existing login role exactly the application's rights.
+
+    Run as the owner after every `db upgrade` (a new table needs its grant); running them again is harmless.
+    The REVOKE first takes away anything granted earlier by hand (e.g. ALL on audit_log)."""
+    r = check_role_name(role)
+    statements = [f"GRANT USAGE ON SCHEMA public TO {r}"]
+    statements += [f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE {t} TO {r}" for t in clinical_tables()]
+    statements += [
+        f"REVOKE ALL ON TABLE {AUDIT_TABLE} FROM {r}",
+        f"GRANT SELECT, INSERT ON TABLE {AUDIT_TABLE} TO {r}",
+        f"GRANT SELECT ON TABLE alembic_version TO {r}",  # the product checks the schema version at start
+        f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {r}",  # ids of new rows (nextval)
+    ]
+    return statements
+
+
+def centre_setup(owner: str, app: str, database: str) -> list[str]:
+    """What a superuser runs once, connected to the `postgres` database, when a centre is set up. Passwords
+    are set separately (`\\password ROLE` in psql), never in files. On PostgreSQL 15 and later the public
+    schema belongs to the database owner and nobody else may create in it, so nothing more is needed."""
+    o, a, d = check_role_name(owner), check_role_name(app), check_role_name(database)
+    return [
+        f"CREATE ROLE {o} LOGIN",
+        f"CREATE ROLE {a} LOGIN",
+        f"CREATE DATABASE {d} OWNER {o}",
+        f"REVOKE ALL ON DATABASE {d} FROM PUBLIC",
+        f"GRANT CONNECT, TEMPORARY ON DATABASE {d} TO {a}",
+    ]
