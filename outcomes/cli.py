@@ -124,16 +124,19 @@ def _draft_after_import(factory: sessionmaker[Session]) -> int:
 
 
 def _close(args: argparse.Namespace) -> int:
-    from outcomes.closing import OutcomeError, correct_outcome, record_outcome
+    from commands import CorrectOutcome, RecordOutcome, run  # composition root: the CLI writes through commands
+    from outcomes.closing import OutcomeError, OutcomeView
     from records.users import sign_in
 
     factory = _db()
     try:
         with transaction(factory) as session:
             actor = sign_in(session, args.user, Role.NURSE)
-            fn = correct_outcome if args.correct else record_outcome
-            view = fn(session, actor, args.case_id, args.code, args.destination, note=args.note)
-    except (OutcomeError, CaseNotFound) as exc:
+        kind = CorrectOutcome if args.correct else RecordOutcome
+        view = run(factory, actor, kind(case_id=args.case_id, code=args.code, destination=args.destination,
+                                        note=args.note))
+        assert isinstance(view, OutcomeView)
+    except (OutcomeError, CaseNotFound, NotPermitted, ValueError) as exc:
         print(exc, file=sys.stderr)
         return 1
     print(f"Ärende {view.case_id}: {view.code.label}" + (f" ({view.destination})" if view.destination else "")
@@ -189,7 +192,8 @@ def _list_proposals(args: argparse.Namespace) -> int:
 
 
 def _accept(args: argparse.Namespace) -> int:
-    from outcomes.proposals import ProposalError, accept_proposal
+    from commands import AcceptProposal, run
+    from outcomes.proposals import Decision, ProposalError
     from records.users import sign_in
     from triage_rules.loader import RuleSetError
 
@@ -197,7 +201,8 @@ def _accept(args: argparse.Namespace) -> int:
     try:
         with transaction(factory) as session:
             actor = sign_in(session, args.user, Role.PHYSICIAN)
-            d = accept_proposal(session, actor, args.proposal_id, comment=args.comment)
+        d = run(factory, actor, AcceptProposal(proposal_id=args.proposal_id, comment=args.comment))
+        assert isinstance(d, Decision)
     except (ProposalError, NotPermitted, RuleSetError) as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -207,14 +212,15 @@ def _accept(args: argparse.Namespace) -> int:
 
 
 def _reject(args: argparse.Namespace) -> int:
-    from outcomes.proposals import ProposalError, reject_proposal
+    from commands import RejectProposal, run
+    from outcomes.proposals import ProposalError
     from records.users import sign_in
 
     factory = _db()
     try:
         with transaction(factory) as session:
             actor = sign_in(session, args.user, Role.PHYSICIAN)
-            reject_proposal(session, actor, args.proposal_id, args.reason)
+        run(factory, actor, RejectProposal(proposal_id=args.proposal_id, reason=args.reason))
     except (ProposalError, NotPermitted) as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -255,7 +255,9 @@ def _print_counters(service: object) -> None:
 
 def _outcome_applier(factory):  # type: ignore[no-untyped-def]
     """Close each outcome's case as the system user, in its own transaction; a bad one is reported, not fatal."""
-    from outcomes.system_jobs import apply_outcome_once, feed_actor  # composition root: outcomes builds on feeds
+    from commands import ApplyFeedOutcome, run  # composition root: feed outcomes close cases through commands
+    from outcomes.closing import FeedOutcome
+    from outcomes.system_jobs import feed_actor
     from records.db import transaction
 
     with transaction(factory) as session:
@@ -263,8 +265,7 @@ def _outcome_applier(factory):  # type: ignore[no-untyped-def]
 
     def apply(msg: object) -> None:
         try:
-            with transaction(factory) as session:
-                apply_outcome_once(session, actor, msg)  # type: ignore[arg-type]
+            run(factory, actor, ApplyFeedOutcome.for_message(FeedOutcome.model_validate(msg)))
         except Exception as exc:  # noqa: BLE001 - e.g. unknown case id: log it, keep serving
             print(f"  utfallet för ärende {getattr(msg, 'case_id', '?')} kunde inte sparas: {exc}", file=sys.stderr)
 
