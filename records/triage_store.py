@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from records.actor import Actor, require_role
 from records.audit import audit, now
-from records.case_state import CaseEvent, CaseStatus
+from records.case_state import CaseEvent, CaseStatus, next_status
 from records.cases import CaseNotFound, advance
 from records.models import CallDraft, Case, Recommendation, TriageAnswer, TriageResult
 from records.review_queue import open_review
@@ -114,6 +114,10 @@ def send_to_waiting_room(session: Session, actor: Actor, case_id: int, triage: C
                          recommendation_shown: dict[str, Any] | None = None) -> int:
     """Store the triage and put the case in väntrummet for dispatch. The recommendation the nurse
     saw (dispatch's ResourceRecommendation as JSON) is kept as shown, for RLS review."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise CaseNotFound(f"Ärende {case_id} finns inte.")
+    next_status(case_id, case.status, CaseEvent.SEND_TO_WAITING_ROOM)  # refused before the triage is stored
     result_id = store_triage(session, actor, case_id, triage)
     if recommendation_shown is not None:
         parts = recommendation_shown.get("parts") or [{}]
