@@ -18,6 +18,7 @@ from dispatch.assignment import (
     record_unit_status,
 )
 from records.actor import Actor
+from records.text_fields import DeviationReason
 from resources.vocabulary import Role, UnitStatus
 
 
@@ -33,7 +34,7 @@ class AssignUnit(Command):
     unit_id: str
     part: str = ""
     recommendation_shown: dict[str, Any]
-    deviation_reason: str | None = None
+    deviation_reason: DeviationReason | None = None
     confirm_leave_case: bool | int = False
     unit_status: UnitStatus | None = None
 
@@ -73,7 +74,7 @@ class ReassignUnit(Command):
     part: str = ""
     new_unit_id: str
     recommendation_shown: dict[str, Any]
-    deviation_reason: str | None = None
+    deviation_reason: DeviationReason | None = None
     reason: str = ""
     confirm_leave_case: bool | int = False
     unit_status: UnitStatus | None = None  # the new unit's live status

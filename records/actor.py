@@ -16,7 +16,7 @@ class Actor(BaseModel):
     username: str
     display_name: str = ""
     role: Role
-    console: str = Field(default_factory=socket.gethostname)
+    console: str = Field(default_factory=lambda: socket.gethostname()[:64], max_length=64)  # audit_log.console
 
     def may(self, *roles: Role) -> bool:
         return self.role in roles or self.role is Role.ADMIN
