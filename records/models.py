@@ -328,3 +328,34 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))  # hex sha256 of the previous entry (GENESIS first)
     hash: Mapped[str] = mapped_column(String(64))  # hex sha256(prev_hash + canonical content)
+
+
+class CommandLog(Base):
+    """One row per clinical command that ran (commands/): the caller's id makes a retry return the first result
+    instead of writing again. Written in the command's own transaction, so a row means the command's writes landed."""
+
+    __tablename__ = "command_log"
+
+    command_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(48))
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    console: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[int | None] = mapped_column(index=True)
+    result: Mapped[dict[str, Any]]
+    at: Mapped[datetime]
+
+
+class ChangeEvent(Base):
+    """What a command changed, for every console to pick up (append-only; on PostgreSQL also NOTIFY'd at commit)."""
+
+    __tablename__ = "change_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    topic: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[int | None]
+    command: Mapped[str] = mapped_column(String(48))
+    command_id: Mapped[str] = mapped_column(String(36))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
