@@ -16,6 +16,7 @@ from records.models import AuditEntry, Base
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 AUDIT_TABLE = AuditEntry.__tablename__
+APPEND_ONLY_TABLES = (AUDIT_TABLE,)  # the application role may only read and add rows
 
 
 class BadRoleName(ValueError):
@@ -30,8 +31,8 @@ def check_role_name(role: str) -> str:
 
 
 def clinical_tables() -> list[str]:
-    """Every table of the schema except the audit log, in a stable order."""
-    return sorted(t.name for t in Base.metadata.sorted_tables if t.name != AUDIT_TABLE)
+    """Every table of the schema except the append-only ones, in a stable order."""
+    return sorted(t.name for t in Base.metadata.sorted_tables if t.name not in APPEND_ONLY_TABLES)
 
 
 def app_role_grants(role: str) -> list[str]:
@@ -42,9 +43,9 @@ def app_role_grants(role: str) -> list[str]:
     r = check_role_name(role)
     statements = [f"GRANT USAGE ON SCHEMA public TO {r}"]
     statements += [f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE {t} TO {r}" for t in clinical_tables()]
+    for t in APPEND_ONLY_TABLES:
+        statements += [f"REVOKE ALL ON TABLE {t} FROM {r}", f"GRANT SELECT, INSERT ON TABLE {t} TO {r}"]
     statements += [
-        f"REVOKE ALL ON TABLE {AUDIT_TABLE} FROM {r}",
-        f"GRANT SELECT, INSERT ON TABLE {AUDIT_TABLE} TO {r}",
         f"GRANT SELECT ON TABLE alembic_version TO {r}",  # the product checks the schema version at start
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {r}",  # ids of new rows (nextval)
     ]
