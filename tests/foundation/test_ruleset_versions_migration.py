@@ -12,7 +12,7 @@ def test_0002_adds_and_drops_ruleset_versions(db_url: str) -> None:
         migrate(engine, "0001")
         before = table_names(engine)
         assert "ruleset_versions" not in before and "rule_proposals" in before
-        migrate(engine)
+        migrate(engine, "0002")
         assert table_names(engine) == before | {"ruleset_versions"}
         downgrade(engine, "0001")
         assert table_names(engine) == before
