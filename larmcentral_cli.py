@@ -1,6 +1,10 @@
 """The command line: one subcommand per job, each package registering its own.
 
 With no subcommand the console starts (`larmcentral` == `larmcentral console`).
+
+Every command except `console` and `settings` first checks the LARMCENTRAL_* environment
+(resources.settings): a bad value stops it with the Swedish message on stderr and exit code 2, before
+anything is opened or written. The console checks it itself, so that it can also show a dialog.
 """
 
 from __future__ import annotations
@@ -9,6 +13,8 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+
+from resources.settings import SettingsError, load_settings
 
 # Each module has `register(subparsers)`; its parsers set `func(args) -> int`.
 # console.cli is imported lazily by its handlers so headless commands never load Qt.
@@ -40,7 +46,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         args = parser.parse_args(["console", *(argv or sys.argv[1:])])
     try:
+        if getattr(args, "check_settings", True):
+            load_settings()
         return int(args.func(args) or 0)
+    except SettingsError as exc:  # a bad LARMCENTRAL_* value: the message names it, no traceback
+        print(f"Felaktig inställning:\n{exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into e.g. `head`: not an error of ours

@@ -28,6 +28,7 @@ from records.users import sign_in
 from resources.datafile import ConfigurationError, DataFileError
 from resources.fleet import Fleet, default_fleet
 from resources.geography import Geography, default_geography
+from resources.settings import SettingsError, load_settings
 from resources.vocabulary import Role
 from triage_rules.loader import load_ruleset
 from triage_rules.schema import RuleSet
@@ -38,12 +39,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("larmcentral.console")
 
 
-def make_app() -> QApplication:
+def make_app(translate: bool = True) -> QApplication:
+    """The QApplication (made once); `translate=False` leaves out the translators (LARMCENTRAL_LANG), for
+    the message that a setting is bad — the source strings are Swedish anyway."""
     existing = QApplication.instance()
     if existing is None:
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication(sys.argv[:1])
-        install_translators(app)
+        if translate:
+            install_translators(app)
     else:
         app = existing  # type: ignore[assignment]
     app.setApplicationName("Larmcentral Skåne")
@@ -148,6 +152,11 @@ def _cannot_start(why: str) -> int:
 
 
 def run_console(demo: bool = False, user: str | None = None, role: str | None = None) -> int:
+    try:
+        load_settings()  # every LARMCENTRAL_* value, before anything is opened or written
+    except SettingsError as exc:
+        make_app(translate=False)  # the dialog needs an application; a bad LARMCENTRAL_LANG must not stop it
+        return _cannot_start(f"en inställning är felaktig.\n\n{exc}")
     app = make_app()
     try:
         _, factory = open_database()

@@ -6,19 +6,21 @@ a workstation set to C or en_US."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QTranslator
 from PySide6.QtWidgets import QApplication
 
+from resources.settings import load_settings
+
 I18N_DIR = Path(__file__).with_name("i18n")
-DEFAULT_LANGUAGE = "sv"
+DEFAULT_LANGUAGE = "sv"  # resources.settings.Settings.lang
 
 
 def install_translators(app: QApplication, language: str | None = None) -> list[str]:
-    """Install Qt's own and the console's translators for `language`; returns what was loaded."""
-    lang = language or os.environ.get("LARMCENTRAL_LANG") or DEFAULT_LANGUAGE
+    """Install Qt's own and the console's translators for `language` (default: LARMCENTRAL_LANG, else
+    Swedish); returns what was loaded. A bad LARMCENTRAL_LANG raises SettingsError."""
+    lang = language or load_settings().lang or DEFAULT_LANGUAGE
     loaded: list[str] = []
     qt_own = QTranslator(app)
     if qt_own.load(f"qtbase_{lang}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):

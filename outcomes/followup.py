@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outcomes.codes import OutcomeCode
-from outcomes.settings import OutcomeSettings
+from outcomes.settings import OutcomeSettings, outcome_settings
 from outcomes.units import unit_type
 from records.actor import Actor, require_role
 from records.audit import audit, now
@@ -103,7 +103,7 @@ def schedule_followup(session: Session, actor: Actor, case_id: int, code: Outcom
                       settings: OutcomeSettings | None = None,
                       unit_types: Mapping[str, str] | None = None) -> FollowUp | None:
     """Create (or, after a corrected outcome, move or cancel) the case's open follow-up task."""
-    settings = settings or OutcomeSettings()
+    settings = settings or outcome_settings()
     due = followup_due(session, case_id, code, at, settings, unit_types)
     open_task = session.scalar(select(FollowUp).where(FollowUp.case_id == case_id, FollowUp.status == "open"))
     if open_task is not None:

@@ -36,7 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outcomes.rulesets import publish_version, render_version, stored_versions, sync_rulesets, write_text_version
-from outcomes.settings import OutcomeSettings
+from outcomes.settings import OutcomeSettings, outcome_settings
 from outcomes.stats import GroupStats, OutcomeStatistics
 from records.actor import Actor, NotPermitted
 from records.audit import audit, now
@@ -244,7 +244,7 @@ def draft_proposals(session: Session, actor: Actor, stats: OutcomeStatistics, *,
     An endpoint that already has a proposal of the same kind for the same version (open, accepted or
     rejected) gets no new one. Rule-set versions that cannot be loaded are skipped.
     """
-    settings = settings or OutcomeSettings()
+    settings = settings or outcome_settings()
     drafted: list[ProposalView] = []
     for g in stats.endpoints:
         if not g.enough_cases or not g.endpoint_code or not g.ruleset_version:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outcomes.codes import LEFT_AT_HOME_CODES, OutcomeCode
-from outcomes.settings import OutcomeSettings
+from outcomes.settings import outcome_settings
 from records.actor import Actor
 from records.audit import audit, now
 from records.cases import CaseNotFound, add_flags
@@ -101,7 +101,7 @@ def find_recontact(session: Session, *, personnummer: str | None = None, callbac
     Showing the match to a nurse is a read of the earlier case: pass the `actor` and it is audited
     (`case.read` via "recontact"). Without an actor nothing is audited (tests, batch statistics)."""
     at = at or now()
-    window = window or OutcomeSettings().recontact_window
+    window = window or outcome_settings().recontact_window
     pnr = _pnr(personnummer)
     phone, addr = normalise_phone(callback_phone or ""), normalise_address(address or "")
     if pnr is None and not (phone and addr):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from outcomes.codes import LEFT_AT_HOME_CODES
 from outcomes.facts import CaseFacts, collect_case_facts
-from outcomes.settings import OutcomeSettings
+from outcomes.settings import OutcomeSettings, outcome_settings
 from outcomes.stats import NO_UNIT, GroupStats, Rate, endpoint_stats, resource_type_label, resource_type_stats
 from records.audit import now
 from records.models import Case, FollowUp
@@ -108,7 +108,7 @@ def quality_figures(session: Session, period_from: date, period_to: date, *,
                     settings: OutcomeSettings | None = None, at: datetime | None = None,
                     unit_types: Mapping[str, str] | None = None) -> QualityFigures:
     """The report's figures for cases created in the period (local dates, both inclusive)."""
-    settings = settings or OutcomeSettings()
+    settings = settings or outcome_settings()
     at = at or now()
     lo, hi = period_bounds(period_from, period_to)
     facts = collect_case_facts(session, lo, hi, recontact_window=timedelta(hours=settings.stats_recontact_hours),

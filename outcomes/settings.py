@@ -1,45 +1,51 @@
 """Configurable figures of the outcome loop: follow-up intervals, recontact window, statistics thresholds.
 
-Defaults are the documented values (docs/outcomes.md); each can be set from the environment, e.g.
+Defaults are the documented values (docs/outcomes.md). The environment sets them through the one
+settings model (resources.settings.Settings, fields `outcomes_*`), e.g.
 LARMCENTRAL_OUTCOMES_RECONTACT_WINDOW_HOURS=48 or
-LARMCENTRAL_OUTCOMES_FOLLOWUP_HOURS='{"treated_left_home": 12}'.
+LARMCENTRAL_OUTCOMES_FOLLOWUP_HOURS='{"treated_left_home": 12}' (the codes named replace their default).
+
+`outcome_settings()` is the view of the environment; `OutcomeSettings(...)` built in code (tests, a caller
+with its own figures) starts from the defaults and ignores the environment.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from outcomes.codes import OutcomeCode
+from resources.settings import DEFAULT_FOLLOWUP_HOURS as DEFAULT_FOLLOWUP_HOURS
+from resources.settings import Settings, load_settings
 
-DEFAULT_FOLLOWUP_HOURS: dict[str, float] = {
-    OutcomeCode.TREATED_LEFT_HOME.value: 24,
-    OutcomeCode.LEFT_HOME_ADVICE.value: 24,
-    OutcomeCode.HANDED_OVER_TEAM.value: 48,
-    OutcomeCode.DECLINED.value: 24,
-}
+PREFIX = "outcomes_"  # Settings.outcomes_x is OutcomeSettings.x (env LARMCENTRAL_OUTCOMES_X)
 
 
-class OutcomeSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LARMCENTRAL_OUTCOMES_", extra="ignore", frozen=True)
+def _default(name: str) -> Any:
+    return Settings.model_fields[PREFIX + name].get_default(call_default_factory=True)
 
-    followup_hours: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_FOLLOWUP_HOURS))
+
+class OutcomeSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    followup_hours: dict[str, float] = Field(default_factory=lambda: _default("followup_hours"))
     # A case answered only by non-ambulance units gets a follow-up even when its code has none.
-    non_ambulance_followup_hours: float = Field(default=24, gt=0)
-    ambulance_types: frozenset[str] = frozenset({"AMBULANS"})
-    no_followup_codes: frozenset[str] = frozenset({OutcomeCode.DECEASED.value, OutcomeCode.NOT_FOUND.value})
+    non_ambulance_followup_hours: float = Field(default=_default("non_ambulance_followup_hours"), gt=0)
+    ambulance_types: frozenset[str] = Field(default_factory=lambda: _default("ambulance_types"))
+    no_followup_codes: frozenset[str] = Field(default_factory=lambda: _default("no_followup_codes"))
 
-    recontact_window_hours: float = Field(default=72, gt=0)
-    stats_recontact_hours: float = Field(default=72, gt=0)
+    recontact_window_hours: float = Field(default=_default("recontact_window_hours"), gt=0)
+    stats_recontact_hours: float = Field(default=_default("stats_recontact_hours"), gt=0)
 
-    min_cases: int = Field(default=30, ge=1, description="No signal or proposal below this many cases")
-    under_triage_signal_rate: float = Field(default=0.0, ge=0, le=1,
+    min_cases: int = Field(default=_default("min_cases"), ge=1, description="No signal or proposal below this many cases")
+    under_triage_signal_rate: float = Field(default=_default("under_triage_signal_rate"), ge=0, le=1,
                                             description="Signal when the Wilson lower bound exceeds this")
-    over_triage_signal_rate: float = Field(default=0.25, ge=0, le=1)
-    proposal_prio1_left_home_lower: float = Field(default=0.5, ge=0, le=1)
-    proposal_redirect_left_home_lower: float = Field(default=0.6, ge=0, le=1)
+    over_triage_signal_rate: float = Field(default=_default("over_triage_signal_rate"), ge=0, le=1)
+    proposal_prio1_left_home_lower: float = Field(default=_default("proposal_prio1_left_home_lower"), ge=0, le=1)
+    proposal_redirect_left_home_lower: float = Field(default=_default("proposal_redirect_left_home_lower"),
+                                                     ge=0, le=1)
 
     @field_validator("followup_hours")
     @classmethod
@@ -51,6 +57,11 @@ class OutcomeSettings(BaseSettings):
                 raise ValueError(f"uppföljningsintervallet för {code} måste vara större än 0 timmar")
         return v
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OutcomeSettings:
+        """The `outcomes_*` fields of the one settings model."""
+        return cls(**{name: getattr(settings, PREFIX + name) for name in cls.model_fields})
+
     def followup_interval(self, code: OutcomeCode) -> timedelta | None:
         hours = self.followup_hours.get(code.value)
         return None if hours is None else timedelta(hours=hours)
@@ -58,3 +69,9 @@ class OutcomeSettings(BaseSettings):
     @property
     def recontact_window(self) -> timedelta:
         return timedelta(hours=self.recontact_window_hours)
+
+
+def outcome_settings() -> OutcomeSettings:
+    """The outcome loop's figures as the environment sets them (LARMCENTRAL_OUTCOMES_*), read on each call;
+    raises resources.settings.SettingsError (Swedish, naming the variable) for a bad value."""
+    return OutcomeSettings.from_settings(load_settings())

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from outcomes.codes import CONVEYED_CODES, LEFT_AT_HOME_CODES, OutcomeCode
 from outcomes.facts import CaseFacts, collect_case_facts
-from outcomes.settings import OutcomeSettings
+from outcomes.settings import OutcomeSettings, outcome_settings
 from resources.palette import default_palette
 from resources.vocabulary import Priority
 
@@ -140,7 +140,7 @@ def group_stats(facts: Iterable[CaseFacts], settings: OutcomeSettings, *, group_
 
 def endpoint_stats(facts: Iterable[CaseFacts], settings: OutcomeSettings | None = None) -> list[GroupStats]:
     """Per (endpoint code, rule-set version), for closed cases with an endpoint; sorted by code, version."""
-    settings = settings or OutcomeSettings()
+    settings = settings or outcome_settings()
     groups: dict[tuple[str, str], list[CaseFacts]] = defaultdict(list)
     for f in facts:
         if f.endpoint_code and f.outcome is not None:
@@ -159,7 +159,7 @@ def resource_type_label(code: str) -> str:
 
 def resource_type_stats(facts: Iterable[CaseFacts], settings: OutcomeSettings | None = None) -> list[GroupStats]:
     """Per resource type of the units assigned (a case counts once for every type it had)."""
-    settings = settings or OutcomeSettings()
+    settings = settings or outcome_settings()
     groups: dict[str, list[CaseFacts]] = defaultdict(list)
     for f in facts:
         if f.outcome is None:
@@ -186,7 +186,7 @@ def outcome_statistics(session: Session, start: datetime | None = None, end: dat
                        settings: OutcomeSettings | None = None,
                        unit_types: Mapping[str, str] | None = None) -> OutcomeStatistics:
     """Statistics of the cases created in [start, end) (all cases when no bounds)."""
-    settings = settings or OutcomeSettings()
+    settings = settings or outcome_settings()
     facts = collect_case_facts(session, start, end, recontact_window=timedelta(hours=settings.stats_recontact_hours),
                                unit_types=unit_types)
     return OutcomeStatistics(start=start, end=end, min_cases=settings.min_cases,

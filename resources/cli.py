@@ -1,4 +1,5 @@
-"""Subcommands for the palette and the fleet: check a region's files, export the default fleet."""
+"""Subcommands for the palette, the fleet and the settings: check a region's files, export the default fleet,
+print the table of LARMCENTRAL_* variables."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections import Counter
 from resources.datafile import DataFileError
 from resources.fleet import default_fleet, load_fleet, save_fleet
 from resources.palette import default_palette, load_palette
+from resources.settings import load_settings, markdown_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -20,6 +22,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     f.add_argument("--check", metavar="FIL", help="kontrollera en flottfil (JSON/YAML) mot paletten")
     f.add_argument("--export", metavar="FIL", help="skriv standardflottan som JSON (en utgångspunkt för regionens egen)")
     f.set_defaults(func=_fleet)
+
+    s = sub.add_parser("settings", help="visa miljövariablerna (LARMCENTRAL_*) som en tabell i Markdown, "
+                                        "eller kontrollera dem")
+    s.add_argument("--check", action="store_true", help="kontrollera miljön: fel på stderr och kod 2, annars 'ok'")
+    s.set_defaults(func=_settings, check_settings=False)  # the table is wanted most when a value is bad
 
 
 def _palette(args: argparse.Namespace) -> int:
@@ -47,4 +54,13 @@ def _fleet(args: argparse.Namespace) -> int:
         return 0
     counts = Counter(u.type for u in fleet.units)
     print(f"{len(fleet.units)} enheter: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    return 0
+
+
+def _settings(args: argparse.Namespace) -> int:
+    if args.check:
+        load_settings()  # a SettingsError goes to larmcentral_cli.main: message on stderr, exit code 2
+        print("ok: alla LARMCENTRAL_*-variabler är giltiga")
+        return 0
+    sys.stdout.write(markdown_table())
     return 0

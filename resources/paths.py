@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import platformdirs
 
+from resources.settings import SettingsError, directory_problem, env_name, load_settings
+
 
 def data_dir() -> Path:
-    """`LARMCENTRAL_DATA_DIR`, else the platform's user data directory; created on first use."""
-    path = Path(os.environ.get("LARMCENTRAL_DATA_DIR") or platformdirs.user_data_dir("larmcentral", "RegionSkane"))
-    path.mkdir(parents=True, exist_ok=True)
+    """`LARMCENTRAL_DATA_DIR`, else the platform's user data directory; created on first use.
+    Raises SettingsError (Swedish, naming the variable) when the directory cannot be created."""
+    configured = load_settings().data_dir
+    path = configured or Path(platformdirs.user_data_dir("larmcentral", "RegionSkane"))
+    return ensure_directory(path, "data_dir", configured is not None)
+
+
+def ensure_directory(path: Path, field: str, configured: bool = True) -> Path:
+    """Create `path` (and its parents) unless it exists; a SettingsError naming the variable `field` when that
+    fails — `configured` says whether the path came from the variable or is the default."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        name = env_name(field)
+        why = directory_problem(path) or exc.strerror or str(exc)
+        if configured:
+            raise SettingsError([f"{name}={str(path)!r} är ogiltigt: {why}; ange en katalog som finns eller kan "
+                                 "skapas (inte en fil)."], [name]) from None
+        raise SettingsError([f"{name} är inte satt och standardkatalogen {str(path)!r} kan inte skapas: {why}; "
+                             f"ange en katalog i {name}."], [name]) from None
     return path

@@ -16,6 +16,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from records.actor import Actor  # noqa: E402
 from records.db import make_engine, migrate, session_factory  # noqa: E402
 from records.users import sign_in  # noqa: E402
+from resources.settings import load_settings  # noqa: E402
 from resources.vocabulary import Role  # noqa: E402
 
 
@@ -27,7 +28,7 @@ def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     monkeypatch.delenv("LARMCENTRAL_DB_URL", raising=False)
 
 
-PG_ADMIN_URL = os.environ.get("LARMCENTRAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = load_settings().test_pg_url  # LARMCENTRAL_TEST_PG_URL, see the README's configuration table
 _pg_state: dict[str, str | None] = {}
 
 

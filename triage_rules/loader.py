@@ -13,7 +13,6 @@ For the outcomes loop (a physician accepts a proposed change):
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
 from pathlib import Path
@@ -24,17 +23,18 @@ from pydantic import ValidationError
 
 from resources.datafile import DataFileError, describe_validation_error, read_structured
 from resources.paths import data_dir
+from resources.settings import load_settings
 from triage_rules.schema import RuleSet
 from triage_rules.validate import check_ruleset
 
 RULESET_DIR = Path(__file__).with_name("rulesets")  # the versions shipped with the product (read-only)
-RULESET_DIR_ENV = "LARMCENTRAL_RULESET_DIR"
+RULESET_DIR_ENV = "LARMCENTRAL_RULESET_DIR"  # resources.settings.Settings.ruleset_dir
 
 
 def local_ruleset_dir() -> Path:
     """Where accepted new versions are written: `LARMCENTRAL_RULESET_DIR` (in a centre, a directory all
     consoles share), else `rulesets/` in the data directory. Never the installed package."""
-    return Path(os.environ.get(RULESET_DIR_ENV) or data_dir() / "rulesets")
+    return load_settings().ruleset_dir or data_dir() / "rulesets"
 
 
 def _search_path(directory: Path | None) -> list[Path]:

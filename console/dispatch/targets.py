@@ -7,23 +7,22 @@ environment variable LARMCENTRAL_WAIT_TARGETS, e.g. "1=8,2=20,3=90" (minutes).
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from resources.datafile import ConfigurationError
+from resources.settings import DEFAULT_WAIT_TARGETS, load_settings
 from resources.vocabulary import Priority
 
-TARGETS_ENV = "LARMCENTRAL_WAIT_TARGETS"
+TARGETS_ENV = "LARMCENTRAL_WAIT_TARGETS"  # resources.settings.Settings.wait_targets
 WARN_FRACTION = 0.75  # from this share of the target on, the case is shown as "nära målet"
 
 
 class WaitTargets(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    minutes: dict[Priority, float] = Field(default_factory=lambda: {
-        Priority.P1: 10.0, Priority.P2: 30.0, Priority.P3: 120.0, Priority.REFERRAL: 240.0})
+    minutes: dict[Priority, float] = Field(default_factory=lambda: dict(DEFAULT_WAIT_TARGETS))
 
     def target(self, priority: Priority | None) -> float:
         return self.minutes.get(priority or Priority.P3, self.minutes.get(Priority.P3, 120.0))
@@ -34,22 +33,10 @@ class WaitTargets(BaseModel):
         return "late" if frac >= 1.0 else "near" if frac >= WARN_FRACTION else "ok"
 
 
-def load_targets(env: dict[str, str] | None = None) -> WaitTargets:
-    """The default targets, with any override from LARMCENTRAL_WAIT_TARGETS."""
-    raw = (env if env is not None else os.environ).get(TARGETS_ENV, "").strip()
-    if not raw:
-        return WaitTargets()
-    minutes = dict(WaitTargets().minutes)
-    for part in raw.split(","):
-        key, sep, value = part.partition("=")
-        try:
-            minutes[Priority(key.strip())] = float(value)
-            if not sep or float(value) <= 0:
-                raise ValueError
-        except ValueError:
-            raise ConfigurationError(f"{TARGETS_ENV}: ogiltig post {part!r}; skriv t.ex. \"1=10,2=30,3=120\" "
-                             "(prioritet=minuter, minuter > 0)") from None
-    return WaitTargets(minutes=minutes)
+def load_targets(env: Mapping[str, str] | None = None) -> WaitTargets:
+    """The default targets, with any override from LARMCENTRAL_WAIT_TARGETS (`env` replaces the process
+    environment, e.g. in a test). A bad value raises SettingsError naming the variable."""
+    return WaitTargets(minutes=load_settings(env).wait_targets)
 
 
 def waited_seconds(since: datetime | None, now: datetime) -> float:

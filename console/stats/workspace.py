@@ -26,7 +26,7 @@ from console.theme import PRIORITY_COLOURS
 from outcomes.codes import OutcomeGroup
 from outcomes.facts import CaseFacts, collect_case_facts
 from outcomes.report import QualityFigures, period_bounds, quality_figures
-from outcomes.settings import OutcomeSettings
+from outcomes.settings import OutcomeSettings, outcome_settings
 from records.actor import Actor
 from resources.vocabulary import Priority
 
@@ -43,7 +43,7 @@ class StatsWorkspace(QWidget):
         super().__init__(parent)
         self.setObjectName("statsWorkspace")
         self.actor, self.executor = actor, executor
-        self.settings = settings or OutcomeSettings()
+        self.settings = settings or outcome_settings()
         self.figures: QualityFigures | None = None
         self.facts: list[CaseFacts] = []
         pg.setConfigOptions(antialias=True, background="#0d1117", foreground="#c9d1d9")

@@ -9,7 +9,6 @@ should write the feeds' status events (`persist_feed_events`, env LARMCENTRAL_PE
 from __future__ import annotations
 
 import logging
-import os
 import queue
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -21,13 +20,12 @@ from dispatch.feed.messages import OutcomeMessage
 from dispatch.feed.persist import StatusEventWriter
 from dispatch.feed.state import FleetState
 from dispatch.feed.subscriber import FeedSubscriber
-from resources.datafile import ConfigurationError
 from resources.fleet import Fleet
+from resources.settings import load_settings
 
 log = logging.getLogger("dispatch.feed")
 
-PERSIST_ENV = "LARMCENTRAL_PERSIST_FEED"
-_YES, _NO = ("1", "ja", "yes", "true", "on"), ("0", "nej", "no", "false", "off")
+PERSIST_ENV = "LARMCENTRAL_PERSIST_FEED"  # resources.settings.Settings.persist_feed
 
 
 def persist_feed_events(database_url: str, environ: Mapping[str, str] | None = None) -> bool:
@@ -35,15 +33,10 @@ def persist_feed_events(database_url: str, environ: Mapping[str, str] | None = N
 
     LARMCENTRAL_PERSIST_FEED=1 or 0 decides; unset, it is on for the embedded SQLite database
     (one console, one file) and off for PostgreSQL, where one process per centre persists.
-    Raises ValueError (in Swedish, naming the variable) for any other value."""
-    raw = (os.environ if environ is None else environ).get(PERSIST_ENV, "").strip().lower()
-    if not raw:
-        return database_url.startswith("sqlite")
-    if raw in _YES:
-        return True
-    if raw in _NO:
-        return False
-    raise ConfigurationError(f"{PERSIST_ENV}={raw!r} är ogiltigt: ange 1 (spara statushändelser) eller 0 (spara inte)")
+    `environ` replaces the process environment (tests). Raises SettingsError (a ValueError, in Swedish,
+    naming the variable) for any other value."""
+    chosen = load_settings(environ).persist_feed
+    return database_url.startswith("sqlite") if chosen is None else chosen
 
 
 class FeedService:

@@ -29,3 +29,30 @@ def test_bad_setting_is_named(qapp, data_dir: Path, monkeypatch, shown) -> None:
     monkeypatch.setenv("LARMCENTRAL_WAIT_TARGETS", "1=tio")
     assert run_console(demo=True, user="usk.bo", role="dispatcher") == 2
     assert "en inställning är felaktig" in shown[0] and "LARMCENTRAL_WAIT_TARGETS" in shown[0] and "'1=tio'" in shown[0]
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("LARMCENTRAL_OUTCOMES_FOLLOWUP_HOURS", "notjson"),
+    ("LARMCENTRAL_DB_URL", "garbage"),
+    ("LARMCENTRAL_LANG", "svenska!"),
+    ("LARMCENTRAL_DB_STATEMENT_TIMEOUT_S", "-5"),
+])
+def test_every_setting_is_checked_before_anything_opens(qapp, data_dir: Path, monkeypatch, shown, capsys,  # type: ignore[no-untyped-def]
+                                                         variable: str, value: str) -> None:
+    """A bad value anywhere in the environment stops the console at once: dialog and stderr, exit code 2,
+    no database file created."""
+    monkeypatch.setenv(variable, value)
+    assert run_console(demo=True, user="usk.bo", role="dispatcher") == 2
+    assert len(shown) == 1 and "en inställning är felaktig" in shown[0]
+    assert f"{variable}={value!r} är ogiltigt" in shown[0]
+    err = capsys.readouterr().err
+    assert f"{variable}={value!r}" in err and "Traceback" not in err
+    assert not (data_dir / "larmcentral.sqlite3").exists()
+
+
+def test_a_data_dir_that_is_a_file_is_named(qapp, tmp_path: Path, monkeypatch, shown) -> None:  # type: ignore[no-untyped-def]
+    a_file = tmp_path / "data"
+    a_file.write_text("en fil\n", encoding="utf-8")
+    monkeypatch.setenv("LARMCENTRAL_DATA_DIR", str(a_file))
+    assert run_console(demo=True, user="usk.bo", role="dispatcher") == 2
+    assert f"LARMCENTRAL_DATA_DIR={str(a_file)!r} är ogiltigt: det är en fil" in shown[0]

@@ -1,0 +1,471 @@
+"""Every `LARMCENTRAL_*` environment variable the product reads, in one pydantic-settings model.
+
+`load_settings()` reads the environment on each call (no cache to reset) and either returns a valid
+`Settings` or raises `SettingsError`: Swedish, one line per bad variable, naming the variable, the value
+and what is allowed — never pydantic's English. The entry points (larmcentral_cli.main, the console's
+start) turn it into a message and exit code 2.
+
+The README's configuration table is generated from the fields (`markdown_table()`; print it with
+`python main.py settings` or `python -m resources.settings`), and a test keeps the two equal.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as PydanticSettingsError
+
+from resources.datafile import ConfigurationError
+from resources.vocabulary import OutcomeCode, Priority
+
+ENV_PREFIX = "LARMCENTRAL_"
+
+DEFAULT_TEST_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+DEFAULT_WAIT_TARGETS: dict[Priority, float] = {
+    Priority.P1: 10.0, Priority.P2: 30.0, Priority.P3: 120.0, Priority.REFERRAL: 240.0}
+DEFAULT_FOLLOWUP_HOURS: dict[str, float] = {
+    OutcomeCode.TREATED_LEFT_HOME.value: 24,
+    OutcomeCode.LEFT_HOME_ADVICE.value: 24,
+    OutcomeCode.HANDED_OVER_TEAM.value: 48,
+    OutcomeCode.DECLINED.value: 24,
+}
+DEFAULT_NO_FOLLOWUP_CODES = frozenset({OutcomeCode.DECEASED.value, OutcomeCode.NOT_FOUND.value})
+DATABASE_BACKENDS = ("sqlite", "postgresql")
+MAX_HOURS = 24 * 30  # no interval or window in the outcome loop is longer than 30 days
+MAX_WAIT_MINUTES = 24 * 60
+_YES, _NO = ("1", "ja", "yes", "true", "on"), ("0", "nej", "no", "false", "off")
+_LANG = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
+_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+
+class SettingsError(ConfigurationError):
+    """One or more `LARMCENTRAL_*` variables with a bad value. The message has one Swedish line per
+    variable (`problems`), naming it, its value and what is allowed; `variables` lists their names."""
+
+    def __init__(self, problems: Sequence[str], variables: Sequence[str] = ()):
+        self.problems = list(problems)
+        self.variables = list(variables)
+        super().__init__("\n".join(self.problems))
+
+
+def _field(default: Any = None, *, description: str, allowed: str, default_text: str | None = None,
+           secret: bool = False, **kwargs: Any) -> Any:
+    """A setting: `description` (English, one line) goes into the README's table, `allowed` (Swedish)
+    into the error message, `default_text` replaces the default in the table when the value says little."""
+    extra: dict[str, Any] = {"allowed": allowed}
+    if default_text is not None:
+        extra["default_text"] = default_text
+    if secret:  # may hold a password: masked in messages, left out of repr()
+        extra["secret"] = True
+        kwargs["repr"] = False
+    if "default_factory" in kwargs:
+        return Field(description=description, json_schema_extra=extra, **kwargs)
+    return Field(default, description=description, json_schema_extra=extra, **kwargs)
+
+
+_SECONDS = "sekunder"
+
+
+class Settings(BaseSettings):
+    """What the environment sets; every field has a working default. Field `x` is `LARMCENTRAL_X`."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True, env_ignore_empty=True,
+                                      enable_decoding=False)  # JSON is decoded by the validators (Swedish errors)
+
+    # --- where things are -------------------------------------------------------------------------------
+    db_url: str = _field(
+        "", description="the database (`postgresql+psycopg://…` for a centre with many consoles)",
+        default_text="SQLite file in the user's data directory", secret=True,
+        allowed="en SQLAlchemy-adress till SQLite eller PostgreSQL, t.ex. "
+                "postgresql+psycopg://larm@dbhost/larmcentral (tomt: den inbyggda SQLite-filen)")
+    data_dir: Path | None = _field(
+        description="where the embedded database and the console's local drafts live",
+        default_text="the platform's user data directory",
+        allowed="en katalog som finns eller kan skapas (inte en fil)")
+    ruleset_dir: Path | None = _field(
+        description="where this console keeps the rule-set versions accepted by an RLS physician, beside the "
+                    "shipped ones (the database holds them and every console copies them here at start; no "
+                    "shared directory needed)",
+        default_text="`rulesets/` in the data directory",
+        allowed="en katalog som finns eller kan skapas (inte en fil)")
+    persist_feed: bool | None = _field(
+        description="whether this console stores the feeds' status events (one process per centre should; see "
+                    "`feed serve` in [the feed protocol](docs/feed-protocol.md))",
+        default_text="`1` on SQLite, `0` on PostgreSQL",
+        allowed="1 (spara statushändelser) eller 0 (spara inte)")
+
+    # --- the console ----------------------------------------------------------------------------------------
+    wait_targets: dict[Priority, float] = _field(
+        default_factory=lambda: dict(DEFAULT_WAIT_TARGETS),
+        description="väntrummet's target minutes per priority (the priorities not named keep their default)",
+        default_text="`1=10,2=30,3=120,hänvisning=240`",
+        allowed=f"prioritet=minuter med komma emellan, t.ex. 1=10,2=30,3=120 (prioriteter "
+                f"{', '.join(p.value for p in Priority)}; minuter större än 0 och högst {MAX_WAIT_MINUTES})")
+    lang: str = _field(
+        "sv", description="UI language when a translation file is installed in `console/i18n/` (the source "
+                          "strings are Swedish, whatever the machine's locale)",
+        allowed="en språkkod med små bokstäver, t.ex. sv eller en (eller en_GB)")
+
+    # --- time bounds of database access (records.db) ----------------------------------------------------
+    db_connect_timeout_s: float = _field(
+        5.0, gt=0, le=120, description="seconds to wait for a connection to the database before telling the user",
+        allowed=f"ett tal större än 0 och högst 120 ({_SECONDS})")
+    db_statement_timeout_s: float = _field(
+        5.0, gt=0, le=600, description="seconds a statement may run (PostgreSQL `statement_timeout`): the bound "
+                                       "within which a stalled database gives the user a message",
+        allowed=f"ett tal större än 0 och högst 600 ({_SECONDS})")
+    db_busy_timeout_s: float = _field(
+        5.0, gt=0, le=600, description="seconds SQLite waits for another writer's lock before giving up "
+                                       "(busy timeout)",
+        allowed=f"ett tal större än 0 och högst 600 ({_SECONDS})")
+    db_keepalive_idle_s: int = _field(
+        10, ge=1, le=7200, description="seconds of silence on a PostgreSQL connection before TCP keepalive probes "
+                                       "start",
+        allowed=f"ett heltal från 1 till 7200 ({_SECONDS})")
+    db_keepalive_interval_s: int = _field(
+        5, ge=1, le=600, description="seconds between TCP keepalive probes on a PostgreSQL connection",
+        allowed=f"ett heltal från 1 till 600 ({_SECONDS})")
+    db_keepalive_count: int = _field(
+        3, ge=1, le=50, description="unanswered TCP keepalive probes after which a PostgreSQL connection counts "
+                                    "as dead",
+        allowed="ett heltal från 1 till 50")
+
+    # --- the outcome loop (outcomes.settings.OutcomeSettings is the view of these) -----------------------
+    outcomes_followup_hours: dict[str, float] = _field(
+        default_factory=lambda: dict(DEFAULT_FOLLOWUP_HOURS),
+        description="follow-up intervals in hours per outcome code, as JSON; the codes named replace their "
+                    "default, `null` turns a code's follow-up off",
+        default_text="see [outcomes](docs/outcomes.md)",
+        allowed=f"ett JSON-objekt utfallskod → timmar, t.ex. {{\"treated_left_home\": 12}} (timmar större än 0 "
+                f"och högst {MAX_HOURS}, eller null för ingen uppföljning; koder: "
+                f"{', '.join(c.value for c in OutcomeCode)})")
+    outcomes_non_ambulance_followup_hours: float = _field(
+        24.0, gt=0, le=MAX_HOURS,
+        description="follow-up interval in hours for a case answered only by non-ambulance units, whatever its code",
+        allowed=f"ett tal större än 0 och högst {MAX_HOURS} (timmar)")
+    outcomes_ambulance_types: frozenset[str] = _field(
+        default_factory=lambda: frozenset({"AMBULANS"}),
+        description="the resource types that count as ambulances, as a JSON list",
+        default_text='`["AMBULANS"]`',
+        allowed='en JSON-lista med resurstyper ur paletten, t.ex. ["AMBULANS"]')
+    outcomes_no_followup_codes: frozenset[str] = _field(
+        default_factory=lambda: frozenset(DEFAULT_NO_FOLLOWUP_CODES),
+        description="outcome codes that never get a follow-up, as a JSON list",
+        default_text='`["deceased", "not_found"]`',
+        allowed=f'en JSON-lista med utfallskoder, t.ex. ["deceased", "not_found"] (koder: '
+                f'{", ".join(c.value for c in OutcomeCode)})')
+    outcomes_recontact_window_hours: float = _field(
+        72.0, gt=0, le=MAX_HOURS,
+        description="how long after \"lämnad hemma\" a new call counts as a recontact (hours)",
+        allowed=f"ett tal större än 0 och högst {MAX_HOURS} (timmar)")
+    outcomes_stats_recontact_hours: float = _field(
+        72.0, gt=0, le=MAX_HOURS, description="the recontact window the statistics use (hours)",
+        allowed=f"ett tal större än 0 och högst {MAX_HOURS} (timmar)")
+    outcomes_min_cases: int = _field(
+        30, ge=1, le=1_000_000, description="no signal or rule proposal below this many cases in a group",
+        allowed="ett heltal, minst 1")
+    outcomes_under_triage_signal_rate: float = _field(
+        0.0, ge=0, le=1, description="under-triage signal when the Wilson lower bound of the rate exceeds this",
+        allowed="ett tal från 0 till 1 (andel)")
+    outcomes_over_triage_signal_rate: float = _field(
+        0.25, ge=0, le=1, description="over-triage signal when the Wilson lower bound of the rate exceeds this",
+        allowed="ett tal från 0 till 1 (andel)")
+    outcomes_proposal_prio1_left_home_lower: float = _field(
+        0.5, ge=0, le=1, description="propose lowering a Prio 1 endpoint one step when the Wilson lower "
+                                     "bound of its left-at-home rate exceeds this",
+        allowed="ett tal från 0 till 1 (andel)")
+    outcomes_proposal_redirect_left_home_lower: float = _field(
+        0.6, ge=0, le=1, description="propose dropping the ambulance/lying transport from a Prio 2/3 "
+                                     "endpoint's care need when the Wilson lower bound of its left-at-home rate "
+                                     "exceeds this",
+        allowed="ett tal från 0 till 1 (andel)")
+
+    # --- tests only -------------------------------------------------------------------------------------
+    test_pg_url: str = _field(
+        DEFAULT_TEST_PG_URL, description="the server the PostgreSQL tests use (tests/conftest.py creates and drops "
+                                         "a database there per test; never read by the product)",
+        secret=True, allowed="en SQLAlchemy-adress till PostgreSQL, t.ex. " + DEFAULT_TEST_PG_URL)
+
+    # --- validators -------------------------------------------------------------------------------------
+    @field_validator("db_url", mode="before")
+    @classmethod
+    def _db_url(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            v = v.strip()
+            if v and (problem := _database_url_problem(v)):
+                raise ValueError(problem)
+        return v
+
+    @field_validator("test_pg_url", mode="before")
+    @classmethod
+    def _test_pg_url(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            v = v.strip()
+            if problem := _database_url_problem(v, backends=("postgresql",)):
+                raise ValueError(problem)
+        return v
+
+    @field_validator("data_dir", "ruleset_dir", mode="before")
+    @classmethod
+    def _directory(cls, v: Any) -> Any:
+        if isinstance(v, str | Path) and str(v).strip():
+            path = Path(str(v).strip()).expanduser()
+            if problem := directory_problem(path):
+                raise ValueError(problem)
+            return path
+        return v
+
+    @field_validator("persist_feed", mode="before")
+    @classmethod
+    def _persist_feed(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            raw = v.strip().lower()
+            if not raw:
+                return None
+            if raw in _YES:
+                return True
+            if raw in _NO:
+                return False
+            raise ValueError("okänt värde")
+        return v
+
+    @field_validator("wait_targets", mode="before")
+    @classmethod
+    def _wait_targets(cls, v: Any) -> Any:
+        if not isinstance(v, str):
+            return v
+        minutes: dict[Priority, float] = dict(DEFAULT_WAIT_TARGETS)
+        for part in v.split(","):
+            key, sep, value = part.partition("=")
+            try:
+                priority = Priority(key.strip().lower())
+            except ValueError:
+                raise ValueError(f"okänd prioritet i {part.strip()!r}") from None
+            try:
+                number = float(value) if sep else float("nan")
+            except ValueError:
+                number = float("nan")
+            if not 0 < number <= MAX_WAIT_MINUTES:  # also false for NaN
+                raise ValueError(f"ogiltiga minuter i {part.strip()!r}")
+            minutes[priority] = number
+        return minutes
+
+    @field_validator("wait_targets")
+    @classmethod
+    def _wait_minutes(cls, v: dict[Priority, float]) -> dict[Priority, float]:
+        for priority, minutes in v.items():
+            if not 0 < minutes <= MAX_WAIT_MINUTES:
+                raise ValueError(f"ogiltiga minuter för prioritet {priority.value}")
+        return v
+
+    @field_validator("lang", mode="before")
+    @classmethod
+    def _lang(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            v = v.strip()
+            if not _LANG.fullmatch(v):
+                raise ValueError("ingen språkkod")
+        return v
+
+    @field_validator("outcomes_followup_hours", mode="before")
+    @classmethod
+    def _followup_hours_json(cls, v: Any) -> Any:
+        if not isinstance(v, str):
+            return v
+        data = _json(v)
+        if not isinstance(data, dict):
+            raise ValueError("inte ett JSON-objekt")
+        merged: dict[str, Any] = dict(DEFAULT_FOLLOWUP_HOURS)
+        for code, hours in data.items():
+            if hours is None:
+                _known_code(code)
+                merged.pop(code, None)
+            else:
+                merged[code] = hours
+        return merged
+
+    @field_validator("outcomes_followup_hours")
+    @classmethod
+    def _followup_hours(cls, v: dict[str, float]) -> dict[str, float]:
+        for code, hours in v.items():
+            _known_code(code)
+            if not 0 < hours <= MAX_HOURS:
+                raise ValueError(f"ogiltigt antal timmar för {code}")
+        return v
+
+    @field_validator("outcomes_ambulance_types", "outcomes_no_followup_codes", mode="before")
+    @classmethod
+    def _json_list(cls, v: Any) -> Any:
+        if not isinstance(v, str):
+            return v
+        data = _json(v)
+        if not isinstance(data, list) or not all(isinstance(item, str) for item in data):
+            raise ValueError("inte en JSON-lista med text")
+        return frozenset(data)
+
+    @field_validator("outcomes_ambulance_types")
+    @classmethod
+    def _ambulance_types(cls, v: frozenset[str]) -> frozenset[str]:
+        if not v:
+            raise ValueError("listan är tom")
+        for code in v:
+            if not re.fullmatch(r"[A-ZÅÄÖ0-9_]+", code):
+                raise ValueError(f"{code!r} är ingen resurstyp (versaler, siffror och _)")
+        return v
+
+    @field_validator("outcomes_no_followup_codes")
+    @classmethod
+    def _no_followup_codes(cls, v: frozenset[str]) -> frozenset[str]:
+        for code in v:
+            _known_code(code)
+        return v
+
+
+def _known_code(code: str) -> None:
+    if code not in OutcomeCode.__members__.values():
+        raise ValueError(f"okänd utfallskod {code!r}")
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"ogiltig JSON (tecken {exc.pos + 1}: {_JSON_MESSAGES.get(exc.msg, exc.msg)})") from None
+
+
+_JSON_MESSAGES = {
+    "Expecting value": "värde väntades",
+    "Expecting property name enclosed in double quotes": "namn inom dubbla citattecken väntades",
+    "Expecting ':' delimiter": "':' väntades",
+    "Expecting ',' delimiter": "',' väntades",
+    "Extra data": "text efter slutet",
+    "Unterminated string starting at": "text utan slutcitattecken",
+}
+
+
+@functools.lru_cache(maxsize=32)
+def _database_url_problem(url: str, backends: tuple[str, ...] = DATABASE_BACKENDS) -> str | None:
+    """Why `url` cannot be used as a database address (Swedish), or None. Cached per string: the answer
+    depends only on the text and on which drivers are installed."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return "ingen databasadress"
+    if parsed.get_backend_name() not in backends:
+        return f"databastypen {parsed.get_backend_name()!r} stöds inte"
+    try:
+        dialect = parsed.get_dialect()
+    except NoSuchModuleError:
+        return f"drivrutinen {parsed.get_driver_name()!r} finns inte"
+    try:
+        dialect.import_dbapi()
+    except ImportError:
+        return f"drivrutinen {parsed.get_driver_name()!r} är inte installerad"
+    return None
+
+
+def directory_problem(path: Path) -> str | None:
+    """Why `path` cannot be used as a directory the product writes to (Swedish), or None. Nothing is created."""
+    if path.exists():
+        if not path.is_dir():
+            return "det är en fil, ingen katalog"
+        if not os.access(path, os.W_OK | os.X_OK):
+            return "katalogen är skrivskyddad"
+        return None
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{str(parent)!r} är en fil, så katalogen kan inte skapas"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"katalogen kan inte skapas ({str(parent)!r} är skrivskyddad)"
+    return None
+
+
+def env_name(field: str) -> str:
+    return ENV_PREFIX + field.upper()
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings from the process environment (or from `environ`, e.g. in a test). Read on every call;
+    raises SettingsError naming every bad variable."""
+    try:
+        if environ is None:
+            return Settings()
+        return Settings.model_validate(_fields_from(environ))
+    except ValidationError as exc:
+        raise settings_error(exc, os.environ if environ is None else environ) from None
+    except PydanticSettingsError as exc:  # the source could not read a value (should not happen: no decoding)
+        raise SettingsError([f"en {ENV_PREFIX}*-variabel kan inte läsas: {exc}"]) from None
+
+
+def _fields_from(environ: Mapping[str, str]) -> dict[str, str]:
+    """Field name → raw value for the `LARMCENTRAL_*` entries of `environ` (names case-insensitive, empty = unset)."""
+    fields = {}
+    for key, value in environ.items():
+        name = key.upper()
+        if name.startswith(ENV_PREFIX) and value != "":
+            field = name[len(ENV_PREFIX):].lower()
+            if field in Settings.model_fields:
+                fields[field] = value
+    return fields
+
+
+def settings_error(exc: ValidationError, environ: Mapping[str, str]) -> SettingsError:
+    """pydantic's errors as one Swedish line per variable: name, value, what was wrong, what is allowed."""
+    raw = {key.upper(): value for key, value in environ.items()}
+    lines: dict[str, str] = {}
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err["loc"] else ""
+        info = Settings.model_fields.get(field)
+        name = env_name(field)
+        if info is None or name in lines:
+            continue
+        extra = _extra(info)
+        value = raw.get(name, err.get("input"))
+        shown = _PASSWORD.sub(r"\1***@", value) if extra.get("secret") and isinstance(value, str) else value
+        reason = ""
+        if err["type"] in ("value_error", "assertion_error"):
+            reason = str((err.get("ctx") or {}).get("error") or err["msg"]).removeprefix("Value error, ") + "; "
+        lines[name] = f"{name}={shown!r} är ogiltigt: {reason}ange {extra['allowed']}."
+    return SettingsError(list(lines.values()), list(lines))
+
+
+def _extra(info: FieldInfo) -> dict[str, Any]:
+    extra = info.json_schema_extra
+    return dict(extra) if isinstance(extra, dict) else {}
+
+
+def _default_text(info: FieldInfo) -> str:
+    extra = _extra(info)
+    if "default_text" in extra:
+        return str(extra["default_text"])
+    default = info.get_default(call_default_factory=True)
+    if isinstance(default, float) and default.is_integer():
+        default = int(default)
+    return f"`{default}`"
+
+
+def markdown_table() -> str:
+    """The README's configuration table: one row per variable, in the model's order."""
+    rows = ["| variable | default | what it sets |", "|---|---|---|"]
+    for field, info in Settings.model_fields.items():
+        rows.append(f"| `{env_name(field)}` | {_default_text(info)} | {info.description} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(markdown_table())

@@ -1,0 +1,276 @@
+"""One settings model (resources.settings): every LARMCENTRAL_* variable, a Swedish message naming the
+variable, the value and what is allowed for every bad value — from the real command line, exit code 2,
+never a traceback — and the README's configuration table generated from the model."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import larmcentral_cli
+from outcomes.settings import OutcomeSettings, outcome_settings
+from resources.paths import data_dir
+from resources.settings import ENV_PREFIX, Settings, SettingsError, env_name, load_settings, markdown_table
+from resources.vocabulary import Priority
+
+ROOT = Path(__file__).resolve().parents[2]
+A_FILE = "<a file>"  # replaced by the path of an existing file
+UNDER_A_FILE = "<a file>/under"
+
+# (variable without the prefix, bad value, command): every variable at least once, run as a real process.
+BAD = [
+    ("DB_URL", "garbage", "db url"),
+    ("DB_URL", "mysql://larm@dbhost/larmcentral", "db url"),
+    ("DB_URL", "postgresql+nosuchdriver://dbhost/larm", "palette"),
+    ("DATA_DIR", A_FILE, "db url"),
+    ("DATA_DIR", UNDER_A_FILE, "palette"),
+    ("RULESET_DIR", A_FILE, "db url"),
+    ("PERSIST_FEED", "kanske", "db url"),
+    ("WAIT_TARGETS", "1=tio", "db url"),
+    ("WAIT_TARGETS", "4=10", "db url"),
+    ("LANG", "svenska!", "db url"),
+    ("DB_CONNECT_TIMEOUT_S", "-1", "db url"),
+    ("DB_STATEMENT_TIMEOUT_S", "nan", "db url"),
+    ("DB_BUSY_TIMEOUT_S", "0", "db url"),
+    ("DB_KEEPALIVE_IDLE_S", "1.5", "db url"),
+    ("DB_KEEPALIVE_INTERVAL_S", "tio", "db url"),
+    ("DB_KEEPALIVE_COUNT", "-3", "db url"),
+    ("OUTCOMES_FOLLOWUP_HOURS", "notjson", "db url"),
+    ("OUTCOMES_FOLLOWUP_HOURS", '{"dead_on_arrival": 12}', "db url"),
+    ("OUTCOMES_NON_AMBULANCE_FOLLOWUP_HOURS", "-24", "db url"),
+    ("OUTCOMES_AMBULANCE_TYPES", "AMBULANS", "db url"),
+    ("OUTCOMES_NO_FOLLOWUP_CODES", '["dead"]', "db url"),
+    ("OUTCOMES_RECONTACT_WINDOW_HOURS", "abc", "db url"),
+    ("OUTCOMES_STATS_RECONTACT_HOURS", "-72", "db url"),
+    ("OUTCOMES_MIN_CASES", "0", "db url"),
+    ("OUTCOMES_UNDER_TRIAGE_SIGNAL_RATE", "1.5", "db url"),
+    ("OUTCOMES_OVER_TRIAGE_SIGNAL_RATE", "-0.1", "db url"),
+    ("OUTCOMES_PROPOSAL_PRIO1_LEFT_HOME_LOWER", "hälften", "db url"),
+    ("OUTCOMES_PROPOSAL_REDIRECT_LEFT_HOME_LOWER", "2", "settings --check"),
+    ("TEST_PG_URL", "sqlite:///larm.sqlite3", "db url"),
+]
+
+# More bad values, through the same entry point in this process (faster than a process each).
+MORE_BAD = [
+    ("DB_URL", "sqlite//saknar-kolon"),
+    ("DB_URL", "postgresql+psycopg2://dbhost/larm"),
+    ("WAIT_TARGETS", "1=-5"),
+    ("WAIT_TARGETS", "1"),
+    ("WAIT_TARGETS", "1=10,,2=30"),
+    ("WAIT_TARGETS", "1=inf"),
+    ("LANG", "../../etc"),
+    ("LANG", "SV"),
+    ("PERSIST_FEED", "2"),
+    ("DB_CONNECT_TIMEOUT_S", "abc"),
+    ("DB_CONNECT_TIMEOUT_S", "1000"),
+    ("DB_STATEMENT_TIMEOUT_S", "inf"),
+    ("DB_KEEPALIVE_IDLE_S", "0"),
+    ("DB_KEEPALIVE_COUNT", "1000"),
+    ("OUTCOMES_FOLLOWUP_HOURS", '{"declined": -1}'),
+    ("OUTCOMES_FOLLOWUP_HOURS", '{"declined": "ett dygn"}'),
+    ("OUTCOMES_FOLLOWUP_HOURS", "[24, 48]"),
+    ("OUTCOMES_FOLLOWUP_HOURS", '{"treated_left_home": 12'),
+    ("OUTCOMES_AMBULANCE_TYPES", "[]"),
+    ("OUTCOMES_AMBULANCE_TYPES", '["ambulans bil"]'),
+    ("OUTCOMES_NO_FOLLOWUP_CODES", '"deceased"'),
+    ("OUTCOMES_RECONTACT_WINDOW_HOURS", "-1"),
+    ("OUTCOMES_RECONTACT_WINDOW_HOURS", "100000"),
+    ("OUTCOMES_MIN_CASES", "tre"),
+    ("OUTCOMES_MIN_CASES", "2.5"),
+    ("TEST_PG_URL", "garbage"),
+]
+
+GOOD = [
+    ("DB_URL", "postgresql+psycopg://larm@dbhost/larmcentral", "db_url",
+     "postgresql+psycopg://larm@dbhost/larmcentral"),
+    ("DB_URL", "  sqlite:////tmp/larm.sqlite3 ", "db_url", "sqlite:////tmp/larm.sqlite3"),
+    ("DB_URL", "", "db_url", ""),
+    ("PERSIST_FEED", "ja", "persist_feed", True),
+    ("PERSIST_FEED", " 0 ", "persist_feed", False),
+    ("WAIT_TARGETS", "1=8,hänvisning=300", "wait_targets",
+     {Priority.P1: 8, Priority.P2: 30, Priority.P3: 120, Priority.REFERRAL: 300}),
+    ("WAIT_TARGETS", " 2 = 20 , Hänvisning=200", "wait_targets",
+     {Priority.P1: 10, Priority.P2: 20, Priority.P3: 120, Priority.REFERRAL: 200}),
+    ("LANG", "en", "lang", "en"),
+    ("LANG", "en_GB", "lang", "en_GB"),
+    ("DB_CONNECT_TIMEOUT_S", "2.5", "db_connect_timeout_s", 2.5),
+    ("DB_STATEMENT_TIMEOUT_S", "30", "db_statement_timeout_s", 30),
+    ("DB_BUSY_TIMEOUT_S", "0.2", "db_busy_timeout_s", 0.2),
+    ("DB_KEEPALIVE_IDLE_S", "60", "db_keepalive_idle_s", 60),
+    ("DB_KEEPALIVE_INTERVAL_S", "1", "db_keepalive_interval_s", 1),
+    ("DB_KEEPALIVE_COUNT", "5", "db_keepalive_count", 5),
+    ("OUTCOMES_FOLLOWUP_HOURS", '{"treated_left_home": 12, "declined": null}', "outcomes_followup_hours",
+     {"treated_left_home": 12, "left_home_advice": 24, "handed_over_team": 48}),
+    ("OUTCOMES_NON_AMBULANCE_FOLLOWUP_HOURS", "12", "outcomes_non_ambulance_followup_hours", 12),
+    ("OUTCOMES_AMBULANCE_TYPES", '["AMBULANS", "IVA_AMB"]', "outcomes_ambulance_types",
+     frozenset({"AMBULANS", "IVA_AMB"})),
+    ("OUTCOMES_NO_FOLLOWUP_CODES", "[]", "outcomes_no_followup_codes", frozenset()),
+    ("OUTCOMES_RECONTACT_WINDOW_HOURS", "48", "outcomes_recontact_window_hours", 48),
+    ("OUTCOMES_STATS_RECONTACT_HOURS", "24", "outcomes_stats_recontact_hours", 24),
+    ("OUTCOMES_MIN_CASES", "50", "outcomes_min_cases", 50),
+    ("OUTCOMES_UNDER_TRIAGE_SIGNAL_RATE", "0.05", "outcomes_under_triage_signal_rate", 0.05),
+    ("OUTCOMES_OVER_TRIAGE_SIGNAL_RATE", "0", "outcomes_over_triage_signal_rate", 0),
+    ("OUTCOMES_PROPOSAL_PRIO1_LEFT_HOME_LOWER", "1", "outcomes_proposal_prio1_left_home_lower", 1),
+    ("OUTCOMES_PROPOSAL_REDIRECT_LEFT_HOME_LOWER", "0.7", "outcomes_proposal_redirect_left_home_lower", 0.7),
+    ("TEST_PG_URL", "postgresql+psycopg://u:p@pg:5433/postgres", "test_pg_url",
+     "postgresql+psycopg://u:p@pg:5433/postgres"),
+]
+
+
+def _value(raw: str, tmp_path: Path) -> str:
+    if A_FILE in raw:
+        a_file = tmp_path / "en-fil.txt"
+        a_file.write_text("inte en katalog\n", encoding="utf-8")
+        return raw.replace(A_FILE, str(a_file))
+    return raw
+
+
+def _clean_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(ENV_PREFIX)}
+    env["LARMCENTRAL_DATA_DIR"] = str(tmp_path / "data")
+    return env
+
+
+def assert_swedish_message(text: str, variable: str, value: str) -> None:
+    assert "Traceback" not in text, text
+    assert variable in text, text
+    assert value in text, text
+    line = next(line for line in text.splitlines() if variable in line)
+    assert "är ogiltigt" in line and "ange " in line, text  # the variable, the value, what is allowed
+    for english in ("Input should", "validation error", "Value error", "error parsing", "Field required"):
+        assert english not in text, text
+
+
+def test_every_variable_has_a_bad_value_and_a_good_one() -> None:
+    fields = {env_name(f) for f in Settings.model_fields}
+    assert {ENV_PREFIX + v for v, *_ in BAD} == fields
+    assert {ENV_PREFIX + v for v, *_ in GOOD} | {"LARMCENTRAL_DATA_DIR", "LARMCENTRAL_RULESET_DIR"} == fields
+
+
+@pytest.mark.parametrize(("variable", "raw", "command"), BAD, ids=[f"{v}={r}" for v, r, _ in BAD])
+def test_a_bad_value_stops_the_command_line_with_a_swedish_message(
+        variable: str, raw: str, command: str, tmp_path: Path) -> None:
+    name, value = ENV_PREFIX + variable, _value(raw, tmp_path)
+    env = _clean_env(tmp_path) | {name: value}
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), *command.split()], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert_swedish_message(done.stderr, name, value)
+    assert done.stdout == ""
+    assert not (tmp_path / "data" / "larmcentral.sqlite3").exists()  # nothing opened, nothing written
+
+
+@pytest.mark.parametrize(("variable", "raw"), MORE_BAD, ids=[f"{v}={r}" for v, r in MORE_BAD])
+def test_more_bad_values(variable: str, raw: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                         capsys: pytest.CaptureFixture[str]) -> None:
+    name = ENV_PREFIX + variable
+    with pytest.raises(SettingsError) as caught:
+        load_settings({name: raw})
+    assert caught.value.variables == [name] and str(caught.value).count("\n") == 0
+    monkeypatch.setenv(name, raw)
+    assert larmcentral_cli.main(["db", "url"]) == 2
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert_swedish_message(out.err, name, raw)
+
+
+def test_the_message_for_a_bad_value_is_exact() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"LARMCENTRAL_OUTCOMES_RECONTACT_WINDOW_HOURS": "abc"})
+    assert str(caught.value) == ("LARMCENTRAL_OUTCOMES_RECONTACT_WINDOW_HOURS='abc' är ogiltigt: ange ett tal "
+                                 "större än 0 och högst 720 (timmar).")
+    assert isinstance(caught.value, ValueError)
+
+
+def test_every_bad_variable_gets_its_own_line(tmp_path: Path) -> None:
+    env = {"LARMCENTRAL_DB_URL": "garbage", "LARMCENTRAL_OUTCOMES_FOLLOWUP_HOURS": "notjson",
+           "LARMCENTRAL_DB_KEEPALIVE_COUNT": "noll", "LARMCENTRAL_LANG": "sv"}
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env)
+    assert caught.value.variables == ["LARMCENTRAL_DB_URL", "LARMCENTRAL_DB_KEEPALIVE_COUNT",
+                                      "LARMCENTRAL_OUTCOMES_FOLLOWUP_HOURS"]
+    assert [line.split("=")[0] for line in caught.value.problems] == caught.value.variables
+
+
+def test_a_password_in_a_bad_database_url_is_not_shown() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"LARMCENTRAL_DB_URL": "mysql://larm:hemligt@dbhost/larmcentral"})
+    assert "hemligt" not in str(caught.value) and "mysql://larm:***@dbhost/larmcentral" in str(caught.value)
+    assert "hemligt" not in repr(load_settings({"LARMCENTRAL_DB_URL": "postgresql+psycopg://larm:hemligt@h/db"}))
+
+
+@pytest.mark.parametrize(("variable", "raw", "field", "expected"), GOOD, ids=[f"{v}={r}" for v, r, *_ in GOOD])
+def test_good_values_are_accepted(variable: str, raw: str, field: str, expected: object,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    assert getattr(load_settings({ENV_PREFIX + variable: raw}), field) == expected
+    monkeypatch.setenv(ENV_PREFIX + variable, raw)  # the process environment (pydantic-settings) reads the same
+    assert getattr(load_settings(), field) == expected
+
+
+def test_directories_that_can_be_created_are_accepted_and_created_on_use(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    wanted = tmp_path / "ny" / "data"
+    monkeypatch.setenv("LARMCENTRAL_DATA_DIR", str(wanted))
+    monkeypatch.setenv("LARMCENTRAL_RULESET_DIR", str(tmp_path / "regler"))
+    settings = load_settings()
+    assert settings.data_dir == wanted and settings.ruleset_dir == tmp_path / "regler"
+    assert not wanted.exists()  # checking creates nothing
+    assert data_dir() == wanted and wanted.is_dir()
+
+
+def test_a_good_environment_runs_the_command(tmp_path: Path) -> None:
+    env = _clean_env(tmp_path) | {"LARMCENTRAL_DB_URL": "postgresql+psycopg://larm@dbhost/larmcentral",
+                                  "LARMCENTRAL_OUTCOMES_FOLLOWUP_HOURS": '{"declined": 12}',
+                                  "LARMCENTRAL_WAIT_TARGETS": "1=8"}
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "db", "url"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (
+        0, "postgresql+psycopg://larm@dbhost/larmcentral", "")
+
+
+def test_outcome_settings_are_a_view_of_the_one_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    outcome_fields = {f.removeprefix("outcomes_") for f in Settings.model_fields if f.startswith("outcomes_")}
+    assert set(OutcomeSettings.model_fields) == outcome_fields
+    assert outcome_settings() == OutcomeSettings()  # the defaults agree
+    monkeypatch.setenv("LARMCENTRAL_OUTCOMES_RECONTACT_WINDOW_HOURS", "48")
+    monkeypatch.setenv("LARMCENTRAL_OUTCOMES_FOLLOWUP_HOURS", '{"declined": null}')
+    settings = outcome_settings()
+    assert settings.recontact_window_hours == 48 and "declined" not in settings.followup_hours
+    assert settings.followup_hours["handed_over_team"] == 48  # the codes not named keep their default
+    monkeypatch.setenv("LARMCENTRAL_OUTCOMES_RECONTACT_WINDOW_HOURS", "abc")
+    with pytest.raises(SettingsError, match="LARMCENTRAL_OUTCOMES_RECONTACT_WINDOW_HOURS='abc'"):
+        outcome_settings()
+
+
+def test_every_field_is_documented() -> None:
+    for field, info in Settings.model_fields.items():
+        assert info.description and "\n" not in info.description, field
+        assert isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("allowed"), field
+
+
+def _readme_configuration() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Configuration\n", 1)[1]
+    return section.split("\n## ", 1)[0]
+
+
+def test_the_readme_table_is_the_generated_one() -> None:
+    """Regenerate with `python main.py settings` and paste it over the table in README.md."""
+    section = _readme_configuration()
+    assert markdown_table() in section
+    documented = {line.split("`")[1] for line in section.splitlines() if line.startswith("| `")}
+    assert documented == {env_name(f) for f in Settings.model_fields}
+
+
+def test_the_settings_command_prints_the_table_even_when_a_value_is_bad(tmp_path: Path) -> None:
+    env = _clean_env(tmp_path) | {"LARMCENTRAL_DB_URL": "garbage"}
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "settings"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (0, markdown_table())
+    module = subprocess.run([sys.executable, "-m", "resources.settings"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert (module.returncode, module.stdout) == (0, markdown_table())
