@@ -28,9 +28,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import ColumnElement, Connection, Engine, create_engine, event, inspect, select
 from sqlalchemy.exc import DBAPIError, DisconnectionError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
 
 from resources.paths import data_dir
+from resources.settings import load_settings
 
 DB_URL_ENV = "LARMCENTRAL_DB_URL"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -66,10 +67,6 @@ class DbBounds:
 
 
 def db_bounds() -> DbBounds:
-    try:
-        from resources.settings import load_settings
-    except ImportError:  # TODO(settings helper): remove once resources.settings lands
-        return DbBounds()
     s = load_settings()
     return DbBounds(connect_s=s.db_connect_timeout_s, statement_s=s.db_statement_timeout_s,
                     busy_s=s.db_busy_timeout_s, keepalive_idle_s=s.db_keepalive_idle_s,
@@ -82,10 +79,6 @@ def default_sqlite_path() -> Path:
 
 def database_url() -> str:
     """`LARMCENTRAL_DB_URL` if set (e.g. postgresql+psycopg://host/db), else the embedded SQLite file."""
-    try:
-        from resources.settings import load_settings
-    except ImportError:  # TODO(settings helper): remove once resources.settings lands
-        return os.environ.get(DB_URL_ENV) or f"sqlite:///{default_sqlite_path()}"
     return load_settings().db_url or f"sqlite:///{default_sqlite_path()}"
 
 
@@ -275,7 +268,8 @@ def key_chunks(keys: Sequence[K], size: int = IN_LIST_SIZE) -> Iterator[Sequence
         yield keys[i:i + size]
 
 
-def scalars_where_in(session: Session, model: type[M], column: ColumnElement[Any], keys: Sequence[Any],
+def scalars_where_in(session: Session, model: type[M], column: ColumnElement[Any] | QueryableAttribute[Any],
+                     keys: Sequence[Any],
                      *where: ColumnElement[bool]) -> Iterator[M]:
     """Every `model` row whose `column` is one of `keys` (and that meets `where`), in a few queries
     instead of one per key."""
