@@ -16,15 +16,17 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) main.py console --demo
 
-## The whole suite, offscreen: lint, the layering contract, then pytest.
+## The whole suite, offscreen: lint, the layering contract, type checking (mypy), then pytest.
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 ## Benchmarks print figures; they are never part of `make test`.
 bench: $(STAMP)

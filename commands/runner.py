@@ -50,10 +50,10 @@ def run(factory: sessionmaker[Session], actor: Actor, cmd: Command, *,
     """Run `cmd` in its own transaction (time-bounded like every transaction; see records.db.transaction)."""
     kwargs = {} if bound is ... else {"bound": bound}
     try:
-        with transaction(factory, **kwargs) as session:  # type: ignore[arg-type]
+        with transaction(factory, **kwargs) as session:
             return execute(session, actor, cmd)
     except IntegrityError:
-        with transaction(factory, **kwargs) as session:  # type: ignore[arg-type]
+        with transaction(factory, **kwargs) as session:
             prior = session.get(CommandLog, str(cmd.command_id))
             if prior is None:
                 raise

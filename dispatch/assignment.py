@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -148,10 +148,10 @@ def assign(session: Session, actor: Actor, case_id: int, unit_id: str, part: str
     try:
         with session.begin_nested():
             if leaving is not None:
-                ended = session.execute(
+                ended = cast(CursorResult[Any], session.execute(
                     update(Assignment).where(Assignment.id == leaving.id, Assignment.active.is_(True))
                     .values(active=False, ended_at=at, ended_reason="redirected")
-                    .execution_options(synchronize_session=False))
+                    .execution_options(synchronize_session=False)))
                 if ended.rowcount != 1:
                     raise _AlreadyEnded
             session.add(new)
@@ -166,9 +166,9 @@ def assign(session: Session, actor: Actor, case_id: int, unit_id: str, part: str
         advance(session, actor, left_case_id, CaseEvent.UNIT_REDIRECTED, reason=f"{unit_id} till ärende {case_id}",
                 unit_id=unit_id, to_case_id=case_id)
         add_flags(session, actor, left_case_id, REDIRECTED_FLAG)
-    shown = Recommendation(case_id=case_id, created_at=at, user_id=actor.user_id, recommended_unit_id=recommended,
-                           ranking=rec.model_dump(mode="json"))
-    session.add(shown)
+    shown_rec = Recommendation(case_id=case_id, created_at=at, user_id=actor.user_id, recommended_unit_id=recommended,
+                               ranking=rec.model_dump(mode="json"))
+    session.add(shown_rec)
     if deviation:
         session.add(Review(case_id=case_id, reason="deviation", created_at=at, status="open",
                            detail=f"{_part_label(part)}: {unit_id} valdes i stället för "
@@ -182,8 +182,8 @@ def assign(session: Session, actor: Actor, case_id: int, unit_id: str, part: str
         raise AssignmentConflict(f"Ärende {case_id} ändrades samtidigt av någon annan; försök igen.") from None
     audit(session, actor, "dispatch.assign", case_id, unit_id=unit_id, part=part, recommended_unit_id=recommended,
           deviation=deviation, deviation_reason=reason if deviation else None, left_case_id=left_case_id,
-          recommendation_id=shown.id, old_unit_status=current.value)
-    return AssignResult(assignment=AssignmentView.model_validate(new), recommendation_id=shown.id,
+          recommendation_id=shown_rec.id, old_unit_status=current.value)
+    return AssignResult(assignment=AssignmentView.model_validate(new), recommendation_id=shown_rec.id,
                         deviation=deviation, unit_status=UnitStatus.ALERTED, left_case_id=left_case_id)
 
 
@@ -209,10 +209,10 @@ def recall(session: Session, actor: Actor, case_id: int, *, unit_id: str | None 
     freed = UnitStatus.AVAILABLE_AT_STATION if current is UnitStatus.ALERTED else UnitStatus.AVAILABLE_OUT
     check_transition(current, freed)
     at = now()
-    ended = session.execute(
+    ended = cast(CursorResult[Any], session.execute(
         update(Assignment).where(Assignment.id == held.id, Assignment.active.is_(True))
         .values(active=False, ended_at=at, ended_reason=ended_reason[:64])
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)))
     if ended.rowcount != 1:
         raise AssignmentConflict(f"Dirigeringen av {held.unit_id} till ärende {case_id} har redan avslutats av "
                                  f"någon annan.")

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -83,17 +83,17 @@ def merge_live(fleet: Fleet, live: Iterable[Any], *, unreported_stale: bool = Tr
     by_id: dict[str, dict[str, Any]] = {}
     for item in live:
         get = item.get if isinstance(item, Mapping) else lambda k, _i=item: getattr(_i, k, None)
-        fields = {k: get(k) for k in _LIVE_FIELDS if get(k) is not None}
+        fields: dict[str, Any] = {k: get(k) for k in _LIVE_FIELDS if get(k) is not None}
         if "status" in fields:
             fields["status"] = UnitStatus(fields["status"])
         by_id[str(get("id"))] = fields
     out = []
     for u in fleet.units:
-        fields = by_id.get(u.id)
-        if fields is None:
+        reported = by_id.get(u.id)
+        if reported is None:
             out.append(_from_unit(u, stale=unreported_stale))
         else:
-            merged = {"lat": u.lat, "lon": u.lon, **fields}
+            merged: dict[str, Any] = {"lat": u.lat, "lon": u.lon, **reported}
             out.append(UnitState(id=u.id, type=u.type, name=u.name, home_kommun=u.home_kommun,
                                  affiliation=u.affiliation, publisher=u.publisher, **merged))
     return out
@@ -184,10 +184,11 @@ class FleetSnapshot:
         self.affiliations: dict[str, int] = {}
         self.affiliation = np.fromiter((self._code(u.affiliation) for u in units), dtype=np.int32, count=n)
         delreg = {k.name: DELREGIONER.index(k.delregion) for k in self.geography.kommuner}
-        self.delregion = np.fromiter((delreg[u.home_kommun] for u in units), dtype=np.int8, count=n)
+        # States come through resolve_states, which fills in `type` and `home_kommun`.
+        self.delregion = np.fromiter((delreg[cast(str, u.home_kommun)] for u in units), dtype=np.int8, count=n)
         by_type: dict[str, list[int]] = {}
         for i, u in enumerate(units):
-            by_type.setdefault(u.type, []).append(i)
+            by_type.setdefault(cast(str, u.type), []).append(i)
         self.type_index = {code: np.asarray(ix, dtype=np.intp) for code, ix in by_type.items()}
         self._derive()
 

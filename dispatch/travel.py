@@ -25,7 +25,8 @@ def haversine_km(lat: np.ndarray, lon: np.ndarray, to_lat: float, to_lon: float)
     dp = p2 - p1
     dl = np.radians(to_lon - lon)
     a = np.sin(dp * 0.5) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl * 0.5) ** 2
-    return (2.0 * EARTH_RADIUS_KM) * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    distance: np.ndarray = (2.0 * EARTH_RADIUS_KM) * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    return distance
 
 
 class TravelTimeEstimator(Protocol):

@@ -57,8 +57,8 @@ def collect_case_facts(session: Session, start: datetime | None = None, end: dat
     outcomes = {o.case_id: o for o in scalars_where_in(session, Outcome, Outcome.case_id, ids,
                                                        Outcome.superseded_by.is_(None))}
     triage: dict[int, list[TriageResult]] = defaultdict(list)
-    for t in scalars_where_in(session, TriageResult, TriageResult.case_id, ids):
-        triage[t.case_id].append(t)
+    for tr in scalars_where_in(session, TriageResult, TriageResult.case_id, ids):
+        triage[tr.case_id].append(tr)
     assigns: dict[int, list[Assignment]] = defaultdict(list)
     for a in scalars_where_in(session, Assignment, Assignment.case_id, ids):
         assigns[a.case_id].append(a)

@@ -120,8 +120,10 @@ def group_stats(facts: Iterable[CaseFacts], settings: OutcomeSettings, *, group_
     enough = n >= settings.min_cases
     signals = []
     if enough:
-        for kind, r, thr in (("under_triage", under, settings.under_triage_signal_rate),
-                             ("over_triage", over, settings.over_triage_signal_rate)):
+        checks: tuple[tuple[SignalKind, Rate, float], ...] = (
+            ("under_triage", under, settings.under_triage_signal_rate),
+            ("over_triage", over, settings.over_triage_signal_rate))
+        for kind, r, thr in checks:
             if r.k > 0 and r.low > thr:
                 signals.append(Signal(kind=kind, label=SIGNAL_LABELS[kind], rate=r, threshold=thr))
     prios = Counter(f.priority for f in rows if f.priority)

@@ -102,12 +102,13 @@ def parse_patient_csv(path: Path) -> list[PatientRow]:
             problems.append(f"rad {lineno}: för många fält")
             continue
         try:
-            row = PatientRow(
+            # model_validate: the "ja"/"nej" cells are parsed by PatientRow's before-validator.
+            row = PatientRow.model_validate(dict(
                 personnummer=cells["personnummer"], name=cells["namn"] or None,
                 enrolled_mobile_team=cells["mobilt_vardteam"] or None, enrolled_asih=cells["asih"] or None,
                 lives_in_saebo=cells["sabo"], home_care=cells["hemsjukvard"],
                 listed_vardcentral=cells["listad_vardcentral"] or None,
-                known_psychiatric_team=cells["psykiatriteam"] or None)
+                known_psychiatric_team=cells["psykiatriteam"] or None))
         except ValidationError as exc:
             for err in exc.errors():
                 field = _COLUMN_OF.get(str(err["loc"][0]), str(err["loc"][0])) if err["loc"] else "?"

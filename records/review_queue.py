@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from records.actor import Actor, NotPermitted, require_role
 from records.audit import audit, now
-from records.cases import CaseNotFound, CaseStatus, CaseView
+from records.case_state import CaseStatus
+from records.cases import CaseNotFound, CaseView
 from records.models import Assignment, Case, Outcome, Recommendation, Review, TriageResult
 from records.text_fields import LABELS, check_text, column_length
 from resources.vocabulary import Priority, Role

@@ -144,7 +144,9 @@ class Geography(BaseModel):
         for k in self.kommuner:
             if k.delregion not in DELREGIONER:
                 raise ValueError(f"kommunen {k.name}: okänd delregion {k.delregion!r}")
-        for place in (*self.emergency_departments, *self.ambulance_stations):
+        places: tuple[EmergencyDepartment | AmbulanceStation, ...] = (*self.emergency_departments,
+                                                                      *self.ambulance_stations)
+        for place in places:
             if place.kommun not in names:
                 raise ValueError(f"{place.code}: okänd kommun {place.kommun!r}")
         return self

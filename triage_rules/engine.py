@@ -368,7 +368,10 @@ class TriageSession:
 
     def _evaluate_context(self, q: Question) -> tuple[str | None, str]:
         ctx = self.context
-        yes = lambda b: YES if b else NO  # noqa: E731
+
+        def yes(b: object) -> str:
+            return YES if b else NO
+
         match q.check:
             case ContextCheck.ENROLLED_MOBILE_TEAM:
                 return yes(ctx.enrolled_mobile_team), ctx.enrolled_mobile_team or ""

@@ -121,13 +121,13 @@ def _node(rs: RuleSet, c: Complaint, target: str, indent: str, out: list[str], s
         out.append(f"{indent}  därefter:")
         _node(rs, c, q.goto, indent + _INDENT, out, seen)
         return
-    for label, t in q.targets():
+    for label, goto in q.targets():
         shown = label
         if q.kind == QuestionKind.CHOICE:
             opt = q.option(label)
             shown = opt.label if opt else label
         out.append(f"{indent}  {shown} →")
-        _node(rs, c, t, indent + _INDENT, out, seen)
+        _node(rs, c, goto, indent + _INDENT, out, seen)
 
 
 def _question_head(q: Question) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
@@ -19,9 +19,9 @@ from resources.care_need import CareNeed, CareNeedPart
 from resources.clock import WEEKDAY_LABELS, WEEKDAYS, Weekday
 from resources.vocabulary import Capability, Priority, TransportNeed
 
-YES = "ja"
-NO = "nej"
-UNKNOWN = "vet_ej"
+YES: Final = "ja"
+NO: Final = "nej"
+UNKNOWN: Final = "vet_ej"
 """The answer value for "vet ej" (don't know); valid for every question."""
 
 ANSWER_LABELS = {YES: "Ja", NO: "Nej", UNKNOWN: "Vet ej"}

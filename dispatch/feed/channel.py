@@ -23,6 +23,7 @@ from dispatch.feed.messages import (
     SnapshotReply,
     StatusMessage,
     UnitEntry,
+    UpdateMessage,
 )
 from dispatch.feed.rejects import Quarantine, RejectReason
 from dispatch.feed.state import FleetState, Report
@@ -59,7 +60,7 @@ class FeedChannel:
         self.epoch: str | None = None
         self.last_seq = 0
         self.syncing = True
-        self.pending: list[tuple[object, float]] = []
+        self.pending: list[tuple[UpdateMessage, float]] = []
         self.request_id: str | None = None
         self.requested_at = 0.0
         self._batch: list[tuple[Report, float]] = []
@@ -201,7 +202,7 @@ class FeedChannel:
             if self.status_sink is not None:
                 self._persist.append((self.publisher, msg, msg.seq, self._wall_now))
         else:
-            self._outcomes.append(msg)  # type: ignore[arg-type]
+            self._outcomes.append(msg)
 
     # --- snapshot replies ---------------------------------------------------------------------
 
@@ -255,9 +256,9 @@ class FeedChannel:
         c.synced = True
         pending, self.pending = self.pending, []
         for msg, t in pending:
-            if msg.epoch != self.epoch or (msg.seq <= self.last_seq and type(msg) is not HeartbeatMessage):  # type: ignore[attr-defined]
+            if msg.epoch != self.epoch or (msg.seq <= self.last_seq and type(msg) is not HeartbeatMessage):
                 continue
-            self._sequence(msg, t)  # type: ignore[arg-type]
+            self._sequence(msg, t)
 
     # --- hand-over --------------------------------------------------------------------------
 

@@ -15,8 +15,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from resources.datafile import DataFileError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -253,7 +257,7 @@ def _print_counters(service: object) -> None:
         print(f"  statushändelser sparade {writer.written}, tappade {writer.dropped}")
 
 
-def _outcome_applier(factory):  # type: ignore[no-untyped-def]
+def _outcome_applier(factory: sessionmaker[Session]) -> Callable[[object], None]:
     """Close each outcome's case as the system user, in its own transaction; a bad one is reported, not fatal."""
     from commands import ApplyFeedOutcome, run  # composition root: feed outcomes close cases through commands
     from outcomes.closing import FeedOutcome

@@ -8,7 +8,7 @@ Every message on the updates socket is two frames: a topic (``status``, ``outcom
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Literal, final
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -50,6 +50,7 @@ class _Message(BaseModel):
     ts: Finite = Field(gt=0, description="Unix time in seconds (UTC) when the publisher produced the message")
 
 
+@final
 class StatusMessage(_Message):
     """A unit's status and position. Topic ``status``. Consumes one sequence number."""
 
@@ -60,6 +61,7 @@ class StatusMessage(_Message):
     case_id: int | None = None
 
 
+@final
 class OutcomeMessage(_Message):
     """What happened to the patient, reported by the unit. Topic ``outcome``. Consumes one sequence number."""
 
@@ -71,6 +73,7 @@ class OutcomeMessage(_Message):
     note: str | None = Field(default=None, max_length=500)
 
 
+@final
 class HeartbeatMessage(_Message):
     """Liveness. Topic ``heartbeat``. Carries the last sequence number used; consumes none."""
 

@@ -14,6 +14,7 @@ import secrets
 import time
 from collections import deque
 from dataclasses import dataclass
+from typing import cast
 
 import zmq
 
@@ -62,11 +63,11 @@ class FeedPublisher:
 
     @property
     def updates_endpoint(self) -> str:
-        return self.pub.last_endpoint.decode()
+        return cast(bytes, self.pub.last_endpoint).decode()
 
     @property
     def snapshot_endpoint(self) -> str:
-        return self.router.last_endpoint.decode()
+        return cast(bytes, self.router.last_endpoint).decode()
 
     def close(self) -> None:
         self.pub.close(linger=0)

@@ -13,6 +13,7 @@ import logging
 import time
 
 import zmq
+from zmq.auth.thread import ThreadAuthenticator
 from zmq.utils.monitor import parse_monitor_message
 
 from dispatch.feed.channel import FeedChannel, OutcomeSink, StatusSink
@@ -44,7 +45,7 @@ class FeedSubscriber(SocketThread):
         self.on_status = on_status
         self.on_outcome = on_outcome
         self.quarantine = Quarantine(config.quarantine_size)
-        self._auth = None
+        self._auth: ThreadAuthenticator | None = None
         super().__init__(context)
         for feed in config.feeds:
             state.feed(feed.publisher)

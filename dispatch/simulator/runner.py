@@ -15,9 +15,9 @@ import logging
 import queue
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, cast
 
 import zmq
 from pydantic import ValidationError
@@ -125,7 +125,7 @@ class SimulatorRunner(SocketThread):
                 command_sock = self.context.socket(zmq.REP)
                 command_sock.linger = 0
                 command_sock.bind(self.command_endpoint)
-                self.bound_command_endpoint = command_sock.last_endpoint.decode()
+                self.bound_command_endpoint = cast(bytes, command_sock.last_endpoint).decode()
             now_wall = time.time()
             for su in self.sim.units.values():
                 self.publishers[su.unit.publisher].set_state(su.unit.id, su.status, round(su.lat, 5),
@@ -193,7 +193,7 @@ class SimulatorRunner(SocketThread):
                 for pub in self.publishers.values():
                     pub.heartbeat()
 
-    def _publish(self, events: list[StatusEvent | OutcomeEvent], last_report: dict[str, float], now: float) -> None:
+    def _publish(self, events: Sequence[StatusEvent | OutcomeEvent], last_report: dict[str, float], now: float) -> None:
         for ev in events:
             pub = self.publishers[self.sim.units[ev.unit_id].unit.publisher]
             if isinstance(ev, StatusEvent):
