@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 
-from records.models import AuditEntry, Base
+from records.models import AuditEntry, Base, ChangeEvent, CommandLog
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 AUDIT_TABLE = AuditEntry.__tablename__
-APPEND_ONLY_TABLES = (AUDIT_TABLE,)  # the application role may only read and add rows
+# The application role may only read and add rows: the audit log, and the command log and change events
+# (a command's record of having run, which idempotency and every console's change feed rely on).
+APPEND_ONLY_TABLES = (AUDIT_TABLE, CommandLog.__tablename__, ChangeEvent.__tablename__)
 
 
 class BadRoleName(ValueError):

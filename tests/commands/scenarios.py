@@ -12,8 +12,8 @@ from sqlalchemy import select
 from commands import (
     ALL_COMMANDS,
     AcceptProposal,
-    AssignUnit,
     ApplyFeedOutcome,
+    AssignUnit,
     ChangeCaseTriage,
     Command,
     CommentReview,
