@@ -6,7 +6,7 @@ state (records/case_state.py), writes, audits, logs the command id (a repeated i
 and emits one change event.
 """
 
-from commands.base import Command, CommandIdReused, Done
+from commands.base import Command, CommandIdReused, ConcurrentChange, Done
 from commands.calls import (
     CallFinished,
     CaseCreated,
@@ -33,7 +33,7 @@ ALL_COMMANDS: tuple[type[Command], ...] = (
 
 __all__ = [
     "ALL_COMMANDS", "AcceptProposal", "CallFinished", "ApplyFeedOutcome", "AssignUnit", "CaseCreated", "ChangeCaseTriage",
-    "Command", "CommandIdReused", "CommentReview", "CompleteTriage", "CorrectOutcome", "CreateCase",
+    "Command", "CommandIdReused", "ConcurrentChange", "CommentReview", "CompleteTriage", "CorrectOutcome", "CreateCase",
     "DiscardDraft", "Done", "DraftSaved", "FinishCall", "ReassignUnit", "RecallUnit", "RecordFollowUp",
     "RecordOutcome", "RejectProposal", "ReopenCase", "SaveDraft", "SendToWaitingRoom", "SetUnitStatus",
     "SignOffReview", "execute", "run",

@@ -57,6 +57,10 @@ class Done(BaseModel):
     case_id: int | None = None
 
 
+class ConcurrentChange(ValueError):
+    """Another console changed the same case between this command's read and its write; nothing was saved."""
+
+
 class CommandIdReused(ValueError):
     """The caller sent a command id that an earlier, different command already used."""
 

@@ -17,8 +17,9 @@ from typing import TypeVar, cast
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
-from commands.base import Command, CommandIdReused, jsonable
+from commands.base import Command, CommandIdReused, ConcurrentChange, jsonable
 from commands.events import emit_change
 from records.actor import Actor, require_role
 from records.audit import audit, now
@@ -52,6 +53,9 @@ def run(factory: sessionmaker[Session], actor: Actor, cmd: Command, *,
     try:
         with transaction(factory, **kwargs) as session:
             return execute(session, actor, cmd)
+    except StaleDataError:  # the case's row version moved under us: another console changed it first
+        raise ConcurrentChange(f"Ärendet ändrades samtidigt från en annan konsol; ingenting sparades ({cmd.action}). "
+                               "Uppdatera och försök igen.") from None
     except IntegrityError:
         with transaction(factory, **kwargs) as session:
             prior = session.get(CommandLog, str(cmd.command_id))

@@ -21,7 +21,7 @@ from console.tasks import DbExecutor
 from console.theme import apply_dark_theme
 from outcomes.rulesets import sync_rulesets
 from records.actor import Actor
-from records.db import database_url, open_database, transaction
+from records.db import DatabaseUnavailable, database_url, open_database, transaction
 from records.demo import seed_demo
 from records.models import Case
 from records.users import sign_in
@@ -183,6 +183,8 @@ def run_console(demo: bool = False, user: str | None = None, role: str | None = 
         return _cannot_start(f"en inställning är felaktig.\n\n{exc}")
     except OperationalError as exc:
         return _cannot_start(f"databasen kan inte nås ({database_url()}).\n\n{exc.orig}")
+    except DatabaseUnavailable as exc:
+        return _cannot_start(f"databasen kan inte nås ({database_url()}).\n\n{exc}")
     from console.dispatch.setup import freeze_startup_objects
 
     freeze_startup_objects()  # keeps the cyclic GC from stalling the GUI while feeds run

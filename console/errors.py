@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from records.actor import NotPermitted
 from records.cases import CaseNotFound
-from records.db import DatabaseUnavailable
+from records.db import DatabaseTimeout, DatabaseUnavailable
 from records.personnummer import InvalidPersonnummer
 from records.text_fields import LABELS
 from resources.datafile import swedish_message
@@ -23,6 +23,8 @@ def is_database_down(exc: BaseException) -> bool:
 
 def user_message(exc: BaseException) -> str:
     """One Swedish sentence or two for the status bar or a message box."""
+    if isinstance(exc, DatabaseTimeout):
+        return f"{exc} Det du har skrivit finns kvar och sparas lokalt."
     if is_database_down(exc):
         return ("Databasen kan inte nås just nu. Det du har skrivit finns kvar och sparas lokalt; "
                 "försök igen när anslutningen är tillbaka.")

@@ -18,6 +18,8 @@ import math
 import os
 import socket
 import threading
+import time
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,7 +29,7 @@ from typing import Any, TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import ColumnElement, Connection, Engine, create_engine, event, inspect, select
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
 
 from resources.paths import data_dir
@@ -103,9 +105,34 @@ def make_engine(url: str | None = None, bounds: DbBounds | None = None) -> Engin
             "tcp_user_timeout": ms,  # unacknowledged data: the kernel gives up on the peer
             "options": f"-c statement_timeout={ms} -c lock_timeout={ms} "
                        f"-c idle_in_transaction_session_timeout={max(ms * 12, 60000)}"})
-        event.listen(engine, "checkout", _bounded_ping(bounds.statement_s))
-    engine.info = {"bounds": bounds}  # type: ignore[attr-defined]
+        event.listen(engine, "do_connect", _connect_within_deadline(bounds))
+        event.listen(engine, "checkout", _bounded_ping(bounds))
+    _ENGINE_BOUNDS[engine] = bounds
     return engine
+
+
+_ENGINE_BOUNDS: weakref.WeakKeyDictionary[Engine, DbBounds] = weakref.WeakKeyDictionary()
+PING_MAX_S = 1.0  # a healthy ping answers in milliseconds; a dead connection should not eat the bound
+
+
+class _Deadlines(threading.local):
+    """When the current thread's transaction must be done (monotonic), so checkout, ping and connect all
+    share one bound instead of each taking a full one."""
+
+    at: float | None = None
+
+    def remaining(self, default: float) -> float:
+        return default if self.at is None else max(0.0, self.at - time.monotonic())
+
+
+_deadline = _Deadlines()
+
+
+def _connect_within_deadline(bounds: DbBounds):  # type: ignore[no-untyped-def]
+    def do_connect(_dialect, _record, _cargs, cparams) -> None:  # type: ignore[no-untyped-def]
+        left = min(bounds.connect_s, _deadline.remaining(bounds.connect_s))
+        cparams["connect_timeout"] = max(2, math.floor(left))  # libpq: whole seconds, at least 2
+    return do_connect
 
 
 def _sqlite_on_connect(bounds: DbBounds):  # type: ignore[no-untyped-def]
@@ -126,10 +153,11 @@ def _sqlite_begin_immediate(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _bounded_ping(seconds: float):  # type: ignore[no-untyped-def]
+def _bounded_ping(bounds: DbBounds):  # type: ignore[no-untyped-def]
     """Pool checkout on PostgreSQL: a `SELECT 1` that cannot hang (the pool's own pre-ping would block on a
-    stalled connection); a dead connection is replaced by a fresh one."""
+    stalled connection); a dead connection is replaced by a fresh one within what is left of the bound."""
     def ping(dbapi_conn, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        seconds = max(0.05, min(PING_MAX_S, _deadline.remaining(bounds.statement_s) / 4))
         timer = _Deadline(seconds, _cut, dbapi_conn)
         timer.start()
         try:
@@ -185,10 +213,10 @@ class _Watchdog:
         self.fired = False
         self._timer: _Deadline | None = None
 
-    def watch(self, dbapi_conn: Any) -> None:
-        if self.seconds is None:
+    def watch(self, dbapi_conn: Any, seconds: float | None) -> None:
+        if seconds is None:
             return
-        self._timer = _Deadline(self.seconds, self._fire, dbapi_conn)
+        self._timer = _Deadline(max(0.0, seconds), self._fire, dbapi_conn)
         self._timer.start()
 
     def _fire(self, dbapi_conn: Any) -> None:
@@ -211,24 +239,52 @@ def transaction(factory: sessionmaker[Session], *, bound: float | None | object 
     past it the connection is cut and DatabaseTimeout raised. `bound=None` is for long maintenance work
     (imports, reports) and also lifts PostgreSQL's statement timeout for this transaction."""
     session = factory()
-    engine_bounds: DbBounds = (session.get_bind().info or {}).get("bounds", DbBounds())  # type: ignore[union-attr]
+    bind = session.get_bind()
+    engine_bounds = _ENGINE_BOUNDS.get(bind, DbBounds()) if isinstance(bind, Engine) else DbBounds()
     seconds = engine_bounds.statement_s if bound is _DEFAULT_BOUND else bound
     dog = _Watchdog(seconds)  # type: ignore[arg-type]
+    outer = _deadline.at
+    if seconds is not None and outer is None:  # checkout, ping and (re)connect count against the same bound
+        _deadline.at = time.monotonic() + float(seconds)  # type: ignore[arg-type]
     try:
         with session.begin():
             conn = session.connection()
             if seconds is None and conn.dialect.name == "postgresql":
                 conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
                 conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
-            dog.watch(conn.connection.dbapi_connection)
+            dog.watch(conn.connection.dbapi_connection,
+                      None if seconds is None else _deadline.remaining(float(seconds)))  # type: ignore[arg-type]
             yield session
     except DBAPIError as exc:
-        if dog.fired:
-            raise DatabaseTimeout(float(seconds)) from exc  # type: ignore[arg-type]
-        raise
+        raise _environment_failure(exc, dog.fired, seconds if isinstance(seconds, float | int) else None,
+                                   engine_bounds) from exc
+    except DisconnectionError as exc:  # the pool gave up on every connection it tried
+        raise DatabaseUnavailable(_UNREACHABLE) from exc
     finally:
+        _deadline.at = outer
         dog.stop()
         session.close()
+
+
+_UNREACHABLE = ("Databasen kan inte nås just nu; det som inte bekräftats har inte sparats. "
+                "Försök igen – samma åtgärd sparas aldrig två gånger.")
+# SQLSTATEs of PostgreSQL's own time bounds: statement_timeout (57014), lock_timeout (55P03)
+_PG_TIMEOUTS = frozenset({"57014", "55P03"})
+
+
+def _environment_failure(exc: DBAPIError, watchdog_fired: bool, seconds: float | None,
+                         bounds: DbBounds) -> Exception:
+    """The exception the caller should see: a timeout or an unreachable database as DatabaseTimeout /
+    DatabaseUnavailable with a Swedish message; anything else (a constraint, a bad value) unchanged."""
+    if watchdog_fired:
+        return DatabaseTimeout(seconds or bounds.statement_s)
+    if getattr(exc.orig, "sqlstate", None) in _PG_TIMEOUTS:
+        return DatabaseTimeout(bounds.statement_s)
+    if "database is locked" in str(exc.orig):  # SQLite: another writer held the lock past busy_timeout
+        return DatabaseTimeout(bounds.busy_s)
+    if exc.connection_invalidated or isinstance(exc, OperationalError):
+        return DatabaseUnavailable(_UNREACHABLE)
+    return exc
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -38,11 +38,6 @@ BOUND_S = 2.0
 SLACK_S = 2.0
 SWEDISH = re.compile(r"[åäöÅÄÖ]")
 
-GAP_NOT_MAPPED = ("product gap (reported): records.db.transaction turns only a watchdog cut into DatabaseTimeout; "
-                  "a connection dropped mid-transaction, or a pool checkout that fails (bounded ping, then a "
-                  "reconnect with its own connect timeout), leaves commands.run as a raw sqlalchemy "
-                  "OperationalError (English; only the console's console.errors words it in Swedish)")
-
 
 @dataclass
 class Rig:
@@ -174,7 +169,6 @@ def test_stall_swallows_the_commit_reply(rig: Rig) -> None:
     retry_once(rig, cmd, True, first_case_id=first)
 
 
-@pytest.mark.xfail(strict=True, reason=GAP_NOT_MAPPED + "; here ≈2×bound (ping 2 s + connect 2 s)")
 def test_stall_while_the_pool_is_idle(rig: Rig) -> None:
     """The network goes silent between commands: the next one must still be answered within the bound."""
     acked = rig.acknowledge()
@@ -187,7 +181,6 @@ def test_stall_while_the_pool_is_idle(rig: Rig) -> None:
     assert_told_in_time(exc, elapsed)  # last: what the known gap breaks
 
 
-@pytest.mark.xfail(strict=True, reason=GAP_NOT_MAPPED)
 def test_cut_during_a_write(rig: Rig) -> None:
     acked = rig.acknowledge()
     cmd = CreateCase(intake=intake("cut-during"))
@@ -201,7 +194,6 @@ def test_cut_during_a_write(rig: Rig) -> None:
     assert_told_in_time(exc, elapsed)  # last: what the known gap breaks
 
 
-@pytest.mark.xfail(strict=True, reason=GAP_NOT_MAPPED)
 def test_cut_after_the_commit_was_sent(rig: Rig) -> None:
     """The link drops after COMMIT left: committed on the server, the caller gets an error; the retry returns the
     first result."""
