@@ -20,7 +20,7 @@ import itertools
 import logging
 import queue
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 from PySide6.QtCore import QObject, QThread, Signal
 from sqlalchemy.orm import Session, sessionmaker
@@ -136,22 +136,30 @@ class DbExecutor(QObject):
             self._worker.wait()
 
 
-class DbOp:
-    """Fluent wrapper: DbOp(executor, fn).success(cb).failure(cb).changes("cases").run()."""
+class _Op:
+    """The fluent part both operations share: what to call on success and on failure."""
 
-    def __init__(self, executor: DbExecutor, fn: Callable[[Session], Any]):
-        self._executor, self._fn = executor, fn
+    def __init__(self, executor: DbExecutor):
+        self._executor = executor
         self._success: Callable[[Any], None] | None = None
         self._failure: Callable[[Exception], None] | None = None
-        self._changes: str | None = None
 
-    def success(self, cb: Callable[[Any], None]) -> DbOp:
+    def success(self, cb: Callable[[Any], None]) -> Self:
         self._success = cb
         return self
 
-    def failure(self, cb: Callable[[Exception], None]) -> DbOp:
+    def failure(self, cb: Callable[[Exception], None]) -> Self:
         self._failure = cb
         return self
+
+
+class DbOp(_Op):
+    """Fluent wrapper: DbOp(executor, fn).success(cb).failure(cb).changes("cases").run()."""
+
+    def __init__(self, executor: DbExecutor, fn: Callable[[Session], Any]):
+        super().__init__(executor)
+        self._fn = fn
+        self._changes: str | None = None
 
     def changes(self, topic: str) -> DbOp:
         self._changes = topic
@@ -161,21 +169,12 @@ class DbOp:
         return self._executor.submit(self._fn, self._success, self._failure, self._changes)
 
 
-class CommandOp:
+class CommandOp(_Op):
     """Fluent wrapper for a clinical write: CommandOp(executor, actor, cmd).success(cb).failure(cb).run()."""
 
     def __init__(self, executor: DbExecutor, actor: Actor, cmd: Command):
-        self._executor, self._actor, self._cmd = executor, actor, cmd
-        self._success: Callable[[Any], None] | None = None
-        self._failure: Callable[[Exception], None] | None = None
-
-    def success(self, cb: Callable[[Any], None]) -> CommandOp:
-        self._success = cb
-        return self
-
-    def failure(self, cb: Callable[[Exception], None]) -> CommandOp:
-        self._failure = cb
-        return self
+        super().__init__(executor)
+        self._actor, self._cmd = actor, cmd
 
     def run(self) -> int:
         return self._executor.submit_command(self._actor, self._cmd, self._success, self._failure)
