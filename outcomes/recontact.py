@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -72,12 +73,19 @@ def complaint_name(code: str | None, ruleset_version: str | None = None,
     order = [v for v in (ruleset_version,) if v in versions] + [v for v in reversed(versions) if v != ruleset_version]
     for version in order:
         try:
-            rs = load_ruleset(version=version, directory=directory)
-        except RuleSetError:
+            name = _complaint_names(version, directory).get(code)
+        except RuleSetError:  # not cached: a file being written now is read again next time
             continue
-        if rs.has_complaint(code):
-            return rs.complaint(code).name
+        if name is not None:
+            return name
     return None
+
+
+@lru_cache(maxsize=64)
+def _complaint_names(version: str, directory: Path | None) -> dict[str, str]:
+    """Complaint code → Swedish name of one rule-set version. Cached: a version's file is never rewritten
+    (a changed rule set is a new version), and parsing it took most of a recontact check's time."""
+    return {c.code: c.name for c in load_ruleset(version=version, directory=directory).complaints}
 
 
 def normalise_address(address: str) -> str:
