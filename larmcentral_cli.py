@@ -14,6 +14,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from records.db import DatabaseUnavailable
 from resources.settings import SettingsError, load_settings
 
 # Each module has `register(subparsers)`; its parsers set `func(args) -> int`.
@@ -26,6 +27,7 @@ COMMAND_MODULES = (
     "triage_rules.cli",
     "dispatch.cli",
     "outcomes.cli",
+    "commands.cli",
 )
 
 
@@ -51,6 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except SettingsError as exc:  # a bad LARMCENTRAL_* value: the message names it, no traceback
         print(f"Felaktig inställning:\n{exc}", file=sys.stderr)
+        return 2
+    except PermissionError as exc:  # not signed in, wrong password, a role not granted (Swedish messages)
+        print(f"Nekad: {exc}", file=sys.stderr)
+        return 1
+    except DatabaseUnavailable as exc:
+        print(str(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -176,7 +176,8 @@ class Db:
             self.events = Counter(s.scalars(select(ChangeEvent.command_id)))
             self.unit_events = {(u.unit_id, u.case_id, u.event_time, u.status) for u in s.scalars(
                 select(UnitStatusEvent))}
-            self.audit = list(s.execute(select(AuditEntry.action, AuditEntry.case_id, AuditEntry.detail)))
+            self.audit = list(s.execute(select(AuditEntry.action, AuditEntry.case_id, AuditEntry.detail)
+                                          .order_by(AuditEntry.id)))  # chain order, not heap order
         self.audit_by: dict[str, list[tuple[int | None, dict[str, Any]]]] = defaultdict(list)
         self.audit_index: dict[tuple[str, int | None], list[dict[str, Any]]] = defaultdict(list)
         self.last_status_audit: dict[int, str] = {}

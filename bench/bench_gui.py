@@ -31,7 +31,7 @@ from console.tasks import DbExecutor  # noqa: E402
 from dispatch.simulator.model import SimulatorError  # noqa: E402
 from dispatch.simulator.runner import PUBLISHERS, SimulatorRunner  # noqa: E402
 from records.db import open_database, transaction  # noqa: E402
-from records.users import sign_in  # noqa: E402
+from records.identity import provision_and_sign_in  # noqa: E402
 from resources.fleet import default_fleet  # noqa: E402
 from resources.geography import in_skane  # noqa: E402
 from resources.vocabulary import Role  # noqa: E402
@@ -76,7 +76,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         engine, factory = open_database(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
         with transaction(factory) as s:
-            actor = sign_in(s, "bench.dirigent", Role.DISPATCHER, console="bench")
+            actor = provision_and_sign_in(s, "bench.dirigent", Role.DISPATCHER, console="bench")
         executor = DbExecutor(factory)
         ws = build_dispatch_workspace(actor, executor, demo=True, time_scale=args.time_scale,
                                       simulator_process=args.simulator_process)

@@ -22,9 +22,9 @@ from dispatch.recommend import recommend  # noqa: E402
 from records.actor import Actor  # noqa: E402
 from records.cases import CaseIntake  # noqa: E402
 from records.db import transaction  # noqa: E402
+from records.identity import provision_and_sign_in  # noqa: E402
 from records.models import Assignment, Case  # noqa: E402
 from records.triage_store import CompletedTriage  # noqa: E402
-from records.users import sign_in  # noqa: E402
 from resources.care_need import CareNeed  # noqa: E402
 from resources.clock import LOCAL_TZ  # noqa: E402
 from resources.vocabulary import Capability, Priority, Role, TransportNeed  # noqa: E402
@@ -51,7 +51,7 @@ def actors(factory: sessionmaker[Session], console: str) -> dict[str, Actor]:
     out = {}
     for key, username, role in (("nurse", "bench.ssk", Role.NURSE), ("dispatcher", "bench.usk", Role.DISPATCHER)):
         with transaction(factory) as s:
-            out[key] = sign_in(s, username, role, display_name=username, console=console)
+            out[key] = provision_and_sign_in(s, username, role, display_name=username, console=console)
     return out
 
 

@@ -6,6 +6,16 @@ state (records/case_state.py), writes, audits, logs the command id (a repeated i
 and emits one change event.
 """
 
+from commands.admin import (
+    CreateServiceToken,
+    CreateUser,
+    GrantRole,
+    RevokeRole,
+    RevokeServiceToken,
+    SetPassword,
+    SetUserActive,
+    UnlockUser,
+)
 from commands.base import Command, CommandIdReused, ConcurrentChange, Done
 from commands.calls import (
     CallFinished,
@@ -29,9 +39,13 @@ ALL_COMMANDS: tuple[type[Command], ...] = (
     AssignUnit, RecallUnit, ReassignUnit, SetUnitStatus,
     RecordOutcome, CorrectOutcome, ApplyFeedOutcome, RecordFollowUp,
     CommentReview, SignOffReview, ChangeCaseTriage, AcceptProposal, RejectProposal,
+    CreateUser, GrantRole, RevokeRole, SetUserActive, SetPassword, UnlockUser, CreateServiceToken,
+    RevokeServiceToken,
 )
 
 __all__ = [
+    "CreateServiceToken", "CreateUser", "GrantRole", "RevokeRole", "RevokeServiceToken", "SetPassword",
+    "SetUserActive", "UnlockUser",
     "ALL_COMMANDS", "AcceptProposal", "CallFinished", "ApplyFeedOutcome", "AssignUnit", "CaseCreated", "ChangeCaseTriage",
     "Command", "CommandIdReused", "ConcurrentChange", "CommentReview", "CompleteTriage", "CorrectOutcome", "CreateCase",
     "DiscardDraft", "Done", "DraftSaved", "FinishCall", "ReassignUnit", "RecallUnit", "RecordFollowUp",

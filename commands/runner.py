@@ -24,6 +24,7 @@ from commands.events import emit_change
 from records.actor import Actor, require_role
 from records.audit import audit, now
 from records.db import transaction
+from records.identity import verify_actor
 from records.models import CommandLog
 
 R = TypeVar("R", bound=BaseModel)
@@ -31,6 +32,7 @@ R = TypeVar("R", bound=BaseModel)
 
 def execute(session: Session, actor: Actor, cmd: Command) -> BaseModel:
     """Run `cmd` in the caller's transaction; returns its result (the stored one for a repeated id)."""
+    actor = verify_actor(session, actor)  # the session, the user and the grants as stored: never the caller's claim
     key = str(cmd.command_id)
     prior = session.get(CommandLog, key)
     if prior is not None:

@@ -32,10 +32,10 @@ from records.actor import Actor
 from records.cases import CaseIntake, create_case, get_case
 from records.db import transaction
 from records.demo import demo_patients
+from records.identity import provision_and_sign_in
 from records.models import Assignment, Case, Recommendation, Review, TriageResult
 from records.patients import lookup_context
 from records.triage_store import send_to_waiting_room, store_triage
-from records.users import sign_in
 from resources.clock import LOCAL_TZ
 from resources.geography import Geography, default_geography
 from resources.vocabulary import Priority, Role, UnitStatus
@@ -200,9 +200,9 @@ def answer_path(ruleset: RuleSet, complaint: str, context: Any, at: datetime, ta
 
 def demo_actors(factory: sessionmaker[Session]) -> dict[Role, Actor]:
     with transaction(factory) as s:
-        return {Role.NURSE: sign_in(s, "ssk.karin", Role.NURSE, display_name="Karin Sjöberg (ssk)"),
-                Role.DISPATCHER: sign_in(s, "usk.omar", Role.DISPATCHER, display_name="Omar Haddad (usk)"),
-                Role.PHYSICIAN: sign_in(s, "rls.eva", Role.PHYSICIAN, display_name="Eva Lindqvist (RLS)")}
+        return {Role.NURSE: provision_and_sign_in(s, "ssk.karin", Role.NURSE, display_name="Karin Sjöberg (ssk)"),
+                Role.DISPATCHER: provision_and_sign_in(s, "usk.omar", Role.DISPATCHER, display_name="Omar Haddad (usk)"),
+                Role.PHYSICIAN: provision_and_sign_in(s, "rls.eva", Role.PHYSICIAN, display_name="Eva Lindqvist (RLS)")}
 
 
 def seed_demo_cases(factory: sessionmaker[Session], ruleset: RuleSet, *, geography: Geography | None = None,

@@ -1,6 +1,11 @@
 """The main window: the role's workspaces as dockable panes (layout remembered per user),
 keyboard shortcuts for every frequent action (F1 lists them), and a status bar with user,
-role, database and feed health.
+role, database and feed health (and, in demo mode, a banner saying so).
+
+It locks after LARMCENTRAL_IDLE_LOCK_MINUTES without input and on Ctrl+L: an opaque lock screen covers
+everything, its floating panes are hidden and its dialogs closed, and only the same user's password opens it
+again (console/shift.py). "Byt användare" (Ctrl+Shift+L) locks it and asks console.shift.ConsoleShell for the
+next user.
 
 Role decides what is shown: nurses take calls, dispatchers dispatch, RLS physicians review;
 statistics are for everyone. The domain enforces the same with records.actor.require_role.
@@ -12,46 +17,57 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QDialog, QDockWidget, QLabel, QMainWindow, QSizePolicy, QWidget
 
 from console.dispatch.feed_health import PUBLISHER_LABELS
 from console.errors import is_database_down, user_message
 from console.help_overlay import HelpOverlay
+from console.lock_screen import LockScreen
+from console.shift import IdleWatcher, lock_job, unlock_job
 from console.tasks import DbExecutor
 from records.actor import Actor
+from resources.settings import load_settings
 from resources.vocabulary import Role
 
 log = logging.getLogger("larmcentral.console")
 LAYOUT_VERSION = 4
 
-# Which workspaces each role gets (admin: all).
-# Which workspaces each role gets, in tab order: the first is the role's home (admin: all).
-# Everyone gets the follow-up pane: nurses work the queue, the others see what is overdue.
+# Which workspaces each role gets, in tab order: the first is the role's home.
+# The clinical roles get the follow-up pane: nurses work the queue, the others see what is overdue.
 ROLE_WORKSPACES: dict[Role, tuple[str, ...]] = {
     Role.NURSE: ("calltaking", "followup", "dispatch", "stats"),
     Role.DISPATCHER: ("dispatch", "followup", "stats"),
     Role.PHYSICIAN: ("review", "followup", "dispatch", "stats"),
-    Role.ADMIN: ("calltaking", "dispatch", "review", "followup", "stats"),
+    Role.ADMIN: ("admin", "stats"),  # administers users and tokens; clinical work needs a clinical role
 }
 TITLES = {"calltaking": "Samtal", "dispatch": "Dirigering", "review": "RLS-granskning", "stats": "Statistik",
-          "followup": "Uppföljning"}
-SHORTCUT_ORDER = ("calltaking", "dispatch", "review", "stats", "followup")  # Ctrl+1 … Ctrl+5
+          "followup": "Uppföljning", "admin": "Användare"}
+SHORTCUT_ORDER = ("calltaking", "dispatch", "review", "stats", "followup", "admin")  # Ctrl+1 … Ctrl+6
 
 
 class MainWindow(QMainWindow):
+    switch_user_requested = Signal()  # "Byt användare": console.shift.ConsoleShell signs the next user in
+    lock_changed = Signal(bool)
+    closed = Signal()
+
     def __init__(self, actor: Actor, db_label: str, executor: DbExecutor,
                  workspaces: dict[str, QWidget], extra_docks: dict[str, tuple[str, QWidget]] | None = None,
-                 settings: QSettings | None = None):
+                 settings: QSettings | None = None, demo_banner: str | None = None):
         super().__init__()
         self.actor, self.executor = actor, executor
         self.settings = settings or QSettings()
         self.workspaces = workspaces
         self.docks: dict[str, QDockWidget] = {}
         self.drafter: Any = None  # console.proposal_drafter.ProposalDrafter, set by the app
+        self.locked = False
+        self._hidden_while_locked: list[QDockWidget] = []
         self.setObjectName("mainWindow")
-        self.setWindowTitle(self.tr("Larmcentral Skåne – %s (%s)") % (actor.display_name, actor.role.label))
+        self._title = self.tr("Larmcentral Skåne – %s (%s)") % (actor.display_name, actor.role.label)
+        if demo_banner:
+            self._title = self.tr("Larmcentral Skåne – DEMO – %s (%s)") % (actor.display_name, actor.role.label)
+        self.setWindowTitle(self._title)
         self.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks | QMainWindow.DockOption.AllowNestedDocks
                             | QMainWindow.DockOption.AnimatedDocks)
         self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, self.tabPosition(Qt.DockWidgetArea.TopDockWidgetArea))
@@ -73,6 +89,11 @@ class MainWindow(QMainWindow):
         self._default_state = self.saveState(LAYOUT_VERSION)
 
         bar = self.statusBar()
+        self.demo_banner: QLabel | None = None
+        if demo_banner:  # top right, where the crowded status bar cannot squeeze it
+            self.demo_banner = QLabel(demo_banner, objectName="demoBanner")
+            self.demo_banner.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+            self.menuBar().setCornerWidget(self.demo_banner, Qt.Corner.TopRightCorner)
         self.message_label = QLabel(objectName="statusMessage")
         bar.addWidget(self.message_label, 1)
         self.user_label = QLabel(f"{actor.display_name} · {actor.role.label}", objectName="statusUser")
@@ -87,10 +108,17 @@ class MainWindow(QMainWindow):
         executor.idle.connect(self._db_ok)
 
         self.help = HelpOverlay(self)
+        self.lock_screen = LockScreen(self, self.tr("Inloggad: %s (%s) som %s")
+                                      % (actor.display_name, actor.username, actor.role.label))
+        self.lock_screen.unlock_requested.connect(self.unlock)
+        self.lock_screen.switch_requested.connect(self.request_switch_user)
+        self.idle_watcher = IdleWatcher(load_settings().idle_lock_minutes, self)
+        self.idle_watcher.idle.connect(lambda: self.lock("idle"))
         self._actions()
         self.resize(1480, 900)
         if not self.restore_layout() and workspaces:
             self.show_workspace(next(iter(workspaces)))
+        self.idle_watcher.start()
 
     def _dock(self, name: str, title: str, widget: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -113,6 +141,11 @@ class MainWindow(QMainWindow):
 
     def _actions(self) -> None:
         self.menuBar().setVisible(True)
+        user_menu = self.menuBar().addMenu(self.tr("&Användare"))
+        self.lock_action = self._add("Ctrl+L", self.tr("Lås konsolen"), lambda: self.lock("manual"))
+        self.switch_action = self._add("Ctrl+Shift+L", self.tr("Byt användare…"), self.request_switch_user)
+        user_menu.addAction(self.lock_action)
+        user_menu.addAction(self.switch_action)
         menu = self.menuBar().addMenu(self.tr("&Fönster"))
         self._add("F1", self.tr("Kortkommandon"), self.help.toggle)
         for i, key in enumerate(SHORTCUT_ORDER, start=1):
@@ -129,7 +162,7 @@ class MainWindow(QMainWindow):
         if ct is not None:
             self._add("Ctrl+N", self.tr("Nytt ärende"), lambda: (self.show_workspace("calltaking"), ct.new_case()))
             self._add("Ctrl+T", self.tr("Till triageringen"), lambda: ct.wizard.focus_current())
-            self._add("Ctrl+L", self.tr("Till uppgifterna"), lambda: ct.form.caller.setFocus())
+            self._add("Ctrl+I", self.tr("Till uppgifterna"), lambda: ct.form.caller.setFocus())
             self._add("Ctrl+O", self.tr("Överstyr"), ct.open_override)
             self._add("Ctrl+Return", self.tr("Skicka vidare"), ct.send)
             self._add("Ctrl+Enter", self.tr("Skicka vidare"), ct.send)
@@ -146,6 +179,9 @@ class MainWindow(QMainWindow):
         dp = self.workspaces.get("dispatch")
         if dp is not None and hasattr(dp, "status_message"):
             dp.status_message.connect(self.show_message)
+        ad = self.workspaces.get("admin")
+        if ad is not None:
+            ad.message.connect(self.show_message)
         fu = self.workspaces.get("followup")
         if fu is not None:
             fu.message.connect(self.show_message)
@@ -165,7 +201,7 @@ class MainWindow(QMainWindow):
                 widget.setFocus()
 
     def refresh(self) -> None:
-        for key in ("review", "stats", "dispatch", "followup"):
+        for key in ("review", "stats", "dispatch", "followup", "admin"):
             w = self.workspaces.get(key)
             if w is not None and hasattr(w, "refresh"):
                 w.refresh()
@@ -202,9 +238,79 @@ class MainWindow(QMainWindow):
         self.followup_label.setText(self.tr("Försenade uppföljningar: %d") % n)
         self.followup_label.setStyleSheet("color: #ff7b72; font-weight: bold;" if n else "")
 
+    # --- lock and user switch ------------------------------------------------------------------
+    def lock(self, reason: str = "manual") -> None:
+        """Cover everything; the call in progress is saved first. Audited; unlocking needs the password."""
+        if self.locked or getattr(self, "_shut", False):
+            return
+        self.locked = True
+        ct = self.workspaces.get("calltaking")
+        if ct is not None and ct.active:
+            ct.save_now()
+        self.help.hide()
+        for dialog in self.findChildren(QDialog):  # a dialog may show a patient, and a modal one blocks unlocking
+            if dialog.isVisible():
+                dialog.reject()
+        self._hidden_while_locked = [d for d in self.docks.values() if d.isFloating() and d.isVisible()]
+        for dock in self._hidden_while_locked:
+            dock.hide()  # a floating pane is its own window: the lock screen would not cover it
+        for dock in self.docks.values():
+            dock.setEnabled(False)
+        self.menuBar().setEnabled(False)
+        for act in self.actions():
+            act.setEnabled(False)
+        self.setWindowTitle(self.tr("Larmcentral Skåne – låst"))
+        why = {"idle": self.tr("Låst efter %s minuter utan aktivitet.") % f"{self._idle_minutes():g}",
+               "switch_user": self.tr("Låst för byte av användare."),
+               }.get(reason, self.tr("Låst med Ctrl+L."))
+        self.lock_screen.show_locked(why + " " + self.tr("Ange ditt lösenord för att fortsätta."))
+        self.idle_watcher.timer.stop()
+        if self.executor.running:
+            self.executor.submit(lock_job(self.actor, reason), on_failure=lambda exc: None)  # audited when reachable
+        self.lock_changed.emit(True)
+
+    def _idle_minutes(self) -> float:
+        return self.idle_watcher.timer.interval() / 60_000
+
+    def unlock(self, password: str) -> None:
+        """Check the same user's password on the database worker (no new session); stay locked if wrong."""
+        if not self.locked:
+            return
+        if not self.executor.running:
+            self.lock_screen.set_error(self.tr("Konsolen håller på att stängas."))
+            return
+        self.executor.submit_writes(unlock_job(self.actor, password), lambda _r: self._unlocked(),
+                                    lambda exc: self.lock_screen.set_error(user_message(exc)))
+
+    def _unlocked(self) -> None:
+        if not self.locked:
+            return
+        self.locked = False
+        self.lock_screen.hide()
+        for dock in self.docks.values():
+            dock.setEnabled(True)
+        for dock in self._hidden_while_locked:
+            dock.show()
+        self._hidden_while_locked = []
+        self.menuBar().setEnabled(True)
+        for act in self.actions():
+            act.setEnabled(True)
+        self.setWindowTitle(self._title)
+        self.idle_watcher.start()
+        self.lock_changed.emit(False)
+        self.show_message(self.tr("Upplåst."))
+
+    def request_switch_user(self) -> None:
+        """Lock (the call in progress is saved as its author's draft), then let the shell sign the next user in."""
+        self.lock("switch_user")
+        self.switch_user_requested.emit()
+
     # --- layout per user ----------------------------------------------------------------------
     def _key(self, what: str) -> str:
         return f"layout/{self.actor.username}/{what}"
+
+    def has_saved_layout(self) -> bool:
+        return self.settings.contains(self._key("geometry"))
 
     def save_layout(self) -> None:
         self.settings.setValue(self._key("geometry"), self.saveGeometry())
@@ -231,6 +337,7 @@ class MainWindow(QMainWindow):
         if getattr(self, "_shut", False):
             return
         self._shut = True
+        self.idle_watcher.stop()
         self.save_layout()
         ct = self.workspaces.get("calltaking")
         if ct is not None and ct.active:
@@ -244,3 +351,4 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)
+        self.closed.emit()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from datetime import date
 from pathlib import Path
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from records.actor import NotPermitted
 from records.cases import CaseNotFound
+from records.cli_auth import add_auth_options, cli_actor
 from records.db import transaction
 from resources.vocabulary import Role
 
@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     imp = oc_sub.add_parser("import", help="importera senare fakta från CSV (arende;faktum;datum), allt eller inget; "
                             "tar sedan fram de regeländringsförslag utfallen kräver")
     imp.add_argument("file", type=Path)
-    imp.add_argument("--user", default=getpass.getuser(), help="användaren som importerar (granskas)")
+    add_auth_options(imp, token=True)
     imp.set_defaults(func=_import)
 
     close = oc_sub.add_parser("close", help="registrera utfall och avsluta ett ärende")
@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     close.add_argument("--destination", help="akutmottagning (AKM_...) för transported_ed")
     close.add_argument("--note")
     close.add_argument("--correct", action="store_true", help="rätta ett redan registrerat utfall")
-    close.add_argument("--user", default=getpass.getuser())
+    add_auth_options(close)
     close.set_defaults(func=_close)
 
     st = oc_sub.add_parser("stats", help="utfall per ändpunkt och resurstyp med 95 %% konfidensintervall")
@@ -49,25 +49,26 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     draft = pr_sub.add_parser("draft", help="ta fram förslag ur utfallen (ändrar inga regler)")
     draft.add_argument("--from", dest="date_from", type=date.fromisoformat)
     draft.add_argument("--to", dest="date_to", type=date.fromisoformat)
+    add_auth_options(draft, token=True)
     draft.set_defaults(func=_draft)
     lst = pr_sub.add_parser("list", help="lista förslag")
     lst.add_argument("--status", default="open", choices=["open", "accepted", "rejected", "all"])
     lst.set_defaults(func=_list_proposals)
     acc = pr_sub.add_parser("accept", help="godkänn (RLS-läkare): skriver en ny regelverksversion")
     acc.add_argument("proposal_id", type=int)
-    acc.add_argument("--user", default=getpass.getuser())
+    add_auth_options(acc)
     acc.add_argument("--comment", default="")
     acc.set_defaults(func=_accept)
     rej = pr_sub.add_parser("reject", help="avslå (RLS-läkare) med motivering")
     rej.add_argument("proposal_id", type=int)
     rej.add_argument("--reason", required=True)
-    rej.add_argument("--user", default=getpass.getuser())
+    add_auth_options(rej)
     rej.set_defaults(func=_reject)
 
     fu = sub.add_parser("followups", help="telefonuppföljningar i förfallotid, försenade markerade")
     fu.add_argument("--all", action="store_true", help="även genomförda")
     fu.add_argument("--overdue", action="store_true", help="bara försenade")
-    fu.add_argument("--user", default=getpass.getuser())
+    add_auth_options(fu)
     fu.set_defaults(func=_followups)
 
     rep = sub.add_parser("report", help="kvalitetsrapport som PDF och CSV")
@@ -95,12 +96,10 @@ def _codes(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from outcomes.importer import LaterFactImportError, import_later_facts
-    from records.users import sign_in
-
     factory = _db()
+    actor = cli_actor(factory, args, None)
     try:
-        with transaction(factory) as session:
-            actor = sign_in(session, args.user, Role.ADMIN)
+        with transaction(factory, bound=None) as session:
             summary = import_later_facts(session, actor, args.file)
     except LaterFactImportError as exc:
         print(exc, file=sys.stderr)
@@ -126,12 +125,9 @@ def _draft_after_import(factory: sessionmaker[Session]) -> int:
 def _close(args: argparse.Namespace) -> int:
     from commands import CorrectOutcome, RecordOutcome, run  # composition root: the CLI writes through commands
     from outcomes.closing import OutcomeError, OutcomeView
-    from records.users import sign_in
-
     factory = _db()
+    actor = cli_actor(factory, args, None)
     try:
-        with transaction(factory) as session:
-            actor = sign_in(session, args.user, Role.NURSE)
         kind = CorrectOutcome if args.correct else RecordOutcome
         view = run(factory, actor, kind(case_id=args.case_id, code=args.code, destination=args.destination,
                                         note=args.note))
@@ -167,13 +163,29 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _draft(args: argparse.Namespace) -> int:
+    """Drafted by whoever signed in: a person (--user and password), or system.utfall with its service token."""
     from outcomes.proposals import draft_proposals
     from outcomes.stats import outcome_statistics
-    from outcomes.system_jobs import analysis_actor
+    from outcomes.system_jobs import ANALYSIS_USER, SYSTEM_USERS
+    from records.identity import verify_actor
+    from resources.settings import load_settings
 
+    token = args.user is None and (args.token_file or load_settings().token_file) is not None
+    if not token and not args.password_stdin and not sys.stdin.isatty():
+        print("Regelförslag tas fram av en inloggad användare (--user NAMN, lösenordet frågas efter eller läses med "
+              f"--password-stdin) eller av systemanvändaren {ANALYSIS_USER} med dess tjänstenyckel (--token-file FIL "
+              f"eller LARMCENTRAL_TOKEN_FILE; skapas med `main.py users token create {ANALYSIS_USER}`).",
+              file=sys.stderr)
+        return 2
     factory = _db()
+    actor = cli_actor(factory, args, None)
+    if actor.username in SYSTEM_USERS and actor.username != ANALYSIS_USER:
+        print(f"Tjänstenyckeln hör till {actor.username}; regelförslag tas fram med {ANALYSIS_USER}s nyckel.",
+              file=sys.stderr)
+        return 1
     with transaction(factory) as session:
-        new = draft_proposals(session, analysis_actor(session), outcome_statistics(session, *_bounds(args)))
+        actor = verify_actor(session, actor)
+        new = draft_proposals(session, actor, outcome_statistics(session, *_bounds(args)))
     for p in new:
         print(f"Förslag {p.id}: {p.description} {p.evidence['reason']}")
     print(f"{len(new)} nya förslag i RLS-läkarnas kö.")
@@ -194,13 +206,11 @@ def _list_proposals(args: argparse.Namespace) -> int:
 def _accept(args: argparse.Namespace) -> int:
     from commands import AcceptProposal, run
     from outcomes.proposals import Decision, ProposalError
-    from records.users import sign_in
     from triage_rules.loader import RuleSetError
 
     factory = _db()
+    actor = cli_actor(factory, args, Role.PHYSICIAN)
     try:
-        with transaction(factory) as session:
-            actor = sign_in(session, args.user, Role.PHYSICIAN)
         d = run(factory, actor, AcceptProposal(proposal_id=args.proposal_id, comment=args.comment))
         assert isinstance(d, Decision)
     except (ProposalError, NotPermitted, RuleSetError) as exc:
@@ -214,12 +224,9 @@ def _accept(args: argparse.Namespace) -> int:
 def _reject(args: argparse.Namespace) -> int:
     from commands import RejectProposal, run
     from outcomes.proposals import ProposalError
-    from records.users import sign_in
-
     factory = _db()
+    actor = cli_actor(factory, args, Role.PHYSICIAN)
     try:
-        with transaction(factory) as session:
-            actor = sign_in(session, args.user, Role.PHYSICIAN)
         run(factory, actor, RejectProposal(proposal_id=args.proposal_id, reason=args.reason))
     except (ProposalError, NotPermitted) as exc:
         print(exc, file=sys.stderr)
@@ -230,11 +237,9 @@ def _reject(args: argparse.Namespace) -> int:
 
 def _followups(args: argparse.Namespace) -> int:
     from outcomes.followup import followup_queue
-    from records.users import sign_in
-
     factory = _db()
+    actor = cli_actor(factory, args, None)
     with transaction(factory) as session:
-        actor = sign_in(session, args.user, Role.NURSE)
         items = followup_queue(session, actor, include_done=args.all, overdue_only=args.overdue)
     if not items:
         print("Inga telefonuppföljningar.")

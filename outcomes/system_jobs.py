@@ -30,8 +30,8 @@ from outcomes.closing import OutcomeView, apply_feed_outcome
 from outcomes.proposals import ProposalView, draft_proposals
 from outcomes.stats import outcome_statistics
 from records.actor import Actor
+from records.identity import IMPORT_USER, SYSTEM_SOURCE, open_session, provision
 from records.models import Case, User
-from records.users import sign_in
 from resources.vocabulary import Role
 
 FEED_USER = "system.flöde"
@@ -39,15 +39,33 @@ FEED_USER_NAME = "Enhetsflödet (system)"
 FEED_USER_ROLE = Role.DISPATCHER
 ANALYSIS_USER = "system.utfall"
 ANALYSIS_USER_NAME = "Utfallsanalys"
-ANALYSIS_USER_ROLE = Role.ADMIN  # as `outcomes proposals draft` signs it in
+# Drafting changes no rule and needs no clinical right; the least of the roles is given so that its token,
+# if stolen, can neither administer users nor decide rules.
+ANALYSIS_USER_ROLE = Role.DISPATCHER
+SYSTEM_USERS = {FEED_USER: (FEED_USER_NAME, FEED_USER_ROLE), ANALYSIS_USER: (ANALYSIS_USER_NAME, ANALYSIS_USER_ROLE),
+                IMPORT_USER: ("Registerimport (system)", Role.DISPATCHER)}
+
+
+def provision_system_user(session: Session, username: str) -> User:
+    """Create the system user with its one role if it is not there yet (no password: it signs in in-process
+    or with a service token)."""
+    display_name, role = SYSTEM_USERS[username]
+    return provision(session, username, {role}, display_name=display_name, auth_source=SYSTEM_SOURCE)
+
+
+def system_actor(session: Session, username: str, console: str | None = None) -> Actor:
+    """A session for a system user, opened by a process that is itself signed in (the console) or started by
+    the operator on the database's machine; `feed serve` elsewhere uses a service token."""
+    display_name, role = SYSTEM_USERS[username]
+    return open_session(session, provision_system_user(session, username), role, console=console, via="system")
 
 
 def feed_actor(session: Session, console: str | None = None) -> Actor:
-    return sign_in(session, FEED_USER, FEED_USER_ROLE, display_name=FEED_USER_NAME, console=console)
+    return system_actor(session, FEED_USER, console)
 
 
 def analysis_actor(session: Session, console: str | None = None) -> Actor:
-    return sign_in(session, ANALYSIS_USER, ANALYSIS_USER_ROLE, display_name=ANALYSIS_USER_NAME, console=console)
+    return system_actor(session, ANALYSIS_USER, console)
 
 
 def apply_outcome_once(session: Session, actor: Actor, msg: BaseModel | Mapping[str, Any]) -> OutcomeView | None:

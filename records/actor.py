@@ -16,10 +16,11 @@ class Actor(BaseModel):
     username: str
     display_name: str = ""
     role: Role
+    session_id: int | None = None  # the UserSession this actor signed in with (records.identity.verify_actor)
     console: str = Field(default_factory=lambda: socket.gethostname()[:64], max_length=64)  # audit_log.console
 
     def may(self, *roles: Role) -> bool:
-        return self.role in roles or self.role is Role.ADMIN
+        return self.role in roles
 
 
 class NotPermitted(PermissionError):

@@ -4,22 +4,20 @@ the application role its rights, import the patient register, seed demo data."""
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from records.cli_auth import add_auth_options, cli_actor
 from records.db import database_url, downgrade, is_sqlite, make_engine, migrate, open_database, transaction
 from records.demo import seed_demo
 from records.downgrade_guard import BadTarget, plan_downgrade
 from records.patients import PatientImportError, import_patients, parse_patient_csv, unknown_affiliations
 from records.roles import BadRoleName, app_role_grants
-from records.users import sign_in
 from resources.datafile import DataFileError
 from resources.fleet import default_fleet, load_fleet
-from resources.vocabulary import Role
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -39,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     pt_sub = pt.add_subparsers(dest="patients_action", required=True)
     imp = pt_sub.add_parser("import", help="importera regionens CSV-export (allt eller inget)")
     imp.add_argument("file", type=Path)
-    imp.add_argument("--user", default=getpass.getuser(), help="användaren som importerar (granskas)")
+    add_auth_options(imp, token=True)
     imp.add_argument("--fleet", type=Path, help="flottfil att kontrollera team- och vårdcentralsnamn mot "
                                                  "(standard: standardflottan)")
     imp.set_defaults(func=_patients_import)
@@ -124,9 +122,9 @@ def _grant_app_role(args: argparse.Namespace) -> int:
 
 def _patients_import(args: argparse.Namespace) -> int:
     _, factory = open_database()
+    actor = cli_actor(factory, args, None)
     try:
-        with transaction(factory) as session:
-            actor = sign_in(session, args.user, Role.ADMIN)
+        with transaction(factory, bound=None) as session:
             n = import_patients(session, actor, args.file)
     except PatientImportError as exc:
         print(exc, file=sys.stderr)

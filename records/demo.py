@@ -13,6 +13,7 @@ from records.audit import now
 from records.models import Patient
 from records.personnummer import with_check_digit
 from resources.fleet import Fleet, default_fleet
+from resources.vocabulary import Role
 
 DEMO_NAMES = ("Astrid Demo", "Bengt Testsson", "Cecilia Exempel", "Dagny Prov", "Erik Fiktiv", "Fatima Demo",
               "Gunnar Övning", "Hanna Test", "Ingvar Exempelsson", "Jamal Prov", "Karin Fiktiv", "Lennart Demo")
@@ -52,3 +53,24 @@ def seed_demo(session: Session) -> int:
             session.add(p)
             added += 1
     return added
+
+
+DEMO_PASSWORD = "demo-2026"  # shown on the sign-in screen in demo mode; demo data only
+DEMO_USERS: dict[Role, tuple[str, str]] = {
+    Role.NURSE: ("demo.nurse", "Demo Sjuksköterska"),
+    Role.DISPATCHER: ("demo.dispatcher", "Demo Dirigent"),
+    Role.PHYSICIAN: ("demo.physician", "Demo RLS-läkare"),
+    Role.ADMIN: ("demo.admin", "Demo Administratör"),
+}
+
+
+def seed_demo_users(session: Session) -> None:
+    """The demo's users, one per role, each with the known demo password (never in a real centre: only
+    `console --demo` calls this)."""
+    from records.identity import provision
+    from records.passwords import hash_password
+
+    for role, (username, name) in DEMO_USERS.items():
+        user = provision(session, username, {role}, display_name=name)
+        if user.password_hash is None:
+            user.password_hash = hash_password(DEMO_PASSWORD)

@@ -50,9 +50,66 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(128))
-    role: Mapped[str] = mapped_column(String(16))  # resources.vocabulary.Role
+    # The role this user last worked as (shown, never trusted): what a user may do is in role_grants.
+    role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    auth_source: Mapped[str] = mapped_column(String(16), default="local", server_default="local")  # local|ldap|system
+    password_hash: Mapped[str | None] = mapped_column(String(256))  # argon2id (local accounts only)
+    password_changed_at: Mapped[datetime | None]
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+
+
+class RoleGrant(Base):
+    """A role an administrator granted a user (or the directory group mapping, for LDAP users). A revoked grant
+    stays, with who revoked it and when; at most one unrevoked grant per user and role."""
+
+    __tablename__ = "role_grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    granted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: bootstrap or directory
+    granted_at: Mapped[datetime]
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("uq_role_grant_active", "user_id", "role", unique=True,
+              postgresql_where=text("revoked_at IS NULL"), sqlite_where=text("revoked_at IS NULL")),
+    )
+
+
+class UserSession(Base):
+    """A signed-in user working as one granted role on one console. Every command checks it is still open,
+    its user active and its role still granted (commands.runner)."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    console: Mapped[str] = mapped_column(String(64))
+    via: Mapped[str] = mapped_column(String(16))  # password | ldap | token | system | demo
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    ended_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class ServiceToken(Base):
+    """A token a system job (feed serve, imports, proposal drafting) signs in with; stored as its SHA-256 only."""
+
+    __tablename__ = "service_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(128))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None]
 
 
 class Patient(Base):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from records.actor import Actor
 from records.audit import audit, now
 from records.db import scalars_where_in
+from records.identity import require_admin_or_importer
 from records.models import Patient
 from records.personnummer import InvalidPersonnummer, age_on, normalise
 from records.text_fields import (
@@ -144,6 +145,7 @@ def unknown_affiliations(rows: list[PatientRow], fleet: Fleet) -> list[str]:
 
 def import_patients(session: Session, actor: Actor, path: Path) -> int:
     """Upsert every row of the file in the caller's transaction; nothing is written if any row is bad."""
+    require_admin_or_importer(actor, "importera patientregistret")
     rows = parse_patient_csv(path)
     at = now()
     stored = {p.personnummer: p for p in scalars_where_in(session, Patient, Patient.personnummer,
@@ -171,7 +173,7 @@ def lookup_context(session: Session, actor: Actor, personnummer: str | None, *, 
     except InvalidPersonnummer:
         return PatientContext(age=age)
     patient = session.get(Patient, pnr)
-    audit(session, actor, "patient.lookup", None, found=patient is not None)
+    audit(session, actor, "patient.lookup", None, patient=pnr, found=patient is not None)
     derived_age = age if age is not None else (age_on(pnr, today or date.today()) if pnr[9].isdigit() else None)
     if patient is None:
         return PatientContext(personnummer=pnr, age=derived_age)

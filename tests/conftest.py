@@ -15,7 +15,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from records.actor import Actor  # noqa: E402
 from records.db import make_engine, migrate, session_factory  # noqa: E402
-from records.users import sign_in  # noqa: E402
+from records.identity import provision_and_sign_in  # noqa: E402
 from resources.settings import load_settings  # noqa: E402
 from resources.vocabulary import Role  # noqa: E402
 
@@ -97,6 +97,31 @@ def make_actor(request: pytest.FixtureRequest) -> Callable[..., Actor]:
 
     def _make(factory: sessionmaker[Session], username: str = "ssk.anna", role: Role = Role.NURSE) -> Actor:
         with factory() as session, session.begin():
-            return sign_in(session, username, role, display_name=username, console="test-konsol")
+            return provision_and_sign_in(session, username, role, display_name=username, console="test-konsol")
 
     return _make
+
+
+TEST_PASSWORD = "Testlösen-2026-ok"
+
+
+@pytest.fixture
+def cli_user(monkeypatch: pytest.MonkeyPatch) -> Callable[..., list[str]]:
+    """cli_user(db_url, username, role) -> the CLI options that sign that user in with a real password:
+    the user is created (migrating the database if needed) with TEST_PASSWORD, which the CLI then reads
+    from standard input (`--password-stdin`)."""
+    import io
+
+    from records.db import open_database, transaction
+    from records.identity import provision
+    from records.passwords import hash_password
+
+    def make(db_url: str, username: str = "admin.test", role: Role = Role.ADMIN) -> list[str]:
+        engine, factory = open_database(db_url)
+        with transaction(factory) as s:
+            provision(s, username, {role}).password_hash = hash_password(TEST_PASSWORD)
+        engine.dispose()
+        monkeypatch.setattr("sys.stdin", io.StringIO(TEST_PASSWORD + "\n"))
+        return ["--user", username, "--password-stdin"]
+
+    return make

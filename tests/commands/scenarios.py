@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from command_world import World, intake, triage
 from outcomes_helpers import AMB, T0, add_case
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from commands import (
@@ -20,18 +21,26 @@ from commands import (
     CompleteTriage,
     CorrectOutcome,
     CreateCase,
+    CreateServiceToken,
+    CreateUser,
     DiscardDraft,
     FinishCall,
+    GrantRole,
     ReassignUnit,
     RecallUnit,
     RecordFollowUp,
     RecordOutcome,
     RejectProposal,
     ReopenCase,
+    RevokeRole,
+    RevokeServiceToken,
     SaveDraft,
     SendToWaitingRoom,
+    SetPassword,
     SetUnitStatus,
+    SetUserActive,
     SignOffReview,
+    UnlockUser,
     run,
 )
 from outcomes.closing import FeedOutcome, record_outcome
@@ -39,11 +48,12 @@ from outcomes.followup import FollowUpResult
 from outcomes.proposals import draft_proposals
 from outcomes.settings import OutcomeSettings
 from outcomes.stats import outcome_statistics
-from outcomes.system_jobs import feed_actor
+from outcomes.system_jobs import FEED_USER, feed_actor
 from records.actor import Actor
 from records.case_state import CaseStatus
 from records.models import Review
-from resources.vocabulary import Priority, UnitStatus
+from records.tokens import new_token, token_hash
+from resources.vocabulary import Priority, Role, UnitStatus
 
 Scenario = Callable[[World], tuple[Actor, Command]]
 
@@ -111,7 +121,30 @@ def _correct(w: World) -> tuple[Actor, Command]:
     return w.nurse, CorrectOutcome(case_id=w.case_in(CaseStatus.CLOSED), code="left_home_advice")
 
 
+PASSWORD = SecretStr("Sommarljus7kvällar")
+
+
+def _token_command(w: World) -> CreateServiceToken:
+    with w.db() as s, s.begin():
+        feed_actor(s, "test-konsol")  # provisions the feed's system user
+    return CreateServiceToken(username=FEED_USER, label="feed serve", token_sha256=token_hash(new_token()))
+
+
+def _revoke_token(w: World) -> tuple[Actor, Command]:
+    view = run(w.db, w.admin, _token_command(w))
+    return w.admin, RevokeServiceToken(token_id=view.id)  # type: ignore[attr-defined]
+
+
 SCENARIOS: dict[type[Command], Scenario] = {
+    CreateUser: lambda w: (w.admin, CreateUser(username="ssk.ny", display_name="Ny Sjuksköterska",
+                                               grant=[Role.NURSE], password=PASSWORD)),
+    GrantRole: lambda w: (w.admin, GrantRole(username=w.nurse.username, role=Role.PHYSICIAN)),
+    RevokeRole: lambda w: (w.admin, RevokeRole(username=w.dispatcher.username, role=Role.DISPATCHER)),
+    SetUserActive: lambda w: (w.admin, SetUserActive(username=w.physician.username, active=False)),
+    SetPassword: lambda w: (w.admin, SetPassword(username=w.nurse.username, password=PASSWORD)),
+    UnlockUser: lambda w: (w.admin, UnlockUser(username=w.nurse.username)),
+    CreateServiceToken: lambda w: (w.admin, _token_command(w)),
+    RevokeServiceToken: _revoke_token,
     CreateCase: lambda w: (w.nurse, CreateCase(intake=intake())),
     SaveDraft: lambda w: (w.nurse, SaveDraft(case_id=w.case_in(CaseStatus.DRAFT), intake=intake("Ändrad"),
                                              payload={"complaint": "YRSEL"})),

@@ -28,8 +28,8 @@ from tcp_proxy import StallProxy
 from commands import CreateCase, SendToWaitingRoom, run
 from records.actor import Actor
 from records.db import DatabaseTimeout, DatabaseUnavailable, DbBounds, make_engine, migrate, session_factory
+from records.identity import provision_and_sign_in
 from records.models import Case, CommandLog, TriageResult
-from records.users import sign_in
 from resources.vocabulary import Role
 
 pytestmark = pytest.mark.postgres
@@ -97,7 +97,7 @@ def rig(postgres_url: str) -> Iterator[Rig]:
         event.listen(engine, "commit", lambda _conn: fire("commit"))
         db = session_factory(engine)
         with db() as s, s.begin():
-            nurse = sign_in(s, "ssk.anna", Role.NURSE, display_name="Anna", console="test-konsol")
+            nurse = provision_and_sign_in(s, "ssk.anna", Role.NURSE, display_name="Anna", console="test-konsol")
         try:
             yield Rig(proxy, engine, db, session_factory(direct_engine), nurse, armed)
         finally:

@@ -12,7 +12,7 @@ from PySide6.QtCore import QSettings, QThread
 from records.actor import Actor
 from records.db import make_engine, migrate, session_factory, transaction
 from records.demo import seed_demo
-from records.users import sign_in
+from records.identity import provision_and_sign_in
 from resources.vocabulary import Role
 from triage_rules.loader import load_ruleset
 from triage_rules.schema import RuleSet
@@ -71,7 +71,7 @@ def factory(data_dir: Path):  # type: ignore[no-untyped-def]
 def actor_for(factory) -> Callable[[Role, str | None], Actor]:  # type: ignore[no-untyped-def]
     def make(role: Role, username: str | None = None) -> Actor:
         with transaction(factory) as s:
-            return sign_in(s, username or f"test.{role.value}", role, console="test-konsol")
+            return provision_and_sign_in(s, username or f"test.{role.value}", role, console="test-konsol")
 
     return make
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from records.db import DbBounds, make_engine, migrate, session_factory, transaction
+from records.identity import provision_and_sign_in
 from records.models import Case
-from records.users import sign_in
 from resources.vocabulary import Role
 from tests.commands.tcp_proxy import StallProxy
 
@@ -33,7 +33,7 @@ def test_a_stalled_database_is_told_within_the_bound_and_nothing_is_lost_or_doub
         engine = make_engine(url, DbBounds(statement_s=BOUND_S, connect_s=BOUND_S))
         factory = session_factory(engine)
         with transaction(factory) as s:
-            nurse = sign_in(s, "ssk.stina", Role.NURSE, console="test-konsol")
+            nurse = provision_and_sign_in(s, "ssk.stina", Role.NURSE, console="test-konsol")
         window = build_main_window(nurse, factory, ruleset=mini_ruleset, settings=settings, feeds=False)
         qtbot.addWidget(window)
         window.show()

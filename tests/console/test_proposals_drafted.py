@@ -19,7 +19,7 @@ from resources.vocabulary import Role
 
 
 def test_import_drafts_proposals_once_and_the_rls_queue_shows_them(qtbot, make_window, actor_for, factory,
-                                                                   data_dir: Path, capsys):  # type: ignore[no-untyped-def]
+                                                                   data_dir: Path, capsys, cli_user):  # type: ignore[no-untyped-def]
     version, complaint, endpoint = prio1_endpoint()
     nurse = actor_for(Role.NURSE)
     ids = []
@@ -34,9 +34,10 @@ def test_import_drafts_proposals_once_and_the_rls_queue_shows_them(qtbot, make_w
     csv = data_dir / "fakta.csv"
     csv.write_text(f"arende;faktum;datum\n{ids[0]};akutbesok;{now():%Y-%m-%d}\n", encoding="utf-8")
 
-    assert cli(["outcomes", "import", str(csv), "--user", "ssk.test"]) == 0
+    url = f"sqlite:///{data_dir / 'larmcentral.sqlite3'}"
+    assert cli(["outcomes", "import", str(csv), *cli_user(url)]) == 0
     assert "nya förslag i RLS-läkarnas kö" in capsys.readouterr().out
-    assert cli(["outcomes", "import", str(csv), "--user", "ssk.test"]) == 0  # again: nothing new
+    assert cli(["outcomes", "import", str(csv), *cli_user(url)]) == 0  # again: nothing new
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(RuleProposal).where(
             RuleProposal.endpoint_code == endpoint, RuleProposal.status == "open")) == 1

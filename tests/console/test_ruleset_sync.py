@@ -12,8 +12,8 @@ import console.app as app_module
 from outcomes.proposals import accept_proposal, build_change
 from outcomes.rulesets import publish_version, render_version, sync_rulesets
 from records.audit import now
+from records.identity import provision_and_sign_in
 from records.models import AuditEntry, RuleProposal, RuleSetVersion
-from records.users import sign_in
 from resources.vocabulary import Role
 from triage_rules import loader
 from triage_rules.loader import available_versions, diff_rulesets, load_ruleset, ruleset_to_data
@@ -136,7 +136,7 @@ def test_the_console_syncs_at_start_before_loading_the_rule_set(qapp, factory, d
     """run_console: open the database, sync, then load the newest rule set (here: the one only in the database)."""
     use_console(monkeypatch, data_dir / "konsol-ny")
     with factory() as s, s.begin():
-        actor = sign_in(s, "rls.lars", Role.PHYSICIAN)
+        actor = provision_and_sign_in(s, "rls.lars", Role.PHYSICIAN)
         publish_version(s, actor, "skane-2026.4", render_version(ruleset_to_data(load_ruleset()), "skane-2026.4"),
                         BASE)
     loaded: list[str] = []

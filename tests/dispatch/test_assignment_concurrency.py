@@ -22,14 +22,14 @@ def _dispatcher(url: str, username: str, case_id: int, barrier, results) -> None
     from dispatch.case_input import case_from_record
     from dispatch.fleet_view import default_snapshot
     from dispatch.recommend import recommend
+    from records.identity import provision_and_sign_in
     from records.models import Case
-    from records.users import sign_in
 
     engine = make_engine(url)
     factory = session_factory(engine)
     try:
         with factory() as s, s.begin():
-            actor = sign_in(s, username, Role.DISPATCHER, display_name=username, console=f"konsol-{username}")
+            actor = provision_and_sign_in(s, username, Role.DISPATCHER, display_name=username, console=f"konsol-{username}")
         with factory() as s:
             rec = recommend(case_from_record(s.get(Case, case_id)), default_snapshot(), AT)
         unit = rec.parts[0].recommended.unit_id

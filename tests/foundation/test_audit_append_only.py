@@ -168,9 +168,9 @@ def test_migration_0003_chains_the_rows_that_were_there(db_url: str, tmp_path) -
         assert verdict.ok and verdict.entries == 5
         db = session_factory(engine)
         with db() as s, s.begin():
-            from records.users import sign_in
+            from records.identity import provision_and_sign_in
 
-            audit(s, sign_in(s, "ssk.new", Role.NURSE), "case.read", 9)
+            audit(s, provision_and_sign_in(s, "ssk.new", Role.NURSE), "case.read", 9)
         verdict = verify_database(db_url)
         assert verdict.ok and verdict.entries == 7
     finally:

@@ -51,9 +51,9 @@ def test_the_application_role_cannot_rewrite_the_audit_log(postgres_url: str, tm
         migrate(app)
         db = session_factory(app)
         with db() as s, s.begin():
-            from records.users import sign_in
+            from records.identity import provision_and_sign_in
 
-            nurse = sign_in(s, "ssk.app", Role.NURSE, display_name="App", console="k1")
+            nurse = provision_and_sign_in(s, "ssk.app", Role.NURSE, display_name="App", console="k1")
         assert audited_writes(db, nurse, cases=2) > 0
         assert verify_database(app_url).ok
         with app.begin() as conn:  # the clinical tables are writable

@@ -120,13 +120,15 @@ def test_patient_import_with_bad_rows_changes_nothing_and_names_the_lines(db, ma
         assert s.scalars(select(Patient)).all() == []
 
 
-def test_patient_import_warns_about_team_names_no_unit_carries(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_patient_import_warns_about_team_names_no_unit_carries(tmp_path: Path, monkeypatch, capsys,  # type: ignore[no-untyped-def]
+                                                                cli_user) -> None:
     from larmcentral_cli import main as cli
 
-    monkeypatch.setenv("LARMCENTRAL_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    monkeypatch.setenv("LARMCENTRAL_DB_URL", url)
     csv = tmp_path / "export.csv"
     csv.write_text(HEADER + "19121212-1212;Tolvan;VC Lund Norr;;nej;nej;Vårdcentralen Lund Norr;\n", encoding="utf-8")
-    assert cli(["patients", "import", str(csv), "--user", "admin"]) == 0
+    assert cli(["patients", "import", str(csv), *cli_user(url)]) == 0
     err = capsys.readouterr().err
     assert "rad 2, fält 'mobilt_vardteam': 'VC Lund Norr' finns inte bland flottans enheter" in err
     assert "listad_vardcentral" not in err

@@ -12,12 +12,13 @@ from sqlalchemy import select
 from larmcentral_cli import main
 from outcomes.importer import LaterFactImportError, import_later_facts
 from records.models import LaterFact
+from resources.vocabulary import Role
 
 TODAY = date(2026, 4, 1)
 
 
 def test_bad_rows_change_nothing_and_are_named(db, make_actor, tmp_path: Path) -> None:
-    actor = make_actor(db)
+    actor = make_actor(db, "admin.test", Role.ADMIN)
     with db() as s, s.begin():
         a, b = add_case(s, actor).id, add_case(s, actor).id
     path = tmp_path / "fakta.csv"
@@ -42,7 +43,7 @@ def test_bad_rows_change_nothing_and_are_named(db, make_actor, tmp_path: Path) -
 
 
 def test_good_file_imports_and_reimport_is_harmless(sqlite_db, make_actor, tmp_path: Path) -> None:
-    actor = make_actor(sqlite_db)
+    actor = make_actor(sqlite_db, "admin.test", Role.ADMIN)
     with sqlite_db() as s, s.begin():
         a = add_case(s, actor, created_at=T0).id
     path = tmp_path / "fakta.csv"
@@ -56,9 +57,10 @@ def test_good_file_imports_and_reimport_is_harmless(sqlite_db, make_actor, tmp_p
     assert facts == ["avliden_30d", "inlagd"]
 
 
-def test_cli_import_reports_lines_and_exit_code(tmp_path: Path, monkeypatch, capsys) -> None:
-    monkeypatch.setenv("LARMCENTRAL_DB_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+def test_cli_import_reports_lines_and_exit_code(tmp_path: Path, monkeypatch, capsys, cli_user) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    monkeypatch.setenv("LARMCENTRAL_DB_URL", url)
     path = tmp_path / "fakta.csv"
     path.write_text("arende;faktum;datum\n1;inlagd;2026-03-03\n", encoding="utf-8")
-    assert main(["outcomes", "import", str(path), "--user", "admin.test"]) == 1
+    assert main(["outcomes", "import", str(path), *cli_user(url)]) == 1
     assert "rad 2, fält 'arende': ärende 1 finns inte" in capsys.readouterr().err

@@ -17,8 +17,8 @@ from outcomes.followup import record_followup_result
 from outcomes.report import quality_figures
 from outcomes.report_writer import CSV_FILES, PDF_FILE
 from records.db import open_database
+from records.identity import provision_and_sign_in
 from records.models import Assignment, Case, FollowUp, Outcome, TriageResult, UnitStatusEvent
-from records.users import sign_in
 from resources.vocabulary import Role
 
 DAY = date(2026, 3, 2)
@@ -97,7 +97,7 @@ def test_report_command_writes_pdf_and_csv(tmp_path: Path, monkeypatch, capsys) 
     monkeypatch.setenv("LARMCENTRAL_DB_URL", url)
     _, factory = open_database(url)
     with factory() as s, s.begin():
-        actor = sign_in(s, "ssk.anna", Role.NURSE)
+        actor = provision_and_sign_in(s, "ssk.anna", Role.NURSE)
         build(s, actor)
     out = tmp_path / "rapport"
     assert main(["report", "--from", "2026-03-02", "--to", "2026-03-02", "--out", str(out)]) == 0

@@ -1,0 +1,49 @@
+"""How a command-line tool signs in: a person with their password (prompted, or one line on standard input
+with `--password-stdin`), or a system job with a service token (`--token-file`, or LARMCENTRAL_TOKEN_FILE).
+A user name given with `--user` is never taken on trust."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import socket
+import sys
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from records.actor import Actor
+from records.auth import AuthFailed, sign_in_with_password
+from records.tokens import sign_in_with_token
+from resources.settings import load_settings
+from resources.vocabulary import Role
+
+
+def add_auth_options(parser: argparse.ArgumentParser, *, token: bool = False) -> None:
+    parser.add_argument("--user", default=None, help="ditt användarnamn (standard: inloggad användare på datorn); "
+                                                      "lösenordet frågas efter")
+    parser.add_argument("--password-stdin", action="store_true",
+                        help="läs lösenordet från standard in (en rad), t.ex. från ett lösenordsvalv")
+    if token:
+        parser.add_argument("--token-file", type=Path, default=None,
+                            help="tjänstenyckel för ett systemjobb (standard: LARMCENTRAL_TOKEN_FILE)")
+
+
+def cli_actor(factory: sessionmaker[Session], args: argparse.Namespace, role: Role | None) -> Actor:
+    """The signed-in actor for this run. AuthFailed (Swedish) when the password, token or role does not hold."""
+    console = f"cli@{socket.gethostname()}"[:64]
+    token_file = getattr(args, "token_file", None) or load_settings().token_file
+    if token_file is not None and getattr(args, "user", None) is None:
+        try:
+            token = Path(token_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise AuthFailed(f"Tjänstenyckeln kan inte läsas ({token_file}): {exc.strerror}.") from None
+        return sign_in_with_token(factory, token, console=console)
+    user = getattr(args, "user", None) or getpass.getuser()
+    if getattr(args, "password_stdin", False):
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass(f"Lösenord för {user}: ")
+    else:
+        raise AuthFailed("Ange lösenordet: kör i en terminal, eller skicka det på standard in med --password-stdin.")
+    return sign_in_with_password(factory, user, password, role, console=console)

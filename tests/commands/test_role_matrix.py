@@ -1,0 +1,98 @@
+"""Who may run which command, on both backends: every command is allowed exactly to the roles in EXPECTED and
+refused to the others with a Swedish message, nothing written; a forged, stale or absent sign-in is refused
+whatever role it claims."""
+
+from __future__ import annotations
+
+import pytest
+from command_world import World, snapshot
+from scenarios import SCENARIOS
+
+from commands import ALL_COMMANDS, Command, CreateCase, run
+from commands.calls import CaseCreated
+from records.actor import Actor, NotPermitted
+from records.cases import CaseIntake
+from records.db import transaction
+from records.identity import end_session, remove_grant, user_by_name
+from resources.vocabulary import Role
+
+N, D, P, A = Role.NURSE, Role.DISPATCHER, Role.PHYSICIAN, Role.ADMIN
+# The access policy, written out: what each role's work needs, nothing more. An administrator administers
+# users and tokens; clinical work needs a clinical role (a person may hold several and choose at sign-in).
+EXPECTED: dict[str, set[Role]] = {
+    "case.create": {N}, "draft.save": {N}, "draft.discard": {N}, "triage.complete": {N},
+    "case.send_to_waiting_room": {N}, "call.finish": {N}, "case.reopen": {N, P},
+    "dispatch.assign": {D, P}, "dispatch.recall": {D, P}, "dispatch.reassign": {D, P}, "unit.status": {D, P},
+    "outcome.record": {N, D, P}, "outcome.correct": {N, P}, "outcome.feed": {D}, "followup.result": {N, P},
+    "review.comment": {P}, "review.sign_off": {P}, "case.physician_change": {P},
+    "proposal.accept": {P}, "proposal.reject": {P},
+    "user.create": {A}, "user.grant": {A}, "user.revoke": {A}, "user.active": {A}, "user.unlock": {A},
+    "user.password": {N, A},  # the scenario sets the nurse's own password: herself, or an administrator
+    "token.create": {A}, "token.revoke": {A},
+}
+CASES = [(c, r) for c in ALL_COMMANDS for r in (N, D, P, A)]
+
+
+def test_the_policy_names_every_command() -> None:
+    assert set(EXPECTED) == {c.name for c in ALL_COMMANDS}
+
+
+@pytest.mark.parametrize(("command_type", "role"), CASES, ids=[f"{c.name}-{r.value}" for c, r in CASES])
+def test_each_command_is_allowed_exactly_to_its_roles(world: World, command_type: type[Command], role: Role) -> None:
+    _, cmd = SCENARIOS[command_type](world)
+    actor = world.actor(role)
+    if role in EXPECTED[command_type.name]:
+        run(world.db, actor, cmd)
+        return
+    before = snapshot(world.db)
+    with pytest.raises(NotPermitted, match="får inte|kräver"):
+        run(world.db, actor, cmd)
+    assert snapshot(world.db) == before
+
+
+def _create(world: World, actor: Actor) -> CreateCase:
+    return CreateCase(intake=CaseIntake(patient_name="Test"))
+
+
+def test_a_forged_role_claim_is_refused(world: World) -> None:
+    """A nurse's session with the physician role written into the Actor in code."""
+    forged = world.nurse.model_copy(update={"role": Role.PHYSICIAN})
+    before = snapshot(world.db)
+    with pytest.raises(NotPermitted, match="stämmer inte"):
+        run(world.db, forged, _create(world, forged))
+    assert snapshot(world.db) == before
+
+
+def test_another_users_id_on_a_session_is_refused(world: World) -> None:
+    forged = world.nurse.model_copy(update={"user_id": world.physician.user_id})
+    with pytest.raises(NotPermitted, match="stämmer inte"):
+        run(world.db, forged, _create(world, forged))
+
+
+def test_an_actor_without_a_sign_in_is_refused(world: World) -> None:
+    bare = Actor(user_id=world.nurse.user_id, username=world.nurse.username, role=Role.NURSE)
+    with pytest.raises(NotPermitted, match="Ingen inloggning"):
+        run(world.db, bare, _create(world, bare))
+
+
+def test_an_ended_session_is_refused(world: World) -> None:
+    with transaction(world.db) as s:
+        end_session(s, world.nurse, "test")
+    with pytest.raises(NotPermitted, match="avslutats"):
+        run(world.db, world.nurse, _create(world, world.nurse))
+
+
+def test_a_revoked_role_stops_working_at_the_next_command(world: World) -> None:
+    created = run(world.db, world.nurse, _create(world, world.nurse))
+    assert isinstance(created, CaseCreated)
+    with transaction(world.db) as s:
+        remove_grant(s, user_by_name(s, world.nurse.username), Role.NURSE, world.admin.user_id)
+    with pytest.raises(NotPermitted, match="dragits in"):
+        run(world.db, world.nurse, _create(world, world.nurse))
+
+
+def test_a_deactivated_user_is_refused(world: World) -> None:
+    with transaction(world.db) as s:
+        user_by_name(s, world.nurse.username).active = False
+    with pytest.raises(NotPermitted, match="avaktiverad"):
+        run(world.db, world.nurse, _create(world, world.nurse))
