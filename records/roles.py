@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import re
 
-from records.models import AuditEntry, Base, ChangeEvent, CommandLog
+from records.models import AuditEntry, Base, ChangeEvent, CommandLog, RoleGrant
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 AUDIT_TABLE = AuditEntry.__tablename__
 # The application role may only read and add rows: the audit log, and the command log and change events
 # (a command's record of having run, which idempotency and every console's change feed rely on).
 APPEND_ONLY_TABLES = (AUDIT_TABLE, CommandLog.__tablename__, ChangeEvent.__tablename__)
+# Tables whose rows the application may add and revoke but never delete (the grants' history; migration 0005's
+# triggers also refuse any UPDATE but a revocation).
+NO_DELETE_TABLES = (RoleGrant.__tablename__,)
 
 
 class BadRoleName(ValueError):
@@ -34,7 +37,8 @@ def check_role_name(role: str) -> str:
 
 def clinical_tables() -> list[str]:
     """Every table of the schema except the append-only ones, in a stable order."""
-    return sorted(t.name for t in Base.metadata.sorted_tables if t.name not in APPEND_ONLY_TABLES)
+    return sorted(t.name for t in Base.metadata.sorted_tables
+                  if t.name not in APPEND_ONLY_TABLES and t.name not in NO_DELETE_TABLES)
 
 
 def app_role_grants(role: str) -> list[str]:
@@ -47,6 +51,8 @@ def app_role_grants(role: str) -> list[str]:
     statements += [f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE {t} TO {r}" for t in clinical_tables()]
     for t in APPEND_ONLY_TABLES:
         statements += [f"REVOKE ALL ON TABLE {t} FROM {r}", f"GRANT SELECT, INSERT ON TABLE {t} TO {r}"]
+    for t in NO_DELETE_TABLES:
+        statements += [f"REVOKE ALL ON TABLE {t} FROM {r}", f"GRANT SELECT, INSERT, UPDATE ON TABLE {t} TO {r}"]
     statements += [
         f"GRANT SELECT ON TABLE alembic_version TO {r}",  # the product checks the schema version at start
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {r}",  # ids of new rows (nextval)

@@ -22,6 +22,9 @@ DESTROYS = {"tables": ["role_grants", "user_sessions", "service_tokens"],
                                   "locked_until"]}}
 
 
+GRANTS_MESSAGE = "role_grants: en tilldelning kan bara dras in, aldrig ändras eller raderas"
+
+
 def upgrade() -> None:
     with op.batch_alter_table('users', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('auth_source', sa.String(length=16), server_default='local', nullable=False))
@@ -48,6 +51,8 @@ def upgrade() -> None:
         batch_op.create_index('uq_role_grant_active', ['user_id', 'role'], unique=True,
                               postgresql_where=sa.text('revoked_at IS NULL'),
                               sqlite_where=sa.text('revoked_at IS NULL'))
+
+    _protect_grant_history()
 
     op.create_table('user_sessions',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -83,7 +88,38 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_service_tokens_user_id'), ['user_id'], unique=False)
 
 
+def _protect_grant_history() -> None:
+    """Who was granted what, by whom, stays on record: a grant row may only be revoked (revoked_at and revoked_by
+    set once, from empty); any other UPDATE, and every DELETE, is refused by the database itself."""
+    changed = ("NEW.user_id IS NOT OLD.user_id OR NEW.role IS NOT OLD.role OR NEW.granted_by IS NOT OLD.granted_by "
+               "OR NEW.granted_at IS NOT OLD.granted_at OR OLD.revoked_at IS NOT NULL")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"""
+            CREATE FUNCTION role_grants_history() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' OR TG_OP = 'TRUNCATE'
+                   OR {changed.replace(' IS NOT ', ' IS DISTINCT FROM ')} THEN
+                    RAISE EXCEPTION '{GRANTS_MESSAGE}' USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                RETURN NEW;
+            END
+            $$""")
+        op.execute("CREATE TRIGGER role_grants_history BEFORE UPDATE OR DELETE ON role_grants "
+                   "FOR EACH ROW EXECUTE FUNCTION role_grants_history()")
+        op.execute("CREATE TRIGGER role_grants_no_truncate BEFORE TRUNCATE ON role_grants "
+                   "FOR EACH STATEMENT EXECUTE FUNCTION role_grants_history()")
+    else:
+        op.execute(f"CREATE TRIGGER role_grants_no_delete BEFORE DELETE ON role_grants "
+                   f"BEGIN SELECT RAISE(ABORT, '{GRANTS_MESSAGE}'); END")
+        op.execute(f"CREATE TRIGGER role_grants_only_revoke BEFORE UPDATE ON role_grants WHEN {changed} "
+                   f"BEGIN SELECT RAISE(ABORT, '{GRANTS_MESSAGE}'); END")
+
+
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS role_grants_no_truncate ON role_grants")
+        op.execute("DROP TRIGGER IF EXISTS role_grants_history ON role_grants")
+        op.execute("DROP FUNCTION IF EXISTS role_grants_history()")
     op.drop_table('service_tokens')
     op.drop_table('user_sessions')
     op.drop_table('role_grants')
