@@ -64,6 +64,15 @@ def test_the_application_role_cannot_rewrite_the_audit_log(postgres_url: str, tm
             with pytest.raises(DBAPIError, match="permission denied|must be owner"), app.begin() as conn:
                 conn.execute(text(sql))
 
+        # the grants table: rows may be added and revoked, never deleted, and its triggers stay the owner's
+        for sql in ["DELETE FROM role_grants", "TRUNCATE role_grants", "DROP TRIGGER role_grants_history ON role_grants",
+                    "ALTER TABLE role_grants DISABLE TRIGGER USER", "DELETE FROM command_log",
+                    "UPDATE change_events SET topic = 'x'"]:
+            with pytest.raises(DBAPIError, match="permission denied|must be owner"), app.begin() as conn:
+                conn.execute(text(sql))
+        with pytest.raises(DBAPIError, match="kan bara dras in"), app.begin() as conn:
+            conn.execute(text("UPDATE role_grants SET role = 'admin'"))
+
         # even with the append-only triggers switched off by the owner, the grants alone refuse
         with owner.begin() as conn:
             conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
