@@ -18,7 +18,7 @@ import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
@@ -26,7 +26,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings import SettingsError as PydanticSettingsError
 
 from resources.datafile import ConfigurationError
-from resources.vocabulary import OutcomeCode, Priority
+from resources.vocabulary import OutcomeCode, Priority, Role
 
 ENV_PREFIX = "LARMCENTRAL_"
 
@@ -190,6 +190,75 @@ class Settings(BaseSettings):
                                      "exceeds this",
         allowed="ett tal från 0 till 1 (andel)")
 
+    # --- identity and access (records.identity, records.passwords) ----------------------------------------
+    auth_backend: Literal["local", "ldap"] = _field(
+        "local", description="how people sign in: `local` (accounts with argon2 password hashes in the database) "
+                             "or `ldap` (a bind against the region's directory, roles from its groups)",
+        allowed="local eller ldap")
+    password_min_length: int = _field(
+        12, ge=8, le=128, description="the minimum length of a new local password",
+        allowed="ett heltal från 8 till 128")
+    login_max_failures: int = _field(
+        5, ge=1, le=100, description="wrong passwords in a row after which a local account is locked",
+        allowed="ett heltal från 1 till 100")
+    login_lockout_minutes: float = _field(
+        15, gt=0, le=24 * 60, description="how long a locked local account stays locked (an administrator can "
+                                          "unlock it earlier)",
+        allowed="ett tal större än 0 och högst 1440 (minuter)")
+    token_file: Path | None = _field(
+        None, description="a file holding the service token a system job (`feed serve`, imports, proposal "
+                          "drafting) signs in with; created by an administrator with `users token create`",
+        default_text="none", allowed="sökvägen till en fil med en tjänstenyckel")
+    idle_lock_minutes: float = _field(
+        10, gt=0, le=24 * 60, description="the console locks after this long without keyboard or mouse; "
+                                          "unlocking needs the password",
+        allowed="ett tal större än 0 och högst 1440 (minuter)")
+
+    # --- the directory backend (records.ldap_auth; read only when LARMCENTRAL_AUTH_BACKEND=ldap) ------------
+    ldap_url: str = _field(
+        "", description="the directory's address, `ldaps://host` (or `ldap://host:389`); several separated by "
+                        "spaces are tried in order",
+        default_text="none", allowed="en eller flera adresser ldap://värd[:port] eller ldaps://värd[:port] med "
+                                     "mellanslag emellan, t.ex. ldaps://dc1.region.se ldaps://dc2.region.se")
+    ldap_user_dn_template: str = _field(
+        "", description="a user's DN with `{username}` in place of the name, e.g. "
+                        "`uid={username},ou=people,dc=region,dc=se`; when empty the user is searched for under "
+                        "`LARMCENTRAL_LDAP_SEARCH_BASE`",
+        default_text="none", allowed="ett DN med {username} i ett värde, t.ex. uid={username},ou=people,dc=region,dc=se")
+    ldap_search_base: str = _field(
+        "", description="where users are searched for with `LARMCENTRAL_LDAP_USER_FILTER` (when no DN template is "
+                        "set), and groups when `LARMCENTRAL_LDAP_GROUP_BASE` is not set",
+        default_text="none", allowed="ett DN, t.ex. ou=people,dc=region,dc=se")
+    ldap_user_filter: str = _field(
+        "(uid={username})", description="the filter that finds a user under the search base (Active Directory: "
+                                        "`(sAMAccountName={username})`); the name is escaped",
+        allowed="ett LDAP-filter inom parentes med {username}, t.ex. (sAMAccountName={username})")
+    ldap_group_base: str = _field(
+        "", description="where groups with the user as `member`/`uniqueMember`/`memberUid` are searched for, "
+                        "besides the user's `memberOf`",
+        default_text="the search base (none: `memberOf` only)", allowed="ett DN, t.ex. ou=groups,dc=region,dc=se")
+    ldap_group_roles: dict[str, Role] = _field(
+        default_factory=dict,
+        description="directory groups → roles, as a JSON object keyed by a group's DN or cn, e.g. "
+                    '`{"cn=ssk,ou=groups,dc=region,dc=se": "nurse", "RLS-läkare": "physician"}`',
+        default_text="`{}` (nobody gets a role)",
+        allowed=f'ett JSON-objekt grupp (DN eller cn) → roll, t.ex. {{"cn=ssk,ou=groups,dc=region,dc=se": '
+                f'"nurse"}} (roller: {", ".join(r.value for r in Role)})')
+    ldap_bind_dn: str = _field(
+        "", description="the service account that searches for users (none: an anonymous search)",
+        default_text="none", allowed="ett DN, t.ex. cn=larmcentral,ou=service,dc=region,dc=se")
+    ldap_bind_password_file: Path | None = _field(
+        None, description="a file holding the service account's password (kept out of the environment and of "
+                          "every message)",
+        default_text="none", allowed="sökvägen till en fil med tjänstekontots lösenord")
+    ldap_ca_file: Path | None = _field(
+        None, description="the CA certificate(s) (PEM) that sign the directory's `ldaps://` certificate",
+        default_text="the system's trusted CAs", allowed="sökvägen till en PEM-fil med CA-certifikat")
+    ldap_timeout_s: int = _field(
+        5, ge=1, le=120, description="seconds to wait for each directory server to connect and to answer each "
+                                     "request before sign-in says it cannot be reached",
+        allowed=f"ett heltal från 1 till 120 ({_SECONDS})")
+
     # --- tests only -------------------------------------------------------------------------------------
     test_pg_url: str = _field(
         DEFAULT_TEST_PG_URL, description="the server the PostgreSQL tests use (tests/conftest.py creates and drops "
@@ -205,6 +274,73 @@ class Settings(BaseSettings):
             if v and (problem := _database_url_problem(v)):
                 raise ValueError(problem)
         return v
+
+    @field_validator("token_file", "ldap_bind_password_file", "ldap_ca_file")
+    @classmethod
+    def _token_file(cls, v: Path | None) -> Path | None:
+        if v is not None and v.is_dir():
+            raise ValueError("är en katalog, inte en fil")
+        return v
+
+    @field_validator("ldap_url", mode="before")
+    @classmethod
+    def _ldap_url(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            v = " ".join(v.split())
+            for url in v.split():
+                if problem := ldap_url_problem(url):
+                    raise ValueError(problem)
+        return v
+
+    @field_validator("ldap_user_dn_template", mode="before")
+    @classmethod
+    def _ldap_template(cls, v: Any) -> Any:
+        if isinstance(v, str) and (v := v.strip()):
+            rest = v.replace("{username}", "", 1)
+            if "{username}" in rest or "{" in rest or "}" in rest:
+                raise ValueError("{username} ska finnas exakt en gång")
+            if problem := dn_problem(v.replace("{username}", "x")):
+                raise ValueError(problem)
+            if "={username}" not in v.replace(" ", ""):
+                raise ValueError("{username} ska vara ett värde, t.ex. uid={username}")
+        return v
+
+    @field_validator("ldap_search_base", "ldap_group_base", "ldap_bind_dn", mode="before")
+    @classmethod
+    def _ldap_dn(cls, v: Any) -> Any:
+        if isinstance(v, str) and (v := v.strip()) and (problem := dn_problem(v)):
+            raise ValueError(problem)
+        return v
+
+    @field_validator("ldap_user_filter", mode="before")
+    @classmethod
+    def _ldap_filter(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            v = v.strip()
+            if "{username}" not in v:
+                raise ValueError("{username} saknas")
+            if problem := filter_problem(v):
+                raise ValueError(problem)
+        return v
+
+    @field_validator("ldap_group_roles", mode="before")
+    @classmethod
+    def _ldap_group_roles(cls, v: Any) -> Any:
+        if not isinstance(v, str):
+            return v
+        data = _json(v)
+        if not isinstance(data, dict):
+            raise ValueError("inte ett JSON-objekt")
+        roles: dict[str, Role] = {}
+        for group, role in data.items():
+            if not group.strip():
+                raise ValueError("tomt gruppnamn")
+            if "=" in group and (problem := dn_problem(group.strip())):
+                raise ValueError(f"gruppen {group!r}: {problem}")
+            if role not in Role.__members__.values():
+                raise ValueError(f"okänd roll {role!r} för gruppen {group!r}")
+            roles[group.strip()] = Role(role)
+        return roles
 
     @field_validator("test_pg_url", mode="before")
     @classmethod
@@ -374,6 +510,53 @@ def _database_url_problem(url: str, backends: tuple[str, ...] = DATABASE_BACKEND
         dialect.import_dbapi()
     except ImportError:
         return f"drivrutinen {parsed.get_driver_name()!r} är inte installerad"
+    return None
+
+
+def ldap_url_problem(url: str) -> str | None:
+    """Why `url` is not a directory address (Swedish), or None."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return f"{url!r} är ingen adress"
+    if parts.scheme.lower() not in ("ldap", "ldaps"):
+        return f"{url!r} börjar inte med ldap:// eller ldaps://"
+    if not parts.hostname or parts.username is not None or parts.path not in ("", "/") or parts.query:
+        return f"{url!r} ska bara ha värd och port"
+    if port == 0:
+        return f"{url!r} har port 0"
+    return None
+
+
+def dn_problem(dn: str) -> str | None:
+    """Why `dn` is not a distinguished name (Swedish), or None."""
+    from ldap3.core.exceptions import LDAPInvalidDnError
+    from ldap3.utils.dn import parse_dn
+
+    try:
+        parts = parse_dn(dn, strip=True)
+    except LDAPInvalidDnError:
+        return "inget giltigt DN"
+    if not parts or any(not attr.strip() or not value.strip() for attr, value, _ in parts):
+        return "inget giltigt DN"
+    return None
+
+
+def filter_problem(text: str) -> str | None:
+    """Why `text` is not one parenthesised LDAP filter (Swedish), or None."""
+    depth = 0
+    for i, char in enumerate(text):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0 or (depth == 0 and i != len(text) - 1):
+                return "parenteserna stämmer inte"
+    if not text.startswith("(") or depth != 0:
+        return "ska stå inom parentes, med lika många ( som )"
     return None
 
 
