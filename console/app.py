@@ -1,4 +1,5 @@
-"""Start the console: database, sign-in, the role's workspaces in the main window."""
+"""Start the console: database, sign-in, the role's workspaces in the main window; a user switch builds the next
+user's window (console.shift.ConsoleShell)."""
 
 from __future__ import annotations
 
@@ -16,15 +17,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from console.complaint_names import register_ruleset
 from console.i18n import install_translators
 from console.main_window import ROLE_WORKSPACES, MainWindow
-from console.sign_in import SignInDialog
+from console.shift import ConsoleShell
+from console.sign_in import Authenticate, SignInDialog
 from console.tasks import DbExecutor
 from console.theme import apply_dark_theme
 from outcomes.rulesets import sync_rulesets
 from records.actor import Actor
+from records.auth import sign_in_with_password
 from records.db import DatabaseUnavailable, database_url, open_database, transaction
-from records.demo import seed_demo
+from records.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo, seed_demo_users
 from records.models import Case
-from records.users import sign_in
 from resources.datafile import ConfigurationError, DataFileError
 from resources.fleet import Fleet, default_fleet
 from resources.geography import Geography, default_geography
@@ -56,6 +58,11 @@ def make_app(translate: bool = True) -> QApplication:
     return app  # type: ignore[return-value]
 
 
+def demo_banner() -> str:
+    """What a demo console says at the top right of its window (and its title): never mistaken for a real centre."""
+    return f"DEMO – fiktiva användare och patienter, lösenord {DEMO_PASSWORD}"
+
+
 def db_label(url: str | None = None) -> str:
     return "SQLite (lokal)" if (url or database_url()).startswith("sqlite") else "PostgreSQL"
 
@@ -70,6 +77,7 @@ def build_main_window(actor: Actor, factory: sessionmaker[Session], *, demo: boo
     `live_feeds`: ready-made feeds for the dispatch workspace (tests: a stepped simulator).
     `simulator_process`: in demo mode, run the simulator as a child process.
     `draft_proposals`: draft rule proposals every 15 min (default: when feeds run)."""
+    from console.admin.workspace import AdminWorkspace
     from console.calltaking.workspace import CallTakingWorkspace
     from console.followup.pane import FollowUpPane
     from console.review.workspace import ReviewWorkspace
@@ -102,10 +110,14 @@ def build_main_window(actor: Actor, factory: sessionmaker[Session], *, demo: boo
             made["dispatch"] = dispatch_ws
         if "review" in wanted:
             made["review"] = ReviewWorkspace(actor, executor)
-        made["followup"] = FollowUpPane(actor, executor)
+        if "followup" in wanted:
+            made["followup"] = FollowUpPane(actor, executor)
+        if "admin" in wanted:
+            made["admin"] = AdminWorkspace(actor, executor)
         made["stats"] = StatsWorkspace(actor, executor)
         workspaces = {key: made[key] for key in wanted if key in made}  # the role's order: its home first
-        window = MainWindow(actor, label or db_label(), executor, workspaces, settings=settings)
+        window = MainWindow(actor, label or db_label(), executor, workspaces, settings=settings,
+                            demo_banner=demo_banner() if demo else None)
     except BaseException:
         if dispatch_ws is not None:
             dispatch_ws.shutdown()
@@ -125,22 +137,37 @@ def build_main_window(actor: Actor, factory: sessionmaker[Session], *, demo: boo
         workspaces["calltaking"].restore_unfinished()  # type: ignore[attr-defined]
     if "review" in workspaces:
         workspaces["review"].refresh()  # type: ignore[attr-defined]
-    workspaces["followup"].start()  # type: ignore[attr-defined]
-    workspaces["stats"].refresh()  # type: ignore[attr-defined]
+    if "followup" in workspaces:
+        workspaces["followup"].start()  # type: ignore[attr-defined]
+    if "stats" in workspaces:
+        workspaces["stats"].refresh()  # type: ignore[attr-defined]
+    if "admin" in workspaces:
+        workspaces["admin"].refresh()  # type: ignore[attr-defined]
     return window
 
 
+def password_authenticate(factory: sessionmaker[Session]) -> Authenticate:
+    """The sign-in dialog's check: the configured backend, then a session in a granted role."""
+    return lambda u, p, r, choose: sign_in_with_password(factory, u, p, r, console=None, choose=choose)
+
+
+def demo_note() -> str:
+    users = ", ".join(name for name, _ in DEMO_USERS.values())
+    return (f"DEMO – fiktiva användare och patienter. Användare: {users}; lösenord {DEMO_PASSWORD}. "
+            "Aldrig i en riktig larmcentral.")
+
+
 def sign_in_user(factory: sessionmaker[Session], demo: bool, user: str | None, role: str | None) -> Actor | None:
+    """The sign-in dialog (user name, password, role among the granted ones). Demo mode signs the demo user of
+    the chosen role in directly and says so; a real centre always asks for the password."""
     chosen_role = Role(role) if role else (Role.NURSE if demo else None)
     if demo and user is None:
-        user = f"demo.{(chosen_role or Role.NURSE).value}"
-    if not demo or user is None or chosen_role is None:
-        dlg = SignInDialog(user, chosen_role)
-        if dlg.exec() != SignInDialog.DialogCode.Accepted:
-            return None
-        user, chosen_role = dlg.chosen()
-    with transaction(factory) as session:
-        return sign_in(session, user, chosen_role)
+        username = DEMO_USERS[chosen_role or Role.NURSE][0]
+        return sign_in_with_password(factory, username, DEMO_PASSWORD, chosen_role, console=None)
+    dlg = SignInDialog(password_authenticate(factory), user, chosen_role, demo_note() if demo else None)
+    if dlg.exec() != SignInDialog.DialogCode.Accepted:
+        return None
+    return dlg.actor
 
 
 def _cannot_start(why: str) -> int:
@@ -166,6 +193,7 @@ def run_console(demo: bool = False, user: str | None = None, role: str | None = 
         if demo:
             with transaction(factory) as session:
                 seed_demo(session)
+                seed_demo_users(session)
                 has_cases = session.scalar(select(Case.id).limit(1)) is not None
             if not has_cases:
                 from console.demo_cases import seed_demo_cases
@@ -176,7 +204,10 @@ def run_console(demo: bool = False, user: str | None = None, role: str | None = 
             return 1
         # The demo's simulator runs as a child process (it does not compete with the GUI for the
         # interpreter lock) that ends with the console, even after a crash (console/dispatch/sim_child.py).
-        window = build_main_window(actor, factory, demo=demo, ruleset=ruleset, simulator_process=demo)
+        shell = ConsoleShell(factory, lambda a: build_main_window(a, factory, demo=demo, ruleset=ruleset,
+                                                                  simulator_process=demo),
+                             password_authenticate(factory), demo_note() if demo else None)
+        window = shell.start(actor)
     except DataFileError as exc:
         return _cannot_start(f"en datafil är trasig.\n\n{exc}")
     except ConfigurationError as exc:

@@ -14,8 +14,10 @@ from PySide6.QtTest import QTest
 from console.app import build_main_window, make_app
 from console.demo_cases import seed_demo_cases
 from console.main_window import MainWindow
+from outcomes.system_jobs import ANALYSIS_USER, FEED_USER, provision_system_user
 from records.db import open_database, transaction
-from records.demo import demo_patients, seed_demo
+from records.demo import DEMO_USERS, demo_patients, seed_demo, seed_demo_users
+from records.identity import provision_and_sign_in
 from resources.vocabulary import Role
 from triage_rules.loader import load_ruleset
 
@@ -135,6 +137,27 @@ def take_screenshots(directory: Path) -> int:
     w.workspaces["stats"].tabs.setCurrentIndex(1)
     settle(w, 300)
     shot(w, "07-kvalitet.png")
+    w.shutdown()
+    w.hide()
+
+    # 8. The administrator: users with their granted roles, the system users' service tokens; then the lock
+    # screen, which covers everything until the same user's password is given.
+    with transaction(factory) as s:
+        seed_demo_users(s)
+        for name in (FEED_USER, ANALYSIS_USER):
+            provision_system_user(s, name)
+        admin = provision_and_sign_in(s, "admin.anna", Role.ADMIN, "Anna Administratör", via="password")
+    w = build_main_window(admin, factory, demo=True, ruleset=ruleset, settings=settings)
+    w.resize(*SIZE)
+    w.show()
+    w.show_workspace("admin")
+    settle(w, 800)
+    w.workspaces["admin"].select_user(DEMO_USERS[Role.NURSE][0])
+    settle(w)
+    shot(w, "08-anvandare.png")
+    w.lock("manual")
+    settle(w)
+    shot(w, "09-last.png")
     w.shutdown()
     w.hide()
     app.processEvents()

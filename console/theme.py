@@ -58,6 +58,19 @@ QLabel#overlayArea { font-size: 12pt; font-weight: 600; color: #79c0ff; padding-
 QLabel#overlayKey { font-family: monospace; font-weight: 600; color: #f5a623; }
 QLabel#overlayHint { color: #8b949e; }
 QStatusBar QLabel { padding: 0 8px; }
+QWidget#lockScreen { background: #010409; }
+QFrame#lockPanel { background: #161b22; border: 1px solid #30363d; border-radius: 8px; }
+QLabel#lockTitle { font-size: 20pt; font-weight: 700; color: #f0f6fc; }
+QLabel#lockWho { font-size: 12pt; color: #c9d1d9; }
+QLabel#lockReason { color: #8b949e; }
+QLineEdit#lockPassword { font-size: 13pt; padding: 6px; }
+QLabel#demoBanner, QLabel#demoNote { background: #5a3e02; color: #ffe2a8; border: 1px solid #d29922;
+    font-weight: 600; padding: 2px 8px; border-radius: 3px; }
+QLabel#demoNote { padding: 8px; }
+QLabel#demoBanner { margin: 2px 6px; }
+QLabel#tokenWarning { color: #f5a623; }
+QPushButton#lockSwitch { padding: 8px 16px; }
+QLineEdit#tokenValue { font-family: monospace; font-size: 11pt; padding: 4px; }
 """
 
 

@@ -1,0 +1,1 @@
+"""The administrator's workspace: users, their roles, passwords and locks, and the system users' service tokens."""
