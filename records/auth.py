@@ -104,15 +104,19 @@ def sign_in_with_password(factory: sessionmaker[Session], username: str, passwor
     """Authenticate, then open a session in `role` (or the one `choose` picks among the granted ones, or the
     only one). AuthFailed when the password, the account or the role does not allow it."""
     backend = backend or authenticator()
-    identity = backend.authenticate(factory, username, password)
+    try:
+        identity = backend.authenticate(factory, username, password)
+    except AuthFailed:
+        if backend.name != LocalAuthenticator.name:  # the local backend audits its own failures (and lockouts)
+            _audit_failure(factory, username, backend.name)
+        raise
+    if identity.roles is not None:  # the directory decides: its grants are committed whatever happens next
+        with transaction(factory) as session:
+            _directory_user(session, identity)
     with transaction(factory) as session:
         user = session.scalar(select(User).where(User.username == identity.username))
-        if user is None:  # a directory user signing in for the first time
-            from records.identity import new_user
-
-            user = new_user(session, identity.username, identity.display_name, auth_source="ldap")
-        if identity.roles is not None:
-            _sync_directory_roles(session, user, identity.roles)
+        if user is None:
+            raise AuthFailed(WRONG)
         if not user.active:
             raise AuthFailed("Kontot är avaktiverat. Kontakta en administratör.")
         roles = granted_roles(session, user.id)
@@ -128,14 +132,31 @@ def sign_in_with_password(factory: sessionmaker[Session], username: str, passwor
         return open_session(session, user, role, console=console, via=backend.name)
 
 
-def _sync_directory_roles(session: Session, user: User, roles: frozenset[Role]) -> None:
-    """A directory user's grants follow the directory's groups at every sign-in."""
-    from records.identity import add_grant, remove_grant
+def _directory_user(session: Session, identity: Identity) -> User:
+    """The directory user's row, created at the first sign-in; its grants follow the directory's groups (each
+    change audited). A local or system account of the same name is never taken over by the directory."""
+    from records.identity import add_grant, new_user, remove_grant
 
-    for role in roles - granted_roles(session, user.id):
-        add_grant(session, user, role, None)
-    for role in granted_roles(session, user.id) - roles:
-        remove_grant(session, user, role, None)
+    user = session.scalar(select(User).where(User.username == identity.username))
+    if user is None:
+        user = new_user(session, identity.username, identity.display_name, auth_source="ldap")
+    elif user.auth_source != "ldap":
+        raise AuthFailed(f"{user.username} är ett lokalt konto i konsolen och kan inte logga in via katalogtjänsten.")
+    assert identity.roles is not None
+    added = [r for r in identity.roles - granted_roles(session, user.id) if add_grant(session, user, r, None)]
+    removed = [r for r in granted_roles(session, user.id) - identity.roles if remove_grant(session, user, r, None)]
+    if added or removed:
+        _audit_attempt(session, user, "user.directory_grants", added=sorted(r.value for r in added),
+                       removed=sorted(r.value for r in removed))
+    return user
+
+
+def _audit_failure(factory: sessionmaker[Session], username: str, via: str) -> None:
+    """A refused directory sign-in of a known user, on record (the directory keeps its own lockout)."""
+    with transaction(factory) as session:
+        user = session.scalar(select(User).where(User.username == username.strip().lower()))
+        if user is not None:
+            _audit_attempt(session, user, "user.sign_in_failed", via=via)
 
 
 def _audit_attempt(session: Session, user: User, action: str, **detail: Any) -> None:
