@@ -154,5 +154,5 @@ def import_later_facts(session: Session, actor: Actor, path: Path, today: date |
         session.add(LaterFact(case_id=r.case_id, fact=r.fact, fact_date=when, source=path.name, imported_at=at))
         added += 1
     audit(session, actor, "later_facts.import", None, file=str(path), rows=len(rows), added=added,
-          already_known=known)
+          already_known=known, case_ids=sorted({r.case_id for r in rows}))
     return ImportSummary(file=str(path), rows=len(rows), added=added, already_known=known)

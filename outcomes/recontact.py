@@ -132,7 +132,7 @@ def find_recontact(session: Session, *, personnummer: str | None = None, callbac
         code = OutcomeCode(outcome.code)
         if actor is not None:
             audit(session, actor, "case.read", case.id, via="recontact", matched_by=matched_by,
-                  for_case_id=exclude_case_id)
+                  for_case_id=exclude_case_id, patient=case.personnummer)
         return RecontactMatch(case_id=case.id, outcome_code=code, outcome_label=code.label,
                               left_at_home_at=outcome.recorded_at,
                               hours_since=round((at - outcome.recorded_at).total_seconds() / 3600, 1),

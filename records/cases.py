@@ -97,7 +97,7 @@ def update_intake(session: Session, actor: Actor, case_id: int, intake: CaseInta
 def get_case(session: Session, actor: Actor, case_id: int) -> CaseView:
     """Read one case. Every read is audited."""
     view = CaseView.model_validate(_get(session, case_id))
-    audit(session, actor, "case.read", case_id)
+    audit(session, actor, "case.read", case_id, patient=view.personnummer)
     return view
 
 

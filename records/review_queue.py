@@ -127,7 +127,7 @@ def review_detail(session: Session, actor: Actor, review_id: int) -> ReviewDetai
         if o is not None:
             outcome = {"code": o.code, "destination": o.destination, "source": o.source, "note": o.note,
                        "recorded_at": o.recorded_at.isoformat()}
-        audit(session, actor, "case.read", case.id, via="review", review_id=review_id)
+        audit(session, actor, "case.read", case.id, via="review", review_id=review_id, patient=case.personnummer)
     return ReviewDetail(item=_item(review, case), case=CaseView.model_validate(case) if case else None,
                         triage=triage, recommendations=recs, assignments=assigns, outcome=outcome)
 

@@ -134,7 +134,9 @@ def latest_triage(session: Session, actor: Actor, case_id: int) -> TriageResult 
     result = session.scalar(select(TriageResult).where(TriageResult.case_id == case_id)
                             .order_by(TriageResult.id.desc()).limit(1))
     if result is not None:
-        audit(session, actor, "case.read", case_id, via="triage", result_id=result.id)
+        case = session.get(Case, case_id)
+        audit(session, actor, "case.read", case_id, via="triage", result_id=result.id,
+              patient=case.personnummer if case is not None else None)
     return result
 
 
@@ -176,7 +178,7 @@ def unfinished_draft(session: Session, actor: Actor) -> DraftView | None:
             return DraftView.model_validate(draft)
         case = session.get(Case, draft.case_id)
         if case is not None and case.status in (CaseStatus.DRAFT.value, CaseStatus.TRIAGED.value):
-            audit(session, actor, "case.read", case.id, via="draft", draft_id=draft.id)
+            audit(session, actor, "case.read", case.id, via="draft", draft_id=draft.id, patient=case.personnummer)
             return DraftView.model_validate(draft)
     return None
 

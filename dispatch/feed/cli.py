@@ -22,6 +22,8 @@ from resources.datafile import DataFileError
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
+    from records.actor import Actor
+
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("simulate", help="simulera Skånes flotta och publicera statusflödena (ZeroMQ)",
@@ -60,6 +62,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sv.add_argument("config", type=Path, metavar="KONFIG")
     sv.add_argument("--duration", type=float, help="avsluta efter så många sekunder")
     sv.add_argument("--quiet", action="store_true", help="skriv inte räknarna varje sekund")
+    sv.add_argument("--token-file", type=Path, default=None, metavar="FIL",
+                    help="tjänstenyckeln för system.flöde (standard: LARMCENTRAL_TOKEN_FILE); skapas av en "
+                         "administratör med `main.py users token create system.flöde --out FIL`")
     sv.set_defaults(func=_serve)
 
 
@@ -205,22 +210,30 @@ def _run_service(args: argparse.Namespace, *, persist: bool) -> int:
         return 2
     apply_outcome = None
     factory = None
+    actor = None
     if persist:
         from sqlalchemy.exc import OperationalError
 
         from records.db import database_url, open_database
+        from resources.settings import load_settings
 
+        if (args.token_file or load_settings().token_file) is None:
+            print(NO_TOKEN, file=sys.stderr)
+            return 2
         try:
             _, factory = open_database()
         except OperationalError as exc:
             print(f"Databasen kan inte nås ({database_url()}): {exc.orig}", file=sys.stderr)
             return 2
-        apply_outcome = _outcome_applier(factory)
+        actor = _feed_actor(factory, args)
+        apply_outcome = _outcome_applier(factory, actor)
     service = FeedService(config, session_factory=factory)
     try:
         service.start()
     except Exception as exc:  # noqa: BLE001 - bad key file, endpoint: tell the user
         print(f"Kunde inte starta prenumeranten: {exc}", file=sys.stderr)
+        if actor is not None and factory is not None:
+            _sign_out(factory, actor)
         return 1
     try:
         with _stop_event(args.duration) as stop:
@@ -231,6 +244,8 @@ def _run_service(args: argparse.Namespace, *, persist: bool) -> int:
         _drain_outcomes(service, apply_outcome)  # what arrived in the last second
     finally:
         service.stop()
+        if actor is not None and factory is not None:
+            _sign_out(factory, actor)
     return 0
 
 
@@ -257,15 +272,44 @@ def _print_counters(service: object) -> None:
         print(f"  statushändelser sparade {writer.written}, tappade {writer.dropped}")
 
 
-def _outcome_applier(factory: sessionmaker[Session]) -> Callable[[object], None]:
+NO_TOKEN = ("feed serve sparar statushändelser och stänger ärenden med enheternas utfall som systemanvändaren "
+            "system.flöde, och loggar in med dess tjänstenyckel. Be en administratör skapa en: "
+            "`main.py users token create system.flöde --out FIL`, och ange filen med --token-file FIL eller "
+            "LARMCENTRAL_TOKEN_FILE.")
+
+
+def _feed_actor(factory: sessionmaker[Session], args: argparse.Namespace) -> Actor:
+    """system.flöde, signed in with its service token; a token of another user is refused (Swedish)."""
+    from outcomes.system_jobs import FEED_USER
+    from records.actor import NotPermitted
+    from records.cli_auth import cli_actor
+    from records.db import transaction
+    from records.identity import end_session
+
+    actor = cli_actor(factory, args, None)  # no --user here: always the token
+    if actor.username != FEED_USER:
+        with transaction(factory) as session:
+            end_session(session, actor, "wrong_user")
+        raise NotPermitted(f"Tjänstenyckeln hör till {actor.username}; feed serve behöver en nyckel för {FEED_USER} "
+                           f"(`main.py users token create {FEED_USER}`).")
+    return actor
+
+
+def _sign_out(factory: sessionmaker[Session], actor: Actor) -> None:
+    from records.db import DatabaseUnavailable, transaction
+    from records.identity import end_session
+
+    try:
+        with transaction(factory) as session:
+            end_session(session, actor, "stopped")
+    except DatabaseUnavailable as exc:  # the session stays open in the log; nothing else is lost
+        print(f"Utloggningen kunde inte sparas: {exc}", file=sys.stderr)
+
+
+def _outcome_applier(factory: sessionmaker[Session], actor: Actor) -> Callable[[object], None]:
     """Close each outcome's case as the system user, in its own transaction; a bad one is reported, not fatal."""
     from commands import ApplyFeedOutcome, run  # composition root: feed outcomes close cases through commands
     from outcomes.closing import FeedOutcome
-    from outcomes.system_jobs import feed_actor
-    from records.db import transaction
-
-    with transaction(factory) as session:
-        actor = feed_actor(session)
 
     def apply(msg: object) -> None:
         try:

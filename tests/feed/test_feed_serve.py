@@ -7,14 +7,53 @@ import threading
 from feed_helpers import small_fleet
 from sqlalchemy import select
 
-from dispatch.feed.config import save_subscriber_config
+from dispatch.feed.config import FeedEndpoint, SubscriberConfig, save_subscriber_config
 from dispatch.simulator import Simulator, SimulatorRunner
 from larmcentral_cli import main as cli
+from outcomes.system_jobs import ANALYSIS_USER, FEED_USER, provision_system_user
 from records.cases import CaseIntake, CaseStatus, create_case, get_case
 from records.db import make_engine, migrate, session_factory
-from records.models import Outcome, UnitStatusEvent
-from records.users import sign_in
+from records.identity import provision_and_sign_in
+from records.models import Outcome, UnitStatusEvent, User
+from records.tokens import create_token, new_token, token_hash
 from resources.vocabulary import Role
+
+LAB = SubscriberConfig(feeds=[FeedEndpoint(publisher="ambulans", updates="tcp://127.0.0.1:1",
+                                            snapshot="tcp://127.0.0.1:2")], insecure_lab=True)
+
+
+def _token_for(factory, username: str, path):  # type: ignore[no-untyped-def]
+    """A service token for the system user, made by an administrator (as `users token create` does)."""
+    token = new_token()
+    with factory() as s, s.begin():
+        provision_system_user(s, username)
+        admin = provision_and_sign_in(s, "admin.test", Role.ADMIN)
+        create_token(s, admin, username, "test", token_hash(token))
+    path.write_text(token + "\n", encoding="utf-8")
+    return path
+
+
+def test_serve_without_a_token_is_refused_in_swedish(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LARMCENTRAL_DB_URL", f"sqlite:///{tmp_path / 'central.sqlite3'}")
+    config_file = tmp_path / "flöden.yaml"
+    save_subscriber_config(LAB, config_file)
+    assert cli(["feed", "serve", str(config_file), "--duration", "0.1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "users token create system.flöde" in err and "Traceback" not in err
+
+
+def test_serve_refuses_another_system_users_token(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'central.sqlite3'}"
+    monkeypatch.setenv("LARMCENTRAL_DB_URL", url)
+    engine = make_engine(url)
+    migrate(engine)
+    token_file = _token_for(session_factory(engine), ANALYSIS_USER, tmp_path / "utfall.token")
+    engine.dispose()
+    config_file = tmp_path / "flöden.yaml"
+    save_subscriber_config(LAB, config_file)
+    assert cli(["feed", "serve", str(config_file), "--duration", "0.1", "--quiet", "--token-file",
+                str(token_file)]) == 1
+    assert "Tjänstenyckeln hör till system.utfall" in capsys.readouterr().err
 
 
 def test_serve_persists_events_and_applies_outcomes(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -24,8 +63,9 @@ def test_serve_persists_events_and_applies_outcomes(tmp_path, monkeypatch) -> No
     migrate(engine)
     factory = session_factory(engine)
     with factory() as s, s.begin():
-        nurse = sign_in(s, "ssk.anna", Role.NURSE)
+        nurse = provision_and_sign_in(s, "ssk.anna", Role.NURSE)
         case_id = create_case(s, nurse, CaseIntake(caller_name="Karin", kommun="Malmö")).id
+    monkeypatch.setenv("LARMCENTRAL_TOKEN_FILE", str(_token_for(factory, FEED_USER, tmp_path / "flöde.token")))
 
     sim = Simulator(small_fleet(), seed=2, background_per_hour=0, p_transport=0.0, follow_service_hours=False)
     runner = SimulatorRunner(sim, time_scale=0.0, heartbeat_interval=0.1)
@@ -53,7 +93,9 @@ def test_serve_persists_events_and_applies_outcomes(tmp_path, monkeypatch) -> No
         statuses = set(s.scalars(select(UnitStatusEvent.status).where(UnitStatusEvent.unit_id == uid)))
         outcome = s.scalars(select(Outcome).where(Outcome.case_id == case_id)).one()
         closed = get_case(s, nurse, case_id)
+        feed_user_id = s.scalars(select(User.id).where(User.username == FEED_USER)).one()
     assert {"larmad", "framkorning", "pa_plats"} <= statuses
     assert outcome.source == "feed" and outcome.unit_id == uid
+    assert outcome.recorded_by == feed_user_id  # audited as the system user the token belongs to
     assert closed.status is CaseStatus.CLOSED
     engine.dispose()
