@@ -32,7 +32,8 @@ def add_auth_options(parser: argparse.ArgumentParser, *, token: bool = False) ->
 def cli_actor(factory: sessionmaker[Session], args: argparse.Namespace, role: Role | None) -> Actor:
     """The signed-in actor for this run. AuthFailed (Swedish) when the password, token or role does not hold."""
     console = f"cli@{socket.gethostname()}"[:64]
-    token_file = getattr(args, "token_file", None) or load_settings().token_file
+    takes_token = hasattr(args, "token_file")  # only tools of system jobs sign in with a token
+    token_file = (args.token_file or load_settings().token_file) if takes_token else None
     if token_file is not None and getattr(args, "user", None) is None:
         try:
             token = Path(token_file).read_text(encoding="utf-8").strip()

@@ -92,6 +92,7 @@ class UserSession(Base):
     role: Mapped[str] = mapped_column(String(16))
     console: Mapped[str] = mapped_column(String(64))
     via: Mapped[str] = mapped_column(String(16))  # password | ldap | token | system | demo
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("service_tokens.id"))  # via == "token": which one
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     ended_reason: Mapped[str | None] = mapped_column(String(32))

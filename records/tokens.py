@@ -19,7 +19,7 @@ from records.actor import Actor, NotPermitted, require_role
 from records.audit import audit, now
 from records.db import transaction
 from records.identity import SYSTEM_SOURCE, granted_roles, open_session, user_by_name
-from records.models import ServiceToken, User
+from records.models import ServiceToken, User, UserSession
 from resources.vocabulary import Role
 
 PREFIX = "lct_"
@@ -63,6 +63,8 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> TokenView:
         raise LookupError(f"Tjänstenyckel {token_id} finns inte.")
     session.execute(update(ServiceToken).where(ServiceToken.id == token_id, ServiceToken.revoked_at.is_(None))
                     .values(revoked_at=now(), revoked_by=actor.user_id).execution_options(synchronize_session=False))
+    session.execute(update(UserSession).where(UserSession.token_id == token_id, UserSession.ended_at.is_(None))
+                    .values(ended_at=now(), ended_reason="token_revoked").execution_options(synchronize_session=False))
     user = session.get(User, row.user_id)
     audit(session, actor, "token.revoke", token_id=token_id, username=user.username if user else None)
     return TokenView(id=row.id, username=user.username if user else "?", label=row.label, revoked=True)
@@ -79,7 +81,11 @@ def sign_in_with_token(factory: sessionmaker[Session], token: str, *, console: s
         roles = granted_roles(session, user.id)
         if len(roles) != 1:
             raise NotPermitted(f"Systemanvändaren {user.username} ska ha exakt en roll (har {len(roles)}).")
-        return open_session(session, user, next(iter(roles)), console=console, via="token")
+        actor = open_session(session, user, next(iter(roles)), console=console, via="token")
+        opened = session.get(UserSession, actor.session_id)
+        assert opened is not None
+        opened.token_id = row.id  # a revocation ends this session too (revoke_token)
+        return actor
 
 
 def list_tokens(session: Session, actor: Actor) -> list[TokenView]:

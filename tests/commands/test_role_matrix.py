@@ -96,3 +96,25 @@ def test_a_deactivated_user_is_refused(world: World) -> None:
         user_by_name(s, world.nurse.username).active = False
     with pytest.raises(NotPermitted, match="avaktiverad"):
         run(world.db, world.nurse, _create(world, world.nurse))
+
+
+def test_revoking_a_token_ends_the_sessions_opened_with_it(world: World) -> None:
+    """`feed serve` keeps its session for days: a revoked token must stop it at its next command, not at restart."""
+    from commands import ApplyFeedOutcome, CreateServiceToken, RevokeServiceToken
+    from outcomes.closing import FeedOutcome
+    from outcomes.system_jobs import FEED_USER, provision_system_user
+    from records.tokens import new_token, sign_in_with_token, token_hash
+
+    with transaction(world.db) as s:
+        provision_system_user(s, FEED_USER)
+    token = new_token()
+    view = run(world.db, world.admin, CreateServiceToken(username=FEED_USER, token_sha256=token_hash(token)))
+    system = sign_in_with_token(world.db, token, console="feed-serve")
+    msg = FeedOutcome(unit_id="AMB-001", case_id=999999, code="treated_left_home")
+    with pytest.raises(LookupError):  # signed in: refused only because the case does not exist
+        run(world.db, system, ApplyFeedOutcome.for_message(msg))
+    run(world.db, world.admin, RevokeServiceToken(token_id=view.id))  # type: ignore[attr-defined]
+    with pytest.raises(NotPermitted, match="avslutats"):
+        run(world.db, system, ApplyFeedOutcome.for_message(msg))
+    with pytest.raises(NotPermitted, match="okänd eller indragen"):
+        sign_in_with_token(world.db, token)

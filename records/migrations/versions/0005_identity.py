@@ -54,21 +54,6 @@ def upgrade() -> None:
 
     _protect_grant_history()
 
-    op.create_table('user_sessions',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('role', sa.String(length=16), nullable=False),
-    sa.Column('console', sa.String(length=64), nullable=False),
-    sa.Column('via', sa.String(length=16), nullable=False),
-    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('ended_reason', sa.String(length=32), nullable=True),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
-
     op.create_table('service_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -86,6 +71,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('service_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_service_tokens_user_id'), ['user_id'], unique=False)
+
+    op.create_table('user_sessions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('console', sa.String(length=64), nullable=False),
+    sa.Column('via', sa.String(length=16), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('ended_reason', sa.String(length=32), nullable=True),
+    sa.Column('token_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['token_id'], ['service_tokens.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
+
 
 
 def _protect_grant_history() -> None:
@@ -120,8 +123,8 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER IF EXISTS role_grants_no_truncate ON role_grants")
         op.execute("DROP TRIGGER IF EXISTS role_grants_history ON role_grants")
         op.execute("DROP FUNCTION IF EXISTS role_grants_history()")
-    op.drop_table('service_tokens')
     op.drop_table('user_sessions')
+    op.drop_table('service_tokens')
     op.drop_table('role_grants')
     # Plain ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35): a batch "recreate" of users would break the foreign keys
     # every clinical table holds on it.
