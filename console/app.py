@@ -86,7 +86,7 @@ def build_main_window(actor: Actor, factory: sessionmaker[Session], *, demo: boo
     fleet, geography = fleet or default_fleet(), geography or default_geography()
     if ruleset is not None:
         register_ruleset(ruleset)
-    executor = DbExecutor(factory)
+    executor = DbExecutor(factory, signed_in=actor)
     dispatch_ws = None
     try:  # a failure while assembling must not leave the database worker or the feeds running
         wanted = ROLE_WORKSPACES[actor.role]
@@ -123,6 +123,7 @@ def build_main_window(actor: Actor, factory: sessionmaker[Session], *, demo: boo
             dispatch_ws.shutdown()
         executor.shutdown()
         raise
+    executor.signed_out.connect(lambda _why: window.lock("signed_out"))  # nothing more is read under this sign-in
     if dispatch_ws is not None:
         dispatch_ws.bridge.health_changed.connect(window.set_feed_health)
         if feeds:

@@ -262,6 +262,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("Larmcentral Skåne – låst"))
         why = {"idle": self.tr("Låst efter %s minuter utan aktivitet.") % f"{self._idle_minutes():g}",
                "switch_user": self.tr("Låst för byte av användare."),
+               "signed_out": self.tr("Inloggningen gäller inte längre (avslutad, kontot avaktiverat eller rollen "
+                                     "indragen); välj Byt användare för att logga in igen."),
                }.get(reason, self.tr("Låst med Ctrl+L."))
         self.lock_screen.show_locked(why + " " + self.tr("Ange ditt lösenord för att fortsätta."))
         self.idle_watcher.timer.stop()

@@ -27,8 +27,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from commands import Command
 from commands import run as run_command
-from records.actor import Actor
+from records.actor import Actor, NotPermitted
 from records.db import transaction
+from records.identity import verify_actor
 
 log = logging.getLogger("larmcentral.console.tasks")
 
@@ -40,10 +41,11 @@ class _Worker(QThread):
 
     finished_job = Signal(int, object, object)  # job id, result, exception
 
-    def __init__(self, factory: sessionmaker[Session]):
+    def __init__(self, factory: sessionmaker[Session], signed_in: Actor | None = None):
         super().__init__()
         self.setObjectName("db-worker")
         self._factory = factory
+        self._signed_in = signed_in
         self._queue: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
 
     def put(self, job: Job | None) -> None:
@@ -57,6 +59,8 @@ class _Worker(QThread):
                     result = fn(self._factory)  # type: ignore[arg-type]
                 else:
                     with transaction(self._factory) as session:
+                        if self._signed_in is not None:  # reads too: only while the sign-in still holds
+                            _still_signed_in(session, self._signed_in)
                         result = fn(session)  # type: ignore[arg-type]
             except Exception as exc:  # noqa: BLE001 - handed to the failure callback on the GUI thread
                 self.finished_job.emit(job_id, None, exc)
@@ -64,20 +68,37 @@ class _Worker(QThread):
                 self.finished_job.emit(job_id, result, None)
 
 
+class SignedOut(NotPermitted):
+    """The window's sign-in no longer holds (session ended, user deactivated, role revoked): nothing was read."""
+
+
+def _still_signed_in(session: Session, actor: Actor) -> None:
+    try:
+        verify_actor(session, actor)
+    except NotPermitted as exc:
+        raise SignedOut(str(exc)) from None
+
+
 class DbExecutor(QObject):
-    """The single-worker database executor owned by the main window (or a test)."""
+    """The single-worker database executor owned by the main window (or a test).
+
+    With `signed_in` (the window's actor) every read job first checks that the sign-in still holds, as every
+    command does; when it no longer does, the job fails with SignedOut and `signed_out` is emitted once."""
 
     changed = Signal(str)  # topic: "cases", "reviews", "drafts", ...
+    signed_out = Signal(str)  # why, in Swedish
     failed = Signal(object)  # every failure not handled by the job's own callback
     idle = Signal()
 
-    def __init__(self, factory: sessionmaker[Session], parent: QObject | None = None):
+    def __init__(self, factory: sessionmaker[Session], parent: QObject | None = None, *,
+                 signed_in: Actor | None = None):
         super().__init__(parent)
         self.factory = factory
+        self._told_signed_out = False
         self._ids = itertools.count(1)
         self._pending: dict[int, tuple[Callable[[Any], None] | None, Callable[[Exception], None] | None,
                                        str | None]] = {}
-        self._worker = _Worker(factory)
+        self._worker = _Worker(factory, signed_in)
         self._worker.finished_job.connect(self._deliver)  # queued: the receiver lives on the GUI thread
         self._worker.start()
 
@@ -117,6 +138,9 @@ class DbExecutor(QObject):
         on_success, on_failure, changes = self._pending.pop(job_id, (None, None, None))
         if error is not None:
             log.warning("database job failed: %r", error)
+            if isinstance(error, SignedOut) and not self._told_signed_out:
+                self._told_signed_out = True
+                self.signed_out.emit(str(error))
             if on_failure is not None:
                 on_failure(error)
             else:

@@ -456,3 +456,22 @@ def test_a_nurse_has_no_admin_workspace_and_an_admin_no_clinical_one(make_window
     assert nurse.findChild(object, "adminWorkspace") is None
     admin = make_window(actor_for(Role.ADMIN))
     assert set(admin.workspaces) == {"admin", "stats"}
+
+
+def test_a_revoked_sign_in_stops_reads_and_locks_the_window(qtbot, make_window, actor_for, factory, idle):  # type: ignore[no-untyped-def]
+    """Reads check the sign-in like commands do: once the role is revoked the next read is refused and the
+    window locks with the reason, instead of going on showing patient data."""
+    from records.db import transaction as tx
+    from records.identity import remove_grant, user_by_name
+    from resources.vocabulary import Role as R
+
+    nurse = actor_for(R.NURSE, "ssk.revoked")
+    w = make_window(nurse)
+    idle(w)
+    with tx(factory) as s:
+        remove_grant(s, user_by_name(s, "ssk.revoked"), R.NURSE, None)
+    read: list[object] = []
+    w.executor.submit(lambda s: read.append("read"), on_failure=lambda exc: read.append(exc))
+    qtbot.waitUntil(lambda: w.locked, timeout=10000)
+    assert len(read) == 1 and "dragits in" in str(read[0])  # the read itself never ran
+    assert "gäller inte längre" in w.lock_screen.reason.text()
