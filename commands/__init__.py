@@ -23,8 +23,10 @@ from commands.calls import (
     CompleteTriage,
     CreateCase,
     DiscardDraft,
+    DraftHandedOver,
     DraftSaved,
     FinishCall,
+    HandOverDraft,
     ReopenCase,
     SaveDraft,
     SendToWaitingRoom,
@@ -35,7 +37,7 @@ from commands.reviews import AcceptProposal, ChangeCaseTriage, CommentReview, Re
 from commands.runner import execute, run
 
 ALL_COMMANDS: tuple[type[Command], ...] = (
-    CreateCase, SaveDraft, DiscardDraft, CompleteTriage, SendToWaitingRoom, FinishCall, ReopenCase,
+    CreateCase, SaveDraft, DiscardDraft, HandOverDraft, CompleteTriage, SendToWaitingRoom, FinishCall, ReopenCase,
     AssignUnit, RecallUnit, ReassignUnit, SetUnitStatus,
     RecordOutcome, CorrectOutcome, ApplyFeedOutcome, RecordFollowUp,
     CommentReview, SignOffReview, ChangeCaseTriage, AcceptProposal, RejectProposal,
@@ -48,7 +50,8 @@ __all__ = [
     "SetUserActive", "UnlockUser",
     "ALL_COMMANDS", "AcceptProposal", "CallFinished", "ApplyFeedOutcome", "AssignUnit", "CaseCreated", "ChangeCaseTriage",
     "Command", "CommandIdReused", "ConcurrentChange", "CommentReview", "CompleteTriage", "CorrectOutcome", "CreateCase",
-    "DiscardDraft", "Done", "DraftSaved", "FinishCall", "ReassignUnit", "RecallUnit", "RecordFollowUp",
+    "DiscardDraft", "Done", "DraftHandedOver", "DraftSaved", "FinishCall", "HandOverDraft", "ReassignUnit",
+    "RecallUnit", "RecordFollowUp",
     "RecordOutcome", "RejectProposal", "ReopenCase", "SaveDraft", "SendToWaitingRoom", "SetUnitStatus",
     "SignOffReview", "execute", "run",
 ]

@@ -14,7 +14,14 @@ from outcomes.recontact import check_and_link
 from records.actor import Actor
 from records.case_state import CaseEvent
 from records.cases import CaseIntake, advance, create_case, update_intake
-from records.triage_store import CompletedTriage, discard_draft, save_draft, send_to_waiting_room, store_triage
+from records.triage_store import (
+    CompletedTriage,
+    discard_draft,
+    hand_over_draft,
+    save_draft,
+    send_to_waiting_room,
+    store_triage,
+)
 from resources.vocabulary import Role
 
 
@@ -76,6 +83,30 @@ class DiscardDraft(Command):
     def handle(self, session: Session, actor: Actor) -> Done:
         discard_draft(session, actor, self.draft_id)
         return Done()
+
+
+class DraftHandedOver(BaseModel):
+    case_id: int
+    draft_id: int
+    to_username: str
+
+
+class HandOverDraft(Command):
+    """Shift change: the author hands an unfinished call to another active nurse (audited with from/to)."""
+
+    name: ClassVar[str] = "draft.hand_over"
+    action: ClassVar[str] = "lämna över samtal"
+    roles: ClassVar[tuple[Role, ...]] = (Role.NURSE,)
+    topic: ClassVar[str] = "drafts"
+    result_type: ClassVar[type[BaseModel]] = DraftHandedOver
+
+    draft_id: int
+    to_username: str
+
+    def handle(self, session: Session, actor: Actor) -> DraftHandedOver:
+        draft = hand_over_draft(session, actor, self.draft_id, self.to_username)
+        assert draft.case_id is not None  # only a call with a stored case is handed over
+        return DraftHandedOver(case_id=draft.case_id, draft_id=draft.id, to_username=self.to_username.strip())
 
 
 class TriageStored(BaseModel):

@@ -167,6 +167,7 @@ class MainWindow(QMainWindow):
             self._add("Ctrl+Return", self.tr("Skicka vidare"), ct.send)
             self._add("Ctrl+Enter", self.tr("Skicka vidare"), ct.send)
             self._add("Ctrl+Shift+Backspace", self.tr("Avbryt samtalet"), ct.cancel_call)
+            self._add("Ctrl+Shift+H", self.tr("Lämna över samtalet…"), ct.hand_over_call)
             ct.message.connect(self.show_message)
         rv = self.workspaces.get("review")
         if rv is not None:

@@ -41,6 +41,7 @@ def shortcuts() -> list[Shortcut]:
         Shortcut("Ctrl+O", _t("Triage"), _t("Överstyr prioritet (kräver motivering)")),
         Shortcut("Ctrl+Return", _t("Samtal"), _t("Skicka till väntrummet / avsluta med hänvisning")),
         Shortcut("Ctrl+Shift+Backspace", _t("Samtal"), _t("Avbryt samtalet (utkastet tas bort)")),
+        Shortcut("Ctrl+Shift+H", _t("Samtal"), _t("Lämna över samtalet till en kollega (loggas)")),
         Shortcut("D", _t("Dirigering"), _t("Dirigera valt ärende (välj enhet)")),
         Shortcut("Shift+D", _t("Dirigering"), _t("Dirigera rekommenderad enhet")),
         Shortcut("R", _t("Dirigering"), _t("Återkalla enhet")),

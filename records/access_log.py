@@ -66,6 +66,8 @@ ACTIONS: dict[str, str] = {
     "proposal.reject": "avslog regeländringsförslag",
     "ruleset.publish": "publicerade regelverk",
     "command.replay": "upprepade ett kommando (ingen ändring)",
+    "draft.hand_over": "lämnade över det pågående samtalet",
+    "user.list": "såg en lista över användare",
     "user.sign_in": "loggade in",
     "user.sign_out": "loggade ut",
     "console.lock": "låste konsolen",
@@ -100,6 +102,8 @@ def action_text(action: str, detail: dict[str, Any]) -> str:
     if action == "audit.export":
         whose = f"patient {detail['patient']}" if detail.get("patient") else f"användare {detail.get('user', '?')}"
         return f"{ACTIONS[action]} för {whose}"
+    if action == "draft.hand_over" and detail.get("to"):
+        return f"{ACTIONS[action]} till {detail['to']}"
     if action in ("user.create", "user.grant", "user.revoke", "user.activate", "user.deactivate", "user.password",
                   "user.unlock", "token.create", "token.revoke") and detail.get("username"):
         role = f" {Role(detail['role']).label}" if detail.get("role") in Role.__members__.values() else ""

@@ -16,11 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from records.actor import Actor, require_role
+from records.actor import Actor, NotPermitted, require_role
 from records.audit import audit, now
 from records.case_state import CaseEvent, CaseStatus, next_status
 from records.cases import CaseNotFound, advance
-from records.models import CallDraft, Case, Recommendation, TriageAnswer, TriageResult
+from records.identity import granted_roles, user_by_name
+from records.models import CallDraft, Case, Recommendation, RoleGrant, TriageAnswer, TriageResult, User
 from records.review_queue import open_review
 from records.text_fields import OverrideReason
 from resources.vocabulary import Priority, Role
@@ -168,6 +169,9 @@ def save_draft(session: Session, actor: Actor, payload: dict[str, Any], *, draft
     return draft.id
 
 
+UNFINISHED = (CaseStatus.DRAFT.value, CaseStatus.TRIAGED.value)  # a call still being taken
+
+
 def unfinished_draft(session: Session, actor: Actor) -> DraftView | None:
     """The user's latest draft whose case is still being taken (or has no case yet). Reopening the
     case is a read of it: audited."""
@@ -177,7 +181,7 @@ def unfinished_draft(session: Session, actor: Actor) -> DraftView | None:
         if draft.case_id is None:
             return DraftView.model_validate(draft)
         case = session.get(Case, draft.case_id)
-        if case is not None and case.status in (CaseStatus.DRAFT.value, CaseStatus.TRIAGED.value):
+        if case is not None and case.status in UNFINISHED:
             audit(session, actor, "case.read", case.id, via="draft", draft_id=draft.id, patient=case.personnummer)
             return DraftView.model_validate(draft)
     return None
@@ -187,3 +191,61 @@ def discard_draft(session: Session, actor: Actor, draft_id: int) -> None:
     draft = session.get(CallDraft, draft_id)
     if draft is not None and draft.user_id == actor.user_id:
         session.delete(draft)
+
+
+# --- handing an unfinished call over at shift change -------------------------------------------
+
+class DraftNotFound(LookupError):
+    pass
+
+
+class Colleague(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    username: str
+    display_name: str
+
+
+def handover_colleagues(session: Session, actor: Actor) -> list[Colleague]:
+    """The active nurses other than the actor: whom an unfinished call may be handed to. The listing shows
+    names, so it is audited."""
+    require_role(actor, Role.NURSE, action="lämna över samtal")
+    users = session.scalars(
+        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(User.active.is_(True), User.id != actor.user_id, RoleGrant.role == Role.NURSE.value,
+               RoleGrant.revoked_at.is_(None))
+        .distinct().order_by(User.display_name, User.username))
+    found = [Colleague(username=u.username, display_name=u.display_name) for u in users]
+    audit(session, actor, "user.list", purpose="draft.hand_over", count=len(found))
+    return found
+
+
+def hand_over_draft(session: Session, actor: Actor, draft_id: int, to_username: str) -> DraftView:
+    """Hand the author's unfinished call (draft and case still draft/triaged) to another active nurse, who
+    finds it when their console restores unfinished calls. Audited with from/to, the case and the patient."""
+    require_role(actor, Role.NURSE, action="lämna över samtal")
+    draft = session.get(CallDraft, draft_id)
+    if draft is None:
+        raise DraftNotFound(f"Samtalet (utkast {draft_id}) finns inte längre.")
+    if draft.user_id != actor.user_id:
+        raise NotPermitted("Bara den som tar samtalet kan lämna över det.")
+    case = session.get(Case, draft.case_id) if draft.case_id is not None else None
+    if case is None:
+        raise ValueError("Samtalet har inget sparat ärende ännu; vänta tills det har sparats och försök igen.")
+    if case.status not in UNFINISHED:
+        raise ValueError(f"Ärende {case.id} är inte längre ett pågående samtal och kan inte lämnas över.")
+    receiver = user_by_name(session, to_username)
+    if receiver.id == actor.user_id:
+        raise ValueError("Välj en kollega att lämna över samtalet till, inte dig själv.")
+    if not receiver.active:
+        raise NotPermitted(f"{receiver.username} är avaktiverad och kan inte ta emot samtalet.")
+    if Role.NURSE not in granted_roles(session, receiver.id):
+        raise NotPermitted(f"{receiver.username} har inte rollen {Role.NURSE.label} och kan inte ta emot samtalet.")
+    draft.user_id, draft.updated_at = receiver.id, now()
+    # A send the author prepared is the author's command; the receiver's send is a new one.
+    draft.payload = {**draft.payload, "finish_command_id": None}
+    session.flush()
+    audit(session, actor, "draft.hand_over", case.id, draft_id=draft.id,
+          **{"from": actor.username, "to": receiver.username}, from_user_id=actor.user_id,
+          to_user_id=receiver.id, patient=case.personnummer)
+    return DraftView.model_validate(draft)

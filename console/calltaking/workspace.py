@@ -21,8 +21,20 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from commands import CallFinished, CaseCreated, CreateCase, DiscardDraft, DraftSaved, FinishCall, SaveDraft, run
+from commands import (
+    CallFinished,
+    CaseCreated,
+    CreateCase,
+    DiscardDraft,
+    DraftHandedOver,
+    DraftSaved,
+    FinishCall,
+    HandOverDraft,
+    SaveDraft,
+    run,
+)
 from console.calltaking.context_panel import ContextPanel
+from console.calltaking.hand_over_dialog import HandOverDialog
 from console.calltaking.intake_form import IntakeForm
 from console.calltaking.local_draft import read_local, remove_local, write_local
 from console.calltaking.override_dialog import OverrideDialog
@@ -37,7 +49,7 @@ from outcomes.recontact import recontact_context
 from records.actor import Actor
 from records.cases import CaseIntake, CaseView, get_case
 from records.patients import lookup_context
-from records.triage_store import CompletedTriage, unfinished_draft
+from records.triage_store import Colleague, CompletedTriage, handover_colleagues, unfinished_draft
 from resources.care_need import CareNeed
 from resources.geography import Geography
 from resources.patient_context import PatientContext
@@ -69,6 +81,7 @@ class CallTakingWorkspace(QWidget):
         self.active = False
         self._saving = False
         self._save_again = False
+        self._handing_over: str | None = None  # the receiver, while a hand-over waits for its save or runs
 
         self.title = QLabel(objectName="sectionTitle")
         self.db_banner = QLabel(objectName="dbBanner")
@@ -80,12 +93,16 @@ class CallTakingWorkspace(QWidget):
         self.send_button.clicked.connect(self.send)
         self.cancel_button = QPushButton(self.tr("Avbryt samtal"))
         self.cancel_button.clicked.connect(self.cancel_call)
+        self.hand_over_button = QPushButton(self.tr("Lämna över samtalet… (Ctrl+Shift+H)"),
+                                            objectName="handOverButton")
+        self.hand_over_button.clicked.connect(self.hand_over_call)
         self.problems = QLabel(objectName="fieldError")
         self.problems.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
         top.addWidget(self.new_button)
         top.addWidget(self.cancel_button)
+        top.addWidget(self.hand_over_button)
         top.addWidget(self.send_button)
 
         self.form = IntakeForm(geography)
@@ -126,6 +143,7 @@ class CallTakingWorkspace(QWidget):
         self.form.setEnabled(active)
         self.wizard.setEnabled(active)
         self.cancel_button.setEnabled(active)
+        self.hand_over_button.setEnabled(active)
         self._update_title()
         self._update_send()
 
@@ -174,6 +192,70 @@ class CallTakingWorkspace(QWidget):
         self._set_active(False)
         self.message.emit(self.tr("Samtalet avbröts."))
 
+    # --- hand-over at shift change ------------------------------------------------------------
+    def hand_over_call(self) -> None:
+        """Hand the call in progress to a colleague: save it, choose the colleague, then HandOverDraft."""
+        if not self.active:
+            self.message.emit(self.tr("Inget pågående samtal att lämna över."))
+            return
+        if self._handing_over is not None:
+            return
+        if not self.executor.running:
+            self.message.emit(self.tr("Samtalet kan inte lämnas över utan databasen; det finns kvar hos dig."))
+            return
+        if self.case_id is None:
+            self.message.emit(self.tr("Ärendet sparas fortfarande – försök igen om ett ögonblick."))
+            self.save_now()
+            return
+        self.save_now()  # what is on screen is what the colleague gets
+        actor, case_id = self.actor, self.case_id
+        DbOp(self.executor, lambda s: handover_colleagues(s, actor)).success(
+            lambda colleagues: self._choose_receiver(case_id, colleagues)).failure(
+            lambda exc: self.message.emit(user_message(exc))).run()
+
+    def _choose_receiver(self, case_id: int, colleagues: list[Colleague]) -> None:
+        if not self.active or self.case_id != case_id or self._handing_over is not None:
+            return  # the call ended or changed while the list was read
+        if not colleagues:
+            self.message.emit(self.tr("Det finns ingen annan aktiv sjuksköterska att lämna över samtalet till."))
+            return
+        dlg = HandOverDialog(case_id, colleagues, self)
+        if dlg.exec() != HandOverDialog.DialogCode.Accepted:
+            return
+        receiver = dlg.chosen()
+        if receiver is None or not self.active or self.case_id != case_id:
+            return
+        self._handing_over = receiver
+        self.form.setEnabled(False)  # nothing typed now could reach the colleague
+        self.wizard.setEnabled(False)
+        if self._saving or self.draft_id is None or self._save_timer.isActive():
+            if not self._saving:
+                self.save_now()  # edits not yet saved go first
+            return  # _saved hands over once the draft is stored
+        self._submit_hand_over()
+
+    def _submit_hand_over(self) -> None:
+        receiver, draft_id = self._handing_over, self.draft_id
+        if receiver is None or draft_id is None:
+            return
+        CommandOp(self.executor, self.actor, HandOverDraft(draft_id=draft_id, to_username=receiver)).success(
+            self._handed_over).failure(self._hand_over_failed).run()
+
+    def _handed_over(self, done: DraftHandedOver) -> None:
+        remove_local(self.actor.username)  # the call is the colleague's now: never reopened here
+        self._clear()
+        self._set_active(False)
+        self._save_timer.stop()
+        self._handing_over = None
+        self.db_banner.hide()
+        self.message.emit(self.tr("Ärende %d har lämnats över till %s.") % (done.case_id, done.to_username))
+
+    def _hand_over_failed(self, exc: Exception) -> None:
+        self._handing_over = None
+        self._set_active(self.active)  # the form and the wizard back as they were
+        self.problems.setText(self.tr("Samtalet lämnades inte över: %s") % user_message(exc))
+        self.message.emit(user_message(exc))
+
     # --- draft --------------------------------------------------------------------------------
     def payload(self) -> dict[str, Any]:
         st = self.wizard.state
@@ -186,7 +268,7 @@ class CallTakingWorkspace(QWidget):
 
     def _edited(self) -> None:
         self.finish_command_id = None  # what would be sent changed: a new send is a new command
-        if self.active:
+        if self.active and self._handing_over is None:
             self._save_timer.start()
             self._update_send()
 
@@ -231,10 +313,16 @@ class CallTakingWorkspace(QWidget):
         if self._save_again:
             self._save_again = False
             self.save_now()
+        elif self._handing_over is not None:
+            self._submit_hand_over()
 
     def _save_failed(self, exc: Exception) -> None:
         self._saving = False
         self._save_again = False
+        if self._handing_over is not None:
+            self._handing_over = None
+            self._set_active(self.active)
+            self.problems.setText(self.tr("Samtalet kunde inte sparas och lämnades inte över."))
         write_local(self.actor.username, self.payload())
         self.db_banner.setText(user_message(exc))
         self.db_banner.show()

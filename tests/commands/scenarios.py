@@ -26,6 +26,7 @@ from commands import (
     DiscardDraft,
     FinishCall,
     GrantRole,
+    HandOverDraft,
     ReassignUnit,
     RecallUnit,
     RecordFollowUp,
@@ -51,6 +52,7 @@ from outcomes.stats import outcome_statistics
 from outcomes.system_jobs import FEED_USER, feed_actor
 from records.actor import Actor
 from records.case_state import CaseStatus
+from records.identity import provision
 from records.models import Review
 from records.tokens import new_token, token_hash
 from resources.vocabulary import Priority, Role, UnitStatus
@@ -62,6 +64,17 @@ def _draft_saved(w: World) -> tuple[int, int]:
     case_id = w.case_in(CaseStatus.DRAFT)
     saved = run(w.db, w.nurse, SaveDraft(case_id=case_id, intake=intake(), payload={"complaint": None}))
     return case_id, saved.draft_id  # type: ignore[attr-defined]
+
+
+RECEIVER = "ssk.bo"
+
+
+def _hand_over(w: World) -> tuple[Actor, Command]:
+    """Anna's unfinished call, handed to Bo (another active nurse)."""
+    _, draft_id = _draft_saved(w)
+    with w.db() as s, s.begin():
+        provision(s, RECEIVER, {Role.NURSE}, display_name="Bo Sjuksköterska")
+    return w.nurse, HandOverDraft(draft_id=draft_id, to_username=RECEIVER)
 
 
 def _deviation_review(w: World) -> int:
@@ -149,6 +162,7 @@ SCENARIOS: dict[type[Command], Scenario] = {
     SaveDraft: lambda w: (w.nurse, SaveDraft(case_id=w.case_in(CaseStatus.DRAFT), intake=intake("Ändrad"),
                                              payload={"complaint": "YRSEL"})),
     DiscardDraft: lambda w: (w.nurse, DiscardDraft(draft_id=_draft_saved(w)[1])),
+    HandOverDraft: _hand_over,
     CompleteTriage: lambda w: (w.nurse, CompleteTriage(case_id=w.case_in(CaseStatus.DRAFT), triage=triage())),
     SendToWaitingRoom: lambda w: (w.nurse, SendToWaitingRoom(case_id=w.case_in(CaseStatus.TRIAGED),
                                                              triage=triage())),

@@ -17,12 +17,13 @@ from command_world import World, intake, triage
 from sqlalchemy import Engine, func, select
 
 import records.db
-from commands import CreateCase, RecordFollowUp, RecordOutcome, SaveDraft, SendToWaitingRoom, run
+from commands import CreateCase, HandOverDraft, RecordFollowUp, RecordOutcome, SaveDraft, SendToWaitingRoom, run
 from larmcentral_cli import main as cli
 from outcomes.followup import FollowUpResult, followup_queue
 from outcomes.importer import import_later_facts
 from outcomes.recontact import find_recontact
 from records.cases import CaseIntake, get_case, list_cases
+from records.identity import provision_and_sign_in
 from records.models import AuditEntry, FollowUp, Review
 from records.patients import lookup_context
 from records.review_queue import open_reviews, review_detail
@@ -119,9 +120,15 @@ def _play(w: World) -> Script:
     # P calls again: the earlier case is shown as a recontact, and the new call is kept as a draft
     sc.read({P}, lambda s: find_recontact(s, personnummer=P, actor=nurse))
     new_case = sc.step({P}, lambda: run(w.db, nurse, CreateCase(intake=_intake(P))).case_id)
-    sc.step({P}, lambda: run(w.db, nurse, SaveDraft(case_id=new_case, intake=_intake(P).model_copy(
+    saved = sc.step({P}, lambda: run(w.db, nurse, SaveDraft(case_id=new_case, intake=_intake(P).model_copy(
         update={"address": "Lillgatan 2"}), payload={"complaint": None})))
     sc.read({P}, lambda s: unfinished_draft(s, nurse))
+
+    # shift change: Anna hands the call to Bo, whose console reopens it
+    with w.db() as s, s.begin():
+        bo = provision_and_sign_in(s, "ssk.bo", Role.NURSE, console="test-konsol")
+    sc.step({P}, lambda: run(w.db, nurse, HandOverDraft(draft_id=saved.draft_id, to_username="ssk.bo")))
+    sc.read({P}, lambda s: unfinished_draft(s, bo))
     return sc
 
 
@@ -157,8 +164,9 @@ def test_the_patients_log_lists_every_read_and_write_of_that_patient_and_nothing
             "läste ärendets triagering", "såg ärendet i ärendelistan", "larmade en enhet", "registrerade utfall",
             "såg ärendet i uppföljningslistan", "såg ärendet i RLS-granskningskön",
             "läste ärendet för RLS-granskning", "såg ärendet som tidigare kontakt (återkontakt)",
-            "öppnade sitt utkast till ärendet", "importerade senare fakta (inläggning, dödsfall)"} <= texts
-    assert {r["Användare"] for r in rows} == {"ssk.anna", "usk.berit", "lak.david", "admin.eva"}
+            "öppnade sitt utkast till ärendet", "importerade senare fakta (inläggning, dödsfall)",
+            "lämnade över det pågående samtalet till ssk.bo"} <= texts
+    assert {r["Användare"] for r in rows} == {"ssk.anna", "usk.berit", "lak.david", "admin.eva", "ssk.bo"}
     listing = next(r for r in rows if r["Åtgärdskod"] == "case.list")
     assert "," not in listing["Ärende"]  # only P's case of the two the list showed
     assert {r["Roll"] for r in rows} >= {"Sjuksköterska", "Dirigent (undersköterska)", "RLS-läkare"}

@@ -20,8 +20,8 @@ N, D, P, A = Role.NURSE, Role.DISPATCHER, Role.PHYSICIAN, Role.ADMIN
 # The access policy, written out: what each role's work needs, nothing more. An administrator administers
 # users and tokens; clinical work needs a clinical role (a person may hold several and choose at sign-in).
 EXPECTED: dict[str, set[Role]] = {
-    "case.create": {N}, "draft.save": {N}, "draft.discard": {N}, "triage.complete": {N},
-    "case.send_to_waiting_room": {N}, "call.finish": {N}, "case.reopen": {N, P},
+    "case.create": {N}, "draft.save": {N}, "draft.discard": {N}, "draft.hand_over": {N},
+    "triage.complete": {N}, "case.send_to_waiting_room": {N}, "call.finish": {N}, "case.reopen": {N, P},
     "dispatch.assign": {D, P}, "dispatch.recall": {D, P}, "dispatch.reassign": {D, P}, "unit.status": {D, P},
     "outcome.record": {N, D, P}, "outcome.correct": {N, P}, "outcome.feed": {D}, "followup.result": {N, P},
     "review.comment": {P}, "review.sign_off": {P}, "case.physician_change": {P},
