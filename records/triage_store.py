@@ -158,7 +158,10 @@ def save_draft(session: Session, actor: Actor, payload: dict[str, Any], *, draft
     """Create or update the user's draft; returns its id. Not audited per keystroke (content is
     audited when the case is stored)."""
     draft = session.get(CallDraft, draft_id) if draft_id is not None else None
-    if draft is None or draft.user_id != actor.user_id:
+    if draft is not None and draft.user_id != actor.user_id:  # handed over meanwhile (e.g. from another console)
+        raise NotPermitted(f"Samtalet (ärende {draft.case_id}) har lämnats över till en kollega och sparas inte "
+                           "längre härifrån.")
+    if draft is None:
         draft = CallDraft(user_id=actor.user_id, case_id=case_id, payload=payload, updated_at=now())
         session.add(draft)
     else:

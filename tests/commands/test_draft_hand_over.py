@@ -137,3 +137,22 @@ def test_the_colleagues_offered_are_the_other_active_nurses_and_the_listing_is_a
         assert entry.user_id == world.nurse.user_id and entry.detail == {"purpose": "draft.hand_over", "count": 2}
         with pytest.raises(NotPermitted):
             handover_colleagues(s, world.dispatcher)
+
+
+def test_a_stale_save_from_the_authors_other_console_does_not_take_the_call_back(world) -> None:  # type: ignore[no-untyped-def]
+    """After the hand-over, a save still queued on the author's second console is refused, not turned into a new
+    draft of hers for the same case."""
+    from command_world import intake
+    from scenarios import _draft_saved
+
+    from commands import HandOverDraft, SaveDraft, run
+    from records.actor import NotPermitted
+    from records.identity import provision
+    from resources.vocabulary import Role
+
+    with world.db() as s, s.begin():
+        provision(s, "ssk.bo", {Role.NURSE})
+    case_id, draft_id = _draft_saved(world)
+    run(world.db, world.nurse, HandOverDraft(draft_id=draft_id, to_username="ssk.bo"))
+    with pytest.raises(NotPermitted, match="lämnats över"):
+        run(world.db, world.nurse, SaveDraft(case_id=case_id, intake=intake(), payload={}, draft_id=draft_id))
