@@ -125,7 +125,9 @@ def find_recontact(session: Session, *, personnummer: str | None = None, callbac
         matched_by = "personnummer"
     else:
         matched_by = "phone_address"
-    for case, outcome in session.execute(stmt):
+    # Newest first, streamed: the match is nearly always among the first rows, so the rest are never loaded
+    # (an address/phone match is decided in Python, where both are normalised).
+    for case, outcome in session.execute(stmt.execution_options(yield_per=32)):
         if matched_by == "phone_address" and (normalise_phone(case.callback_phone) != phone
                                               or normalise_address(case.address) != addr):
             continue

@@ -583,16 +583,23 @@ def env_name(field: str) -> str:
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """The settings from the process environment (or from `environ`, e.g. in a test). Read on every call;
-    raises SettingsError naming every bad variable."""
+    """The settings from the process environment (or from `environ`, e.g. in a test); raises SettingsError
+    naming every bad variable. Validated once per distinct set of `LARMCENTRAL_*` values (validating the model
+    costs milliseconds and every command reads it several times); a changed variable is read again."""
     try:
         if environ is None:
-            return Settings()
+            return _settings_for(tuple(sorted((k, v) for k, v in os.environ.items()
+                                              if k.upper().startswith(ENV_PREFIX))))
         return Settings.model_validate(_fields_from(environ))
     except ValidationError as exc:
         raise settings_error(exc, os.environ if environ is None else environ) from None
     except PydanticSettingsError as exc:  # the source could not read a value (should not happen: no decoding)
         raise SettingsError([f"en {ENV_PREFIX}*-variabel kan inte läsas: {exc}"]) from None
+
+
+@functools.lru_cache(maxsize=8)
+def _settings_for(_variables: tuple[tuple[str, str], ...]) -> Settings:
+    return Settings()  # reads the same environment the key was taken from
 
 
 def _fields_from(environ: Mapping[str, str]) -> dict[str, str]:
