@@ -25,7 +25,7 @@ from outcomes.rulesets import sync_rulesets
 from records.actor import Actor
 from records.auth import sign_in_with_password
 from records.db import DatabaseUnavailable, database_url, open_database, transaction
-from records.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo, seed_demo_users
+from records.demo import DEMO_PASSWORD, DEMO_USERS, NotADemoDatabase, check_demo_database, seed_demo, seed_demo_users
 from records.models import Case
 from resources.datafile import ConfigurationError, DataFileError
 from resources.fleet import Fleet, default_fleet
@@ -193,6 +193,7 @@ def run_console(demo: bool = False, user: str | None = None, role: str | None = 
         ruleset = load_ruleset()
         if demo:
             with transaction(factory) as session:
+                check_demo_database(session)  # never known passwords or demo patients in a centre's database
                 seed_demo(session)
                 seed_demo_users(session)
                 has_cases = session.scalar(select(Case.id).limit(1)) is not None
@@ -217,6 +218,8 @@ def run_console(demo: bool = False, user: str | None = None, role: str | None = 
         return _cannot_start(f"databasen kan inte nås ({database_url()}).\n\n{exc.orig}")
     except DatabaseUnavailable as exc:
         return _cannot_start(f"databasen kan inte nås ({database_url()}).\n\n{exc}")
+    except NotADemoDatabase as exc:
+        return _cannot_start(str(exc))
     from console.dispatch.setup import freeze_startup_objects
 
     freeze_startup_objects()  # keeps the cyclic GC from stalling the GUI while feeds run

@@ -64,6 +64,30 @@ DEMO_USERS: dict[Role, tuple[str, str]] = {
 }
 
 
+DEMO_STAFF = frozenset({"ssk.karin", "usk.omar", "rls.eva"})  # the people of the demo's scripted calls
+
+
+class NotADemoDatabase(PermissionError):
+    """Demo mode refused: the database has real users. The message is Swedish."""
+
+
+def check_demo_database(session: Session) -> None:
+    """Demo mode writes known passwords and fictitious patients: only into a database that holds nothing but
+    demo and system users (a fresh one included), never into a centre's."""
+    from sqlalchemy import select
+
+    from records.identity import SYSTEM_SOURCE
+    from records.models import User
+
+    demo_names = {name for name, _ in DEMO_USERS.values()} | DEMO_STAFF
+    real = [u for u in session.scalars(select(User.username).where(User.auth_source != SYSTEM_SOURCE))
+            if u not in demo_names]
+    if real:
+        raise NotADemoDatabase(f"Demoläget körs bara på en demodatabas; den här har riktiga användare "
+                               f"({', '.join(sorted(real)[:3])}{' …' if len(real) > 3 else ''}). Starta utan --demo, "
+                               "eller peka LARMCENTRAL_DATA_DIR/LARMCENTRAL_DB_URL på en egen demodatabas.")
+
+
 def seed_demo_users(session: Session) -> None:
     """The demo's users, one per role, each with the known demo password (never in a real centre: only
     `console --demo` calls this)."""

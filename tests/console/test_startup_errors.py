@@ -56,3 +56,25 @@ def test_a_data_dir_that_is_a_file_is_named(qapp, tmp_path: Path, monkeypatch, s
     monkeypatch.setenv("LARMCENTRAL_DATA_DIR", str(a_file))
     assert run_console(demo=True, user="usk.bo", role="dispatcher") == 2
     assert f"LARMCENTRAL_DATA_DIR={str(a_file)!r} är ogiltigt: det är en fil" in shown[0]
+
+
+def test_demo_mode_refuses_a_database_with_real_users(qapp, data_dir: Path, monkeypatch, shown) -> None:  # type: ignore[no-untyped-def]
+    """`--demo` writes known passwords and fictitious patients: never into a centre's database."""
+    from sqlalchemy import func, select
+
+    from records.db import open_database, transaction
+    from records.identity import provision
+    from records.models import Patient, User
+    from resources.vocabulary import Role
+
+    url = f"sqlite:///{data_dir / 'centre.sqlite3'}"
+    monkeypatch.setenv("LARMCENTRAL_DB_URL", url)
+    engine, factory = open_database(url)
+    with transaction(factory) as s:
+        provision(s, "admin.anna", {Role.ADMIN})
+    assert run_console(demo=True, role="admin") == 2
+    assert "Demoläget körs bara på en demodatabas" in shown[0] and "admin.anna" in shown[0]
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(User).where(User.username.like("demo.%"))) == 0
+        assert s.scalar(select(func.count()).select_from(Patient)) == 0
+    engine.dispose()
