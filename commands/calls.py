@@ -80,6 +80,11 @@ class DiscardDraft(Command):
 
     draft_id: int
 
+    def locks(self) -> list[tuple[type[Any], int]]:
+        from records.models import CallDraft
+
+        return [(CallDraft, self.draft_id)]
+
     def handle(self, session: Session, actor: Actor) -> Done:
         discard_draft(session, actor, self.draft_id)
         return Done()
@@ -102,6 +107,11 @@ class HandOverDraft(Command):
 
     draft_id: int
     to_username: str
+
+    def locks(self) -> list[tuple[type[Any], int]]:
+        from records.models import CallDraft
+
+        return [(CallDraft, self.draft_id)]
 
     def handle(self, session: Session, actor: Actor) -> DraftHandedOver:
         draft = hand_over_draft(session, actor, self.draft_id, self.to_username)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -98,6 +98,11 @@ class RecordFollowUp(Command):
     result: FollowUpResult
     note: str | None = None
     at: datetime | None = None
+
+    def locks(self) -> list[tuple[type[Any], int]]:
+        from records.models import FollowUp
+
+        return [(FollowUp, self.followup_id)]
 
     def handle(self, session: Session, actor: Actor) -> FollowUpDone:
         return record_followup_result(session, actor, self.followup_id, self.result, self.note, at=self.at)

@@ -29,6 +29,11 @@ class CommentReview(Command):
     review_id: int
     text: str
 
+    def locks(self) -> list[tuple[type[Any], int]]:
+        from records.models import Review
+
+        return [(Review, self.review_id)]
+
     def handle(self, session: Session, actor: Actor) -> ReviewDone:
         comment_review(session, actor, self.review_id, self.text)
         return ReviewDone(review_id=self.review_id)
@@ -43,6 +48,11 @@ class SignOffReview(Command):
 
     review_id: int
     comment: str = ""
+
+    def locks(self) -> list[tuple[type[Any], int]]:
+        from records.models import Review
+
+        return [(Review, self.review_id)]
 
     def handle(self, session: Session, actor: Actor) -> ReviewDone:
         sign_off(session, actor, self.review_id, self.comment)
@@ -81,6 +91,11 @@ class AcceptProposal(Command):
     comment: str = ""
     directory: Path | None = None
 
+    def locks(self) -> list[tuple[type[Any], int]]:
+        from records.models import RuleProposal
+
+        return [(RuleProposal, self.proposal_id)]
+
     def handle(self, session: Session, actor: Actor) -> Decision:
         return accept_proposal(session, actor, self.proposal_id, comment=self.comment, directory=self.directory)
 
@@ -94,6 +109,11 @@ class RejectProposal(Command):
 
     proposal_id: int
     reason: str
+
+    def locks(self) -> list[tuple[type[Any], int]]:
+        from records.models import RuleProposal
+
+        return [(RuleProposal, self.proposal_id)]
 
     def handle(self, session: Session, actor: Actor) -> Decision:
         return reject_proposal(session, actor, self.proposal_id, self.reason)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TypeVar, cast
 
 from pydantic import BaseModel
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -24,7 +25,7 @@ from commands.events import emit_change
 from records.actor import Actor, require_role
 from records.audit import audit, now
 from records.db import transaction
-from records.identity import verify_actor
+from records.identity import JOB, verify_actor
 from records.models import CommandLog
 
 R = TypeVar("R", bound=BaseModel)
@@ -33,6 +34,9 @@ R = TypeVar("R", bound=BaseModel)
 def execute(session: Session, actor: Actor, cmd: Command) -> BaseModel:
     """Run `cmd` in the caller's transaction; returns its result (the stored one for a repeated id)."""
     actor = verify_actor(session, actor)  # the session, the user and the grants as stored: never the caller's claim
+    session.info[JOB] = cmd.name  # a system user acts only inside its own job (records.identity.SYSTEM_JOBS)
+    for model, row_id in cmd.locks():  # before the command log is read: a racing first run is seen committed
+        session.execute(select(model).where(model.id == row_id).with_for_update())
     key = str(cmd.command_id)
     prior = session.get(CommandLog, key)
     if prior is not None:

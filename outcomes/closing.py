@@ -122,16 +122,20 @@ def record_outcome(session: Session, actor: Actor, case_id: int, code: OutcomeCo
                    note: str | None = None, *, at: datetime | None = None,
                    settings: OutcomeSettings | None = None,
                    unit_types: Mapping[str, str] | None = None) -> OutcomeView:
-    """Record the case's outcome and close it. A case that already has one needs `correct_outcome`."""
+    """Record the case's outcome and close it. A closed case that already has one needs `correct_outcome`; a
+    reopened case gets a new outcome that supersedes the one it was closed with (kept on record)."""
     oc, dest = _validated(code, destination, unit_id, note)
     case = _case(session, case_id)
-    if current_outcome(session, case_id) is not None:
+    earlier = current_outcome(session, case_id)
+    if earlier is not None and case.status == CaseStatus.CLOSED.value:
         raise OutcomeError(f"Ärende {case_id} har redan ett utfall; använd rättelse för att ändra det.")
     at = at or now()
     row = Outcome(case_id=case_id, code=oc.value, destination=dest, source=source, unit_id=unit_id, note=note,
                   recorded_at=at, recorded_by=actor.user_id)
     session.add(row)
     session.flush()
+    if earlier is not None:  # the case was reopened after it closed: this outcome is the one in force now
+        earlier.superseded_by = row.id
     audit(session, actor, "outcome.record", case_id, outcome_id=row.id, code=oc.value, destination=dest,
           source=source, unit_id=unit_id)
     _end_assignments(session, actor, case_id, at)

@@ -314,7 +314,11 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 def open_database(url: str | None = None) -> tuple[Engine, sessionmaker[Session]]:
     """Engine plus session factory for `url`, migrated to the latest schema."""
     engine = make_engine(url)
-    migrate(engine)
+    try:
+        migrate(engine)
+    except DBAPIError as exc:  # unreachable, stalled or unwritable: said in Swedish by every caller
+        engine.dispose()
+        raise _environment_failure(exc, False, None, _ENGINE_BOUNDS.get(engine, DbBounds())) from exc
     return engine, session_factory(engine)
 
 

@@ -32,7 +32,7 @@ CONSULT_FLAGS = frozenset({"rls_konsultation", "RLS-konsultation", "rls_consult"
 class AnswerRecord(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    question_id: str
+    question_id: str = Field(min_length=1, max_length=64)  # triage_answers.question_id
     value: Any
 
 
@@ -41,9 +41,9 @@ class CompletedTriage(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    ruleset_version: str
-    complaint: str
-    endpoint_code: str
+    ruleset_version: str = Field(min_length=1, max_length=32)  # the columns of triage_results
+    complaint: str = Field(min_length=1, max_length=64)
+    endpoint_code: str = Field(min_length=1, max_length=32)
     priority: Priority
     care_need: dict[str, Any]
     flags: list[str] = Field(default_factory=list)

@@ -92,3 +92,19 @@ def test_the_documented_state_machine_is_the_one_enforced() -> None:
         assert cells[2].strip("` ") == rule.target.value, event
         assert (cells[3] == "ja") == rule.needs_reason, event
     assert next_status(1, CaseStatus.DRAFT, CaseEvent.TRIAGE) is CaseStatus.TRIAGED
+
+
+def test_a_reopened_case_closes_again_with_a_new_outcome(world: World) -> None:
+    """Closing is legal from väntrummet: a reopened case gets a new outcome in force, the first one kept."""
+    from sqlalchemy import select
+
+    from records.models import Outcome
+
+    case_id = world.case_in(CaseStatus.CLOSED)
+    run(world.db, world.nurse, ReopenCase(case_id=case_id, reason="Ringer igen, sämre"))
+    run(world.db, world.dispatcher, RecordOutcome(case_id=case_id, code="left_home_advice"))
+    assert world.status(case_id) is CaseStatus.CLOSED
+    with world.db() as s:
+        rows = list(s.scalars(select(Outcome).where(Outcome.case_id == case_id).order_by(Outcome.id)))
+    assert [r.code for r in rows] == ["treated_left_home", "left_home_advice"]
+    assert rows[0].superseded_by == rows[1].id and rows[1].superseded_by is None

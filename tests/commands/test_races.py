@@ -190,3 +190,32 @@ def test_assign_vs_assign(world: World, racers: Racers) -> None:
         for c in cases:  # free the units for the next round
             run(world.db, world.dispatcher, RecordOutcome(case_id=c, code="treated_left_home"))
     print(f"assign-vs-assign over {ROUNDS} rounds: {dict(seen)}")
+
+
+def test_two_corrections_or_two_follow_up_results_at_once(world: World, racers: Racers) -> None:
+    """Two consoles correct one outcome, or record one follow-up's result, at the same moment: they take turns on
+    the row (commands lock what they decide on), so one outcome stays in force and a follow-up gets one result
+    and at most one new case — never both told "done" on a forked record."""
+    from commands import CorrectOutcome, RecordFollowUp
+    from outcomes.followup import FollowUpResult
+    from records.models import FollowUp
+
+    for _ in range(ROUNDS // 2):
+        case_id = world.case_in(CaseStatus.CLOSED)
+        a, b = racers.race((world.nurse, CorrectOutcome(case_id=case_id, code="left_home_advice")),
+                           (world.physician, CorrectOutcome(case_id=case_id, code="handed_over_team")))
+        assert a[0] == b[0] == "ok", (a, b)  # corrections in turn: the later one supersedes the earlier
+        in_force = [o for o in rows(world, Outcome, case_id=case_id) if o.superseded_by is None]
+        assert len(in_force) == 1, [(o.id, o.code, o.superseded_by) for o in rows(world, Outcome, case_id=case_id)]
+
+        followup_id = world.open_followup()
+        a, b = racers.race((world.nurse, RecordFollowUp(followup_id=followup_id, result=FollowUpResult.WORSE)),
+                           (world.physician, RecordFollowUp(followup_id=followup_id, result=FollowUpResult.BETTER)))
+        winners = [x for x in (a, b) if x[0] == "ok"]
+        assert len(winners) == 1, (a, b)
+        loser = a if a[0] == "err" else b
+        assert SWEDISH.search(loser[2]) and "redan avslutad" in loser[2], loser
+        task = rows(world, FollowUp, id=followup_id)[0]
+        assert task.result == winners[0][1]["result"]
+        linked = rows(world, Case, linked_case_id=task.case_id)
+        assert len(linked) == (1 if task.result == "worse" else 0), [c.id for c in linked]
