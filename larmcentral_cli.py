@@ -65,3 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into e.g. `head`: not an error of ours
         sys.stderr.close()
         return 0
+    finally:
+        from records.cli_auth import end_cli_sessions
+
+        end_cli_sessions()

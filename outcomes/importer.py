@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from records.actor import Actor
 from records.audit import audit, now
 from records.db import key_chunks, scalars_where_in
-from records.identity import require_admin_or_importer
+from records.identity import start_import
 from records.models import Case, LaterFact
 
 LATER_FACTS: dict[str, str] = {
@@ -140,7 +140,7 @@ def _case_dates(session: Session, ids: list[int]) -> dict[int, date]:
 
 def import_later_facts(session: Session, actor: Actor, path: Path, today: date | None = None) -> ImportSummary:
     """Attach every row of the file in the caller's transaction; nothing if any row is bad."""
-    require_admin_or_importer(actor, "importera senare fakta")
+    actor = start_import(session, actor, "later_facts.import", "importera senare fakta")
     rows = parse_later_facts(session, path, today)
     at = now()
     added = known = 0

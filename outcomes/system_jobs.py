@@ -29,15 +29,16 @@ from sqlalchemy.orm import Session
 from outcomes.closing import OutcomeView, apply_feed_outcome
 from outcomes.proposals import ProposalView, draft_proposals
 from outcomes.stats import outcome_statistics
+from records import identity
 from records.actor import Actor
-from records.identity import IMPORT_USER, SYSTEM_SOURCE, open_session, provision
+from records.identity import IMPORT_USER, JOB, SYSTEM_SOURCE, open_session, provision
 from records.models import Case, User
 from resources.vocabulary import Role
 
-FEED_USER = "system.flöde"
+FEED_USER = identity.FEED_USER
 FEED_USER_NAME = "Enhetsflödet (system)"
 FEED_USER_ROLE = Role.DISPATCHER
-ANALYSIS_USER = "system.utfall"
+ANALYSIS_USER = identity.ANALYSIS_USER
 ANALYSIS_USER_NAME = "Utfallsanalys"
 # Drafting changes no rule and needs no clinical right; the least of the roles is given so that its token,
 # if stolen, can neither administer users nor decide rules.
@@ -78,6 +79,7 @@ def apply_outcome_once(session: Session, actor: Actor, msg: BaseModel | Mapping[
 def draft_proposals_once(session: Session, actor: Actor, *, days: int | None = None) -> list[ProposalView]:
     """Draft whatever the outcomes of the cases of the last `days` days (all when None) call for;
     consoles take turns on the system user's row."""
+    session.info[JOB] = "proposals.draft"
     session.execute(update(User).where(User.id == actor.user_id).values(role=User.role))
     start = datetime.now(UTC) - timedelta(days=days) if days else None
     return draft_proposals(session, actor, outcome_statistics(session, start, None))

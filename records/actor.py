@@ -17,6 +17,8 @@ class Actor(BaseModel):
     display_name: str = ""
     role: Role
     session_id: int | None = None  # the UserSession this actor signed in with (records.identity.verify_actor)
+    # The session's secret: a session id is a number anyone can guess, so the holder proves it with this.
+    session_key: str | None = Field(default=None, repr=False)
     console: str = Field(default_factory=lambda: socket.gethostname()[:64], max_length=64)  # audit_log.console
 
     def may(self, *roles: Role) -> bool:

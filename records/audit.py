@@ -59,7 +59,21 @@ def now() -> datetime:
 
 
 def audit(session: Session, actor: Actor, action: str, case_id: int | None = None, **detail: Any) -> None:
-    """Record `action` in the same transaction as the change it describes (both land or neither)."""
+    """Record `action` in the same transaction as the change it describes (both land or neither).
+
+    Every read and change is audited, so this is also where it is checked that the actor is who it says:
+    records.identity.check_audited_actor refuses (NotPermitted) an actor whose sign-in does not hold, an
+    administrator reading patient data, and a system user outside its own job. A row about a case carries the
+    case's patient at the time (`patient`), so a later change of personnummer does not move its history."""
+    from records.identity import check_audited_actor  # identity audits too: imported when first needed
+
+    actor = check_audited_actor(session, actor, action)
+    if case_id is not None and "patient" not in detail:
+        from records.models import Case
+
+        case = session.get(Case, case_id)
+        if case is not None:
+            detail["patient"] = case.personnummer
     entry = AuditEntry(at=now(), user_id=actor.user_id, role=actor.role.value, console=actor.console,
                        action=action, case_id=case_id, detail=_jsonable(detail))
     if session.get_transaction() is None:

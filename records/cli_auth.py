@@ -29,7 +29,30 @@ def add_auth_options(parser: argparse.ArgumentParser, *, token: bool = False) ->
                             help="tjänstenyckel för ett systemjobb (standard: LARMCENTRAL_TOKEN_FILE)")
 
 
+_opened: list[tuple[sessionmaker[Session], Actor]] = []
+
+
+def end_cli_sessions() -> None:
+    """Sign out whoever this run signed in (called when the command ends, however it ends)."""
+    from records.db import transaction
+    from records.identity import end_session
+
+    while _opened:
+        factory, actor = _opened.pop()
+        try:
+            with transaction(factory) as session:
+                end_session(session, actor, "cli_done")
+        except Exception:  # noqa: BLE001, S110 - the database is gone: the session ends with its idle timeout
+            pass
+
+
 def cli_actor(factory: sessionmaker[Session], args: argparse.Namespace, role: Role | None) -> Actor:
+    actor = _sign_in(factory, args, role)
+    _opened.append((factory, actor))
+    return actor
+
+
+def _sign_in(factory: sessionmaker[Session], args: argparse.Namespace, role: Role | None) -> Actor:
     """The signed-in actor for this run. AuthFailed (Swedish) when the password, token or role does not hold."""
     console = f"cli@{socket.gethostname()}"[:64]
     takes_token = hasattr(args, "token_file")  # only tools of system jobs sign in with a token

@@ -9,6 +9,10 @@ deactivated user or a revoked grant is refused there, whatever the caller built 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -19,14 +23,56 @@ from records.text_fields import check_text, column_length
 from resources.vocabulary import Role
 
 SYSTEM_SOURCE = "system"
+FEED_USER = "system.flöde"  # applies the units' reported outcomes
+ANALYSIS_USER = "system.utfall"  # drafts rule-change proposals
 IMPORT_USER = "system.import"  # the nightly register and later-facts imports sign in as this user (a token)
+# What each system user may do: nothing but its own job (commands.runner and the jobs set session.info["job"]).
+SYSTEM_JOBS: dict[str, frozenset[str]] = {
+    FEED_USER: frozenset({"outcome.feed"}),
+    ANALYSIS_USER: frozenset({"proposals.draft"}),
+    IMPORT_USER: frozenset({"patients.import", "later_facts.import"}),
+}
+JOB = "job"  # session.info key: the command or job the current transaction runs
+# Audited about someone who is not signed in (yet), or who is ending their own session: the sign-in path.
+UNSIGNED_ACTIONS = frozenset({"user.sign_in_failed", "user.sign_in_refused", "user.bootstrap_admin",
+                              "user.directory_grants", "user.sign_out"})
+OWN_SESSION_ACTIONS = frozenset({"user.sign_in", "console.lock", "console.unlock"})
+PATIENT_READS = frozenset({"case.read", "case.list", "patient.lookup", "followup.list", "review.list"})
+_VERIFIED = "verified_actors"
 
 
-def require_admin_or_importer(actor: Actor, action: str) -> None:
-    """Imports: an administrator, or the import system user (whose one role gives it no other right)."""
-    if actor.username == IMPORT_USER:
-        return
-    require_role(actor, Role.ADMIN, action=action)
+def check_audited_actor(session: Session, actor: Actor, action: str) -> Actor:
+    """The actor an audit row may name (see records.audit.audit); NotPermitted otherwise. Verified once per
+    transaction and session."""
+    if action in UNSIGNED_ACTIONS:
+        return actor
+    cache: dict[tuple[int | None, str | None], tuple[Actor, User]] = session.info.setdefault(_VERIFIED, {})
+    key = (actor.session_id, actor.session_key)
+    if key not in cache:
+        verified = verify_actor(session, actor)
+        user = session.get(User, verified.user_id)
+        assert user is not None
+        cache[key] = (verified, user)
+    verified, user = cache[key]
+    if action in OWN_SESSION_ACTIONS:
+        return verified
+    if user.auth_source == SYSTEM_SOURCE:
+        job = session.info.get(JOB)
+        if job not in SYSTEM_JOBS.get(user.username, frozenset()):
+            raise NotPermitted(f"Systemanvändaren {user.username} får bara utföra sitt eget jobb, inte {action}.")
+    elif verified.role is Role.ADMIN and action in PATIENT_READS:
+        raise NotPermitted("Administratören har ingen klinisk behörighet och får inte läsa patientuppgifter.")
+    return verified
+
+
+def start_import(session: Session, actor: Actor, job: str, action: str) -> Actor:
+    """An import job begins: the actor verified, and it must be an administrator or the import system user
+    (whose one role gives it no other right)."""
+    session.info[JOB] = job
+    actor = check_audited_actor(session, actor, job)
+    if actor.username != IMPORT_USER:
+        require_role(actor, Role.ADMIN, action=action)
+    return actor
 
 
 class UnknownUser(LookupError):
@@ -87,19 +133,26 @@ def open_session(session: Session, user: User, role: Role, *, console: str | Non
     draft = Actor(user_id=user.id, username=user.username, display_name=user.display_name, role=role)
     if console:
         draft = draft.model_copy(update={"console": console[:64]})
-    row = UserSession(user_id=user.id, role=role.value, console=draft.console, via=via, started_at=now())
+    key = secrets.token_urlsafe(32)
+    row = UserSession(user_id=user.id, role=role.value, console=draft.console, via=via, started_at=now(),
+                      key_hash=_key_hash(key))
     session.add(row)
     session.flush()
     user.role = role.value  # shown as "last worked as"; never read for permission
-    actor = draft.model_copy(update={"session_id": row.id})
+    actor = draft.model_copy(update={"session_id": row.id, "session_key": key})
     audit(session, actor, "user.sign_in", via=via, session_id=row.id)
     return actor
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def end_session(session: Session, actor: Actor, reason: str) -> None:
     if actor.session_id is None:
         return
     done = session.execute(update(UserSession).where(UserSession.id == actor.session_id,
+                                                     UserSession.key_hash == _key_hash(actor.session_key or ""),
                                                      UserSession.ended_at.is_(None))
                            .values(ended_at=now(), ended_reason=reason[:32])
                            .execution_options(synchronize_session=False))
@@ -118,7 +171,8 @@ def verify_actor(session: Session, actor: Actor) -> Actor:
     if actor.session_id is None:
         raise NotPermitted("Ingen inloggning: logga in för att göra detta.")
     row = session.get(UserSession, actor.session_id)
-    if row is None or row.user_id != actor.user_id or row.role != actor.role.value:
+    if (row is None or row.user_id != actor.user_id or row.role != actor.role.value
+            or not hmac.compare_digest(row.key_hash, _key_hash(actor.session_key or ""))):
         raise NotPermitted("Inloggningen stämmer inte med användaren eller rollen; logga in igen.")
     if row.ended_at is not None:
         raise NotPermitted("Inloggningen har avslutats; logga in igen.")
@@ -127,7 +181,9 @@ def verify_actor(session: Session, actor: Actor) -> Actor:
         raise NotPermitted("Användaren är avaktiverad.")
     if Role(row.role) not in granted_roles(session, user.id):
         raise NotPermitted(f"Rollen {Role(row.role).label} har dragits in för {user.username}; logga in igen.")
-    return actor.model_copy(update={"username": user.username, "display_name": user.display_name})
+    # Name and console as the database knows them: what the audit log records is never the caller's say-so.
+    return actor.model_copy(update={"username": user.username, "display_name": user.display_name,
+                                    "console": row.console})
 
 
 def provision(session: Session, username: str, roles: set[Role] | frozenset[Role], *,

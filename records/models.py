@@ -93,6 +93,7 @@ class UserSession(Base):
     console: Mapped[str] = mapped_column(String(64))
     via: Mapped[str] = mapped_column(String(16))  # password | ldap | token | system | demo
     token_id: Mapped[int | None] = mapped_column(ForeignKey("service_tokens.id"))  # via == "token": which one
+    key_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the secret only the signed-in holder has
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     ended_reason: Mapped[str | None] = mapped_column(String(32))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from records.actor import Actor
 from records.audit import audit, now
 from records.db import scalars_where_in
-from records.identity import require_admin_or_importer
+from records.identity import start_import
 from records.models import Patient
 from records.personnummer import InvalidPersonnummer, age_on, normalise
 from records.text_fields import (
@@ -145,7 +145,7 @@ def unknown_affiliations(rows: list[PatientRow], fleet: Fleet) -> list[str]:
 
 def import_patients(session: Session, actor: Actor, path: Path) -> int:
     """Upsert every row of the file in the caller's transaction; nothing is written if any row is bad."""
-    require_admin_or_importer(actor, "importera patientregistret")
+    actor = start_import(session, actor, "patients.import", "importera patientregistret")
     rows = parse_patient_csv(path)
     at = now()
     stored = {p.personnummer: p for p in scalars_where_in(session, Patient, Patient.personnummer,

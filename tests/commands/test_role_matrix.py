@@ -11,6 +11,7 @@ from scenarios import SCENARIOS
 from commands import ALL_COMMANDS, Command, CreateCase, run
 from commands.calls import CaseCreated
 from records.actor import Actor, NotPermitted
+from records.case_state import CaseStatus
 from records.cases import CaseIntake
 from records.db import transaction
 from records.identity import end_session, remove_grant, user_by_name
@@ -118,3 +119,61 @@ def test_revoking_a_token_ends_the_sessions_opened_with_it(world: World) -> None
         run(world.db, system, ApplyFeedOutcome.for_message(msg))
     with pytest.raises(NotPermitted, match="okänd eller indragen"):
         sign_in_with_token(world.db, token)
+
+
+def test_domain_reads_and_writes_check_the_sign_in_too(world: World) -> None:
+    """An integrator calling the domain functions directly gets no further than the command layer would: an
+    Actor made in code (no session), or another user's session id without its secret, is refused at the audit
+    row every read and write writes — and nothing of the read is handed out."""
+    from records.cases import get_case, list_cases
+
+    case_id = run(world.db, world.nurse, _create(world, world.nurse)).case_id  # type: ignore[attr-defined]
+    made_up = Actor(user_id=world.physician.user_id, username=world.physician.username, role=Role.PHYSICIAN)
+    guessed = made_up.model_copy(update={"session_id": world.physician.session_id})
+    for forged in (made_up, guessed):
+        with pytest.raises(NotPermitted), transaction(world.db) as s:
+            get_case(s, forged, case_id)
+        with pytest.raises(NotPermitted), transaction(world.db) as s:
+            list_cases(s, forged)
+    with transaction(world.db) as s:  # the real sign-in reads, and the audit names its own console
+        get_case(s, world.physician.model_copy(update={"console": "påhittad"}), case_id)
+    with world.db() as s:
+        from sqlalchemy import select
+
+        from records.models import AuditEntry
+
+        last = s.scalars(select(AuditEntry).where(AuditEntry.action == "case.read").order_by(AuditEntry.id.desc())).first()
+        assert last is not None and last.console == "test-konsol"
+
+
+def test_an_administrator_reads_no_patient_data(world: World) -> None:
+    from outcomes.followup import followup_queue
+    from records.cases import get_case
+
+    case_id = run(world.db, world.nurse, _create(world, world.nurse)).case_id  # type: ignore[attr-defined]
+    with pytest.raises(NotPermitted, match="ingen klinisk behörighet"), transaction(world.db) as s:
+        get_case(s, world.admin, case_id)
+    world.open_followup()
+    with pytest.raises(NotPermitted, match="ingen klinisk behörighet"), transaction(world.db) as s:
+        followup_queue(s, world.admin)
+
+
+def test_a_system_users_token_does_only_its_own_job(world: World) -> None:
+    """The feed's token closes cases with the units' outcomes — and can neither list patients nor record an
+    outcome by hand, although its role is a dispatcher's."""
+    from commands import CreateServiceToken, RecordOutcome
+    from outcomes.system_jobs import ANALYSIS_USER, provision_system_user
+    from records.cases import list_cases
+    from records.tokens import new_token, sign_in_with_token, token_hash
+
+    case_id = world.case_in(CaseStatus.WAITING)
+    with transaction(world.db) as s:
+        provision_system_user(s, ANALYSIS_USER)
+    token = new_token()
+    run(world.db, world.admin, CreateServiceToken(username=ANALYSIS_USER, token_sha256=token_hash(token)))
+    system = sign_in_with_token(world.db, token)
+    with pytest.raises(NotPermitted, match="bara utföra sitt eget jobb"), transaction(world.db) as s:
+        list_cases(s, system)
+    with pytest.raises(NotPermitted, match="bara utföra sitt eget jobb"):
+        run(world.db, system, RecordOutcome(case_id=case_id, code="treated_left_home"))
+    assert world.status(case_id) is CaseStatus.WAITING

@@ -15,7 +15,7 @@ from dispatch.assignment import assign, reassign, recall
 from dispatch.case_input import DispatchCase
 from dispatch.fleet_view import default_snapshot
 from dispatch.recommend import recommend
-from outcomes.closing import apply_feed_outcome, correct_outcome
+from outcomes.closing import FeedOutcome, correct_outcome
 from outcomes.followup import followup_queue, record_followup_result
 from outcomes.system_jobs import feed_actor
 from records.audit import audit_trail
@@ -72,7 +72,9 @@ def test_every_step_of_a_case_is_audited_with_its_user(db, make_actor) -> None: 
         change_case_triage(s, rls, case_id, priority=Priority.P2, reason="legat på golvet, oklar tid")
     with db() as s, s.begin():
         system = feed_actor(s, console="flödestjänst")
-        apply_feed_outcome(s, system, {"unit_id": other, "case_id": case_id, "code": "to_vardcentral"})
+    from commands import ApplyFeedOutcome, run  # a system user acts only through its own job's command
+
+    run(db, system, ApplyFeedOutcome.for_message(FeedOutcome(unit_id=other, case_id=case_id, code="to_vardcentral")))
     with db() as s, s.begin():
         correct_outcome(s, nurse, case_id, "treated_left_home", note="enligt besättningens journal")
     with db() as s, s.begin():

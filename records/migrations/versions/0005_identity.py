@@ -82,6 +82,7 @@ def upgrade() -> None:
     sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('ended_reason', sa.String(length=32), nullable=True),
     sa.Column('token_id', sa.Integer(), nullable=True),
+    sa.Column('key_hash', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['token_id'], ['service_tokens.id'], ),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
     sa.PrimaryKeyConstraint('id')
