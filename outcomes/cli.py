@@ -42,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     st.add_argument("--from", dest="date_from", type=date.fromisoformat)
     st.add_argument("--to", dest="date_to", type=date.fromisoformat)
     st.add_argument("--resource-types", action="store_true", help="per resurstyp i stället för ändpunkt")
+    add_auth_options(st)  # small groups can point to one person: signed in (any role), audited
     st.set_defaults(func=_stats)
 
     pr = oc_sub.add_parser("proposals", help="regeländringsförslag: ta fram, lista, godkänn, avslå")
@@ -75,6 +76,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     rep.add_argument("--from", dest="date_from", type=date.fromisoformat, required=True, help="ÅÅÅÅ-MM-DD")
     rep.add_argument("--to", dest="date_to", type=date.fromisoformat, required=True, help="ÅÅÅÅ-MM-DD (inklusive)")
     rep.add_argument("--out", type=Path, required=True, help="katalog för rapportfilerna")
+    add_auth_options(rep)  # small groups can point to one person: signed in (any role), audited
     rep.set_defaults(func=_report)
 
 
@@ -150,10 +152,14 @@ def _bounds(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def _stats(args: argparse.Namespace) -> int:
     from outcomes.stats import outcome_statistics
+    from records.audit import audit
 
     factory = _db()
+    actor = cli_actor(factory, args, None)
     with transaction(factory) as session:
         st = outcome_statistics(session, *_bounds(args))
+        audit(session, actor, "stats.run", None, date_from=args.date_from, date_to=args.date_to,
+              grouping="resource_types" if args.resource_types else "endpoints")
     groups = st.resource_types if args.resource_types else st.endpoints
     print(f"{'grupp':<34} {'n':>5}  {'transporterad':<22} {'lämnad hemma':<22} {'återkontakt':<22} signaler")
     for g in groups:
@@ -254,13 +260,17 @@ def _followups(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from outcomes.report import quality_figures
     from outcomes.report_writer import write_report
+    from records.audit import audit
 
     if args.date_to < args.date_from:
         print(f"--to ({args.date_to}) är före --from ({args.date_from}).", file=sys.stderr)
         return 2
     factory = _db()
+    actor = cli_actor(factory, args, None)
     with transaction(factory) as session:
         figures = quality_figures(session, args.date_from, args.date_to)
+        audit(session, actor, "report.run", None, date_from=args.date_from, date_to=args.date_to,
+              cases=figures.n_cases)
     paths = write_report(figures, args.out)
     print(f"Kvalitetsrapport {args.date_from} – {args.date_to}: {figures.n_cases} ärenden.")
     for p in paths:

@@ -2,10 +2,15 @@
 their data (Patientdatalagen 4 kap. 4 §, HSLF-FS 2016:40), and uses for its regular log review.
 
 A row is about a patient when
-- its case_id is one of the patient's cases (cases.personnummer, as the case now stands),
-- its detail names the patient (`patient`: reads of one case and register lookups carry it), or
-- it is a listing whose `case_ids` include one of the patient's cases (the case list, the follow-up queue,
-  the RLS queue, the later-facts import).
+- its detail names the patient: `patient` (every row of one case carries the case's personnummer as it was
+  when the row was written; register lookups carry the number looked up) or `patient_before` (a change of
+  the case's personnummer names both the old and the new patient);
+- it names no patient (rows written before rows carried one) and its case was the patient's case when the row
+  was written: the `patient_before` of the case's first later change of personnummer, or, when none came
+  later, the case's personnummer as it now stands; or
+- it is a listing whose `case_ids` include a case that was the patient's when the list was shown (the case
+  list, the follow-up queue, the RLS queue, the later-facts import).
+So a corrected personnummer does not move the case's earlier history to the other patient.
 
 Taking out a log is itself audited (`audit.export`, naming the patient or the user) and needs the admin role.
 The rows are plain data here; records.access_log_writer writes them as CSV and PDF.
@@ -13,7 +18,7 @@ The rows are plain data here; records.access_log_writer writes them as CSV and P
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -43,6 +48,9 @@ ACTIONS: dict[str, str] = {
     "recommendation.shown": "fick en resursrekommendation visad",
     "patient.lookup": "slog upp patienten i patientregistret",
     "patients.import": "importerade patientregistret",
+    "patients.demo": "lade in demopatienter i patientregistret",
+    "report.run": "tog fram kvalitetsrapporten",
+    "stats.run": "tog fram utfallsstatistiken",
     "dispatch.assign": "larmade en enhet",
     "dispatch.recall": "återkallade en enhet",
     "assignment.end": "avslutade enheternas uppdrag",
@@ -95,8 +103,16 @@ _READ_VIA = {
 }
 
 
-def action_text(action: str, detail: dict[str, Any]) -> str:
-    """The action in Swedish words (the code itself when it has none yet)."""
+def action_text(action: str, detail: dict[str, Any], patient: str | None = None) -> str:
+    """The action in Swedish words (the code itself when it has none yet). `patient`: in that patient's log
+    (a change of personnummer then never shows the other patient's number)."""
+    if action == "case.update_intake" and "patient_before" in detail:
+        before, after = detail.get("patient_before"), detail.get("patient")
+        if patient is None:
+            return f"ändrade ärendets personnummer från {before or '(inget)'} till {after or '(inget)'}"
+        if before and before == patient:
+            return "ändrade ärendets personnummer: ärendet gäller inte längre patienten"
+        return "ändrade ärendets personnummer till patientens" if before else "angav patientens personnummer"
     if action == "case.read" and detail.get("via") in _READ_VIA:
         return _READ_VIA[str(detail["via"])]
     if action == "audit.export":
@@ -159,24 +175,31 @@ def patient_log(session: Session, actor: Actor, personnummer: str, date_from: da
     require_role(actor, Role.ADMIN, action="ta ut en patients logg")
     pnr = normalise(personnummer)
     start, end = period_bounds(date_from, date_to)
-    cases_of_patient = select(Case.id).where(Case.personnummer == pnr)
-    case_ids = set(session.scalars(cases_of_patient))
-    stmt = select(AuditEntry).where(or_(AuditEntry.case_id.in_(cases_of_patient),
+    changes = _identity_changes(session)
+    ever = {c for c, seq in changes.items() if any(pnr in (before, after) for _, before, after in seq)}
+    now_hers = set(session.scalars(select(Case.id).where(Case.personnummer == pnr)))
+    current: dict[int, str | None] = {c: pnr for c in now_hers}
+    current |= {c.id: c.personnummer for c in scalars_where_in(session, Case, Case.id, sorted(ever - now_hers))}
+    history = _History(changes, current)
+    case_ids = now_hers | ever  # every case that is or was the patient's
+    stmt = select(AuditEntry).where(or_(AuditEntry.case_id.in_(sorted(case_ids)),
                                         AuditEntry.detail["patient"].as_string() == pnr,
+                                        AuditEntry.detail["patient_before"].as_string() == pnr,
                                         cast(AuditEntry.detail, Text).like('%"case_ids"%')))
     rows: list[tuple[AuditEntry, list[int]]] = []
     for entry in session.scalars(_in_period(stmt, start, end)):
         detail = entry.detail or {}
-        if entry.case_id is not None and entry.case_id in case_ids:
-            rows.append((entry, [entry.case_id]))
-        elif detail.get("patient") == pnr:
-            rows.append((entry, [entry.case_id] if entry.case_id is not None else []))
+        one_case = [entry.case_id] if entry.case_id is not None else []
+        if pnr in (detail.get("patient"), detail.get("patient_before")):
+            rows.append((entry, one_case))
+        elif _named(detail) is None and entry.case_id is not None and history.patient_at(entry) == pnr:
+            rows.append((entry, one_case))
         else:
-            listed = sorted(case_ids.intersection(_ints(detail.get("case_ids"))))
+            listed = sorted(c for c in case_ids.intersection(_ints(detail.get("case_ids")))
+                            if history.patient_at(entry, c) == pnr)
             if listed:
                 rows.append((entry, listed))
-    log = _log(session, actor, "patient", pnr, date_from, date_to, rows, patients={c: pnr for c in case_ids},
-               default_patient=pnr)
+    log = _log(session, actor, "patient", pnr, date_from, date_to, rows, patient_of=lambda _: pnr)
     audit(session, actor, "audit.export", None, patient=pnr, date_from=date_from, date_to=date_to,
           rows=len(log.rows))
     return log
@@ -191,9 +214,10 @@ def user_log(session: Session, actor: Actor, username: str, date_from: date | No
     entries = list(session.scalars(_in_period(select(AuditEntry).where(AuditEntry.user_id == user.id), start, end)))
     rows = [(e, [e.case_id] if e.case_id is not None else _ints((e.detail or {}).get("case_ids"))) for e in entries]
     one_case = sorted({e.case_id for e in entries if e.case_id is not None})
-    patients = {c.id: c.personnummer for c in scalars_where_in(session, Case, Case.id, one_case) if c.personnummer}
+    history = _History(_identity_changes(session),
+                       {c.id: c.personnummer for c in scalars_where_in(session, Case, Case.id, one_case)})
     log = _log(session, actor, "user", f"{user.username} ({user.display_name})", date_from, date_to, rows,
-               patients=patients, default_patient="")
+               patient_of=lambda e: _named(e.detail or {}) or history.patient_at(e) or "")
     audit(session, actor, "audit.export", None, user=user.username, date_from=date_from, date_to=date_to,
           rows=len(log.rows))
     return log
@@ -207,6 +231,44 @@ def _in_period(stmt: Select[AuditEntry], start: datetime | None, end: datetime |
     return stmt.order_by(AuditEntry.id)
 
 
+def _named(detail: dict[str, Any]) -> str | None:
+    """The patient the row names (`patient`), or None for a row that names none."""
+    patient = detail.get("patient")
+    return patient if isinstance(patient, str) and patient else None
+
+
+def _identity_changes(session: Session) -> dict[int, list[tuple[int, str | None, str | None]]]:
+    """Every change of a case's personnummer: case id -> [(audit row id, old, new)], oldest first."""
+    stmt = (select(AuditEntry.id, AuditEntry.case_id, AuditEntry.detail)
+            .where(AuditEntry.action == "case.update_intake", AuditEntry.case_id.is_not(None),
+                   cast(AuditEntry.detail, Text).like('%"patient_before"%'))
+            .order_by(AuditEntry.id))
+    changes: dict[int, list[tuple[int, str | None, str | None]]] = {}
+    for entry_id, case_id, detail in session.execute(stmt):
+        if isinstance(detail, dict) and "patient_before" in detail:
+            changes.setdefault(case_id, []).append((entry_id, detail.get("patient_before"), detail.get("patient")))
+    return changes
+
+
+class _History:
+    """Whose case a case was when a row that names no patient was written (an old row, or a listing): the old
+    personnummer of the case's first later change of it, or — with none later — the case's personnummer now.
+    A row written before the case had any personnummer belongs to the first patient it was given."""
+
+    def __init__(self, changes: dict[int, list[tuple[int, str | None, str | None]]],
+                 current: dict[int, str | None]) -> None:
+        self._changes, self._current = changes, current
+
+    def patient_at(self, entry: AuditEntry, case_id: int | None = None) -> str | None:
+        case_id = entry.case_id if case_id is None else case_id
+        if case_id is None:
+            return None
+        for change_id, before, _ in self._changes.get(case_id, ()):
+            if change_id > entry.id and before:
+                return before
+        return self._current.get(case_id)
+
+
 def _ints(value: Any) -> list[int]:
     if not isinstance(value, list):
         return []
@@ -214,23 +276,20 @@ def _ints(value: Any) -> list[int]:
 
 
 def _log(session: Session, actor: Actor, kind: str, subject: str, date_from: date | None, date_to: date | None,
-         rows: Iterable[tuple[AuditEntry, list[int]]], *, patients: dict[int, str], default_patient: str) -> AccessLog:
+         rows: Iterable[tuple[AuditEntry, list[int]]], *, patient_of: Callable[[AuditEntry], str]) -> AccessLog:
     rows = list(rows)
     users = {u.id: u for u in scalars_where_in(session, User, User.id, sorted({e.user_id for e, _ in rows}))}
     out = []
     for entry, cases in rows:
         detail = entry.detail or {}
         user = users.get(entry.user_id)
-        patient = detail.get("patient") if isinstance(detail.get("patient"), str) else None
-        if patient is None and entry.case_id is not None:
-            patient = patients.get(entry.case_id)
-        if patient is None and kind == "patient":
-            patient = default_patient
+        patient = patient_of(entry)
         out.append(AccessRow(
             entry_id=entry.id, at=entry.at.astimezone(LOCAL_TZ),
             username=user.username if user else str(entry.user_id),
             display_name=user.display_name if user else "", role=_role_label(entry.role), console=entry.console,
-            action=entry.action, action_text=action_text(entry.action, detail), cases=cases, patient=patient or ""))
+            action=entry.action, action_text=action_text(entry.action, detail, subject if kind == "patient" else None),
+            cases=cases, patient=patient))
     return AccessLog(kind=kind, subject=subject, date_from=date_from, date_to=date_to,
                      generated_by=f"{actor.username} ({actor.display_name})" if actor.display_name else actor.username,
                      generated_at=now().astimezone(LOCAL_TZ), rows=out)

@@ -86,11 +86,15 @@ def create_case(session: Session, actor: Actor, intake: CaseIntake, *, linked_ca
 def update_intake(session: Session, actor: Actor, case_id: int, intake: CaseIntake) -> CaseView:
     case = _get(session, case_id)
     changed = {k: v for k, v in intake.model_dump().items() if getattr(case, k) != v}
+    before = case.personnummer
     for k, v in changed.items():
         setattr(case, k, v)
     if changed:
         case.updated_at = now()
-        audit(session, actor, "case.update_intake", case_id, fields=sorted(changed))
+        # a changed personnummer names both patients, so that the case's history stays with the patient it
+        # was written under (records.access_log)
+        who = {"patient_before": before, "patient": case.personnummer} if "personnummer" in changed else {}
+        audit(session, actor, "case.update_intake", case_id, fields=sorted(changed), **who)
     return CaseView.model_validate(case)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from records.audit import audit
 from records.cli_auth import add_auth_options, cli_actor
 from records.db import database_url, downgrade, is_sqlite, make_engine, migrate, open_database, transaction
 from records.demo import seed_demo
@@ -18,6 +19,7 @@ from records.patients import PatientImportError, import_patients, parse_patient_
 from records.roles import BadRoleName, app_role_grants
 from resources.datafile import DataFileError
 from resources.fleet import default_fleet, load_fleet
+from resources.vocabulary import Role
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -41,7 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     imp.add_argument("--fleet", type=Path, help="flottfil att kontrollera team- och vårdcentralsnamn mot "
                                                  "(standard: standardflottan)")
     imp.set_defaults(func=_patients_import)
-    demo = pt_sub.add_parser("demo", help="lägg in fiktiva demopatienter (testpersonnummer)")
+    demo = pt_sub.add_parser("demo", help="lägg in fiktiva demopatienter (testpersonnummer; administratör)")
+    add_auth_options(demo)
     demo.set_defaults(func=_patients_demo)
 
 
@@ -143,7 +146,9 @@ def _patients_import(args: argparse.Namespace) -> int:
 
 def _patients_demo(args: argparse.Namespace) -> int:
     _, factory = open_database()
+    actor = cli_actor(factory, args, Role.ADMIN)  # it writes the patient register
     with transaction(factory) as session:
         n = seed_demo(session)
+        audit(session, actor, "patients.demo", None, added=n)
     print(f"Lade till {n} demopatienter")
     return 0

@@ -238,3 +238,49 @@ def test_one_users_log_and_the_refusals(world, db_url, monkeypatch, tmp_path, cl
     with world.db() as s:  # only the exports that were made are audited
         exports = list(s.scalars(select(AuditEntry.detail).where(AuditEntry.action == "audit.export")))
     assert [e.get("user") or e.get("patient") for e in exports] == ["ssk.anna", "ssk.anna"]
+
+
+def test_a_corrected_personnummer_leaves_the_earlier_history_with_the_first_patient(  # type: ignore[no-untyped-def]
+        world, db_url, monkeypatch, tmp_path, cli_user, capsys) -> None:
+    """The nurse takes the call as P's, the dispatcher's case list shows it, the draft is reopened; then the
+    personnummer is corrected to Q's. P's log keeps what was done while the case was P's (and the change);
+    Q's log has the change and what came after, none of P's earlier rows."""
+    monkeypatch.setenv("LARMCENTRAL_DB_URL", db_url)
+    w, nurse = world, world.nurse
+    sc = Script(w)
+    case = sc.step({P}, lambda: run(w.db, nurse, CreateCase(intake=_intake(P))).case_id)
+    saved = run(w.db, nurse, SaveDraft(case_id=case, intake=_intake(P), payload={"complaint": None}))  # unaudited
+    sc.read({P}, lambda s: list_cases(s, w.dispatcher))
+    sc.read({P}, lambda s: unfinished_draft(s, nurse))
+    sc.step({P, Q}, lambda: run(w.db, nurse, SaveDraft(case_id=case, intake=_intake(Q), payload={"complaint": None},
+                                                      draft_id=saved.draft_id)))
+    sc.read({Q}, lambda s: get_case(s, nurse, case))
+    sc.read({Q}, lambda s: list_cases(s, w.dispatcher))
+
+    with w.db() as s:
+        change = s.scalars(select(AuditEntry).where(AuditEntry.action == "case.update_intake")).one()
+    assert change.detail["patient_before"] == P and change.detail["patient"] == Q
+    assert "personnummer" in change.detail["fields"]
+
+    logs = {}
+    for pnr in (P, Q):
+        out = tmp_path / f"{pnr}.csv"
+        assert _export(cli_user, db_url, "--patient", pnr, "--out", str(out)) == 0
+        logs[pnr] = _rows(out)
+    capsys.readouterr()
+    for pnr, other in ((P, Q), (Q, P)):
+        assert {int(r["Loggpost"]) for r in logs[pnr]} == sc.about[pnr]
+        assert {r["Patient"] for r in logs[pnr]} == {pnr}
+        assert not any(other in ";".join(r.values()) for r in logs[pnr])  # never the other patient's number
+    assert [r["Åtgärdskod"] for r in logs[P]] == ["case.create", "case.list", "case.read", "case.update_intake"]
+    assert [r["Åtgärdskod"] for r in logs[Q]] == ["case.update_intake", "case.read", "case.list"]
+    assert logs[P][-1]["Åtgärd"] == "ändrade ärendets personnummer: ärendet gäller inte längre patienten"
+    assert logs[Q][0]["Åtgärd"] == "ändrade ärendets personnummer till patientens"
+
+    # the nurse's own log (the region's review) names both numbers at the change
+    out = tmp_path / "ssk.csv"
+    assert _export(cli_user, db_url, "--user", "ssk.anna", "--out", str(out)) == 0
+    capsys.readouterr()
+    mine = {r["Åtgärdskod"]: r for r in _rows(out) if r["Åtgärdskod"] != "user.sign_in"}
+    assert mine["case.update_intake"]["Åtgärd"] == f"ändrade ärendets personnummer från {P} till {Q}"
+    assert mine["case.create"]["Patient"] == P

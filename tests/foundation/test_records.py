@@ -134,6 +134,32 @@ def test_patient_import_warns_about_team_names_no_unit_carries(tmp_path: Path, m
     assert "listad_vardcentral" not in err
 
 
+def test_demo_patients_are_written_only_by_a_signed_in_administrator(tmp_path: Path, monkeypatch, capsys,  # type: ignore[no-untyped-def]
+                                                                      cli_user) -> None:
+    import io
+
+    from larmcentral_cli import main as cli
+    from records.db import open_database
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    monkeypatch.setenv("LARMCENTRAL_DB_URL", url)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert cli(["db", "upgrade"]) == 0
+    assert cli(["patients", "demo"]) == 1  # no password
+    assert cli(["patients", "demo", *cli_user(url, "ssk.anna", Role.NURSE)]) == 1  # not an administrator
+    assert "Administratör" in capsys.readouterr().err
+    engine, factory = open_database(url)
+    with factory() as s:
+        assert s.scalars(select(Patient)).all() == []
+    assert cli(["patients", "demo", *cli_user(url, "admin.test", Role.ADMIN)]) == 0
+    assert f"Lade till {len(demo_patients())} demopatienter" in capsys.readouterr().out
+    with factory() as s:
+        assert len(s.scalars(select(Patient)).all()) == len(demo_patients())
+        runs = [(e.role, e.detail) for e in s.scalars(select(AuditEntry).where(AuditEntry.action == "patients.demo"))]
+    engine.dispose()
+    assert runs == [("admin", {"added": len(demo_patients())})]
+
+
 def test_check_digit_helper_refuses_anything_but_nine_digits() -> None:
     from records.personnummer import with_check_digit
 

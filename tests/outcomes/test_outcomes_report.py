@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import statistics
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from outcomes.report import quality_figures
 from outcomes.report_writer import CSV_FILES, PDF_FILE
 from records.db import open_database
 from records.identity import provision_and_sign_in
-from records.models import Assignment, Case, FollowUp, Outcome, TriageResult, UnitStatusEvent
+from records.models import Assignment, AuditEntry, Case, FollowUp, Outcome, TriageResult, UnitStatusEvent
 from resources.vocabulary import Role
 
 DAY = date(2026, 3, 2)
@@ -92,7 +93,7 @@ def test_report_figures_match_the_database(db, make_actor) -> None:
     assert mix == {"AMBULANS": 4, "RTJ": 1, "MVT_VC": 1, "INGEN": 1}
 
 
-def test_report_command_writes_pdf_and_csv(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_report_command_writes_pdf_and_csv(tmp_path: Path, monkeypatch, capsys, cli_user) -> None:  # type: ignore[no-untyped-def]
     url = f"sqlite:///{tmp_path / 'report.sqlite3'}"
     monkeypatch.setenv("LARMCENTRAL_DB_URL", url)
     _, factory = open_database(url)
@@ -100,7 +101,12 @@ def test_report_command_writes_pdf_and_csv(tmp_path: Path, monkeypatch, capsys) 
         actor = provision_and_sign_in(s, "ssk.anna", Role.NURSE)
         build(s, actor)
     out = tmp_path / "rapport"
-    assert main(["report", "--from", "2026-03-02", "--to", "2026-03-02", "--out", str(out)]) == 0
+    period = ["--from", "2026-03-02", "--to", "2026-03-02"]
+    # small groups can point to one person: nobody takes out the report without signing in
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["report", *period, "--out", str(out)]) == 1
+    assert "Nekad" in capsys.readouterr().err and not out.exists()
+    assert main(["report", *period, "--out", str(out), *cli_user(url, "lak.david", Role.PHYSICIAN)]) == 0
     assert "7 ärenden" in capsys.readouterr().out
     pdf = (out / PDF_FILE).read_bytes()
     assert pdf.startswith(b"%PDF") and len(pdf) > 5000
@@ -111,3 +117,29 @@ def test_report_command_writes_pdf_and_csv(tmp_path: Path, monkeypatch, capsys) 
     assert rows["Antal ärenden"]["värde"] == "7"
     assert (rows["Andel Prio 1"]["k"], rows["Andel Prio 1"]["n"]) == ("3", "7")
     assert main(["report", "--from", "2026-03-05", "--to", "2026-03-01", "--out", str(out)]) == 2
+    with factory() as s:  # the run is audited once, with its period, as whoever signed in
+        runs = list(s.scalars(select(AuditEntry).where(AuditEntry.action == "report.run")))
+    assert [(r.detail["date_from"], r.detail["date_to"], r.detail["cases"], r.role) for r in runs] == [
+        ("2026-03-02", "2026-03-02", 7, "physician")]
+
+
+def test_stats_command_needs_a_signed_in_user_and_is_audited(tmp_path: Path, monkeypatch, capsys,  # type: ignore[no-untyped-def]
+                                                             cli_user) -> None:
+    url = f"sqlite:///{tmp_path / 'stats.sqlite3'}"
+    monkeypatch.setenv("LARMCENTRAL_DB_URL", url)
+    _, factory = open_database(url)
+    with factory() as s, s.begin():
+        build(s, provision_and_sign_in(s, "ssk.anna", Role.NURSE))
+    period = ["--from", "2026-03-02", "--to", "2026-03-02"]
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["outcomes", "stats", *period]) == 1
+    assert "Nekad" in capsys.readouterr().err
+    assert main(["outcomes", "stats", *period, *cli_user(url, "usk.berit", Role.DISPATCHER)]) == 0
+    assert capsys.readouterr().out.startswith("grupp")
+    assert main(["outcomes", "stats", "--resource-types", *cli_user(url, "admin.eva", Role.ADMIN)]) == 0
+    capsys.readouterr()
+    with factory() as s:
+        runs = [(e.role, e.detail) for e in s.scalars(select(AuditEntry).where(AuditEntry.action == "stats.run")
+                                                       .order_by(AuditEntry.id))]
+    assert runs == [("dispatcher", {"date_from": "2026-03-02", "date_to": "2026-03-02", "grouping": "endpoints"}),
+                    ("admin", {"date_from": None, "date_to": None, "grouping": "resource_types"})]
