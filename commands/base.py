@@ -13,7 +13,7 @@ import math
 from typing import Any, ClassVar, Self
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from sqlalchemy.orm import Session
 
 from records.actor import Actor
@@ -71,8 +71,15 @@ class Command(BaseModel):
         return int(value) if value is not None else None
 
     def payload_hash(self) -> str:
-        """What the command asks for, without its id: a reused id with other content is refused."""
+        """What the command asks for, without its id: a reused id with other content is refused. A secret
+        (a password) counts through a slow digest salted with the command id, so a repeat with another password
+        is refused too, while the command log holds nothing a password could be cheaply guessed from."""
         body = self.model_dump(mode="json", exclude={"command_id"})
+        for field in type(self).model_fields:
+            secret = getattr(self, field)
+            if isinstance(secret, SecretStr):
+                body[field] = hashlib.pbkdf2_hmac("sha256", secret.get_secret_value().encode(),
+                                                  str(self.command_id).encode(), 200_000).hex()
         text = json.dumps({"name": self.name, "body": body}, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
 

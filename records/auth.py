@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from records.actor import Actor
 from records.audit import audit, now
 from records.db import transaction
-from records.identity import granted_roles, open_session
+from records.identity import canonical_username, granted_roles, open_session
 from records.models import User
 from records.passwords import hash_password, needs_rehash, verify_password
 from resources.settings import load_settings
@@ -61,7 +61,7 @@ class LocalAuthenticator:
         settings = load_settings()
         failure: str | None = None
         with transaction(factory) as session:
-            user = session.scalar(select(User).where(User.username == username.strip()))
+            user = session.scalar(select(User).where(User.username == canonical_username(username)))
             if user is None or user.auth_source != "local":
                 hash_password(password)  # the same time for an unknown user: no user-name probing by timing
                 failure = WRONG

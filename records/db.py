@@ -149,7 +149,11 @@ def _sqlite_on_connect(bounds: DbBounds):  # type: ignore[no-untyped-def]
 
 def _sqlite_begin_immediate(conn: Connection) -> None:
     # Take the write lock at BEGIN: a transaction that reads then writes can never be refused the lock
-    # halfway (SQLITE_BUSY_SNAPSHOT), and two writers queue on busy_timeout instead.
+    # halfway (SQLITE_BUSY_SNAPSHOT), and two writers queue on busy_timeout instead — for no longer than what
+    # is left of the transaction's bound, so a writer holding the lock gets the user a message in time.
+    bounds = _ENGINE_BOUNDS.get(conn.engine, DbBounds())
+    wait_s = min(bounds.busy_s, _deadline.remaining(bounds.busy_s))
+    conn.exec_driver_sql(f"PRAGMA busy_timeout={max(1, int(wait_s * 1000))}")
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -281,7 +285,7 @@ def _environment_failure(exc: DBAPIError, watchdog_fired: bool, seconds: float |
     if getattr(exc.orig, "sqlstate", None) in _PG_TIMEOUTS:
         return DatabaseTimeout(bounds.statement_s)
     if "database is locked" in str(exc.orig):  # SQLite: another writer held the lock past busy_timeout
-        return DatabaseTimeout(bounds.busy_s)
+        return DatabaseTimeout(min(bounds.busy_s, seconds or bounds.statement_s))
     if exc.connection_invalidated or isinstance(exc, OperationalError):
         return DatabaseUnavailable(_UNREACHABLE)
     return exc

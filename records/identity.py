@@ -79,8 +79,13 @@ class UnknownUser(LookupError):
     pass
 
 
+def canonical_username(username: str) -> str:
+    """User names compare without case ('Ssk.Eva' is 'ssk.eva'), as the directory's do."""
+    return username.strip().lower()
+
+
 def user_by_name(session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username.strip()))
+    user = session.scalar(select(User).where(User.username == canonical_username(username)))
     if user is None:
         raise UnknownUser(f"Användaren {username!r} finns inte.")
     return user
@@ -93,7 +98,7 @@ def granted_roles(session: Session, user_id: int) -> set[Role]:
 
 def new_user(session: Session, username: str, display_name: str, *, auth_source: str = "local",
              password_hash: str | None = None) -> User:
-    username = check_text(username.strip(), "Användarnamn", column_length(User.username))
+    username = check_text(canonical_username(username), "Användarnamn", column_length(User.username))
     if not username:
         raise ValueError("Ange användarnamn.")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
@@ -190,7 +195,7 @@ def provision(session: Session, username: str, roles: set[Role] | frozenset[Role
               display_name: str | None = None, auth_source: str = "local") -> User:
     """Make sure the user exists and holds `roles` (never takes a role away). For system users, demo users and
     tests — not a way in for people: the console and the CLIs sign people in with a password (records.auth)."""
-    user = session.scalar(select(User).where(User.username == username))
+    user = session.scalar(select(User).where(User.username == canonical_username(username)))
     if user is None:
         user = new_user(session, username, display_name or username, auth_source=auth_source)
     for role in roles:

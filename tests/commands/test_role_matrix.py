@@ -177,3 +177,18 @@ def test_a_system_users_token_does_only_its_own_job(world: World) -> None:
     with pytest.raises(NotPermitted, match="bara utföra sitt eget jobb"):
         run(world.db, system, RecordOutcome(case_id=case_id, code="treated_left_home"))
     assert world.status(case_id) is CaseStatus.WAITING
+
+
+def test_user_names_compare_without_case_and_a_password_replay_is_not_a_silent_success(world: World) -> None:
+    from pydantic import SecretStr
+
+    from commands import CommandIdReused, CreateUser, SetPassword
+
+    run(world.db, world.admin, CreateUser(username="Ssk.Eva", display_name="Eva", grant=[Role.NURSE]))
+    with pytest.raises(ValueError, match="finns redan"):
+        run(world.db, world.admin, CreateUser(username="ssk.EVA", display_name="Eva igen", grant=[Role.NURSE]))
+    first = SetPassword(username="SSK.eva", password=SecretStr("Sommarljus7kvällar"))
+    run(world.db, world.admin, first)
+    with pytest.raises(CommandIdReused):  # the same id with another password: refused, not "done" with no change
+        run(world.db, world.admin, first.model_copy(update={"password": SecretStr("Vinterljus8morgnar")}))
+    assert run(world.db, world.admin, first) is not None  # the very same request again: its first result

@@ -37,3 +37,32 @@ def test_first_start_creates_and_migrates_the_file_with_wal_and_foreign_keys(
 def test_the_environment_points_at_another_database(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(DB_URL_ENV, "postgresql+psycopg://larm@dbhost/larmcentral")
     assert database_url() == "postgresql+psycopg://larm@dbhost/larmcentral"
+
+
+def test_a_writer_holding_the_lock_is_told_within_the_statement_bound(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Another process holds SQLite's write lock: the wait ends with a Swedish DatabaseTimeout within
+    LARMCENTRAL_DB_STATEMENT_TIMEOUT_S, even when the busy timeout is longer."""
+    import sqlite3
+    import time
+
+    import pytest
+    from sqlalchemy import text
+
+    from records.db import DatabaseTimeout, make_engine, migrate, session_factory, transaction
+
+    monkeypatch.setenv("LARMCENTRAL_DB_STATEMENT_TIMEOUT_S", "1")
+    monkeypatch.setenv("LARMCENTRAL_DB_BUSY_TIMEOUT_S", "20")
+    path = tmp_path / "lock.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        with pytest.raises(DatabaseTimeout, match="inom 1 s"), transaction(session_factory(engine)) as s:
+            s.execute(text("SELECT 1"))
+        assert time.monotonic() - started < 3
+    finally:
+        holder.rollback()
+        holder.close()
+        engine.dispose()
