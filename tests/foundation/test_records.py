@@ -94,14 +94,16 @@ HEADER = "personnummer;namn;mobilt_vardteam;asih;sabo;hemsjukvard;listad_vardcen
 
 
 def test_patient_import_and_lookup(db, make_actor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The administrator imports the register; a nurse looks a patient up (the admin reads no patient data)."""
     admin = make_actor(db, "admin", Role.ADMIN)
+    nurse = make_actor(db, "ssk.anna", Role.NURSE)
     csv = tmp_path / "export.csv"
     csv.write_text(HEADER + "19121212-1212;Tolvan Tolvansson;Vårdcentralen Lund Norr;;ja;ja;Vårdcentralen Lund Norr;\n"
                    "19400517-9835;Test Person;;ASIH Lund;nej;nej;;\n", encoding="utf-8")
     with db() as s, s.begin():
         assert import_patients(s, admin, csv) == 2
     with db() as s, s.begin():
-        ctx = lookup_context(s, admin, "191212121212", today=date(2026, 11, 27))
+        ctx = lookup_context(s, nurse, "191212121212", today=date(2026, 11, 27))
     assert ctx.enrolled_mobile_team == "Vårdcentralen Lund Norr" and ctx.lives_in_saebo and ctx.home_care
     assert ctx.age == 113
 
