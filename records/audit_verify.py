@@ -7,7 +7,7 @@ streamed SELECT is one WAL snapshot and takes no write lock), on PostgreSQL as o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ class ChainNotInstalled(RuntimeError):
 @dataclass(frozen=True)
 class BrokenEntry:
     id: int
-    at: datetime
+    at: datetime | None  # None: the entry could not even be read (a value changed into something unreadable)
     action: str
     problems: tuple[str, ...]
 
@@ -49,17 +49,34 @@ class ChainVerdict:
     def message(self) -> str:
         if self.broken is not None:
             b = self.broken
-            return (f"Granskningsloggen är bruten vid post #{b.id} ({b.at.isoformat()}, {b.action}): "
+            when = b.at.isoformat() if b.at is not None else "okänd tid"
+            return (f"Granskningsloggen är bruten vid post #{b.id} ({when}, {b.action}): "
                     + "; ".join(b.problems) + f". {self.entries - 1} poster före den är obrutna.")
         if self.last_id is None:
             return "Granskningsloggen är obruten: 0 poster"
         return f"Granskningsloggen är obruten: {self.entries} poster, senaste #{self.last_id}"
 
 
-def verify_rows(rows: Iterable[Any]) -> ChainVerdict:
-    """`rows` in id order, each with id, at, user_id, role, console, action, case_id, detail, prev_hash, hash."""
+# A value changed behind the product's back into something that cannot be read back (bad JSON, a broken date,
+# NaN, a lone surrogate): the entry is broken, named as such — not a crash of the tool that should find it.
+_UNREADABLE = (ValueError, TypeError, UnicodeError, OverflowError, RecursionError)
+
+
+def verify_rows(rows: Iterable[Any], locate: Callable[[int | None], tuple[int, str]] | None = None) -> ChainVerdict:
+    """`rows` in id order, each with id, at, user_id, role, console, action, case_id, detail, prev_hash, hash.
+    `locate(prev_id)` names (id, action) of the entry after `prev_id` when that entry cannot be read."""
     expected_prev, prev_id, n = GENESIS, None, 0
-    for row in rows:
+    it = iter(rows)
+    while True:
+        try:
+            row = next(it)
+        except StopIteration:
+            break
+        except _UNREADABLE as exc:
+            bad_id, action = locate(prev_id) if locate is not None else (-1, "?")
+            return ChainVerdict(n + 1, prev_id, expected_prev, BrokenEntry(
+                bad_id, None, action, (f"posten kan inte läsas – ett värde har ändrats till något ogiltigt "
+                                       f"({type(exc).__name__})",)))
         n += 1
         problems = []
         if row.prev_hash != expected_prev:
@@ -68,8 +85,11 @@ def verify_rows(rows: Iterable[Any]) -> ChainVerdict:
             else:
                 problems.append(f"länken till föregående post #{prev_id} är bruten – en post före den har ändrats, "
                                 "tagits bort eller lagts in i efterhand")
-        actual = entry_hash(row.prev_hash or "", at=row.at, user_id=row.user_id, role=row.role,
-                            console=row.console, action=row.action, case_id=row.case_id, detail=row.detail)
+        try:
+            actual = entry_hash(row.prev_hash or "", at=row.at, user_id=row.user_id, role=row.role,
+                                console=row.console, action=row.action, case_id=row.case_id, detail=row.detail)
+        except _UNREADABLE:
+            actual = None
         if row.hash != actual:
             problems.append("innehållet har ändrats efter att posten skrevs (hashen stämmer inte med innehållet)")
         if problems:
@@ -90,15 +110,31 @@ def verify_database(url: str | None = None) -> ChainVerdict:
             if engine.dialect.name == "postgresql":
                 session.execute(text("SET LOCAL statement_timeout = 0"))
             t = AuditEntry
-            rows = session.execute(
-                select(t.id, t.at, t.user_id, t.role, t.console, t.action, t.case_id, t.detail, t.prev_hash, t.hash)
-                .order_by(t.id).execution_options(yield_per=STREAM_ROWS))
-            try:
-                return verify_rows(rows)
-            finally:
-                rows.close()  # the walk may stop at the first broken entry, before the end of the stream
+            query = select(t.id, t.at, t.user_id, t.role, t.console, t.action, t.case_id, t.detail, t.prev_hash,
+                           t.hash).order_by(t.id)
+            verdict = _walk(session, query, STREAM_ROWS, engine)
+            if verdict.broken is not None and verdict.broken.at is None:  # unreadable somewhere in a batch:
+                verdict = _walk(session, query, 1, engine)  # again row by row, to name exactly which entry
+            return verdict
     finally:
         engine.dispose()
+
+
+def _walk(session: Session, query: Any, batch: int, engine: Engine) -> ChainVerdict:
+    """One pass over the chain, `batch` rows fetched at a time. With batch 1 an unreadable entry is the row
+    being fetched, so the one after the last good entry is the one to name."""
+    t = AuditEntry
+
+    def locate(prev_id: int | None) -> tuple[int, str]:
+        with Session(engine) as fresh:
+            found = fresh.execute(select(t.id, t.action).where(t.id > (prev_id or 0)).order_by(t.id).limit(1)).first()
+        return (found[0], found[1]) if found is not None else (-1, "?")
+
+    rows = session.execute(query.execution_options(yield_per=batch))
+    try:
+        return verify_rows(rows, locate)
+    finally:
+        rows.close()  # the walk may stop at the first broken entry, before the end of the stream
 
 
 def _reader_engine(url: str | None) -> Engine:

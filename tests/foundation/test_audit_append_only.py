@@ -213,3 +213,18 @@ def test_concurrent_writers_never_chain_onto_the_same_entry(db_url: str, make_ac
         assert all(x == y for x, y in pairs)
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("value", ['{"n": NaN}', '{"n": 1e400}', "{bad"])
+def test_audit_verify_names_a_row_changed_into_something_unreadable(db_url: str, db, make_actor, tmp_path,  # type: ignore[no-untyped-def]
+                                                                    value: str) -> None:
+    """A value changed into something that cannot even be read back is named as the broken entry — the tool
+    that should find tampering does not crash on it."""
+    if value in ("{bad", '{"n": NaN}') and not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's json type refuses this even from the table's owner")
+    audited_writes(db, make_actor(db), cases=3)
+    victim = _chain(db)[2]
+    behind_the_products_back(db_url, "UPDATE audit_log SET detail = :d WHERE id = :id", {"d": value, "id": victim.id})
+    done = run_cli(db_url, tmp_path, "audit", "verify")
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert f"bruten vid post #{victim.id}" in done.stderr and "Traceback" not in done.stderr, done.stderr
