@@ -14,7 +14,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from records.db import DatabaseUnavailable
+from records.db import DatabaseUnavailable, WriteConflict
 from resources.settings import SettingsError, load_settings
 
 # Each module has `register(subparsers)`; its parsers set `func(args) -> int`.
@@ -60,6 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseUnavailable as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except WriteConflict as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into e.g. `head`: not an error of ours

@@ -38,6 +38,16 @@ class AssignUnit(Command):
     confirm_leave_case: bool | int = False
     unit_status: UnitStatus | None = None
 
+    def locks(self) -> list[tuple[type[Any], int]]:
+        """This case, and the one the unit is taken from when that is confirmed — in id order, so two
+        dispatchers swapping units between two cases take turns instead of waiting on each other."""
+        from records.models import Case
+
+        ids = {self.case_id}
+        if not isinstance(self.confirm_leave_case, bool):
+            ids.add(int(self.confirm_leave_case))
+        return [(Case, i) for i in sorted(ids)]
+
     def handle(self, session: Session, actor: Actor) -> AssignResult:
         return assign(session, actor, self.case_id, self.unit_id, self.part, self.recommendation_shown,
                       self.deviation_reason, self.confirm_leave_case, unit_status=self.unit_status)
@@ -78,6 +88,16 @@ class ReassignUnit(Command):
     reason: str = ""
     confirm_leave_case: bool | int = False
     unit_status: UnitStatus | None = None  # the new unit's live status
+
+    def locks(self) -> list[tuple[type[Any], int]]:
+        """This case, and the one the unit is taken from when that is confirmed — in id order, so two
+        dispatchers swapping units between two cases take turns instead of waiting on each other."""
+        from records.models import Case
+
+        ids = {self.case_id}
+        if not isinstance(self.confirm_leave_case, bool):
+            ids.add(int(self.confirm_leave_case))
+        return [(Case, i) for i in sorted(ids)]
 
     def handle(self, session: Session, actor: Actor) -> AssignResult:
         return reassign(session, actor, self.case_id, self.part, self.new_unit_id, self.recommendation_shown,

@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from records.actor import NotPermitted
 from records.cases import CaseNotFound
-from records.db import DatabaseTimeout, DatabaseUnavailable
+from records.db import DatabaseTimeout, DatabaseUnavailable, WriteConflict
 from records.personnummer import InvalidPersonnummer
 from records.text_fields import LABELS
 from resources.datafile import swedish_message
@@ -23,6 +23,8 @@ def is_database_down(exc: BaseException) -> bool:
 
 def user_message(exc: BaseException) -> str:
     """One Swedish sentence or two for the status bar or a message box."""
+    if isinstance(exc, WriteConflict):
+        return str(exc)
     if isinstance(exc, DatabaseTimeout):
         return f"{exc} Det du har skrivit finns kvar och sparas lokalt."
     if is_database_down(exc):

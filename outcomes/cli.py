@@ -173,7 +173,7 @@ def _draft(args: argparse.Namespace) -> int:
     from outcomes.proposals import draft_proposals
     from outcomes.stats import outcome_statistics
     from outcomes.system_jobs import ANALYSIS_USER, SYSTEM_USERS
-    from records.identity import verify_actor
+    from records.identity import JOB, verify_actor
     from resources.settings import load_settings
 
     token = args.user is None and (args.token_file or load_settings().token_file) is not None
@@ -190,6 +190,7 @@ def _draft(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     with transaction(factory) as session:
+        session.info[JOB] = "proposals.draft"  # system.utfall's one job (records.identity.SYSTEM_JOBS)
         actor = verify_actor(session, actor)
         new = draft_proposals(session, actor, outcome_statistics(session, *_bounds(args)))
     for p in new:

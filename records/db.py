@@ -272,6 +272,12 @@ def transaction(factory: sessionmaker[Session], *, bound: float | None | object 
 
 _UNREACHABLE = ("Databasen kan inte nås just nu; det som inte bekräftats har inte sparats. "
                 "Försök igen – samma åtgärd sparas aldrig två gånger.")
+class WriteConflict(RuntimeError):
+    """Two transactions waited on each other (PostgreSQL chose this one to give way): nothing was saved."""
+
+
+# A deadlock or a serialization failure: another console changed the same thing at the same moment.
+_PG_CONFLICTS = frozenset({"40P01", "40001"})
 # SQLSTATEs of PostgreSQL's own time bounds: statement_timeout (57014), lock_timeout (55P03)
 _PG_TIMEOUTS = frozenset({"57014", "55P03"})
 
@@ -282,6 +288,9 @@ def _environment_failure(exc: DBAPIError, watchdog_fired: bool, seconds: float |
     DatabaseUnavailable with a Swedish message; anything else (a constraint, a bad value) unchanged."""
     if watchdog_fired:
         return DatabaseTimeout(seconds or bounds.statement_s)
+    if getattr(exc.orig, "sqlstate", None) in _PG_CONFLICTS:
+        return WriteConflict("Någon annan ändrade samma ärenden i samma ögonblick; ingenting sparades. "
+                             "Uppdatera och försök igen.")
     if getattr(exc.orig, "sqlstate", None) in _PG_TIMEOUTS:
         return DatabaseTimeout(bounds.statement_s)
     if "database is locked" in str(exc.orig):  # SQLite: another writer held the lock past busy_timeout

@@ -219,3 +219,32 @@ def test_two_corrections_or_two_follow_up_results_at_once(world: World, racers: 
         assert task.result == winners[0][1]["result"]
         linked = rows(world, Case, linked_case_id=task.case_id)
         assert len(linked) == (1 if task.result == "worse" else 0), [c.id for c in linked]
+
+
+def test_two_dispatchers_swapping_units_between_two_cases(world: World, racers: Racers) -> None:
+    """Dispatcher 1 takes case A's unit for case B while dispatcher 2 takes B's unit for A: the commands lock
+    both cases in id order and take turns — one swap lands, the other is told in Swedish (no deadlock, no
+    'database unreachable')."""
+    from commands import ReassignUnit
+
+    for _ in range(ROUNDS // 4):
+        a_id, b_id = world.case_in(CaseStatus.WAITING), world.case_in(CaseStatus.WAITING)
+        unit_a = world.assign(a_id)
+        cmd_b = world.assign_command(b_id)
+        unit_b = next(x["unit_id"] for x in cmd_b.recommendation_shown["parts"][0]["alternatives"]
+                      if x["unit_id"] != unit_a)
+        run(world.db, world.dispatcher, cmd_b.model_copy(update={"unit_id": unit_b, "deviation_reason": "byte"}))
+        rec_a, rec_b = world.recommendation(a_id), world.recommendation(b_id)
+        first = ReassignUnit(case_id=b_id, new_unit_id=unit_a, recommendation_shown=rec_b, confirm_leave_case=a_id,
+                             deviation_reason="byte", reason="byte")
+        second = ReassignUnit(case_id=a_id, new_unit_id=unit_b, recommendation_shown=rec_a, confirm_leave_case=b_id,
+                              deviation_reason="byte", reason="byte")
+        answers = racers.race((world.dispatcher, first), (world.physician, second))
+        assert any(x[0] == "ok" for x in answers), answers
+        for x in answers:
+            if x[0] == "err":
+                assert SWEDISH.search(x[2]) and "kan inte nås" not in x[2], x
+        check_global_invariants(world)
+        for c in (a_id, b_id):  # free the units for the next round
+            if world.status(c) is not CaseStatus.CLOSED:
+                run(world.db, world.dispatcher, RecordOutcome(case_id=c, code="treated_left_home"))

@@ -188,6 +188,30 @@ def test_proposals_draft_signs_in(db_url, monkeypatch, tmp_path, cli_user, capsy
         assert cli(["users", "token", "create", name, "--out", str(files[name]), *admin]) == 0
     assert cli(["outcomes", "proposals", "draft", "--token-file", str(files["system.flöde"])]) == 1
     assert "system.utfall" in capsys.readouterr().err
+    _cases_calling_for_a_proposal(db_url)  # the token must also work when there is something to draft
     assert cli(["outcomes", "proposals", "draft", "--token-file", str(files["system.utfall"])]) == 0
-    assert "nya förslag" in capsys.readouterr().out
+    assert "1 nya förslag" in capsys.readouterr().out
     assert cli(["outcomes", "proposals", "draft", *cli_user(db_url, "lak.david", Role.PHYSICIAN)]) == 0
+
+
+def _cases_calling_for_a_proposal(db_url: str) -> None:
+    """30 Prio 1 cases of one shipped endpoint, 26 of them left at home: a rule proposal is due."""
+    from datetime import timedelta
+
+    from outcomes_helpers import T0, add_case
+
+    from outcomes.closing import record_outcome
+    from records.db import open_database, transaction
+    from records.identity import provision_and_sign_in
+    from triage_rules.loader import latest_version
+
+    engine, factory = open_database(db_url)
+    with transaction(factory) as s:
+        nurse = provision_and_sign_in(s, "ssk.forslag", Role.NURSE)
+        at = T0
+        for code in ["treated_left_home"] * 26 + ["transported_ed"] * 4:
+            c = add_case(s, nurse, created_at=at, priority="1", endpoint_code="MEDV.1.02",
+                         ruleset_version=latest_version(), units=("AMB-001",))
+            record_outcome(s, nurse, c.id, code, "AKM_LUND" if code == "transported_ed" else None, at=at)
+            at += timedelta(minutes=20)
+    engine.dispose()
