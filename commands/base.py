@@ -31,6 +31,7 @@ class Command(BaseModel):
     action: ClassVar[str]  # Swedish, for "X får inte <action>"
     roles: ClassVar[tuple[Role, ...]]  # who may (admin too, as Actor.may says)
     topic: ClassVar[str] = "cases"  # which views a change event concerns
+    lock_on: ClassVar[tuple[type[Any], str] | None] = None  # (model, field naming its id); default: the case
     result_type: ClassVar[type[BaseModel]]
 
     command_id: UUID = Field(default_factory=uuid4)
@@ -55,7 +56,10 @@ class Command(BaseModel):
     def locks(self) -> list[tuple[type[Any], int]]:
         """The rows this command decides on, locked before anything is read: two consoles (or a retry racing
         its first run) acting on the same case, follow-up or review take turns instead of both succeeding on
-        what each read. Default: the command's case."""
+        what each read. The row `lock_on` names, else the command's case."""
+        if self.lock_on is not None:
+            model, field = self.lock_on
+            return [(model, int(getattr(self, field)))]
         case_id = getattr(self, "case_id", None)
         if case_id is None:
             return []

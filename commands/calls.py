@@ -14,6 +14,7 @@ from outcomes.recontact import check_and_link
 from records.actor import Actor
 from records.case_state import CaseEvent
 from records.cases import CaseIntake, advance, create_case, update_intake
+from records.models import CallDraft
 from records.triage_store import (
     CompletedTriage,
     discard_draft,
@@ -77,13 +78,9 @@ class DiscardDraft(Command):
     roles: ClassVar[tuple[Role, ...]] = (Role.NURSE,)
     topic: ClassVar[str] = "drafts"
     result_type: ClassVar[type[BaseModel]] = Done
+    lock_on: ClassVar[tuple[type[Any], str] | None] = (CallDraft, "draft_id")
 
     draft_id: int
-
-    def locks(self) -> list[tuple[type[Any], int]]:
-        from records.models import CallDraft
-
-        return [(CallDraft, self.draft_id)]
 
     def handle(self, session: Session, actor: Actor) -> Done:
         discard_draft(session, actor, self.draft_id)
@@ -104,14 +101,10 @@ class HandOverDraft(Command):
     roles: ClassVar[tuple[Role, ...]] = (Role.NURSE,)
     topic: ClassVar[str] = "drafts"
     result_type: ClassVar[type[BaseModel]] = DraftHandedOver
+    lock_on: ClassVar[tuple[type[Any], str] | None] = (CallDraft, "draft_id")
 
     draft_id: int
     to_username: str
-
-    def locks(self) -> list[tuple[type[Any], int]]:
-        from records.models import CallDraft
-
-        return [(CallDraft, self.draft_id)]
 
     def handle(self, session: Session, actor: Actor) -> DraftHandedOver:
         draft = hand_over_draft(session, actor, self.draft_id, self.to_username)

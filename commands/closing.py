@@ -15,6 +15,7 @@ from outcomes.closing import FeedOutcome, OutcomeView, correct_outcome, record_o
 from outcomes.followup import FollowUpDone, FollowUpResult, record_followup_result
 from outcomes.system_jobs import apply_outcome_once
 from records.actor import Actor
+from records.models import FollowUp
 from resources.vocabulary import Role
 
 FEED_OUTCOME_NAMESPACE = uuid.UUID("6f1c2d4e-9a0b-4c3d-8e7f-5a6b7c8d9e0f")
@@ -93,16 +94,12 @@ class RecordFollowUp(Command):
     roles: ClassVar[tuple[Role, ...]] = (Role.NURSE, Role.PHYSICIAN)
     topic: ClassVar[str] = "followups"
     result_type: ClassVar[type[BaseModel]] = FollowUpDone
+    lock_on: ClassVar[tuple[type[Any], str] | None] = (FollowUp, "followup_id")
 
     followup_id: int
     result: FollowUpResult
     note: str | None = None
     at: datetime | None = None
-
-    def locks(self) -> list[tuple[type[Any], int]]:
-        from records.models import FollowUp
-
-        return [(FollowUp, self.followup_id)]
 
     def handle(self, session: Session, actor: Actor) -> FollowUpDone:
         return record_followup_result(session, actor, self.followup_id, self.result, self.note, at=self.at)

@@ -18,8 +18,16 @@ from dispatch.assignment import (
     record_unit_status,
 )
 from records.actor import Actor
+from records.models import Case
 from records.text_fields import DeviationReason
 from resources.vocabulary import Role, UnitStatus
+
+
+def _case_and_the_case_left(case_id: int, confirm_leave_case: bool | int) -> list[tuple[type[Any], int]]:
+    """The case, and the one the unit is taken from when that is confirmed — in id order, so two dispatchers
+    swapping units between two cases take turns instead of waiting on each other."""
+    ids = {case_id} if isinstance(confirm_leave_case, bool) else {case_id, int(confirm_leave_case)}
+    return [(Case, i) for i in sorted(ids)]
 
 
 class AssignUnit(Command):
@@ -39,14 +47,7 @@ class AssignUnit(Command):
     unit_status: UnitStatus | None = None
 
     def locks(self) -> list[tuple[type[Any], int]]:
-        """This case, and the one the unit is taken from when that is confirmed — in id order, so two
-        dispatchers swapping units between two cases take turns instead of waiting on each other."""
-        from records.models import Case
-
-        ids = {self.case_id}
-        if not isinstance(self.confirm_leave_case, bool):
-            ids.add(int(self.confirm_leave_case))
-        return [(Case, i) for i in sorted(ids)]
+        return _case_and_the_case_left(self.case_id, self.confirm_leave_case)
 
     def handle(self, session: Session, actor: Actor) -> AssignResult:
         return assign(session, actor, self.case_id, self.unit_id, self.part, self.recommendation_shown,
@@ -90,14 +91,7 @@ class ReassignUnit(Command):
     unit_status: UnitStatus | None = None  # the new unit's live status
 
     def locks(self) -> list[tuple[type[Any], int]]:
-        """This case, and the one the unit is taken from when that is confirmed — in id order, so two
-        dispatchers swapping units between two cases take turns instead of waiting on each other."""
-        from records.models import Case
-
-        ids = {self.case_id}
-        if not isinstance(self.confirm_leave_case, bool):
-            ids.add(int(self.confirm_leave_case))
-        return [(Case, i) for i in sorted(ids)]
+        return _case_and_the_case_left(self.case_id, self.confirm_leave_case)
 
     def handle(self, session: Session, actor: Actor) -> AssignResult:
         return reassign(session, actor, self.case_id, self.part, self.new_unit_id, self.recommendation_shown,

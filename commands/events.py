@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from records.actor import Actor
@@ -28,8 +28,3 @@ def emit_change(session: Session, actor: Actor, *, topic: str, case_id: int | No
         payload = json.dumps({"id": event.id, "topic": topic, "case_id": case_id, "command": command})
         session.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload})
 
-
-def changes_since(session: Session, after_id: int, limit: int = 500) -> list[ChangeEvent]:
-    """Change events after `after_id`, oldest first (for a console catching up)."""
-    return list(session.scalars(select(ChangeEvent).where(ChangeEvent.id > after_id)
-                                .order_by(ChangeEvent.id).limit(limit)))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from commands.base import Command, Done
 from outcomes.proposals import Decision, accept_proposal, reject_proposal
 from records.actor import Actor
+from records.models import Review, RuleProposal
 from records.review_queue import change_case_triage, comment_review, sign_off
 from resources.vocabulary import Priority, Role
 
@@ -25,14 +26,10 @@ class CommentReview(Command):
     roles: ClassVar[tuple[Role, ...]] = (Role.PHYSICIAN,)
     topic: ClassVar[str] = "reviews"
     result_type: ClassVar[type[BaseModel]] = ReviewDone
+    lock_on: ClassVar[tuple[type[Any], str] | None] = (Review, "review_id")
 
     review_id: int
     text: str
-
-    def locks(self) -> list[tuple[type[Any], int]]:
-        from records.models import Review
-
-        return [(Review, self.review_id)]
 
     def handle(self, session: Session, actor: Actor) -> ReviewDone:
         comment_review(session, actor, self.review_id, self.text)
@@ -45,14 +42,10 @@ class SignOffReview(Command):
     roles: ClassVar[tuple[Role, ...]] = (Role.PHYSICIAN,)
     topic: ClassVar[str] = "reviews"
     result_type: ClassVar[type[BaseModel]] = ReviewDone
+    lock_on: ClassVar[tuple[type[Any], str] | None] = (Review, "review_id")
 
     review_id: int
     comment: str = ""
-
-    def locks(self) -> list[tuple[type[Any], int]]:
-        from records.models import Review
-
-        return [(Review, self.review_id)]
 
     def handle(self, session: Session, actor: Actor) -> ReviewDone:
         sign_off(session, actor, self.review_id, self.comment)
@@ -86,15 +79,11 @@ class AcceptProposal(Command):
     roles: ClassVar[tuple[Role, ...]] = (Role.PHYSICIAN,)
     topic: ClassVar[str] = "rulesets"
     result_type: ClassVar[type[BaseModel]] = Decision
+    lock_on: ClassVar[tuple[type[Any], str] | None] = (RuleProposal, "proposal_id")
 
     proposal_id: int
     comment: str = ""
     directory: Path | None = None
-
-    def locks(self) -> list[tuple[type[Any], int]]:
-        from records.models import RuleProposal
-
-        return [(RuleProposal, self.proposal_id)]
 
     def handle(self, session: Session, actor: Actor) -> Decision:
         return accept_proposal(session, actor, self.proposal_id, comment=self.comment, directory=self.directory)
@@ -106,14 +95,10 @@ class RejectProposal(Command):
     roles: ClassVar[tuple[Role, ...]] = (Role.PHYSICIAN,)
     topic: ClassVar[str] = "reviews"
     result_type: ClassVar[type[BaseModel]] = Decision
+    lock_on: ClassVar[tuple[type[Any], str] | None] = (RuleProposal, "proposal_id")
 
     proposal_id: int
     reason: str
-
-    def locks(self) -> list[tuple[type[Any], int]]:
-        from records.models import RuleProposal
-
-        return [(RuleProposal, self.proposal_id)]
 
     def handle(self, session: Session, actor: Actor) -> Decision:
         return reject_proposal(session, actor, self.proposal_id, self.reason)

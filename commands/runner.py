@@ -12,8 +12,6 @@ INSERT waits on the first's primary key and fails once it commits, and `run` ans
 
 from __future__ import annotations
 
-from typing import TypeVar, cast
-
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -27,8 +25,6 @@ from records.audit import audit, now
 from records.db import transaction
 from records.identity import JOB, verify_actor
 from records.models import CommandLog
-
-R = TypeVar("R", bound=BaseModel)
 
 
 def execute(session: Session, actor: Actor, cmd: Command) -> BaseModel:
@@ -68,10 +64,6 @@ def run(factory: sessionmaker[Session], actor: Actor, cmd: Command, *,
             if prior is None:
                 raise
             return _replay(session, actor, cmd, prior)
-
-
-def run_typed(factory: sessionmaker[Session], actor: Actor, cmd: Command, result_type: type[R]) -> R:
-    return cast(R, run(factory, actor, cmd))
 
 
 def _replay(session: Session, actor: Actor, cmd: Command, prior: CommandLog) -> BaseModel:

@@ -212,8 +212,7 @@ def _cut(dbapi_conn: Any) -> None:
 class _Watchdog:
     """Cuts the connection of one transaction when its bound passes."""
 
-    def __init__(self, seconds: float | None):
-        self.seconds = seconds
+    def __init__(self) -> None:
         self.fired = False
         self._timer: _Deadline | None = None
 
@@ -246,7 +245,7 @@ def transaction(factory: sessionmaker[Session], *, bound: float | None | object 
     bind = session.get_bind()
     engine_bounds = _ENGINE_BOUNDS.get(bind, DbBounds()) if isinstance(bind, Engine) else DbBounds()
     seconds = engine_bounds.statement_s if bound is _DEFAULT_BOUND else bound
-    dog = _Watchdog(seconds)  # type: ignore[arg-type]
+    dog = _Watchdog()
     outer = _deadline.at
     if seconds is not None and outer is None:  # checkout, ping and (re)connect count against the same bound
         _deadline.at = time.monotonic() + float(seconds)  # type: ignore[arg-type]
