@@ -244,20 +244,104 @@ class Assignment(Base):
 
 
 class UnitStatusEvent(Base):
-    """Unit status and position as received from the feeds (append-only, for audit and replay)."""
+    """Unit status and position as received from the feeds (append-only, for audit and replay).
+
+    Feed rows carry (publisher, epoch, seq), unique, so a replayed or redelivered update is stored once;
+    rows the console records for units without a feed have no epoch. `flag` marks what the unit reported
+    but the transition graph does not allow (kept: it is what the unit said)."""
 
     __tablename__ = "unit_status_events"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     unit_id: Mapped[str] = mapped_column(String(32), index=True)
     status: Mapped[str] = mapped_column(String(16))
     lat: Mapped[float | None]
     lon: Mapped[float | None]
-    case_id: Mapped[int | None]
+    case_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     publisher: Mapped[str] = mapped_column(String(32))
+    epoch: Mapped[str | None] = mapped_column(String(80))
     seq: Mapped[int] = mapped_column(BigInteger)
+    flag: Mapped[str | None] = mapped_column(String(32))
     event_time: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+    __table_args__ = (
+        Index("uq_status_event_seq", "publisher", "epoch", "seq", unique=True,
+              postgresql_where=text("epoch IS NOT NULL"), sqlite_where=text("epoch IS NOT NULL")),
+    )
+
+
+class FeedDeadLetter(Base):
+    """A feed event the database refused (or an outcome that could not be applied): kept with why and the raw
+    message, so nothing valid waits behind it and nothing is silently lost."""
+
+    __tablename__ = "feed_dead_letters"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    publisher: Mapped[str] = mapped_column(String(32))
+    epoch: Mapped[str | None] = mapped_column(String(80))
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))  # status | outcome
+    reason: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text)
+    raw: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime]
+    recorded_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class FeedHole(Base):
+    """Sequence numbers of a publisher's epoch that were never received and could not be replayed."""
+
+    __tablename__ = "feed_holes"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    publisher: Mapped[str] = mapped_column(String(32))
+    epoch: Mapped[str] = mapped_column(String(80))
+    first_seq: Mapped[int] = mapped_column(BigInteger)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    why: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(index=True)
+
+    __table_args__ = (Index("uq_feed_hole", "publisher", "epoch", "first_seq", unique=True),)
+
+
+class FeedCursor(Base):
+    """How far each publisher's epoch has been recorded (stored or counted as an unchanged repeat); written
+    in the transaction that stores the events, so a restarted or newly leading writer asks for replay from
+    exactly here."""
+
+    __tablename__ = "feed_cursors"
+
+    publisher: Mapped[str] = mapped_column(String(32), primary_key=True)
+    epoch: Mapped[str] = mapped_column(String(80), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime]
+
+
+class FeedOutcomeInbox(Base):
+    """Outcomes reported on the feeds, stored durably on arrival and applied through the command layer with
+    backoff: pending → applied, or dead (with the reason the RLS queue shows)."""
+
+    __tablename__ = "feed_outcome_inbox"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    publisher: Mapped[str] = mapped_column(String(32))
+    epoch: Mapped[str] = mapped_column(String(80))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    unit_id: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[int] = mapped_column(BigInteger)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | applied | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("uq_feed_outcome", "publisher", "epoch", "seq", unique=True),
+        Index("ix_feed_outcome_due", "state", "next_attempt_at"),
+    )
 
 
 class Outcome(Base):

@@ -25,6 +25,7 @@ from dispatch.feed.messages import (
     UnitEntry,
     UpdateMessage,
 )
+from dispatch.feed.record_items import CursorItem, OutcomeItem, RecordItem, StatusItem
 from dispatch.feed.rejects import Quarantine, RejectReason
 from dispatch.feed.state import FleetState, Report
 from resources.datafile import swedish_message
@@ -34,15 +35,16 @@ log = logging.getLogger("dispatch.feed")
 
 MAX_PENDING = 200_000  # updates buffered while a snapshot is awaited
 
-# (publisher, report, seq, received Unix time) for the persistence writer.
-StatusSink = Callable[[list[tuple[str, Report, int, float]]], None]
+RecordSink = Callable[[list[RecordItem]], None]  # the record writer's put(); never blocks
+RecordCursor = Callable[[str, str], int | None]  # (publisher, epoch) -> last seq the record holds
 OutcomeSink = Callable[[OutcomeMessage], None]
 
 
 class FeedChannel:
     def __init__(self, endpoint: FeedEndpoint, state: FleetState, quarantine: Quarantine, *,
                  send_request: Callable[[bytes], bool], max_skew: float = 5.0, snapshot_timeout: float = 2.0,
-                 status_sink: StatusSink | None = None, outcome_sink: OutcomeSink | None = None,
+                 record_sink: RecordSink | None = None, record_cursor: RecordCursor | None = None,
+                 outcome_sink: OutcomeSink | None = None,
                  wall: Callable[[], float] = time.time):
         self.publisher = endpoint.publisher
         self.endpoint = endpoint
@@ -52,7 +54,8 @@ class FeedChannel:
         self.send_request = send_request
         self.max_skew = max_skew
         self.snapshot_timeout = snapshot_timeout
-        self.status_sink = status_sink
+        self.record_sink = record_sink
+        self.record_cursor = record_cursor
         self.outcome_sink = outcome_sink
         self.wall = wall
         self.unit_publisher = state.unit_publisher
@@ -64,7 +67,7 @@ class FeedChannel:
         self.request_id: str | None = None
         self.requested_at = 0.0
         self._batch: list[tuple[Report, float]] = []
-        self._persist: list[tuple[str, Report, int, float]] = []
+        self._record: list[RecordItem] = []
         self._outcomes: list[OutcomeMessage] = []
         self._wall_now = wall()
 
@@ -86,6 +89,9 @@ class FeedChannel:
         self.counters.resyncs += 1
         self.pending = []
         self._request_snapshot(now)
+
+    def backfill(self, now: float) -> None:
+        """Ask the publisher for what the record lacks of the current epoch (record_cursor → last_seq)."""
 
     def tick(self, now: float) -> None:
         if self.syncing and now - self.requested_at > self.snapshot_timeout:
@@ -199,10 +205,16 @@ class FeedChannel:
     def _deliver(self, msg: StatusMessage | OutcomeMessage, now: float) -> None:
         if type(msg) is StatusMessage:
             self._batch.append((msg, now))
-            if self.status_sink is not None:
-                self._persist.append((self.publisher, msg, msg.seq, self._wall_now))
+            if self.record_sink is not None:
+                self._record.append(self._status_item(msg, msg.seq, msg.seq))
         else:
             self._outcomes.append(msg)
+            if self.record_sink is not None:
+                self._record.append(OutcomeItem(self.publisher, msg.epoch, msg.seq, msg, self._wall_now))
+
+    def _status_item(self, r: StatusMessage | UnitEntry, seq: int, _: int) -> StatusItem:
+        return StatusItem(self.publisher, self.epoch or "", seq, r.unit_id, r.status, r.lat, r.lon, r.case_id,
+                          r.ts, self._wall_now)
 
     # --- snapshot replies ---------------------------------------------------------------------
 
@@ -241,8 +253,9 @@ class FeedChannel:
             heard = now - max(0.0, reply.ts - entry.ts)
             new = same_epoch or self.state.differs(entry.unit_id, entry.status, entry.lat, entry.lon, entry.case_id)
             self._batch.append((entry, heard))
-            if new and self.status_sink is not None:
-                self._persist.append((self.publisher, entry, entry.seq, self._wall_now))
+            if new and self.record_sink is not None:
+                self._record.append(StatusItem(self.publisher, reply.epoch, entry.seq, entry.unit_id, entry.status,
+                                               entry.lat, entry.lon, entry.case_id, entry.ts, self._wall_now))
         for outcome in reply.outcomes:
             if base < outcome.seq <= reply.seq and outcome.publisher == self.publisher:
                 self._outcomes.append(outcome)
@@ -267,9 +280,11 @@ class FeedChannel:
         if self._batch:
             batch, self._batch = self._batch, []
             self.state.apply(batch)
-        if self._persist:
-            persist, self._persist = self._persist, []
-            self.status_sink(persist)  # type: ignore[misc]
+        if self._record:
+            record, self._record = self._record, []
+            if self.epoch is not None:
+                record.append(CursorItem(self.publisher, self.epoch, self.last_seq))
+            self.record_sink(record)  # type: ignore[misc]
         if self._outcomes:
             outcomes, self._outcomes = self._outcomes, []
             if self.outcome_sink is not None:

@@ -70,7 +70,7 @@ class FeedService:
         if self.writer is not None:
             self.writer.start()
         self.subscriber = FeedSubscriber(self.config, self.state, on_outcome=self._outcome,
-                                         on_status=self.writer.put if self.writer is not None else None)
+                                         record_sink=self.writer.put if self.writer is not None else None)
         try:
             self.subscriber.start()
         except BaseException:

@@ -93,7 +93,14 @@ class FeedCounters:
     restarts: int = 0
     duplicates: int = 0
     snapshots: int = 0
-    auth_refused: int = 0
+    auth_refused: int = 0  # handshakes refused, all reasons (refused_by_reason)
+    refused_by_reason: dict[str, int] = field(default_factory=dict)  # unknown_key, wrong_key, wrong_mode, ...
+    replays: int = 0  # replay requests answered
+    replayed: int = 0  # updates received by replay
+    holes: int = 0  # hole rows recorded
+    hole_updates: int = 0  # sequence numbers in them
+    resets: int = 0  # same-epoch sequence resets (counted as restarts too)
+    illegal_transitions: int = 0
     last_heard: float | None = None  # monotonic
     epoch: str | None = None
     seq: int = 0
@@ -114,6 +121,13 @@ class FeedView:
     duplicates: int
     snapshots: int
     auth_refused: int
+    refused_by_reason: dict[str, int]
+    replays: int
+    replayed: int
+    holes: int
+    hole_updates: int
+    resets: int
+    illegal_transitions: int
     last_heard_age_s: float | None
     epoch: str | None
     seq: int
@@ -227,6 +241,8 @@ class FleetState:
             publisher=c.publisher, messages=c.messages, rejected=sum(c.rejected.values()),
             rejected_by_reason=dict(c.rejected), gaps=c.gaps, resyncs=c.resyncs, restarts=c.restarts,
             duplicates=c.duplicates, snapshots=c.snapshots, auth_refused=c.auth_refused,
+            refused_by_reason=dict(c.refused_by_reason), replays=c.replays, replayed=c.replayed, holes=c.holes,
+            hole_updates=c.hole_updates, resets=c.resets, illegal_transitions=c.illegal_transitions,
             last_heard_age_s=age, epoch=c.epoch, seq=c.seq, synced=c.synced,
             stale=age is None or age > self.feed_stale_after or c.epoch is None,
         )

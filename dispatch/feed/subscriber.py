@@ -10,13 +10,14 @@ publisher keys from the allow-list; refused handshakes are counted per feed (`au
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import zmq
 from zmq.auth.thread import ThreadAuthenticator
 from zmq.utils.monitor import parse_monitor_message
 
-from dispatch.feed.channel import FeedChannel, OutcomeSink, StatusSink
+from dispatch.feed.channel import FeedChannel, OutcomeSink, RecordCursor, RecordSink
 from dispatch.feed.config import SubscriberConfig
 from dispatch.feed.messages import TOPIC_SNAPSHOT
 from dispatch.feed.rejects import Quarantine
@@ -33,17 +34,22 @@ STALE_CHECK_INTERVAL = 0.1
 class FeedSubscriber(SocketThread):
     """Subscribe to every feed in `config` and keep `state` current, in a background thread.
 
-    `on_status` receives batches of applied status events (for persistence); `on_outcome` receives
-    each outcome message in order (called on the feed thread: hand it to a queue, do not block).
+    `record_sink` receives, per feed and in sequence order, everything the record keeps
+    (dispatch.feed.record_items; for persistence) and `record_cursor(publisher, epoch)` says how far the
+    record got, so missed updates are asked for again; `on_outcome` receives each outcome message in order
+    (for display). Both are called on the feed thread: hand over to a queue, do not block.
     """
 
     def __init__(self, config: SubscriberConfig, state: FleetState, *,
-                 on_status: StatusSink | None = None, on_outcome: OutcomeSink | None = None,
+                 record_sink: RecordSink | None = None, record_cursor: RecordCursor | None = None,
+                 on_outcome: OutcomeSink | None = None,
                  context: zmq.Context | None = None):  # type: ignore[type-arg]
         self.config = config
         self.state = state
-        self.on_status = on_status
+        self.record_sink = record_sink
+        self.record_cursor = record_cursor
         self.on_outcome = on_outcome
+        self._backfill = threading.Event()
         self.quarantine = Quarantine(config.quarantine_size)
         self._auth: ThreadAuthenticator | None = None
         super().__init__(context)
@@ -56,6 +62,11 @@ class FeedSubscriber(SocketThread):
     def _before_start(self) -> None:
         if self.config.curve is not None:
             self._auth = start_authenticator(self.context, self.config.curve.allowed_publishers)
+
+    def request_backfill(self) -> None:
+        """Make every feed ask its publisher again for what the record lacks (any thread); e.g. when this
+        process's writer has just become the leader."""
+        self._backfill.set()
 
     def _after_stop(self) -> None:
         if self._auth is not None:
@@ -98,7 +109,8 @@ class FeedSubscriber(SocketThread):
                 channel = FeedChannel(feed, self.state, self.quarantine, send_request=send,
                                       max_skew=self.config.max_clock_skew_s,
                                       snapshot_timeout=self.config.snapshot_timeout_s,
-                                      status_sink=self.on_status, outcome_sink=self.on_outcome)
+                                      record_sink=self.record_sink, record_cursor=self.record_cursor,
+                                      outcome_sink=self.on_outcome)
                 channels.append(channel)
                 updates[sub] = channel
                 snapshots[dealer] = channel
@@ -144,6 +156,10 @@ class FeedSubscriber(SocketThread):
                     self._drain_snapshots(sock, snapshots[sock], now)
                 else:
                     self._drain_monitor(sock, monitors[sock])
+            if self._backfill.is_set():
+                self._backfill.clear()
+                for channel in channels:
+                    channel.backfill(now)
             for channel in channels:
                 channel.flush()
             if now >= next_check:
