@@ -103,6 +103,15 @@ class Settings(BaseSettings):
                     "`feed serve` in [the feed protocol](docs/feed-protocol.md))",
         default_text="`1` on SQLite, `0` on PostgreSQL",
         allowed="1 (spara statushändelser) eller 0 (spara inte)")
+    feed_retention_days: int = _field(
+        30, ge=1, le=3650, description="days the feeds' raw status events, dead letters, holes and finished inbox "
+                                       "rows are kept before the record writer prunes them (each unit's latest "
+                                       "status, assignments and outcomes are never pruned)",
+        allowed="ett heltal från 1 till 3650 (dagar)")
+    feed_position_threshold_m: float = _field(
+        100.0, gt=0, le=100_000, description="metres a unit must move (with status and case unchanged) before "
+                                             "its position is stored again",
+        allowed="ett tal större än 0 och högst 100000 (meter)")
 
     # --- the console ----------------------------------------------------------------------------------------
     wait_targets: dict[Priority, float] = _field(
