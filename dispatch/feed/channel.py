@@ -1,4 +1,5 @@
-"""One feed's protocol logic: validation, sequence tracking, snapshot resync (the Clone pattern).
+"""One feed's protocol logic: validation, sequence tracking, snapshot resync (the Clone pattern),
+same-epoch resets, transition checks, and (through RecordKeeper) replay for the record.
 
 Socket-free, so it can be driven directly: the subscriber thread hands it received frames and
 calls `flush()` after each drained batch and `tick()` periodically. Not thread-safe; one thread.
@@ -11,32 +12,42 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from dispatch.feed.config import FeedEndpoint
 from dispatch.feed.messages import (
     ADAPTERS,
+    MAX_UPDATE_BYTES,
+    TOPIC_OUTCOME,
+    TOPIC_REPLAY,
     TOPIC_SNAPSHOT,
+    UNIT_ENTRY,
     HeartbeatMessage,
     OutcomeMessage,
+    ReplayReply,
     SnapshotReply,
     StatusMessage,
     UnitEntry,
     UpdateMessage,
 )
-from dispatch.feed.record_items import CursorItem, OutcomeItem, RecordItem, StatusItem
+from dispatch.feed.record_keeper import RecordCursor, RecordKeeper, RecordSink
 from dispatch.feed.rejects import Quarantine, RejectReason
 from dispatch.feed.state import FleetState, Report
+from dispatch.status import is_legal
 from resources.datafile import swedish_message
 from resources.geography import default_geography, in_skane
+from resources.vocabulary import UnitStatus
 
 log = logging.getLogger("dispatch.feed")
 
 MAX_PENDING = 200_000  # updates buffered while a snapshot is awaited
 
-RecordSink = Callable[[list[RecordItem]], None]  # the record writer's put(); never blocks
-RecordCursor = Callable[[str, str], int | None]  # (publisher, epoch) -> last seq the record holds
+__all__ = ["FeedChannel", "OutcomeSink", "RecordCursor", "RecordSink"]
+
+ILLEGAL_TRANSITION = "illegal_transition"
+
 OutcomeSink = Callable[[OutcomeMessage], None]
 
 
@@ -54,8 +65,8 @@ class FeedChannel:
         self.send_request = send_request
         self.max_skew = max_skew
         self.snapshot_timeout = snapshot_timeout
-        self.record_sink = record_sink
-        self.record_cursor = record_cursor
+        self.record = (RecordKeeper(self.publisher, self.counters, record_sink, record_cursor, send_request,
+                                    snapshot_timeout) if record_sink is not None else None)
         self.outcome_sink = outcome_sink
         self.wall = wall
         self.unit_publisher = state.unit_publisher
@@ -63,11 +74,12 @@ class FeedChannel:
         self.epoch: str | None = None
         self.last_seq = 0
         self.syncing = True
-        self.pending: list[tuple[UpdateMessage, float]] = []
+        self.pending: list[tuple[UpdateMessage, float, bytes | None]] = []
         self.request_id: str | None = None
         self.requested_at = 0.0
         self._batch: list[tuple[Report, float]] = []
-        self._record: list[RecordItem] = []
+        self._last_status: dict[str, UnitStatus] = {}  # unit id -> last status heard, for the transition check
+        self._flags: dict[str, str | None] = {}  # unit id -> transition warning to show (None: clear it)
         self._outcomes: list[OutcomeMessage] = []
         self._wall_now = wall()
 
@@ -92,10 +104,19 @@ class FeedChannel:
 
     def backfill(self, now: float) -> None:
         """Ask the publisher for what the record lacks of the current epoch (record_cursor → last_seq)."""
+        if self.record is not None and not self.syncing:
+            self.record.backfill(self.last_seq, now)
+
+    def on_reconnect(self, now: float) -> None:
+        """The sockets were reconnected: whatever was in flight may be lost, so resynchronise."""
+        if not self.syncing:
+            self._resync(now)
 
     def tick(self, now: float) -> None:
         if self.syncing and now - self.requested_at > self.snapshot_timeout:
             self._request_snapshot(now)
+        if self.record is not None:
+            self.record.tick(now, self.last_seq)
 
     # --- updates (hot path) -------------------------------------------------------------------
 
@@ -110,6 +131,9 @@ class FeedChannel:
                          b"|".join(f[:40] for f in frames))
             return
         topic, body = frames
+        if len(body) > MAX_UPDATE_BYTES:
+            self._reject(RejectReason.TOO_LARGE, f"{len(body)} byte, högst {MAX_UPDATE_BYTES}", body)
+            return
         adapter = ADAPTERS.get(topic)
         if adapter is None:
             self._reject(RejectReason.UNKNOWN_TOPIC, f"ämnet {topic[:40]!r}", body)
@@ -137,7 +161,7 @@ class FeedChannel:
                          body)
             return
         c.last_heard = now
-        self._sequence(msg, now)
+        self._sequence(msg, now, body)
 
     def _unit_ok(self, msg: StatusMessage | OutcomeMessage | UnitEntry, body: bytes) -> bool:
         owner = self.unit_publisher.get(msg.unit_id)
@@ -171,10 +195,11 @@ class FeedChannel:
         parts = [f"{'.'.join(str(p) for p in e['loc']) or 'meddelandet'}: {swedish_message(e)}" for e in errors[:3]]
         self._reject(RejectReason.SCHEMA, "; ".join(parts), body)
 
-    def _sequence(self, msg: StatusMessage | OutcomeMessage | HeartbeatMessage, now: float) -> None:
+    def _sequence(self, msg: StatusMessage | OutcomeMessage | HeartbeatMessage, now: float,
+                  raw: bytes | None = None) -> None:
         if self.syncing:
             if len(self.pending) < MAX_PENDING:
-                self.pending.append((msg, now))
+                self.pending.append((msg, now, raw))
             return
         c = self.counters
         if msg.epoch != self.epoch:
@@ -182,44 +207,76 @@ class FeedChannel:
             log.info("flöde %s: publicisten har startat om (epok %s → %s), hämtar ögonblicksbild",
                      self.publisher, self.epoch, msg.epoch)
             self._resync(now)
-            self.pending.append((msg, now))
+            self.pending.append((msg, now, raw))
             return
         seq = msg.seq
         if type(msg) is HeartbeatMessage:
             if seq > self.last_seq:  # the tail was lost
                 c.gaps += 1
                 self._resync(now)
+            elif seq < self.last_seq:  # numbering went backwards in the same epoch
+                self._reset(now, f"puls med nummer {seq} efter {self.last_seq}")
             return
         if seq <= self.last_seq:
+            if seq == 1 and self.last_seq > 1:
+                self._reset(now, f"nummer 1 efter {self.last_seq}")
+                self.pending.append((msg, now, raw))
+                return
             c.duplicates += 1
             return
         if seq != self.last_seq + 1:
             c.gaps += 1
             log.info("flöde %s: lucka i sekvensen (%d → %d), hämtar ögonblicksbild", self.publisher, self.last_seq, seq)
             self._resync(now)
-            self.pending.append((msg, now))
+            self.pending.append((msg, now, raw))
             return
         self.last_seq = c.seq = seq
-        self._deliver(msg, now)
+        self._deliver(msg, now, raw)
 
-    def _deliver(self, msg: StatusMessage | OutcomeMessage, now: float) -> None:
+    def _reset(self, now: float, what: str) -> None:
+        """Same epoch, numbering restarted: the publisher restarted without a new epoch (the protocol forbids
+        it, but its updates must not be dropped as duplicates). Counted as a restart and a reset."""
+        c = self.counters
+        c.restarts += 1
+        c.resets += 1
+        log.warning("flöde %s: sekvensen började om utan ny epok (%s); räknas som omstart", self.publisher, what)
+        self.epoch = None
+        if self.record is not None:
+            self.record.reset()
+        self._resync(now)
+
+    def _deliver(self, msg: StatusMessage | OutcomeMessage, now: float, raw: bytes | None) -> None:
         if type(msg) is StatusMessage:
             self._batch.append((msg, now))
-            if self.record_sink is not None:
-                self._record.append(self._status_item(msg, msg.seq, msg.seq))
+            flag = self._check_transition(msg)
+            if self.record is not None:
+                self.record.status(msg, self._wall_now, flag, raw)
         else:
             self._outcomes.append(msg)
-            if self.record_sink is not None:
-                self._record.append(OutcomeItem(self.publisher, msg.epoch, msg.seq, msg, self._wall_now))
+            if self.record is not None:
+                self.record.outcome(msg, self._wall_now, raw)
 
-    def _status_item(self, r: StatusMessage | UnitEntry, seq: int, _: int) -> StatusItem:
-        return StatusItem(self.publisher, self.epoch or "", seq, r.unit_id, r.status, r.lat, r.lon, r.case_id,
-                          r.ts, self._wall_now)
+    def _check_transition(self, msg: StatusMessage) -> str | None:
+        """Flag (not refuse) a status change the transition graph does not allow: it is what the unit said."""
+        previous = self._last_status.get(msg.unit_id)
+        self._last_status[msg.unit_id] = msg.status
+        if previous is None or previous is msg.status:
+            return None
+        if is_legal(previous, msg.status):
+            if msg.unit_id in self._flags or self.state.has_flag(msg.unit_id):
+                self._flags[msg.unit_id] = None
+            return None
+        self.counters.illegal_transitions += 1
+        self._flags[msg.unit_id] = f"{previous.label} → {msg.status.label}"
+        return ILLEGAL_TRANSITION
 
     # --- snapshot replies ---------------------------------------------------------------------
 
     def on_snapshot(self, frames: list[bytes], now: float) -> None:
         self._wall_now = self.wall()
+        if len(frames) == 2 and frames[0] == TOPIC_REPLAY:
+            self._on_replay(frames[1], now)
+            return
         if len(frames) != 2 or frames[0] != TOPIC_SNAPSHOT:
             self._reject(RejectReason.MALFORMED_FRAMES, f"ögonblicksbild med {len(frames)} ramar",
                          b"|".join(f[:40] for f in frames))
@@ -237,13 +294,62 @@ class FeedChannel:
             return
         self._apply_snapshot(reply, now)
 
+    def _snapshot_part(self, adapter: TypeAdapter[Any], part: dict[str, Any]) -> Any:
+        """One unit entry or outcome of a snapshot, validated on its own (None: rejected and counted)."""
+        body = json.dumps(part, ensure_ascii=False).encode()
+        try:
+            return adapter.validate_json(body)
+        except ValidationError as exc:
+            self._reject_validation(exc, body)
+            return None
+
+    def _on_replay(self, body: bytes, now: float) -> None:
+        try:
+            reply = ReplayReply.model_validate_json(body)
+        except ValidationError as exc:
+            self._reject_validation(exc, body)
+            return
+        if reply.publisher != self.publisher:
+            self._reject(RejectReason.WRONG_PUBLISHER, f"omsändning från {reply.publisher}, flödet är {self.publisher}")
+            return
+        if self.record is not None:
+            self.record.on_reply(reply, self._check_replayed, self._wall_now, now, self.last_seq)
+
+    def _check_replayed(self, update: dict[str, Any]) -> StatusMessage | OutcomeMessage | None:
+        """One replayed update through the live path's checks; None (rejected and counted) if it fails."""
+        topic = update.get("topic")
+        adapter = ADAPTERS.get(topic.encode()) if topic in ("status", "outcome") else None
+        body = json.dumps(update.get("message"), ensure_ascii=False).encode()
+        if adapter is None or set(update) != {"topic", "message"}:
+            self._reject(RejectReason.SCHEMA, "omsändning: varje uppdatering ska vara {topic, message}", body)
+            return None
+        try:
+            msg: StatusMessage | OutcomeMessage = adapter.validate_json(body)
+        except ValidationError as exc:
+            self._reject_validation(exc, body)
+            return None
+        if msg.publisher != self.publisher:
+            self._reject(RejectReason.WRONG_PUBLISHER, f"omsänd uppdatering från {msg.publisher}", body)
+            return None
+        if not self._unit_ok(msg, body):
+            return None
+        if type(msg) is StatusMessage:
+            return msg if self._position_ok(msg, body) else None
+        if msg.code == "transported_ed" and msg.destination not in self.ed_codes:
+            self._reject(RejectReason.SCHEMA, "omsänt utfall transported_ed utan känd akutmottagning", body)
+            return None
+        return msg
+
     def _apply_snapshot(self, reply: SnapshotReply, now: float) -> None:
         self.flush()  # so `differs` below compares with everything received before the snapshot
         c = self.counters
         same_epoch = reply.epoch == self.epoch
         base = self.last_seq if same_epoch else -1
-        for entry in reply.units:
-            if entry.seq <= base:
+        if self.record is not None:
+            self.record.after_snapshot(reply.epoch, reply.seq, reply.v, now)
+        for raw_entry in reply.units:
+            entry = self._snapshot_part(UNIT_ENTRY, raw_entry)
+            if entry is None or entry.seq <= base:
                 continue
             if entry.ts > self._wall_now + self.max_skew:
                 self._reject(RejectReason.FUTURE_TIMESTAMP, f"ögonblicksbild, enheten {entry.unit_id}", b"")
@@ -251,27 +357,30 @@ class FeedChannel:
             if not self._unit_ok(entry, b"") or not self._position_ok(entry, b""):
                 continue
             heard = now - max(0.0, reply.ts - entry.ts)
-            new = same_epoch or self.state.differs(entry.unit_id, entry.status, entry.lat, entry.lon, entry.case_id)
             self._batch.append((entry, heard))
-            if new and self.record_sink is not None:
-                self._record.append(StatusItem(self.publisher, reply.epoch, entry.seq, entry.unit_id, entry.status,
-                                               entry.lat, entry.lon, entry.case_id, entry.ts, self._wall_now))
-        for outcome in reply.outcomes:
-            if base < outcome.seq <= reply.seq and outcome.publisher == self.publisher:
-                self._outcomes.append(outcome)
+            self._last_status[entry.unit_id] = entry.status
+            if self.record is not None:
+                self.record.snapshot_entry(entry, self._wall_now)
+        outcomes = [o for o in (self._snapshot_part(ADAPTERS[TOPIC_OUTCOME], raw) for raw in reply.outcomes)
+                    if o is not None and base < o.seq <= reply.seq and o.publisher == self.publisher
+                    and o.epoch == reply.epoch]
+        self._outcomes += outcomes
         if self.epoch is not None and not same_epoch:
             log.info("flöde %s: ny epok %s", self.publisher, reply.epoch)
         self.epoch = c.epoch = reply.epoch
         self.last_seq = c.seq = reply.seq
+        if self.record is not None:
+            for o in outcomes:
+                self.record.outcome(o, self._wall_now, None)
         c.snapshots += 1
         c.last_heard = now
         self.syncing = False
         c.synced = True
         pending, self.pending = self.pending, []
-        for msg, t in pending:
+        for msg, t, raw in pending:
             if msg.epoch != self.epoch or (msg.seq <= self.last_seq and type(msg) is not HeartbeatMessage):
                 continue
-            self._sequence(msg, t)
+            self._sequence(msg, t, raw)
 
     # --- hand-over --------------------------------------------------------------------------
 
@@ -280,11 +389,11 @@ class FeedChannel:
         if self._batch:
             batch, self._batch = self._batch, []
             self.state.apply(batch)
-        if self._record:
-            record, self._record = self._record, []
-            if self.epoch is not None:
-                record.append(CursorItem(self.publisher, self.epoch, self.last_seq))
-            self.record_sink(record)  # type: ignore[misc]
+        if self._flags:
+            flags, self._flags = self._flags, {}
+            self.state.set_flags(flags)
+        if self.record is not None:
+            self.record.flush()
         if self._outcomes:
             outcomes, self._outcomes = self._outcomes, []
             if self.outcome_sink is not None:

@@ -1,26 +1,38 @@
-"""The feed protocol's messages (version 1), as pydantic models; see docs/feed-protocol.md.
+"""The feed protocol's messages (versions 1 and 2), as pydantic models; see docs/feed-protocol.md.
 
 Every message on the updates socket is two frames: a topic (``status``, ``outcome`` or
 ``heartbeat``) and a UTF-8 JSON body. The snapshot socket answers ``snapshot`` requests with a
-`SnapshotReply`. Models here are the schema; `decode_update` is the hot path the subscriber uses.
+`SnapshotReply` and (version 2) ``replay`` requests with a `ReplayReply`. The schema is closed and
+strict — no bool as a number, no string as a number, no unknown field — and every number has the range
+of the database column it ends up in. `ADAPTERS` is the hot path the subscriber uses.
 """
 
 from __future__ import annotations
 
-import math
-from typing import Annotated, Literal, final
+from typing import Annotated, Any, Literal, final
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from resources.fleet import Publisher
 from resources.vocabulary import UnitStatus
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2  # what this side speaks; version 1 peers are understood (no replay)
 
 TOPIC_STATUS = b"status"
 TOPIC_OUTCOME = b"outcome"
 TOPIC_HEARTBEAT = b"heartbeat"
 TOPIC_SNAPSHOT = b"snapshot"
+TOPIC_REPLAY = b"replay"
+
+# Limits (documented in docs/feed-protocol.md section 3; a test keeps them equal).
+MAX_ID = 2**63 - 1  # seq and case_id: the 64-bit database columns
+MIN_TS = 946_684_800.0  # 2000-01-01T00:00:00Z
+MAX_TS = 4_102_444_800.0  # 2100-01-01T00:00:00Z
+MAX_UPDATE_BYTES = 8_192  # one status/outcome/heartbeat body
+MAX_SNAPSHOT_BYTES = 32 * 1024 * 1024  # one snapshot or replay reply
+MAX_SNAPSHOT_UNITS = 20_000
+MAX_SNAPSHOT_OUTCOMES = 5_000
+MAX_REPLAY_UPDATES = 2_000  # per replay reply; the subscriber asks again for the rest
 
 # The outcome codes of docs/outcomes.md (outcomes.codes.OutcomeCode); a test keeps them equal.
 FeedOutcomeCode = Literal[
@@ -28,26 +40,27 @@ FeedOutcomeCode = Literal[
     "left_home_advice", "handed_over_team", "referred", "declined", "not_found", "deceased",
 ]
 
-
-def _finite(x: float) -> float:
-    if not math.isfinite(x):
-        raise ValueError("måste vara ett ändligt tal")
-    return x
-
-
-Finite = Annotated[float, AfterValidator(_finite)]
+Version = Annotated[int, Field(ge=1, le=2)]
 Epoch = Annotated[str, Field(min_length=4, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-UnitId = Annotated[str, Field(min_length=1, max_length=32)]
+Seq = Annotated[int, Field(ge=0, le=MAX_ID)]
+CaseId = Annotated[int, Field(ge=1, le=MAX_ID)]
+Timestamp = Annotated[float, Field(ge=MIN_TS, le=MAX_TS)]
+Lat = Annotated[float, Field(ge=-90.0, le=90.0)]
+Lon = Annotated[float, Field(ge=-180.0, le=180.0)]
+UnitId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9ÅÄÖåäö_.-]+$")]
+RequestId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+_STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class _Message(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
-    v: Literal[1]
+    v: Version
     publisher: Publisher
     epoch: Epoch
-    seq: int = Field(ge=0, description="Per-publisher sequence number; 1 for the first update of an epoch")
-    ts: Finite = Field(gt=0, description="Unix time in seconds (UTC) when the publisher produced the message")
+    seq: Seq = Field(description="Per-publisher sequence number; 1 for the first update of an epoch")
+    ts: Timestamp = Field(description="Unix time in seconds (UTC) when the publisher produced the message")
 
 
 @final
@@ -56,9 +69,9 @@ class StatusMessage(_Message):
 
     unit_id: UnitId
     status: UnitStatus
-    lat: Finite
-    lon: Finite
-    case_id: int | None = None
+    lat: Lat
+    lon: Lon
+    case_id: CaseId | None = None
 
 
 @final
@@ -66,9 +79,9 @@ class OutcomeMessage(_Message):
     """What happened to the patient, reported by the unit. Topic ``outcome``. Consumes one sequence number."""
 
     unit_id: UnitId
-    case_id: int
+    case_id: CaseId
     code: FeedOutcomeCode
-    destination: str | None = Field(default=None, max_length=64,
+    destination: str | None = Field(default=None, max_length=64, pattern=r"^[A-Z0-9_]+$",
                                     description="Emergency department code (AKM_...) for transported_ed")
     note: str | None = Field(default=None, max_length=500)
 
@@ -78,40 +91,73 @@ class HeartbeatMessage(_Message):
     """Liveness. Topic ``heartbeat``. Carries the last sequence number used; consumes none."""
 
 
-class SnapshotRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class ReplayRange(BaseModel):
+    model_config = _STRICT
 
-    v: Literal[1]
-    request_id: str = Field(min_length=1, max_length=64)
+    epoch: Epoch
+    first: Seq = Field(alias="from")
+    last: Seq = Field(alias="to")
+
+
+class SnapshotRequest(BaseModel):
+    """Version 1: ``{"v": 1, "request_id": …}`` asks for a snapshot. Version 2 adds an optional ``replay``
+    range: then the answer is a `ReplayReply` with the updates of that range instead."""
+
+    model_config = _STRICT
+
+    v: Version
+    request_id: RequestId
+    replay: ReplayRange | None = None
 
 
 class UnitEntry(BaseModel):
     """One unit's last known state in a snapshot; `seq` is the update that set it (0: not yet published)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
     unit_id: UnitId
     status: UnitStatus
-    lat: Finite
-    lon: Finite
-    case_id: int | None = None
-    seq: int = Field(ge=0)
-    ts: Finite = Field(gt=0)
+    lat: Lat
+    lon: Lon
+    case_id: CaseId | None = None
+    seq: Seq
+    ts: Timestamp
 
 
 class SnapshotReply(BaseModel):
     """The publisher's whole state at sequence `seq`, plus recently reported outcomes."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
-    v: Literal[1]
+    v: Version
     publisher: Publisher
     epoch: Epoch
-    seq: int = Field(ge=0)
-    ts: Finite = Field(gt=0)
-    request_id: str = Field(min_length=1, max_length=64)
-    units: list[UnitEntry]
-    outcomes: list[OutcomeMessage] = Field(default_factory=list)
+    seq: Seq
+    ts: Timestamp
+    request_id: RequestId
+    # UnitEntry and OutcomeMessage objects, checked one by one (channel): a bad entry costs only itself.
+    units: list[dict[str, Any]] = Field(max_length=MAX_SNAPSHOT_UNITS)
+    outcomes: list[dict[str, Any]] = Field(default_factory=list, max_length=MAX_SNAPSHOT_OUTCOMES)
+
+
+class ReplayReply(BaseModel):
+    """Version 2. The updates of the asked range the publisher still holds, oldest first (at most
+    MAX_REPLAY_UPDATES; ask again from the next number for the rest). `oldest` is the lowest sequence
+    number it still holds for `epoch` (seq + 1 when it holds none); `epoch` is its current epoch — when
+    that is not the asked one, nothing of the asked epoch can be replayed."""
+
+    model_config = _STRICT
+
+    v: Literal[2]
+    publisher: Publisher
+    epoch: Epoch
+    seq: Seq
+    ts: Timestamp
+    request_id: RequestId
+    oldest: Seq
+    # {"topic": "status" | "outcome", "message": {...}} each; checked one by one (channel), so one bad
+    # update costs only itself, never the page.
+    updates: list[dict[str, Any]] = Field(max_length=MAX_REPLAY_UPDATES)
 
 
 UpdateMessage = StatusMessage | OutcomeMessage | HeartbeatMessage
@@ -119,6 +165,7 @@ UpdateMessage = StatusMessage | OutcomeMessage | HeartbeatMessage
 _STATUS = TypeAdapter(StatusMessage)
 _OUTCOME = TypeAdapter(OutcomeMessage)
 _HEARTBEAT = TypeAdapter(HeartbeatMessage)
+UNIT_ENTRY = TypeAdapter(UnitEntry)
 ADAPTERS: dict[bytes, TypeAdapter] = {  # type: ignore[type-arg]
     TOPIC_STATUS: _STATUS, TOPIC_OUTCOME: _OUTCOME, TOPIC_HEARTBEAT: _HEARTBEAT,
 }

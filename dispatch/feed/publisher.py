@@ -1,9 +1,11 @@
-"""FeedPublisher: the publishing side of the feed protocol (used by the simulator; a reference
+"""FeedPublisher: the publishing side of the feed protocol, version 2 (used by the simulator; a reference
 for teams writing their own publisher, see docs/feed-protocol.md).
 
-Binds a PUB socket for updates and a ROUTER socket for snapshots. Not thread-safe: one thread
-calls publish_*(), heartbeat() and serve_snapshots() (the latter non-blocking, call it often).
-Fault switches (`drop_rate`, `silent`, `send_garbage`, `restart`) exist for tests and the simulator.
+Binds a PUB socket for updates and a ROUTER socket for snapshots and replays. Keeps the last
+`replay_buffer` updates so a subscriber that missed some can ask for them again. Not thread-safe: one
+thread calls publish_*(), heartbeat() and serve_snapshots() (the latter non-blocking, call it often).
+Fault switches (`drop_rate`, `silent`, `send_garbage`, `restart`) exist for tests and the simulator;
+`version=1` behaves as a version 1 publisher (no replay) for compatibility tests.
 """
 
 from __future__ import annotations
@@ -18,7 +20,15 @@ from typing import cast
 
 import zmq
 
-from dispatch.feed.messages import TOPIC_HEARTBEAT, TOPIC_OUTCOME, TOPIC_SNAPSHOT, TOPIC_STATUS, SnapshotRequest
+from dispatch.feed.messages import (
+    MAX_REPLAY_UPDATES,
+    TOPIC_HEARTBEAT,
+    TOPIC_OUTCOME,
+    TOPIC_REPLAY,
+    TOPIC_SNAPSHOT,
+    TOPIC_STATUS,
+    SnapshotRequest,
+)
 from dispatch.feed.security import load_public, load_secret, make_curve_client
 from resources.vocabulary import UnitStatus
 
@@ -38,8 +48,12 @@ def new_epoch() -> str:
 class FeedPublisher:
     def __init__(self, publisher: str, *, updates: str = "tcp://127.0.0.1:*", snapshot: str = "tcp://127.0.0.1:*",
                  context: zmq.Context | None = None, security: PublisherSecurity | None = None,  # type: ignore[type-arg]
-                 retain_outcomes: int = 1000, sndhwm: int = 100_000, seed: int | None = None):
+                 retain_outcomes: int = 1000, sndhwm: int = 100_000, seed: int | None = None,
+                 replay_buffer: int = 100_000, version: int = 2):
         self.publisher = publisher
+        self.version = version
+        # (seq, topic, body) of the last updates, oldest first, for replay requests (version 2)
+        self.replay: deque[tuple[int, str, dict]] = deque(maxlen=replay_buffer if version >= 2 else 0)  # type: ignore[type-arg]
         self.context = context or zmq.Context.instance()
         self.epoch = new_epoch()
         self.seq = 0
@@ -76,10 +90,12 @@ class FeedPublisher:
     # --- publishing ---------------------------------------------------------------------------
 
     def _header(self, ts: float | None) -> dict:  # type: ignore[type-arg]
-        return {"v": 1, "publisher": self.publisher, "epoch": self.epoch, "seq": self.seq,
+        return {"v": self.version, "publisher": self.publisher, "epoch": self.epoch, "seq": self.seq,
                 "ts": time.time() if ts is None else ts}
 
     def _send(self, topic: bytes, body: dict) -> None:  # type: ignore[type-arg]
+        if self.replay.maxlen:
+            self.replay.append((body["seq"], topic.decode(), body))
         if self.silent:
             return
         if self.drop_rate and self._rng.random() < self.drop_rate:
@@ -131,6 +147,22 @@ class FeedPublisher:
         body.update(request_id=request_id, units=list(self.units.values()), outcomes=list(self.outcomes))
         return body
 
+    def replay_body(self, request_id: str, epoch: str, first: int, last: int) -> dict:  # type: ignore[type-arg]
+        """The updates numbered first..last that are still held (at most MAX_REPLAY_UPDATES), oldest first."""
+        body = self._header(None)
+        held = self.replay
+        oldest = held[0][0] if held else self.seq + 1
+        updates: list[dict] = []  # type: ignore[type-arg]
+        if epoch == self.epoch and held and last >= oldest:
+            start = max(first, oldest) - oldest  # sequence numbers in the buffer are consecutive
+            for i in range(start, len(held)):
+                seq, topic, message = held[i]
+                if seq > last or len(updates) >= MAX_REPLAY_UPDATES:
+                    break
+                updates.append({"topic": topic, "message": message})
+        body.update(v=2, request_id=request_id, oldest=oldest, updates=updates)
+        return body
+
     def serve_snapshots(self) -> int:
         """Answer every pending snapshot request (non-blocking); returns how many were answered."""
         answered = 0
@@ -150,19 +182,27 @@ class FeedPublisher:
                 request = SnapshotRequest.model_validate_json(rest[1])
             except ValueError:
                 continue
-            body = json.dumps(self.snapshot_body(request.request_id), ensure_ascii=False).encode()
-            self.router.send_multipart([*envelope, TOPIC_SNAPSHOT, body])
+            if request.replay is not None and self.version >= 2:
+                reply = self.replay_body(request.request_id, request.replay.epoch, request.replay.first,
+                                         request.replay.last)
+                self.router.send_multipart([*envelope, TOPIC_REPLAY, json.dumps(reply, ensure_ascii=False).encode()])
+            else:
+                body = json.dumps(self.snapshot_body(request.request_id), ensure_ascii=False).encode()
+                self.router.send_multipart([*envelope, TOPIC_SNAPSHOT, body])
             answered += 1
 
     # --- faults for tests ---------------------------------------------------------------------
 
-    def restart(self) -> None:
-        """Behave as a restarted publisher: new epoch, sequence numbers from 1 again, outcomes forgotten."""
-        self.epoch = new_epoch()
+    def restart(self, *, same_epoch: bool = False) -> None:
+        """Behave as a restarted publisher: new epoch, sequence numbers from 1 again, outcomes forgotten.
+        `same_epoch` misbehaves as a publisher that forgets to change its epoch (the protocol forbids it)."""
+        if not same_epoch:
+            self.epoch = new_epoch()
         self.seq = 0
         for entry in self.units.values():
             entry["seq"] = 0
         self.outcomes.clear()
+        self.replay.clear()
 
     def send_garbage(self, unit_id: str) -> list[str]:
         """Send one message of every class of bad input; returns the reasons the subscriber should give.
@@ -176,7 +216,13 @@ class FeedPublisher:
             ("unknown_topic", [b"weather", json.dumps(good).encode()]),
             ("invalid_json", [TOPIC_STATUS, b"{not json"]),
             ("schema", [TOPIC_STATUS, json.dumps({**good, "status": "flying"}).encode()]),
-            ("schema", [TOPIC_STATUS, json.dumps({**good, "v": 2}).encode()]),
+            ("schema", [TOPIC_STATUS, json.dumps({**good, "v": 3}).encode()]),
+            ("schema", [TOPIC_STATUS, json.dumps({**good, "case_id": True}).encode()]),
+            ("schema", [TOPIC_STATUS, json.dumps({**good, "lat": "55.6"}).encode()]),
+            ("schema", [TOPIC_STATUS, json.dumps({**good, "seq": str(hdr["seq"])}).encode()]),
+            ("schema", [TOPIC_STATUS, json.dumps({**good, "case_id": 2**63}).encode()]),
+            ("schema", [TOPIC_STATUS, json.dumps({**good, "case_id": 2**31}).encode().replace(b"2147483648", b"1e400")]),
+            ("too_large", [TOPIC_STATUS, json.dumps({**good, "pad": "x" * 9000}).encode()]),
             ("unknown_unit", [TOPIC_STATUS, json.dumps({**good, "unit_id": "NOPE-999"}).encode()]),
             ("future_timestamp", [TOPIC_STATUS, json.dumps({**good, "ts": time.time() + 3600}).encode()]),
             ("outside_skane", [TOPIC_STATUS, json.dumps({**good, "lat": 59.33, "lon": 18.07}).encode()]),

@@ -21,6 +21,7 @@ class RejectReason(StrEnum):
     WRONG_PUBLISHER = "wrong_publisher"
     FUTURE_TIMESTAMP = "future_timestamp"
     OUTSIDE_SKANE = "outside_skane"
+    TOO_LARGE = "too_large"
 
     @property
     def label(self) -> str:
@@ -36,6 +37,7 @@ REJECT_LABELS = {
     RejectReason.WRONG_PUBLISHER: "Fel publicist för enheten/flödet",
     RejectReason.FUTURE_TIMESTAMP: "Tidsstämpel i framtiden",
     RejectReason.OUTSIDE_SKANE: "Position utanför Skåne",
+    RejectReason.TOO_LARGE: "Meddelandet är för stort",
 }
 
 

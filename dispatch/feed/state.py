@@ -53,6 +53,7 @@ class _Live:
     reported_at: float | None = None  # publisher's Unix time of the last report
     heard: float | None = None  # local monotonic time the last report arrived
     stale: bool = True
+    flag: str | None = None  # an illegal status transition the unit reported, e.g. "Transport → Ledig ute"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,7 @@ class UnitView:
     reported_at: float | None  # Unix time from the publisher
     age_s: float | None  # seconds since the last report arrived (None: never)
     stale: bool
+    flag: str | None = None  # the last status change broke the transition graph (shown on the board)
 
     @property
     def available(self) -> bool:
@@ -183,9 +185,17 @@ class FleetState:
                 u.heard = heard
         return changed
 
-    def differs(self, unit_id: str, status: UnitStatus, lat: float, lon: float, case_id: int | None) -> bool:
-        u = self._units[unit_id]
-        return u.status is not status or u.lat != lat or u.lon != lon or u.case_id != case_id
+    def set_flags(self, flags: dict[str, str | None]) -> None:
+        """Set (or with None clear) units' transition warnings."""
+        with self.lock:
+            for unit_id, flag in flags.items():
+                u = self._units[unit_id]
+                if u.flag != flag:
+                    u.flag = flag
+                    self._changes.add(unit_id)
+
+    def has_flag(self, unit_id: str) -> bool:
+        return self._units[unit_id].flag is not None
 
     def refresh_stale(self, now: float | None = None) -> int:
         """Recompute every unit's stale flag; return how many flipped."""
@@ -253,5 +263,5 @@ class FleetState:
             unit_id=u.unit_id, type=u.type, name=u.name, publisher=u.publisher, status=u.status,
             lat=u.home_lat if u.lat is None else u.lat, lon=u.home_lon if u.lon is None else u.lon,
             case_id=u.case_id, reported_at=u.reported_at,
-            age_s=None if u.heard is None else now - u.heard, stale=u.stale,
+            age_s=None if u.heard is None else now - u.heard, stale=u.stale, flag=u.flag,
         )

@@ -27,7 +27,7 @@ def test_every_bad_input_class_is_counted_and_valid_traffic_flows(make_publisher
                 "unit_id": other, "status": "ledig_ute", "lat": 55.6, "lon": 13.0}
         pub.pub.send_multipart([b"status", json.dumps(body).encode()])
         expected["wrong_publisher"] += 1
-        pub.publish_status(ids[n], UnitStatus.ON_SCENE, 55.7 + n / 100, 13.2, case_id=n)
+        pub.publish_status(ids[n], UnitStatus.ON_SCENE, 55.7 + n / 100, 13.2, case_id=n + 1)
     wait_until(lambda: sum(state.feeds()[0].rejected_by_reason.values()) == sum(expected.values())
                and state.feeds()[0].seq == 3, pumps=(pub,), what="all rejects counted and valid updates applied")
     feed = state.feeds()[0]
@@ -35,7 +35,7 @@ def test_every_bad_input_class_is_counted_and_valid_traffic_flows(make_publisher
     assert feed.gaps == 0 and feed.resyncs == 0, "rejected messages must not disturb the sequence"
     for n in range(3):
         view = state.unit(ids[n])
-        assert (view.status, view.case_id) == (UnitStatus.ON_SCENE, n)
+        assert (view.status, view.case_id) == (UnitStatus.ON_SCENE, n + 1)
     reasons = Counter(r.reason.value for r in sub.quarantine.items())
     assert reasons == expected
     assert all(r.detail for r in sub.quarantine.items())

@@ -14,9 +14,11 @@ from dispatch.feed.messages import (
     FeedOutcomeCode,
     HeartbeatMessage,
     OutcomeMessage,
+    ReplayReply,
     SnapshotReply,
     SnapshotRequest,
     StatusMessage,
+    UnitEntry,
 )
 from dispatch.feed.rejects import RejectReason
 from dispatch.feed.security import load_public, load_secret
@@ -42,22 +44,45 @@ def test_every_message_example_validates() -> None:
     for ex in json_examples():
         if "cmd" in ex:
             continue  # simulator commands, checked below
-        if "units" in ex:
-            SnapshotReply.model_validate(ex)
+        body = json.dumps(ex)  # strict schema: as on the wire (JSON), not Python objects
+        if "updates" in ex:
+            reply = ReplayReply.model_validate_json(body)
+            for update in reply.updates:
+                assert update["topic"] in ("status", "outcome")
+                (StatusMessage if update["topic"] == "status" else OutcomeMessage).model_validate_json(
+                    json.dumps(update["message"]))
+            kinds.add("replay")
+        elif "units" in ex:
+            reply = SnapshotReply.model_validate_json(body)
+            for entry in reply.units:
+                UnitEntry.model_validate_json(json.dumps(entry))
+            for outcome in reply.outcomes:
+                OutcomeMessage.model_validate_json(json.dumps(outcome))
             kinds.add("snapshot")
         elif "request_id" in ex:
-            SnapshotRequest.model_validate(ex)
-            kinds.add("request")
+            request = SnapshotRequest.model_validate_json(body)
+            kinds.add("replay request" if request.replay else "request")
         elif "code" in ex:
-            OutcomeMessage.model_validate(ex)
+            OutcomeMessage.model_validate_json(body)
             kinds.add("outcome")
         elif "status" in ex:
-            StatusMessage.model_validate(ex)
+            StatusMessage.model_validate_json(body)
             kinds.add("status")
         else:
-            HeartbeatMessage.model_validate(ex)
+            HeartbeatMessage.model_validate_json(body)
             kinds.add("heartbeat")
-    assert kinds == {"snapshot", "request", "outcome", "status", "heartbeat"}
+    assert kinds == {"snapshot", "request", "replay request", "replay", "outcome", "status", "heartbeat"}
+
+
+def test_the_limits_table_matches_the_code() -> None:
+    from dispatch.feed import messages as m
+
+    text = DOC.read_text(encoding="utf-8")
+    for value in (m.MAX_ID, int(m.MIN_TS), int(m.MAX_TS), m.MAX_UPDATE_BYTES, m.MAX_SNAPSHOT_BYTES,
+                  m.MAX_SNAPSHOT_UNITS, m.MAX_SNAPSHOT_OUTCOMES, m.MAX_REPLAY_UPDATES):
+        assert str(value) in text, f"docs/feed-protocol.md does not state the limit {value}"
+    for reason in ("replay_unavailable", "no_replay", "epoch_ended", "writer_backlog"):
+        assert f"`{reason}`" in text
 
 
 def test_simulator_command_examples_validate() -> None:
