@@ -346,7 +346,7 @@ class FeedChannel:
         same_epoch = reply.epoch == self.epoch
         base = self.last_seq if same_epoch else -1
         if self.record is not None:
-            self.record.after_snapshot(reply.epoch, reply.seq, reply.v, now)
+            self.record.before_snapshot(reply.epoch, reply.v)
         for raw_entry in reply.units:
             entry = self._snapshot_part(UNIT_ENTRY, raw_entry)
             if entry is None or entry.seq <= base:
@@ -372,6 +372,7 @@ class FeedChannel:
         if self.record is not None:
             for o in outcomes:
                 self.record.outcome(o, self._wall_now, None)
+            self.record.after_snapshot(reply.seq, now)
         c.snapshots += 1
         c.last_heard = now
         self.syncing = False

@@ -49,6 +49,7 @@ class RecordKeeper:
         self.request_id: str | None = None
         self.requested_at = 0.0
         self.tries = 0
+        self._entry_seqs: set[int] = set()  # seqs a version 1 snapshot's entries put in the record
 
     # --- live items ------------------------------------------------------------------------------
 
@@ -62,7 +63,11 @@ class RecordKeeper:
         self._advance(msg.seq)
 
     def snapshot_entry(self, e: UnitEntry, received: float) -> None:
-        if e.seq > 0:  # seq 0: the unit's state before this epoch's first update, not an update
+        """A version 1 publisher cannot replay: its snapshot entries are the closest the record gets. (From a
+        version 2 publisher the updates themselves are replayed, or named in a hole; storing entries too would
+        count one update twice.) Seq 0 is a unit's state before this epoch's first update, not an update."""
+        if self.version < 2 and e.seq > 0:
+            self._entry_seqs.add(e.seq)
             self.items.append(StatusItem(self.publisher, self.epoch, e.seq, e.unit_id, e.status, e.lat, e.lon,
                                          e.case_id, e.ts, received))
 
@@ -78,15 +83,19 @@ class RecordKeeper:
         self.generation += 1
         self.wire_epoch = None
 
-    def after_snapshot(self, epoch: str, seq: int, version: int, now: float) -> None:
-        """A snapshot at `seq` of `epoch` was applied; fetch what the record lacks up to there."""
+    def before_snapshot(self, epoch: str, version: int) -> None:
+        """A snapshot of `epoch` is about to be applied (its entries follow, then `after_snapshot`)."""
         self.version = version
+        self._entry_seqs = set()
         if epoch != self.wire_epoch:
             self._give_up(HoleReason.EPOCH_ENDED)
             self.wire_epoch = epoch
             self.epoch = epoch if self.generation == 0 else f"{epoch}~{self.generation}"
             known = self.cursor(self.publisher, self.epoch) if self.cursor is not None else None
             self.rec_seq = known or 0
+
+    def after_snapshot(self, seq: int, now: float) -> None:
+        """The snapshot at `seq` was applied; fetch what the record lacks up to there."""
         self._fetch(seq, now)
 
     def backfill(self, live_seq: int, now: float) -> None:
@@ -111,8 +120,12 @@ class RecordKeeper:
     def _request(self, now: float) -> None:
         assert self.want is not None
         if self.version < 2:
-            self._hole(*self.want, HoleReason.NO_REPLAY)
-            self._finish(self.want[1])
+            first, last = self.want
+            for seq in sorted(s for s in self._entry_seqs if first <= s <= last):  # the snapshot has those
+                self._hole(first, seq - 1, HoleReason.NO_REPLAY)
+                first = seq + 1
+            self._hole(first, last, HoleReason.NO_REPLAY)
+            self._finish(last)
             return
         self.request_id = uuid.uuid4().hex[:16]
         self.requested_at = now
