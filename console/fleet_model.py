@@ -45,6 +45,7 @@ class UnitRow:
     type_code: str = ""
     publisher: str = ""
     status_label: str = ""  # the feed layer's wording (dispatch.feed.state.UnitView.status_label)
+    flag: str | None = None  # an illegal status change the unit reported, e.g. "Transport → Ledig ute"
 
 
 COLUMNS = ("Enhet", "Typ", "Namn", "Kommun", "Delregion", "Status", "Position", "Ärende", "Senast hörd")
@@ -58,7 +59,9 @@ _STALE_BG = QColor("#2d2a1f")
 def status_text(row: UnitRow) -> str:
     """A stale unit is shown as stale ("ingen kontakt"), its last known status only as a hint."""
     label = row.status_label or (NO_CONTACT if row.status is None else row.status.label)
-    return f"⚠ {label}" if row.stale else label
+    if row.stale:
+        return f"⚠ {label}"
+    return f"{label} ⚑" if row.flag else label
 
 
 class FleetTableModel(RowTableModel):
@@ -107,6 +110,9 @@ class FleetTableModel(RowTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and row.stale:
             return ("Ingen kontakt: enheten eller dess flöde har inte hörts av inom den inställda tiden; "
                     "senast kända status visas bara som ledtråd.")
+        if role == Qt.ItemDataRole.ToolTipRole and row.flag and col == COL_STATUS:
+            return (f"Otillåten statusändring rapporterad av enheten: {row.flag}. Statusen visas som enheten "
+                    "rapporterade den; kontrollera med besättningen.")
         if role == UNIT_ROLE:
             return row
         return None

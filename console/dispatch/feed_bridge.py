@@ -35,7 +35,7 @@ class Service(Protocol):
 def row_fields(v: UnitView, now: datetime) -> dict[str, Any]:
     """The fleet-board fields of a unit as the feed layer last described it."""
     return {"status": v.status, "lat": v.lat, "lon": v.lon, "case_id": v.case_id, "stale": v.stale,
-            "status_label": v.status_label,
+            "status_label": v.status_label, "flag": v.flag,
             "last_heard": None if v.age_s is None else now - timedelta(seconds=v.age_s)}
 
 

@@ -1,4 +1,5 @@
-"""Per-feed health: one compact indicator per publisher (messages, rejected, gaps, resyncs, last heard)."""
+"""Per-feed health: one compact indicator per publisher; its tooltip has every counter per reason, with the
+names of docs/feed-protocol.md (section 8.3)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,16 @@ class FeedHealth(Protocol):
     resyncs: int
     last_heard_age_s: float | None
     stale: bool
+    rejected_by_reason: dict[str, int]
+    restarts: int
+    resets: int
+    replays: int
+    replayed: int
+    holes: int
+    hole_updates: int
+    auth_refused: int
+    refused_by_reason: dict[str, int]
+    illegal_transitions: int
 
 
 def feed_summary(f: FeedHealth) -> str:
@@ -34,11 +45,20 @@ def feed_summary(f: FeedHealth) -> str:
     return f"● {name} ✓"
 
 
+def _by_reason(counts: dict[str, int]) -> str:
+    return "" if not counts else " (" + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + ")"
+
+
 def feed_details(f: FeedHealth) -> str:
     heard = "aldrig" if f.last_heard_age_s is None else f"för {f.last_heard_age_s:.1f} s sedan"
     return (f"{PUBLISHER_LABELS.get(f.publisher, f.publisher)}\n"
-            f"Meddelanden: {f.messages}\nAvvisade: {f.rejected}\nLuckor: {f.gaps}\n"
-            f"Omsynkningar: {f.resyncs}\nSenast hörd: {heard}")
+            f"Meddelanden: {f.messages}\nAvvisade: {f.rejected}{_by_reason(f.rejected_by_reason)}\n"
+            f"Luckor: {f.gaps}\nOmsynkningar: {f.resyncs}\n"
+            f"Omstarter: {f.restarts} (varav utan ny epok: {f.resets})\n"
+            f"Omsändningar: {f.replays} ({f.replayed} uppdateringar)\n"
+            f"Hål i registret: {f.holes} ({f.hole_updates} uppdateringar)\n"
+            f"Nekade anslutningar: {f.auth_refused}{_by_reason(f.refused_by_reason)}\n"
+            f"Otillåtna statusändringar: {f.illegal_transitions}\nSenast hörd: {heard}")
 
 
 class FeedHealthBar(QWidget):

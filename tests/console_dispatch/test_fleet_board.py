@@ -38,6 +38,7 @@ def test_status_change_from_a_real_feed_reaches_the_board_row(qtbot, live_feed) 
     row = model.row_of("AMB-003")
     qtbot.waitUntil(lambda: (live_feed.pump(), not unit.stale)[1], timeout=10000)
     assert model.index(row, COL_STATUS).data() == S.AVAILABLE_AT_STATION.label
+    live_feed.publisher.publish_status("AMB-003", S.ALERTED, 55.61, 13.02, case_id=42)
     live_feed.publisher.publish_status("AMB-003", S.EN_ROUTE, 55.61, 13.02, case_id=42)
     qtbot.waitUntil(lambda: (live_feed.pump(), unit.status is S.EN_ROUTE)[1], timeout=10000)
     assert model.index(row, COL_STATUS).data() == S.EN_ROUTE.label
@@ -89,3 +90,31 @@ def test_filters_by_type_delregion_and_status(qtbot, qtmodeltester, fleet_model)
     board.region_filter.setCurrentIndex(0)
     board.status_filter.setCurrentIndex(0)
     assert board.proxy.rowCount() == total
+
+
+def test_an_illegal_transition_from_a_real_feed_is_marked_on_the_board(qtbot, live_feed) -> None:
+    from PySide6.QtCore import Qt
+
+    from console.dispatch.feed_health import feed_details
+
+    model = live_feed.model
+    board = FleetBoard(model)
+    qtbot.addWidget(board)
+    health: list = []  # type: ignore[type-arg]
+    live_feed.bridge.health_changed.connect(lambda feeds: health.append(feeds))
+    unit = model.unit_by_id("AMB-003")
+    row = model.row_of("AMB-003")
+    qtbot.waitUntil(lambda: (live_feed.pump(), not unit.stale)[1], timeout=10000)
+    live_feed.publisher.publish_status("AMB-003", S.TRANSPORTING, 55.61, 13.02, case_id=42)
+    live_feed.publisher.publish_status("AMB-003", S.AVAILABLE_OUT, 55.61, 13.02)  # patient on board, yet free
+    qtbot.waitUntil(lambda: (live_feed.pump(), unit.flag is not None)[1], timeout=10000)
+    index = model.index(row, COL_STATUS)
+    assert index.data() == f"{S.AVAILABLE_OUT.label} ⚑"
+    assert "Transport → Ledig ute" in index.data(Qt.ItemDataRole.ToolTipRole)
+    qtbot.waitUntil(lambda: (live_feed.pump(), bool(health) and any(
+        f.illegal_transitions == 2 for f in health[-1]))[1], timeout=10000)  # station → transport, too
+    ambulans = next(f for f in health[-1] if f.publisher == "ambulans")
+    assert "Otillåtna statusändringar: 2" in feed_details(ambulans)
+    live_feed.publisher.publish_status("AMB-003", S.ALERTED, 55.61, 13.02, case_id=43)
+    qtbot.waitUntil(lambda: (live_feed.pump(), unit.flag is None)[1], timeout=10000)
+    assert model.index(row, COL_STATUS).data() == S.ALERTED.label
