@@ -119,3 +119,15 @@ def test_feed_keys_command_makes_a_usable_key_pair(tmp_path, capsys) -> None:  #
     public, secret = load_secret(tmp_path / "ambulans.key_secret")
     assert load_public(tmp_path / "ambulans.key") == public and len(secret) == 40
     assert "allowed_publishers" in capsys.readouterr().out
+
+
+def test_the_counters_table_names_every_printed_counter() -> None:
+    from dispatch.feed.counters import FEED_COUNTERS, WRITER_COUNTERS
+
+    text = DOC.read_text(encoding="utf-8")
+    for name, _ in FEED_COUNTERS:
+        assert f"`{name}`" in text or f"`{name}`," in text, name
+    for name in WRITER_COUNTERS:
+        assert f"`record.{name}`" in text or name in ("holes", "hole_updates"), name
+    for reason in ("unknown_key", "wrong_key", "wrong_mode", "handshake_failed"):
+        assert f"`{reason}`" in text
