@@ -46,6 +46,8 @@ class FaultCommand(_Cmd):
     silent: bool | None = None
     garbage: int = Field(default=0, ge=0, le=1000, description="Send this many rounds of bad messages now")
     restart: bool = False
+    same_epoch: bool = Field(default=False, description="With restart: keep the epoch (a publisher bug the "
+                                                         "larmcentral must detect)")
     flood_rate: float | None = Field(default=None, ge=0, le=1_000_000, description="Extra status messages per second")
 
 

@@ -249,8 +249,9 @@ class SimulatorRunner(SocketThread):
         if cmd.silent is not None:
             pub.silent = cmd.silent
         if cmd.restart:
-            pub.restart()
-            log.info("simulerad omstart av %s (ny epok %s)", cmd.publisher, pub.epoch)
+            pub.restart(same_epoch=cmd.same_epoch)
+            log.info("simulerad omstart av %s (%s %s)", cmd.publisher,
+                     "samma epok" if cmd.same_epoch else "ny epok", pub.epoch)
         if cmd.flood_rate is not None:
             self.flood_rate[cmd.publisher] = cmd.flood_rate
         unit_id = next(uid for uid, su in self.sim.units.items() if su.unit.publisher == cmd.publisher)

@@ -127,6 +127,10 @@ def test_runner_misbehaviour_switches_are_survived() -> None:
         wait_until(lambda: feeds()["ambulans"].rejected == 3 * per_garbage, what="the third garbage burst counted")
         f = feeds()["ambulans"]
         assert f.resyncs >= f.gaps >= 3
+        runner.fault("ambulans", restart=True, same_epoch=True)  # a publisher bug: numbering restarts
+        epoch = f.epoch
+        wait_until(lambda: feeds()["ambulans"].resets == 1 and feeds()["ambulans"].synced, what="same-epoch reset")
+        assert feeds()["ambulans"].epoch == epoch and feeds()["ambulans"].restarts >= 1
         runner.fault("ambulans", silent=True)
         wait_until(lambda: all(v.stale for v in state.units_by_id(amb)), what="silent feed goes stale")
         assert not any(v.stale for v in state.units() if v.publisher == "mobila_team")
