@@ -269,7 +269,12 @@ def _print_counters(service: object) -> None:
               f"{'  INGEN KONTAKT' if f.stale else ''}")
     writer = getattr(service, "writer", None)
     if writer is not None:
-        print(f"  statushändelser sparade {writer.written}, tappade {writer.dropped}")
+        c = writer.counters()
+        per = c["publishers"].values()
+        print(f"  posten: sparade {sum(p['stored'] for p in per)}, oförändrade {sum(p['unchanged'] for p in per)}, "
+              f"döda brev {sum(sum(p['dead_lettered'].values()) for p in per)}, "
+              f"luckor {sum(p['holes'] for p in per)}, utfall i inkorgen {sum(p['outcomes_inboxed'] for p in per)}, "
+              f"kö {c['backlog']}, databasfel {c['failures']}{'' if c['leading'] else ', leder inte'}")
 
 
 NO_TOKEN = ("feed serve sparar statushändelser och stänger ärenden med enheternas utfall som systemanvändaren "

@@ -1,4 +1,4 @@
-"""Ready-made start/stop services: the live feeds (subscriber + persistence), and the same fed by
+"""Ready-made start/stop services: the live feeds (subscriber + the feed record writer), and the same fed by
 the simulator for `make run` and demos. Each has `start()`/`stop()` (the console's FeedBridge
 starts and stops them) and exposes `state` (FleetState) and `outcomes` (a queue of OutcomeMessage).
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.feed.config import SubscriberConfig
 from dispatch.feed.messages import OutcomeMessage
-from dispatch.feed.persist import StatusEventWriter
+from dispatch.feed.persist import FeedRecordWriter
 from dispatch.feed.state import FleetState
 from dispatch.feed.subscriber import FeedSubscriber
 from resources.fleet import Fleet
@@ -40,21 +40,29 @@ def persist_feed_events(database_url: str, environ: Mapping[str, str] | None = N
 
 
 class FeedService:
-    """Subscriber thread + batched status-event writer. Outcomes go to `on_outcome` if given, else to
-    the bounded queue `outcomes` (dropped and counted in `outcomes_dropped` when nobody drains it)."""
+    """Subscriber thread + the feed record writer (dispatch.feed.persist). Outcomes go to `on_outcome` if given,
+    else to the bounded queue `outcomes` (dropped and counted in `outcomes_dropped` when nobody drains it).
+    `is_leader` (None: always) says whether this process's writer stores the record; when it becomes the leader
+    every feed asks its publisher again for what the record lacks."""
 
     def __init__(self, config: SubscriberConfig, state: FleetState | None = None, *, fleet: Fleet | None = None,
                  session_factory: sessionmaker[Session] | None = None,
                  on_outcome: Callable[[OutcomeMessage], None] | None = None, outcome_queue_size: int = 10_000,
-                 outcomes: queue.Queue[OutcomeMessage] | None = None):
+                 outcomes: queue.Queue[OutcomeMessage] | None = None,
+                 is_leader: Callable[[], bool] | None = None):
         self.config = config
         self.state = state or FleetState(fleet, unit_stale_after=config.unit_stale_after_s,
                                          feed_stale_after=config.feed_stale_after_s)
-        self.writer = StatusEventWriter(session_factory) if session_factory is not None else None
+        self.writer = (FeedRecordWriter(session_factory, is_leader=is_leader, on_lead=self._request_backfill)
+                       if session_factory is not None else None)
         self.outcomes: queue.Queue[OutcomeMessage] = outcomes if outcomes is not None else queue.Queue(outcome_queue_size)
         self.outcomes_dropped = 0
         self._on_outcome = on_outcome
         self.subscriber: FeedSubscriber | None = None
+
+    def _request_backfill(self) -> None:
+        if self.subscriber is not None:
+            self.subscriber.request_backfill()
 
     def _outcome(self, msg: OutcomeMessage) -> None:
         if self._on_outcome is not None:
@@ -69,8 +77,10 @@ class FeedService:
     def start(self) -> FeedService:
         if self.writer is not None:
             self.writer.start()
+        writer = self.writer
         self.subscriber = FeedSubscriber(self.config, self.state, on_outcome=self._outcome,
-                                         record_sink=self.writer.put if self.writer is not None else None)
+                                         record_sink=writer.put if writer is not None else None,
+                                         record_cursor=writer.cursor if writer is not None else None)
         try:
             self.subscriber.start()
         except BaseException:

@@ -1,90 +1,144 @@
-"""Applied status events are written to the database in batches."""
+"""The feed record through the real path: publisher → ZeroMQ → subscriber → FeedRecordWriter → database."""
 
 from __future__ import annotations
 
-from feed_helpers import lab_config, small_fleet, unit_ids, wait_until
-from sqlalchemy import func, select
+import logging
+from typing import Any
 
-from dispatch.feed.persist import StatusEventWriter
+import pytest
+from feed_helpers import lab_config, small_fleet, unit_ids, wait_until
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from dispatch.feed.persist import FeedRecordWriter
+from dispatch.feed.record_items import CursorItem, StatusItem
+from dispatch.feed.service import FeedService
 from dispatch.feed.state import FleetState
-from records.models import UnitStatusEvent
+from records.models import FeedCursor, FeedHole, UnitStatusEvent
 from resources.vocabulary import UnitStatus
 
 
-def test_status_events_are_persisted_in_batches(sqlite_db, make_publisher, make_subscriber):  # type: ignore[no-untyped-def]
+def feed_rows(factory: sessionmaker[Session], epoch: str) -> list[UnitStatusEvent]:
+    with factory() as session:
+        return list(session.scalars(select(UnitStatusEvent).where(UnitStatusEvent.epoch == epoch)
+                                    .order_by(UnitStatusEvent.seq)))
+
+
+def test_changes_are_stored_with_their_epoch_and_repeats_counted(db, make_publisher, make_subscriber) -> None:  # type: ignore[no-untyped-def]
     pub = make_publisher("ambulans")
     ids = unit_ids("ambulans")
-    writer = StatusEventWriter(sqlite_db, flush_interval=0.05, max_batch=50).start()
+    writer = FeedRecordWriter(db, flush_interval=0.05, max_batch=50, first_prune_after=3600).start()
     try:
         state = FleetState(small_fleet())
-        make_subscriber(lab_config(pub), state, on_status=writer.put)
+        make_subscriber(lab_config(pub), state, record_sink=writer.put, record_cursor=writer.cursor)
         wait_until(lambda: state.feeds()[0].synced, pumps=(pub,), what="sync")
-        for n in range(120):
-            pub.publish_status(ids[n % len(ids)], UnitStatus.EN_ROUTE, 55.6 + n / 10000, 13.0, case_id=n)
-        wait_until(lambda: writer.written >= 120, pumps=(pub,), what="events written")
+        for n in range(120):  # every update moves its unit more than a kilometre: all stored
+            pub.publish_status(ids[n % len(ids)], UnitStatus.EN_ROUTE, 55.5 + n / 500, 13.0, case_id=n + 1)
+        for _ in range(30):  # the same unit, unchanged: counted, not stored
+            pub.publish_status(ids[119 % len(ids)], UnitStatus.EN_ROUTE, 55.5 + 119 / 500, 13.0, case_id=120)
+        wait_until(lambda: writer.cursor("ambulans", pub.epoch) == 150 and writer.pending() == 0
+                   and writer.counters()["publishers"].get("ambulans", {}).get("unchanged") == 30,
+                   pumps=(pub,), what="events written")
     finally:
         writer.stop()
-    with sqlite_db() as session:
-        rows = session.scalars(select(UnitStatusEvent).where(UnitStatusEvent.seq > 0)
-                               .order_by(UnitStatusEvent.seq)).all()
-        assert [r.seq for r in rows] == list(range(1, 121))
-        last = rows[-1]
-        assert (last.unit_id, last.status, last.case_id, last.publisher) == (ids[119 % len(ids)], "framkorning", 119, "ambulans")
-        assert last.event_time.tzinfo is not None and last.received_at >= last.event_time.replace(microsecond=0)
-        assert session.scalar(select(func.count()).select_from(UnitStatusEvent)) == writer.written
-    assert writer.dropped == 0
+    counts = writer.counters()["publishers"]["ambulans"]
+    rows = feed_rows(db, pub.epoch)
+    assert [r.seq for r in rows] == list(range(1, 121)) and counts["stored"] == 120
+    last = rows[-1]
+    assert (last.unit_id, last.status, last.case_id, last.publisher, last.epoch) == (
+        ids[119 % len(ids)], "framkorning", 120, "ambulans", pub.epoch)
+    assert last.event_time.tzinfo is not None and last.received_at >= last.event_time.replace(microsecond=0)
+    with db() as session:
+        assert session.get(FeedCursor, ("ambulans", pub.epoch)).seq == 150  # type: ignore[union-attr]
+    assert counts["dead_lettered"] == {} and counts["holes"] == 0
 
 
-def test_writer_drops_and_counts_past_its_backlog(sqlite_db) -> None:  # type: ignore[no-untyped-def]
-    from dispatch.feed.messages import StatusMessage
+def test_a_restarted_service_backfills_from_its_stored_cursor(db, make_publisher) -> None:  # type: ignore[no-untyped-def]
+    """FeedService wires the writer's cursor to the subscriber: what was published while it was down is replayed
+    from where the record stopped and stored, with no hole."""
+    pub = make_publisher("ambulans")
+    ids = unit_ids("ambulans")
+    config = lab_config(pub)
 
-    msg = StatusMessage(v=1, publisher="ambulans", epoch="abcd1234", seq=1, ts=1.7e9, unit_id="AMB-001",
-                        status=UnitStatus.ALERTED, lat=55.6, lon=13.0)
-    writer = StatusEventWriter(sqlite_db, max_backlog=10)  # not started: nothing drains
-    writer.put([("ambulans", msg, 1, 1.7e9)] * 25)
-    assert writer.pending() == 10 and writer.dropped == 15
+    def run(first: int, last: int) -> None:
+        service = FeedService(config, FleetState(small_fleet()), session_factory=db)
+        service.start()
+        try:
+            assert service.writer is not None and service.subscriber is not None
+            assert service.subscriber.record_cursor == service.writer.cursor
+            wait_until(lambda: service.state.feeds()[0].synced, pumps=(pub,), what="sync")
+            for n in range(first, last + 1):
+                pub.publish_status(ids[n % len(ids)], UnitStatus.EN_ROUTE, 55.5 + n / 500, 13.0, case_id=n)
+            wait_until(lambda: writer_done(service, pub.epoch, last), pumps=(pub,), what="stored")
+        finally:
+            service.stop()
+
+    run(1, 10)
+    for n in range(11, 21):  # nobody listening: only the publisher's replay buffer holds these
+        pub.publish_status(ids[n % len(ids)], UnitStatus.EN_ROUTE, 55.5 + n / 500, 13.0, case_id=n)
+    run(21, 25)
+    assert [r.seq for r in feed_rows(db, pub.epoch)] == list(range(1, 26))
+    with db() as session:
+        assert session.scalars(select(FeedHole)).all() == []
 
 
-def test_events_survive_a_database_outage_and_are_written_when_it_returns(sqlite_db) -> None:  # type: ignore[no-untyped-def]
-    """A failed batch is not lost: it is retried, in order, once the database answers again."""
-    from dispatch.feed.messages import StatusMessage
+def writer_done(service: FeedService, epoch: str, seq: int) -> bool:
+    w = service.writer
+    return w is not None and w.pending() == 0 and w.counters()["publishers"].get("ambulans", {}).get("stored", 0) > 0 \
+        and _stored_cursor(w, epoch) >= seq
 
-    class Flaky:
-        """A session factory that fails its first two sessions (the database is away)."""
 
-        def __init__(self) -> None:
-            self.calls = 0
+def _stored_cursor(writer: FeedRecordWriter, epoch: str) -> int:
+    with writer.session_factory() as session:
+        cursor = session.get(FeedCursor, ("ambulans", epoch))
+        return -1 if cursor is None else cursor.seq
 
-        def __call__(self):  # type: ignore[no-untyped-def]
-            self.calls += 1
-            if self.calls <= 2:
-                raise ConnectionError("databasen svarar inte")
-            return sqlite_db()
 
-    msgs = [StatusMessage(v=1, publisher="ambulans", epoch="abcd1234", seq=n, ts=1.7e9 + n, unit_id="AMB-001",
-                          status=UnitStatus.ALERTED, lat=55.6, lon=13.0) for n in range(1, 8)]
-    flaky = Flaky()
-    writer = StatusEventWriter(flaky, flush_interval=0.01, max_batch=3).start()  # type: ignore[arg-type]
+class Flaky:
+    """A session factory whose database is away while `down` is set."""
+
+    def __init__(self, factory: sessionmaker[Session]):
+        self.factory = factory
+        self.down = True
+
+    def __call__(self) -> Session:
+        if self.down:
+            raise ConnectionError("databasen svarar inte")
+        return self.factory()
+
+
+def items(n: int) -> list[Any]:
+    return [StatusItem("ambulans", "ep-outage", s, f"AMB-{s:03d}", UnitStatus.ALERTED, 55.6, 13.0, None, 1.78e9,
+                       1.78e9, None, b"{}") for s in range(1, n + 1)] + [CursorItem("ambulans", "ep-outage", n)]
+
+
+def test_events_survive_a_database_outage_in_order_and_it_is_logged_once(sqlite_db, caplog) -> None:  # type: ignore[no-untyped-def]
+    flaky = Flaky(sqlite_db)
+    writer = FeedRecordWriter(flaky, flush_interval=0.01, max_batch=3, retry_initial=0.01, retry_max=0.05,  # type: ignore[arg-type]
+                              first_prune_after=3600).start()
     try:
-        writer.put([("ambulans", m, m.seq, 1.7e9 + m.seq) for m in msgs])
-        wait_until(lambda: writer.written == 7, what="events written after the outage")
+        with caplog.at_level(logging.ERROR, logger="dispatch.feed.persist"):
+            writer.put(items(7))
+            wait_until(lambda: writer.counters()["failures"] >= 3, what="failures while the database is away")
+            assert writer.pending() == 8
+            flaky.down = False
+            wait_until(lambda: writer.pending() == 0, what="events written after the outage")
     finally:
         writer.stop()
-    assert writer.failures == 2 and writer.dropped == 0
-    with sqlite_db() as session:
-        seqs = session.scalars(select(UnitStatusEvent.seq).order_by(UnitStatusEvent.id)).all()
-    assert seqs == list(range(1, 8))
+    assert [r.seq for r in feed_rows(sqlite_db, "ep-outage")] == list(range(1, 8))
+    assert writer.counters()["publishers"]["ambulans"]["dead_lettered"] == {}
+    assert len([r for r in caplog.records if "kan inte ta emot" in r.getMessage()]) == 1
 
 
-def test_what_cannot_be_written_by_stop_is_counted_as_dropped() -> None:
-    from dispatch.feed.messages import StatusMessage
-
-    def down():  # type: ignore[no-untyped-def]
-        raise ConnectionError("databasen svarar inte")
-
-    msg = StatusMessage(v=1, publisher="ambulans", epoch="abcd1234", seq=1, ts=1.7e9, unit_id="AMB-001",
-                        status=UnitStatus.ALERTED, lat=55.6, lon=13.0)
-    writer = StatusEventWriter(down, flush_interval=10.0).start()  # type: ignore[arg-type]
-    writer.put([("ambulans", msg, 1, 1.7e9)] * 4)
-    writer.stop()
-    assert (writer.written, writer.dropped, writer.pending()) == (0, 4, 0) and writer.failures >= 1
+@pytest.mark.parametrize("n", [4])
+def test_what_stop_cannot_write_is_logged_and_left_for_replay(sqlite_db, caplog, n: int) -> None:  # type: ignore[no-untyped-def]
+    flaky = Flaky(sqlite_db)
+    writer = FeedRecordWriter(flaky, flush_interval=10.0, retry_initial=0.01, retry_max=0.05).start()  # type: ignore[arg-type]
+    writer.put(items(n))
+    with caplog.at_level(logging.ERROR, logger="dispatch.feed.persist"):
+        writer.stop(timeout=1.0)
+    c = writer.counters()
+    assert (c["written"], c["unwritten"], c["backlog"]) == (0, n + 1, 0) and c["failures"] >= 1
+    assert any("spelas upp igen" in r.getMessage() for r in caplog.records)
+    flaky.down = False
+    assert FeedRecordWriter(sqlite_db).start().cursor("ambulans", "ep-outage") is None  # the cursor never moved
