@@ -33,6 +33,7 @@ from commands.calls import (
 )
 from commands.closing import ApplyFeedOutcome, CorrectOutcome, RecordFollowUp, RecordOutcome
 from commands.dispatching import AssignUnit, ReassignUnit, RecallUnit, SetUnitStatus
+from commands.feed_inbox import DeadOutcome, InboxRun, apply_due_outcomes
 from commands.reviews import AcceptProposal, ChangeCaseTriage, CommentReview, RejectProposal, SignOffReview
 from commands.runner import execute, run
 
@@ -54,4 +55,5 @@ __all__ = [
     "RecallUnit", "RecordFollowUp",
     "RecordOutcome", "RejectProposal", "ReopenCase", "SaveDraft", "SendToWaitingRoom", "SetUnitStatus",
     "SignOffReview", "execute", "run",
+    "DeadOutcome", "InboxRun", "apply_due_outcomes",
 ]

@@ -28,7 +28,7 @@ ANALYSIS_USER = "system.utfall"  # drafts rule-change proposals
 IMPORT_USER = "system.import"  # the nightly register and later-facts imports sign in as this user (a token)
 # What each system user may do: nothing but its own job (commands.runner and the jobs set session.info["job"]).
 SYSTEM_JOBS: dict[str, frozenset[str]] = {
-    FEED_USER: frozenset({"outcome.feed"}),
+    FEED_USER: frozenset({"outcome.feed", "feed.inbox"}),  # feed.inbox: keeping the outcome inbox
     ANALYSIS_USER: frozenset({"proposals.draft"}),
     IMPORT_USER: frozenset({"patients.import", "later_facts.import"}),
 }

@@ -110,10 +110,12 @@ class DispatchWorkspace(QWidget):
         bridge.health_changed.connect(self.board.health.set_health)
         bridge.units_changed.connect(self._on_units_changed)
         executor.changed.connect(lambda topic: topic == "cases" and self.refresh())
-        # Outcomes the units report close their cases (as the system user; see outcomes.system_jobs).
+        # Outcomes the units report close their cases (as the system user; see outcomes.system_jobs), applied
+        # from the durable inbox by the console that persists the feeds (elsewhere `feed serve` does it).
         self.outcome_applier: FeedOutcomeApplier | None = None
         if feeds is not None and apply_outcomes:
-            self.outcome_applier = FeedOutcomeApplier(executor, feeds.outcomes, parent=self)
+            self.outcome_applier = FeedOutcomeApplier(executor, feeds.outcomes, parent=self,
+                                                      apply=feeds.session_factory is not None)
             self.outcome_applier.message.connect(lambda text: self.show_banner(text, error=True))
             self.outcome_applier.applied.connect(self._on_outcome_applied)
 

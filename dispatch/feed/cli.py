@@ -208,7 +208,7 @@ def _run_service(args: argparse.Namespace, *, persist: bool) -> int:
     except DataFileError as exc:
         print(exc, file=sys.stderr)
         return 2
-    apply_outcome = None
+    inbox = None
     factory = None
     actor = None
     if persist:
@@ -226,7 +226,7 @@ def _run_service(args: argparse.Namespace, *, persist: bool) -> int:
             print(f"Databasen kan inte nås ({database_url()}): {exc.orig}", file=sys.stderr)
             return 2
         actor = _feed_actor(factory, args)
-        apply_outcome = _outcome_applier(factory, actor)
+        inbox = _InboxApplier(factory, actor)  # `when` gates it (e.g. on leadership); default: always
     service = FeedService(config, session_factory=factory)
     try:
         service.start()
@@ -240,8 +240,12 @@ def _run_service(args: argparse.Namespace, *, persist: bool) -> int:
             while not stop.wait(1.0):
                 if not getattr(args, "quiet", False):
                     _print_counters(service)
-                _drain_outcomes(service, apply_outcome)
-        _drain_outcomes(service, apply_outcome)  # what arrived in the last second
+                _drain_outcomes(service)
+                if inbox is not None:
+                    inbox.tick()
+        _drain_outcomes(service)  # what arrived in the last second
+        if inbox is not None:
+            inbox.tick(force=True)
     finally:
         service.stop()
         if actor is not None and factory is not None:
@@ -249,13 +253,12 @@ def _run_service(args: argparse.Namespace, *, persist: bool) -> int:
     return 0
 
 
-def _drain_outcomes(service: object, apply_outcome: Callable[[object], None] | None) -> None:
+def _drain_outcomes(service: object) -> None:
+    """Print the outcomes received (shown only: `serve` applies them from the durable inbox, _InboxApplier)."""
     outcomes = service.outcomes  # type: ignore[attr-defined]
     while not outcomes.empty():
         o = outcomes.get_nowait()
         print(f"  utfall: enhet {o.unit_id}, ärende {o.case_id}: {o.code} {o.destination or ''}")
-        if apply_outcome is not None:
-            apply_outcome(o)
 
 
 def _print_counters(service: object) -> None:
@@ -311,15 +314,39 @@ def _sign_out(factory: sessionmaker[Session], actor: Actor) -> None:
         print(f"Utloggningen kunde inte sparas: {exc}", file=sys.stderr)
 
 
-def _outcome_applier(factory: sessionmaker[Session], actor: Actor) -> Callable[[object], None]:
-    """Close each outcome's case as the system user, in its own transaction; a bad one is reported, not fatal."""
-    from commands import ApplyFeedOutcome, run  # composition root: feed outcomes close cases through commands
-    from outcomes.closing import FeedOutcome
+class _InboxApplier:
+    """Applies the durable outcome inbox (commands.feed_inbox) as system.flöde, once a second while `when()` says
+    so (another `feed serve` may hold the lead); while the database refuses, it waits 2 s, doubling up to 5 min."""
 
-    def apply(msg: object) -> None:
+    def __init__(self, factory: sessionmaker[Session], actor: Actor, *, when: Callable[[], bool] | None = None):
+        self.factory, self.actor, self.when = factory, actor, when
+        self.applied = self.dead = 0
+        self._failures = 0
+        self._next_try = 0.0
+
+    def tick(self, *, force: bool = False) -> None:
+        from commands import apply_due_outcomes  # composition root: outcomes close cases through the commands
+
+        if (self.when is not None and not self.when()) or (not force and time.monotonic() < self._next_try):
+            return
         try:
-            run(factory, actor, ApplyFeedOutcome.for_message(FeedOutcome.model_validate(msg)))
-        except Exception as exc:  # noqa: BLE001 - e.g. unknown case id: log it, keep serving
-            print(f"  utfallet för ärende {getattr(msg, 'case_id', '?')} kunde inte sparas: {exc}", file=sys.stderr)
-
-    return apply
+            done = apply_due_outcomes(self.factory, self.actor)
+            why = done.stopped_by
+        except Exception as exc:  # noqa: BLE001 - e.g. the token revoked: say so, keep serving, try again later
+            done, why = None, str(exc)
+        if done is not None:
+            self.applied += done.applied
+            self.dead += done.dead
+            for o in done.outcomes:
+                print(f"  utfall registrerat: ärende {o.case_id}"
+                      f"{'' if o.outcome is not None else ' (manuellt utfall behålls)'}")
+            for d in done.dead_rows:
+                print(f"  utfall från {d.unit_id} för ärende {d.case_id} ({d.code}) kunde inte registreras och "
+                      f"ligger i RLS-granskningskön: {d.reason}", file=sys.stderr)
+        if why is None:
+            self._failures, self._next_try = 0, 0.0
+            return
+        self._failures += 1
+        delay = min(300.0, 2.0 * 2 ** min(self._failures - 1, 8))
+        self._next_try = time.monotonic() + delay
+        print(f"  utfallsinkorgen kunde inte behandlas (nytt försök om {delay:g} s): {why}", file=sys.stderr)

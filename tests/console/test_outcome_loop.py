@@ -5,8 +5,9 @@ call-taking; overdue follow-ups visible to everyone), and rule proposals drafted
 from __future__ import annotations
 
 import queue
+import sqlite3
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from PySide6.QtCore import Qt
 from sqlalchemy import func, select
@@ -19,13 +20,13 @@ from outcomes.closing import record_outcome
 from records.audit import now
 from records.case_state import CaseEvent
 from records.cases import CaseIntake, advance, create_case
-from records.db import transaction
-from records.models import AuditEntry, Case, FollowUp, Outcome, User
+from records.db import DbBounds, make_engine, session_factory, transaction
+from records.models import AuditEntry, Case, FeedOutcomeInbox, FollowUp, Outcome, Review, User
 from resources.vocabulary import Role
 
 
 def outcome_msg(case_id: int, code: str = "treated_left_home", seq: int = 1) -> OutcomeMessage:
-    return OutcomeMessage.model_validate({"v": 1, "publisher": "ambulans", "epoch": "test-epoch", "seq": seq,
+    return OutcomeMessage.model_validate({"v": 2, "publisher": "ambulans", "epoch": "test-epoch", "seq": seq,
                                           "ts": time.time(), "unit_id": "AMB-LU-1", "case_id": case_id,
                                           "code": code})
 
@@ -39,25 +40,50 @@ def waiting_case(factory, nurse, **intake) -> int:  # type: ignore[no-untyped-de
         return case.id
 
 
+def inbox_row(factory, msg: OutcomeMessage, at: datetime | None = None) -> int:  # type: ignore[no-untyped-def]
+    """The outcome stored in the durable inbox, as the feed record writer of the persisting console does."""
+    at = at or now()
+    with transaction(factory) as s:
+        row = FeedOutcomeInbox(publisher=msg.publisher, epoch=msg.epoch, seq=msg.seq, unit_id=msg.unit_id,
+                               case_id=msg.case_id, body=msg.model_dump(mode="json"), received_at=at,
+                               state="pending", attempts=0, next_attempt_at=at)
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+def pending(factory) -> int:  # type: ignore[no-untyped-def]
+    with factory() as s:
+        return s.scalar(select(func.count()).select_from(FeedOutcomeInbox).where(FeedOutcomeInbox.state == "pending"))
+
+
 def test_same_feed_outcome_on_two_consoles_closes_the_case_once(qtbot, factory, actor_for):  # type: ignore[no-untyped-def]
     case_id = waiting_case(factory, actor_for(Role.NURSE))
+    unknown = outcome_msg(4242, seq=3)
+    for msg in (outcome_msg(case_id), outcome_msg(case_id, seq=2), unknown):  # the outcome again after a reconnect
+        inbox_row(factory, msg)
     consoles = []
     for name in ("konsol-1", "konsol-2"):
         ex = DbExecutor(factory)
         q: queue.Queue[OutcomeMessage] = queue.Queue()
+        q.put(unknown)  # what the feeds delivered: for display only, emptied
         consoles.append((ex, q, FeedOutcomeApplier(ex, q, console=name, interval_ms=20)))
+    applied: list[int] = []
+    told: list[str] = []
+    for _ex, _q, applier in consoles:
+        applier.applied.connect(lambda cid, view: applied.append(cid))
+        applier.message.connect(told.append)
     try:
         for _ex, _q, applier in consoles:
             applier.start()  # both sign the system user in at once (one of them retries)
-        qtbot.waitUntil(lambda: all(a.actor is not None for _e, _q, a in consoles), timeout=10000)
-        for _ex, q, _a in consoles:  # the same outcome reaches both consoles, and again after a reconnect
-            q.put(outcome_msg(case_id))
-            q.put(outcome_msg(case_id, seq=2))
-        qtbot.waitUntil(lambda: all(q.empty() and not ex.busy for ex, q, _a in consoles), timeout=10000)
+        qtbot.waitUntil(lambda: pending(factory) == 0, timeout=15000)
+        qtbot.waitUntil(lambda: all(q.empty() and not ex.busy and a.runs for ex, q, a in consoles), timeout=15000)
     finally:
         for ex, _q, applier in consoles:
             applier.stop()
             ex.shutdown()
+    assert applied == [case_id, case_id]  # the row and its repeat, each applied once by one of the consoles
+    assert len(told) == 1 and "4242" in told[0] and "RLS" in told[0]  # the dead one, told once
     with factory() as s:
         assert s.get(Case, case_id).status == "closed"
         assert s.scalar(select(func.count()).select_from(Outcome).where(Outcome.case_id == case_id)) == 1
@@ -68,6 +94,39 @@ def test_same_feed_outcome_on_two_consoles_closes_the_case_once(qtbot, factory, 
         system = s.get(User, records[0].user_id)
         assert system.username == "system.flöde" and records[0].role == Role.DISPATCHER.value
         assert records[0].console in ("konsol-1", "konsol-2")
+        assert s.scalar(select(Review).where(Review.reason == "feed_outcome_failed")).case_id is None
+
+
+def test_a_locked_database_delays_feed_outcomes_without_losing_them(qtbot, factory, actor_for, data_dir):  # type: ignore[no-untyped-def]
+    """Another process holds SQLite's write lock: the console says once that outcomes wait, then applies them."""
+    case_id = waiting_case(factory, actor_for(Role.NURSE))
+    engine = make_engine(f"sqlite:///{data_dir / 'larmcentral.sqlite3'}", DbBounds(statement_s=0.5, busy_s=0.5))
+    ex = DbExecutor(session_factory(engine))
+    applier = FeedOutcomeApplier(ex, console="konsol-1", interval_ms=20)
+    told: list[str] = []
+    applier.message.connect(told.append)
+    locker = sqlite3.connect(data_dir / "larmcentral.sqlite3", isolation_level=None)
+    try:
+        applier.start()
+        qtbot.waitUntil(lambda: applier.actor is not None and applier.runs > 0, timeout=10000)
+        applier.stop()
+        qtbot.waitUntil(lambda: not ex.busy, timeout=10000)
+        inbox_row(factory, outcome_msg(case_id))
+        locker.execute("BEGIN IMMEDIATE")
+        applier.start()
+        qtbot.waitUntil(lambda: len(told) == 1, timeout=10000)
+        assert "väntar" in told[0]
+        assert locker.execute("SELECT state, attempts FROM feed_outcome_inbox").fetchall() == [("pending", 0)]
+        locker.execute("ROLLBACK")
+        qtbot.waitUntil(lambda: pending(factory) == 0, timeout=20000)
+    finally:
+        locker.close()
+        applier.stop()
+        ex.shutdown()
+        engine.dispose()
+    assert len(told) == 1
+    with factory() as s:
+        assert s.get(Case, case_id).status == "closed"
 
 
 def test_worse_at_follow_up_opens_a_linked_prefilled_case_in_call_taking(qtbot, make_window, actor_for,

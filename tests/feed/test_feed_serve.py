@@ -11,10 +11,12 @@ from dispatch.feed.config import FeedEndpoint, SubscriberConfig, save_subscriber
 from dispatch.simulator import Simulator, SimulatorRunner
 from larmcentral_cli import main as cli
 from outcomes.system_jobs import ANALYSIS_USER, FEED_USER, provision_system_user
-from records.cases import CaseIntake, CaseStatus, create_case, get_case
+from records.audit import now
+from records.case_state import CaseEvent
+from records.cases import CaseIntake, CaseStatus, advance, create_case, get_case
 from records.db import make_engine, migrate, session_factory
 from records.identity import provision_and_sign_in
-from records.models import Outcome, UnitStatusEvent, User
+from records.models import FeedOutcomeInbox, Outcome, Review, UnitStatusEvent, User
 from records.tokens import create_token, new_token, token_hash
 from resources.vocabulary import Role
 
@@ -98,4 +100,37 @@ def test_serve_persists_events_and_applies_outcomes(tmp_path, monkeypatch) -> No
     assert outcome.source == "feed" and outcome.unit_id == uid
     assert outcome.recorded_by == feed_user_id  # audited as the system user the token belongs to
     assert closed.status is CaseStatus.CLOSED
+    engine.dispose()
+
+
+def test_serve_applies_the_durable_outcome_inbox(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Outcomes stored in the inbox (by the record writer, here directly) are applied by `serve` as system.flöde;
+    one that cannot be applied is dead, said on stderr and left for the RLS queue."""
+    url = f"sqlite:///{tmp_path / 'central.sqlite3'}"
+    monkeypatch.setenv("LARMCENTRAL_DB_URL", url)
+    engine = make_engine(url)
+    migrate(engine)
+    factory = session_factory(engine)
+    with factory() as s, s.begin():
+        nurse = provision_and_sign_in(s, "ssk.anna", Role.NURSE)
+        case_id = create_case(s, nurse, CaseIntake(caller_name="Karin", kommun="Malmö")).id
+        advance(s, nurse, case_id, CaseEvent.SEND_TO_WAITING_ROOM, priority="2")
+        for seq, target in ((1, case_id), (2, 2**40)):
+            body = {"v": 2, "publisher": "ambulans", "epoch": "epok-1", "seq": seq, "ts": 1_780_000_000.0,
+                    "unit_id": "AMB-MA-1", "case_id": target, "code": "treated_left_home"}
+            s.add(FeedOutcomeInbox(publisher="ambulans", epoch="epok-1", seq=seq, unit_id="AMB-MA-1",
+                                   case_id=target, body=body, received_at=now(), state="pending", attempts=0,
+                                   next_attempt_at=now()))
+    monkeypatch.setenv("LARMCENTRAL_TOKEN_FILE", str(_token_for(factory, FEED_USER, tmp_path / "flöde.token")))
+    config_file = tmp_path / "flöden.yaml"
+    save_subscriber_config(LAB, config_file)
+    assert cli(["feed", "serve", str(config_file), "--duration", "1.5", "--quiet"]) == 0
+    out, err = capsys.readouterr()
+    assert f"utfall registrerat: ärende {case_id}" in out
+    assert f"ärende {2**40}" in err and "RLS-granskningskön" in err
+    with factory() as s:
+        assert get_case(s, nurse, case_id).status is CaseStatus.CLOSED
+        states = {c: st for c, st in s.execute(select(FeedOutcomeInbox.case_id, FeedOutcomeInbox.state))}
+        assert states == {case_id: "applied", 2**40: "dead"}
+        assert s.scalar(select(Review).where(Review.reason == "feed_outcome_failed")) is not None
     engine.dispose()
