@@ -1,229 +1,365 @@
-"""Feed ingest benchmark (issue 5): prints rates, their ratio and end-to-end latency.
+"""Feed ingest benchmark (issue 13): four feeds, persistence on, bare and full paths draining concurrently.
 
-(a) bare loop: pyzmq SUB `recv_multipart` + `json.loads`, nothing else;
-(b) full path: FeedSubscriber thread — receive, validate (pydantic `TypeAdapter.validate_json`),
-    check unit/publisher/time/position, sequence, apply to FleetState — with a consumer draining
-    the coalesced changes at 10 Hz as the console does;
-(c) latency: status messages published at a steady rate (default 5,000/s), each stamped with its
-    publish time; latency = time the update is in the FleetState − publish time (p50/p99/max).
+Throughput (`--runs` rounds): four publisher processes (ambulans, mobila_team, skanetrafiken,
+raddningstjanst) each send `--messages` pre-serialised status updates as fast as they can (PUB with no
+high-water mark, so nothing is dropped and both receivers get everything). Two receivers subscribe to all
+four at the same time, each in its own process, so they share the machine's load and noise:
+  (a) bare: pyzmq SUB poll + recv_multipart + json.loads, nothing else;
+  (b) full: what `feed serve` and the embedded console run — FeedService: the subscriber thread (strict
+      validation, unit/publisher/time/position checks, sequence, transition check, FleetState) with a
+      10 Hz coalesced drain as the console does, and the record writer storing what changed into a
+      migrated database (SQLite file by default, `--db-url` for PostgreSQL).
+The update mix is a flood of position reports: every unit moves a little (below the storing threshold)
+and one update in 25 changes status, so the writer stores about 4% (docs/feed-protocol.md 8.2).
+Printed per round and as medians: msg/s of each path from "go" to its last update, their ratio, and CPU
+time per message of each receiver process. Goal: (b) ≥ 50,000 msg/s and ≤ 4× (a), with persistence.
 
-The publisher runs in another process with pre-serialised messages so it is not the bottleneck.
-Goal: (b) ≥ 50,000 msg/s and within 4× of (a); (c) p99 < 100 ms.
+Flood accounting (`--flood-rate`): the same four publishers (version 2, replay buffer 100,000) send
+status changes at the given rate per feed for `--flood-seconds` through a PUB high-water mark of 1,000,
+so the network drops some; the full path with persistence takes them. Afterwards it prints, per feed:
+sent, received live, replayed, holes, and what the database holds — every sequence number must be a
+stored row or inside a hole ("adds up").
 
-    .venv/bin/python bench/bench_ingest.py [--messages 200000] [--latency-rate 5000] [--latency-seconds 4]
+    .venv/bin/python bench/bench_ingest.py [--messages 50000] [--runs 5] [--flood-rate 5000]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import multiprocessing as mp
+import resource
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import zmq  # noqa: E402
 
-PUBLISHER = "skanetrafiken"
+PUBLISHERS = ("ambulans", "mobila_team", "skanetrafiken", "raddningstjanst")
+FREE = ("ledig_station", "ledig_ute")  # legal both ways: a status change that is always allowed
 
 
-def _units() -> list[tuple[str, float, float]]:
+def _units(publisher: str) -> list[tuple[str, float, float]]:
     from resources.fleet import default_fleet
 
-    return [(u.id, u.lat, u.lon) for u in default_fleet().units if u.publisher == PUBLISHER]
+    return [(u.id, u.lat, u.lon) for u in default_fleet().units if u.publisher == publisher]
 
 
-def _status_body(epoch: str, seq: int, unit: tuple[str, float, float], ts: float) -> bytes:
+def _body(publisher: str, epoch: str, seq: int, unit: tuple[str, float, float], status: str, jitter: float) -> bytes:
     uid, lat, lon = unit
-    statuses = ("ledig_station", "larmad", "framkorning", "pa_plats", "transport", "vid_sjukhus", "ledig_ute")
-    return json.dumps({"v": 1, "publisher": PUBLISHER, "epoch": epoch, "seq": seq, "ts": ts, "unit_id": uid,
-                       "status": statuses[seq % len(statuses)], "lat": round(lat + (seq % 97) * 1e-4, 5),
-                       "lon": lon, "case_id": None}).encode()
+    return json.dumps({"v": 2, "publisher": publisher, "epoch": epoch, "seq": seq, "ts": time.time(),
+                       "unit_id": uid, "status": status, "lat": round(lat + jitter, 6), "lon": lon,
+                       "case_id": None}).encode()
 
 
-def publisher_main(mode: str, n: int, rate: float, seconds: float, out: mp.Queue, go: mp.Event,  # type: ignore[type-arg]
-                   done: mp.Event) -> None:  # type: ignore[type-arg]
+# --- publishers (one process per feed) ---------------------------------------------------------------
+
+def publisher_main(publisher: str, mode: str, n: int, rate: float, seconds: float, out: Any, go: Any,
+                   done: Any) -> None:
     from dispatch.feed.publisher import FeedPublisher
 
     ctx = zmq.Context()
-    pub = FeedPublisher(PUBLISHER, context=ctx, sndhwm=0)
-    for uid, lat, lon in _units():
+    pub = FeedPublisher(publisher, context=ctx, sndhwm=0 if mode == "throughput" else 1000)
+    units = _units(publisher)
+    for uid, lat, lon in units:
         pub.set_state(uid, "ledig_station", lat, lon)
-    units = _units()
-    now = time.time()
-    frames = [_status_body(pub.epoch, i + 1, units[i % len(units)], now) for i in range(n)] if mode != "latency" else []
-    out.put((pub.updates_endpoint, pub.snapshot_endpoint))
-    while not go.is_set():  # serve snapshots and beat until the receiver says go
+    frames = []
+    if mode == "throughput":  # a unit moves a few metres each report; one report in 25 changes status
+        for i in range(n):
+            status = FREE[(i // len(units) // 25) % 2]  # each unit changes status every 25th report
+            frames.append(_body(publisher, pub.epoch, i + 1, units[i % len(units)], status, (i % 7) * 1e-5))
+    out.put((publisher, pub.updates_endpoint, pub.snapshot_endpoint))
+    while not go.is_set():
         pub.serve_snapshots()
         pub.heartbeat()
         go.wait(0.02)
-    send = pub.pub.send_multipart
-    if mode == "latency":
-        total = int(rate * seconds)
-        t0 = time.perf_counter()
-        for i in range(total):
-            target = t0 + i / rate
-            while (delay := target - time.perf_counter()) > 0:
-                time.sleep(min(delay, 0.001))
-            send([b"status", _status_body(pub.epoch, i + 1, units[i % len(units)], time.time())])
-        out.put(("sent", total, time.time(), time.time()))
-    else:
-        t_start = time.time()
+    t0 = time.time()
+    if mode == "throughput":
+        send = pub.pub.send_multipart
         for body in frames:
             send([b"status", body])
-        out.put(("sent", n, t_start, time.time()))
+        pub.seq = n
+    else:  # flood of real status changes through the reference publisher (replay buffer, HWM drops)
+        total = int(rate * seconds)
+        start = time.perf_counter()
+        next_beat = 0.0
+        for i in range(total):
+            while (delay := start + i / rate - time.perf_counter()) > 0:
+                time.sleep(min(delay, 0.0005))
+            uid, lat, lon = units[i % len(units)]
+            pub.publish_status(uid, FREE[(i // len(units)) % 2], lat, lon)
+            if i % 256 == 0:
+                pub.serve_snapshots()
+                if time.perf_counter() > next_beat:
+                    next_beat = time.perf_counter() + 1.0
+                    pub.heartbeat()
+    out.put(("sent", publisher, pub.seq, t0, time.time(), pub.epoch))
     while not done.is_set():
         pub.serve_snapshots()
         pub.heartbeat()
-        done.wait(0.05)
+        done.wait(0.02)
     pub.close()
     ctx.term()
 
 
-def _start(mode: str, n: int, rate: float = 0.0, seconds: float = 0.0):  # type: ignore[no-untyped-def]
-    mpctx = mp.get_context("spawn")
-    out, go, done = mpctx.Queue(), mpctx.Event(), mpctx.Event()
-    proc = mpctx.Process(target=publisher_main, args=(mode, n, rate, seconds, out, go, done), daemon=True)
-    proc.start()
-    endpoints = out.get(timeout=120)
-    return proc, out, go, done, endpoints
+# --- receivers ----------------------------------------------------------------------------------------
 
-
-def bench_bare(n: int) -> float:
-    proc, out, go, done, (updates, _) = _start("bare", n)
+def bare_main(endpoints: list[tuple[str, str, str]], n: int, out: Any, go: Any) -> None:
     ctx = zmq.Context()
-    sub = ctx.socket(zmq.SUB)
-    sub.rcvhwm = 0
-    sub.subscribe(b"status")
-    sub.connect(updates)
-    # wait until heartbeats... we subscribed to status only, so give the connection a moment
-    time.sleep(0.5)
-    go.set()
-    _, _, t_start, t_sent = out.get(timeout=120)
+    poller = zmq.Poller()
+    socks = []
+    for _, updates, _ in endpoints:
+        sub = ctx.socket(zmq.SUB)
+        sub.rcvhwm = 0
+        sub.subscribe(b"status")
+        sub.connect(updates)
+        poller.register(sub, zmq.POLLIN)
+        socks.append(sub)
+    out.put("ready")
+    go.wait()
+    t_go = time.time()
     loads = json.loads
-    recv = sub.recv_multipart
-    got = 0
-    while got < n:  # the same socket pattern as the subscriber: wait, then drain without blocking
-        sub.poll(1000)
-        while True:
-            try:
-                topic, body = recv(zmq.NOBLOCK)
-            except zmq.Again:
-                break
-            loads(body)
-            got += 1
+    got, total = 0, n * len(endpoints)
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    while got < total:
+        for sock, _ in poller.poll(2000):
+            recv = sock.recv_multipart
+            for _ in range(2000):
+                try:
+                    _, body = recv(zmq.NOBLOCK)
+                except zmq.Again:
+                    break
+                loads(body)
+                got += 1
     t_end = time.time()
-    done.set()
-    proc.join(10)
-    sub.close(linger=0)
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    out.put(("bare", total / (t_end - t_go), _cpu(cpu0, cpu1) / total))
+    for s in socks:
+        s.close(linger=0)
     ctx.term()
-    return n / (t_end - t_start), n / (t_sent - t_start)
 
 
-def _subscriber(endpoints: tuple[str, str], on_status=None):  # type: ignore[no-untyped-def]
+def _cpu(a: Any, b: Any) -> float:
+    return (b.ru_utime - a.ru_utime) + (b.ru_stime - a.ru_stime)
+
+
+def _open_db(db_url: str | None) -> Any:
+    from records.db import make_engine, migrate, session_factory
+
+    url = db_url or f"sqlite:///{tempfile.mkdtemp(prefix='bench-ingest-')}/larmcentral.sqlite3"
+    engine = make_engine(url)
+    migrate(engine)
+    return session_factory(engine)
+
+
+def full_main(endpoints: list[tuple[str, str, str]], n: int, db_url: str | None, out: Any, go: Any,
+              flood: bool) -> None:
     from dispatch.feed.config import FeedEndpoint, SubscriberConfig
-    from dispatch.feed.state import FleetState
-    from dispatch.feed.subscriber import FeedSubscriber
+    from dispatch.feed.service import FeedService
 
-    config = SubscriberConfig(feeds=[FeedEndpoint(publisher=PUBLISHER, updates=endpoints[0], snapshot=endpoints[1])],
-                              insecure_lab=True)
-    state = FleetState()
-    sub = FeedSubscriber(config, state, on_status=on_status).start()
-    deadline = time.monotonic() + 30
-    while not (state.feeds()[0].synced and state.feeds()[0].messages > 0):
+    factory = _open_db(db_url)
+    config = SubscriberConfig(feeds=[FeedEndpoint(publisher=p, updates=u, snapshot=s)  # type: ignore[arg-type]
+                                     for p, u, s in endpoints], insecure_lab=True)
+    service = FeedService(config, session_factory=factory).start()
+    state = service.state
+    deadline = time.monotonic() + 60
+    while not all(f.synced for f in state.feeds()):
         if time.monotonic() > deadline:
             raise SystemExit("prenumeranten synkade aldrig")
         time.sleep(0.01)
-    return sub, state
+    gc.collect()
+    gc.freeze()  # as `feed serve` and the console do after start-up: the cyclic collector skips what is settled
+    stop = threading.Event()
+
+    def drain() -> None:  # the console's 10 Hz repaint reads what changed
+        while not stop.wait(0.1):
+            state.units_by_id(state.drain_changes())
+
+    threading.Thread(target=drain, daemon=True).start()
+    out.put("ready")
+    go.wait()
+    t_go = time.time()
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    if flood:
+        out.put(("full-ready", t_go))
+        _settle_flood(service, out)
+    else:
+        while min(f.seq for f in state.feeds()) < n:
+            time.sleep(0.002)
+        t_end = time.time()
+        cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+        writer = service.writer
+        while writer is not None and writer.pending():
+            time.sleep(0.01)
+        t_stored = time.time()
+        counts = writer.counters()["publishers"] if writer is not None else {}
+        out.put(("full", len(endpoints) * n / (t_end - t_go), _cpu(cpu0, cpu1) / (len(endpoints) * n),
+                 t_stored - t_end, {p: c.get("stored", 0) for p, c in counts.items()}))
+    stop.set()
+    service.stop()
 
 
-def _drainer(state, stop: threading.Event, stats: dict) -> threading.Thread:  # type: ignore[no-untyped-def,type-arg]
-    def run() -> None:
-        while not stop.wait(0.1):  # the console's 10 Hz repaint
-            changed = state.drain_changes()
-            stats["repaints"] += 1
-            stats["rows"] += len(state.units_by_id(changed))
-
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    return t
-
-
-def bench_full(n: int) -> tuple[float, dict]:  # type: ignore[type-arg]
-    proc, out, go, done, endpoints = _start("full", n)
-    sub, state = _subscriber(endpoints)
-    stop, stats = threading.Event(), {"repaints": 0, "rows": 0}
-    drainer = _drainer(state, stop, stats)
-    go.set()
-    _, _, t_start, t_sent = out.get(timeout=120)
+def _settle_flood(service: Any, out: Any) -> None:
+    """After the publishers report what they sent: wait until every feed is caught up and the record has
+    every number stored or in a hole, then report the counters."""
+    sent: dict[str, tuple[int, str]] = {}
+    while len(sent) < 4:
+        msg = out_flood.get()
+        sent[msg[0]] = (msg[1], msg[2])
     deadline = time.monotonic() + 120
-    while state.feeds()[0].seq < n:
-        if time.monotonic() > deadline:
+    while time.monotonic() < deadline:
+        feeds = {f.publisher: f for f in service.state.feeds()}
+        done = all(feeds[p].seq >= seq and feeds[p].synced for p, (seq, _) in sent.items())
+        if done and service.writer.pending() == 0 and _record_complete(service, sent):
             break
-        time.sleep(0.0005)
-    t_end = time.time()
-    feed = state.feeds()[0]
-    stop.set()
-    drainer.join()
-    sub.stop()
-    done.set()
-    proc.join(10)
-    stats.update(applied=feed.seq, gaps=feed.gaps, rejected=feed.rejected, send_rate=n / (t_sent - t_start))
-    return feed.seq / (t_end - t_start), stats
+        time.sleep(0.2)
+    feeds = {f.publisher: f for f in service.state.feeds()}
+    out.put(("flood", {p: {"sent": seq, "epoch": epoch, "messages": feeds[p].messages, "gaps": feeds[p].gaps,
+                           "replays": feeds[p].replays, "replayed": feeds[p].replayed, "holes": feeds[p].holes,
+                           "hole_updates": feeds[p].hole_updates, "rejected": feeds[p].rejected,
+                           "record": service.writer.counters()["publishers"].get(p, {})}
+                       for p, (seq, epoch) in sent.items()}, _db_account(service, sent)))
 
 
-def bench_latency(rate: float, seconds: float) -> list[float]:
-    latencies: list[float] = []
+def _record_complete(service: Any, sent: dict[str, tuple[int, str]]) -> bool:
+    return all(service.writer.cursor(p, epoch) == seq for p, (seq, epoch) in sent.items())
 
-    def on_status(batch) -> None:  # type: ignore[no-untyped-def]
-        now = time.time()  # called right after the batch was applied to the FleetState
-        latencies.extend(now - report.ts for _, report, seq, _ in batch if seq > 0)  # not the snapshot
 
-    proc, out, go, done, endpoints = _start("latency", 0, rate, seconds)
-    sub, state = _subscriber(endpoints, on_status=on_status)
-    stop, stats = threading.Event(), {"repaints": 0, "rows": 0}
-    drainer = _drainer(state, stop, stats)
+def _db_account(service: Any, sent: dict[str, tuple[int, str]]) -> dict[str, tuple[int, int]]:
+    """Per feed: distinct sequence numbers stored, and sequence numbers inside holes, from the database."""
+    from sqlalchemy import func, select
+
+    from records.models import FeedHole, UnitStatusEvent
+
+    result = {}
+    with service.writer.session_factory() as session:
+        for p, (_, epoch) in sent.items():
+            stored = session.scalar(select(func.count(func.distinct(UnitStatusEvent.seq))).where(
+                UnitStatusEvent.publisher == p, UnitStatusEvent.epoch == epoch, UnitStatusEvent.seq > 0))
+            holes = session.scalar(select(func.coalesce(func.sum(FeedHole.last_seq - FeedHole.first_seq + 1), 0))
+                                   .where(FeedHole.publisher == p, FeedHole.epoch == epoch))
+            result[p] = (int(stored or 0), int(holes or 0))
+    return result
+
+
+out_flood: Any = None  # the publishers' queue, handed to the full process for the flood run
+
+
+def _full_flood_main(endpoints: list[tuple[str, str, str]], db_url: str | None, out: Any, go: Any,
+                     pub_out: Any) -> None:
+    global out_flood
+    out_flood = pub_out
+    full_main(endpoints, 0, db_url, out, go, True)
+
+
+# --- orchestration --------------------------------------------------------------------------------------
+
+def _publishers(mp_ctx: Any, mode: str, n: int, rate: float, seconds: float) -> tuple[list[Any], Any, Any, Any,
+                                                                                     list[tuple[str, str, str]]]:
+    out, go, done = mp_ctx.Queue(), mp_ctx.Event(), mp_ctx.Event()
+    procs = [mp_ctx.Process(target=publisher_main, args=(p, mode, n, rate, seconds, out, go, done), daemon=True)
+             for p in PUBLISHERS]
+    for proc in procs:
+        proc.start()
+    endpoints = sorted((out.get(timeout=180) for _ in PUBLISHERS), key=lambda e: PUBLISHERS.index(e[0]))
+    return procs, out, go, done, endpoints
+
+
+def throughput_round(n: int, db_url: str | None) -> dict[str, Any]:
+    mp_ctx = mp.get_context("spawn")
+    procs, pub_out, go, done, endpoints = _publishers(mp_ctx, "throughput", n, 0, 0)
+    res = mp_ctx.Queue()
+    bare = mp_ctx.Process(target=bare_main, args=(endpoints, n, res, go), daemon=True)
+    full = mp_ctx.Process(target=full_main, args=(endpoints, n, db_url, res, go, False), daemon=True)
+    bare.start()
+    full.start()
+    assert res.get(timeout=180) == "ready" and res.get(timeout=180) == "ready"
+    time.sleep(0.5)  # let the SUB subscriptions reach the publishers
     go.set()
-    _, total, _, _ = out.get(timeout=seconds + 120)
-    deadline = time.monotonic() + 10
-    while len(latencies) < total and time.monotonic() < deadline:
-        time.sleep(0.01)
-    stop.set()
-    drainer.join()
-    sub.stop()
+    results = {}
+    for _ in range(2):
+        r = res.get(timeout=600)
+        results[r[0]] = r[1:]
     done.set()
-    proc.join(10)
-    return latencies
+    for proc in [*procs, bare, full]:
+        proc.join(30)
+    (bare_rate, bare_cpu), (full_rate, full_cpu, store_lag, stored) = results["bare"], results["full"]
+    return {"bare": bare_rate, "full": full_rate, "ratio": bare_rate / full_rate, "bare_cpu": bare_cpu,
+            "full_cpu": full_cpu, "store_lag": store_lag, "stored": sum(stored.values())}
+
+
+def flood_run(rate: float, seconds: float, db_url: str | None) -> int:
+    mp_ctx = mp.get_context("spawn")
+    procs, pub_out, go, done, endpoints = _publishers(mp_ctx, "flood", 0, rate, seconds)
+    res, sent_q = mp_ctx.Queue(), mp_ctx.Queue()
+    full = mp_ctx.Process(target=_full_flood_main, args=(endpoints, db_url, res, go, sent_q), daemon=True)
+    full.start()
+    assert res.get(timeout=180) == "ready"
+    time.sleep(0.5)
+    go.set()
+    res.get(timeout=60)  # full-ready
+    for _ in PUBLISHERS:
+        _, publisher, seq, _, _, epoch = pub_out.get(timeout=seconds + 300)
+        sent_q.put((publisher, seq, epoch))
+    _, feeds, db = res.get(timeout=600)
+    done.set()
+    for proc in [*procs, full]:
+        proc.join(30)
+    ok = True
+    print(f"\nflood: {rate:,.0f} status changes/s per feed for {seconds:.0f} s, PUB high-water mark 1,000")
+    print(f"{'feed':16} {'sent':>8} {'live':>8} {'replayed':>9} {'holes':>7} {'stored(db)':>11} "
+          f"{'hole seqs(db)':>13} {'adds up':>8}  record counters")
+    for p in PUBLISHERS:
+        f = feeds[p]
+        stored, hole_seqs = db[p]
+        adds_up = stored + hole_seqs == f["sent"]
+        ok &= adds_up
+        live = f["record"].get("stored", 0) + f["record"].get("unchanged", 0) + f["record"].get("duplicates", 0) \
+            - f["replayed"]
+        print(f"{p:16} {f['sent']:8,} {live:8,} {f['replayed']:9,} {f['hole_updates']:7,} {stored:11,} "
+              f"{hole_seqs:13,} {'yes' if adds_up else 'NO':>8}  {f['record']}")
+    return 0 if ok else 1
+
+
+def _pct(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=200_000)
-    parser.add_argument("--latency-rate", type=float, default=5000.0)
-    parser.add_argument("--latency-seconds", type=float, default=4.0)
+    parser.add_argument("--messages", type=int, default=50_000, help="updates per feed per round")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--db-url", default=None, help="database for the full path (default: a new SQLite file)")
+    parser.add_argument("--flood-rate", type=float, default=5000.0, help="status changes per second per feed")
+    parser.add_argument("--flood-seconds", type=float, default=4.0)
+    parser.add_argument("--skip-flood", action="store_true")
     args = parser.parse_args()
 
-    bare, bare_send = bench_bare(args.messages)
-    full, stats = bench_full(args.messages)
-    print(f"(a) bare recv_multipart + json.loads : {bare:10,.0f} msg/s")
-    print(f"(b) full subscriber path             : {full:10,.0f} msg/s  "
-          f"(applied {stats['applied']:,}/{args.messages:,}, gaps {stats['gaps']}, rejected {stats['rejected']}, "
-          f"{stats['repaints']} coalesced drains, {stats['rows']:,} rows read)")
-    print(f"    publisher send rate (other process): {bare_send:,.0f} / {stats['send_rate']:,.0f} msg/s (a / b runs)")
-    print(f"    ratio bare/full                  : {bare / full:10.2f}×   (goal ≤ 4×; goal full ≥ 50,000 msg/s)")
-    lat = sorted(args_l := bench_latency(args.latency_rate, args.latency_seconds))
-    if not lat:
-        print("(c) latency: no messages arrived")
-        return 1
-    p = statistics.quantiles(lat, n=100)
-    print(f"(c) publish → FleetState at {args.latency_rate:,.0f} msg/s over {args.latency_seconds:.0f} s "
-          f"({len(args_l):,} msgs): p50 {p[49] * 1000:.2f} ms, p99 {p[98] * 1000:.2f} ms, "
-          f"max {lat[-1] * 1000:.2f} ms   (goal p99 < 100 ms)")
-    return 0
+    print(f"four feeds × {args.messages:,} updates per round, {args.runs} rounds, persistence on "
+          f"({args.db_url or 'SQLite file'}); bare and full receivers drain concurrently")
+    rounds = []
+    for i in range(args.runs):
+        r = throughput_round(args.messages, args.db_url)
+        rounds.append(r)
+        print(f"round {i + 1}: bare {r['bare']:9,.0f} msg/s  full {r['full']:9,.0f} msg/s  ratio {r['ratio']:.2f}×  "
+              f"CPU/msg bare {r['bare_cpu'] * 1e6:.1f} µs full {r['full_cpu'] * 1e6:.1f} µs  "
+              f"stored {r['stored']:,} (writer done {r['store_lag'] * 1000:.0f} ms after the last update)")
+    full = [r["full"] for r in rounds]
+    ratio = [r["ratio"] for r in rounds]
+    cpu_ratio = [r["full_cpu"] / r["bare_cpu"] for r in rounds]
+    print(f"median: bare {statistics.median(r['bare'] for r in rounds):,.0f} msg/s, full {statistics.median(full):,.0f} "
+          f"msg/s (min {min(full):,.0f}), ratio {statistics.median(ratio):.2f}× (max {max(ratio):.2f}×), "
+          f"CPU per message ratio {statistics.median(cpu_ratio):.2f}×   goal: full ≥ 50,000 msg/s, ratio ≤ 4×")
+    if args.skip_flood:
+        return 0
+    return flood_run(args.flood_rate, args.flood_seconds, args.db_url)
 
 
 if __name__ == "__main__":
