@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.feed.config import SubscriberConfig, load_subscriber_config
 from dispatch.feed.messages import OutcomeMessage
-from dispatch.feed.persist import StatusEventWriter
+from dispatch.feed.persist import FeedRecordWriter
 from dispatch.feed.service import FeedService
 from dispatch.feed.state import FleetState
 from dispatch.simulator.commands import SimulatorClient
@@ -106,7 +106,7 @@ class SimulatorProcess:
 
 class LiveFeeds:
     """The console's feeds: dispatch.feed.service.FeedService (subscriber thread, outcome queue and,
-    given a session factory, the batched StatusEventWriter), behind it in demo mode a simulator.
+    given a session factory, the batched FeedRecordWriter), behind it in demo mode a simulator.
 
     Start: simulator (demo only), then the service. Stop: the reverse; no thread is left."""
 
@@ -169,8 +169,8 @@ class LiveFeeds:
             self.simulator.stop()
 
     @property
-    def writer(self) -> StatusEventWriter | None:
-        """The status-event writer while running with persistence (counters: written, dropped)."""
+    def writer(self) -> FeedRecordWriter | None:
+        """The record writer while running with persistence (counters(): stored, unchanged, dead letters per feed)."""
         return None if self.service is None else self.service.writer
 
     @property
