@@ -147,7 +147,7 @@ def bare_main(endpoints: list[tuple[str, str, str]], n: int, out: Any, go: Any) 
 
 
 def _cpu(a: Any, b: Any) -> float:
-    return (b.ru_utime - a.ru_utime) + (b.ru_stime - a.ru_stime)
+    return float((b.ru_utime - a.ru_utime) + (b.ru_stime - a.ru_stime))
 
 
 def _open_db(db_url: str | None) -> Any:

@@ -78,6 +78,7 @@ class FeedChannel:
         self.ed_codes = {e.code for e in default_geography().emergency_departments}
         self.epoch: str | None = None
         self.last_seq = 0
+        self.last_seq_ts = 0.0  # the publisher's time of what set last_seq (an update, or a snapshot)
         self.syncing = True
         self.pending: list[tuple[UpdateMessage, float, bytes | None]] = []
         self.request_id: str | None = None
@@ -180,6 +181,7 @@ class FeedChannel:
         c = self.counters
         c.last_heard = now
         self.last_seq = c.seq = msg.seq
+        self.last_seq_ts = msg.ts
         self._batch.append((msg, now))
         flag = self._check_transition(msg)
         if self.record is not None:
@@ -237,11 +239,13 @@ class FeedChannel:
             if seq > self.last_seq:  # the tail was lost
                 c.gaps += 1
                 self._resync(now)
-            elif seq < self.last_seq:  # numbering went backwards in the same epoch
+            elif seq < self.last_seq and msg.ts > self.last_seq_ts:  # numbering went backwards in the same epoch
                 self._reset(now, f"puls med nummer {seq} efter {self.last_seq}")
             return
         if seq <= self.last_seq:
-            if seq == 1 and self.last_seq > 1:
+            # Produced after what set last_seq, yet numbered 1: a reset. (Produced before it, it is only late:
+            # a snapshot on the other socket can overtake updates still queued on this one.)
+            if seq == 1 and self.last_seq > 1 and msg.ts > self.last_seq_ts:
                 self._reset(now, f"nummer 1 efter {self.last_seq}")
                 self.pending.append((msg, now, raw))
                 return
@@ -254,6 +258,7 @@ class FeedChannel:
             self.pending.append((msg, now, raw))
             return
         self.last_seq = c.seq = seq
+        self.last_seq_ts = msg.ts
         self._deliver(msg, now, raw)
 
     def _reset(self, now: float, what: str) -> None:
@@ -392,6 +397,7 @@ class FeedChannel:
             log.info("flöde %s: ny epok %s", self.publisher, reply.epoch)
         self.epoch = c.epoch = reply.epoch
         self.last_seq = c.seq = reply.seq
+        self.last_seq_ts = reply.ts
         if self.record is not None:
             for o in outcomes:
                 self.record.outcome(o, self._wall_now, None)

@@ -142,3 +142,38 @@ def test_one_bad_snapshot_entry_costs_only_itself(make_publisher, make_subscribe
     assert state.feeds()[0].rejected_by_reason == {"schema": 2}
     assert state.unit(ids[0]).status is None and state.unit(ids[1]).status is None
     assert all(state.unit(uid).status is S.AVAILABLE_AT_STATION for uid in ids[2:])
+
+
+def test_updates_late_behind_a_snapshot_are_not_mistaken_for_a_reset() -> None:
+    """A snapshot on the snapshot socket can overtake updates and heartbeats still queued on the updates
+    socket; numbers lower than the snapshot's are then late, not a restart — unless produced after it."""
+    import json
+    import time
+
+    from dispatch.feed.channel import FeedChannel
+    from dispatch.feed.config import FeedEndpoint
+    from dispatch.feed.rejects import Quarantine
+
+    uid = unit_ids("ambulans")[0]
+    state = FleetState(small_fleet())
+    requests: list[bytes] = []
+    channel = FeedChannel(FeedEndpoint(publisher="ambulans", updates="tcp://x:1", snapshot="tcp://x:2"), state,
+                          Quarantine(), send_request=lambda b: requests.append(b) or True)
+    channel.start(0.0)
+    t = time.time() - 10
+    snapshot = {"v": 2, "publisher": "ambulans", "epoch": "abcdef12", "seq": 50, "ts": t,
+                "request_id": json.loads(requests[-1])["request_id"], "units": [], "outcomes": []}
+    channel.on_snapshot([b"snapshot", json.dumps(snapshot).encode()], 1.0)
+    assert channel.counters.synced
+
+    def update(seq: int, ts: float, topic: bytes = b"status") -> list[bytes]:
+        body = {"v": 2, "publisher": "ambulans", "epoch": "abcdef12", "seq": seq, "ts": ts}
+        if topic == b"status":
+            body.update(unit_id=uid, status="ledig_ute", lat=MALMO[0], lon=MALMO[1], case_id=None)
+        return [topic, json.dumps(body).encode()]
+
+    for frames in (update(1, t - 5), update(40, t - 1, b"heartbeat"), update(49, t - 0.5)):
+        channel.on_update(frames, 2.0)
+    assert (channel.counters.resets, channel.counters.duplicates, channel.counters.synced) == (0, 2, True)
+    channel.on_update(update(10, t + 1, b"heartbeat"), 3.0)  # produced after the snapshot, yet lower: a reset
+    assert channel.counters.resets == 1 and not channel.counters.synced
