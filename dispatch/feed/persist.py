@@ -93,6 +93,9 @@ class FeedRecordWriter:
         self._counts: dict[str, _Counts] = {}
         self._counts_lock = threading.Lock()
         self._last: dict[str, Last] = {}  # writer thread only
+        # unit -> (epoch, seq) of the newest change planned for storing: an older update (replayed after newer
+        # live ones) is history the filter cannot judge against the unit's last row, so it is stored as it is
+        self._newest: dict[str, tuple[str, int]] = {}
         self._leading = is_leader is None
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -296,6 +299,7 @@ class FeedRecordWriter:
                 log.warning("ny ledare men markörerna kunde inte läsas; försöker igen", exc_info=True)
                 return
             self._last.clear()
+            self._newest.clear()
             self._leading = True
             log.warning("flödesskrivaren leder nu: sparar flödena och begär det som saknas")
             self._call_on_lead()
@@ -368,10 +372,15 @@ class FeedRecordWriter:
             if t is StatusItem:
                 s: StatusItem = item  # type: ignore[assignment]
                 prev = seen.get(s.unit_id) or self._last.get(s.unit_id)
-                if (prev is None or s.flag is not None or prev[4] is not None or prev[0] != s.status
+                newest = self._newest.get(s.unit_id)
+                late = newest is not None and newest[0] == s.epoch and s.seq < newest[1]
+                if late:
+                    works.append(record_store.build(s, now))
+                elif (prev is None or s.flag is not None or prev[4] is not None or prev[0] != s.status
                         or prev[1] != s.case_id or moved_m(prev[2], prev[3], s.lat, s.lon) > threshold):
                     works.append(record_store.build(s, now))
                     seen[s.unit_id] = (s.status, s.case_id, s.lat, s.lon, s.flag)
+                    self._newest[s.unit_id] = (s.epoch, s.seq)
                 else:
                     unchanged[s.publisher] += 1
             elif t is CursorItem:
@@ -460,7 +469,8 @@ class FeedRecordWriter:
             if w.row is None:
                 continue
             if type(item) is StatusItem:
-                self._last[item.unit_id] = (item.status, item.case_id, item.lat, item.lon, item.flag)
+                if self._newest.get(item.unit_id, (item.epoch, item.seq)) == (item.epoch, item.seq):
+                    self._last[item.unit_id] = (item.status, item.case_id, item.lat, item.lon, item.flag)
                 tried[(item.publisher, "status")] += 1
             elif type(item) is OutcomeItem:
                 tried[(item.publisher, "outcome")] += 1

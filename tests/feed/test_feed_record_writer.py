@@ -166,6 +166,20 @@ def test_unchanged_repeats_are_counted_not_stored(db, make_writer) -> None:  # t
     assert (flagged.flag, flagged.case_id, flagged.epoch) == ("illegal_transition", 12, EPOCH)
 
 
+def test_a_replayed_update_older_than_the_stored_one_is_stored_as_history(db, make_writer) -> None:  # type: ignore[no-untyped-def]
+    """Replay delivers older updates after newer live ones; compared with the unit's newest row they may look
+    like repeats, yet each was a change when it happened."""
+    writer = make_writer(db)
+    writer.put([status(10, st=UnitStatus.AVAILABLE_OUT), status(12, st=UnitStatus.AVAILABLE_AT_STATION)])
+    wait_until(lambda: writer.pending() == 0 and pub(writer)["stored"] == 2, what="live updates stored")
+    writer.put([status(11, st=UnitStatus.AVAILABLE_AT_STATION)])  # replayed: 10 → 11 was the change
+    writer.put([status(13, st=UnitStatus.AVAILABLE_AT_STATION)])  # live again: a repeat of 12
+    wait_until(lambda: writer.pending() == 0 and pub(writer)["stored"] + pub(writer)["unchanged"] == 4,
+               what="replayed and live update handled")
+    assert stored_seqs(db) == [10, 11, 12]
+    assert pub(writer)["unchanged"] == 1
+
+
 def test_the_position_threshold_is_a_setting(monkeypatch, sqlite_db) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("LARMCENTRAL_FEED_POSITION_THRESHOLD_M", "250")
     monkeypatch.setenv("LARMCENTRAL_FEED_RETENTION_DAYS", "7")
