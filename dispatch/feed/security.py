@@ -1,9 +1,9 @@
-"""CURVE keys and the allow-list authenticator.
+"""CURVE keys: making, reading and setting them on sockets.
 
 Roles: the larmcentral (subscriber) is the CURVE *server* even though it connects; each publisher is
-a CURVE *client* holding its own key pair and the larmcentral's public key. The subscriber's
-`zmq.auth` ThreadAuthenticator admits only client keys found in the allow-list directory, so an
-unknown publisher's handshake is refused before any of its messages is read.
+a CURVE *client* holding its own key pair and the larmcentral's public key. The subscriber's ZAP
+handler (dispatch.feed.zap) admits on each feed only the keys the allow-list directory gives that
+publisher, so another publisher's or an unknown key's handshake is refused before any message is read.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from pathlib import Path
 
 import zmq
 import zmq.auth
-from zmq.auth.thread import ThreadAuthenticator
 
 SERVER_KEY_NAME = "larmcentral"
 
@@ -47,17 +46,6 @@ def load_public(path: Path | str) -> bytes:
     except (OSError, ValueError) as exc:
         raise FeedKeyError(f"{path}: kan inte läsa nyckeln: {exc}") from exc
     return public
-
-
-def start_authenticator(context: zmq.Context, allowed_dir: Path | str) -> ThreadAuthenticator:  # type: ignore[type-arg]
-    """Start a ZAP handler in `context` admitting only the public keys in `allowed_dir`."""
-    allowed_dir = Path(allowed_dir)
-    if not allowed_dir.is_dir():
-        raise FeedKeyError(f"{allowed_dir}: katalogen med tillåtna publicistnycklar finns inte")
-    auth = ThreadAuthenticator(context)
-    auth.start()
-    auth.configure_curve(domain="*", location=str(allowed_dir))
-    return auth
 
 
 def make_curve_server(sock: zmq.Socket, public: bytes, secret: bytes) -> None:  # type: ignore[type-arg]

@@ -3,27 +3,31 @@
 Per feed it connects a SUB socket to the publisher's updates and a DEALER socket to its snapshot
 ROUTER (zguide "Clone"), polls all of them with a timeout, drains whatever is ready, applies it in
 one batch and goes back to polling. Nothing here blocks on the network or on a reader; readers use
-the FleetState. Under CURVE the subscriber is the CURVE server and a ZAP authenticator admits only
-publisher keys from the allow-list; refused handshakes are counted per feed (`auth_refused`).
+the FleetState. Under CURVE the subscriber is the CURVE server and its ZAP handler (dispatch.feed.zap)
+admits on each feed only that publisher's keys from the allow-list; a revoked key's connections are
+dropped. Every socket is watched (dispatch.feed.links): a refused or failed handshake is counted per
+feed and reason (`auth_refused`, `refused_by_reason`) and the socket reconnected, in both modes.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 
 import zmq
-from zmq.auth.thread import ThreadAuthenticator
-from zmq.utils.monitor import parse_monitor_message
 
 from dispatch.feed.channel import FeedChannel, OutcomeSink, RecordCursor, RecordSink
 from dispatch.feed.config import SubscriberConfig
+from dispatch.feed.links import SILENCE_FACTOR, FeedLink
 from dispatch.feed.messages import TOPIC_SNAPSHOT
+from dispatch.feed.refusals import RefusalReason, count_refusal
 from dispatch.feed.rejects import Quarantine
-from dispatch.feed.security import load_secret, make_curve_server, start_authenticator
+from dispatch.feed.security import load_secret
 from dispatch.feed.socket_thread import SocketThread
 from dispatch.feed.state import FleetState
+from dispatch.feed.zap import ZapHandler
 
 log = logging.getLogger("dispatch.feed")
 
@@ -51,17 +55,33 @@ class FeedSubscriber(SocketThread):
         self.on_outcome = on_outcome
         self._backfill = threading.Event()
         self.quarantine = Quarantine(config.quarantine_size)
-        self._auth: ThreadAuthenticator | None = None
+        self._zap: ZapHandler | None = None
+        self._key_changes: queue.SimpleQueue[tuple[set[str], set[str]]] = queue.SimpleQueue()
         super().__init__(context)
         for feed in config.feeds:
             state.feed(feed.publisher)
+        self._publishers = {feed.publisher for feed in config.feeds}
 
     thread_name = "feed-subscriber"
     description = "prenumerantens tråd"
 
     def _before_start(self) -> None:
         if self.config.curve is not None:
-            self._auth = start_authenticator(self.context, self.config.curve.allowed_publishers)
+            self._zap = ZapHandler(self.context, self.config.curve.allowed_publishers,
+                                   on_refused=self._refused, on_change=self._keys_changed).start()
+
+    def _refused(self, publisher: str, reason: RefusalReason) -> None:
+        if publisher in self._publishers:  # the ZAP thread
+            count_refusal(self.state, publisher, reason)
+
+    def _keys_changed(self, revoked: set[str], added: set[str]) -> None:
+        self._key_changes.put((revoked, added))  # the subscriber thread reconnects
+
+    def reload_keys(self) -> None:
+        """Read the allow-list directory again now (any thread); a key no longer listed is refused from now
+        on and its feed's connections are dropped. (The directory is also watched for changes.)"""
+        if self._zap is not None:
+            self._zap.reload()
 
     def request_backfill(self) -> None:
         """Make every feed ask its publisher again for what the record lacks (any thread); e.g. when this
@@ -69,37 +89,29 @@ class FeedSubscriber(SocketThread):
         self._backfill.set()
 
     def _after_stop(self) -> None:
-        if self._auth is not None:
-            self._auth.stop()
-            self._auth = None
+        if self._zap is not None:
+            self._zap.stop()
+            self._zap = None
 
     # --- the thread -----------------------------------------------------------------------------
 
-    def _make_socket(self, kind: int, curve_keys: tuple[bytes, bytes] | None) -> zmq.Socket:  # type: ignore[type-arg]
-        sock = self.context.socket(kind)
-        sock.linger = 0
-        if curve_keys is not None:
-            make_curve_server(sock, *curve_keys)
-        return sock
-
     def _run(self) -> None:
-        sockets: list[zmq.Socket] = []  # type: ignore[type-arg]
+        links: list[FeedLink] = []
         try:
             curve_keys = load_secret(self.config.curve.server_secret_key) if self.config.curve else None
             poller = zmq.Poller()
             updates: dict[zmq.Socket, FeedChannel] = {}  # type: ignore[type-arg]
             snapshots: dict[zmq.Socket, FeedChannel] = {}  # type: ignore[type-arg]
-            monitors: dict[zmq.Socket, FeedChannel] = {}  # type: ignore[type-arg]
-            channels: list[FeedChannel] = []
+            monitors: dict[zmq.Socket, FeedLink] = {}  # type: ignore[type-arg]
+            feeds: dict[str, tuple[FeedLink, FeedChannel]] = {}
+            silence_after = SILENCE_FACTOR * self.config.feed_stale_after_s
+            now = time.monotonic()
             for feed in self.config.feeds:
-                sub = self._make_socket(zmq.SUB, curve_keys)
-                sub.rcvhwm = 0  # never drop silently here; the publisher's HWM and sequence numbers rule
-                sub.subscribe(b"")
-                dealer = self._make_socket(zmq.DEALER, curve_keys)
-                dealer.sndhwm = 10
-                sockets += [sub, dealer]
+                link = FeedLink(self.context, feed, self.state, curve_keys=curve_keys, silence_after=silence_after,
+                                now=now)
+                links.append(link)
 
-                def send(body: bytes, dealer: zmq.Socket = dealer) -> bool:  # type: ignore[type-arg]
+                def send(body: bytes, dealer: zmq.Socket = link.dealer) -> bool:  # type: ignore[type-arg]
                     try:
                         dealer.send_multipart([TOPIC_SNAPSHOT, body], flags=zmq.NOBLOCK)
                         return True
@@ -111,35 +123,36 @@ class FeedSubscriber(SocketThread):
                                       snapshot_timeout=self.config.snapshot_timeout_s,
                                       record_sink=self.record_sink, record_cursor=self.record_cursor,
                                       outcome_sink=self.on_outcome)
-                channels.append(channel)
-                updates[sub] = channel
-                snapshots[dealer] = channel
-                if curve_keys is not None:
-                    mon = sub.get_monitor_socket(zmq.EVENT_HANDSHAKE_FAILED_AUTH | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL)
-                    sockets.append(mon)
-                    monitors[mon] = channel
+                feeds[feed.publisher] = (link, channel)
+                updates[link.sub] = channel
+                snapshots[link.dealer] = channel
+                for mon in link.by_monitor:
+                    monitors[mon] = link
                     poller.register(mon, zmq.POLLIN)
-                sub.connect(feed.updates)
-                dealer.connect(feed.snapshot)
-                poller.register(sub, zmq.POLLIN)
-                poller.register(dealer, zmq.POLLIN)
+                link.connect()
+                poller.register(link.sub, zmq.POLLIN)
+                poller.register(link.dealer, zmq.POLLIN)
             now = time.monotonic()
-            for channel in channels:
+            for _, channel in feeds.values():
                 channel.start(now)
         except BaseException as exc:  # noqa: BLE001 - reported to start()
             self.error = exc
             self._ready.set()
-            self._close(sockets)
+            self._close(links)
             return
         self._ready.set()
-        self._loop(poller, updates, snapshots, monitors, channels)
-        self._close(sockets)
+        try:
+            self._loop(poller, updates, snapshots, monitors, feeds)
+        finally:
+            self._close(links)
 
     def _loop(self, poller: zmq.Poller, updates: dict, snapshots: dict, monitors: dict,  # type: ignore[type-arg]
-              channels: list[FeedChannel]) -> None:
+              feeds: dict[str, tuple[FeedLink, FeedChannel]]) -> None:
         timeout_ms = int(self.config.poll_interval_s * 1000)
         next_check = 0.0
         stop = self._stop
+        key_changes = self._key_changes
+        channels = [channel for _, channel in feeds.values()]
         while not stop.is_set():
             try:
                 ready = poller.poll(timeout_ms)
@@ -155,19 +168,35 @@ class FeedSubscriber(SocketThread):
                 elif sock in snapshots:
                     self._drain_snapshots(sock, snapshots[sock], now)
                 else:
-                    self._drain_monitor(sock, monitors[sock])
+                    monitors[sock].on_monitor(sock, now)
             if self._backfill.is_set():
                 self._backfill.clear()
                 for channel in channels:
                     channel.backfill(now)
+            if not key_changes.empty():
+                self._apply_key_changes(feeds, now)
             for channel in channels:
                 channel.flush()
             if now >= next_check:
                 next_check = now + STALE_CHECK_INTERVAL
-                for channel in channels:
+                for link, channel in feeds.values():
+                    if link.tick(now):
+                        channel.on_reconnect(now)
                     channel.tick(now)
                     channel.flush()
                 self.state.refresh_stale(now)
+
+    def _apply_key_changes(self, feeds: dict[str, tuple[FeedLink, FeedChannel]], now: float) -> None:
+        """Drop the connections of feeds that lost a key (the new handshake decides); retry feeds that gained one."""
+        while not self._key_changes.empty():
+            revoked, added = self._key_changes.get_nowait()
+            for publisher in sorted(revoked & feeds.keys()):
+                link, channel = feeds[publisher]
+                log.warning("flöde %s: en nyckel har återkallats; kopplar ned och ansluter igen", publisher)
+                link.reconnect(now)
+                channel.on_reconnect(now)
+            for publisher in sorted(added & feeds.keys()):
+                feeds[publisher][0].retry_now(now)
 
     @staticmethod
     def _drain(sock: zmq.Socket, channel: FeedChannel, now: float) -> None:  # type: ignore[type-arg]
@@ -191,18 +220,6 @@ class FeedSubscriber(SocketThread):
             channel.on_snapshot(frames, now)
 
     @staticmethod
-    def _drain_monitor(sock: zmq.Socket, channel: FeedChannel) -> None:  # type: ignore[type-arg]
-        while True:
-            try:
-                event = parse_monitor_message(sock.recv_multipart(zmq.NOBLOCK))
-            except zmq.Again:
-                return
-            channel.counters.auth_refused += 1
-            log.warning("flöde %s: anslutning nekad (okänd eller ogiltig publicistnyckel) från %s",
-                        channel.publisher, event.get("endpoint"))
-
-    @staticmethod
-    def _close(sockets: list[zmq.Socket]) -> None:  # type: ignore[type-arg]
-        for sock in sockets:
-            sock.close(linger=0)
-
+    def _close(links: list[FeedLink]) -> None:
+        for link in links:
+            link.close()

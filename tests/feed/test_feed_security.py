@@ -43,6 +43,8 @@ def test_unauthorised_publisher_key_is_refused(tmp_path, make_publisher, make_su
     assert feeds["mobila_team"].messages == 0 and not feeds["mobila_team"].synced
     assert state.unit(team).status is None
     assert feeds["ambulans"].synced and feeds["ambulans"].auth_refused == 0
+    assert set(feeds["mobila_team"].refused_by_reason) == {"unknown_key"}
+    assert feeds["mobila_team"].auth_refused == feeds["mobila_team"].refused_by_reason["unknown_key"]
 
 
 def test_plain_tcp_needs_explicit_lab_flag() -> None:
