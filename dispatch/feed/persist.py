@@ -366,13 +366,14 @@ class FeedRecordWriter:
         cursors: dict[tuple[str, str], int] = {}
         unchanged: Counter[str] = Counter()
         seen: dict[str, Last] = {}
+        newest_here: dict[str, tuple[str, int]] = {}  # committed to self._newest only once stored
         threshold = self.position_threshold_m
         for item in batch:
             t = type(item)
             if t is StatusItem:
                 s: StatusItem = item  # type: ignore[assignment]
                 prev = seen.get(s.unit_id) or self._last.get(s.unit_id)
-                newest = self._newest.get(s.unit_id)
+                newest = newest_here.get(s.unit_id) or self._newest.get(s.unit_id)
                 late = newest is not None and newest[0] == s.epoch and s.seq < newest[1]
                 if late:
                     works.append(record_store.build(s, now))
@@ -380,7 +381,7 @@ class FeedRecordWriter:
                         or prev[1] != s.case_id or moved_m(prev[2], prev[3], s.lat, s.lon) > threshold):
                     works.append(record_store.build(s, now))
                     seen[s.unit_id] = (s.status, s.case_id, s.lat, s.lon, s.flag)
-                    self._newest[s.unit_id] = (s.epoch, s.seq)
+                    newest_here[s.unit_id] = (s.epoch, s.seq)
                 else:
                     unchanged[s.publisher] += 1
             elif t is CursorItem:
@@ -469,7 +470,9 @@ class FeedRecordWriter:
             if w.row is None:
                 continue
             if type(item) is StatusItem:
-                if self._newest.get(item.unit_id, (item.epoch, item.seq)) == (item.epoch, item.seq):
+                newest = self._newest.get(item.unit_id)
+                if newest is None or newest[0] != item.epoch or item.seq >= newest[1]:
+                    self._newest[item.unit_id] = (item.epoch, item.seq)
                     self._last[item.unit_id] = (item.status, item.case_id, item.lat, item.lon, item.flag)
                 tried[(item.publisher, "status")] += 1
             elif type(item) is OutcomeItem:
