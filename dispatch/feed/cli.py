@@ -211,6 +211,7 @@ def _run_service(args: argparse.Namespace, *, persist: bool) -> int:
     inbox = None
     factory = None
     actor = None
+    leadership = None
     if persist:
         from sqlalchemy.exc import OperationalError
 
@@ -220,14 +221,18 @@ def _run_service(args: argparse.Namespace, *, persist: bool) -> int:
         if (args.token_file or load_settings().token_file) is None:
             print(NO_TOKEN, file=sys.stderr)
             return 2
+        from dispatch.feed.leader import leadership_for
+
         try:
-            _, factory = open_database()
+            engine, factory = open_database()
         except OperationalError as exc:
             print(f"Databasen kan inte nås ({database_url()}): {exc.orig}", file=sys.stderr)
             return 2
         actor = _feed_actor(factory, args)
-        inbox = _InboxApplier(factory, actor)  # `when` gates it (e.g. on leadership); default: always
-    service = FeedService(config, session_factory=factory)
+        # One `feed serve` per database stores the record and applies the inbox; the others follow (8.1).
+        leadership = leadership_for(engine.url.render_as_string(hide_password=False))
+        inbox = _InboxApplier(factory, actor, when=leadership.is_leader)
+    service = FeedService(config, session_factory=factory, leadership=leadership)
     try:
         service.start()
     except Exception as exc:  # noqa: BLE001 - bad key file, endpoint: tell the user
@@ -265,6 +270,10 @@ def _print_counters(service: object) -> None:
     state = service.state  # type: ignore[attr-defined]
     units = state.units()
     print(f"enheter {len(units)}, ingen kontakt {sum(v.stale for v in units)}")
+    leading = getattr(service, "leading", None)
+    if leading is not None:
+        print("  ledning: leder (sparar flödena)" if leading else
+              "  ledning: följer (en annan process sparar flödena; tar över om den försvinner)")
     for f in state.feeds():
         heard = "aldrig" if f.last_heard_age_s is None else f"{f.last_heard_age_s:.1f} s"
         print(f"  {f.publisher:16} meddelanden {f.messages:8} avvisade {f.rejected:5} luckor {f.gaps:3} "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +22,9 @@ from dispatch.feed.state import FleetState
 from dispatch.feed.subscriber import FeedSubscriber
 from resources.fleet import Fleet
 from resources.settings import load_settings
+
+if TYPE_CHECKING:
+    from dispatch.feed.leader import Leadership
 
 log = logging.getLogger("dispatch.feed")
 
@@ -43,13 +46,19 @@ class FeedService:
     """Subscriber thread + the feed record writer (dispatch.feed.persist). Outcomes go to `on_outcome` if given,
     else to the bounded queue `outcomes` (dropped and counted in `outcomes_dropped` when nobody drains it).
     `is_leader` (None: always) says whether this process's writer stores the record; when it becomes the leader
-    every feed asks its publisher again for what the record lacks."""
+    every feed asks its publisher again for what the record lacks. `leadership` (dispatch.feed.leader) is such an
+    election that the service starts before the writer and stops, giving the lead up, after it."""
 
     def __init__(self, config: SubscriberConfig, state: FleetState | None = None, *, fleet: Fleet | None = None,
                  session_factory: sessionmaker[Session] | None = None,
                  on_outcome: Callable[[OutcomeMessage], None] | None = None, outcome_queue_size: int = 10_000,
                  outcomes: queue.Queue[OutcomeMessage] | None = None,
-                 is_leader: Callable[[], bool] | None = None):
+                 is_leader: Callable[[], bool] | None = None, leadership: Leadership | None = None):
+        if leadership is not None:
+            if is_leader is not None:
+                raise ValueError("FeedService: ange is_leader eller leadership, inte båda")
+            is_leader = leadership.is_leader
+        self.leadership = leadership
         self.config = config
         self.state = state or FleetState(fleet, unit_stale_after=config.unit_stale_after_s,
                                          feed_stale_after=config.feed_stale_after_s)
@@ -75,6 +84,8 @@ class FeedService:
             log.error("utfallskön är full; utfall för ärende %s tappat", msg.case_id)
 
     def start(self) -> FeedService:
+        if self.leadership is not None:
+            self.leadership.start()
         if self.writer is not None:
             self.writer.start()
         writer = self.writer
@@ -86,6 +97,8 @@ class FeedService:
         except BaseException:
             if self.writer is not None:
                 self.writer.stop()
+            if self.leadership is not None:
+                self.leadership.stop()
             raise
         return self
 
@@ -95,6 +108,13 @@ class FeedService:
             self.subscriber = None
         if self.writer is not None:
             self.writer.stop()
+        if self.leadership is not None:
+            self.leadership.stop()  # after the writer's last batch: the lead passes on at once
+
+    @property
+    def leading(self) -> bool | None:
+        """Does this process store the record (None: no election, it always does when it has a writer)?"""
+        return None if self.leadership is None else self.leadership.is_leader()
 
     @property
     def running(self) -> bool:
