@@ -131,3 +131,10 @@ def test_the_counters_table_names_every_printed_counter() -> None:
         assert f"`record.{name}`" in text or name in ("holes", "hole_updates"), name
     for reason in ("unknown_key", "wrong_key", "wrong_mode", "handshake_failed"):
         assert f"`{reason}`" in text
+
+
+def test_the_socket_frame_limits_are_documented() -> None:
+    from dispatch.feed.links import MAX_SNAPSHOT_FRAME_BYTES, MAX_UPDATE_FRAME_BYTES
+
+    text = DOC.read_text(encoding="utf-8")
+    assert str(MAX_UPDATE_FRAME_BYTES) in text and str(MAX_SNAPSHOT_FRAME_BYTES) in text
