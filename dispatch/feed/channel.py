@@ -85,7 +85,8 @@ class FeedChannel:
         self.requested_at = 0.0
         self._batch: list[tuple[Report, float]] = []
         self._last_status: dict[str, UnitStatus] = {}  # unit id -> last status heard, for the transition check
-        self._flags: dict[str, str | None] = {}  # unit id -> transition warning to show (None: clear it)
+        self._flags: dict[str, str | None] = {}
+        self._backfill_after_snapshot = False  # unit id -> transition warning to show (None: clear it)
         self._outcomes: list[OutcomeMessage] = []
         self._wall_now = wall()
 
@@ -109,8 +110,13 @@ class FeedChannel:
         self._request_snapshot(now)
 
     def backfill(self, now: float) -> None:
-        """Ask the publisher for what the record lacks of the current epoch (record_cursor → last_seq)."""
-        if self.record is not None and not self.syncing:
+        """Ask the publisher for what the record lacks of the current epoch (record_cursor → last_seq); while
+        a snapshot is awaited, right after it is applied."""
+        if self.record is None:
+            return
+        if self.syncing:
+            self._backfill_after_snapshot = True
+        else:
             self.record.backfill(self.last_seq, now)
 
     def on_reconnect(self, now: float) -> None:
@@ -402,6 +408,9 @@ class FeedChannel:
             for o in outcomes:
                 self.record.outcome(o, self._wall_now, None)
             self.record.after_snapshot(reply.seq, now)
+            if self._backfill_after_snapshot:
+                self._backfill_after_snapshot = False
+                self.record.backfill(reply.seq, now)
         c.snapshots += 1
         c.last_heard = now
         self.syncing = False

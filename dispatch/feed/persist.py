@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.feed import record_retention, record_store
 from dispatch.feed.record_items import CursorItem, HoleItem, HoleReason, OutcomeItem, RecordItem, StatusItem
+from dispatch.feed.record_keeper import NOT_RECORDING
 from dispatch.feed.record_store import Work
 from resources.settings import load_settings
 
@@ -97,6 +98,7 @@ class FeedRecordWriter:
         # live ones) is history the filter cannot judge against the unit's last row, so it is stored as it is
         self._newest: dict[str, tuple[str, int]] = {}
         self._leading = is_leader is None
+        self._cursors_held = False  # True from taking the lead until the feeds have backfilled (resume_cursors)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._stop_deadline = math.inf
@@ -120,6 +122,8 @@ class FeedRecordWriter:
                 for publisher, n in counts.items():
                     self._count(publisher).not_leader += n
             return
+        if self._cursors_held:  # just took the lead: a feed's cursor may still be its follower's live position
+            items = [i for i in items if type(i) is not CursorItem]
         dropped: Counter[str] = Counter()
         with self._lock:
             for item in items:
@@ -173,9 +177,17 @@ class FeedRecordWriter:
         q.append(item)
 
     def cursor(self, publisher: str, epoch: str) -> int | None:
-        """The last sequence number of `epoch` the record holds or has been handed (None: never seen)."""
+        """The last sequence number of `epoch` the record holds or has been handed (None: never seen;
+        NOT_RECORDING while another process leads, so this one's feeds do not ask for replays)."""
+        if not self._leading:
+            return NOT_RECORDING
         with self._lock:
             return self._cursors.get((publisher, epoch))
+
+    def resume_cursors(self) -> None:
+        """The feeds have re-read their cursors after this writer took the lead (the subscriber calls this once
+        its backfill requests are out): from now on handed-over cursors count again."""
+        self._cursors_held = False
 
     # --- anyone ---------------------------------------------------------------------------------------
 
@@ -300,6 +312,7 @@ class FeedRecordWriter:
                 return
             self._last.clear()
             self._newest.clear()
+            self._cursors_held = self.on_lead is not None
             self._leading = True
             log.warning("flödesskrivaren leder nu: sparar flödena och begär det som saknas")
             self._call_on_lead()
@@ -375,7 +388,7 @@ class FeedRecordWriter:
                 prev = seen.get(s.unit_id) or self._last.get(s.unit_id)
                 newest = newest_here.get(s.unit_id) or self._newest.get(s.unit_id)
                 late = newest is not None and newest[0] == s.epoch and s.seq < newest[1]
-                if late:
+                if late or not s.ordered:
                     works.append(record_store.build(s, now))
                 elif (prev is None or s.flag is not None or prev[4] is not None or prev[0] != s.status
                         or prev[1] != s.case_id or moved_m(prev[2], prev[3], s.lat, s.lon) > threshold):

@@ -29,6 +29,9 @@ class StatusItem:
     received: float  # larmcentral's Unix time
     flag: str | None = None  # e.g. "illegal_transition"
     raw: bytes | None = None  # the message body as received (None: a snapshot entry)
+    # False: updates numbered before this one were still missing when it arrived (a replay was pending), so
+    # the unit's last stored row is not its predecessor and cannot tell whether this one changed anything
+    ordered: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ REPLAY_TRIES = 3  # unanswered replay requests before the range is declared a ho
 
 RecordSink = Callable[[list[RecordItem]], None]  # the record writer's put(); never blocks
 RecordCursor = Callable[[str, str], int | None]  # (publisher, epoch) -> last seq the record holds
+NOT_RECORDING = -1  # what RecordCursor says while another process stores the record (this one follows)
 
 
 class RecordKeeper:
@@ -55,7 +56,7 @@ class RecordKeeper:
 
     def status(self, msg: StatusMessage, received: float, flag: str | None, raw: bytes | None) -> None:
         self.items.append(StatusItem(self.publisher, self.epoch, msg.seq, msg.unit_id, msg.status, msg.lat, msg.lon,
-                                     msg.case_id, msg.ts, received, flag, raw))
+                                     msg.case_id, msg.ts, received, flag, raw, self.want is None))
         self._advance(msg.seq)
 
     def outcome(self, msg: OutcomeMessage, received: float, raw: bytes | None) -> None:
@@ -91,21 +92,35 @@ class RecordKeeper:
             self._give_up(HoleReason.EPOCH_ENDED)
             self.wire_epoch = epoch
             self.epoch = epoch if self.generation == 0 else f"{epoch}~{self.generation}"
-            known = self.cursor(self.publisher, self.epoch) if self.cursor is not None else None
-            self.rec_seq = known or 0
+            self.rec_seq = self._known() or 0
 
     def after_snapshot(self, seq: int, now: float) -> None:
         """The snapshot at `seq` was applied; fetch what the record lacks up to there."""
+        if self._known() == NOT_RECORDING:
+            self.rec_seq = max(self.rec_seq, seq)  # the leading process fetches; a new lead backfills
+            return
         self._fetch(seq, now)
+
+    def _known(self) -> int | None:
+        return self.cursor(self.publisher, self.epoch) if self.cursor is not None else None
 
     def backfill(self, live_seq: int, now: float) -> None:
         """Redo from the writer's cursor (e.g. this process's writer just became the leader)."""
         if self.wire_epoch is None or self.cursor is None:
             return
-        known = self.cursor(self.publisher, self.epoch) or 0
-        if self.want is None:
-            self.rec_seq = known
-        self._fetch(live_seq, now)
+        known = self._known()
+        if known == NOT_RECORDING:
+            return
+        known = known or 0
+        last = live_seq if self.want is None else max(self.want[1], live_seq)
+        self.rec_seq = known
+        if known >= last:
+            self.want = None
+            self.rec_seq = max(known, live_seq)
+            return
+        self.want = (known + 1, last)  # from the record's own cursor, even if a replay was under way
+        self.tries = 0
+        self._request(now)
 
     def _fetch(self, upto: int, now: float) -> None:
         if self.rec_seq >= upto:

@@ -72,6 +72,8 @@ class FeedService:
     def _request_backfill(self) -> None:
         if self.subscriber is not None:
             self.subscriber.request_backfill()
+        elif self.writer is not None:  # no feed yet: each asks from the cursors after its first snapshot
+            self.writer.resume_cursors()
 
     def _outcome(self, msg: OutcomeMessage) -> None:
         if self._on_outcome is not None:
@@ -91,7 +93,8 @@ class FeedService:
         writer = self.writer
         self.subscriber = FeedSubscriber(self.config, self.state, on_outcome=self._outcome,
                                          record_sink=writer.put if writer is not None else None,
-                                         record_cursor=writer.cursor if writer is not None else None)
+                                         record_cursor=writer.cursor if writer is not None else None,
+                                         record_resume=writer.resume_cursors if writer is not None else None)
         try:
             self.subscriber.start()
         except BaseException:

@@ -15,6 +15,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 
 import zmq
 
@@ -46,12 +47,14 @@ class FeedSubscriber(SocketThread):
 
     def __init__(self, config: SubscriberConfig, state: FleetState, *,
                  record_sink: RecordSink | None = None, record_cursor: RecordCursor | None = None,
+                 record_resume: Callable[[], None] | None = None,
                  on_outcome: OutcomeSink | None = None,
                  context: zmq.Context | None = None):  # type: ignore[type-arg]
         self.config = config
         self.state = state
         self.record_sink = record_sink
         self.record_cursor = record_cursor
+        self.record_resume = record_resume
         self.on_outcome = on_outcome
         self._backfill = threading.Event()
         self.quarantine = Quarantine(config.quarantine_size)
@@ -173,6 +176,8 @@ class FeedSubscriber(SocketThread):
                 self._backfill.clear()
                 for channel in channels:
                     channel.backfill(now)
+                if self.record_resume is not None:
+                    self.record_resume()  # before the next flush hands over a cursor
             if not key_changes.empty():
                 self._apply_key_changes(feeds, now)
             for channel in channels:

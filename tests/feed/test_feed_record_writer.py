@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dispatch.feed.messages import OutcomeMessage
 from dispatch.feed.persist import FeedRecordWriter, moved_m
 from dispatch.feed.record_items import CursorItem, HoleItem, HoleReason, OutcomeItem, RecordItem, StatusItem
+from dispatch.feed.record_keeper import NOT_RECORDING
 from records.db import DbBounds, make_engine, session_factory, transaction
 from records.models import (
     Assignment,
@@ -178,6 +179,20 @@ def test_a_replayed_update_older_than_the_stored_one_is_stored_as_history(db, ma
                what="replayed and live update handled")
     assert stored_seqs(db) == [10, 11, 12]
     assert pub(writer)["unchanged"] == 1
+
+
+def test_an_update_that_arrived_ahead_of_missing_numbers_is_stored_as_it_is(db, make_writer) -> None:  # type: ignore[no-untyped-def]
+    """Live updates that arrive while earlier numbers are still being replayed cannot be judged against the
+    unit's last row (their predecessor may be among the missing): the channel marks them, the writer stores."""
+    from dataclasses import replace
+
+    writer = make_writer(db)
+    writer.put([status(10, st=UnitStatus.AVAILABLE_OUT)])
+    wait_until(lambda: writer.pending() == 0 and pub(writer)["stored"] == 1, what="first stored")
+    writer.put([replace(status(12, st=UnitStatus.AVAILABLE_OUT), ordered=False)])  # 11 still missing
+    writer.put([status(11, st=UnitStatus.AVAILABLE_AT_STATION)])  # replayed: the change 10 → 11 → 12
+    wait_until(lambda: writer.pending() == 0 and pub(writer)["stored"] == 3, what="all three stored")
+    assert stored_seqs(db) == [10, 11, 12] and pub(writer)["unchanged"] == 0
 
 
 def test_the_position_threshold_is_a_setting(monkeypatch, sqlite_db) -> None:  # type: ignore[no-untyped-def]
@@ -341,12 +356,18 @@ def test_only_the_leader_stores_and_a_new_leader_reloads_and_backfills(sqlite_db
     leads: list[int] = []
     writer = make_writer(sqlite_db, is_leader=lambda: leader["now"], on_lead=lambda: leads.append(1))
     writer.put([status(1), CursorItem("ambulans", EPOCH, 1)])
-    assert pub(writer)["not_leader"] == 1 and writer.pending() == 0 and writer.cursor("ambulans", EPOCH) is None
+    assert pub(writer)["not_leader"] == 1 and writer.pending() == 0
+    assert writer.cursor("ambulans", EPOCH) == NOT_RECORDING  # a follower's feeds ask for no replays
     with transaction(sqlite_db) as s:  # what the previous leader stored
         s.add(FeedCursor(publisher="ambulans", epoch=EPOCH, seq=7, updated_at=datetime.now(UTC)))
     leader["now"] = True
     wait_until(lambda: leads == [1], what="lead taken")
     assert writer.cursor("ambulans", EPOCH) == 7 and writer.counters()["leading"]
+    # Until the feeds have re-read the cursor and asked for what is missing, a cursor they hand over is their
+    # follower-time live position, not what the record holds: it must not move the cursor past 8..49.
+    writer.put([CursorItem("ambulans", EPOCH, 50)])
+    assert writer.cursor("ambulans", EPOCH) == 7
+    writer.resume_cursors()  # the subscriber, once its backfill requests are out
     writer.put([status(8), CursorItem("ambulans", EPOCH, 8)])
     wait_until(lambda: pub(writer)["stored"] == 1, what="stored as leader")
     leader["now"] = False
