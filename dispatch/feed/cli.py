@@ -6,6 +6,7 @@ Registered by dispatch.cli."""
 from __future__ import annotations
 
 import argparse
+import gc
 import ipaddress
 import logging
 import signal
@@ -71,8 +72,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _keys(args: argparse.Namespace) -> int:
     from dispatch.feed.security import SERVER_KEY_NAME, create_keys
 
-    if not args.name.replace("_", "").replace("-", "").isalnum():
-        print(f"Ogiltigt namn {args.name!r}: använd bokstäver, siffror, - och _.", file=sys.stderr)
+    if not args.name.replace("_", "").replace("-", "").replace(".", "").isalnum() or args.name.startswith("."):
+        print(f"Ogiltigt namn {args.name!r}: använd bokstäver, siffror, -, _ och . (t.ex. ambulans.2026-12 för en "
+              "ny nyckel vid nyckelbyte).", file=sys.stderr)
         return 2
     public, secret = create_keys(args.directory, args.name)
     print(f"Skapade {public} (publik) och {secret} (hemlig, lämna aldrig ut).")
@@ -240,6 +242,13 @@ def _run_service(args: argparse.Namespace, *, persist: bool) -> int:
         if actor is not None and factory is not None:
             _sign_out(factory, actor)
         return 1
+    gc.collect()
+    gc.freeze()  # a long-running service: the cyclic collector need not walk what start-up left behind
+    hup = getattr(signal, "SIGHUP", None)
+    previous_hup = None
+    if hup is not None and service.subscriber is not None:
+        reload_keys = service.subscriber.reload_keys
+        previous_hup = signal.signal(hup, lambda *_: reload_keys())  # `kill -HUP`: read the key allow-list now
     try:
         with _stop_event(args.duration) as stop:
             while not stop.wait(1.0):
@@ -252,6 +261,8 @@ def _run_service(args: argparse.Namespace, *, persist: bool) -> int:
         if inbox is not None:
             inbox.tick(force=True)
     finally:
+        if previous_hup is not None:
+            signal.signal(hup, previous_hup)  # type: ignore[arg-type]
         service.stop()
         if actor is not None and factory is not None:
             _sign_out(factory, actor)
@@ -267,6 +278,8 @@ def _drain_outcomes(service: object) -> None:
 
 
 def _print_counters(service: object) -> None:
+    from dispatch.feed.counters import feed_line
+
     state = service.state  # type: ignore[attr-defined]
     units = state.units()
     print(f"enheter {len(units)}, ingen kontakt {sum(v.stale for v in units)}")
@@ -274,12 +287,10 @@ def _print_counters(service: object) -> None:
     if leading is not None:
         print("  ledning: leder (sparar flödena)" if leading else
               "  ledning: följer (en annan process sparar flödena; tar över om den försvinner)")
-    for f in state.feeds():
-        heard = "aldrig" if f.last_heard_age_s is None else f"{f.last_heard_age_s:.1f} s"
-        print(f"  {f.publisher:16} meddelanden {f.messages:8} avvisade {f.rejected:5} luckor {f.gaps:3} "
-              f"omsynk {f.resyncs:3} omstarter {f.restarts:2} nekade {f.auth_refused:3} senast hörd {heard}"
-              f"{'  INGEN KONTAKT' if f.stale else ''}")
     writer = getattr(service, "writer", None)
+    per_feed = writer.counters()["publishers"] if writer is not None else {}
+    for f in state.feeds():  # the names of docs/feed-protocol.md 8.3
+        print("  " + feed_line(f, per_feed.get(f.publisher, {}) if writer is not None else None))
     if writer is not None:
         c = writer.counters()
         per = c["publishers"].values()

@@ -138,3 +138,15 @@ def test_the_socket_frame_limits_are_documented() -> None:
 
     text = DOC.read_text(encoding="utf-8")
     assert str(MAX_UPDATE_FRAME_BYTES) in text and str(MAX_SNAPSHOT_FRAME_BYTES) in text
+
+
+def test_feed_keys_makes_a_rotation_key_named_for_its_publisher(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["feed", "keys", str(tmp_path), "ambulans.2026-12"])
+    assert args.func(args) == 0
+    assert (tmp_path / "ambulans.2026-12.key").exists() and (tmp_path / "ambulans.2026-12.key_secret").exists()
+    bad = parser.parse_args(["feed", "keys", str(tmp_path), "../evil"])
+    assert bad.func(bad) == 2 and "Ogiltigt namn" in capsys.readouterr().err
