@@ -24,14 +24,16 @@ from resources.vocabulary import Priority, Role, UnitStatus
 REASON = "Inringaren beskriver kallsvett och tryck över bröstet."
 
 
-def stepped_feeds() -> LiveFeeds:
+def stepped_feeds(factory=None) -> LiveFeeds:  # type: ignore[no-untyped-def]
     """The whole default fleet simulated on loopback with its clock standing still: the test moves
-    it with `advance()`. No made-up background missions; a unit treats on scene (no transport)."""
+    it with `advance()`. No made-up background missions; a unit treats on scene (no transport).
+    With `factory` the feeds are persisted as the embedded console does (the outcome inbox included)."""
     fleet = default_fleet()
     sim = Simulator(fleet, background_per_hour=0.0, p_transport=0.0, follow_service_hours=False)
     runner = SimulatorRunner(sim, time_scale=0.0, heartbeat_interval=0.2)
     return LiveFeeds(FleetState(fleet, unit_stale_after=600.0, feed_stale_after=5.0), simulator=runner,
-                     subscriber_settings={"unit_stale_after_s": 600.0, "feed_stale_after_s": 5.0})
+                     subscriber_settings={"unit_stale_after_s": 600.0, "feed_stale_after_s": 5.0},
+                     session_factory=factory)
 
 
 def advance(feeds: LiveFeeds, seconds: float) -> None:
@@ -93,7 +95,7 @@ def test_whole_case_through_the_console(qtbot, make_window, actor_for, factory, 
     assert where == "waiting"
 
     # --- Dispatcher: live fleet (simulated), the case in väntrummet, the recommended unit assigned.
-    feeds = stepped_feeds()
+    feeds = stepped_feeds(factory)  # persisted: the unit's outcome reaches the case through the inbox
     wd = make_window(actor_for(Role.DISPATCHER), live_feeds=feeds)
     dp = wd.workspaces["dispatch"]
     qtbot.waitUntil(lambda: bool(dp.bridge.health) and all(f.synced for f in dp.bridge.health), timeout=15000)
