@@ -3,8 +3,8 @@ names of docs/feed-protocol.md (section 8.3)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
@@ -49,7 +49,15 @@ def _by_reason(counts: dict[str, int]) -> str:
     return "" if not counts else " (" + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + ")"
 
 
-def feed_details(f: FeedHealth) -> str:
+def record_details(r: Mapping[str, Any]) -> str:
+    """What this console's record writer did with the feed (docs/feed-protocol.md 8.3, record.*)."""
+    return (f"\nSparade: {r.get('stored', 0)}, oförändrade: {r.get('unchanged', 0)}, "
+            f"redan sparade: {r.get('duplicates', 0)}\n"
+            f"Förgiftade (döda brev): {sum(r.get('dead_lettered', {}).values())}"
+            f"{_by_reason(r.get('dead_lettered', {}))}\nUtfall i inkorgen: {r.get('outcomes_inboxed', 0)}")
+
+
+def feed_details(f: FeedHealth, record: Mapping[str, Any] | None = None) -> str:
     heard = "aldrig" if f.last_heard_age_s is None else f"för {f.last_heard_age_s:.1f} s sedan"
     return (f"{PUBLISHER_LABELS.get(f.publisher, f.publisher)}\n"
             f"Meddelanden: {f.messages}\nAvvisade: {f.rejected}{_by_reason(f.rejected_by_reason)}\n"
@@ -58,7 +66,8 @@ def feed_details(f: FeedHealth) -> str:
             f"Omsändningar: {f.replays} ({f.replayed} uppdateringar)\n"
             f"Hål i registret: {f.holes} ({f.hole_updates} uppdateringar)\n"
             f"Nekade anslutningar: {f.auth_refused}{_by_reason(f.refused_by_reason)}\n"
-            f"Otillåtna statusändringar: {f.illegal_transitions}\nSenast hörd: {heard}")
+            f"Otillåtna statusändringar: {f.illegal_transitions}\nSenast hörd: {heard}"
+            + (record_details(record) if record is not None else ""))
 
 
 class FeedHealthBar(QWidget):
@@ -72,12 +81,15 @@ class FeedHealthBar(QWidget):
         self._layout = QHBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._labels: dict[str, QLabel] = {}
+        # per publisher, the record writer's counters (the persisting console sets it; None: not shown)
+        self.record_source: Callable[[], Mapping[str, Mapping[str, Any]]] | None = None
         self._empty = QLabel(self.tr("Inga flöden anslutna"))
         self._layout.addWidget(self._empty)
         self._layout.addStretch(1)
 
     def set_health(self, feeds: Sequence[FeedHealth]) -> None:
         self._empty.setVisible(not feeds)
+        record = self.record_source() if self.record_source is not None else None
         for f in feeds:
             label = self._labels.get(f.publisher)
             if label is None:
@@ -85,7 +97,7 @@ class FeedHealthBar(QWidget):
                 label.setObjectName(f"feed_{f.publisher}")
                 self._layout.insertWidget(self._layout.count() - 1, label)
             label.setText(feed_summary(f))
-            label.setToolTip(feed_details(f))
+            label.setToolTip(feed_details(f, None if record is None else record.get(f.publisher, {})))
             if label.property("stale") != f.stale:  # restyle only on a change (setStyleSheet is costly)
                 label.setStyleSheet(STALE_STYLE if f.stale else OK_STYLE)
                 label.setProperty("stale", f.stale)

@@ -108,6 +108,12 @@ class DispatchWorkspace(QWidget):
         self.map.case_clicked.connect(self.select_case_id)
         self.board.unit_activated.connect(self.assignment.unit_activated)
         bridge.health_changed.connect(self.board.health.set_health)
+        if feeds is not None and feeds.session_factory is not None:
+            def record_counters() -> dict[str, Any]:
+                writer = feeds.writer
+                return {} if writer is None else writer.counters()["publishers"]
+
+            self.board.health.record_source = record_counters
         bridge.units_changed.connect(self._on_units_changed)
         executor.changed.connect(lambda topic: topic == "cases" and self.refresh())
         # Outcomes the units report close their cases (as the system user; see outcomes.system_jobs), applied

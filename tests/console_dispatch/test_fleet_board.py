@@ -118,3 +118,24 @@ def test_an_illegal_transition_from_a_real_feed_is_marked_on_the_board(qtbot, li
     live_feed.publisher.publish_status("AMB-003", S.ALERTED, 55.61, 13.02, case_id=43)
     qtbot.waitUntil(lambda: (live_feed.pump(), unit.flag is None)[1], timeout=10000)
     assert model.index(row, COL_STATUS).data() == S.ALERTED.label
+
+
+def test_feed_health_tooltip_shows_what_the_record_did_per_reason(qtbot) -> None:
+    from console.dispatch.feed_health import FeedHealthBar
+    from dispatch.feed.state import FleetState
+
+    state = FleetState()
+    counters = state.feed("ambulans")
+    counters.rejected = {"schema": 3, "too_large": 1}
+    counters.refused_by_reason = {"wrong_key": 2}
+    counters.holes, counters.hole_updates = 1, 41
+    bar = FeedHealthBar()
+    qtbot.addWidget(bar)
+    bar.record_source = lambda: {"ambulans": {"stored": 120, "unchanged": 30, "duplicates": 0,
+                                              "dead_lettered": {"out_of_range": 2}, "outcomes_inboxed": 4}}
+    bar.set_health(state.feeds())
+    tip = bar.label("ambulans").toolTip()  # type: ignore[union-attr]
+    for text in ("Avvisade: 4 (schema 3, too_large 1)", "Nekade anslutningar: 0 (wrong_key 2)",
+                 "Hål i registret: 1 (41 uppdateringar)", "Sparade: 120, oförändrade: 30",
+                 "Förgiftade (döda brev): 2 (out_of_range 2)", "Utfall i inkorgen: 4"):
+        assert text in tip, text
