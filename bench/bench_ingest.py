@@ -221,7 +221,8 @@ def _settle_flood(service: Any, out: Any) -> None:
             break
         time.sleep(0.2)
     feeds = {f.publisher: f for f in service.state.feeds()}
-    out.put(("flood", {p: {"sent": seq, "epoch": epoch, "messages": feeds[p].messages, "gaps": feeds[p].gaps,
+    out.put(("flood", {p: {"sent": seq, "epoch": epoch, "messages": feeds[p].messages, "live": feeds[p].updates,
+                           "gaps": feeds[p].gaps,
                            "replays": feeds[p].replays, "replayed": feeds[p].replayed, "holes": feeds[p].holes,
                            "hole_updates": feeds[p].hole_updates, "rejected": feeds[p].rejected,
                            "record": service.writer.counters()["publishers"].get(p, {})}
@@ -321,8 +322,7 @@ def flood_run(rate: float, seconds: float, db_url: str | None) -> int:
         stored, hole_seqs = db[p]
         adds_up = stored + hole_seqs == f["sent"]
         ok &= adds_up
-        live = f["record"].get("stored", 0) + f["record"].get("unchanged", 0) + f["record"].get("duplicates", 0) \
-            - f["replayed"]
+        live = f["live"]
         print(f"{p:16} {f['sent']:8,} {live:8,} {f['replayed']:9,} {f['hole_updates']:7,} {stored:11,} "
               f"{hole_seqs:13,} {'yes' if adds_up else 'NO':>8}  {f['record']}")
     return 0 if ok else 1

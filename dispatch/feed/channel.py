@@ -186,6 +186,7 @@ class FeedChannel:
             return False
         c = self.counters
         c.last_heard = now
+        c.updates += 1
         self.last_seq = c.seq = msg.seq
         self.last_seq_ts = msg.ts
         self._batch.append((msg, now))
@@ -265,6 +266,7 @@ class FeedChannel:
             return
         self.last_seq = c.seq = seq
         self.last_seq_ts = msg.ts
+        c.updates += 1
         self._deliver(msg, now, raw)
 
     def _reset(self, now: float, what: str) -> None:

@@ -10,7 +10,7 @@ from dispatch.feed.state import FeedView
 
 # (name in the document, FeedView attribute) in the order they are printed
 FEED_COUNTERS = (
-    ("messages", "messages"), ("gaps", "gaps"), ("resyncs", "resyncs"), ("restarts", "restarts"),
+    ("messages", "messages"), ("updates", "updates"), ("gaps", "gaps"), ("resyncs", "resyncs"), ("restarts", "restarts"),
     ("resets", "resets"), ("duplicates", "duplicates"), ("replays", "replays"), ("replayed", "replayed"),
     ("holes", "holes"), ("hole_updates", "hole_updates"), ("illegal_transitions", "illegal_transitions"),
     ("refused_handshakes", "auth_refused"),

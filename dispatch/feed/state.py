@@ -89,6 +89,7 @@ class UnitView:
 class FeedCounters:
     publisher: str
     messages: int = 0
+    updates: int = 0  # numbered updates taken in order as they arrived (live, not replayed)
     rejected: dict[str, int] = field(default_factory=dict)
     gaps: int = 0
     resyncs: int = 0
@@ -115,6 +116,7 @@ class FeedView:
 
     publisher: str
     messages: int
+    updates: int
     rejected: int
     rejected_by_reason: dict[str, int]
     gaps: int
@@ -248,7 +250,7 @@ class FleetState:
     def _feed_view(self, c: FeedCounters, now: float) -> FeedView:
         age = None if c.last_heard is None else now - c.last_heard
         return FeedView(
-            publisher=c.publisher, messages=c.messages, rejected=sum(c.rejected.values()),
+            publisher=c.publisher, messages=c.messages, updates=c.updates, rejected=sum(c.rejected.values()),
             rejected_by_reason=dict(c.rejected), gaps=c.gaps, resyncs=c.resyncs, restarts=c.restarts,
             duplicates=c.duplicates, snapshots=c.snapshots, auth_refused=c.auth_refused,
             refused_by_reason=dict(c.refused_by_reason), replays=c.replays, replayed=c.replayed, holes=c.holes,
