@@ -19,6 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 from dispatch.feed.config import FeedEndpoint
 from dispatch.feed.messages import (
     ADAPTERS,
+    MAX_SNAPSHOT_BYTES,
     MAX_UPDATE_BYTES,
     TOPIC_HEARTBEAT,
     TOPIC_OUTCOME,
@@ -86,7 +87,9 @@ class FeedChannel:
         self._batch: list[tuple[Report, float]] = []
         self._last_status: dict[str, UnitStatus] = {}  # unit id -> last status heard, for the transition check
         self._flags: dict[str, str | None] = {}
-        self._backfill_after_snapshot = False  # unit id -> transition warning to show (None: clear it)
+        self._backfill_after_snapshot = False
+        self._seen_max = 0  # the highest number seen of the current epoch (updates, heartbeats, held back too)
+        self._restart_counted: str | None = None  # the new epoch whose restart was already counted  # unit id -> transition warning to show (None: clear it)
         self._outcomes: list[OutcomeMessage] = []
         self._wall_now = wall()
 
@@ -229,6 +232,8 @@ class FeedChannel:
 
     def _sequence(self, msg: StatusMessage | OutcomeMessage | HeartbeatMessage, now: float,
                   raw: bytes | None = None) -> None:
+        if msg.epoch == self.epoch and msg.seq > self._seen_max:
+            self._seen_max = msg.seq
         if self.syncing:
             if len(self.pending) < MAX_PENDING:
                 self.pending.append((msg, now, raw))
@@ -236,6 +241,7 @@ class FeedChannel:
         c = self.counters
         if msg.epoch != self.epoch:
             c.restarts += 1
+            self._restart_counted = msg.epoch
             log.info("flöde %s: publicisten har startat om (epok %s → %s), hämtar ögonblicksbild",
                      self.publisher, self.epoch, msg.epoch)
             self._resync(now)
@@ -311,11 +317,18 @@ class FeedChannel:
     def on_snapshot(self, frames: list[bytes], now: float) -> None:
         self._wall_now = self.wall()
         if len(frames) == 2 and frames[0] == TOPIC_REPLAY:
+            if len(frames[1]) > MAX_SNAPSHOT_BYTES:
+                self._reject(RejectReason.TOO_LARGE, f"omsändning på {len(frames[1])} byte", frames[1][:200])
+                return
             self._on_replay(frames[1], now)
             return
         if len(frames) != 2 or frames[0] != TOPIC_SNAPSHOT:
             self._reject(RejectReason.MALFORMED_FRAMES, f"ögonblicksbild med {len(frames)} ramar",
                          b"|".join(f[:40] for f in frames))
+            return
+        if len(frames[1]) > MAX_SNAPSHOT_BYTES:
+            self._reject(RejectReason.TOO_LARGE, f"ögonblicksbild på {len(frames[1])} byte, högst {MAX_SNAPSHOT_BYTES}",
+                         frames[1][:200])
             return
         try:
             reply = SnapshotReply.model_validate_json(frames[1])
@@ -330,7 +343,7 @@ class FeedChannel:
             return
         self._apply_snapshot(reply, now)
 
-    def _snapshot_part(self, adapter: TypeAdapter[Any], part: dict[str, Any]) -> Any:
+    def _snapshot_part(self, adapter: TypeAdapter[Any], part: Any) -> Any:
         """One unit entry or outcome of a snapshot, validated on its own (None: rejected and counted)."""
         body = json.dumps(part, ensure_ascii=False).encode()
         try:
@@ -351,8 +364,12 @@ class FeedChannel:
         if self.record is not None:
             self.record.on_reply(reply, self._check_replayed, self._wall_now, now, self.last_seq)
 
-    def _check_replayed(self, update: dict[str, Any]) -> StatusMessage | OutcomeMessage | None:
+    def _check_replayed(self, update: Any, epoch: str) -> StatusMessage | OutcomeMessage | None:
         """One replayed update through the live path's checks; None (rejected and counted) if it fails."""
+        if not isinstance(update, dict):
+            self._reject(RejectReason.SCHEMA, "omsändning: en uppdatering är inte ett JSON-objekt",
+                         json.dumps(update, ensure_ascii=False).encode()[:200])
+            return None
         topic = update.get("topic")
         adapter = ADAPTERS.get(topic.encode()) if topic in ("status", "outcome") else None
         body = json.dumps(update.get("message"), ensure_ascii=False).encode()
@@ -366,6 +383,9 @@ class FeedChannel:
             return None
         if msg.publisher != self.publisher:
             self._reject(RejectReason.WRONG_PUBLISHER, f"omsänd uppdatering från {msg.publisher}", body)
+            return None
+        if msg.epoch != epoch:
+            self._reject(RejectReason.SCHEMA, f"omsänd uppdatering med epok {msg.epoch}, svaret gäller {epoch}", body)
             return None
         if not self._unit_ok(msg, body):
             return None
@@ -381,8 +401,12 @@ class FeedChannel:
         c = self.counters
         same_epoch = reply.epoch == self.epoch
         base = self.last_seq if same_epoch else -1
+        if self.epoch is not None and not same_epoch and self._restart_counted != reply.epoch:
+            c.restarts += 1  # a restart noticed only now (it happened while a resync was under way)
         if self.record is not None:
-            self.record.before_snapshot(reply.epoch, reply.v)
+            self.record.before_snapshot(reply.epoch, reply.v, self._seen_max)
+        if not same_epoch:
+            self._seen_max = 0
         for raw_entry in reply.units:
             entry = self._snapshot_part(UNIT_ENTRY, raw_entry)
             if entry is None or entry.seq <= base:

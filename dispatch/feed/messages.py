@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, final
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
 
 from resources.fleet import Publisher
 from resources.vocabulary import UnitStatus
@@ -50,6 +50,16 @@ Lon = Annotated[float, Field(ge=-180.0, le=180.0)]
 UnitId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9ÅÄÖåäö_.-]+$")]
 RequestId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
+def _plain(text: str) -> str:
+    """Free text the clinical record accepts: no control characters (tab and line breaks aside), no lone
+    surrogates (JSON can carry both; the record would refuse them later, after the case waited)."""
+    if any((ord(ch) < 32 and ch not in "\t\n\r") or ord(ch) == 127 or 0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+        raise ValueError("får inte innehålla styrtecken")
+    return text
+
+
+PlainText = Annotated[str, AfterValidator(_plain)]
+
 _STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
@@ -83,7 +93,7 @@ class OutcomeMessage(_Message):
     code: FeedOutcomeCode
     destination: str | None = Field(default=None, max_length=64, pattern=r"^[A-Z0-9_]+$",
                                     description="Emergency department code (AKM_...) for transported_ed")
-    note: str | None = Field(default=None, max_length=500)
+    note: PlainText | None = Field(default=None, max_length=500)
 
 
 @final
@@ -136,8 +146,8 @@ class SnapshotReply(BaseModel):
     ts: Timestamp
     request_id: RequestId
     # UnitEntry and OutcomeMessage objects, checked one by one (channel): a bad entry costs only itself.
-    units: list[dict[str, Any]] = Field(max_length=MAX_SNAPSHOT_UNITS)
-    outcomes: list[dict[str, Any]] = Field(default_factory=list, max_length=MAX_SNAPSHOT_OUTCOMES)
+    units: list[Any] = Field(max_length=MAX_SNAPSHOT_UNITS)
+    outcomes: list[Any] = Field(default_factory=list, max_length=MAX_SNAPSHOT_OUTCOMES)
 
 
 class ReplayReply(BaseModel):
@@ -157,7 +167,7 @@ class ReplayReply(BaseModel):
     oldest: Seq
     # {"topic": "status" | "outcome", "message": {...}} each; checked one by one (channel), so one bad
     # update costs only itself, never the page.
-    updates: list[dict[str, Any]] = Field(max_length=MAX_REPLAY_UPDATES)
+    updates: list[Any] = Field(max_length=MAX_REPLAY_UPDATES)
 
 
 UpdateMessage = StatusMessage | OutcomeMessage | HeartbeatMessage

@@ -84,12 +84,16 @@ class RecordKeeper:
         self.generation += 1
         self.wire_epoch = None
 
-    def before_snapshot(self, epoch: str, version: int) -> None:
-        """A snapshot of `epoch` is about to be applied (its entries follow, then `after_snapshot`)."""
+    def before_snapshot(self, epoch: str, version: int, seen_max: int = 0) -> None:
+        """A snapshot of `epoch` is about to be applied (its entries follow, then `after_snapshot`); `seen_max` is
+        the highest number seen of the current epoch, so numbers of an epoch that ended are named in a hole."""
         self.version = version
         self._entry_seqs = set()
         if epoch != self.wire_epoch:
             self._give_up(HoleReason.EPOCH_ENDED)
+            if self.wire_epoch is not None and seen_max > self.rec_seq:
+                self._hole(self.rec_seq + 1, seen_max, HoleReason.EPOCH_ENDED)
+                self.rec_seq = seen_max
             self.wire_epoch = epoch
             self.epoch = epoch if self.generation == 0 else f"{epoch}~{self.generation}"
             self.rec_seq = self._known() or 0
@@ -160,28 +164,33 @@ class RecordKeeper:
         else:
             self._request(now)
 
-    def on_reply(self, reply: ReplayReply, check: Callable[[dict[str, Any]], StatusMessage | OutcomeMessage | None],
+    def on_reply(self, reply: ReplayReply, check: Callable[[Any, str], StatusMessage | OutcomeMessage | None],
                  received: float, now: float, live_seq: int) -> None:
-        """Take a replay page; `check` validates one update as the live path would (None: rejected, counted)."""
+        """Take a replay page; `check(update, epoch)` validates one update as the live path would (None: rejected
+        and counted). A page that brings no usable number of the range counts as an unanswered request, so a
+        publisher that answers with something else cannot keep the range open for ever."""
         if reply.request_id != self.request_id or self.want is None:
             return  # an answer to an earlier request
         first, last = self.want
         if reply.epoch != self.wire_epoch:
             self._give_up(HoleReason.EPOCH_ENDED)
             return
+        start = first
         if reply.oldest > first:
             self._hole(first, min(reply.oldest - 1, last), HoleReason.REPLAY_UNAVAILABLE)
             first = reply.oldest
         for update in reply.updates:
-            seq = update.get("message", {}).get("seq") if isinstance(update.get("message"), dict) else None
+            message = update.get("message") if isinstance(update, dict) else None
+            seq = message.get("seq") if isinstance(message, dict) else None
             if type(seq) is not int or seq < first or seq > last:
+                check(update, self.wire_epoch or "")  # counted as rejected (or a late duplicate), never stored
                 continue
             if seq > first:  # the publisher skipped numbers it does not hold
                 self._hole(first, seq - 1, HoleReason.REPLAY_UNAVAILABLE)
             first = seq + 1
             self.counters.replayed += 1
-            msg = check(update)
-            if msg is None or msg.epoch != self.wire_epoch:
+            msg = check(update, self.wire_epoch or "")
+            if msg is None:
                 continue  # rejected and counted by the channel, like a live message
             if type(msg) is StatusMessage:
                 self.items.append(StatusItem(self.publisher, self.epoch, msg.seq, msg.unit_id, msg.status, msg.lat,
@@ -195,8 +204,13 @@ class RecordKeeper:
             self.counters.replays += 1
             self._finish(live_seq)
             return
+        self.tries = 0 if first > start else self.tries + 1
+        if self.tries >= REPLAY_TRIES:
+            log.warning("flöde %s: omsändningen av %d–%d kommer inte framåt", self.publisher, first, last)
+            self.want = (first, last)
+            self._give_up(HoleReason.REPLAY_UNAVAILABLE, live_seq)
+            return
         self.want = (first, last)
-        self.tries = 0
         self._request(now)
 
     def _give_up(self, why: str, live_seq: int | None = None) -> None:
