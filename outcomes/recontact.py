@@ -1,13 +1,13 @@
 """Recontacts (återkontakt): a new call about a patient recently left at home.
 
 The same patient is recognised by personnummer, or — when there is none — by call-back number plus
-address. A match within the window (settings, default 72 h) is linked to the new case, flagged for
+address, compared by their recontact keys (records.recontact_keys, stored and indexed on the case): the
+check is one indexed query whatever the number of cases in the window. A match within the window (settings, default 72 h) is linked to the new case, flagged for
 RLS review, and handed to triage in the PatientContext so the rules raise the priority.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +23,7 @@ from records.audit import audit, now
 from records.cases import CaseNotFound, add_flags
 from records.models import Case, Outcome, Review
 from records.personnummer import InvalidPersonnummer, normalise
+from records.recontact_keys import address_key, phone_key
 from resources.clock import LOCAL_TZ, local_aware
 from resources.patient_context import PatientContext
 from triage_rules.flags import FLAG_RECONTACT
@@ -88,60 +89,49 @@ def _complaint_names(version: str, directory: Path | None) -> dict[str, str]:
     return {c.code: c.name for c in load_ruleset(version=version, directory=directory).complaints}
 
 
-def normalise_address(address: str) -> str:
-    return re.sub(r"[\s,.]+", " ", (address or "").casefold()).strip()
-
-
-def normalise_phone(phone: str) -> str:
-    digits = re.sub(r"\D", "", phone or "")
-    if digits.startswith("46"):
-        digits = "0" + digits[2:]
-    return digits
-
-
 def find_recontact(session: Session, *, personnummer: str | None = None, callback_phone: str | None = None,
                    address: str | None = None, at: datetime | None = None, window: timedelta | None = None,
                    exclude_case_id: int | None = None, actor: Actor | None = None) -> RecontactMatch | None:
     """The most recent earlier case of this patient whose outcome in force was "left at home" within
     `window` before `at`; None if there is none. Personnummer decides when given; otherwise the
-    call-back number and the address must both match.
+    call-back number and the address must both match (their keys, records.recontact_keys).
 
     Showing the match to a nurse is a read of the earlier case: pass the `actor` and it is audited
     (`case.read` via "recontact"). Without an actor nothing is audited (tests, batch statistics)."""
     at = at or now()
     window = window or outcome_settings().recontact_window
     pnr = _pnr(personnummer)
-    phone, addr = normalise_phone(callback_phone or ""), normalise_address(address or "")
+    phone, addr = phone_key(callback_phone), address_key(address)
     if pnr is None and not (phone and addr):
         return None
+    # One statement: the patient's cases by index (personnummer, or phone and address keys), their outcomes
+    # in force by case id; the newest left-at-home one in the window wins.
     stmt = (select(Case, Outcome).join(Outcome, Outcome.case_id == Case.id)
             .where(Outcome.superseded_by.is_(None), Outcome.code.in_([c.value for c in LEFT_AT_HOME_CODES]),
                    Outcome.recorded_at >= at - window, Outcome.recorded_at <= at)
-            .order_by(Outcome.recorded_at.desc(), Outcome.id.desc()))
+            .order_by(Outcome.recorded_at.desc(), Outcome.id.desc()).limit(1))
     if exclude_case_id is not None:
         stmt = stmt.where(Case.id != exclude_case_id)
     if pnr is not None:
         stmt = stmt.where(Case.personnummer == pnr)
         matched_by = "personnummer"
     else:
+        stmt = stmt.where(Case.phone_key == phone, Case.address_key == addr)
         matched_by = "phone_address"
-    # Newest first, streamed: the match is nearly always among the first rows, so the rest are never loaded
-    # (an address/phone match is decided in Python, where both are normalised).
-    for case, outcome in session.execute(stmt.execution_options(yield_per=32)):
-        if matched_by == "phone_address" and (normalise_phone(case.callback_phone) != phone
-                                              or normalise_address(case.address) != addr):
-            continue
-        code = OutcomeCode(outcome.code)
-        if actor is not None:
-            audit(session, actor, "case.read", case.id, via="recontact", matched_by=matched_by,
-                  for_case_id=exclude_case_id, patient=case.personnummer)
-        return RecontactMatch(case_id=case.id, outcome_code=code, outcome_label=code.label,
-                              left_at_home_at=outcome.recorded_at,
-                              hours_since=round((at - outcome.recorded_at).total_seconds() / 3600, 1),
-                              priority=case.priority, complaint=case.complaint, endpoint_code=case.endpoint_code,
-                              matched_by=matched_by, note=outcome.note,
-                              complaint_name=complaint_name(case.complaint, case.ruleset_version))
-    return None
+    row = session.execute(stmt).first()
+    if row is None:
+        return None
+    case, outcome = row
+    code = OutcomeCode(outcome.code)
+    if actor is not None:
+        audit(session, actor, "case.read", case.id, via="recontact", matched_by=matched_by,
+              for_case_id=exclude_case_id, patient=case.personnummer)
+    return RecontactMatch(case_id=case.id, outcome_code=code, outcome_label=code.label,
+                          left_at_home_at=outcome.recorded_at,
+                          hours_since=round((at - outcome.recorded_at).total_seconds() / 3600, 1),
+                          priority=case.priority, complaint=case.complaint, endpoint_code=case.endpoint_code,
+                          matched_by=matched_by, note=outcome.note,
+                          complaint_name=complaint_name(case.complaint, case.ruleset_version))
 
 
 def find_recontact_for_case(session: Session, case_id: int, *, at: datetime | None = None,

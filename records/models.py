@@ -17,8 +17,10 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import TypeDecorator
+
+from records.recontact_keys import address_key, phone_key
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -161,10 +163,24 @@ class Case(Base):
     linked_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     link_reason: Mapped[str | None] = mapped_column(String(32))  # recontact | followup_worse
     row_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Recontact keys (records.recontact_keys), kept by the validators below whenever phone/address is set.
+    phone_key: Mapped[str | None] = mapped_column(String(40))
+    address_key: Mapped[str | None] = mapped_column(String(512))
 
     __mapper_args__ = {"version_id_col": row_version}
+    __table_args__ = (Index("ix_cases_recontact_keys", "phone_key", "address_key"),)
 
     answers: Mapped[list[TriageAnswer]] = relationship(back_populates="case", order_by="TriageAnswer.seq")
+
+    @validates("callback_phone")
+    def _keep_phone_key(self, _key: str, value: str) -> str:
+        self.phone_key = phone_key(value)
+        return value
+
+    @validates("address")
+    def _keep_address_key(self, _key: str, value: str) -> str:
+        self.address_key = address_key(value)
+        return value
 
 
 class TriageAnswer(Base):
