@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -27,6 +27,9 @@ from resources.vocabulary import UnitStatus
 BUSY_STATUSES = frozenset({UnitStatus.ALERTED, UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE,
                            UnitStatus.TRANSPORTING, UnitStatus.AT_HOSPITAL})
 _STATUS_LIST = list(UnitStatus)
+_STATUS_CODE = {s: i for i, s in enumerate(_STATUS_LIST)}
+_AVAILABLE_CODES = [_STATUS_CODE[s] for s in UnitStatus if s.is_available]
+_BUSY_CODES = [_STATUS_CODE[s] for s in BUSY_STATUSES]
 
 
 class UnitState(BaseModel):
@@ -157,18 +160,38 @@ def load_fleet_state(path: Path | str, register: Fleet | None = None, palette: P
     return resolve_states(state.units, register, palette, geography, source=str(path))
 
 
+class LiveReport(Protocol):
+    """A unit's live fields as the feed state gives them (dispatch.feed.state.UnitView)."""
+
+    @property
+    def unit_id(self) -> str: ...
+    @property
+    def status(self) -> UnitStatus | None: ...  # None: never heard of (counted as free at its station)
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lon(self) -> float: ...
+    @property
+    def case_id(self) -> int | None: ...
+    @property
+    def stale(self) -> bool: ...
+
+
 class FleetSnapshot:
     """Numpy view of one fleet state. Build once per state; recommend against it many times.
 
     Units are held sorted by id, so "first minimum" in any per-type array is the lowest id —
-    the deterministic tie-break."""
+    the deterministic tie-break. A snapshot is never changed after it is made (`updated` and
+    `with_live` return changed copies), so it may be read from any thread."""
+
+    _ARRAYS = ("lat", "lon", "status", "stale", "free_at", "case_id", "_outdated")
 
     def __init__(self, states: Sequence[UnitState], palette: Palette | None = None,
                  geography: Geography | None = None):
         self.palette = palette or default_palette()
         self.geography = geography or default_geography()
         units = sorted(states, key=lambda s: s.id)
-        self.units: list[UnitState] = units
+        self._units: list[UnitState] = units
         n = len(units)
         self.ids = [u.id for u in units]
         self.index = {uid: i for i, uid in enumerate(self.ids)}
@@ -176,11 +199,14 @@ class FleetSnapshot:
             raise ValueError("flottan innehåller samma enhet två gånger")
         self.lat = np.fromiter((u.lat for u in units), dtype=np.float64, count=n)
         self.lon = np.fromiter((u.lon for u in units), dtype=np.float64, count=n)
-        self.status = np.fromiter((_STATUS_LIST.index(u.status) for u in units), dtype=np.int8, count=n)
+        self.status = np.fromiter((_STATUS_CODE[u.status] for u in units), dtype=np.int8, count=n)
         self.stale = np.fromiter((u.stale for u in units), dtype=bool, count=n)
+        self.case_id = np.fromiter((-1 if u.case_id is None else u.case_id for u in units), dtype=np.int64, count=n)
         self.free_at = np.fromiter(
             (local_aware(u.expected_free_at).timestamp() if u.expected_free_at else np.nan for u in units),
             dtype=np.float64, count=n)
+        # True where the arrays are newer than `_units[i]` (written by `with_live`; see `unit`).
+        self._outdated = np.zeros(n, dtype=bool)
         self.affiliations: dict[str, int] = {}
         self.affiliation = np.fromiter((self._code(u.affiliation) for u in units), dtype=np.int32, count=n)
         delreg = {k.name: DELREGIONER.index(k.delregion) for k in self.geography.kommuner}
@@ -198,8 +224,8 @@ class FleetSnapshot:
         return self.affiliations.setdefault(affiliation, len(self.affiliations))
 
     def _derive(self) -> None:
-        available = np.isin(self.status, [_STATUS_LIST.index(s) for s in UnitStatus if s.is_available])
-        busy = np.isin(self.status, [_STATUS_LIST.index(s) for s in BUSY_STATUSES])
+        available = np.isin(self.status, _AVAILABLE_CODES)
+        busy = np.isin(self.status, _BUSY_CODES)
         self.available = available
         # A unit can be counted if it is free now, or busy with a known expected free time.
         self.countable = available | (busy & ~np.isnan(self.free_at))
@@ -210,26 +236,73 @@ class FleetSnapshot:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def unit(self, i: int) -> UnitState:
+        """The unit at position `i` with its current live fields."""
+        u = self._units[i]
+        if not self._outdated[i]:
+            return u
+        case = int(self.case_id[i])
+        return u.model_copy(update={"status": _STATUS_LIST[self.status[i]], "lat": float(self.lat[i]),
+                                    "lon": float(self.lon[i]), "case_id": None if case < 0 else case,
+                                    "stale": bool(self.stale[i])})
+
+    @property
+    def units(self) -> list[UnitState]:
+        """Every unit with its current live fields, in snapshot order (builds the models that are out of date)."""
+        if not self._outdated.any():
+            return list(self._units)
+        return [self.unit(i) for i in range(len(self._units))]
+
+    def _copy(self) -> FleetSnapshot:
+        new = object.__new__(FleetSnapshot)
+        new.__dict__.update(self.__dict__)
+        for name in self._ARRAYS:
+            setattr(new, name, getattr(self, name).copy())
+        return new
+
     def updated(self, changes: Iterable[UnitState]) -> FleetSnapshot:
         """A copy with live fields (status, position, case, stale, expected free time) of some
         units replaced. O(n) array copies, no re-validation of the unchanged units."""
-        new = object.__new__(FleetSnapshot)
-        new.__dict__.update(self.__dict__)
-        new.units = list(self.units)
-        for name in ("lat", "lon", "status", "stale", "free_at"):
-            setattr(new, name, getattr(self, name).copy())
+        new = self._copy()
+        new._units = list(self._units)
         for ch in changes:
             i = self.index.get(ch.id)
             if i is None:
                 raise KeyError(f"okänd enhet: {ch.id}")
-            old = new.units[i]
             upd = {k: getattr(ch, k) for k in _LIVE_FIELDS if k in ch.model_fields_set}
-            cur = old.model_copy(update=upd)
-            new.units[i] = cur
+            cur = new.unit(i).model_copy(update=upd)
+            new._units[i] = cur
+            new._outdated[i] = False
             new.lat[i], new.lon[i] = cur.lat, cur.lon
-            new.status[i] = _STATUS_LIST.index(cur.status)
+            new.status[i] = _STATUS_CODE[cur.status]
             new.stale[i] = cur.stale
+            new.case_id[i] = -1 if cur.case_id is None else cur.case_id
             new.free_at[i] = local_aware(cur.expected_free_at).timestamp() if cur.expected_free_at else np.nan
+        new._derive()
+        return new
+
+    def with_live(self, reports: Iterable[LiveReport]) -> FleetSnapshot:
+        """A copy with the feed's live fields (status, position, case, stale) of the reported units
+        written straight into the arrays: O(n) array copies plus O(reported), no model is built or
+        validated (`unit(i)` builds one when asked). A unit never heard of counts as free at its
+        station, as in `merge_live`; ids not in the snapshot are ignored; the last report of a unit wins."""
+        latest: dict[int, LiveReport] = {}
+        index = self.index
+        for r in reports:
+            i = index.get(r.unit_id)
+            if i is not None:
+                latest[i] = r
+        if not latest:
+            return self
+        new = self._copy()
+        ix = np.fromiter(latest, dtype=np.intp, count=len(latest))
+        rs = list(latest.values())
+        new.lat[ix] = [r.lat for r in rs]
+        new.lon[ix] = [r.lon for r in rs]
+        new.status[ix] = [_STATUS_CODE[r.status or UnitStatus.AVAILABLE_AT_STATION] for r in rs]
+        new.stale[ix] = [r.stale for r in rs]
+        new.case_id[ix] = [-1 if r.case_id is None else r.case_id for r in rs]
+        new._outdated[ix] = True
         new._derive()
         return new
 

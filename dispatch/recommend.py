@@ -257,7 +257,7 @@ def _best_unit(ctx: _Context, t: ResourceType, max_minutes: int | None) -> tuple
     j = int(np.argmin(key))
     g = int(ix[j])
     e = float(eta[j])
-    u = snap.units[g]
+    u = snap.unit(g)
     return Option(type_code=t.code, type_name=t.name, level=t.level, kind=t.kind, unit_id=u.id, unit_name=u.name,
                   unit_status=u.status, current_case_id=u.case_id, eta_minutes=round(e, 1),
                   distance_km=round(float(ctx.dist[g]), 1), free_in_minutes=round(float(ctx.wait[g]), 1),
