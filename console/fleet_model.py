@@ -54,6 +54,7 @@ COL_CASE = COLUMNS.index("Ärende")
 COL_LAST_HEARD = COLUMNS.index("Senast hörd")
 UNIT_ROLE = Qt.ItemDataRole.UserRole + 1  # the UnitRow itself (for proxies and views)
 _STALE_BG = QColor("#2d2a1f")
+_FLAG_COLOUR = QColor("#f5a623")
 
 
 def status_text(row: UnitRow) -> str:
@@ -102,6 +103,8 @@ class FleetTableModel(RowTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if row.stale:
                 return self._stale_colour
+            if col == COL_STATUS and row.flag:
+                return _FLAG_COLOUR  # what the unit reported broke the transition graph: check with the crew
             if col == COL_STATUS and row.status is not None:
                 return self._colours[row.status]
             return None
