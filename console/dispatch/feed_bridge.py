@@ -3,7 +3,8 @@
 The feed layer (dispatch.feed) receives and applies updates on its own thread as they come; the
 bridge separates that data rate from the repaint rate: a QTimer on the GUI thread drains the
 state's coalesced change set, reads those units as plain data and updates the table model with
-one dataChanged per contiguous block of rows (never a reset). It also starts and stops the
+one dataChanged per contiguous block of rows (never a reset). The same units are filed with the
+`LiveFleet` (when one is attached), the fleet snapshot the recommendation works on. It also starts and stops the
 services behind the state (the subscriber thread and, in demo mode, the simulator) and reports
 per-feed health for the status bar.
 """
@@ -20,6 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.fleet_model import FleetTableModel
 from dispatch.feed.state import FeedView, FleetState, UnitView
+from dispatch.live_fleet import LiveFleet
 
 log = logging.getLogger("larmcentral.console.feeds")
 
@@ -47,7 +49,8 @@ class FeedBridge(QObject):
     and the recommendation listen to it).
 
     `refresh_stale`: recompute staleness from the GUI thread (only when no FeedSubscriber runs;
-    the subscriber does it itself on its own thread).
+    the subscriber does it itself on its own thread). `live`: the LiveFleet to file changed units
+    with (the dispatch workspace attaches one, see CaseSelection).
     """
 
     health_changed = Signal(object)
@@ -72,6 +75,7 @@ class FeedBridge(QObject):
         self.ticks = 0
         self.worst_tick_s = 0.0
         self.health: list[FeedView] = []
+        self.live: LiveFleet | None = None
 
     # --- lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -100,7 +104,10 @@ class FeedBridge(QObject):
         """Bring every row up to date (at start: one dataChanged over the whole table)."""
         self.state.drain_changes()
         now = datetime.now(UTC)
-        self.model.update_units({v.unit_id: row_fields(v, now) for v in self.state.units()})
+        views = self.state.units()
+        if self.live is not None:
+            self.live.note(views)
+        self.model.update_units({v.unit_id: row_fields(v, now) for v in views})
 
     def tick(self) -> int:
         """Apply the coalesced changes since the last tick. Returns the number of rows updated."""
@@ -113,7 +120,10 @@ class FeedBridge(QObject):
         n = 0
         if ids:
             now = datetime.now(UTC)
-            n = self.model.update_units({v.unit_id: row_fields(v, now) for v in self.state.units_by_id(ids)})
+            views = self.state.units_by_id(ids)
+            if self.live is not None:
+                self.live.note(views)
+            n = self.model.update_units({v.unit_id: row_fields(v, now) for v in views})
             self.rows_applied += n
             self.units_changed.emit(ids)
         if health_tick:
