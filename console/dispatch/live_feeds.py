@@ -34,6 +34,7 @@ from dispatch.simulator.runner import SimulatorRunner
 from resources.fleet import Fleet
 
 MAIN_PY = Path(__file__).resolve().parents[2] / "main.py"
+START_ATTEMPTS = 3  # fresh ports each time: a port taken by another program must not stop the demo
 
 
 class SimulatorProcess:
@@ -52,23 +53,38 @@ class SimulatorProcess:
         self.config_path = Path(self._dir.name) / "feeds.yaml"
         # The child's log goes to a file: a pipe nobody reads would fill up and stall the simulator.
         self._log = open(Path(self._dir.name) / "simulate.log", "wb")  # noqa: SIM115 - closed in stop()
-        base = random.Random().randrange(20000, 60000, 10)  # 9 ports from here: 4 feeds × 2 + commands
+        deadline = time.monotonic() + self.start_timeout
+        for attempt in range(START_ATTEMPTS):
+            # 9 ports from here (4 feeds × 2 + commands), below Linux's ephemeral range (32768-) so an outgoing
+            # connection's port cannot be taken; a port someone else holds makes the child exit: try others.
+            base = random.Random().randrange(20000, 32000, 10)
+            if self._spawn(base, deadline):
+                time.sleep(0.1)  # the file is written in one go, but give the writer a moment to close it
+                self.client = SimulatorClient(f"tcp://127.0.0.1:{base + 8}")
+                return self
+            if time.monotonic() > deadline or attempt == START_ATTEMPTS - 1:
+                break
+        err = (Path(self._dir.name) / "simulate.log").read_text(errors="replace")
+        self.stop()
+        raise SimulatorError(f"simulatorprocessen startade inte: {err.strip()[-500:]}")
+
+    def _spawn(self, base: int, deadline: float) -> bool:
+        """Start the child on ports from `base`; True once it has written its config, False if it exited."""
         # Started through sim_child, which ends the simulator when this process goes (even on a crash).
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "console.dispatch.sim_child", str(os.getpid()), "simulate", "--base-port",
              str(base), "--time-scale", str(self.time_scale), "--write-config", str(self.config_path),
              *self.extra_args],
             stdout=subprocess.DEVNULL, stderr=self._log, cwd=str(MAIN_PY.parent))
-        deadline = time.monotonic() + self.start_timeout
+        assert self.config_path is not None
         while not self.config_path.exists():
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                err = (Path(self._dir.name) / "simulate.log").read_text(errors="replace")
-                self.stop()
-                raise SimulatorError(f"simulatorprocessen startade inte: {err.strip()[-500:]}")
+                if self.proc.poll() is None:
+                    self.proc.kill()
+                self.proc.wait()
+                return False
             time.sleep(0.05)
-        time.sleep(0.1)  # the file is written in one go, but give the writer a moment to close it
-        self.client = SimulatorClient(f"tcp://127.0.0.1:{base + 8}")
-        return self
+        return True
 
     def subscriber_config(self, **settings: Any) -> SubscriberConfig:
         assert self.config_path is not None

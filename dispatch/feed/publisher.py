@@ -66,14 +66,18 @@ class FeedPublisher:
         self._rng = random.Random(seed)
         self.pub = self.context.socket(zmq.PUB)
         self.router = self.context.socket(zmq.ROUTER)
-        for sock in (self.pub, self.router):
-            sock.linger = 0
-            if security is not None:
-                public, secret = load_secret(security.secret_key)
-                make_curve_client(sock, public, secret, load_public(security.server_public_key))
-        self.pub.sndhwm = sndhwm
-        self.pub.bind(updates)
-        self.router.bind(snapshot)
+        try:
+            for sock in (self.pub, self.router):
+                sock.linger = 0
+                if security is not None:
+                    public, secret = load_secret(security.secret_key)
+                    make_curve_client(sock, public, secret, load_public(security.server_public_key))
+            self.pub.sndhwm = sndhwm
+            self.pub.bind(updates)
+            self.router.bind(snapshot)
+        except BaseException:
+            self.close()  # an open socket would make terminating the context hang for ever
+            raise
 
     @property
     def updates_endpoint(self) -> str:

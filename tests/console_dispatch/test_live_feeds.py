@@ -76,3 +76,34 @@ def test_simulator_child_does_not_outlive_a_crashed_console(tmp_path) -> None:
         if parent.poll() is None:
             parent.kill()
         parent.stdout.close()
+
+
+def test_the_demo_simulator_starts_on_other_ports_when_its_first_ones_are_taken(monkeypatch) -> None:
+    """Another program holding a port the child picked makes it exit; the console tries fresh ports."""
+    import socket
+
+    from console.dispatch import live_feeds
+    from console.dispatch.live_feeds import SimulatorProcess
+
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    taken = holder.getsockname()[1]
+    holder.listen()
+    free = socket.socket()
+    free.bind(("127.0.0.1", 0))
+    free_base = free.getsockname()[1]
+    free.close()
+    bases = iter([taken, free_base])
+
+    class Picks:
+        def randrange(self, *_: object) -> int:
+            return next(bases)
+
+    monkeypatch.setattr(live_feeds.random, "Random", Picks)
+    sim = SimulatorProcess(time_scale=1.0)
+    try:
+        sim.start()
+        assert sim.client is not None and sim.client.endpoint.endswith(f":{free_base + 8}")
+    finally:
+        sim.stop()
+        holder.close()

@@ -161,3 +161,23 @@ def test_a_stopped_clock_moves_only_when_advanced() -> None:
         assert seen[:4] == [UnitStatus.ALERTED, UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE, UnitStatus.AVAILABLE_OUT]
         with pytest.raises(ValueError, match="bakåt"):
             runner.advance(-1.0)
+
+
+def test_simulate_on_a_taken_port_says_so_and_exits_instead_of_hanging() -> None:
+    """A publisher socket left open after its bind failed made terminating the ZeroMQ context wait for ever."""
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    port = holder.getsockname()[1]
+    try:
+        done = subprocess.run([sys.executable, "main.py", "simulate", "--base-port", str(port), "--duration", "1"],
+                              cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=60)
+    finally:
+        holder.close()
+    assert done.returncode == 1
+    assert "Kunde inte starta simulatorn" in done.stderr and str(port) in done.stderr
