@@ -26,6 +26,7 @@ from console.errors import is_database_down, user_message
 from console.help_overlay import HelpOverlay
 from console.lock_screen import LockScreen
 from console.shift import IdleWatcher, lock_job, unlock_job
+from console.switch_banner import SwitchBanner
 from console.tasks import DbExecutor
 from records.actor import Actor
 from resources.settings import load_settings
@@ -118,6 +119,7 @@ class MainWindow(QMainWindow):
         self.resize(1480, 900)
         if not self.restore_layout() and workspaces:
             self.show_workspace(next(iter(workspaces)))
+        self.switch_banner = SwitchBanner(self, executor)  # after the layout: a saved state never shows it
         self.idle_watcher.start()
 
     def _dock(self, name: str, title: str, widget: QWidget) -> QDockWidget:
@@ -135,7 +137,8 @@ class MainWindow(QMainWindow):
         act = QAction(text, self)
         act.setShortcut(QKeySequence(key))
         act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        act.triggered.connect(slot)
+        # QAction.triggered passes `checked`; a slot like `lambda k=key: …` would take it for its argument
+        act.triggered.connect(lambda _checked=False: slot())
         self.addAction(act)
         return act
 

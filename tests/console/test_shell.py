@@ -45,3 +45,22 @@ def test_review_queue_model(qtmodeltester):
                                 complaint="BRÖST", patient="Astrid Demo")])
     qtmodeltester.check(model)
     assert model.data(model.index(0, 0)) == "Överstyrd triage"
+
+
+def test_ctrl_number_and_the_window_menu_bring_each_workspace_forward(qtbot, make_window, actor_for):  # type: ignore[no-untyped-def]
+    from console.main_window import SHORTCUT_ORDER
+    from resources.vocabulary import Role
+
+    w = make_window(actor_for(Role.PHYSICIAN))
+    actions = {a.shortcut().toString(): a for a in w.actions()}
+    shown = [key for key in SHORTCUT_ORDER if key in w.workspaces]
+    assert len(shown) >= 3
+    def in_front(key: str) -> bool:  # a workspace behind another tab is "visible" but has no visible region
+        return not w.workspaces[key].visibleRegion().isEmpty()
+
+    hidden = [key for key in shown if not in_front(key)]
+    assert hidden, "the test needs a workspace behind another tab"
+    for key in reversed(shown):  # each in turn, so the check is not satisfied by the default tab
+        i = SHORTCUT_ORDER.index(key) + 1
+        actions[f"Ctrl+{i}"].trigger()  # what the shortcut and the Fönster menu item do
+        qtbot.waitUntil(lambda key=key: in_front(key), timeout=3000)
