@@ -28,8 +28,8 @@ BUSY_STATUSES = frozenset({UnitStatus.ALERTED, UnitStatus.EN_ROUTE, UnitStatus.O
                            UnitStatus.TRANSPORTING, UnitStatus.AT_HOSPITAL})
 _STATUS_LIST = list(UnitStatus)
 _STATUS_CODE = {s: i for i, s in enumerate(_STATUS_LIST)}
-_AVAILABLE_CODES = [_STATUS_CODE[s] for s in UnitStatus if s.is_available]
-_BUSY_CODES = [_STATUS_CODE[s] for s in BUSY_STATUSES]
+_AVAILABLE_BY_CODE = np.array([s.is_available for s in _STATUS_LIST])  # indexed by status code
+_BUSY_BY_CODE = np.array([s in BUSY_STATUSES for s in _STATUS_LIST])
 
 
 class UnitState(BaseModel):
@@ -224,8 +224,8 @@ class FleetSnapshot:
         return self.affiliations.setdefault(affiliation, len(self.affiliations))
 
     def _derive(self) -> None:
-        available = np.isin(self.status, _AVAILABLE_CODES)
-        busy = np.isin(self.status, _BUSY_CODES)
+        available = _AVAILABLE_BY_CODE[self.status]
+        busy = _BUSY_BY_CODE[self.status]
         self.available = available
         # A unit can be counted if it is free now, or busy with a known expected free time.
         self.countable = available | (busy & ~np.isnan(self.free_at))
