@@ -171,18 +171,35 @@ class ColumnFit(QObject):
         super().__init__(view)
         self.view = view
         self._timer = QTimer(self, singleShot=True, interval=0, timeout=self.fit)  # dies with the view
+        self._fitting = False  # what fit() itself resizes must not schedule another fit (it looped for ever)
+        self._last: tuple[tuple[int, int], ...] | None = None  # (col, width or -1 hidden) last applied
         view.setProperty("waitingRoomColumnFit", True)
         view.viewport().installEventFilter(self)
-        view.horizontalHeader().sectionResized.connect(lambda *_: self.schedule())
+        view.horizontalHeader().sectionResized.connect(self._section_resized)
         model = view.model()
         model.modelReset.connect(self.schedule)
         model.rowsInserted.connect(self.schedule)
         model.dataChanged.connect(self.schedule)
         self.fit()
 
+    def _section_resized(self, section: int, *_: int) -> None:
+        # The header stretches the last visible section to the edge by itself; following its resizes would make
+        # fit() and the header undo each other for ever (one core at 100% in väntrummet).
+        if section != self._last_visible():
+            self.schedule()
+
+    def _last_visible(self) -> int:
+        header = self.view.horizontalHeader()
+        for visual in range(header.count() - 1, -1, -1):
+            logical = header.logicalIndex(visual)
+            if not header.isSectionHidden(logical):
+                return logical
+        return -1
+
     def schedule(self) -> None:
         """Fit once the current change is done (the caller may still be resizing other columns)."""
-        self._timer.start()
+        if not self._fitting:
+            self._timer.start()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize:
@@ -195,14 +212,19 @@ class ColumnFit(QObject):
         return min(width, COLUMN_MAX_WIDTHS.get(col, width))
 
     def fit(self) -> None:
+        self._fitting = True
+        try:
+            self._fit()
+        finally:
+            self._fitting = False
+
+    def _fit(self) -> None:
         view, model = self.view, self.view.model()
         if model is None:
             return
         count = model.columnCount()
         essential = [c for c in range(count) if c not in SECONDARY_COLUMNS]
         widths = {col: self.natural_width(col) for col in essential}
-        for col, width in widths.items():
-            view.setColumnWidth(col, width)
         # From the natural widths: the last visible column is stretched to the edge (stretchLastSection).
         room = view.viewport().width() - sum(widths.values())
         for col in (c for c in SECONDARY_COLUMNS if c < count):
@@ -210,8 +232,12 @@ class ColumnFit(QObject):
             shown = width >= COLUMN_MIN_WIDTHS[col]
             view.setColumnHidden(col, not shown)
             if shown:
-                view.setColumnWidth(col, width)
+                widths[col] = width
                 room -= width
+        stretched = self._last_visible() if view.horizontalHeader().stretchLastSection() else -1
+        for col, width in widths.items():
+            if col != stretched and view.columnWidth(col) != width:
+                view.setColumnWidth(col, width)
 
 
 class WaitingRoomView(QTableView):

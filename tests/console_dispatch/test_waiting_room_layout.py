@@ -52,3 +52,29 @@ def test_essential_columns_fit_without_scrolling(qtbot, sqlite_db, make_actor, e
             assert not view.isColumnHidden(COL_ADDRESS)  # room for the address at 1600 px
     finally:
         ws.shutdown()
+
+
+def test_column_fitting_comes_to_rest_at_every_common_window_size(qtbot, sqlite_db, make_actor, executor,  # noqa: F811
+                                                                   monkeypatch) -> None:
+    """The fitter and the header's stretched last section used to undo each other for ever (thousands of fits a
+    second, one core at 100%); once fitted, nothing should refit until something changes."""
+    from console.dispatch.waiting_room import ColumnFit
+
+    nurse = make_actor(sqlite_db, "ssk.anna", Role.NURSE)
+    dispatcher = make_actor(sqlite_db, "dir.bo", Role.DISPATCHER)
+    make_case(sqlite_db, nurse, priority="1", waited_min=2)
+    fits: list[int] = []
+    original = ColumnFit.fit
+    monkeypatch.setattr(ColumnFit, "fit", lambda self: (fits.append(1), original(self))[1])
+    ws = _workspace(qtbot, dispatcher, executor)
+    try:
+        ws.show()
+        qtbot.waitUntil(lambda: ws.waiting_model.rowCount() == 1, timeout=10000)
+        for width, height in ((1480, 900), (1366, 768), (1600, 1000), (1920, 1080), (1280, 720)):
+            ws.resize(width, height)
+            qtbot.wait(300)  # the resize's own fits
+            fits.clear()
+            qtbot.wait(1000)
+            assert len(fits) <= 2, f"{len(fits)} fits in a second at rest at {width}×{height}"
+    finally:
+        ws.shutdown()
