@@ -65,6 +65,8 @@ class IntakeForm(QWidget):
         for w in (self.caller, self.phone, self.address, self.patient):
             w.textEdited.connect(self.changed)
         self.kommun.currentTextChanged.connect(self._check_kommun)
+        # Enter (or leaving the field) takes the one kommun the typed start names: "Lun" is Lund.
+        self.kommun.lineEdit().editingFinished.connect(self._complete_kommun)
         self.pnr.textChanged.connect(self._check_pnr)  # also when a draft is restored, not only on typing
         self.pnr.editingFinished.connect(self.patient_changed)
         self.age.valueChanged.connect(self.changed)
@@ -92,8 +94,30 @@ class IntakeForm(QWidget):
 
     def _check_kommun(self, text: str) -> None:
         ok = not text or self._geo.has_kommun(text)
-        self.kommun_msg.setText("" if ok else self.tr("Okänd kommun: %s. Välj en av Skånes kommuner.") % text)
+        if ok:
+            self.kommun_msg.setText("")
+        else:
+            candidates = self._kommuner_starting(text)
+            hint = (self.tr("Menade du %s?") % self._or_list(candidates[:5]) if candidates
+                    else self.tr("Välj en av Skånes kommuner."))
+            self.kommun_msg.setText(self.tr("Okänd kommun: %s. %s") % (text, hint))
         self.changed.emit()
+
+    def _kommuner_starting(self, text: str) -> list[str]:
+        start = text.strip().casefold()
+        return sorted(k.name for k in self._geo.kommuner if start and k.name.casefold().startswith(start))
+
+    def _or_list(self, names: list[str]) -> str:
+        return names[0] if len(names) == 1 else self.tr("%s eller %s") % (", ".join(names[:-1]), names[-1])
+
+    def _complete_kommun(self) -> None:
+        text = self.kommun.currentText().strip()
+        if not text or self._geo.has_kommun(text):
+            return
+        exact = [k.name for k in self._geo.kommuner if k.name.casefold() == text.casefold()]
+        candidates = exact or self._kommuner_starting(text)
+        if len(candidates) == 1:
+            self.kommun.setCurrentText(candidates[0])
 
     def personnummer(self) -> str | None:
         """The normalised personnummer, or None when empty or invalid."""

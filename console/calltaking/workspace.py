@@ -97,6 +97,7 @@ class CallTakingWorkspace(QWidget):
                                             objectName="handOverButton")
         self.hand_over_button.clicked.connect(self.hand_over_call)
         self.problems = QLabel(objectName="fieldError")
+        self._form_problems_shown = False  # `problems` shows the form's own problems (kept current while editing)
         self.problems.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
@@ -175,6 +176,7 @@ class CallTakingWorkspace(QWidget):
         self.wizard.reset()
         self.recommendation.clear()
         self.problems.setText("")
+        self._form_problems_shown = False
 
     def _has_content(self) -> bool:
         p = self.form.payload()
@@ -268,6 +270,10 @@ class CallTakingWorkspace(QWidget):
 
     def _edited(self) -> None:
         self.finish_command_id = None  # what would be sent changed: a new send is a new command
+        if self._form_problems_shown:
+            problems = self.form.problems()
+            self.problems.setText("\n".join(problems))
+            self._form_problems_shown = bool(problems)
         if self.active and self._handing_over is None:
             self._save_timer.start()
             self._update_send()
@@ -461,12 +467,14 @@ class CallTakingWorkspace(QWidget):
         problems = self.form.problems()
         if problems:
             self.problems.setText("\n".join(problems))
+            self._form_problems_shown = True  # re-checked on every edit, so a fixed field clears its message
             return
         if self.case_id is None:
             self.message.emit(self.tr("Ärendet sparas fortfarande – försök igen om ett ögonblick."))
             self.save_now()
             return
         self.problems.setText("")
+        self._form_problems_shown = False
         triage: CompletedTriage = self.driver.completed()
         intake: CaseIntake = self.form.intake()
         rec = self.recommendation.current

@@ -97,3 +97,44 @@ def test_referral_endpoint_completes_case_from_the_call(qtbot, make_window, acto
     with factory() as s:
         case = s.get(Case, sent.args[0])
         assert case.status == "closed" and case.priority == "hänvisning"
+
+
+def test_typing_the_start_of_a_kommun_and_enter_takes_it(qtbot, make_window, actor_for, idle):  # type: ignore[no-untyped-def]
+    w = make_window(actor_for(Role.NURSE))
+    ct = w.workspaces["calltaking"]
+    qtbot.keyClick(w, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    idle(w)
+    field = ct.form.kommun.lineEdit()
+    field.setFocus()
+    qtbot.keyClicks(field, "Lun")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert ct.form.kommun.currentText() == "Lund" and ct.form.kommun_msg.text() == ""
+    field.clear()
+    qtbot.keyClicks(field, "malm")  # case does not matter
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert ct.form.kommun.currentText() == "Malmö"
+    field.clear()
+    qtbot.keyClicks(field, "Ho")  # QTest types ASCII: Hörby, Höganäs, Höör do not start with "Ho"
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert ct.form.kommun.currentText() == "Ho" and "Okänd kommun" in ct.form.kommun_msg.text()
+    ct.form.kommun.setCurrentText("Hö")  # ambiguous: named, not guessed
+    ct.form._complete_kommun()
+    assert ct.form.kommun.currentText() == "Hö"
+    assert "Menade du Höganäs, Hörby eller Höör?" in ct.form.kommun_msg.text()
+
+
+def test_a_send_problem_clears_when_the_field_is_fixed(qtbot, make_window, actor_for, idle):  # type: ignore[no-untyped-def]
+    w = make_window(actor_for(Role.NURSE))
+    ct = w.workspaces["calltaking"]
+    qtbot.keyClick(w, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    idle(w)
+    wiz = ct.wizard
+    wiz.focus_current()
+    qtbot.keyClicks(wiz.chooser.filter, "BR")
+    qtbot.keyClick(wiz.chooser.filter, Qt.Key.Key_Return)
+    qtbot.keyClick(wiz, Qt.Key.Key_1)  # unconscious: Prio 1 at once
+    assert wiz.state.done
+    ct.send()  # no kommun yet
+    assert "Ange kommun" in ct.problems.text()
+    ct.form.kommun.setCurrentText("Malmö")
+    assert ct.problems.text() == ""
