@@ -26,7 +26,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 from sqlalchemy.orm import Session, sessionmaker
 
 from commands import Command
-from commands import run as run_command
+from commands.retry import run_retrying
 from records.actor import Actor, NotPermitted
 from records.db import transaction
 from records.identity import verify_actor
@@ -40,6 +40,7 @@ class _Worker(QThread):
     """Runs jobs from a queue, one at a time, each in its own transaction."""
 
     finished_job = Signal(int, object, object)  # job id, result, exception
+    retrying = Signal(int)  # a command is being retried while the database is away (attempt number)
 
     def __init__(self, factory: sessionmaker[Session], signed_in: Actor | None = None):
         super().__init__()
@@ -89,6 +90,7 @@ class DbExecutor(QObject):
     signed_out = Signal(str)  # why, in Swedish
     failed = Signal(object)  # every failure not handled by the job's own callback
     idle = Signal()
+    switching = Signal(bool)  # True: a write is being retried while the database switches server; False: done
 
     def __init__(self, factory: sessionmaker[Session], parent: QObject | None = None, *,
                  signed_in: Actor | None = None):
@@ -100,6 +102,8 @@ class DbExecutor(QObject):
                                        str | None]] = {}
         self._worker = _Worker(factory, signed_in)
         self._worker.finished_job.connect(self._deliver)  # queued: the receiver lives on the GUI thread
+        self._switching = False
+        self._worker.retrying.connect(self._retrying)  # queued too
         self._worker.start()
 
     @property
@@ -116,9 +120,12 @@ class DbExecutor(QObject):
 
     def submit_command(self, actor: Actor, cmd: Command, on_success: Callable[[Any], None] | None = None,
                        on_failure: Callable[[Exception], None] | None = None) -> int:
-        """Run a clinical command in its own transaction; `changed(cmd.topic)` follows its success."""
-        return self._submit(lambda factory: run_command(factory, actor, cmd), True, on_success, on_failure,
-                            cmd.topic)
+        """Run a clinical command in its own transaction; `changed(cmd.topic)` follows its success. While the
+        database cannot be reached the command is retried with its own id (commands.retry) and `switching(True)`
+        is emitted; `switching(False)` follows the next write's outcome."""
+        return self._submit(lambda factory: run_retrying(factory, actor, cmd,
+                                                         on_retry=lambda n, _exc: self._worker.retrying.emit(n)),
+                            True, on_success, on_failure, cmd.topic)
 
     def submit_writes(self, fn: Callable[[sessionmaker[Session]], Any], on_success: Callable[[Any], None] | None = None,
                       on_failure: Callable[[Exception], None] | None = None, changes: str | None = None) -> int:
@@ -134,8 +141,16 @@ class DbExecutor(QObject):
         self._worker.put((job_id, fn, owns_transaction))
         return job_id
 
+    def _retrying(self, _attempt: int) -> None:
+        if not self._switching:
+            self._switching = True
+            self.switching.emit(True)
+
     def _deliver(self, job_id: int, result: Any, error: Exception | None) -> None:
         on_success, on_failure, changes = self._pending.pop(job_id, (None, None, None))
+        if changes and self._switching:  # a write went through, or gave up with its own message
+            self._switching = False
+            self.switching.emit(False)
         if error is not None:
             log.warning("database job failed: %r", error)
             if isinstance(error, SignedOut) and not self._told_signed_out:

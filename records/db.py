@@ -30,6 +30,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import ColumnElement, Connection, Engine, create_engine, event, inspect, select
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
 
 from resources.paths import data_dir
@@ -66,13 +67,15 @@ class DbBounds:
     keepalive_idle_s: int = 10
     keepalive_interval_s: int = 5
     keepalive_count: int = 3
+    pool_size: int = 2  # PostgreSQL: a fixed pool, no overflow (docs/centre-setup.md counts the connections)
 
 
 def db_bounds() -> DbBounds:
     s = load_settings()
     return DbBounds(connect_s=s.db_connect_timeout_s, statement_s=s.db_statement_timeout_s,
                     busy_s=s.db_busy_timeout_s, keepalive_idle_s=s.db_keepalive_idle_s,
-                    keepalive_interval_s=s.db_keepalive_interval_s, keepalive_count=s.db_keepalive_count)
+                    keepalive_interval_s=s.db_keepalive_interval_s, keepalive_count=s.db_keepalive_count,
+                    pool_size=s.db_pool_size)
 
 
 def default_sqlite_path() -> Path:
@@ -98,7 +101,11 @@ def make_engine(url: str | None = None, bounds: DbBounds | None = None) -> Engin
         event.listen(engine, "begin", _sqlite_begin_immediate)
     else:
         ms = int(bounds.statement_s * 1000)
-        engine = create_engine(url, connect_args={
+        # A small fixed pool: a console's work runs on one worker thread, and a centre's max_connections is
+        # sized from this bound. A connection lost (e.g. the primary failing over) invalidates the whole pool;
+        # the next checkout connects again through the URL's host list to whichever host is read-write.
+        engine = create_engine(url, pool_size=bounds.pool_size, max_overflow=0, pool_timeout=bounds.statement_s,
+                               connect_args={
             "connect_timeout": max(2, math.ceil(bounds.connect_s)),  # libpq: whole seconds, at least 2
             "keepalives": 1, "keepalives_idle": bounds.keepalive_idle_s,
             "keepalives_interval": bounds.keepalive_interval_s, "keepalives_count": bounds.keepalive_count,
@@ -263,6 +270,9 @@ def transaction(factory: sessionmaker[Session], *, bound: float | None | object 
                                    engine_bounds) from exc
     except DisconnectionError as exc:  # the pool gave up on every connection it tried
         raise DatabaseUnavailable(_UNREACHABLE) from exc
+    except PoolTimeout as exc:  # every pooled connection stayed busy for the whole bound
+        raise DatabaseTimeout(float(seconds) if isinstance(seconds, float | int) else engine_bounds.statement_s) \
+            from exc
     finally:
         _deadline.at = outer
         dog.stop()

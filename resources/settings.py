@@ -148,6 +148,16 @@ class Settings(BaseSettings):
         3, ge=1, le=50, description="unanswered TCP keepalive probes after which a PostgreSQL connection counts "
                                     "as dead",
         allowed="ett heltal från 1 till 50")
+    db_pool_size: int = _field(
+        2, ge=1, le=20, description="PostgreSQL connections one process keeps in its pool, a fixed number (no "
+                                    "overflow); a console also holds one for change notifications (see "
+                                    "[centre setup](docs/centre-setup.md))",
+        allowed="ett heltal från 1 till 20")
+    db_failover_retry_s: float = _field(
+        30.0, ge=0, le=600, description="seconds a console keeps retrying a command (with the same command id) "
+                                        "while the database cannot be reached, e.g. during a switch to the "
+                                        "standby; 0: tell the user at once",
+        allowed=f"ett tal från 0 till 600 ({_SECONDS})")
 
     # --- the outcome loop (outcomes.settings.OutcomeSettings is the view of these) -----------------------
     outcomes_followup_hours: dict[str, float] = _field(
@@ -511,6 +521,8 @@ def _database_url_problem(url: str, backends: tuple[str, ...] = DATABASE_BACKEND
         return "ingen databasadress"
     if parsed.get_backend_name() not in backends:
         return f"databastypen {parsed.get_backend_name()!r} stöds inte"
+    if problem := _multihost_problem(parsed.query):
+        return problem
     try:
         dialect = parsed.get_dialect()
     except NoSuchModuleError:
@@ -519,6 +531,16 @@ def _database_url_problem(url: str, backends: tuple[str, ...] = DATABASE_BACKEND
         dialect.import_dbapi()
     except ImportError:
         return f"drivrutinen {parsed.get_driver_name()!r} är inte installerad"
+    return None
+
+
+def _multihost_problem(query: Mapping[str, Any]) -> str | None:
+    """libpq's host lists as SQLAlchemy reads them (docs/centre-setup.md): `host=h1:5432&host=h2:5432` or
+    `host=h1,h2&port=5432,5432`; `host=h1:5432,h2:5432` would reach libpq as host names with ports in them."""
+    host = query.get("host")
+    if isinstance(host, str) and "," in host and ":" in host:
+        return ("flera värdar skrivs host=värd1:5432&host=värd2:5432 eller host=värd1,värd2&port=5432,5432, "
+                "inte host=värd1:5432,värd2:5432")
     return None
 
 
