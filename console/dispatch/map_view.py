@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPen
 
 from console.fleet_model import STATUSES, FleetTableModel
@@ -70,7 +70,6 @@ class SkaneMap(pg.PlotWidget):
             x=[e.lon for e in eds], y=[e.lat for e in eds], size=13, symbol="s",
             brush=pg.mkBrush(0, 0, 0, 0), pen=pg.mkPen("#ff7b72", width=2),
             data=[e.name for e in eds])
-        self.ed_items.setToolTip("Akutmottagningar")
         self.addItem(self.ed_items)
 
         self._unit_brushes = np.array([QBrush(QColor(STATUS_COLOURS[s.value])) for s in STATUSES]
@@ -84,14 +83,28 @@ class SkaneMap(pg.PlotWidget):
         self.recommended = pg.ScatterPlotItem(size=14, symbol="o", brush=pg.mkBrush(0, 0, 0, 0),
                                               pen=pg.mkPen("#58a6ff", width=2))
         self.addItem(self.recommended)
-        self.cases = pg.ScatterPlotItem(size=16, symbol="t", pen=pg.mkPen("#000000"), hoverable=True)
+        self._case_tips: dict[int, str] = {}
+        self.cases = pg.ScatterPlotItem(size=16, symbol="t", pen=pg.mkPen("#000000"))
         self.cases.sigClicked.connect(self._on_cases_clicked)
         self.addItem(self.cases)
         self.selected = pg.ScatterPlotItem(size=26, symbol="o", brush=pg.mkBrush(0, 0, 0, 0),
                                            pen=QPen(QColor("#ffffff"), 2))
         self.addItem(self.selected)
         self._case_pos: dict[int, tuple[float, float]] = {}
+        # One tooltip for whatever is under the pointer. (An item-wide tooltip on the EDs covered their whole
+        # bounding box, most of Skåne: over a case it said "Akutmottagningar"; and two hoverable items would
+        # each clear the other's tip.)
+        self.scene().sigMouseMoved.connect(self._hover_tip)
         self.redraw_units()
+
+    def _hover_tip(self, scene_pos: QPointF) -> None:
+        vb = self.getPlotItem().getViewBox()
+        pos = vb.mapSceneToView(scene_pos)
+        lines = [self._case_tips.get(p.data(), self.tr("Ärende %s") % p.data()) for p in self.cases.pointsAt(pos)]
+        lines += [self.tr("Akutmottagning: %s") % p.data() for p in self.ed_items.pointsAt(pos)]
+        text = "\n".join(lines)
+        if vb.toolTip() != text:
+            vb.setToolTip(text)
 
     # --- units --------------------------------------------------------------------------------
     def redraw_units(self, force: bool = False) -> bool:
@@ -108,9 +121,17 @@ class SkaneMap(pg.PlotWidget):
     def set_cases(self, cases: Sequence[CaseView]) -> None:
         placed = [c for c in cases if c.lat is not None and c.lon is not None]
         self._case_pos = {c.id: (c.lon, c.lat) for c in placed}  # type: ignore[misc]
+        self._case_tips = {c.id: self._case_tip(c) for c in placed}
         brushes = [pg.mkBrush(PRIORITY_COLOURS.get(c.priority or "3", PRIORITY_COLOURS["3"])) for c in placed]
         self.cases.setData(x=[c.lon for c in placed], y=[c.lat for c in placed], brush=brushes,
                            data=[c.id for c in placed])
+
+    def _case_tip(self, c: CaseView) -> str:
+        parts = [self.tr("Ärende %d") % c.id]
+        if c.priority:
+            parts.append(self.tr("Prio %s") % c.priority)
+        parts += [p for p in (c.address, c.kommun) if p]
+        return " · ".join(parts)
 
     def select_case(self, case_id: int | None, recommended: Sequence[tuple[float, float]] = ()) -> None:
         """Ring the case and draw a straight line to each recommended unit (lon, lat)."""
