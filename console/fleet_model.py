@@ -154,9 +154,15 @@ class FleetTableModel(RowTableModel):
         if rows:
             self.version += 1
         last_col = len(COLUMNS) - 1
-        for start, end in _blocks(sorted(rows)):
+        blocks = _blocks(sorted(rows))
+        if len(blocks) > MAX_BLOCKS:  # a flood: one signal over the span costs the views less than hundreds
+            blocks = [(blocks[0][0], blocks[-1][1])]
+        for start, end in blocks:
             self.dataChanged.emit(self.index(start, 0), self.index(end, last_col))
         return len(rows)
+
+
+MAX_BLOCKS = 16  # more contiguous blocks of changed rows than this: one dataChanged over their span
 
 
 def _blocks(rows: list[int]) -> list[tuple[int, int]]:

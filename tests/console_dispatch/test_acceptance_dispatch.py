@@ -43,6 +43,8 @@ def test_dispatched_cases_come_after_those_still_waiting_and_show_their_unit(qtb
         assert [c.id for c in ws.waiting_model.cases()] == [p1_short, p3, p1_long]
         qtbot.waitUntil(lambda: bool(ws.assigned_parts), timeout=10000)
         unit = ws.assigned_parts[""]
+        # The recommendation is recomputed off the GUI thread: wait for it to be shown.
+        qtbot.waitUntil(lambda: any(t.startswith(f"✓ {unit}") for t in _tree_texts(ws)), timeout=10000)
         texts = _tree_texts(ws)
         assert not any(t.startswith("★") for t in texts), texts
         assert any(t.startswith(f"✓ {unit}") for t in texts), texts
