@@ -46,7 +46,8 @@ class FeedBridge(QObject):
 
     Signals: `health_changed(list[FeedView])` about twice a second (for the status bar and the
     board's feed strip); `units_changed(set[str])` after each tick that changed units (the map
-    and the recommendation listen to it).
+    and the recommendation listen to it); `stopped()` once `stop()` has stopped everything (what
+    works on the live fleet, such as the recommendation thread, stops with it).
 
     `refresh_stale`: recompute staleness from the GUI thread (only when no FeedSubscriber runs;
     the subscriber does it itself on its own thread). `live`: the LiveFleet to file changed units
@@ -55,6 +56,7 @@ class FeedBridge(QObject):
 
     health_changed = Signal(object)
     units_changed = Signal(object)
+    stopped = Signal()
 
     def __init__(self, state: FleetState, model: FleetTableModel, services: Sequence[Service] = (),
                  parent: QObject | None = None, *, interval_ms: int = 100, health_every: int = 5,
@@ -94,6 +96,7 @@ class FeedBridge(QObject):
                 s.stop()
             except Exception:  # noqa: BLE001 - keep stopping the rest
                 log.exception("stopping %r failed", s)
+        self.stopped.emit()
 
     @property
     def running(self) -> bool:

@@ -60,6 +60,7 @@ class CaseSelection(QObject):
         self.live: LiveFleet = bridge.live
         self.runner = LatestJobRunner("recommendation", self)
         self.runner.finished.connect(self._on_computed)
+        bridge.stopped.connect(self.shutdown)  # the workspace closes: no thread is left behind
         self._token = 0  # the newest recommendation request; older results are dropped
         self._stale_drops = 0  # results dropped in a row because the fleet changed meanwhile
         self.stale_dropped = 0  # counters (tests, benches)
