@@ -4,7 +4,9 @@ user's window (console.shift.ConsoleShell)."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt
@@ -86,7 +88,7 @@ def build_main_window(actor: Actor, factory: sessionmaker[Session], *, demo: boo
     fleet, geography = fleet or default_fleet(), geography or default_geography()
     if ruleset is not None:
         register_ruleset(ruleset)
-    executor = DbExecutor(factory, signed_in=actor)
+    executor = DbExecutor(factory, signed_in=actor, listen=True)  # other consoles' changes pushed
     dispatch_ws = None
     try:  # a failure while assembling must not leave the database worker or the feeds running
         wanted = ROLE_WORKSPACES[actor.role]
@@ -179,7 +181,25 @@ def _cannot_start(why: str) -> int:
     return 2
 
 
+NO_DISPLAY = ("Konsolen kan inte starta: ingen skärm hittades (varken DISPLAY eller WAYLAND_DISPLAY är satt). "
+              "Starta den i ett skrivbord, över SSH med X11-vidarebefordran (ssh -X), i en virtuell skärm "
+              "(xvfb-run make run), eller sätt QT_QPA_PLATFORM=offscreen för att köra utan skärm.")
+
+
+def display_problem(environ: Mapping[str, str] | None = None, platform: str | None = None) -> str | None:
+    """Why Qt will find no screen here, in Swedish, or None. (Qt itself would abort with a message about the
+    xcb plugin and libxcb-cursor0, which sends people installing libraries instead of finding a display.)"""
+    env = os.environ if environ is None else environ
+    if (platform or sys.platform) != "linux" or env.get("QT_QPA_PLATFORM"):
+        return None
+    return None if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") else NO_DISPLAY
+
+
 def run_console(demo: bool = False, user: str | None = None, role: str | None = None) -> int:
+    problem = display_problem()
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
     try:
         load_settings()  # every LARMCENTRAL_* value, before anything is opened or written
     except SettingsError as exc:

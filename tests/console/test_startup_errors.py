@@ -78,3 +78,28 @@ def test_demo_mode_refuses_a_database_with_real_users(qapp, data_dir: Path, monk
         assert s.scalar(select(func.count()).select_from(User).where(User.username.like("demo.%"))) == 0
         assert s.scalar(select(func.count()).select_from(Patient)) == 0
     engine.dispose()
+
+
+def test_without_a_display_the_console_says_so_instead_of_a_qt_plugin_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["LARMCENTRAL_DB_URL"] = f"sqlite:///{tmp_path / 'never.sqlite3'}"
+    done = subprocess.run([sys.executable, "main.py", "console", "--demo"], cwd=Path(__file__).resolve().parents[2],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "ingen skärm hittades" in done.stderr and "xcb" not in done.stderr
+    assert not (tmp_path / "never.sqlite3").exists()  # nothing was opened or written
+
+
+def test_display_problem_is_only_about_linux_without_any_display() -> None:
+    from console.app import display_problem
+
+    assert display_problem({}, "linux") is not None
+    assert display_problem({"DISPLAY": ":0"}, "linux") is None
+    assert display_problem({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
+    assert display_problem({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
+    assert display_problem({}, "win32") is None
