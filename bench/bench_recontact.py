@@ -180,6 +180,18 @@ class Backend:
             rows = conn.exec_driver_sql(explain + sql).all()
         return " | ".join(str(r[-1]).strip() for r in rows)
 
+    def lookup(self, variant: str, k: int, rng: random.Random) -> None:
+        """The bare lookup (no command around it), in a read-only session: the same calls as sample()."""
+        if k % 10 == 0:
+            n = rng.choice(self.window_numbers)
+            phone, address = "+46 " + re.sub(r"\D", "", phone_of(n))[1:], address_of(n).upper()
+        else:
+            phone, address = f"+46 76{rng.randrange(10**7):07d}", f"Bänkvägen {rng.randrange(1, 500)}, Lund"
+        with self.db() as s:
+            t0 = time.perf_counter()
+            LOOKUP[variant](s, callback_phone=phone, address=address)
+            self.samples["lookup " + variant].append((time.perf_counter() - t0) * 1000)
+
     def sample(self, variant: str, k: int, rng: random.Random) -> None:
         marker = f"rc-{self.label}-{variant}-{k}"
         hit = k % 10 == 0
@@ -247,6 +259,11 @@ def main() -> None:
                 rng.shuffle(jobs)
                 for b, v in jobs:
                     b.sample(v, k, rng)
+            for k in range(args.samples):
+                rng.shuffle(jobs)
+                for b, v in jobs:
+                    if v != "none":
+                        b.lookup(v, k, rng)
             print(f"{args.samples} FinishCall per backend and variant (every 10th a recontact), interleaved in "
                   f"shuffled order; ran in {time.perf_counter() - t0:.0f} s\n")
             head = (f"{'backend':<11} {'lookup':<7} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} "
@@ -259,6 +276,15 @@ def main() -> None:
                     print(f"{b.label:<11} {v:<7} {len(xs):4d} {statistics.median(xs):8.2f} {pct(xs, 95):8.2f} "
                           f"{pct(xs, 99):8.2f} {max(xs):8.2f} {statistics.median(b.statements[v]):5.0f} "
                           f"{b.hits[v]:4d}  {'ok' if pct(xs, 95) <= GOAL_P95_MS else 'OVER'}")
+            print(f"\nThe bare lookup (find_recontact alone, {args.samples} calls each, same inputs):")
+            for b in backends:
+                for v in ("before", "after"):
+                    xs = b.samples["lookup " + v]
+                    print(f"  {b.label:<11} {v:<7} p50 {statistics.median(xs):8.3f} ms   p95 {pct(xs, 95):8.3f} ms   "
+                          f"p99 {pct(xs, 99):8.3f} ms")
+                a, o = b.samples["lookup after"], b.samples["lookup before"]
+                print(f"  {b.label:<11} after/before p50 ×{statistics.median(a) / statistics.median(o):.4f}   "
+                      f"p95 ×{pct(a, 95) / pct(o, 95):.4f}")
             for base in ("before", "none"):
                 print(f"\nafter / {base} (same run):")
                 for b in backends:
