@@ -55,6 +55,7 @@ class FeedBridge(QObject):
     """
 
     health_changed = Signal(object)
+    failed = Signal(str)  # a feed service (the simulator, a subscriber) did not start; Swedish, for a banner
     units_changed = Signal(object)
     stopped = Signal()
 
@@ -82,7 +83,13 @@ class FeedBridge(QObject):
     # --- lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
         for s in self.services:
-            s.start()
+            try:
+                s.start()
+            except Exception as exc:  # noqa: BLE001 - a fleet that will not start must not stop the console
+                log.exception("feed service %r did not start", s)
+                self.failed.emit(self.tr("Flottan kunde inte startas: %s. Enheterna visas som ”Ingen kontakt”; "
+                                         "samtal och ärenden fungerar som vanligt.") % exc)
+                continue
             self._started.append(s)
         self.sync_all()
         self.timer.start()

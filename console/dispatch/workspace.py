@@ -37,6 +37,7 @@ from records.actor import Actor
 from records.cases import CaseStatus, CaseView, list_cases
 from resources.fleet import Fleet
 from resources.geography import Geography
+from resources.settings import load_settings
 from resources.vocabulary import Role
 
 log = logging.getLogger("larmcentral.console.dispatch")
@@ -57,12 +58,13 @@ class DispatchWorkspace(QWidget):
 
     def __init__(self, actor: Actor, executor: DbExecutor, bridge: FeedBridge, *, fleet: Fleet,
                  geography: Geography, feeds: LiveFeeds | None = None, targets: WaitTargets | None = None,
-                 refresh_ms: int = 5000, apply_outcomes: bool = True, parent: QWidget | None = None):
+                 refresh_ms: int | None = None, apply_outcomes: bool = True, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("dispatchWorkspace")
         self.actor, self.executor, self.bridge, self.feeds = actor, executor, bridge, feeds
         self.fleet, self.geography = fleet, geography
         self._audited_ids: frozenset[int] | None = None  # the väntrummet ids last audited for this user
+        self._reading = self._read_again = False  # one väntrummet re-read at a time; a burst of changes: one more
 
         self.waiting_model = WaitingRoomModel(targets or load_targets())
         self.waiting = WaitingRoomView(objectName="waitingRoom")  # keeps its columns fitted to its width
@@ -108,6 +110,7 @@ class DispatchWorkspace(QWidget):
         self.map.case_clicked.connect(self.select_case_id)
         self.board.unit_activated.connect(self.assignment.unit_activated)
         bridge.health_changed.connect(self.board.health.set_health)
+        bridge.failed.connect(lambda text: self.show_banner(text, error=True))
         if feeds is not None and feeds.session_factory is not None:
             def record_counters() -> dict[str, Any]:
                 writer = feeds.writer
@@ -131,6 +134,8 @@ class DispatchWorkspace(QWidget):
             sc = QShortcut(QKeySequence(key), self, activated=slot)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
+        if refresh_ms is None:  # changes are pushed (DbExecutor listen=True); this only catches a missed one
+            refresh_ms = int(load_settings().safety_poll_s * 1000)
         self.refresh_timer = QTimer(self, interval=refresh_ms, timeout=self.refresh)
         self.clock_timer = QTimer(self, interval=1000, timeout=self._second)
 
@@ -206,8 +211,13 @@ class DispatchWorkspace(QWidget):
 
     # --- väntrummet ---------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Re-read väntrummet. The listing is audited when the set of cases shown changes, not on
-        every 5-second refresh; opening a case is audited on its own (`CaseSelection.load`)."""
+        """Re-read väntrummet: when a change to cases is pushed (`executor.changed`), by the slow safety poll,
+        on F5. The listing is audited when the set of cases shown changes, not on every re-read; opening a
+        case is audited on its own (`CaseSelection.load`). While a re-read runs, further calls make one more."""
+        if self._reading:
+            self._read_again = True
+            return
+        self._reading, self._read_again = True, False
         actor, seen = self.actor, self._audited_ids
 
         def job(s: Any) -> tuple[list[CaseView], dict[int, datetime]]:
@@ -215,7 +225,22 @@ class DispatchWorkspace(QWidget):
             assigned = [c.id for c in cases if c.status is CaseStatus.ASSIGNED]
             return cases, first_assigned_at(s, assigned)
 
-        DbOp(self.executor, job).success(lambda r: self._set_cases(*r)).failure(self._on_error).run()
+        def done() -> None:
+            self._reading = False
+            if self._read_again and self.executor.running:
+                self.refresh()
+
+        def shown(r: tuple[list[CaseView], dict[int, datetime]]) -> None:
+            try:
+                self._set_cases(*r)
+            finally:
+                done()
+
+        def failed(exc: Exception) -> None:
+            done()
+            self._on_error(exc)
+
+        DbOp(self.executor, job).success(shown).failure(failed).run()
 
     def _set_cases(self, cases: list[CaseView], assigned_at: dict[int, datetime] | None = None) -> None:
         self._audited_ids = frozenset(c.id for c in cases)

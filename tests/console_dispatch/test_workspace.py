@@ -269,3 +269,23 @@ def test_persisting_feed_events_can_be_switched_off(qtbot, sqlite_db, make_actor
         ws.shutdown()
     with sqlite_db() as s:
         assert s.scalar(select(func.count()).select_from(UnitStatusEvent)) == 0
+
+
+def test_a_fleet_that_will_not_start_is_told_in_a_banner_and_the_console_goes_on(qtbot, sqlite_db, make_actor,
+                                                                                 executor) -> None:
+    """The demo simulator failing to start used to escape as a traceback with no dialog."""
+    from console.dispatch.live_feeds import LiveFeeds, SimulatorProcess
+    from dispatch.feed.state import FleetState
+    from resources.fleet import default_fleet
+
+    dispatcher = make_actor(sqlite_db, "dir.bo", Role.DISPATCHER)
+    broken = SimulatorProcess(extra_args=["--no-such-option"], start_timeout=30)  # the child exits at once
+    feeds = LiveFeeds(FleetState(default_fleet()), simulator=broken)
+    ws = _workspace(qtbot, dispatcher, executor, live_feeds=feeds)
+    try:
+        assert not ws.banner.isHidden() and ws.banner.property("error") is True
+        assert "Flottan kunde inte startas" in ws.banner.text() and "simulatorprocessen startade inte" in ws.banner.text()
+        unit = ws.bridge.model.unit(0)
+        assert unit.stale  # shown as "Ingen kontakt", not as a last known status
+    finally:
+        ws.shutdown()
