@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDialog, QDockWidget, QLabel, QMainWindow, QSizePolicy, QWidget
 
@@ -46,6 +46,15 @@ ROLE_WORKSPACES: dict[Role, tuple[str, ...]] = {
 TITLES = {"calltaking": "Samtal", "dispatch": "Dirigering", "review": "RLS-granskning", "stats": "Statistik",
           "followup": "Uppföljning", "admin": "Användare"}
 SHORTCUT_ORDER = ("calltaking", "dispatch", "review", "stats", "followup", "admin")  # Ctrl+1 … Ctrl+6
+
+
+PREFERRED_SIZE = QSize(1480, 900)
+
+
+def default_window_size(available: QSize) -> QSize:
+    """The first-start size: the preferred one, shrunk to the screen's available area (a 1366×768 laptop must
+    see the dispatch buttons, the tabs and the status bar without moving the window)."""
+    return PREFERRED_SIZE.boundedTo(available)
 
 
 class MainWindow(QMainWindow):
@@ -116,7 +125,7 @@ class MainWindow(QMainWindow):
         self.idle_watcher = IdleWatcher(load_settings().idle_lock_minutes, self)
         self.idle_watcher.idle.connect(lambda: self.lock("idle"))
         self._actions()
-        self.resize(1480, 900)
+        self.resize(default_window_size(self.screen().availableGeometry().size()))
         if not self.restore_layout() and workspaces:
             self.show_workspace(next(iter(workspaces)))
         self.switch_banner = SwitchBanner(self, executor)  # after the layout: a saved state never shows it

@@ -64,3 +64,20 @@ def test_ctrl_number_and_the_window_menu_bring_each_workspace_forward(qtbot, mak
         i = SHORTCUT_ORDER.index(key) + 1
         actions[f"Ctrl+{i}"].trigger()  # what the shortcut and the Fönster menu item do
         qtbot.waitUntil(lambda key=key: in_front(key), timeout=3000)
+
+
+def test_the_first_window_fits_the_screen(qtbot, make_window, actor_for):  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QSize
+
+    from console.main_window import default_window_size
+    from resources.vocabulary import Role
+
+    assert default_window_size(QSize(1366, 728)) == QSize(1366, 728)  # a 1366×768 laptop less its task bar
+    assert default_window_size(QSize(1920, 1040)) == QSize(1480, 900)
+    w = make_window(actor_for(Role.PHYSICIAN))  # the most workspaces
+    laptop = QSize(1366, 728)
+    need = w.minimumSizeHint()
+    assert need.width() <= laptop.width() and need.height() <= laptop.height(), need
+    available = w.screen().availableGeometry().size()  # the offscreen screen is small: the window shrinks to it
+    assert w.width() <= max(available.width(), need.width()) and w.height() <= max(available.height(), need.height())
+    assert w.size() != QSize(1480, 900)
