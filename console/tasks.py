@@ -12,6 +12,9 @@ on error, cut off with DatabaseTimeout past the database bound). Clinical writes
 go through `CommandOp`, which runs the command with `commands.run` (its own
 transaction, idempotent by the command's id). After a successful write the
 executor emits `changed(topic)` once, so every view refreshes only what it shows.
+With `listen=True` (the console's window) other consoles' committed changes arrive the same way, pushed
+(console/change_watch.py: LISTEN/NOTIFY on PostgreSQL, the in-process bus on SQLite), with the case ids in
+`changed_ids(topic, ids)`.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from commands import Command
 from commands.retry import run_retrying
+from console.change_watch import ChangeWatch
 from records.actor import Actor, NotPermitted
 from records.db import transaction
 from records.identity import verify_actor
@@ -87,13 +91,14 @@ class DbExecutor(QObject):
     command does; when it no longer does, the job fails with SignedOut and `signed_out` is emitted once."""
 
     changed = Signal(str)  # topic: "cases", "reviews", "drafts", ...
+    changed_ids = Signal(str, object)  # topic, the case ids (frozenset) or None: pushed from other consoles
     signed_out = Signal(str)  # why, in Swedish
     failed = Signal(object)  # every failure not handled by the job's own callback
     idle = Signal()
     switching = Signal(bool)  # True: a write is being retried while the database switches server; False: done
 
     def __init__(self, factory: sessionmaker[Session], parent: QObject | None = None, *,
-                 signed_in: Actor | None = None):
+                 signed_in: Actor | None = None, listen: bool = False):
         super().__init__(parent)
         self.factory = factory
         self._told_signed_out = False
@@ -105,6 +110,12 @@ class DbExecutor(QObject):
         self._switching = False
         self._worker.retrying.connect(self._retrying)  # queued too
         self._worker.start()
+        self.watch: ChangeWatch | None = None  # other consoles' changes, pushed (listen=True)
+        if listen:
+            self.watch = ChangeWatch(factory, self)
+            self.watch.changed.connect(self.changed)
+            self.watch.changed_ids.connect(self.changed_ids)
+            self.watch.start()
 
     @property
     def running(self) -> bool:
@@ -169,7 +180,9 @@ class DbExecutor(QObject):
             self.idle.emit()
 
     def shutdown(self) -> None:
-        """Finish queued jobs, then stop the worker thread (call before the window goes)."""
+        """Stop listening, finish queued jobs, then stop the worker thread (call before the window goes)."""
+        if self.watch is not None:
+            self.watch.stop()
         if self._worker.isRunning():
             self._worker.put(None)
             self._worker.wait()

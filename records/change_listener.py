@@ -71,7 +71,8 @@ class ChangeListener:
         url = make_url(self.url)
         _args, params = url.get_dialect()().create_connect_args(url)
         b = self._bounds or db_bounds()
-        return {**params, "autocommit": True, "application_name": APPLICATION_NAME,
+        own = params.get("application_name")  # a console named in its URL: "<name>:listen" for this connection
+        return {**params, "autocommit": True, "application_name": f"{own}:listen" if own else APPLICATION_NAME,
                 "connect_timeout": max(2, int(b.connect_s)), "keepalives": 1,
                 "keepalives_idle": b.keepalive_idle_s, "keepalives_interval": b.keepalive_interval_s,
                 "keepalives_count": b.keepalive_count, "tcp_user_timeout": int(b.statement_s * 1000)}

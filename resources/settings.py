@@ -158,6 +158,10 @@ class Settings(BaseSettings):
                                         "while the database cannot be reached, e.g. during a switch to the "
                                         "standby; 0: tell the user at once",
         allowed=f"ett tal från 0 till 600 ({_SECONDS})")
+    safety_poll_s: float = _field(
+        60.0, ge=1, le=3600, description="seconds between a console's safety re-reads of väntrummet (changes are "
+                                         "pushed at commit; this only catches a missed notification)",
+        allowed=f"ett tal från 1 till 3600 ({_SECONDS})")
 
     # --- the outcome loop (outcomes.settings.OutcomeSettings is the view of these) -----------------------
     outcomes_followup_hours: dict[str, float] = _field(

@@ -43,7 +43,7 @@ def build_dispatch_workspace(actor: Actor, executor: DbExecutor, *, demo: bool =
                              config: SubscriberConfig | None = None, fleet: Fleet | None = None,
                              palette: Palette | None = None, geography: Geography | None = None,
                              time_scale: float = 4.0, targets: WaitTargets | None = None,
-                             refresh_ms: int = 5000, simulator_process: bool = False,
+                             refresh_ms: int | None = None, simulator_process: bool = False,
                              live_feeds: LiveFeeds | None = None, apply_outcomes: bool = True,
                              persist_events: bool | None = None) -> DispatchWorkspace:
     fleet = fleet or default_fleet()

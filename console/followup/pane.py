@@ -45,7 +45,7 @@ class FollowUpPane(QWidget):
         self.may_record = actor.may(Role.NURSE, Role.PHYSICIAN)
         self.overdue_only = not self.may_record
         self._signature: Signature | None = None
-        self._loading = False
+        self._loading = self._read_again = False  # a change pushed during a read: one more read after it
         self._last_overdue = -1
         self.model = FollowUpModel()
         self.table = QTableView(objectName="followUpQueue")
@@ -92,9 +92,12 @@ class FollowUpPane(QWidget):
 
     # --- reading ------------------------------------------------------------------------------
     def refresh(self) -> None:
-        if self._loading or not self.executor.running:
+        if not self.executor.running:
             return
-        self._loading = True
+        if self._loading:
+            self._read_again = True
+            return
+        self._loading, self._read_again = True, False
         actor, seen, overdue_only = self.actor, self._signature, self.overdue_only
 
         def job(s: Session) -> tuple[Signature, list[FollowUpItem]] | None:
@@ -110,6 +113,8 @@ class FollowUpPane(QWidget):
 
     def _loaded(self, result: tuple[Signature, list[FollowUpItem]] | None) -> None:
         self._loading = False
+        if self._read_again:
+            self.refresh()
         if result is None:
             self._tick()
             return
@@ -128,6 +133,8 @@ class FollowUpPane(QWidget):
 
     def _failed(self, exc: Exception) -> None:
         self._loading = False
+        if self._read_again:
+            self.refresh()
         self.message.emit(user_message(exc))
 
     def _tick(self) -> None:
