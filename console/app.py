@@ -103,7 +103,9 @@ def build_main_window(actor: Actor, factory: sessionmaker[Session], *, demo: boo
                                                    geography=geography, live_feeds=live_feeds if feeds else None,
                                                    simulator_process=simulator_process)
             bridge = dispatch_ws.bridge
-            snapshot_provider = (lambda: live_snapshot(fleet, bridge.state)) if live else None
+            # The call-taking panel reads the dispatch view's incrementally kept snapshot (no rebuild per recompute).
+            snapshot_provider = (lambda: bridge.live.current()[0] if bridge.live is not None
+                                 else live_snapshot(fleet, bridge.state)) if live else None
         if "calltaking" in wanted:
             if ruleset is None:
                 raise DataFileError("triage_rules/rulesets", ["inget regelverk för triage finns installerat"])
