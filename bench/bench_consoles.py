@@ -1,0 +1,272 @@
+"""Consoles seeing each other's changes: p50/p95/p99 from a command's commit to every other console, N consoles.
+
+    python bench/bench_consoles.py [--consoles 10,50,100] [--cases 30] [--interval 0.5] [--poll 5] [--shared]
+
+Each console is a process of its own, headless (a QCoreApplication, no screen) on the real code path: the
+console's `DbExecutor(listen=True)` (LISTEN on a connection of its own, queued signal to the main thread) and,
+on `changed("cases")`, väntrummet's re-read as the dispatch workspace does it (list_cases of the open cases
+with the audit-on-change rule, plus first_assigned_at), one re-read at a time with one more for a burst.
+One more process, the call taker, runs CreateCase then SendToWaitingRoom per case through `commands.run` with a
+provisioned nurse, `--interval` seconds apart. Printed per N, over every (change, other console) pair:
+  * notified: the call taker starts the command → `changed_ids` naming the case at the console;
+  * visible: the call taker starts SendToWaitingRoom → the case in the console's re-read väntrummet listing
+    (and, separately, how long that re-read took at the console: its worker, the server, the CPU it shares);
+  * baseline, measured concurrently in the same consoles: the old 5 s poll of the same listing on the same
+    worker (`--poll` seconds), visible → first poll listing that holds the case; and the ratio poll/push;
+  * connections per console (pg_stat_activity by application_name: the pool's and the listener's).
+Timestamps are wall-clock (time.time()) on one host. The database is a throw-away server (tests/commands/
+pg_cluster.py, as the postgres user) with max_connections = 3 N + 20, or with --shared a temp database on
+LARMCENTRAL_TEST_PG_URL (its max_connections caps N). Goal (issue 15): p99 < 1 s at 100 consoles. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "tests" / "commands"))
+
+GOAL_P99_S = 1.0
+
+
+# --- one console (child process) ---------------------------------------------------------------------------
+def console_main(url: str, name: str, poll_s: float) -> None:
+    from PySide6.QtCore import QCoreApplication, QTimer
+
+    from console.dispatch.workspace import OPEN_STATUSES
+    from console.tasks import DbExecutor, DbOp
+    from dispatch.assignment import first_assigned_at
+    from records.cases import list_cases
+    from records.db import make_engine, session_factory, transaction
+    from records.identity import provision_and_sign_in
+    from resources.vocabulary import Role
+
+    app = QCoreApplication([])
+    engine = make_engine(f"{url}?application_name={name}")
+    factory = session_factory(engine)
+    with transaction(factory, bound=120) as s:  # start-up of 100 processes on two cores: not what is measured
+        actor = provision_and_sign_in(s, f"usk.{name}", Role.DISPATCHER, display_name=name, console=name)
+    executor = DbExecutor(factory, signed_in=actor, listen=True)
+    assert executor.watch is not None
+    heard: dict[int, list[float]] = defaultdict(list)
+    seen: dict[int, float] = {}
+    polled: dict[int, float] = {}
+    reads: list[float] = []  # seconds from submitting a pushed re-read to its result on the main thread
+    state = {"reading": False, "again": False, "audited": None, "polled": None, "ready": False, "at": 0.0}
+
+    def job(audited: Any) -> Any:
+        def read(s: Any) -> Any:
+            cases = list_cases(s, actor, OPEN_STATUSES, unchanged_from=audited)
+            first_assigned_at(s, [c.id for c in cases if c.status.value == "assigned"])
+            return [c.id for c in cases]
+        return read
+
+    def reread() -> None:  # DispatchWorkspace.refresh: one at a time, one more for a burst
+        if state["reading"]:
+            state["again"] = True
+            return
+        state["reading"], state["again"], state["at"] = True, False, time.time()
+        DbOp(executor, job(state["audited"])).success(shown).failure(lambda exc: done()).run()
+
+    def shown(ids: list[int]) -> None:
+        t = time.time()
+        reads.append(t - state["at"])
+        state["audited"] = frozenset(ids)
+        for i in ids:
+            seen.setdefault(i, t)
+        done()
+
+    def done() -> None:
+        state["reading"] = False
+        if not state["ready"]:
+            state["ready"] = True
+            print("ready", flush=True)
+        if state["again"]:
+            reread()
+
+    def poll() -> None:  # the baseline: the old refresh timer's read, on the same worker
+        def got(ids: list[int]) -> None:
+            t = time.time()
+            state["polled"] = frozenset(ids)
+            for i in ids:
+                polled.setdefault(i, t)
+        DbOp(executor, job(state["polled"])).success(got).run()
+
+    def on_ids(topic: str, ids: Any) -> None:
+        t = time.time()
+        for i in ids or ():
+            heard[i].append(t)
+        if topic == "cases":
+            reread()
+
+    executor.changed_ids.connect(on_ids)
+    poller = QTimer(interval=int(poll_s * 1000), timeout=poll)
+    poller.start()
+    QTimer.singleShot(0, reread)
+
+    def stdin_closed() -> None:
+        sys.stdin.read()  # the parent closes our stdin when the run is over
+        app.quit()
+
+    import threading
+    threading.Thread(target=stdin_closed, daemon=True).start()
+    app.exec()
+    poller.stop()
+    executor.shutdown()
+    engine.dispose()
+    print(json.dumps({"heard": heard, "seen": seen, "polled": polled, "reads": reads, "connects": executor.watch.listener.connects}),
+          flush=True)
+
+
+# --- the run (parent) --------------------------------------------------------------------------------------
+@contextmanager
+def database(shared: bool, consoles: int) -> Iterator[tuple[str, str]]:
+    """(url, what it is)."""
+    if shared:
+        from bench_fault_kill import pg_temp_database
+        url, reason, drop = pg_temp_database()
+        if url is None:
+            raise SystemExit(reason)
+        try:
+            yield url, "temp database on LARMCENTRAL_TEST_PG_URL"
+        finally:
+            drop()
+        return
+    from pg_cluster import cluster, unavailable_reason
+    reason = unavailable_reason()
+    if reason:
+        raise SystemExit(f"no throw-away server ({reason}); try --shared")
+    with cluster() as c:
+        server = c.primary("bench", max_connections=3 * consoles + 20, shared_buffers="128MB")
+        yield (f"postgresql+psycopg://postgres@127.0.0.1:{server.port}/postgres",
+               f"throw-away server, max_connections={3 * consoles + 20}")
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(p / 100 * len(s)) - 1))]
+
+
+def figures(label: str, values: list[float]) -> str:
+    if not values:
+        return f"  {label:<34} no samples"
+    ms = [v * 1000 for v in values]
+    return (f"  {label:<34} n={len(ms):>6}  p50 {statistics.median(ms):8.1f} ms  p95 {pct(ms, 95):8.1f} ms  "
+            f"p99 {pct(ms, 99):8.1f} ms  max {max(ms):8.1f} ms")
+
+
+def run_one(n: int, args: argparse.Namespace) -> None:
+    from command_workload import intake, triage
+
+    from commands import CreateCase, SendToWaitingRoom, run
+    from records.db import make_engine, migrate, session_factory, transaction
+    from records.identity import provision_and_sign_in
+    from resources.vocabulary import Role
+
+    with database(args.shared, n) as (url, what):
+        engine = make_engine(url)
+        migrate(engine)
+        factory = session_factory(engine)
+        with transaction(factory) as s:
+            nurse = provision_and_sign_in(s, "ssk.bench", Role.NURSE, display_name="bench", console="bench-writer")
+        started = time.monotonic()
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+        procs: list[subprocess.Popen[str]] = []
+        try:
+            for wave in range(0, n, 10):  # ten at a time: a hundred imports at once only thrash two cores
+                started_wave = [subprocess.Popen([sys.executable, __file__, "--child", url, f"konsol-{i:03d}",
+                                                  str(args.poll)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                                 text=True, env=env, cwd=ROOT) for i in range(wave, min(n, wave + 10))]
+                procs += started_wave
+                for p in started_wave:
+                    line = p.stdout.readline()  # type: ignore[union-attr]
+                    if line.strip() != "ready":
+                        raise SystemExit(f"a console did not start: {line!r}")
+            ready_s = time.monotonic() - started
+            with engine.connect() as conn:
+                from sqlalchemy import text
+                rows = conn.execute(text("SELECT application_name, count(*) FROM pg_stat_activity "
+                                         "WHERE application_name LIKE 'konsol-%' GROUP BY 1")).all()
+            per: dict[str, int] = defaultdict(int)
+            for app_name, count in rows:
+                per[app_name.split(":")[0]] += count
+            commits: dict[int, tuple[float, float]] = {}
+            for k in range(args.cases):
+                created = time.time()  # the call taker's click: the latency includes the command itself
+                case_id = run(factory, nurse, CreateCase(intake=intake(f"c{n}-{k}"))).case_id  # type: ignore[attr-defined]
+                time.sleep(args.interval / 2)
+                sent = time.time()
+                run(factory, nurse, SendToWaitingRoom(case_id=case_id, triage=triage("1")))
+                commits[case_id] = (created, sent)
+                time.sleep(args.interval / 2)
+            time.sleep(max(3.0, args.poll + 1))  # the last change reaches everyone, and the baseline's poll
+            results = []
+            for p in procs:
+                out, _ = p.communicate("", timeout=120)
+                results.append(json.loads(out.strip().splitlines()[-1]))
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+        engine.dispose()
+
+    notified, visible, polled = [], [], []
+    missing = 0
+    for r in results:
+        for cid, (created, sent) in commits.items():
+            times = r["heard"].get(str(cid), [])
+            if len(times) >= 2:
+                notified += [times[0] - created, times[1] - sent]
+            else:
+                missing += 1
+            if str(cid) in r["seen"]:
+                visible.append(r["seen"][str(cid)] - sent)
+            if str(cid) in r["polled"]:
+                polled.append(r["polled"][str(cid)] - sent)
+    print(f"== {n} consoles ({what}); {args.cases} cases, 2 changes each, {args.interval} s apart; "
+          f"consoles ready in {ready_s:.1f} s")
+    print(figures("notified (command → changed_ids)", notified))
+    print(figures("visible, pushed (→ väntrummet)", visible))
+    print(figures("  väntrummet re-read at a console", [x for r in results for x in r["reads"]]))
+    print(figures(f"visible, baseline {args.poll:g} s poll", polled))
+    if visible and polled:
+        print(f"  poll/push ratio: p50 {statistics.median(polled) / statistics.median(visible):.1f}×, "
+              f"p99 {pct(polled, 99) / pct(visible, 99):.1f}×")
+    counts = [per.get(f"konsol-{i:03d}", 0) for i in range(n)]
+    print(f"  connections per console: min {min(counts)}, max {max(counts)}, total {sum(counts)} "
+          f"(pool + 1 LISTEN); missing notifications: {missing}; reconnects: "
+          f"{sum(r['connects'] - 1 for r in results)}")
+    p99 = pct(visible, 99) if visible else float("inf")
+    print(f"  goal p99 < {GOAL_P99_S:g} s (visible): {'met' if p99 < GOAL_P99_S else 'NOT met'} ({p99 * 1000:.0f} ms)")
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        console_main(sys.argv[2], sys.argv[3], float(sys.argv[4]))
+        return
+    p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    p.add_argument("--consoles", default="10,50,100", help="comma-separated N")
+    p.add_argument("--cases", type=int, default=30)
+    p.add_argument("--interval", type=float, default=0.5, help="seconds between changes")
+    p.add_argument("--poll", type=float, default=5.0, help="the baseline's poll interval (the old console's)")
+    p.add_argument("--shared", action="store_true", help="a temp database on LARMCENTRAL_TEST_PG_URL instead")
+    args = p.parse_args()
+    for n in (int(x) for x in args.consoles.split(",")):
+        run_one(n, args)
+
+
+if __name__ == "__main__":
+    main()
