@@ -39,7 +39,7 @@ def shortcuts() -> list[Shortcut]:
         Shortcut("Backspace / Alt+Vänster", _t("Triage"), _t("Tillbaka en fråga")),
         Shortcut("Enter i vägen", _t("Triage"), _t("Ändra ett tidigare svar (eller dubbelklicka på det)")),
         Shortcut("Ctrl+O", _t("Triage"), _t("Överstyr prioritet (kräver motivering)")),
-        Shortcut("Ctrl+Return", _t("Samtal"), _t("Skicka till väntrummet / avsluta med hänvisning")),
+        Shortcut("Ctrl+Enter", _t("Samtal"), _t("Skicka till väntrummet / avsluta med hänvisning")),
         Shortcut("Ctrl+Shift+Backspace", _t("Samtal"), _t("Avbryt samtalet (utkastet tas bort)")),
         Shortcut("Ctrl+Shift+H", _t("Samtal"), _t("Lämna över samtalet till en kollega (loggas)")),
         Shortcut("D", _t("Dirigering"), _t("Dirigera valt ärende (välj enhet)")),

@@ -81,3 +81,22 @@ def test_the_first_window_fits_the_screen(qtbot, make_window, actor_for):  # typ
     available = w.screen().availableGeometry().size()  # the offscreen screen is small: the window shrinks to it
     assert w.width() <= max(available.width(), need.width()) and w.height() <= max(available.height(), need.height())
     assert w.size() != QSize(1480, 900)
+
+
+def test_every_shortcut_a_button_names_is_spelled_as_in_the_f1_table(qtbot, make_window, actor_for):  # type: ignore[no-untyped-def]
+    import re
+
+    from PySide6.QtWidgets import QPushButton
+
+    from console.shortcuts import shortcuts
+    from resources.vocabulary import Role
+
+    known = {part for s in shortcuts() for part in s.key.split(" / ")}
+    for role in (Role.NURSE, Role.DISPATCHER, Role.PHYSICIAN):
+        w = make_window(actor_for(role))
+        named = [(b.text(), m.group(1)) for b in w.findChildren(QPushButton)
+                 if (m := re.search(r"\(([^()]*[A-Za-z0-9][^()]*)\)\s*$", b.text()))
+                 and re.fullmatch(r"(Ctrl\+|Shift\+|Alt\+|Skift\+)*[A-Za-zÅÄÖ0-9]+", m.group(1))]
+        assert named, role
+        for text, key in named:
+            assert key in known, f"{text!r}: {key} is not spelled as in the F1 table"
