@@ -161,7 +161,8 @@ def _open_db(db_url: str | None) -> Any:
 
 
 def full_main(endpoints: list[tuple[str, str, str]], n: int, db_url: str | None, out: Any, go: Any,
-              flood: bool) -> None:
+              sent: Any = None) -> None:
+    """The full path; with `sent` (a queue of what each publisher sent) the flood run, else throughput."""
     from dispatch.feed.config import FeedEndpoint, SubscriberConfig
     from dispatch.feed.service import FeedService
 
@@ -188,9 +189,9 @@ def full_main(endpoints: list[tuple[str, str, str]], n: int, db_url: str | None,
     go.wait()
     t_go = time.time()
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
-    if flood:
+    if sent is not None:
         out.put(("full-ready", t_go))
-        _settle_flood(service, out)
+        _settle_flood(service, out, sent)
     else:
         while min(f.seq for f in state.feeds()) < n:
             time.sleep(0.002)
@@ -207,12 +208,12 @@ def full_main(endpoints: list[tuple[str, str, str]], n: int, db_url: str | None,
     service.stop()
 
 
-def _settle_flood(service: Any, out: Any) -> None:
+def _settle_flood(service: Any, out: Any, sent_queue: Any) -> None:
     """After the publishers report what they sent: wait until every feed is caught up and the record has
     every number stored or in a hole, then report the counters."""
     sent: dict[str, tuple[int, str]] = {}
     while len(sent) < 4:
-        msg = out_flood.get()
+        msg = sent_queue.get()
         sent[msg[0]] = (msg[1], msg[2])
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -251,16 +252,6 @@ def _db_account(service: Any, sent: dict[str, tuple[int, str]]) -> dict[str, tup
     return result
 
 
-out_flood: Any = None  # the publishers' queue, handed to the full process for the flood run
-
-
-def _full_flood_main(endpoints: list[tuple[str, str, str]], db_url: str | None, out: Any, go: Any,
-                     pub_out: Any) -> None:
-    global out_flood
-    out_flood = pub_out
-    full_main(endpoints, 0, db_url, out, go, True)
-
-
 # --- orchestration --------------------------------------------------------------------------------------
 
 def _publishers(mp_ctx: Any, mode: str, n: int, rate: float, seconds: float) -> tuple[list[Any], Any, Any, Any,
@@ -279,7 +270,7 @@ def throughput_round(n: int, db_url: str | None) -> dict[str, Any]:
     procs, pub_out, go, done, endpoints = _publishers(mp_ctx, "throughput", n, 0, 0)
     res = mp_ctx.Queue()
     bare = mp_ctx.Process(target=bare_main, args=(endpoints, n, res, go), daemon=True)
-    full = mp_ctx.Process(target=full_main, args=(endpoints, n, db_url, res, go, False), daemon=True)
+    full = mp_ctx.Process(target=full_main, args=(endpoints, n, db_url, res, go), daemon=True)
     bare.start()
     full.start()
     assert res.get(timeout=180) == "ready" and res.get(timeout=180) == "ready"
@@ -301,7 +292,7 @@ def flood_run(rate: float, seconds: float, db_url: str | None) -> int:
     mp_ctx = mp.get_context("spawn")
     procs, pub_out, go, done, endpoints = _publishers(mp_ctx, "flood", 0, rate, seconds)
     res, sent_q = mp_ctx.Queue(), mp_ctx.Queue()
-    full = mp_ctx.Process(target=_full_flood_main, args=(endpoints, db_url, res, go, sent_q), daemon=True)
+    full = mp_ctx.Process(target=full_main, args=(endpoints, 0, db_url, res, go, sent_q), daemon=True)
     full.start()
     assert res.get(timeout=180) == "ready"
     time.sleep(0.5)

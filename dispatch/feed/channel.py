@@ -86,7 +86,8 @@ class FeedChannel:
         self.requested_at = 0.0
         self._batch: list[tuple[Report, float]] = []
         self._last_status: dict[str, UnitStatus] = {}  # unit id -> last status heard, for the transition check
-        self._flags: dict[str, str | None] = {}
+        self._flags: dict[str, str | None] = {}  # to hand to the state at the next flush
+        self._flagged: set[str] = set()  # units whose warning is shown (only this channel sets them)
         self._backfill_after_snapshot = False
         self._seen_max = 0  # the highest number seen of the current epoch (updates, heartbeats, held back too)
         self._restart_counted: str | None = None  # the new epoch whose restart was already counted  # unit id -> transition warning to show (None: clear it)
@@ -305,10 +306,12 @@ class FeedChannel:
         if previous is None or previous is msg.status:
             return None
         if is_legal(previous, msg.status):
-            if msg.unit_id in self._flags or self.state.has_flag(msg.unit_id):
+            if msg.unit_id in self._flagged:
+                self._flagged.discard(msg.unit_id)
                 self._flags[msg.unit_id] = None
             return None
         self.counters.illegal_transitions += 1
+        self._flagged.add(msg.unit_id)
         self._flags[msg.unit_id] = f"{previous.label} → {msg.status.label}"
         return ILLEGAL_TRANSITION
 

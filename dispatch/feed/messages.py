@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, final
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from records.text_fields import LABELS, text_rule
 from resources.fleet import Publisher
 from resources.vocabulary import UnitStatus
 
@@ -50,16 +51,6 @@ Lon = Annotated[float, Field(ge=-180.0, le=180.0)]
 UnitId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9ÅÄÖåäö_.-]+$")]
 RequestId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
-def _plain(text: str) -> str:
-    """Free text the clinical record accepts: no control characters (tab and line breaks aside), no lone
-    surrogates (JSON can carry both; the record would refuse them later, after the case waited)."""
-    if any((ord(ch) < 32 and ch not in "\t\n\r") or ord(ch) == 127 or 0xD800 <= ord(ch) <= 0xDFFF for ch in text):
-        raise ValueError("får inte innehålla styrtecken")
-    return text
-
-
-PlainText = Annotated[str, AfterValidator(_plain)]
-
 _STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
@@ -93,7 +84,8 @@ class OutcomeMessage(_Message):
     code: FeedOutcomeCode
     destination: str | None = Field(default=None, max_length=64, pattern=r"^[A-Z0-9_]+$",
                                     description="Emergency department code (AKM_...) for transported_ed")
-    note: PlainText | None = Field(default=None, max_length=500)
+    # the clinical record's own rule for a note, checked at the wire: refused later, the case would wait
+    note: Annotated[str, text_rule(LABELS["note"], None, multiline=True)] | None = Field(default=None, max_length=500)
 
 
 @final

@@ -196,9 +196,6 @@ class FleetState:
                     u.flag = flag
                     self._changes.add(unit_id)
 
-    def has_flag(self, unit_id: str) -> bool:
-        return self._units[unit_id].flag is not None
-
     def refresh_stale(self, now: float | None = None) -> int:
         """Recompute every unit's stale flag; return how many flipped."""
         now = self.clock() if now is None else now
