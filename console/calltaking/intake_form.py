@@ -42,6 +42,7 @@ class IntakeForm(QWidget):
         self.kommun.setCompleter(completer)
         self.kommun.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.kommun_msg = QLabel(objectName="fieldError")
+        self.kommun_msg.setWordWrap(True)  # a long message must wrap, not widen the form
         self.patient = QLineEdit(objectName="patientName")
         self.pnr = QLineEdit(objectName="personnummer")
         self.pnr.setPlaceholderText(self.tr("ÅÅÅÅMMDD-NNNN"))
