@@ -31,11 +31,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from outcomes.rulesets import publish_version, render_version, stored_versions, sync_rulesets, write_text_version
+from outcomes.rulesets import publish_version, render_edit, stored_versions, sync_rulesets, write_text_version
 from outcomes.settings import OutcomeSettings, outcome_settings
 from outcomes.stats import GroupStats, OutcomeStatistics
 from records.actor import Actor, NotPermitted
@@ -177,7 +178,9 @@ def apply_change(data: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]
         old_code, new_code = change["endpoint_code"], change["new_code"]
         if any(e.get("code") == new_code for e in complaint.get("endpoints", [])):
             raise ProposalError(f"Koden {new_code} används redan i regelverket.")
-        ep["priority"], ep["code"] = change["to_priority"], new_code
+        # Written as the file wrote it: `priority: 1` becomes `priority: 2`, not `priority: '2'`.
+        to = int(change["to_priority"]) if isinstance(ep.get("priority"), int) else change["to_priority"]
+        ep["priority"], ep["code"] = to, new_code
         _retarget(complaint, old_code, new_code)
     elif change["kind"] == "redirect_care_need":
         if ep.get("care_need") != change["from_care_need_ref"]:
@@ -331,12 +334,13 @@ def accept_proposal(session: Session, actor: Actor, proposal_id: int, *, comment
     sync_rulesets(session, directory)
     base = loader.latest_version(directory)
     old_rs = loader.load_ruleset(version=base, directory=directory)
+    base_text = loader.ruleset_path(base, directory).read_text(encoding="utf-8")
     version = next_version(base, directory, taken=stored_versions(session))
-    new_data = {**changer(loader.ruleset_to_data(old_rs), row.change), "version": version}
-    diff = loader.diff_rulesets(old_rs, loader.ruleset_from_data(new_data, f"{version} (förslag {row.id})"))
+    new_data = changer(yaml.safe_load(base_text), row.change)  # the data as written in the file
     note = (f"Förslag {row.id} godkänt av {actor.display_name or actor.username} ({actor.role.label}) "
-            f"{now():%Y-%m-%d %H:%M} UTC, baserat på {base}.\n{describe_change(row.change)}")
-    text = render_version(new_data, version, note)
+            f"{now():%Y-%m-%d %H:%M} UTC, baserat på {base}: {describe_change(row.change)}")
+    text = render_edit(base_text, new_data, version, note)
+    diff = loader.diff_rulesets(old_rs, loader.ruleset_from_text(text, f"{version} (förslag {row.id})"))
     row.status, row.decided_by, row.decided_at, row.new_ruleset_version = "accepted", actor.user_id, now(), version
     publish_version(session, actor, version, text, base, note)
     audit(session, actor, "proposal.accept", None, proposal_id=row.id, base_version=base, new_version=version,

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from records.actor import Actor
 from records.audit import audit, now
 from records.models import RuleSetVersion
-from triage_rules import loader
+from triage_rules import loader, roundtrip
 from triage_rules.loader import RuleSetError
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,19 @@ def render_version(data: dict[str, Any], version: str, note: str = "") -> str:
     data = {**data, "version": version}
     loader.ruleset_from_data(data, version)
     return loader.version_text(data, version, note)
+
+
+def render_edit(base_text: str, data: dict[str, Any], version: str, note: str = "") -> str:
+    """The base version's file text edited to hold `data` as `version` (triage_rules.roundtrip: comments, order,
+    wrapping and anchors kept; the line diff shows only what changed, and `note` on the version line),
+    validated as a rule set (raises RuleSetError)."""
+    try:
+        text = roundtrip.edit_version_text(base_text, data, version, note)
+    except roundtrip.RoundTripError as exc:
+        raise RuleSetError(version, [f"regelverk {version}: {exc}"]) from exc
+    if loader.ruleset_from_text(text, f"regelverk {version}").version != version:
+        raise RuleSetError(version, [f"regelverk {version}: versionsraden kunde inte skrivas"])
+    return text
 
 
 def publish_version(session: Session, actor: Actor, version: str, text: str, base_version: str | None,
