@@ -28,6 +28,7 @@ from triage_rules.recorded import load_recorded_call, run_recorded_call
 from triage_rules.render import render_complaint
 from triage_rules.results import QuestionView, TriageInputError, TriageResult
 from triage_rules.schema import UNKNOWN, RuleSet
+from triage_rules.validate import ruleset_warnings
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -69,6 +70,8 @@ def _check(args: argparse.Namespace) -> int:
             failed = True
             print(exc)
             continue
+        for warning in ruleset_warnings(rs, str(path)):
+            print(warning)
         endpoints = sum(len(c.endpoints) for c in rs.complaints)
         print(f"{path}: OK – regelverk {rs.version}, {len(rs.complaints)} kontaktorsaker, "
               f"{len(rs.red_flags)} röda flaggor, {endpoints} ändpunkter ({rs.status})")

@@ -281,6 +281,12 @@ class TriageSession:
 
     def _answered_step(self, q: Question, answer: str | float, w: _Walk) -> str:
         rule = f"[{self.complaint.code}/{q.id}]"
+        if answer == UNKNOWN and q.asks_follow_up and q.kind != QuestionKind.VITAL:
+            assert q.unknown_follow_up is not None
+            w.steps.append(PathStep(question_id=q.id, kind="choice" if q.kind == QuestionKind.CHOICE else "yes_no",
+                                    text=q.text, answer=UNKNOWN, answer_label="Vet ej"))
+            w.reasons.append(f"{q.text} – Vet ej → följdfråga enligt regelverket [{q.unknown_follow_up}] {rule}")
+            return q.unknown_follow_up
         if q.kind == QuestionKind.YES_NO:
             counted = str(q.unknown_as) if answer == UNKNOWN else str(answer)
             w.steps.append(_step(q.id, "yes_no", q.text, str(answer), counted))

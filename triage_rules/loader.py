@@ -46,21 +46,21 @@ class RuleSetError(DataFileError):
     """A rule set that cannot be used; `problems` lists every problem, each naming where."""
 
 
-def ruleset_from_data(data: Any, source: str = "<data>") -> RuleSet:
+def ruleset_from_data(data: Any, source: str = "<data>", *, require_unknown_decision: bool | None = None) -> RuleSet:
     """Validate parsed YAML/JSON data as a rule set (shape and semantics); raises RuleSetError."""
     try:
         rs = RuleSet.model_validate(data)
     except ValidationError as exc:
         lines = describe_validation_error(exc, data if isinstance(data, dict) else {}, entry_key="code")
         raise RuleSetError(source, [f"{source}: {line}" for line in lines]) from exc
-    problems = check_ruleset(rs, source)
+    problems = check_ruleset(rs, source, require_unknown_decision=require_unknown_decision)
     if problems:
         raise RuleSetError(source, problems)
     rs._source = source
     return rs
 
 
-def ruleset_from_text(text: str, source: str = "<text>") -> RuleSet:
+def ruleset_from_text(text: str, source: str = "<text>", *, require_unknown_decision: bool | None = None) -> RuleSet:
     """Parse YAML (or JSON, which is YAML) text and validate it as a rule set."""
     try:
         data = yaml.safe_load(text)
@@ -68,7 +68,7 @@ def ruleset_from_text(text: str, source: str = "<text>") -> RuleSet:
         mark = getattr(exc, "problem_mark", None)
         where = f"rad {mark.line + 1}, kolumn {mark.column + 1}: " if mark else ""
         raise RuleSetError(source, [f"{source}: {where}ogiltig YAML: {getattr(exc, 'problem', exc)}"]) from exc
-    return ruleset_from_data(data, source)
+    return ruleset_from_data(data, source, require_unknown_decision=require_unknown_decision)
 
 
 _cache: dict[tuple[str, int], RuleSet] = {}

@@ -12,6 +12,7 @@ from triage_rules.schema import (
     QuestionKind,
     RedFlag,
     RuleSet,
+    UnknownPolicy,
     _num,
 )
 
@@ -130,12 +131,19 @@ def _node(rs: RuleSet, c: Complaint, target: str, indent: str, out: list[str], s
         _node(rs, c, goto, indent + _INDENT, out, seen)
 
 
+_DECISION = {UnknownPolicy.RAISE: " – det farligare svaret", UnknownPolicy.NO_CHANGE: " – ingen förändring"}
+
+
 def _question_head(q: Question) -> str:
+    if q.kind in (QuestionKind.YES_NO, QuestionKind.CHOICE) and q.asks_follow_up:
+        kind = "ja/nej" if q.kind == QuestionKind.YES_NO else "flerval"
+        return f"{q.text} ({kind}; vet ej → följdfråga [{q.unknown_follow_up}])"
+    decision = _DECISION.get(q.unknown, " – beslut om vet ej saknas") if q.unknown else " – beslut om vet ej saknas"
     if q.kind == QuestionKind.YES_NO:
-        return f"{q.text} (ja/nej; vet ej räknas som {q.unknown_as})"
+        return f"{q.text} (ja/nej; vet ej räknas som {q.unknown_as}{decision})"
     if q.kind == QuestionKind.CHOICE:
         opt = q.option(str(q.unknown_as))
-        return f"{q.text} (flerval; vet ej räknas som '{opt.label if opt else q.unknown_as}')"
+        return f"{q.text} (flerval; vet ej räknas som '{opt.label if opt else q.unknown_as}'{decision})"
     if q.kind == QuestionKind.VITAL:
         assert q.range is not None
         unknown = ("vet ej höjer inte" if q.unknown_as is None

@@ -187,6 +187,14 @@ class OfficeHours(_Model):
         return f"{days} {self.start}–{self.end}"
 
 
+class UnknownPolicy(StrEnum):
+    """What "vet ej" means for a yes/no or choice question (the file must say; see docs/triage-rules.md)."""
+
+    RAISE = "raise"  # counts as the riskier answer (`unknown_as`): not knowing is itself a danger sign
+    ASK = "ask"  # leads to a named follow-up question (`unknown_follow_up`)
+    NO_CHANGE = "no_change"  # counts as the non-alarming answer (`unknown_as`): changes nothing
+
+
 class Question(_Model):
     id: str = Field(pattern=r"^[a-zåäö0-9_]+$")
     kind: QuestionKind
@@ -207,14 +215,28 @@ class Question(_Model):
     age: int | None = Field(default=None, ge=0, le=130)
     # what "vet ej" counts as: ja/nej, an option value, or a number (null for a vital = no raise)
     unknown_as: str | float | None = None
+    # yes_no and choice: the decision behind "vet ej" (raise | ask | no_change) and, for ask, the follow-up
+    unknown: UnknownPolicy | None = None
+    unknown_follow_up: str | None = None
+    bundle_reason: str = Field(
+        default="", description="Why several findings are asked as one question (all point the same way and "
+                                "'vet ej' should raise for all); silences the bundled-question warning")
+    # vital: which vital sign of the session the question measures (rr, spo2, …); default from the id
+    vital: str | None = None
 
     def targets(self) -> list[tuple[str, str]]:
-        """(answer label, target) for every outgoing edge."""
+        """(answer label, target) for every outgoing edge (with "vet ej" when it asks a follow-up)."""
+        follow = ([("vet ej", self.unknown_follow_up)]
+                  if self.unknown is UnknownPolicy.ASK and self.unknown_follow_up else [])
         if self.kind in (QuestionKind.YES_NO, QuestionKind.CONTEXT):
-            return [(lab, t) for lab, t in (("ja", self.if_yes), ("nej", self.if_no)) if t]
+            return [(lab, t) for lab, t in (("ja", self.if_yes), ("nej", self.if_no)) if t] + follow
         if self.kind == QuestionKind.CHOICE:
-            return [(o.value, o.goto) for o in self.options]
+            return [(o.value, o.goto) for o in self.options] + follow
         return [("värde", self.goto)] if self.goto else []
+
+    @property
+    def asks_follow_up(self) -> bool:
+        return self.unknown is UnknownPolicy.ASK
 
     def option(self, value: str) -> Option | None:
         return next((o for o in self.options if o.value == value), None)

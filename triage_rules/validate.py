@@ -4,6 +4,11 @@ pydantic (triage_rules.schema) checks the shape; this module checks what a revie
 wrong while the shape is fine: targets that do not exist, parts of a tree nobody can reach,
 cycles, endpoints without priority or care need, unknown capabilities, vital-sign ranges and
 thresholds that make no sense, and endpoint codes that do not match their complaint and level.
+
+Every yes/no and choice question must say what "vet ej" means (`unknown: raise | ask | no_change`).
+Warnings (printed by `rules check`, never refusing the file): a question whose text bundles more than
+one finding (`bundled_findings`), and a "vet ej" decision that the tree contradicts (`unknown: raise`
+whose counted answer leads lower than another answer, `no_change` whose counted answer leads higher).
 """
 
 from __future__ import annotations
@@ -22,8 +27,13 @@ from triage_rules.schema import (
     Question,
     QuestionKind,
     RuleSet,
+    UnknownPolicy,
     _num,
 )
+
+REQUIRE_UNKNOWN_DECISION = False
+"""Switch: True refuses a yes/no or choice question without `unknown:`; False only warns. (False only
+while the shipped rule set is being given its decisions; see docs/triage-rules.md.)"""
 
 RED_FLAG_COMPLAINT = "RÖD"
 """The complaint part of red-flag endpoint codes (e.g. RÖD.1.02)."""
@@ -33,10 +43,11 @@ MAX_ROLE_LENGTH = 32
 
 _CAPABILITIES = {c.value for c in Capability}
 _AGE_CHECKS = (ContextCheck.AGE_AT_LEAST, ContextCheck.AGE_BELOW)
+_UNKNOWN_FIELDS = {"unknown", "unknown_follow_up", "bundle_reason"}
 _KIND_FIELDS = {
-    QuestionKind.YES_NO: {"if_yes", "if_no"},
-    QuestionKind.CHOICE: {"options"},
-    QuestionKind.VITAL: {"unit", "range", "thresholds", "goto"},
+    QuestionKind.YES_NO: {"if_yes", "if_no", *_UNKNOWN_FIELDS},
+    QuestionKind.CHOICE: {"options", *_UNKNOWN_FIELDS},
+    QuestionKind.VITAL: {"unit", "range", "thresholds", "goto", "vital"},
     QuestionKind.CONTEXT: {"if_yes", "if_no", "check", "age"},
 }
 _ALL_KIND_FIELDS = set().union(*_KIND_FIELDS.values())
@@ -47,19 +58,47 @@ def level_code(priority: Priority) -> str:
     return "H" if priority is Priority.REFERRAL else priority.value
 
 
-def check_ruleset(rs: RuleSet, source: str) -> list[str]:
+def check_ruleset(rs: RuleSet, source: str, *, require_unknown_decision: bool | None = None) -> list[str]:
     """Every problem in `rs` as a self-contained Swedish line; empty when the rule set is usable."""
-    return _Checker(rs, source).run()
+    return _Checker(rs, source, require_unknown_decision).run()
+
+
+def ruleset_warnings(rs: RuleSet, source: str, *, require_unknown_decision: bool | None = None) -> list[str]:
+    """What `rules check` warns about without refusing (bundled questions, contradicted "vet ej" decisions)."""
+    checker = _Checker(rs, source, require_unknown_decision)
+    checker.run()
+    return checker.warnings
+
+
+_PAREN = re.compile(r"\([^)]*\)")
+_OR = re.compile(r"\s+eller\s+|(?<=[a-zåäö]{3})/(?=[a-zåäö]{3})", re.IGNORECASE)
+
+
+def bundled_findings(text: str) -> list[str]:
+    """The findings a question's text asks about as one, by a deliberately simple heuristic: text in
+    parentheses is dropped (examples explaining one finding); the rest is split at " eller " and at a
+    "/" between words (not in units such as mmol/l); when it splits, also at commas ("A, B eller C").
+    More than one part = more than one finding. False positives are silenced with `bundle_reason`."""
+    t = _PAREN.sub("", text).strip().rstrip("?").strip()
+    parts = _OR.split(t)
+    if len(parts) > 1:
+        parts = [p for part in parts for p in part.split(",")]
+    return [p.strip() for p in parts if p.strip()]
 
 
 class _Checker:
-    def __init__(self, rs: RuleSet, source: str):
+    def __init__(self, rs: RuleSet, source: str, require_unknown_decision: bool | None = None):
         self.rs = rs
         self.source = source
+        self.strict = REQUIRE_UNKNOWN_DECISION if require_unknown_decision is None else require_unknown_decision
         self.problems: list[str] = []
+        self.warnings: list[str] = []
 
     def add(self, where: str, what: str) -> None:
         self.problems.append(f"{self.source}: {where}: {what}")
+
+    def warn(self, where: str, what: str) -> None:
+        self.warnings.append(f"{self.source}: {where}: varning: {what}")
 
     def run(self) -> list[str]:
         rs = self.rs
@@ -201,17 +240,21 @@ class _Checker:
         for name in sorted(stray):
             self.add(where, f"fältet '{name}' hör inte till frågetypen {q.kind.value}")
         for label, target in q.targets():
-            if not self._target_ok(c, target):
+            if label != "vet ej" and not self._target_ok(c, target):
                 self.add(where, f"svaret '{label}' pekar på okänt mål '{target}'")
         explicit_unknown = "unknown_as" in q.model_fields_set
         if q.kind in (QuestionKind.YES_NO, QuestionKind.CONTEXT):
             for name in ("if_yes", "if_no"):
                 if getattr(q, name) is None:
                     self.add(where, f"saknar '{name}' (vart svaret leder)")
+        if q.kind in (QuestionKind.YES_NO, QuestionKind.CHOICE):
+            self._unknown_decision(c, q, where, explicit_unknown)
+            if q.asks_follow_up:
+                explicit_unknown = True  # "vet ej" asks the follow-up; unknown_as is not used
         if q.kind == QuestionKind.YES_NO:
             if not explicit_unknown:
                 self.add(where, "saknar 'unknown_as' (vad 'vet ej' räknas som: ja eller nej)")
-            elif q.unknown_as not in (YES, NO):
+            elif not q.asks_follow_up and q.unknown_as not in (YES, NO):
                 self.add(where, f"'unknown_as' måste vara ja eller nej, inte '{q.unknown_as}'")
         elif q.kind == QuestionKind.CHOICE:
             self._choice(q, where, explicit_unknown)
@@ -230,8 +273,75 @@ class _Checker:
             self.add(where, f"'{UNKNOWN}' är reserverat för 'vet ej' och får inte vara ett eget alternativ")
         if not explicit_unknown:
             self.add(where, "saknar 'unknown_as' (vilket alternativ 'vet ej' räknas som)")
-        elif q.unknown_as not in values:
+        elif not q.asks_follow_up and q.unknown_as not in values:
             self.add(where, f"'unknown_as' pekar på okänt alternativ '{q.unknown_as}'")
+
+    # --- "vet ej" ---------------------------------------------------------------------------
+    def _unknown_decision(self, c: Complaint, q: Question, where: str, explicit_unknown: bool) -> None:
+        """The question's decision on "vet ej" (raise | ask | no_change) and the fields it needs."""
+        if q.unknown is None:
+            what = ("saknar beslut om 'vet ej' ('unknown: raise | ask | no_change': farligare svaret, "
+                    "en följdfråga, eller ingen förändring)")
+            (self.add if self.strict else self.warn)(where, what)
+        elif q.unknown is UnknownPolicy.ASK:
+            if not q.unknown_follow_up:
+                self.add(where, "'unknown: ask' kräver 'unknown_follow_up' (frågan som ställs vid 'vet ej')")
+            elif c.question(q.unknown_follow_up) is None:
+                self.add(where, f"'unknown_follow_up' pekar på '{q.unknown_follow_up}', som inte är en fråga "
+                                f"i kontaktorsak {c.code}")
+            elif q.unknown_follow_up == q.id:
+                self.add(where, "'unknown_follow_up' kan inte vara frågan själv")
+            if explicit_unknown:
+                self.add(where, "'unknown_as' används inte när 'unknown: ask' (vet ej ställer följdfrågan); ta bort det")
+        elif q.unknown_follow_up is not None:
+            self.add(where, f"'unknown_follow_up' hör bara till 'unknown: ask', inte '{q.unknown.value}'")
+        self._bundled(q, where)
+        if q.unknown in (UnknownPolicy.RAISE, UnknownPolicy.NO_CHANGE) and explicit_unknown:
+            self._decision_fits_tree(c, q, where)
+
+    def _bundled(self, q: Question, where: str) -> None:
+        parts = bundled_findings(q.text)
+        if q.bundle_reason.strip() and q.unknown is not UnknownPolicy.RAISE:
+            self.warn(where, "'bundle_reason' gäller bara frågor där 'vet ej' höjer för alla delar ('unknown: raise')")
+        if len(parts) > 1 and not (q.bundle_reason.strip() and q.unknown is UnknownPolicy.RAISE):
+            shown = " | ".join(parts)
+            self.warn(where, f"frågan verkar fråga om {len(parts)} fynd på en gång ({shown}); ställ en fråga per fynd, "
+                             "eller motivera med 'bundle_reason' (och 'unknown: raise') om alla delar pekar åt samma håll")
+
+    def _decision_fits_tree(self, c: Complaint, q: Question, where: str) -> None:
+        """Warn when the tree contradicts `raise` / `no_change` (compares the most urgent priority each
+        answer can lead to)."""
+        memo: dict[str, int] = {}
+        reach = {label: self._max_urgency(c, t, memo) for label, t in q.targets() if label != "vet ej"}
+        counted = str(q.unknown_as)
+        if counted not in reach or len(reach) < 2:
+            return
+        mine = reach[counted]
+        others = {k: v for k, v in reach.items() if k != counted}
+        if q.unknown is UnknownPolicy.RAISE and mine < max(others.values()):
+            worse = max(others, key=lambda k: others[k])
+            self.warn(where, f"'unknown: raise' men 'vet ej' räknas som '{counted}', som leder till högst "
+                             f"{_urgency_label(mine)}, medan '{worse}' leder till {_urgency_label(others[worse])}")
+        if q.unknown is UnknownPolicy.NO_CHANGE and mine > min(others.values()):
+            milder = min(others, key=lambda k: others[k])
+            self.warn(where, f"'unknown: no_change' men 'vet ej' räknas som '{counted}', som leder till upp till "
+                             f"{_urgency_label(mine)}, medan '{milder}' leder till högst {_urgency_label(others[milder])}")
+
+    def _max_urgency(self, c: Complaint, target: str, memo: dict[str, int]) -> int:
+        if target in memo:
+            return memo[target]
+        memo[target] = -1  # guards cycles (reported elsewhere)
+        if self.rs.red_flag(target) is not None:
+            value = Priority.P1.urgency
+        elif (e := c.endpoint(target)) is not None:
+            value = e.priority.urgency if e.priority is not None else -1
+        elif (q := c.question(target)) is not None:
+            raises = [t.raise_to.urgency for t in q.thresholds if t.raise_to is not None]
+            value = max([*(self._max_urgency(c, t, memo) for _, t in q.targets()), *raises], default=-1)
+        else:
+            value = -1
+        memo[target] = value
+        return value
 
     def _vital(self, q: Question, where: str, explicit_unknown: bool) -> None:
         if not q.unit:
@@ -353,6 +463,10 @@ class _Checker:
         for q in c.questions:
             if colour[q.id] == white:
                 visit(q.id, [])
+
+
+def _urgency_label(urgency: int) -> str:
+    return next((p.label for p in Priority if p.urgency == urgency), "okänd prioritet")
 
 
 def _where(c: Complaint, question: str | None = None, endpoint: str | None = None) -> str:

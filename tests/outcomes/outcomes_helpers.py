@@ -73,9 +73,9 @@ def mini_ruleset(version: str = "test-1") -> dict[str, Any]:
             "initial_priority": 2,
             "start": "svimmat",
             "questions": [
-                {"id": "svimmat", "kind": "yes_no", "text": "Har patienten svimmat?", "unknown_as": "ja",
+                {"id": "svimmat", "kind": "yes_no", "text": "Har patienten svimmat?", "unknown": "raise", "unknown_as": "ja",
                  "if_yes": "YRSEL.1.01", "if_no": "kan_ga"},
-                {"id": "kan_ga", "kind": "yes_no", "text": "Kan patienten gå själv?", "unknown_as": "nej",
+                {"id": "kan_ga", "kind": "yes_no", "text": "Kan patienten gå själv?", "unknown": "raise", "unknown_as": "nej",
                  "if_yes": "YRSEL.3.01", "if_no": "YRSEL.2.01"},
             ],
             "endpoints": [

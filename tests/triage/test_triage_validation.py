@@ -142,3 +142,88 @@ def test_new_versions_go_to_the_local_directory_never_the_shipped_one(tmp_path, 
     assert load_ruleset(version=base.version).version == base.version  # the shipped one stays loadable
     monkeypatch.delenv("LARMCENTRAL_RULESET_DIR")
     assert f"{base.version}.99" not in available_versions()  # other machines' data dirs are not shared
+
+
+# --- "vet ej" decisions (issue 14) -------------------------------------------------------------
+def _ask_follow_up(d: dict) -> None:  # type: ignore[type-arg]
+    q = d["complaints"][0]["questions"][0]
+    q.update(unknown="ask", unknown_follow_up="puls")
+    q.pop("unknown_as")
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda d: d["complaints"][0]["questions"][0].pop("unknown"),
+     "kontaktorsak TEST (Testorsak), fråga 'ont': saknar beslut om 'vet ej'"),
+    (lambda d: d["complaints"][0]["questions"][0].update(unknown="kanske"), "unknown"),
+    (lambda d: d["complaints"][0]["questions"][0].update(unknown="ask"), "'unknown: ask' kräver 'unknown_follow_up'"),
+    (lambda d: (_ask_follow_up(d), d["complaints"][0]["questions"][0].update(unknown_follow_up="TEST.2.01")),
+     "'unknown_follow_up' pekar på 'TEST.2.01', som inte är en fråga i kontaktorsak TEST"),
+    (lambda d: d["complaints"][0]["questions"][0].update(unknown="ask", unknown_follow_up="puls"),
+     "'unknown_as' används inte när 'unknown: ask'"),
+    (lambda d: d["complaints"][0]["questions"][0].update(unknown_follow_up="puls"),
+     "'unknown_follow_up' hör bara till 'unknown: ask', inte 'raise'"),
+    (lambda d: d["complaints"][0]["questions"][1].update(unknown="raise"), "fältet 'unknown' hör inte till frågetypen vital"),
+])
+def test_unknown_decision_broken_file_classes(change, expected: str) -> None:  # type: ignore[no-untyped-def]
+    data = minimal_ruleset_data()
+    change(data)
+    with pytest.raises(RuleSetError) as info:
+        ruleset_from_data(data, "mem.yaml", require_unknown_decision=True)
+    assert any(expected in p and p.startswith("mem.yaml") for p in info.value.problems), info.value.problems
+
+
+def test_a_file_without_the_decision_is_refused_by_rules_check(tmp_path: Path) -> None:
+    from larmcentral_cli import main
+
+    text = (FIXTURES / "minimal.yaml").read_text(encoding="utf-8").replace("unknown: raise, ", "")
+    path = tmp_path / "utan-beslut.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RuleSetError, match="saknar beslut om 'vet ej'"):
+        ruleset_from_text(text, str(path), require_unknown_decision=True)
+    from triage_rules import validate
+    if validate.REQUIRE_UNKNOWN_DECISION:  # the switch is on once the shipped rule set has every decision
+        assert main(["rules", "check", str(path)]) == 1
+
+
+def test_ask_follow_up_is_valid_and_reaches_its_question() -> None:
+    data = minimal_ruleset_data()
+    _ask_follow_up(data)
+    data["complaints"][0]["questions"][0]["if_yes"] = "TEST.2.01"  # puls now reachable only through "vet ej"
+    rs = ruleset_from_data(data, "mem.yaml", require_unknown_decision=True)
+    from triage_rules.engine import TriageSession
+
+    s = TriageSession(rs, "TEST")
+    s.answer("RF_X", "nej")
+    state = s.answer("ont", "vet ej")
+    assert state.next_question is not None and state.next_question.id == "puls"
+    assert any("följdfråga" in r for r in state.reasons)
+    assert s.answer("puls", 140).result is not None
+    assert s.result is not None and s.result.endpoint == "TEST.2.01" and s.result.priority.value == "1"
+
+
+@pytest.mark.parametrize(("text", "parts"), [
+    ("Har patienten ont i bröstet just nu?", 1),
+    ("Är reaktionen begränsad till ett område (svullnad runt ett stick, klåda eller utslag)?", 1),
+    ("Har patienten samtidigt bröstsmärta eller hostar blod?", 2),
+    ("Är smärtan tryckande, strålar den mot arm eller är patienten kallsvettig?", 3),
+    ("Har patienten känd KOL/hjärtsvikt?", 2),
+    ("Är blodsockret under 4 mmol/l?", 1),
+])
+def test_bundled_findings_heuristic(text: str, parts: int) -> None:
+    from triage_rules.validate import bundled_findings
+
+    assert len(bundled_findings(text)) == parts, bundled_findings(text)
+
+
+def test_warnings_bundled_question_and_contradicted_decision() -> None:
+    from triage_rules.validate import ruleset_warnings
+
+    data = minimal_ruleset_data()
+    q = data["complaints"][0]["questions"][0]
+    q.update(text="Har patienten ont i bröstet eller andnöd?", unknown="no_change")  # "ja" leads higher than "nej"
+    rs = ruleset_from_data(data, "mem.yaml", require_unknown_decision=True)
+    warnings = ruleset_warnings(rs, "mem.yaml")
+    assert any("fråga 'ont': varning: frågan verkar fråga om 2 fynd" in w for w in warnings), warnings
+    assert any("'unknown: no_change' men 'vet ej' räknas som 'ja'" in w for w in warnings), warnings
+    q.update(unknown="raise", bundle_reason="Båda talar för akut hjärt-lungsjukdom; vet ej ska höja.")
+    assert ruleset_warnings(ruleset_from_data(data, "mem.yaml"), "mem.yaml") == []
