@@ -34,11 +34,13 @@ from commands.calls import (
 from commands.closing import ApplyFeedOutcome, CorrectOutcome, RecordFollowUp, RecordOutcome
 from commands.dispatching import AssignUnit, ReassignUnit, RecallUnit, SetUnitStatus
 from commands.feed_inbox import DeadOutcome, InboxRun, apply_due_outcomes
+from commands.red_flags import RecordRedFlag
 from commands.reviews import AcceptProposal, ChangeCaseTriage, CommentReview, RejectProposal, SignOffReview
 from commands.runner import execute, run
 
 ALL_COMMANDS: tuple[type[Command], ...] = (
     CreateCase, SaveDraft, DiscardDraft, HandOverDraft, CompleteTriage, SendToWaitingRoom, FinishCall, ReopenCase,
+    RecordRedFlag,
     AssignUnit, RecallUnit, ReassignUnit, SetUnitStatus,
     RecordOutcome, CorrectOutcome, ApplyFeedOutcome, RecordFollowUp,
     CommentReview, SignOffReview, ChangeCaseTriage, AcceptProposal, RejectProposal,
@@ -53,7 +55,7 @@ __all__ = [
     "Command", "CommandIdReused", "ConcurrentChange", "CommentReview", "CompleteTriage", "CorrectOutcome", "CreateCase",
     "DiscardDraft", "Done", "DraftHandedOver", "DraftSaved", "FinishCall", "HandOverDraft", "ReassignUnit",
     "RecallUnit", "RecordFollowUp",
-    "RecordOutcome", "RejectProposal", "ReopenCase", "SaveDraft", "SendToWaitingRoom", "SetUnitStatus",
+    "RecordOutcome", "RecordRedFlag", "RejectProposal", "ReopenCase", "SaveDraft", "SendToWaitingRoom", "SetUnitStatus",
     "SignOffReview", "execute", "run",
     "DeadOutcome", "InboxRun", "apply_due_outcomes",
 ]

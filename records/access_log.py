@@ -45,6 +45,8 @@ ACTIONS: dict[str, str] = {
     "case.link": "kopplade ärendet till ett tidigare ärende",
     "case.physician_change": "ändrade triageringen (RLS-läkare)",
     "triage.complete": "triagerade",
+    "triage.red_flag": "registrerade en röd flagga under samtalet",
+    "triage.red_flag_withdrawn": "tog tillbaka en röd flagga under samtalet",
     "recommendation.shown": "fick en resursrekommendation visad",
     "patient.lookup": "slog upp patienten i patientregistret",
     "patients.import": "importerade patientregistret",
