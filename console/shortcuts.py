@@ -39,6 +39,7 @@ def shortcuts() -> list[Shortcut]:
         Shortcut("Backspace / Alt+Vänster", _t("Triage"), _t("Tillbaka en fråga")),
         Shortcut("Enter i vägen", _t("Triage"), _t("Ändra ett tidigare svar (eller dubbelklicka på det)")),
         Shortcut("Ctrl+O", _t("Triage"), _t("Överstyr prioritet (kräver motivering)")),
+        Shortcut("Ctrl+R", _t("Triage"), _t("Röd flagga: registrera en röd flagga när som helst i samtalet")),
         Shortcut("Ctrl+Enter", _t("Samtal"), _t("Skicka till väntrummet / avsluta med hänvisning")),
         Shortcut("Ctrl+Shift+Backspace", _t("Samtal"), _t("Avbryt samtalet (utkastet tas bort)")),
         Shortcut("Ctrl+Shift+H", _t("Samtal"), _t("Lämna över samtalet till en kollega (loggas)")),

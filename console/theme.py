@@ -51,6 +51,8 @@ QLabel#recommendedUnit { font-size: 14pt; font-weight: 600; color: #3fb950; }
 QPushButton#answerButton { font-size: 14pt; text-align: left; padding: 10px 14px; }
 QPushButton#primaryAction { background: #238636; color: white; font-weight: 600; padding: 8px 16px; }
 QPushButton#primaryAction:disabled { background: #21262d; color: #6e7681; }
+QPushButton#redFlagButton { background: #8e1519; color: white; font-weight: 600; padding: 8px 12px; }
+QPushButton#redFlagButton:disabled { background: #21262d; color: #6e7681; }
 QWidget#helpOverlay { background: rgba(1, 4, 9, 200); }
 QFrame#helpPanel { background: #161b22; border: 1px solid #30363d; border-radius: 8px; }
 QLabel#overlayTitle { font-size: 20pt; font-weight: 700; color: #f0f6fc; }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from console.calltaking.wizard_state import PathStep, QuestionView, WizardState
+from console.calltaking.wizard_state import PathStep, QuestionView, RedFlagChoice, WizardState
 from records.triage_store import AnswerRecord, CompletedTriage
 from resources.care_need import CareNeed
 from resources.patient_context import PatientContext
@@ -46,10 +46,35 @@ class EngineDriver:
         return self.state()
 
     def set_context(self, context: PatientContext) -> WizardState:
+        """The same call re-evaluated with new patient context: answers, a raised red flag and an override
+        carried over (an override that no longer applies is dropped, as any change of the call drops it)."""
         s = self._session()
-        answers = s.answers
-        self.session = TriageSession.replay(self.ruleset, s.complaint.code, answers, context)
+        flag, override = self.raised_red_flag(), s.result.override if s.result else None
+        self.session = TriageSession.replay(self.ruleset, s.complaint.code, s.answers, context)
+        if flag is not None:
+            self.session.raise_red_flag(flag)
+        if override is not None and self.session.done:
+            self.session.override(override.priority if override.priority != override.priority_before else None,
+                                  override.care_need if override.care_need != override.care_need_before else None,
+                                  override.reason)
         return self.state()
+
+    # --- red flags at any moment ---------------------------------------------------------------
+    def available_red_flags(self) -> list[RedFlagChoice]:
+        """The red flags the nurse can raise now (every one of the rule set's), in the rule set's order."""
+        flags = self.ruleset.red_flags
+        return [RedFlagChoice(id=rf.id, text=rf.text, detail=rf.endpoint.reason) for rf in flags]
+
+    def raise_red_flag(self, flag_id: str) -> WizardState:
+        """The nurse hears a red flag: the engine ends the call at its Prio 1 endpoint."""
+        self._session().raise_red_flag(flag_id)
+        return self.state()
+
+    def raised_red_flag(self) -> str | None:
+        """The red flag the nurse raised by hand (on the current path), if any."""
+        if self.session is None:
+            return None
+        return next((p.question_id for p in self.session.state().path if p.kind == "manual_red_flag"), None)
 
     def answers(self) -> list[tuple[str, Any]]:
         return list(self.session.answers) if self.session else []
@@ -95,11 +120,21 @@ def to_wizard_state(st: TriageState, complaint_name: str) -> WizardState:
             id=q.id, text=q.text, kind=q.kind, help=q.help,
             options=tuple((o.value, o.label) for o in q.options), unit=q.unit,
             range=(q.min, q.max) if q.min is not None and q.max is not None else None, unknown_value=UNKNOWN)
-    path = tuple(PathStep(question_id=p.question_id, question=p.text,
-                          answer=p.answer_label + (" (automatiskt)" if p.automatic else ""),
+    path = tuple(PathStep(question_id=p.question_id, question=_step_question(p.kind, p.text),
+                          answer=_step_answer(p.kind, p.answer_label, p.automatic),
                           value=None if p.automatic else p.answer) for p in st.path)
     r = st.result
     return WizardState(
         complaint=st.complaint, complaint_name=complaint_name, question=view, priority=st.provisional_priority,
         reasons=st.reasons, path=path, done=st.done, endpoint_code=r.endpoint if r else None,
         care_need=r.care_need if r else None, flags=r.flags if r else ())
+
+
+def _step_question(kind: str, text: str) -> str:
+    return f"Röd flagga: {text}" if kind == "manual_red_flag" else text
+
+
+def _step_answer(kind: str, label: str, automatic: bool) -> str:
+    if kind == "manual_red_flag":
+        return "registrerad av dig (Backspace tar tillbaka)"
+    return label + (" (automatiskt)" if automatic else "")

@@ -8,6 +8,7 @@ decisions are the engine's (through a TriageDriver); this widget only shows and 
 
 from __future__ import annotations
 
+import re
 from typing import Any, Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -101,6 +102,7 @@ class ComplaintChooser(QWidget):
 class TriageWizard(QWidget):
     state_changed = Signal(object)  # WizardState
     override_requested = Signal()
+    red_flag_requested = Signal()
 
     def __init__(self, driver: TriageDriver, parent: QWidget | None = None):
         super().__init__(parent)
@@ -159,6 +161,12 @@ class TriageWizard(QWidget):
         self.stack.addWidget(page)
 
         side = QVBoxLayout()
+        self.red_flag_button = QPushButton(self.tr("Röd flagga… (Ctrl+R)"), objectName="redFlagButton")
+        self.red_flag_button.setToolTip(self.tr("Registrera en röd flagga du hört, när som helst i samtalet: "
+                                                "triageringen slutar med Prio 1"))
+        self.red_flag_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.red_flag_button.clicked.connect(self.red_flag_requested)
+        side.addWidget(self.red_flag_button)
         side.addWidget(QLabel(self.tr("Preliminär prioritet"), objectName="sectionTitle"))
         self.priority = QLabel("–", objectName="priorityBadge")
         self.priority.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -375,13 +383,19 @@ class TriageWizard(QWidget):
         self.priority.setText(text)
         self.priority.setStyleSheet(priority_style(prio.value if prio else None))
         self.reasons.clear()
-        self.reasons.addItems(list(st.reasons))
+        for reason in st.reasons:  # the rule's id stays in the tooltip (and the RLS view), not in what is read
+            item = QListWidgetItem(_RULE_TAG.sub("", reason))
+            item.setToolTip(reason)
+            self.reasons.addItem(item)
         self.path.clear()
         for step in st.path:
             self.path.addItem(f"{step.question}  →  {step.answer}")
         if st.path:
             self.path.scrollToBottom()
         self.back_button.setEnabled(st.complaint is not None)
+
+
+_RULE_TAG = re.compile(r"\s*\[[^\[\]]*\]\s*$")
 
 
 def _num(x: float) -> str:

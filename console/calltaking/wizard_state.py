@@ -33,6 +33,15 @@ class PathStep:
 
 
 @dataclass(frozen=True)
+class RedFlagChoice:
+    """A red flag the nurse can raise now: its id (never shown), the Swedish text and what it leads to."""
+
+    id: str
+    text: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class WizardState:
     complaint: str | None = None
     complaint_name: str = ""

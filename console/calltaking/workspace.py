@@ -30,6 +30,7 @@ from commands import (
     DraftSaved,
     FinishCall,
     HandOverDraft,
+    RecordRedFlag,
     SaveDraft,
     run,
 )
@@ -39,6 +40,7 @@ from console.calltaking.intake_form import IntakeForm
 from console.calltaking.local_draft import read_local, remove_local, write_local
 from console.calltaking.override_dialog import OverrideDialog
 from console.calltaking.recommendation_panel import RecommendationPanel
+from console.calltaking.red_flag_dialog import RedFlagDialog
 from console.calltaking.triage_driver import EngineDriver
 from console.calltaking.wizard import TriageWizard
 from console.calltaking.wizard_state import WizardState
@@ -78,6 +80,10 @@ class CallTakingWorkspace(QWidget):
         self.context = PatientContext()
         self.recontact_summary: str | None = None
         self.override: dict[str, Any] | None = None
+        self.red_flag: str | None = None  # the red flag the nurse raised by hand, as the draft keeps it
+        # RecordRedFlag commands not yet acknowledged (kept with the draft, sent with their own ids)
+        self._red_flag_records: list[dict[str, Any]] = []
+        self._red_flags_in_flight: set[str] = set()
         self.active = False
         self._saving = False
         self._save_again = False
@@ -136,6 +142,7 @@ class CallTakingWorkspace(QWidget):
         self.form.kommun.currentTextChanged.connect(lambda _t: self._refresh_recommendation())
         self.wizard.state_changed.connect(self._triage_changed)
         self.wizard.override_requested.connect(self.open_override)
+        self.wizard.red_flag_requested.connect(self.raise_red_flag)
         self._set_active(False)
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -169,6 +176,7 @@ class CallTakingWorkspace(QWidget):
         self.case_id = self.draft_id = None
         self.create_command_id, self.finish_command_id = uuid4(), None
         self.context, self.recontact_summary, self.override = PatientContext(), None, None
+        self.red_flag, self._red_flag_records = None, []
         self.form.clear()
         self.form.patient_changed.emit()
         self.context_panel.show_context(None, None)
@@ -263,7 +271,8 @@ class CallTakingWorkspace(QWidget):
         st = self.wizard.state
         return {"intake": self.form.payload(), "complaint": st.complaint,
                 "answers": [[q, v] for q, v in self.driver.answers()] if st.complaint else [],
-                "override": self.override, "case_id": self.case_id,
+                "override": self.override, "red_flag": self.red_flag,
+                "red_flag_records": list(self._red_flag_records), "case_id": self.case_id,
                 "create_command_id": str(self.create_command_id),
                 "finish_command_id": str(self.finish_command_id) if self.finish_command_id else None,
                 "saved_at": datetime.now(UTC).isoformat()}
@@ -316,6 +325,7 @@ class CallTakingWorkspace(QWidget):
         self._update_title()
         if first:
             self.message.emit(self.tr("Ärende %d skapat.") % ids[0])
+        self._flush_red_flags()
         if self._save_again:
             self._save_again = False
             self.save_now()
@@ -361,8 +371,13 @@ class CallTakingWorkspace(QWidget):
         finish_id = payload.get("finish_command_id")
         self.form.restore(payload.get("intake") or {})
         self.override = payload.get("override")
+        self._red_flag_records = [r for r in payload.get("red_flag_records") or [] if isinstance(r, dict)]
         if payload.get("complaint"):
             self.wizard.replay(payload["complaint"], [tuple(a) for a in payload.get("answers", [])])
+            flag = payload.get("red_flag")
+            if flag and self.driver.ruleset.red_flag(flag) is not None:
+                self.red_flag = flag  # as it was: raising it again is no new step of the case
+                self.wizard.show_state(self.driver.raise_red_flag(flag))
             if self.override and self.wizard.state.done:
                 self._apply_override(self.override)
         self._update_title()
@@ -417,8 +432,75 @@ class CallTakingWorkspace(QWidget):
         if self.override and not state.done:
             self.override = None
             self.wizard.override_text = ""
+        if state.complaint is not None and not self._form_problems_shown:
+            self.problems.setText("")  # e.g. "Välj kontaktorsak först" once one is chosen
+        raised = self.driver.raised_red_flag() if state.complaint else None
+        if raised != self.red_flag:  # raised, or taken back (Backspace, a changed answer, another complaint)
+            if self.red_flag is not None:
+                self._record_red_flag(self.red_flag, withdrawn=True)
+            if raised is not None:
+                self._record_red_flag(raised, withdrawn=False)
+            self.red_flag = raised
         self._refresh_recommendation()
         self._edited()
+
+    # --- red flags at any moment --------------------------------------------------------------
+    def raise_red_flag(self) -> None:
+        """Ctrl+R: the nurse heard a red flag; choose it from the list and the engine ends the call at Prio 1."""
+        if not self.active:
+            self.message.emit(self.tr("Inget pågående samtal – en röd flagga registreras i ett samtal."))
+            return
+        st = self.wizard.state
+        if st.complaint is None:
+            self.problems.setText(self.tr("Välj kontaktorsak först: den röda flaggan avslutar triageringen "
+                                          "för den kontaktorsaken."))
+            self.wizard.focus_current()
+            return
+        dlg = RedFlagDialog(self.driver.available_red_flags(), st.complaint_name, self)
+        if dlg.exec() != RedFlagDialog.DialogCode.Accepted:
+            return
+        flag = dlg.chosen()
+        if flag is not None and self.active:
+            self.apply_red_flag(flag)
+
+    def apply_red_flag(self, flag_id: str) -> None:
+        """Raise `flag_id` through the engine; the priority, care need and recommendation follow on screen."""
+        self.wizard.show_state(self.driver.raise_red_flag(flag_id))  # _triage_changed records it
+        self.wizard.focus_current()
+        rf = self.driver.ruleset.red_flag(flag_id)
+        self.message.emit(self.tr("Röd flagga registrerad: %s") % (rf.text if rf else flag_id))
+
+    def _record_red_flag(self, flag_id: str, withdrawn: bool) -> None:
+        rf = self.driver.ruleset.red_flag(flag_id)
+        self._red_flag_records.append({"command_id": str(uuid4()), "flag_id": flag_id,
+                                       "text": rf.text if rf else flag_id, "complaint": self.wizard.state.complaint,
+                                       "withdrawn": withdrawn})
+        self._flush_red_flags()
+
+    def _flush_red_flags(self) -> None:
+        """Send the red-flag steps not yet acknowledged, in order, each with its own kept id (a retry repeats it)."""
+        if self.case_id is None or not self.executor.running:
+            return  # kept with the draft: sent once the case exists / the database is back
+        case_id = self.case_id
+        for rec in self._red_flag_records:
+            cid = rec["command_id"]
+            if cid in self._red_flags_in_flight:
+                continue
+            self._red_flags_in_flight.add(cid)
+            cmd = RecordRedFlag(command_id=UUID(cid), case_id=case_id, flag_id=rec["flag_id"], text=rec["text"],
+                                complaint=rec.get("complaint"), withdrawn=bool(rec.get("withdrawn")))
+            CommandOp(self.executor, self.actor, cmd).success(
+                lambda _done, cid=cid: self._red_flag_recorded(cid)).failure(
+                lambda exc, cid=cid: self._red_flag_not_recorded(cid, exc)).run()
+
+    def _red_flag_recorded(self, command_id: str) -> None:
+        self._red_flags_in_flight.discard(command_id)
+        self._red_flag_records = [r for r in self._red_flag_records if r["command_id"] != command_id]
+
+    def _red_flag_not_recorded(self, command_id: str, exc: Exception) -> None:
+        self._red_flags_in_flight.discard(command_id)  # stays with the draft; the next save sends it again
+        self.message.emit(self.tr("Den röda flaggan är registrerad i samtalet men ännu inte på ärendet: %s")
+                          % user_message(exc))
 
     def _refresh_recommendation(self) -> None:
         st = self.wizard.state
@@ -475,6 +557,7 @@ class CallTakingWorkspace(QWidget):
             return
         self.problems.setText("")
         self._form_problems_shown = False
+        self._flush_red_flags()  # queued before the finish: the case's history keeps the order they happened in
         triage: CompletedTriage = self.driver.completed()
         intake: CaseIntake = self.form.intake()
         rec = self.recommendation.current
