@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from resources.clock import WEEKDAY_LABELS, WEEKDAYS, Weekday
 from resources.datafile import load_model
 from resources.vocabulary import Capability, Priority, TransportNeed
+from resources.week_hours import week_label, week_minutes
 
 DATA_DIR = Path(__file__).with_name("data")
 DEFAULT_PALETTE_FILE = DATA_DIR / "palette.yaml"
@@ -122,7 +123,8 @@ class ResourceType(BaseModel):
         return any(w.covers(at) for w in self.service_hours)
 
     def hours_label(self) -> str:
-        return "; ".join(w.label() for w in self.service_hours)
+        """As a person says it, e.g. "vardagar 17–08, helger dygnet runt" (resources.week_hours)."""
+        return week_label(week_minutes((w.days, w.start, w.end) for w in self.service_hours))
 
     def provides(self, transport: TransportNeed) -> bool:
         return transport.rank <= self.transport.rank

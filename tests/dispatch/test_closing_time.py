@@ -14,7 +14,7 @@ from resources.care_need import CareNeed
 from resources.clock import LOCAL_TZ
 from resources.fleet import default_fleet
 from resources.geography import default_geography
-from resources.palette import default_palette
+from resources.palette import ResourceType, default_palette
 from resources.patient_context import PatientContext
 from resources.vocabulary import Capability as C
 from resources.vocabulary import TransportNeed
@@ -51,5 +51,9 @@ def test_closing_time_follows_the_service_windows() -> None:
     assert closing_time(PALETTE.type("MVT_VC"), wed) == datetime(2026, 11, 25, 17, 0, tzinfo=LOCAL_TZ)
     assert closing_time(PALETTE.type("AMBULANS"), wed) is None  # round the clock
     sat = datetime(2026, 11, 28, 22, 0, tzinfo=LOCAL_TZ)  # weekend, then Sunday night into Monday 08
-    assert closing_time(PALETTE.type("LAKARBIL"), sat) == datetime(2026, 11, 30, 8, 0, tzinfo=LOCAL_TZ)
+    evenings_and_weekends = ResourceType.model_validate({**PALETTE.type("LAKARBIL").model_dump(), "service_hours": [
+        {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "17:00", "end": "08:00"},
+        {"days": ["sat", "sun"], "start": "00:00", "end": "24:00"}, {"days": ["sun"], "start": "17:00", "end": "08:00"}]})
+    assert closing_time(evenings_and_weekends, sat) == datetime(2026, 11, 30, 8, 0, tzinfo=LOCAL_TZ)
+    assert closing_time(PALETTE.type("LAKARBIL"), sat) is None  # round the clock (palette assumption)
     assert closing_time(PALETTE.type("PAP"), sat) == datetime(2026, 11, 29, 0, 0, tzinfo=LOCAL_TZ)

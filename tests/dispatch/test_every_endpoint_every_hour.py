@@ -1,14 +1,18 @@
-"""Every endpoint of the shipped rule set gets an adequate resource at every hour of the week.
+"""Every endpoint of the shipped rule set gets a sensible first choice at every hour of the week.
 
 For each endpoint (red flags, every complaint's endpoints, the escalation care needs and every
 `if_vitals_abnormal` need), each of its parts, every hour Monday–Sunday, and a patient context
 under which the endpoint is reachable (enrolled/listed at the Lund team for team endpoints,
-ASIH Lund for ASIH endpoints, known to Psykiatri Lund, a plain patient otherwise), the
-recommendation on the default fleet with every unit free recommends something (escalation to a
-late resource is allowed; "Kontakta RLS" is not).
+ASIH Lund for ASIH endpoints, known to Psykiatri Lund, a plain patient, a patient listed nowhere), the
+recommendation on the default fleet with every unit free recommends something ("Kontakta RLS" is not
+allowed), and its first choice is sensible: in time (not escalated), and, for a need without transport,
+not an ambulance (e.g. to confirm a death) while a unit without transport that has what
+the need asks for is in service and may serve the patient (a type reserved for the need, PAP for a
+psychiatric one, excepted).
 
-Regression: PSYK.2.03 / LPT.2.02 / LPT.1.01 needed psychiatric assessment plus ambulance
-transport, which only PAP (12–24) has; PALL.2.04 had nobody at night."""
+Regressions: PSYK.2.03 / LPT.2.02 / LPT.1.01 needed psychiatric assessment plus ambulance
+transport, which only PAP (12–24) has; PALL.2.04 had nobody at night; LPT.2.03 and DÖD.3.02/3.04 had
+nobody on a weekday 08–17 for a patient not listed at a vårdcentral (läkarbil then out of service)."""
 
 from __future__ import annotations
 
@@ -18,18 +22,21 @@ from typing import Any
 from dispatch.case_input import DispatchCase
 from dispatch.fleet_view import FleetSnapshot, states_from_fleet
 from dispatch.recommend import recommend
-from resources.care_need import CareNeed
+from dispatch.recommendation_model import PartRecommendation
+from resources.care_need import CareNeed, CareNeedPart
 from resources.clock import LOCAL_TZ
 from resources.fleet import default_fleet
 from resources.geography import default_geography
+from resources.palette import ResourceType, Serves, default_palette
 from resources.patient_context import PatientContext
-from resources.vocabulary import Priority
+from resources.vocabulary import Priority, TransportNeed
 from triage_rules.engine import TriageSession
 from triage_rules.loader import load_ruleset
 from triage_rules.schema import UNKNOWN
 
 RS = load_ruleset()
 FLEET = default_fleet()
+PALETTE = default_palette()
 SNAPSHOT = FleetSnapshot(states_from_fleet(FLEET))
 LUND = default_geography().kommun("Lund")
 MONDAY = datetime(2026, 11, 23, 0, 0, tzinfo=LOCAL_TZ)
@@ -51,6 +58,8 @@ CONTEXTS = {
     "hemsjukvård": PatientContext(age=88, listed_vardcentral=VC, home_care=True, lives_in_saebo=True),
     "asih": PatientContext(age=70, enrolled_asih=_team("ASIH"), listed_vardcentral=VC),
     "psykiatri": PatientContext(age=30, known_psychiatric_team=_team("PSYK_MT"), listed_vardcentral=VC),
+    # Not listed in Skåne (a visitor), or the listing is unknown: no vårdcentral team serves them.
+    "ej listad": PatientContext(age=45),
 }
 OFFICE = datetime(2026, 11, 25, 10, 0, tzinfo=LOCAL_TZ)  # a Wednesday in office hours
 EVENING = datetime(2026, 11, 25, 22, 0, tzinfo=LOCAL_TZ)  # outside office hours
@@ -98,7 +107,32 @@ def _needs(now: datetime) -> dict[tuple[str, str], tuple[Priority, CareNeed, str
     return needs
 
 
-def test_every_endpoint_has_an_adequate_resource_every_hour_of_the_week() -> None:
+def _may_serve(t: ResourceType, ctx: PatientContext) -> bool:
+    return {Serves.ALL: True, Serves.CATCHMENT: True,  # Lund lies in every hospital team's delregion here
+            Serves.ENROLLED_OR_LISTED: bool(ctx.enrolled_mobile_team or ctx.listed_vardcentral),
+            Serves.ENROLLED_ASIH: bool(ctx.enrolled_asih),
+            Serves.KNOWN_PSYCHIATRIC: bool(ctx.known_psychiatric_team)}[t.serves]
+
+
+def _first_choice_problem(part: PartRecommendation, need: CareNeedPart, priority: Priority, ctx: PatientContext,
+                          at: datetime) -> str | None:
+    """Why the part's first choice is not what a dispatcher would send, or None."""
+    rec = part.recommended
+    if rec is None:
+        return part.message
+    if part.escalated:
+        return f"eskalerad: {part.message}"
+    chosen = PALETTE.type(rec.type_code)
+    if need.transport is TransportNeed.NONE and chosen.transport is TransportNeed.AMBULANCE and not chosen.reserved_for:
+        better = [t.code for t in PALETTE.types if t.transport is TransportNeed.NONE and not t.missing(need.capabilities)
+                  and priority in t.priorities and t.in_service(at) and not t.reserved_against(need.requested)
+                  and _may_serve(t, ctx)]
+        if better:
+            return f"{rec.type_name} utan transportbehov medan {', '.join(better)} är i tjänst"
+    return None
+
+
+def test_every_endpoint_has_a_sensible_first_choice_every_hour_of_the_week() -> None:
     by_time = {True: _needs(OFFICE), False: _needs(EVENING)}
     reached = {code for needs in by_time.values() for code, _ in needs}
     every = {e.code for c in RS.complaints for e in c.endpoints}
@@ -113,9 +147,10 @@ def test_every_endpoint_has_an_adequate_resource_every_hour_of_the_week() -> Non
             case = DispatchCase(priority=priority, care_need=CareNeed.model_validate_json(need_json),
                                 lat=LUND.lat, lon=LUND.lon, kommun="Lund", context=CONTEXTS[ctx_name])
             for at in hours:
-                for part in recommend(case, SNAPSHOT, at).parts:
-                    if part.recommended is None:
+                for part, need_part in zip(recommend(case, SNAPSHOT, at).parts, case.care_need.parts(), strict=True):
+                    problem = _first_choice_problem(part, need_part, case.priority, case.context, at)
+                    if problem:
                         failures.append(f"{', '.join(sorted(labels))} [{ctx_name}] {at:%a %H:%M} "
-                                        f"del '{part.part or 'primär'}': {part.message}")
+                                        f"del '{part.part or 'primär'}': {problem}")
                         break
-    assert not failures, f"{len(failures)} utan resurs:\n" + "\n".join(failures[:60])
+    assert not failures, f"{len(failures)} utan rimligt förstahandsval:\n" + "\n".join(failures[:60])
