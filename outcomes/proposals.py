@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from outcomes.proposal_target import describe_targets, first_choices
 from outcomes.rulesets import publish_version, render_edit, stored_versions, sync_rulesets, write_text_version
 from outcomes.settings import OutcomeSettings, outcome_settings
 from outcomes.stats import GroupStats, OutcomeStatistics
@@ -43,7 +44,6 @@ from records.actor import Actor, NotPermitted
 from records.audit import audit, now
 from records.models import Review, RuleProposal
 from records.review_queue import sign_off
-from resources.palette import default_palette
 from resources.vocabulary import Capability, Priority, Role, TransportNeed
 from triage_rules import loader
 from triage_rules.loader import RuleSetError
@@ -94,7 +94,8 @@ def describe_change(change: dict[str, Any]) -> str:
     if change["kind"] == "lower_priority":
         return (f"Sänk prioriteten för {change['endpoint_code']} från {_plabel(change['from_priority'])} till "
                 f"{_plabel(change['to_priority'])} (ny kod {change['new_code']}).")
-    target = change.get("target_resource_name") or "annan resurs"
+    target = describe_targets(change["targets"]) if change.get("targets") else (
+        change.get("target_resource_name") or "annan resurs")
     return (f"Peka vårdbehovet för {change['endpoint_code']} mot {target}: transport "
             f"{TransportNeed(change['from_care_need']['transport']).label.lower()} → ingen transport.")
 
@@ -150,21 +151,14 @@ def build_change(data: dict[str, Any], endpoint_code: str, kind: ChangeKind) -> 
     new["capabilities"] = [c for c in old.get("capabilities", []) if c not in TRANSPORT_CAPABILITIES] or [
         Capability.NURSE_ASSESSMENT.value]
     new["transport"] = TransportNeed.NONE.value
-    target = lowest_resource(new["capabilities"], prio, new.get("preferred", []))
+    # What the dispatcher would then be offered, hour by hour: the real recommendation (service hours, whom a
+    # type serves, transport), not a second algorithm.
+    targets = [t.model_dump(exclude={"hours"}) for t in first_choices(new, prio, max_minutes=ep.get("max_minutes"))]
+    lowest = next((t for t in targets if t["type_code"]), None)
     return {"kind": kind, "endpoint_code": endpoint_code, "complaint": complaint["code"],
             "from_care_need_ref": ep.get("care_need"), "from_care_need": old, "to_care_need": new,
-            "target_resource": target[0] if target else None, "target_resource_name": target[1] if target else None}
-
-
-def lowest_resource(capabilities: list[str], priority: str, preferred: list[str] = ()) -> tuple[str, str] | None:  # type: ignore[assignment]
-    """The least intensive palette type (field or remote) providing the capabilities at this priority,
-    never a type reserved for other needs (e.g. PAP for a somatic care need)."""
-    caps = frozenset(Capability(c) for c in capabilities)
-    requested = caps | {Capability(c) for c in preferred}
-    for t in default_palette().types:
-        if not t.missing(caps) and Priority(priority) in t.priorities and not t.reserved_against(requested):
-            return t.code, t.name
-    return None
+            "target_resource": lowest["type_code"] if lowest else None,
+            "target_resource_name": lowest["type_name"] if lowest else None, "targets": targets}
 
 
 def apply_change(data: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:

@@ -4,10 +4,10 @@ new rule-set version whose change is exactly the proposed one, and every version
 from __future__ import annotations
 
 import copy
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
-from outcomes_helpers import AMB, T0, add_case
+from outcomes_helpers import AMB, T0, add_case, mini_ruleset
 from sqlalchemy import select
 
 from outcomes.closing import record_outcome
@@ -135,8 +135,35 @@ def test_accepted_redirect_changes_only_that_care_need(sqlite_db, make_actor, ru
 
 
 def test_a_redirected_somatic_need_never_points_at_a_reserved_type() -> None:
-    from outcomes.proposals import lowest_resource
+    from outcomes.proposal_target import first_choices
 
     # Nurse assessment + ambulance transport at Prio 3: PAP has both but is reserved for psychiatric needs.
-    assert lowest_resource(["nurse_assessment", "ambulance_transport"], "3")[0] == "AMBULANS"
-    assert lowest_resource(["nurse_assessment", "ambulance_transport"], "3", ["psychiatric_assessment"])[0] == "PAP"
+    need = {"capabilities": ["nurse_assessment", "ambulance_transport"], "transport": "ambulance", "max_minutes": 120}
+    assert [t.type_code for t in first_choices(need, "3")] == ["AMBULANS"]
+    psychiatric = first_choices({**need, "preferred": ["psychiatric_assessment"]}, "3")
+    assert [(t.type_code, t.label) for t in psychiatric] == [("PAP", "alla dagar 12–24"), ("AMBULANS", "alla dagar 00–12")]
+
+
+def test_the_proposed_target_follows_service_hours() -> None:
+    """The redirect's target is what the real recommendation offers at each hour, not one type regardless of
+    the clock: the vårdcentral's team only in its office hours, someone in service the rest of the week."""
+    from outcomes.proposal_target import first_choices
+    from outcomes.proposals import build_change, describe_change
+    from resources.clock import LOCAL_TZ
+    from resources.palette import default_palette
+
+    need = {"capabilities": ["nurse_assessment"], "transport": "none", "max_minutes": 60}
+    targets = first_choices(need, "2")
+    assert sorted(h for t in targets for h in t.hours) == list(range(7 * 24))
+    assert targets[0].type_code == "MVT_VC" and targets[0].label == "vardagar 08–17"
+    monday = datetime(2026, 11, 23, tzinfo=LOCAL_TZ)
+    for t in targets:
+        assert t.type_code is not None, f"ingen resurs {t.label}"
+        kind = default_palette().type(t.type_code)
+        assert all(kind.in_service(monday + timedelta(hours=h)) for h in t.hours), (t.type_code, t.label)
+
+    change = build_change(mini_ruleset(), "YRSEL.2.01", "redirect_care_need")
+    assert change["target_resource"] == "MVT_VC"
+    assert [t["type_code"] for t in change["targets"]] == [t.type_code for t in targets]
+    assert "Mobilt vårdteam (vårdcentral) vardagar 08–17; " in describe_change(change)
+
