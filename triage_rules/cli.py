@@ -212,18 +212,20 @@ def _say(text: str = "") -> None:
 
 def _interactive(session: TriageSession, lines: Iterator[str]) -> TriageResult | None:
     _say(f"\n{session.complaint.name} ({session.complaint.code}). Svara med nummer eller värde; "
-         "'b' = tillbaka, 'q' = avbryt.")
+         "'b' = tillbaka, 'q' = avbryt, '!' = röd flagga, '=' = vitalparameter (när som helst).")
     while True:
         state = session.state()
         if state.done:
             assert state.result is not None
             _say(f"\nKlar: {state.result.priority.label}, ändpunkt {state.result.endpoint}")
             try:
-                confirm = _ask(lines, "Enter = bekräfta, 'b' = tillbaka: ")
+                confirm = _ask(lines, "Enter = bekräfta, 'b' = tillbaka, '!' = röd flagga, '=' = vitalparameter: ")
             except EOFError:
                 confirm = ""
             if confirm.lower() == "b":
                 session.back()
+                continue
+            if _anytime(session, confirm, lines):
                 continue
             return state.result
         q = state.next_question
@@ -243,10 +245,47 @@ def _interactive(session: TriageSession, lines: Iterator[str]) -> TriageResult |
         if text.lower() == "b":
             session.back()
             continue
+        if _anytime(session, text, lines):
+            continue
         try:
             session.answer(q.id, _interpret(q, text))
         except TriageInputError as exc:
             _say(f"  {exc}")
+
+
+def _anytime(session: TriageSession, text: str, lines: Iterator[str]) -> bool:
+    """'!' (list and raise a red flag) and '=' (take a vital sign), at any point of the call."""
+    if text == "!":
+        flags = session.available_red_flags()
+        _say("  Röda flaggor (kan registreras när som helst; ger Prio 1):")
+        for i, f in enumerate(flags, start=1):
+            _say(f"  {i:>2}. {f.id} – {f.text}{'' if f.complaint else ' (allmän)'}{' [registrerad]' if f.raised else ''}")
+        choice = _ask(lines, "Röd flagga (nummer eller id, Enter = avbryt): ").strip()
+        if choice:
+            flag_id = flags[int(choice) - 1].id if choice.isdigit() and 1 <= int(choice) <= len(flags) else choice
+            if choice.isdigit() and flag_id == choice:
+                _say(f"  Okänt val '{choice}'.")
+                return True
+            try:
+                session.raise_red_flag(flag_id)
+            except TriageInputError as exc:
+                _say(f"  {exc}")
+        return True
+    if text == "=":
+        _say("  Vitalparametrar: rr (andningsfrekvens), spo2, pulse, sbp (systoliskt), temp, avpu (A/C/V/P/U), "
+             "glucose; 'namn -' tar bort ett värde.")
+        entry = _ask(lines, "Vitalparameter och värde (t.ex. 'rr 28'), Enter = avbryt: ").split()
+        if len(entry) == 2:
+            try:
+                state = session.set_vital(entry[0].lower(), None if entry[1] == "-" else entry[1])
+                news2 = f", NEWS2 {state.news2}" if state.news2 is not None else ""
+                _say(f"  Registrerat{news2}; prioritet nu {state.provisional_priority.label}.")
+            except TriageInputError as exc:
+                _say(f"  {exc}")
+        elif entry:
+            _say("  Ange namn och värde, t.ex. 'rr 28'.")
+        return True
+    return False
 
 
 def _interpret(q: QuestionView, text: str) -> str:

@@ -40,6 +40,7 @@ from triage_rules.results import (
     Override,
     PathStep,
     QuestionView,
+    RedFlagView,
     TriageInputError,
     TriageResult,
     TriageState,
@@ -58,6 +59,8 @@ from triage_rules.schema import (
     RuleSet,
     _num,
 )
+from triage_rules.scoring import Assessment, assess
+from triage_rules.vital_scores import AVPU_VALUES, FALLBACK_RANGES, VITAL_LABELS, VITAL_NAMES
 
 _UNKNOWN_ALIASES = {"vet ej", "vet_ej", "vetej", "?", "unknown", "okänt", "okänd"}
 _YES_ALIASES = {"ja", "j", "yes", "y", "true"}
@@ -76,6 +79,7 @@ class _Walk:
     pending: QuestionView | None = None
     endpoint: Endpoint | None = None
     red_flag: RedFlag | None = None
+    news2: int | None = None
 
 
 class TriageSession:
@@ -89,7 +93,10 @@ class TriageSession:
         self.now = _aware(now) if now is not None else datetime.now(LOCAL_TZ)
         self.recontact_window = recontact_window or timedelta(hours=ruleset.recontact_window_hours)
         self._answers: dict[str, str | float] = {}
-        self._manual_red_flag: RedFlag | None = None
+        self._manual_red_flags: list[RedFlag] = []
+        self._vitals: dict[str, float | str] = {}
+        self._on_oxygen = False
+        self._spo2_scale2 = False
         self._override: Override | None = None
         self._walk_cache: _Walk | None = None
 
@@ -131,9 +138,10 @@ class TriageSession:
         return self.state()
 
     def back(self) -> TriageState:
-        """Undo the last answer (or a red flag the nurse raised by hand)."""
-        if self._manual_red_flag is not None:
-            self._manual_red_flag = None
+        """Undo the last answer (or the last red flag the nurse raised by hand). Vital signs stay:
+        change them with set_vital (None clears one)."""
+        if self._manual_red_flags:
+            self._manual_red_flags.pop()
         else:
             answered = [s.question_id for s in self._walk().steps if not s.automatic]
             if answered:
@@ -142,14 +150,76 @@ class TriageSession:
         return self.state()
 
     def raise_red_flag(self, flag_id: str) -> TriageState:
-        """The nurse hears a red flag at any point in the call: end at its Prio 1 endpoint."""
-        rf = self.ruleset.red_flag(flag_id)
+        """The nurse hears a red flag at any point in the call (before the first question, mid-tree or
+        after an endpoint): the call ends at its Prio 1 endpoint, recorded in the path and reasons.
+        With several raised, the one listed first in the rule set decides the endpoint."""
+        rf = self.ruleset.red_flag(flag_id.strip().upper()) if isinstance(flag_id, str) else None
         if rf is None:
             known = ", ".join(r.id for r in self.ruleset.red_flags)
             raise TriageInputError(f"Okänd röd flagga '{flag_id}' (kända: {known}).")
-        self._manual_red_flag = rf
+        if rf not in self._manual_red_flags:
+            self._manual_red_flags.append(rf)
         self._changed()
         return self.state()
+
+    def available_red_flags(self) -> tuple[RedFlagView, ...]:
+        """Every red flag the nurse can raise now: the complaint's own first, then the general ones."""
+        own = set(self.complaint.red_flags)
+        ordered = sorted(self.ruleset.red_flags, key=lambda rf: rf.id not in own)
+        raised = {rf.id for rf in self._manual_red_flags}
+        return tuple(RedFlagView(id=rf.id, text=rf.text, help=rf.help, complaint=rf.id in own,
+                                 raised=rf.id in raised, endpoint=rf.endpoint.code) for rf in ordered)
+
+    def set_vital(self, name: str, value: float | str | None) -> TriageState:
+        """Take a vital sign at any time of the call: rr, spo2, pulse, sbp, temp (numbers), avpu
+        (A, C, V, P, U) or glucose. None (or "vet ej") clears it. The complaint's own question for the
+        same vital sign is answered by it (and a value given there earlier is replaced). Re-evaluates
+        priority and care need (NEWS2, qSOFA, children's ranges: they only ever raise)."""
+        if name not in VITAL_NAMES:
+            raise TriageInputError(f"Okänd vitalparameter '{name}' (kända: {', '.join(VITAL_NAMES)}).")
+        if value is None or _is_unknown(value):
+            self._vitals.pop(name, None)
+        else:
+            self._vitals[name] = self._vital_input(name, value)
+        for q in self.complaint.questions:
+            if q.vital_sign == name:
+                self._answers.pop(q.id, None)
+        self._changed()
+        return self.state()
+
+    def set_oxygen(self, *, supplemental: bool | None = None, spo2_scale2: bool | None = None) -> TriageState:
+        """NEWS2's oxygen facts: the patient breathes supplemental oxygen; a saturation target of 88–92 %
+        is prescribed (e.g. COPD with CO2 retention), so saturation is scored on NEWS2's scale 2."""
+        if supplemental is not None:
+            self._on_oxygen = supplemental
+        if spo2_scale2 is not None:
+            self._spo2_scale2 = spo2_scale2
+        self._changed()
+        return self.state()
+
+    @property
+    def vitals(self) -> dict[str, float | str]:
+        """The vital signs set with set_vital (a copy)."""
+        return dict(self._vitals)
+
+    @property
+    def oxygen(self) -> tuple[bool, bool]:
+        """(supplemental oxygen, SpO2 scale 2) as set with set_oxygen."""
+        return self._on_oxygen, self._spo2_scale2
+
+    def with_context(self, context: PatientContext) -> TriageSession:
+        """The same call (answers, vital signs, raised red flags) with another patient context; answers
+        that no longer lie on the path are dropped."""
+        other = TriageSession(self.ruleset, self.complaint.code, context, self.now, self.recontact_window)
+        other._vitals, other._on_oxygen, other._spo2_scale2 = dict(self._vitals), self._on_oxygen, self._spo2_scale2
+        other._manual_red_flags = list(self._manual_red_flags)
+        for qid, value in self.answers:
+            state = other.state()
+            if state.next_question is None or state.next_question.id != qid:
+                break
+            other._answers[qid] = value
+            other._changed()
+        return other
 
     def override(self, priority: Priority | str | None = None, care_need: CareNeed | dict[str, Any] | None = None,
                  reason: str = "") -> TriageResult:
@@ -206,6 +276,7 @@ class TriageSession:
             return TriageState(
                 complaint=self.complaint.code, provisional_priority=result.priority, next_question=None,
                 reasons=result.reasons, path=result.path, done=True, result=result,
+                vitals=dict(self._vitals), news2=walk.news2,
             )
         provisional = Priority.most_urgent(self.complaint.initial_priority, *walk.raises)
         reasons = list(walk.reasons)
@@ -215,7 +286,7 @@ class TriageSession:
             reasons.append(recontact)
         return TriageState(
             complaint=self.complaint.code, provisional_priority=provisional, next_question=walk.pending,
-            reasons=tuple(reasons), path=tuple(walk.steps), done=False,
+            reasons=tuple(reasons), path=tuple(walk.steps), done=False, vitals=dict(self._vitals), news2=walk.news2,
         )
 
     # --- internals ----------------------------------------------------------------------
@@ -232,6 +303,11 @@ class TriageSession:
         return self._walk_cache
 
     def _compute_walk(self) -> _Walk:
+        w = self._manual(self._tree_walk())
+        self._apply_scores(w)
+        return w
+
+    def _tree_walk(self) -> _Walk:
         w = _Walk()
         c = self.complaint
         for rf_id in c.red_flags:
@@ -239,7 +315,7 @@ class TriageSession:
             assert rf is not None
             if rf.id not in self._answers:
                 w.pending = _red_flag_view(rf)
-                return self._manual(w)
+                return w
             answer = str(self._answers[rf.id])
             counted = rf.unknown_as if answer == UNKNOWN else answer
             w.steps.append(_step(rf.id, "red_flag", rf.text, answer, counted))
@@ -258,26 +334,96 @@ class TriageSession:
             endpoint = c.endpoint(node)
             if endpoint is not None:
                 w.endpoint = endpoint
-                return self._manual(w)
+                return w
             q = c.question(node)
             assert q is not None, f"{c.code}: okänt mål {node} (regelverket borde ha stoppats vid laddning)"
             if q.kind == QuestionKind.CONTEXT:
                 node = self._context_step(q, w)
                 continue
             if q.id not in self._answers:
+                taken = self._vitals.get(q.vital_sign) if q.vital_sign else None
+                if taken is not None:
+                    node = self._taken_vital_step(q, float(taken), w)
+                    continue
                 w.pending = _question_view(q)
-                return self._manual(w)
+                return w
             node = self._answered_step(q, self._answers[q.id], w)
         raise RuntimeError(f"{c.code}: vägen tar aldrig slut (cykel i regelverket)")
 
     def _manual(self, w: _Walk) -> _Walk:
-        rf = self._manual_red_flag
-        if rf is None:
+        """Red flags the nurse raised by hand, wherever the walk stopped (a question, an endpoint)."""
+        if not self._manual_red_flags:
             return w
-        w.steps.append(_step(rf.id, "manual_red_flag", rf.text, YES, None))
-        w.reasons.append(f"Röd flagga registrerad av sjuksköterskan: {rf.text} [{rf.id}]")
-        w.pending, w.endpoint, w.red_flag = None, rf.endpoint, rf
+        for rf in self._manual_red_flags:
+            w.steps.append(_step(rf.id, "manual_red_flag", rf.text, YES, None))
+            w.reasons.append(f"Röd flagga registrerad av sjuksköterskan: {rf.text} [{rf.id}]")
+        order = [r.id for r in self.ruleset.red_flags]
+        candidates = [*self._manual_red_flags, *([w.red_flag] if w.red_flag else [])]
+        first = min(candidates, key=lambda r: order.index(r.id))
+        w.pending, w.endpoint, w.red_flag = None, first.endpoint, first
         return w
+
+    def _taken_vital_step(self, q: Question, value: float, w: _Walk) -> str:
+        """A vital question answered by a vital sign taken with set_vital (shown as automatic)."""
+        target = self._vital_step(q, value, w, f"[{self.complaint.code}/{q.id}]")
+        step = w.steps[-1]
+        w.steps[-1] = step.model_copy(update={"automatic": True, "answer_label": f"{step.answer_label} (vitalparameter)"})
+        assert target is not None
+        return target
+
+    def _scored_vitals(self, w: _Walk) -> dict[str, float | str]:
+        """The vital signs known on this walk: values answered to the tree's vital questions, then those
+        taken with set_vital (which replace them)."""
+        known: dict[str, float | str] = {}
+        for step in w.steps:
+            q = self.complaint.question(step.question_id) if step.kind == "vital" and not step.automatic else None
+            value = self._answers.get(q.id) if q is not None else None
+            if q is not None and q.vital_sign and isinstance(value, float):
+                known[q.vital_sign] = value
+        return {**known, **self._vitals}
+
+    def _assess(self, w: _Walk) -> Assessment | None:
+        scores = self.ruleset.scores
+        if scores is None:
+            return None
+        return assess(scores, self._scored_vitals(w), age=self.context.age,
+                      infection=self.complaint.code in self.ruleset.suspected_infection,
+                      on_oxygen=self._on_oxygen, spo2_scale2=self._spo2_scale2)
+
+    def _apply_scores(self, w: _Walk) -> None:
+        """NEWS2 / qSOFA / children's ranges / glucose: raise only. A raise to Prio 1 or 2 also counts as
+        an abnormal vital sign for the endpoint's care need (a Prio 3 raise asks only for an assessment)."""
+        a = self._assess(w)
+        if a is None:
+            return
+        w.news2 = a.news2
+        for r in a.raises:
+            w.raises.append(r.raise_to)
+            if r.raise_to.urgency >= Priority.P2.urgency:
+                w.vital_hits.append((r.finding, r.raise_to))
+        w.reasons.extend(a.reasons)
+
+    def _vital_input(self, name: str, value: float | str) -> float | str:
+        label = VITAL_LABELS[name][0]
+        if name == "avpu":
+            text = str(value).strip().upper()
+            if text not in AVPU_VALUES:
+                raise TriageInputError(f"{label} ska vara A, C, V, P eller U (vaken, nytillkommen förvirring, "
+                                       f"reagerar på tilltal, på smärta, reagerar inte), inte '{value}'.")
+            return text
+        unit = VITAL_LABELS[name][1]
+        if isinstance(value, bool):
+            raise TriageInputError(f"{label} ska anges som ett tal i {unit}.")
+        try:
+            number = float(value.replace(",", ".").strip()) if isinstance(value, str) else float(value)
+        except (TypeError, ValueError):
+            raise TriageInputError(f"{label} ska anges som ett tal i {unit}, inte '{value}'.") from None
+        scores = self.ruleset.scores
+        low, high = scores.ranges[name] if scores is not None else FALLBACK_RANGES[name]
+        if not low <= number <= high:
+            raise TriageInputError(f"{label} {_num(number)} {unit} ligger utanför rimligt intervall "
+                                   f"{_num(low)}–{_num(high)} {unit}. Kontrollera värdet.")
+        return number
 
     def _answered_step(self, q: Question, answer: str | float, w: _Walk) -> str:
         rule = f"[{self.complaint.code}/{q.id}]"
@@ -456,7 +602,7 @@ class TriageSession:
             endpoint=endpoint.code, endpoint_priority=endpoint.priority, priority=priority, care_need=care_need,
             flags=tuple(dict.fromkeys(flags)), reasons=tuple(reasons), path=tuple(walk.steps),
             red_flag=walk.red_flag.id if walk.red_flag else None, recontact=bool(recontact),
-            triaged_at=self.now,
+            triaged_at=self.now, vitals=dict(self._vitals), news2=walk.news2,
         )
 
     def _vitals_abnormal_need(self, endpoint: Endpoint, priority: Priority, own: CareNeed) -> tuple[CareNeed, str]:

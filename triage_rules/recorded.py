@@ -4,11 +4,15 @@
      "complaint": "FEBER",
      "context": {"age": 84, "enrolled_mobile_team": "VC Lund Norr"},   # PatientContext, optional
      "now": "2026-03-03T10:00:00+01:00",               # optional; default the current time
-     "answers": [{"question": "RF_MEDVETSLÖS", "answer": "nej"}, ["sepsis", "nej"], ["sat", 95]],
+     "answers": [{"question": "RF_MEDVETSLÖS", "answer": "nej"}, ["sepsis", "nej"], ["sat", 95],
+                 {"red_flag": "RF_CHOCK"}],                # a red flag the nurse raised here (optional)
+     "vitals": {"rr": 28, "spo2": 88, "sbp": 85, "avpu": "A"},   # taken at any time (optional)
+     "on_oxygen": false, "spo2_scale2": false,          # NEWS2 oxygen facts (optional)
      "override": {"priority": "1", "reason": "..."}}   # optional
 
 Answers are given in the order the questions are asked; `answer` is ja/nej/vet ej, an option
-value or label, or a number (vital sign); null means "vet ej". See docs/triage-rules.md.
+value or label, or a number (vital sign); null means "vet ej". Vital signs never change the path, so
+`vitals` are set after the answers (a question they answer may be left out). See docs/triage-rules.md.
 """
 
 from __future__ import annotations
@@ -35,6 +39,14 @@ class RecordedAnswer(BaseModel):
     answer: bool | float | str | None = None
 
 
+class RecordedRedFlag(BaseModel):
+    """A red flag the nurse raised at this point of the call (TriageSession.raise_red_flag)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    red_flag: str = Field(min_length=1)
+
+
 class RecordedOverride(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -55,7 +67,10 @@ class RecordedCall(BaseModel):
     complaint: str = Field(min_length=1)
     context: PatientContext = PatientContext()
     now: datetime | None = None
-    answers: list[RecordedAnswer] = Field(default_factory=list)
+    answers: list[RecordedAnswer | RecordedRedFlag] = Field(default_factory=list)
+    vitals: dict[str, float | str | None] = Field(default_factory=dict)
+    on_oxygen: bool = False
+    spo2_scale2: bool = False
     override: RecordedOverride | None = None
 
     @field_validator("answers", mode="before")
@@ -87,9 +102,20 @@ def run_recorded_call(call: RecordedCall, ruleset: RuleSet) -> TriageResult:
     session = TriageSession(ruleset, call.complaint, call.context, call.now)
     for i, step in enumerate(call.answers, start=1):
         try:
-            session.answer(step.question, step.answer)
+            if isinstance(step, RecordedRedFlag):
+                session.raise_red_flag(step.red_flag)
+            else:
+                session.answer(step.question, step.answer)
         except TriageInputError as exc:
-            raise TriageInputError(f"Svar {i} ('{step.question}'): {exc}") from exc
+            what = step.red_flag if isinstance(step, RecordedRedFlag) else step.question
+            raise TriageInputError(f"Svar {i} ('{what}'): {exc}") from exc
+    if call.on_oxygen or call.spo2_scale2:
+        session.set_oxygen(supplemental=call.on_oxygen, spo2_scale2=call.spo2_scale2)
+    for name, value in call.vitals.items():
+        try:
+            session.set_vital(name, value)
+        except TriageInputError as exc:
+            raise TriageInputError(f"Vitalparameter '{name}': {exc}") from exc
     state = session.state()
     if not state.done:
         q = state.next_question

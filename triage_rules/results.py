@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from resources.care_need import CareNeed
 from resources.vocabulary import Priority
@@ -45,6 +45,19 @@ class QuestionView(BaseModel):
     unit: str = ""
     min: float | None = None
     max: float | None = None
+
+
+class RedFlagView(BaseModel):
+    """A red flag the nurse can raise at any moment (TriageSession.available_red_flags)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    text: str
+    help: str = ""
+    complaint: bool = False  # one of the complaint's own red flags (asked first); else a general one
+    raised: bool = False
+    endpoint: str = ""
 
 
 class PathStep(BaseModel):
@@ -94,6 +107,8 @@ class TriageResult(BaseModel):
     recontact: bool = False
     override: Override | None = None
     triaged_at: datetime | None = None
+    vitals: dict[str, float | str] = Field(default_factory=dict)  # taken with TriageSession.set_vital
+    news2: int | None = None  # NEWS2 of the known vital signs (adults); None when none is known
 
     @field_serializer("care_need")
     def _sorted(self, cn: CareNeed) -> dict[str, Any]:
@@ -112,3 +127,5 @@ class TriageState(BaseModel):
     path: tuple[PathStep, ...]
     done: bool
     result: TriageResult | None = None
+    vitals: dict[str, float | str] = Field(default_factory=dict)
+    news2: int | None = None

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 from resources.care_need import CareNeed, CareNeedPart
 from resources.clock import WEEKDAY_LABELS, WEEKDAYS, Weekday
 from resources.vocabulary import Capability, Priority, TransportNeed
+from triage_rules.vital_scores import VitalScores, load_vital_scores
 
 YES: Final = "ja"
 NO: Final = "nej"
@@ -195,6 +196,13 @@ class UnknownPolicy(StrEnum):
     NO_CHANGE = "no_change"  # counts as the non-alarming answer (`unknown_as`): changes nothing
 
 
+DEFAULT_QUESTION_VITALS: Final = {
+    "af": "rr", "sat": "spo2", "sat_ny": "spo2", "puls": "pulse", "sbt": "sbp", "temp": "temp",
+    "glukos": "glucose", "glukos_lågt": "glucose", "glukos_högt": "glucose",
+}
+"""Vital questions whose id says which session vital sign they measure (others name it with `vital:`)."""
+
+
 class Question(_Model):
     id: str = Field(pattern=r"^[a-zåäö0-9_]+$")
     kind: QuestionKind
@@ -241,6 +249,13 @@ class Question(_Model):
     def option(self, value: str) -> Option | None:
         return next((o for o in self.options if o.value == value), None)
 
+    @property
+    def vital_sign(self) -> str | None:
+        """The session vital sign (rr, spo2, …) a vital question measures: `vital`, else by its id."""
+        if self.kind != QuestionKind.VITAL:
+            return None
+        return self.vital or DEFAULT_QUESTION_VITALS.get(self.id)
+
 
 class Complaint(_Model):
     """A chief complaint (kontaktorsak): its red flags, questions and endpoints."""
@@ -284,6 +299,11 @@ class RuleSet(_Model):
     escalation: dict[str, str | CareNeedSpec] = Field(default_factory=dict)
     combined_vitals: list[CombinedVitals] = Field(
         default_factory=list, description="Several abnormal vital signs together raise the priority further")
+    vital_scores: str | None = Field(
+        default=None, description="The vital-sign scoring file (triage_rules/scores/<name>.yaml: NEWS2, qSOFA, "
+                                  "children's ranges) applied to vital signs taken at any time in the call")
+    suspected_infection: list[str] = Field(
+        default_factory=list, description="Complaint codes under which infection is suspected (qSOFA applies)")
     red_flags: list[RedFlag] = Field(default_factory=list)
     complaints: list[Complaint] = Field(min_length=1)
 
@@ -316,6 +336,11 @@ class RuleSet(_Model):
 
     def red_flag(self, flag_id: str) -> RedFlag | None:
         return self._red_flags.get(flag_id)
+
+    @property
+    def scores(self) -> VitalScores | None:
+        """The vital-sign scoring data this rule set names (None when it names none)."""
+        return load_vital_scores(self.vital_scores) if self.vital_scores else None
 
     def care_need_spec(self, ref: str | CareNeedSpec | None) -> CareNeedSpec | None:
         if isinstance(ref, str):

@@ -30,6 +30,7 @@ from triage_rules.schema import (
     UnknownPolicy,
     _num,
 )
+from triage_rules.vital_scores import NUMERIC_VITALS, VitalScoresError, load_vital_scores
 
 REQUIRE_UNKNOWN_DECISION = False
 """Switch: True refuses a yes/no or choice question without `unknown:`; False only warns. (False only
@@ -56,6 +57,11 @@ _ALL_KIND_FIELDS = set().union(*_KIND_FIELDS.values())
 def level_code(priority: Priority) -> str:
     """The level part of an endpoint code: 1, 2, 3 or H (hänvisning)."""
     return "H" if priority is Priority.REFERRAL else priority.value
+
+
+LEGACY_VERSIONS = frozenset({"skane-2026.1"})
+"""Versions accepted before the "vet ej" decision existed: they stay loadable for the cases triaged with
+them, and a missing decision there is only warned about. Every other file must have the decisions."""
 
 
 def check_ruleset(rs: RuleSet, source: str, *, require_unknown_decision: bool | None = None) -> list[str]:
@@ -90,7 +96,8 @@ class _Checker:
     def __init__(self, rs: RuleSet, source: str, require_unknown_decision: bool | None = None):
         self.rs = rs
         self.source = source
-        self.strict = REQUIRE_UNKNOWN_DECISION if require_unknown_decision is None else require_unknown_decision
+        default = REQUIRE_UNKNOWN_DECISION and rs.version not in LEGACY_VERSIONS
+        self.strict = default if require_unknown_decision is None else require_unknown_decision
         self.problems: list[str] = []
         self.warnings: list[str] = []
 
@@ -106,6 +113,7 @@ class _Checker:
             self._care_need(spec, f"vårdbehovsmall '{name}'")
         self._escalation()
         self._combined_vitals()
+        self._vital_scores()
         self._red_flags()
         seen_complaints: set[str] = set()
         endpoint_owner: dict[str, str] = {rf.endpoint.code: f"röd flagga {rf.id}" for rf in rs.red_flags}
@@ -162,6 +170,16 @@ class _Checker:
             dupes = sorted({q for q in rule.vitals if rule.vitals.count(q) > 1})
             for qid in dupes:
                 self.add(where, f"'vitals' nämner '{qid}' två gånger")
+
+    def _vital_scores(self) -> None:
+        if self.rs.vital_scores is not None:
+            try:
+                load_vital_scores(self.rs.vital_scores)
+            except VitalScoresError as exc:
+                self.add("vital_scores", f"vitalparameterpoängen kan inte användas: {'; '.join(exc.problems)}")
+        for code in self.rs.suspected_infection:
+            if not self.rs.has_complaint(code):
+                self.add("suspected_infection", f"okänd kontaktorsak '{code}'")
 
     def _red_flags(self) -> None:
         seen: set[str] = set()
@@ -344,6 +362,8 @@ class _Checker:
         return value
 
     def _vital(self, q: Question, where: str, explicit_unknown: bool) -> None:
+        if q.vital is not None and q.vital not in NUMERIC_VITALS:
+            self.add(where, f"'vital' måste vara en av {', '.join(NUMERIC_VITALS)}, inte '{q.vital}'")
         if not q.unit:
             self.add(where, "vitalparametern saknar enhet ('unit')")
         if q.goto is None:
