@@ -34,7 +34,7 @@ def shortcuts() -> list[Shortcut]:
         Shortcut("Ctrl+T", _t("Samtal"), _t("Gå till triageringen")),
         Shortcut("Ctrl+I", _t("Samtal"), _t("Gå till uppgifter om inringare och patient")),
         Shortcut("1 … 9", _t("Triage"), _t("Välj svar med siffertangent")),
-        Shortcut("0", _t("Triage"), _t("Vet ej")),
+        Shortcut("0", _t("Triage"), _t("Vet ej (i ett vitalparameterfält: lämna tomt och tryck Enter)")),
         Shortcut("Enter", _t("Triage"), _t("Bekräfta vitalparameter eller kontaktorsak")),
         Shortcut("Backspace / Alt+Vänster", _t("Triage"), _t("Tillbaka en fråga")),
         Shortcut("Enter i vägen", _t("Triage"), _t("Ändra ett tidigare svar (eller dubbelklicka på det)")),

@@ -2,7 +2,8 @@
 
 The current question is large; answers by number keys (1..9, 0 = vet ej); Backspace or
 Alt+Left goes back; Enter confirms a vital sign (units and plausible range shown and
-checked). The path so far, the provisional priority and the reasons update live. All
+checked). In a vital sign's field digits are the value: "vet ej" there is the empty field
+(Enter on it, or the Vet ej button), never a typed 0. The path so far, the provisional priority and the reasons update live. All
 decisions are the engine's (through a TriageDriver); this widget only shows and forwards.
 """
 
@@ -129,6 +130,7 @@ class TriageWizard(QWidget):
         vr = QHBoxLayout(self.vital_row)
         vr.setContentsMargins(0, 0, 0, 0)
         self.vital = QLineEdit(objectName="vitalInput")
+        self.vital.setPlaceholderText(self.tr("tomt + Enter = vet ej"))
         self.vital.returnPressed.connect(self._confirm_vital)
         self.vital.installEventFilter(self)
         self.vital_unit = QLabel()
@@ -226,6 +228,11 @@ class TriageWizard(QWidget):
             return
         self.show_state(self.driver.back())
 
+    def set_override_text(self, text: str) -> None:
+        """What the priority badge says about an override ("" when there is none)."""
+        self.override_text = text
+        self._render()
+
     def set_context(self, context: PatientContext) -> None:
         self.context = context
         if self._state.complaint is not None:
@@ -321,14 +328,19 @@ class TriageWizard(QWidget):
         if q is None:
             return
         text = self.vital.text().strip().replace(",", ".")
+        if not text:  # the explicit "not known" of a number: an empty field, not 0
+            self._vital_unknown()
+            return
+        field = q.text.rstrip(" ?")
         try:
             value = float(text)
         except ValueError:
-            self.vital_msg.setText(self.tr("Skriv ett tal (%s) eller välj Vet ej.") % q.unit)
+            self.vital_msg.setText(self.tr("%s: skriv ett tal (%s), eller lämna fältet tomt och tryck Enter för "
+                                           "vet ej.") % (field, q.unit))
             return
         if q.range is not None and not (q.range[0] <= value <= q.range[1]):
-            self.vital_msg.setText(self.tr("%s %s ligger utanför rimligt intervall %s–%s %s. Kontrollera värdet.")
-                                   % (_num(value), q.unit, _num(q.range[0]), _num(q.range[1]), q.unit))
+            self.vital_msg.setText(self.tr("%s: %s %s ligger utanför rimligt intervall %s–%s %s. Kontrollera värdet.")
+                                   % (field, _num(value), q.unit, _num(q.range[0]), _num(q.range[1]), q.unit))
             return
         self.answer(value)
         self.focus_current()
