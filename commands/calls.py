@@ -23,7 +23,11 @@ from records.triage_store import (
     send_to_waiting_room,
     store_triage,
 )
+from resources.care_need import CareNeed
 from resources.vocabulary import Role
+from triage_rules.loader import RuleSetError, load_ruleset
+from triage_rules.override_need import find_endpoint, override_care_need
+from triage_rules.results import care_need_json
 
 
 class CaseCreated(BaseModel):
@@ -112,6 +116,26 @@ class HandOverDraft(Command):
         return DraftHandedOver(case_id=draft.case_id, draft_id=draft.id, to_username=self.to_username.strip())
 
 
+def with_override_need(triage: CompletedTriage) -> CompletedTriage:
+    """A priority-only override gets the care need that fits the new priority (triage_rules.override_need),
+    so the case never keeps a need made for another priority (e.g. a home visit at Prio 1)."""
+    if (triage.override_priority is None or triage.override_care_need is not None
+            or triage.override_priority == triage.priority):
+        return triage
+    try:
+        rs = load_ruleset(version=triage.ruleset_version)
+    except RuleSetError as exc:
+        raise ValueError(f"Överstyrningen till {triage.override_priority.label} kan inte få ett vårdbehov: "
+                         f"regelverk {triage.ruleset_version} kan inte läsas ({'; '.join(exc.problems)})") from exc
+    endpoint = find_endpoint(rs, triage.endpoint_code)
+    if endpoint is None:
+        raise ValueError(f"Överstyrningen kan inte få ett vårdbehov: ändpunkt {triage.endpoint_code} finns inte "
+                         f"i regelverk {triage.ruleset_version}")
+    need, _ = override_care_need(rs, endpoint, CareNeed.model_validate(triage.care_need), triage.priority,
+                                 triage.override_priority)
+    return triage.model_copy(update={"override_care_need": care_need_json(need)})
+
+
 class TriageStored(BaseModel):
     case_id: int
     result_id: int
@@ -129,7 +153,8 @@ class CompleteTriage(Command):
     triage: CompletedTriage
 
     def handle(self, session: Session, actor: Actor) -> TriageStored:
-        return TriageStored(case_id=self.case_id, result_id=store_triage(session, actor, self.case_id, self.triage))
+        result_id = store_triage(session, actor, self.case_id, with_override_need(self.triage))
+        return TriageStored(case_id=self.case_id, result_id=result_id)
 
 
 class SendToWaitingRoom(Command):
@@ -145,7 +170,8 @@ class SendToWaitingRoom(Command):
     recommendation_shown: dict[str, Any] | None = None
 
     def handle(self, session: Session, actor: Actor) -> TriageStored:
-        result_id = send_to_waiting_room(session, actor, self.case_id, self.triage, self.recommendation_shown)
+        result_id = send_to_waiting_room(session, actor, self.case_id, with_override_need(self.triage),
+                                         self.recommendation_shown)
         return TriageStored(case_id=self.case_id, result_id=result_id)
 
 
@@ -175,11 +201,12 @@ class FinishCall(Command):
     def handle(self, session: Session, actor: Actor) -> CallFinished:
         update_intake(session, actor, self.case_id, self.intake)
         recontact_of = None
+        triage = with_override_need(self.triage)
         if self.referral:
-            result_id = store_triage(session, actor, self.case_id, self.triage)
-            record_outcome(session, actor, self.case_id, OutcomeCode.REFERRED, note=self.triage.endpoint_code)
+            result_id = store_triage(session, actor, self.case_id, triage)
+            record_outcome(session, actor, self.case_id, OutcomeCode.REFERRED, note=triage.endpoint_code)
         else:
-            result_id = send_to_waiting_room(session, actor, self.case_id, self.triage, self.recommendation_shown)
+            result_id = send_to_waiting_room(session, actor, self.case_id, triage, self.recommendation_shown)
             match = check_and_link(session, actor, self.case_id)
             recontact_of = match.case_id if match is not None else None
         if self.draft_id is not None:

@@ -35,6 +35,7 @@ from resources.clock import local_aware as _aware
 from resources.patient_context import PatientContext
 from resources.vocabulary import Priority, TransportNeed
 from triage_rules.flags import FLAG_OVERRIDE, FLAG_RECONTACT
+from triage_rules.override_need import override_care_need
 from triage_rules.results import (
     AnswerOption,
     Override,
@@ -237,13 +238,25 @@ class TriageSession:
             new_need = CareNeed.model_validate(care_need) if care_need is not None else base.care_need
         except ValueError as exc:
             raise TriageInputError(f"Ogiltig överstyrning: {exc}") from exc
+        source = ""
+        if care_need is None and new_priority != base.priority:
+            new_need, source = self.care_need_for_priority(new_priority)
         self._override = Override(
             priority_before=base.priority, priority=new_priority,
-            care_need_before=base.care_need, care_need=new_need, reason=reason.strip(),
+            care_need_before=base.care_need, care_need=new_need, reason=reason.strip(), care_need_source=source,
         )
         result = self.result
         assert result is not None
         return result
+
+    def care_need_for_priority(self, priority: Priority | str) -> tuple[CareNeed, str]:
+        """The care need a priority-only override to `priority` gets, and where it comes from (Swedish), for
+        the console to offer before the nurse confirms (triage_rules.override_need)."""
+        base = self._base_result()
+        walk = self._walk()
+        if base is None or walk.endpoint is None:
+            raise TriageInputError("Överstyrning kräver att triagen är klar.")
+        return override_care_need(self.ruleset, walk.endpoint, base.care_need, base.priority, Priority(priority))
 
     # --- queries ------------------------------------------------------------------------
     @property
@@ -713,6 +726,8 @@ def _override_reason(o: Override) -> str:
         parts.append(f"prioritet {o.priority_before.label} → {o.priority.label}")
     if o.care_need != o.care_need_before:
         caps = ", ".join(sorted(c.label for c in o.care_need.capabilities))
-        parts.append(f"vårdbehov → {caps}, {o.care_need.transport.label}")
+        when = f", inom {o.care_need.max_minutes} min" if o.care_need.max_minutes is not None else ""
+        source = f" ({o.care_need_source})" if o.care_need_source else ""
+        parts.append(f"vårdbehov → {caps}, {o.care_need.transport.label}{when}{source}")
     what = "; ".join(parts) or "oförändrat"
     return f"Överstyrning av sjuksköterskan ({what}). Motivering: {o.reason}"

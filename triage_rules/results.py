@@ -82,6 +82,7 @@ class Override(BaseModel):
     care_need_before: CareNeed
     care_need: CareNeed
     reason: str
+    care_need_source: str = ""  # where a re-derived care need comes from (priority-only override)
 
     @field_serializer("care_need_before", "care_need")
     def _sorted(self, cn: CareNeed) -> dict[str, Any]:

@@ -131,8 +131,15 @@ class _Checker:
     # --- global parts -------------------------------------------------------------------
     def _escalation(self) -> None:
         for key in self.rs.escalation:
-            if key not in ("1", "2", "3"):
-                self.add("eskalering", f"okänd prioritet '{key}' (tillåtna: 1, 2, 3)")
+            if key not in ("1", "2", "3", Priority.REFERRAL.value):
+                self.add("eskalering", f"okänd prioritet '{key}' (tillåtna: 1, 2, 3, hänvisning)")
+        referral = self.rs.escalation.get(Priority.REFERRAL.value)
+        if referral is not None:  # optional: the need when a nurse overrides to hänvisning
+            spec = self._care_need_ref(referral, "eskalering hänvisning")
+            if spec is not None and (spec.transport is not TransportNeed.NONE or spec.max_minutes is not None
+                                     or spec.additional):
+                self.add("eskalering hänvisning", "en hänvisning har ingen transport, ingen tidsgräns och inga "
+                                                  "ytterligare enheter")
         for p in (Priority.P1, Priority.P2, Priority.P3):
             ref = self.rs.escalation.get(p.value)
             if ref is None:
