@@ -227,3 +227,65 @@ def test_warnings_bundled_question_and_contradicted_decision() -> None:
     assert any("'unknown: no_change' men 'vet ej' räknas som 'ja'" in w for w in warnings), warnings
     q.update(unknown="raise", bundle_reason="Båda talar för akut hjärt-lungsjukdom; vet ej ska höja.")
     assert ruleset_warnings(ruleset_from_data(data, "mem.yaml"), "mem.yaml") == []
+
+
+# --- the vital-sign scoring file and the rule set's keys for it (issue 14) ------------------------
+SCORES_FILE = Path(__file__).resolve().parents[2] / "triage_rules" / "scores" / "vital-scores-2026.1.yaml"
+
+
+def _broken_scores(tmp_path: Path, old: str, new: str) -> list[str]:
+    from triage_rules.vital_scores import VitalScoresError, load_vital_scores
+
+    text = SCORES_FILE.read_text(encoding="utf-8")
+    assert old in text, old
+    (tmp_path / "trasig.yaml").write_text(text.replace(old, new, 1).replace(
+        "version: vital-scores-2026.1", "version: trasig"), encoding="utf-8")
+    with pytest.raises(VitalScoresError) as info:
+        load_vital_scores("trasig", tmp_path)
+    assert all("trasig.yaml" in p for p in info.value.problems), info.value.problems
+    return info.value.problems
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("rr: [{upto: 8, score: 3}, {upto: 11, score: 1}", "rr: [{upto: 11, score: 3}, {upto: 8, score: 1}",
+     "news2 › parameters › rr: banden ska stå i stigande ordning"),
+    ("{upto: 24, score: 2}, {score: 3}]", "{upto: 24, score: 2}, {upto: 30, score: 3}]", "sista bandet ska sakna 'upto'"),
+    ("{upto: 130, score: 2}, {score: 3}]", "{upto: 130, score: 4}, {score: 3}]", "score"),
+    ("consciousness: {A: 0, C: 3, V: 3, P: 3, U: 3}", "consciousness: {A: 0, V: 3, P: 3, U: 3}",
+     "ska ge poäng för exakt A, C, V, P, U"),
+    ("{total_at_least: 5, raise_to: 2,", "{total_at_least: 5, raise_to: hänvisning,", "kan bara höja prioriteten"),
+    ("{total_at_least: 7, raise_to: 1,", "{total_at_least: 7, any_parameter: 3, raise_to: 1,",
+     "ange exakt en av 'total_at_least' och 'any_parameter'"),
+    ("from_age: 2\n      to_age: 4", "from_age: 3\n      to_age: 4", "ska ansluta utan glapp eller överlapp (väntade från 2 år, inte 3)"),
+    ("{vital: rr, above: 25, raise_to: 3,", "{vital: andning, above: 25, raise_to: 3,", "okänd vitalparameter 'andning'"),
+    ("{vital: sbp, below: 90, raise_to: 1, reason: \"hypotension (PALS: under 90 från 10 år)\"}\n    - from_age: 12",
+     "{vital: sbp, below: 900, raise_to: 1, reason: \"x\"}\n    - from_age: 12", "gränsvärdet 900 ligger utanför rimligt intervall 40–300"),
+    ("{vital: avpu, values: [C], raise_to: 2,", "{vital: avpu, values: [Q], raise_to: 2,", "okänt värde 'Q' (ACVPU)"),
+    ("  glucose: [0.5, 60]", "  glukos: [0.5, 60]", "ranges: saknar rimligt intervall för 'glucose'"),
+])
+def test_broken_vital_scores_file_classes(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    problems = _broken_scores(tmp_path, old, new)
+    assert any(expected in p for p in problems), problems
+
+
+def test_rule_set_keys_for_vital_scores_are_checked() -> None:
+    data = minimal_ruleset_data()
+    data.update(vital_scores="finns-inte", suspected_infection=["TEST", "OKÄND"])
+    with pytest.raises(RuleSetError) as info:
+        ruleset_from_data(data, "mem.yaml")
+    text = "\n".join(info.value.problems)
+    assert "mem.yaml: vital_scores: vitalparameterpoängen kan inte användas" in text and "finns-inte" in text
+    assert "mem.yaml: suspected_infection: okänd kontaktorsak 'OKÄND'" in text
+    data.update(vital_scores="vital-scores-2026.1", suspected_infection=["TEST"])
+    assert ruleset_from_data(data, "mem.yaml").scores is not None
+
+
+def test_escalation_for_a_referral_override_must_be_a_referral_need() -> None:
+    data = minimal_ruleset_data()
+    data["escalation"]["hänvisning"] = "AMB"
+    with pytest.raises(RuleSetError, match="eskalering hänvisning: en hänvisning har ingen transport"):
+        ruleset_from_data(data, "mem.yaml")
+    data["escalation"]["hänvisning"] = "RÅD"
+    from resources.vocabulary import Priority
+
+    assert ruleset_from_data(data, "mem.yaml").escalation_care_need(Priority.REFERRAL) is not None
