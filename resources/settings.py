@@ -103,6 +103,11 @@ class Settings(BaseSettings):
                     "`feed serve` in [the feed protocol](docs/feed-protocol.md))",
         default_text="`1` on SQLite, `0` on PostgreSQL",
         allowed="1 (spara statushändelser) eller 0 (spara inte)")
+    feed_receiver: Literal["process", "thread"] = _field(
+        "process", description="where a console receives the unit-status feeds: `process` (a child process of its "
+                               "own, so a flood of messages never stalls the screen) or `thread` (inside the "
+                               "console's process; for diagnosis)",
+        allowed="process eller thread")
     feed_retention_days: int = _field(
         30, ge=1, le=3650, description="days the feeds' raw status events, dead letters, holes and finished inbox "
                                        "rows are kept before the record writer prunes them (each unit's latest "

@@ -61,7 +61,7 @@ class FeedBridge(QObject):
 
     def __init__(self, state: FleetState, model: FleetTableModel, services: Sequence[Service] = (),
                  parent: QObject | None = None, *, interval_ms: int = 100, health_every: int = 5,
-                 refresh_stale: bool = False):
+                 refresh_stale: bool = False, slice_rows: int = 120):
         super().__init__(parent)
         self.state = state
         self.model = model
@@ -70,9 +70,14 @@ class FeedBridge(QObject):
         self._refresh_stale = refresh_stale
         self._ticks = 0
         self._started: list[Service] = []
+        self._told: dict[int, str] = {}
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.tick)
+        self.slice_rows = max(1, slice_rows)
+        self._pending: set[str] = set()  # changed units not yet applied to the board
+        self._applied: set[str] = set()  # applied since the last units_changed
+        self._more = QTimer(self, singleShot=True, interval=0, timeout=self.apply_slice)
         # Counters for the status bar and bench/bench_gui.py.
         self.rows_applied = 0
         self.ticks = 0
@@ -97,6 +102,7 @@ class FeedBridge(QObject):
     def stop(self) -> None:
         """Stop the timer and every service (in reverse order), waiting for their threads."""
         self.timer.stop()
+        self._more.stop()
         while self._started:
             s = self._started.pop()
             try:
@@ -120,27 +126,51 @@ class FeedBridge(QObject):
         self.model.update_units({v.unit_id: row_fields(v, now) for v in views})
 
     def tick(self) -> int:
-        """Apply the coalesced changes since the last tick. Returns the number of rows updated."""
+        """Take in the coalesced changes since the last tick and apply the first slice of them (the rest follow
+        in later passes of the event loop). Returns the number of rows updated in this pass."""
         t0 = time.perf_counter()
         self._ticks += 1
         health_tick = self._health_every == 1 or self._ticks % self._health_every == 1
         if self._refresh_stale and health_tick:
             self.state.refresh_stale()
-        ids = self.state.drain_changes()
-        n = 0
-        if ids:
-            now = datetime.now(UTC)
-            views = self.state.units_by_id(ids)
-            if self.live is not None:
-                self.live.note(views)
-            n = self.model.update_units({v.unit_id: row_fields(v, now) for v in views})
-            self.rows_applied += n
-            self.units_changed.emit(ids)
+        self._pending.update(self.state.drain_changes())
+        n = self.apply_slice() if self._pending and not self._more.isActive() else 0
         if health_tick:
             self.emit_health()
+            self._report_problems()
         self.ticks += 1
         self.worst_tick_s = max(self.worst_tick_s, time.perf_counter() - t0)
         return n
+
+    def apply_slice(self) -> int:
+        """Apply up to `slice_rows` pending units. Hundreds of changed units at once (a flood, a feed's
+        snapshot) are spread over several passes of the event loop, a few milliseconds each, so typing and
+        painting never wait for the whole set; `units_changed` (map, recommendation) follows the last slice."""
+        t0 = time.perf_counter()
+        pending = self._pending
+        chunk = [pending.pop() for _ in range(min(self.slice_rows, len(pending)))]
+        now = datetime.now(UTC)
+        views = self.state.units_by_id(chunk)
+        if self.live is not None:
+            self.live.note(views)
+        n = self.model.update_units({v.unit_id: row_fields(v, now) for v in views})
+        self.rows_applied += n
+        self._applied.update(chunk)
+        if pending:
+            self._more.start()
+        elif self._applied:
+            applied, self._applied = self._applied, set()
+            self.units_changed.emit(applied)
+        self.worst_tick_s = max(self.worst_tick_s, time.perf_counter() - t0)
+        return n
+
+    def _report_problems(self) -> None:
+        """A service that stopped working on its own (the feed process gave up) says why once, in the banner."""
+        for s in self._started:
+            problem = getattr(s, "problem", None)
+            if problem and problem != self._told.get(id(s)):
+                self._told[id(s)] = problem
+                self.failed.emit(problem)
 
     def emit_health(self) -> None:
         self.health = sorted(self.state.feeds(), key=lambda f: f.publisher)

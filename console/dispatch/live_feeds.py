@@ -1,6 +1,11 @@
 """The services behind the live fleet: dispatch.feed's FeedService (subscriber thread, outcome
 queue, batched persistence of status events) and, in demo mode, the simulator.
 
+The FeedService runs in this process (threads) or, with `separate_process=True` (what the console
+itself uses), in a child process of its own (dispatch.feed.receiver_link): then this process only
+copies the units that changed, ten times a second, and the feeds never compete with the GUI thread
+for the interpreter lock.
+
 `LiveFeeds` is what FeedBridge starts and stops. In demo mode the simulator runs in-process on its
 own thread, or as a child process (SimulatorProcess), publishing the four feeds on loopback; the
 subscriber connects to the endpoints it bound. Orders to the simulator (assign, recall) run on a one-thread executor so the GUI never
@@ -26,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dispatch.feed.config import SubscriberConfig, load_subscriber_config
 from dispatch.feed.messages import OutcomeMessage
 from dispatch.feed.persist import FeedRecordWriter
+from dispatch.feed.receiver_link import FeedReceiverProcess, MirrorFleetState
 from dispatch.feed.service import FeedService
 from dispatch.feed.state import FleetState
 from dispatch.simulator.commands import SimulatorClient
@@ -129,10 +135,15 @@ class LiveFeeds:
     def __init__(self, state: FleetState, config: SubscriberConfig | None = None, *,
                  simulator: SimulatorRunner | SimulatorProcess | None = None,
                  subscriber_settings: dict[str, Any] | None = None,
-                 session_factory: sessionmaker[Session] | None = None):
+                 session_factory: sessionmaker[Session] | None = None, fleet: Fleet | None = None):
         if config is None and simulator is None:
             raise ValueError("ange en flödeskonfiguration eller en simulator")
+        if isinstance(state, MirrorFleetState) and fleet is None:
+            raise ValueError("en flödesprocess behöver flottan")
         self.state = state
+        self.fleet = fleet
+        # A MirrorFleetState means: receive in a child process (FeedReceiverProcess), not on a thread here.
+        self.receiver: FeedReceiverProcess | None = None
         self.config = config
         self.simulator = simulator
         self.subscriber_settings = subscriber_settings or {}
@@ -149,7 +160,7 @@ class LiveFeeds:
         """The default fleet simulated on loopback (time runs `time_scale` times faster)."""
         runner = SimulatorRunner(Simulator(fleet), time_scale=time_scale)
         return cls(state or FleetState(fleet), simulator=runner, subscriber_settings=subscriber_settings,
-                   session_factory=session_factory)
+                   session_factory=session_factory, fleet=fleet)
 
     @classmethod
     def demo_process(cls, fleet: Fleet, *, time_scale: float = 4.0, state: FleetState | None = None,
@@ -158,7 +169,7 @@ class LiveFeeds:
         """The simulator as a separate process (`python main.py simulate`) on loopback: it does
         not compete with the GUI for this process's interpreter lock. Needs the default fleet."""
         return cls(state or FleetState(fleet), simulator=SimulatorProcess(time_scale=time_scale, extra_args=extra_args),
-                   subscriber_settings=subscriber_settings, session_factory=session_factory)
+                   subscriber_settings=subscriber_settings, session_factory=session_factory, fleet=fleet)
 
     def start(self) -> LiveFeeds:
         if self.simulator is not None:
@@ -166,15 +177,23 @@ class LiveFeeds:
             self._orders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simulator-orders")
         try:
             config = self.config or self.simulator.subscriber_config(**self.subscriber_settings)  # type: ignore[union-attr]
-            self.service = FeedService(config, self.state, session_factory=self.session_factory,
-                                       outcomes=self.outcomes)
-            self.service.start()
+            if isinstance(self.state, MirrorFleetState):
+                assert self.fleet is not None
+                self.receiver = FeedReceiverProcess(config, self.state, self.fleet, outcomes=self.outcomes,
+                                                    database_url=_url_of(self.session_factory)).start()
+            else:
+                self.service = FeedService(config, self.state, session_factory=self.session_factory,
+                                           outcomes=self.outcomes)
+                self.service.start()
         except BaseException:
             self.stop()
             raise
         return self
 
     def stop(self) -> None:
+        if self.receiver is not None:
+            self.receiver.stop()  # the child's subscriber, then its writer, then the process
+            self.receiver = None
         if self.service is not None:
             self.service.stop()  # the subscriber, then the writer (which writes what is queued)
             self.service = None
@@ -185,16 +204,27 @@ class LiveFeeds:
             self.simulator.stop()
 
     @property
-    def writer(self) -> FeedRecordWriter | None:
+    def writer(self) -> FeedRecordWriter | RemoteWriter | None:
         """The record writer while running with persistence (counters(): stored, unchanged, dead letters per feed)."""
+        if self.receiver is not None:
+            return RemoteWriter(self.receiver) if self.receiver.database_url is not None else None
         return None if self.service is None else self.service.writer
 
     @property
     def outcomes_dropped(self) -> int:
+        if self.receiver is not None:
+            return self.receiver.outcomes_dropped
         return 0 if self.service is None else self.service.outcomes_dropped
 
     @property
+    def problem(self) -> str | None:
+        """Why the feeds stopped being received (Swedish), for the console's banner; None while all is well."""
+        return None if self.receiver is None else self.receiver.problem
+
+    @property
     def running(self) -> bool:
+        if self.receiver is not None:
+            return self.receiver.running
         return self.service is not None and self.service.running
 
     # --- orders to the simulator (demo mode) --------------------------------------------------------
@@ -210,3 +240,19 @@ class LiveFeeds:
 
     def tell_recalled(self, unit_id: str) -> Future[Any] | None:
         return self.order(lambda sim: sim.recall(unit_id))
+
+
+class RemoteWriter:
+    """The record writer of the feed receiver process, as far as the console reads it: its counters."""
+
+    def __init__(self, receiver: FeedReceiverProcess):
+        self.receiver = receiver
+
+    def counters(self) -> dict[str, Any]:
+        return self.receiver.writer_counters or {"publishers": {}}
+
+
+def _url_of(factory: sessionmaker[Session] | None) -> str | None:
+    """The database URL (with its password: the child needs it) of a session factory, None for none."""
+    bind = None if factory is None else factory.kw.get("bind")
+    return None if bind is None else str(bind.url.render_as_string(hide_password=False))

@@ -3,8 +3,11 @@ by priority, and for the selected case its recommended units with straight-line 
 
 x is longitude and y latitude; the aspect ratio is locked to cos(latitude) (a degree of longitude
 is about 0.56 of a degree of latitude at 56° N) so distances look right. The outline is one curve,
-drawn once, under everything else.
-Units are one ScatterPlotItem redrawn with a single setData at the workspace's tick.
+drawn once, under everything else; it and the kommun names are cached as pixmaps (they never change, and
+re-rendering the antialiased outline and 33 labels was most of a repaint).
+Units are one ScatterPlotItem per status colour (and one for "ingen kontakt"), each redrawn with a single
+setData and a single brush at the workspace's tick: a brush per point made pyqtgraph build 759 brushes
+and its symbol atlas look-ups on every redraw.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import QGraphicsItem
 
 from console.fleet_model import STATUSES, FleetTableModel
 from console.theme import PRIORITY_COLOURS, STALE_COLOUR, STATUS_COLOURS
@@ -53,6 +57,7 @@ class SkaneMap(pg.PlotWidget):
         self.setAspectLocked(True, ratio=math.cos(math.radians(MID_LAT)))
         outline = skane_outline()
         self.outline = outline_item(outline)
+        self.outline.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.addItem(self.outline)
         lats, lons = [v[0] for v in outline.vertices], [v[1] for v in outline.vertices]
         # The whole county in view (the locked aspect widens whichever range the widget's shape needs).
@@ -63,6 +68,7 @@ class SkaneMap(pg.PlotWidget):
         self.addItem(kommun_dots)
         for x in k:
             label = pg.TextItem(x.name, color="#8b949e", anchor=(0.5, -0.2))
+            label.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             label.setPos(x.lon, x.lat)
             self.addItem(label)
         eds = geography.emergency_departments
@@ -72,11 +78,12 @@ class SkaneMap(pg.PlotWidget):
             data=[e.name for e in eds])
         self.addItem(self.ed_items)
 
-        self._unit_brushes = np.array([QBrush(QColor(STATUS_COLOURS[s.value])) for s in STATUSES]
-                                      + [QBrush(QColor(STALE_COLOUR))], dtype=object)
-        self._stale_brush = QBrush(QColor(STALE_COLOUR))
-        self.units = pg.ScatterPlotItem(size=6, pen=None, pxMode=True, hoverable=False)
-        self.addItem(self.units)
+        # Index k: units whose status is STATUSES[k]; the last: stale units ("ingen kontakt").
+        self.unit_layers = [pg.ScatterPlotItem(size=6, pen=None, pxMode=True, hoverable=False,
+                                               brush=pg.mkBrush(QColor(colour)))
+                            for colour in [STATUS_COLOURS[s.value] for s in STATUSES] + [STALE_COLOUR]]
+        for layer in self.unit_layers:
+            self.addItem(layer)
 
         self.routes = pg.PlotDataItem(pen=pg.mkPen("#58a6ff", width=2, style=Qt.PenStyle.DashLine), connect="pairs")
         self.addItem(self.routes)
@@ -113,7 +120,9 @@ class SkaneMap(pg.PlotWidget):
         if m.version == self._drawn_version and not force:
             return False
         idx = np.where(m.stale, len(STATUSES), m.status_idx)
-        self.units.setData(x=m.lon, y=m.lat, brush=self._unit_brushes[idx])
+        for k, layer in enumerate(self.unit_layers):
+            shown = idx == k
+            layer.setData(x=m.lon[shown], y=m.lat[shown])
         self._drawn_version = m.version
         return True
 

@@ -16,6 +16,10 @@ Status events are persisted (unit_status_events, batched off the feed thread) to
 database when `persist_events` says so; by default `dispatch.feed.service.persist_feed_events`
 decides (env LARMCENTRAL_PERSIST_FEED; unset: on for SQLite, off for a shared PostgreSQL).
 Ready-made `live_feeds` keep their own choice.
+
+Where the feeds are received: LARMCENTRAL_FEED_RECEIVER=process (the default) runs the subscriber and the
+record writer in a child process (dispatch.feed.receiver_link), for real feeds and for the demo's simulator
+process; the in-process demo simulator (tests) and an in-memory database keep them on threads here.
 """
 
 from __future__ import annotations
@@ -31,12 +35,14 @@ from console.dispatch.workspace import DispatchWorkspace
 from console.fleet_model import FleetTableModel
 from console.tasks import DbExecutor
 from dispatch.feed.config import SubscriberConfig
+from dispatch.feed.receiver_link import MirrorFleetState
 from dispatch.feed.service import persist_feed_events
 from dispatch.feed.state import FleetState
 from records.actor import Actor
 from resources.fleet import Fleet, default_fleet
 from resources.geography import Geography, default_geography
 from resources.palette import Palette, default_palette
+from resources.settings import load_settings
 
 
 def build_dispatch_workspace(actor: Actor, executor: DbExecutor, *, demo: bool = False,
@@ -54,15 +60,17 @@ def build_dispatch_workspace(actor: Actor, executor: DbExecutor, *, demo: bool =
     if persist_events is None:
         persist_events = persist_feed_events(database_url_of(executor.factory))
     sessions = executor.factory if persist_events else None
+    own_process = (load_settings().feed_receiver == "process" and (config is not None or simulator_process)
+                   and not (persist_events and in_memory(executor.factory)))
+    kind = MirrorFleetState if own_process else FleetState
     if feeds is not None:
         state = feeds.state
     elif config is not None:
-        state = FleetState(fleet, unit_stale_after=config.unit_stale_after_s,
-                           feed_stale_after=config.feed_stale_after_s)
-        feeds = LiveFeeds(state, config, session_factory=sessions)
+        state = kind(fleet, unit_stale_after=config.unit_stale_after_s, feed_stale_after=config.feed_stale_after_s)
+        feeds = LiveFeeds(state, config, session_factory=sessions, fleet=fleet)
     elif demo:
         make = LiveFeeds.demo_process if simulator_process else LiveFeeds.demo
-        feeds = make(fleet, time_scale=time_scale, session_factory=sessions)
+        feeds = make(fleet, time_scale=time_scale, session_factory=sessions, state=kind(fleet))
         state = feeds.state
     else:
         state = FleetState(fleet)
@@ -75,6 +83,12 @@ def database_url_of(factory: sessionmaker[Session]) -> str:
     """The URL (password hidden) of the engine a session factory is bound to ("" if unbound)."""
     bind = factory.kw.get("bind")
     return "" if bind is None else bind.url.render_as_string(hide_password=True)
+
+
+def in_memory(factory: sessionmaker[Session]) -> bool:
+    """Is the factory's database an in-memory SQLite one (which no other process can open)?"""
+    bind = factory.kw.get("bind")
+    return bind is not None and bind.url.get_backend_name() == "sqlite" and bind.url.database in (None, "", ":memory:")
 
 
 def freeze_startup_objects() -> None:

@@ -38,6 +38,12 @@ class Report(Protocol):
     def ts(self) -> float: ...
 
 
+# What `FleetState.wire_rows` gives per unit: id, status value (None: never heard), last lat and lon (None: none
+# reported), case id, the publisher's report time, seconds since heard (None: never), stale, transition flag.
+WIRE_FIELDS = ("unit_id", "status", "lat", "lon", "case_id", "reported_at", "age_s", "stale", "flag")
+WireRow = tuple[str, str | None, float | None, float | None, int | None, float | None, float | None, bool, str | None]
+
+
 @dataclass(slots=True)
 class _Live:
     unit_id: str
@@ -238,6 +244,14 @@ class FleetState:
         now = self.clock()
         with self.lock:
             return [self._view(self._units[i], now) for i in unit_ids if i in self._units]
+
+    def wire_rows(self, unit_ids: Iterable[str]) -> list[WireRow]:
+        """Units as plain tuples (WIRE_FIELDS), cheap to pickle to another process and to read back."""
+        now = self.clock()
+        with self.lock:
+            return [(u.unit_id, None if u.status is None else u.status.value, u.lat, u.lon, u.case_id,
+                     u.reported_at, None if u.heard is None else now - u.heard, u.stale, u.flag)
+                    for u in (self._units.get(i) for i in unit_ids) if u is not None]
 
     def feeds(self) -> list[FeedView]:
         now = self.clock()

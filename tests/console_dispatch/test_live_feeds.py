@@ -6,15 +6,25 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from console.dispatch.feed_bridge import FeedBridge
 from console.dispatch.live_feeds import LiveFeeds
+from console.dispatch.setup import build_dispatch_workspace
+from console.tasks import DbExecutor
+from dispatch.feed.receiver_link import MirrorFleetState
+from dispatch.feed.state import FleetState
+from records.db import open_database
+from records.models import UnitStatusEvent
 from resources.fleet import default_fleet
+from resources.vocabulary import Role
 from resources.vocabulary import UnitStatus as S
+from tests.console_dispatch.test_recommendation_async import Report
 
 
 @pytest.mark.zmq
@@ -78,6 +88,28 @@ def test_simulator_child_does_not_outlive_a_crashed_console(tmp_path) -> None:
         parent.stdout.close()
 
 
+def _nine_free_ports() -> int:
+    """A base port below the ephemeral range (as the console picks them) whose nine ports are all free now."""
+    import random
+    import socket
+
+    for _ in range(200):
+        base = random.randrange(20000, 32000, 10)
+        probes = []
+        try:
+            for port in range(base, base + 9):
+                s = socket.socket()
+                probes.append(s)
+                s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in probes:
+                s.close()
+    raise AssertionError("no nine free ports found")
+
+
 def test_the_demo_simulator_starts_on_other_ports_when_its_first_ones_are_taken(monkeypatch) -> None:
     """Another program holding a port the child picked makes it exit; the console tries fresh ports."""
     import socket
@@ -89,10 +121,7 @@ def test_the_demo_simulator_starts_on_other_ports_when_its_first_ones_are_taken(
     holder.bind(("127.0.0.1", 0))
     taken = holder.getsockname()[1]
     holder.listen()
-    free = socket.socket()
-    free.bind(("127.0.0.1", 0))
-    free_base = free.getsockname()[1]
-    free.close()
+    free_base = _nine_free_ports()
     bases = iter([taken, free_base])
 
     class Picks:
@@ -107,3 +136,49 @@ def test_the_demo_simulator_starts_on_other_ports_when_its_first_ones_are_taken(
     finally:
         sim.stop()
         holder.close()
+
+
+@pytest.mark.zmq
+def test_the_console_receives_the_feeds_in_a_process_of_its_own(qtbot, tmp_path, make_actor) -> None:
+    """What `make run` builds: the simulator and the feed receiver (subscriber and record writer) are child
+    processes; this process holds no feed thread and still shows every unit and stores their status events."""
+    engine, factory = open_database(f"sqlite:///{tmp_path / 'konsol.sqlite3'}")
+    executor = DbExecutor(factory)
+    ws = build_dispatch_workspace(make_actor(factory, "dirigent", Role.DISPATCHER), executor, demo=True,
+                                  simulator_process=True, time_scale=60.0)
+    assert isinstance(ws.bridge.state, MirrorFleetState)
+    ws.start()
+    try:
+        receiver = ws.feeds.receiver
+        assert receiver is not None and receiver.proc is not None and receiver.proc.pid != os.getpid()
+        child = receiver.proc
+        qtbot.waitUntil(lambda: sum(not r.stale for r in ws.bridge.model.rows()) > 700, timeout=30000)
+        assert not [t.name for t in threading.enumerate() if t.name.startswith("feed-")]
+
+        def stored() -> int:
+            with factory() as s:
+                return s.scalar(select(func.count()).select_from(UnitStatusEvent)) or 0
+
+        qtbot.waitUntil(lambda: stored() > 0, timeout=20000)
+        qtbot.waitUntil(lambda: bool(ws.feeds.writer.counters()["publishers"]), timeout=10000)
+    finally:
+        ws.shutdown()
+        executor.shutdown()
+        engine.dispose()
+    assert child.poll() is not None and not ws.feeds.running
+
+
+def test_hundreds_of_changed_units_reach_the_board_in_slices(qtbot, fleet_model) -> None:
+    """A flood changes every unit between two ticks: the board takes them a slice per pass of the event loop
+    (each pass short), and the map and recommendation hear once, after the last slice, about all of them."""
+    fleet = default_fleet()
+    state = FleetState(fleet)
+    bridge = FeedBridge(state, fleet_model, slice_rows=100)
+    heard: list[set[str]] = []
+    bridge.units_changed.connect(heard.append)
+    state.apply([(Report(u.id, S.ON_SCENE, u.lat, u.lon, None, 1.0), 1.0) for u in fleet.units])
+    assert bridge.tick() == 100 and heard == []
+    qtbot.waitUntil(lambda: bool(heard), timeout=5000)
+    assert heard == [{u.id for u in fleet.units}]
+    assert all(r.status is S.ON_SCENE for r in fleet_model.rows())
+    assert bridge.rows_applied == len(fleet.units)

@@ -1,0 +1,100 @@
+"""The feeds received in a child process (dispatch.feed.receiver_link / receiver_child): real publishers on
+loopback, a real child process, the real record writer in it, the console's MirrorFleetState reading it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from feed_helpers import lab_config, small_fleet, unit_ids, wait_until
+from sqlalchemy import func, select
+
+from dispatch.feed.publisher import FeedPublisher
+from dispatch.feed.receiver_link import FeedReceiverProcess, MirrorFleetState
+from records.models import FeedOutcomeInbox, UnitStatusEvent
+from resources.vocabulary import UnitStatus
+
+
+@pytest.fixture
+def publisher():  # type: ignore[no-untyped-def]
+    pub = FeedPublisher("ambulans", seed=3)
+    fleet = small_fleet()
+    for u in fleet.units:
+        if u.publisher == "ambulans":
+            pub.set_state(u.id, UnitStatus.AVAILABLE_AT_STATION, u.lat, u.lon)
+    yield pub
+    pub.close()
+
+
+def test_units_and_outcomes_reach_the_console_and_the_child_stores_them(publisher, db, db_url):  # type: ignore[no-untyped-def]
+    fleet = small_fleet()
+    first, second = unit_ids("ambulans", fleet)[:2]
+    state = MirrorFleetState(fleet)
+    receiver = FeedReceiverProcess(lab_config(publisher, poll_interval_s=0.01), state, fleet,
+                                   database_url=db_url).start()
+    try:
+        assert receiver.running and receiver.proc is not None and receiver.proc.pid != os.getpid()
+        wait_until(lambda: state.drain_changes() and not state.unit(first).stale, pumps=(publisher,),
+                   what="the snapshot through the child")
+        u = state.unit(second)
+        publisher.publish_status(second, UnitStatus.ALERTED, u.lat, u.lon, 4711)
+        publisher.publish_outcome(second, 4711, "treated_left_home")
+        wait_until(lambda: second in state.drain_changes() or state.unit(second).status is UnitStatus.ALERTED,
+                   pumps=(publisher,), what="the status change through the child")
+        assert state.unit(second).case_id == 4711 and not state.unit(second).stale
+        wait_until(lambda: receiver.pump() >= 0 and not receiver.outcomes.empty(), pumps=(publisher,),
+                   what="the outcome message through the child")
+        assert receiver.outcomes.get_nowait().case_id == 4711
+        feeds = state.feeds()
+        assert [f.publisher for f in feeds] == ["ambulans"] and feeds[0].synced and feeds[0].messages >= 1
+        wait_until(lambda: receiver.pump() >= 0 and receiver.writer_counters.get("written", 0) > 0,
+                   pumps=(publisher,), what="the child's writer counters")
+    finally:
+        receiver.stop()
+    assert receiver.proc is None
+    with db() as s:  # the child's writer stored the change and the outcome before it ended
+        assert s.scalar(select(func.count()).select_from(UnitStatusEvent)
+                        .where(UnitStatusEvent.unit_id == second, UnitStatusEvent.case_id == 4711)) == 1
+        assert s.scalar(select(func.count()).select_from(FeedOutcomeInbox)) == 1
+
+
+def test_a_child_that_dies_is_started_again_and_its_units_are_no_contact_meanwhile(publisher, tmp_path):  # type: ignore[no-untyped-def]
+    fleet = small_fleet()
+    first = unit_ids("ambulans", fleet)[0]
+    state = MirrorFleetState(fleet)
+    receiver = FeedReceiverProcess(lab_config(publisher, poll_interval_s=0.01), state, fleet).start()
+    try:
+        wait_until(lambda: state.drain_changes() is not None and not state.unit(first).stale, pumps=(publisher,),
+                   what="the first snapshot")
+        old = receiver.proc
+        assert old is not None
+        old.send_signal(signal.SIGKILL)
+        old.wait(10)
+        wait_until(lambda: state.drain_changes() is not None and state.unit(first).stale, pumps=(publisher,),
+                   what="the units marked stale")
+        assert receiver.restarts == 1 and receiver.proc is not None and receiver.proc.pid != old.pid
+        wait_until(lambda: state.drain_changes() is not None and not state.unit(first).stale, pumps=(publisher,),
+                   what="the units back from the new child")
+        assert receiver.problem is None
+    finally:
+        receiver.stop()
+
+
+def test_the_child_ends_when_its_parent_is_gone(tmp_path):  # type: ignore[no-untyped-def]
+    # A parent pid that is not the child's parent: the guard sees it at once and the process ends.
+    proc = subprocess.Popen([sys.executable, "-m", "dispatch.feed.receiver_child", "1", str(tmp_path)])
+    assert proc.wait(15) == 0
+
+
+def test_a_child_that_cannot_start_says_why_in_swedish(publisher, tmp_path):  # type: ignore[no-untyped-def]
+    fleet = small_fleet()
+    receiver = FeedReceiverProcess(lab_config(publisher), MirrorFleetState(fleet), fleet,
+                                   database_url=f"sqlite:///{tmp_path}/no/such/dir/x.sqlite3")
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="flödena kunde inte tas emot"):
+        receiver.start()
+    assert time.monotonic() - started < 30 and receiver.proc is None
