@@ -53,6 +53,11 @@ QPushButton#primaryAction { background: #238636; color: white; font-weight: 600;
 QPushButton#primaryAction:disabled { background: #21262d; color: #6e7681; }
 QPushButton#redFlagButton { background: #8e1519; color: white; font-weight: 600; padding: 8px 12px; }
 QPushButton#redFlagButton:disabled { background: #21262d; color: #6e7681; }
+QFrame#vitalsPanel { border-top: 1px solid #30363d; }
+QLabel#vitalsTitle { font-size: 12pt; font-weight: 600; color: #c9d1d9; }
+QLabel#news2Badge { font-weight: 700; padding: 2px 8px; border-radius: 4px; background: #21262d; }
+QLabel#news2Badge[level="medium"] { background: #f5a623; color: #0d1117; }
+QLabel#news2Badge[level="high"] { background: #e5484d; color: #ffffff; }
 QWidget#helpOverlay { background: rgba(1, 4, 9, 200); }
 QFrame#helpPanel { background: #161b22; border: 1px solid #30363d; border-radius: 8px; }
 QLabel#overlayTitle { font-size: 20pt; font-weight: 700; color: #f0f6fc; }

@@ -1,6 +1,11 @@
-"""Override the triage's priority (and/or transport need) — only with a reason, which RLS reviews."""
+"""Override the triage's priority (and/or transport need) — only with a reason, which RLS reviews.
+
+The care need that follows a new priority is the engine's (a preview of the same override), shown before the
+nurse confirms; a changed transport applies on top of it."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -12,17 +17,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from resources.care_need import CareNeed
+from resources.care_need import CareNeed, CareNeedPart
 from resources.vocabulary import Priority, TransportNeed
+
+Preview = Callable[[Priority], CareNeed]  # the care need the engine gives an override to this priority
 
 
 class OverrideDialog(QDialog):
-    def __init__(self, priority: Priority, care_need: CareNeed, parent: QWidget | None = None):
+    def __init__(self, priority: Priority, care_need: CareNeed, parent: QWidget | None = None,
+                 preview: Preview | None = None):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Överstyr triageringen"))
-        self._care_need = care_need
+        self._base_priority, self._care_need = priority, care_need
+        self._preview = preview
+        self._derived = care_need  # the need for the chosen priority, before a transport change
         form = QFormLayout(self)
-        form.addRow(QLabel(self.tr("Reglerna gav %s. En överstyrning granskas av RLS-läkaren.") % priority.label))
+        intro = QLabel(self.tr("Reglerna gav %s. En överstyrning granskas av RLS-läkaren.") % priority.label)
+        intro.setWordWrap(True)
+        form.addRow(intro)
         self.priority = QComboBox(objectName="overridePriority")
         for p in (Priority.P1, Priority.P2, Priority.P3, Priority.REFERRAL):
             self.priority.addItem(p.label, p)
@@ -31,11 +43,15 @@ class OverrideDialog(QDialog):
         for t in TransportNeed:
             self.transport.addItem(t.label, t)
         self.transport.setCurrentIndex(self.transport.findData(care_need.transport))
+        self.need = QLabel(objectName="overrideCareNeed")
+        self.need.setWordWrap(True)
         self.reason = QPlainTextEdit(objectName="overrideReason")
         self.reason.setPlaceholderText(self.tr("Varför avviker du från reglerna? (krävs)"))
         self.error = QLabel(objectName="fieldError")
+        self.error.setWordWrap(True)
         form.addRow(self.tr("Prioritet"), self.priority)
         form.addRow(self.tr("Transportbehov"), self.transport)
+        form.addRow(self.tr("Vårdbehov"), self.need)
         form.addRow(self.tr("Motivering"), self.reason)
         form.addRow(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -44,6 +60,37 @@ class OverrideDialog(QDialog):
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        self.priority.currentIndexChanged.connect(lambda _i: self._priority_changed())
+        self.transport.currentIndexChanged.connect(lambda _i: self._show_need())
+        self._show_need()
+        self.setMinimumWidth(520)
+
+    def _chosen_priority(self) -> Priority:
+        return Priority(self.priority.currentData())  # combo data of a StrEnum comes back as str
+
+    def _priority_changed(self) -> None:
+        """The engine's care need for the new priority; the transport follows it (the nurse may change it)."""
+        priority = self._chosen_priority()
+        self._derived = self._care_need
+        if self._preview is not None and priority != self._base_priority:
+            try:
+                self._derived = self._preview(priority)
+                self.error.setText("")
+            except ValueError as exc:  # the engine's own message (TriageInputError is a ValueError)
+                self.error.setText(str(exc))
+        self.transport.blockSignals(True)
+        self.transport.setCurrentIndex(self.transport.findData(self._derived.transport))
+        self.transport.blockSignals(False)
+        self._show_need()
+
+    def _show_need(self) -> None:
+        self.need.setText(care_need_text(self._final_need()))
+
+    def _final_need(self) -> CareNeed:
+        transport = TransportNeed(self.transport.currentData())
+        if transport != self._derived.transport:
+            return self._derived.model_copy(update={"transport": transport})
+        return self._derived
 
     def _accept(self) -> None:
         if not self.reason.toPlainText().strip():
@@ -52,9 +99,19 @@ class OverrideDialog(QDialog):
         self.accept()
 
     def chosen(self) -> tuple[Priority | None, CareNeed | None, str]:
-        priority = Priority(self.priority.currentData())  # combo data of a StrEnum comes back as str
-        transport = TransportNeed(self.transport.currentData())
-        need = None
-        if transport != self._care_need.transport:
-            need = self._care_need.model_copy(update={"transport": transport})
-        return priority, need, self.reason.toPlainText().strip()
+        """(priority, care need, reason): the care need only when the nurse changed what the engine gives."""
+        priority = self._chosen_priority()
+        need = self._final_need()
+        return priority, need if need != self._derived else None, self.reason.toPlainText().strip()
+
+
+def care_need_text(need: CareNeed) -> str:
+    """A care need as a nurse reads it: transport, what the unit must be able to do, by when; further units."""
+    return "\n".join(_part_text(p) for p in need.parts())
+
+
+def _part_text(part: CareNeedPart) -> str:
+    caps = ", ".join(sorted(c.label for c in part.capabilities)) or "ingen särskild"
+    when = f"inom {part.max_minutes} min" if part.max_minutes is not None else "ingen tidsgräns"
+    who = f"{part.role}: " if part.role else ""
+    return f"{who}transport: {part.transport.label.lower()}; förmåga: {caps}; {when}"

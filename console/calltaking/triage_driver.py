@@ -11,21 +11,36 @@ from resources.care_need import CareNeed
 from resources.patient_context import PatientContext
 from resources.vocabulary import Priority
 from triage_rules.engine import TriageSession
-from triage_rules.results import TriageState, care_need_json
+from triage_rules.results import TriageInputError, TriageState, care_need_json
 from triage_rules.schema import UNKNOWN, RuleSet
+
+VITAL_ANSWER_PREFIX = "vital:"  # a vital sign taken with the panel, stored beside the tree's answers
 
 
 class EngineDriver:
     def __init__(self, ruleset: RuleSet):
         self.ruleset = ruleset
         self.session: TriageSession | None = None
+        self.context = PatientContext()
+        # Vital signs and oxygen belong to the call, not to a complaint: kept here, handed to every session
+        self._vitals: dict[str, float | str] = {}
+        self._oxygen = False
 
     def complaints(self) -> list[tuple[str, str]]:
         return [(c.code, c.name) for c in self.ruleset.complaints]
 
     def start(self, complaint: str, context: PatientContext) -> WizardState:
-        self.session = TriageSession(self.ruleset, complaint, context)
+        self.context = context
+        self.session = self._new_session(complaint)
         return self.state()
+
+    def _new_session(self, complaint: str) -> TriageSession:
+        s = TriageSession(self.ruleset, complaint, self.context)
+        for name, value in self._vitals.items():
+            s.set_vital(name, value)
+        if self._oxygen:
+            s.set_oxygen(supplemental=True)
+        return s
 
     def answer(self, value: Any) -> WizardState:
         s = self._session()
@@ -48,11 +63,12 @@ class EngineDriver:
     def set_context(self, context: PatientContext) -> WizardState:
         """The same call re-evaluated with new patient context: answers, a raised red flag and an override
         carried over (an override that no longer applies is dropped, as any change of the call drops it)."""
-        s = self._session()
-        flag, override = self.raised_red_flag(), s.result.override if s.result else None
-        self.session = TriageSession.replay(self.ruleset, s.complaint.code, s.answers, context)
-        if flag is not None:
-            self.session.raise_red_flag(flag)
+        self.context = context
+        if self.session is None:
+            return self.state()
+        s = self.session
+        override = s.result.override if s.result else None
+        self.session = s.with_context(context)
         if override is not None and self.session.done:
             self.session.override(override.priority if override.priority != override.priority_before else None,
                                   override.care_need if override.care_need != override.care_need_before else None,
@@ -61,20 +77,94 @@ class EngineDriver:
 
     # --- red flags at any moment ---------------------------------------------------------------
     def available_red_flags(self) -> list[RedFlagChoice]:
-        """The red flags the nurse can raise now (every one of the rule set's), in the rule set's order."""
-        flags = self.ruleset.red_flags
-        return [RedFlagChoice(id=rf.id, text=rf.text, detail=rf.endpoint.reason) for rf in flags]
+        """The red flags the nurse can raise now, as the engine lists them (the complaint's own first),
+        each with what it leads to; those already raised are left out."""
+        out = []
+        for view in self._session().available_red_flags():
+            rf = self.ruleset.red_flag(view.id)
+            if not view.raised:
+                out.append(RedFlagChoice(id=view.id, text=view.text, detail=rf.endpoint.reason if rf else ""))
+        return out
 
     def raise_red_flag(self, flag_id: str) -> WizardState:
         """The nurse hears a red flag: the engine ends the call at its Prio 1 endpoint."""
         self._session().raise_red_flag(flag_id)
         return self.state()
 
-    def raised_red_flag(self) -> str | None:
-        """The red flag the nurse raised by hand (on the current path), if any."""
+    def raised_red_flags(self) -> list[str]:
+        """The red flags the nurse raised by hand, in the order raised."""
         if self.session is None:
-            return None
-        return next((p.question_id for p in self.session.state().path if p.kind == "manual_red_flag"), None)
+            return []
+        return [p.question_id for p in self.session.state().path if p.kind == "manual_red_flag"]
+
+    # --- vital signs at any time -----------------------------------------------------------------
+    @property
+    def vitals(self) -> dict[str, float | str]:
+        return dict(self._vitals)
+
+    @property
+    def oxygen(self) -> bool:
+        return self._oxygen
+
+    def set_vital(self, name: str, value: float | str | None) -> WizardState:
+        """Take (or clear, with None) a vital sign; TriageInputError with a Swedish message naming it if the
+        value is not plausible. Before a complaint is chosen the value is checked and kept for the call."""
+        s = self.session or self._scratch()
+        s.set_vital(name, value)
+        taken = s.vitals
+        if name in taken:
+            self._vitals[name] = taken[name]
+        else:
+            self._vitals.pop(name, None)
+        return self.state()
+
+    def set_oxygen(self, on: bool) -> WizardState:
+        self._oxygen = on
+        if self.session is not None:
+            self.session.set_oxygen(supplemental=on)
+        return self.state()
+
+    def restore_vitals(self, vitals: dict[str, Any], oxygen: bool = False) -> list[str]:
+        """Take the vital signs of a draft (before its triage is replayed); returns problems, if any."""
+        self._vitals, self._oxygen, problems = {}, bool(oxygen), []
+        for name, value in (vitals or {}).items():
+            try:
+                self.set_vital(name, value)
+            except TriageInputError as exc:
+                problems.append(str(exc))
+        return problems
+
+    def clear_vitals(self) -> None:
+        self._vitals, self._oxygen = {}, False
+
+    def assessment(self) -> tuple[int | None, list[str]]:
+        """NEWS2 of the known vital signs and the scoring's reasons (what the values raised, or did not)."""
+        s = self.session or (self._scratch() if self._vitals else None)
+        if s is None:
+            return None, []
+        st = s.state()
+        scores = self.ruleset.scores
+        tag = f"[{scores.version}]" if scores is not None else None
+        effects = [r.removesuffix(tag).strip() for r in st.reasons if tag and r.endswith(tag)]
+        return st.news2, effects
+
+    def tree_vitals(self) -> dict[str, float]:
+        """Vital signs answered to the tree's own vital questions (not taken with the panel): the panel shows
+        them greyed in its empty fields, and NEWS2 counts them."""
+        s = self.session
+        if s is None:
+            return {}
+        out: dict[str, float] = {}
+        for qid, value in s.answers:
+            q = s.complaint.question(qid)
+            sign = q.vital_sign if q is not None else None
+            if sign and isinstance(value, float):
+                out[sign] = value
+        return out
+
+    def _scratch(self) -> TriageSession:
+        """A session only for the vital signs (no complaint chosen yet): the same checks and scores."""
+        return self._new_session(self.ruleset.complaints[0].code)
 
     def answers(self) -> list[tuple[str, Any]]:
         return list(self.session.answers) if self.session else []
@@ -82,6 +172,17 @@ class EngineDriver:
     def override(self, priority: Priority | None, care_need: CareNeed | None, reason: str) -> WizardState:
         self._session().override(priority, care_need, reason)
         return self.state()
+
+    def override_preview(self, priority: Priority) -> CareNeed:
+        """The care need the engine gives an override to `priority` (tried on a copy of the call)."""
+        trial = self._session().with_context(self.context)
+        result = trial.override(priority, None, "förhandsvisning")
+        return result.care_need
+
+    def overridden(self) -> bool:
+        """Whether the engine holds an override (any change of the call drops it)."""
+        result = self.session.result if self.session is not None else None
+        return result is not None and result.override is not None
 
     def state(self) -> WizardState:
         if self.session is None:
@@ -101,7 +202,8 @@ class EngineDriver:
             care_need=care_need_json(o.care_need_before if o else r.care_need),
             flags=list(r.flags), reasons=list(r.reasons),
             path=[p.model_dump(mode="json") for p in r.path],
-            answers=[AnswerRecord(question_id=q, value=v) for q, v in s.answers],
+            answers=[*(AnswerRecord(question_id=q, value=v) for q, v in s.answers),
+                     *(AnswerRecord(question_id=VITAL_ANSWER_PREFIX + n, value=v) for n, v in s.vitals.items())],
             override_priority=o.priority if o and o.priority != o.priority_before else None,
             override_care_need=care_need_json(o.care_need) if o and o.care_need != o.care_need_before else None,
             override_reason=o.reason if o else None)

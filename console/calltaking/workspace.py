@@ -42,6 +42,7 @@ from console.calltaking.override_dialog import OverrideDialog
 from console.calltaking.recommendation_panel import RecommendationPanel
 from console.calltaking.red_flag_dialog import RedFlagDialog
 from console.calltaking.triage_driver import EngineDriver
+from console.calltaking.vitals_panel import VitalsPanel
 from console.calltaking.wizard import TriageWizard
 from console.calltaking.wizard_state import WizardState
 from console.errors import is_database_down, user_message
@@ -56,6 +57,7 @@ from resources.care_need import CareNeed
 from resources.geography import Geography
 from resources.patient_context import PatientContext
 from resources.vocabulary import Priority
+from triage_rules.results import TriageInputError
 from triage_rules.schema import RuleSet
 
 DRAFT_DEBOUNCE_MS = 400
@@ -80,7 +82,7 @@ class CallTakingWorkspace(QWidget):
         self.context = PatientContext()
         self.recontact_summary: str | None = None
         self.override: dict[str, Any] | None = None
-        self.red_flag: str | None = None  # the red flag the nurse raised by hand, as the draft keeps it
+        self.red_flags: list[str] = []  # the red flags the nurse raised by hand, as the draft keeps them
         # RecordRedFlag commands not yet acknowledged (kept with the draft, sent with their own ids)
         self._red_flag_records: list[dict[str, Any]] = []
         self._red_flags_in_flight: set[str] = set()
@@ -122,6 +124,7 @@ class CallTakingWorkspace(QWidget):
         ll.addStretch(1)
         self.wizard = TriageWizard(self.driver)
         self.recommendation = RecommendationPanel(snapshot_provider)
+        self.vitals = VitalsPanel()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.wizard)
@@ -134,6 +137,7 @@ class CallTakingWorkspace(QWidget):
         lay.addWidget(self.db_banner)
         lay.addWidget(self.problems)
         lay.addWidget(self.splitter, 1)
+        lay.addWidget(self.vitals)
 
         self._save_timer = QTimer(self, singleShot=True, interval=DRAFT_DEBOUNCE_MS)
         self._save_timer.timeout.connect(self.save_now)
@@ -143,6 +147,8 @@ class CallTakingWorkspace(QWidget):
         self.wizard.state_changed.connect(self._triage_changed)
         self.wizard.override_requested.connect(self.open_override)
         self.wizard.red_flag_requested.connect(self.raise_red_flag)
+        self.vitals.vital_changed.connect(self.set_vital)
+        self.vitals.oxygen_changed.connect(self.set_oxygen)
         self._set_active(False)
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -150,6 +156,7 @@ class CallTakingWorkspace(QWidget):
         self.active = active
         self.form.setEnabled(active)
         self.wizard.setEnabled(active)
+        self.vitals.setEnabled(active)
         self.cancel_button.setEnabled(active)
         self.hand_over_button.setEnabled(active)
         self._update_title()
@@ -176,7 +183,10 @@ class CallTakingWorkspace(QWidget):
         self.case_id = self.draft_id = None
         self.create_command_id, self.finish_command_id = uuid4(), None
         self.context, self.recontact_summary, self.override = PatientContext(), None, None
-        self.red_flag, self._red_flag_records = None, []
+        self.red_flags, self._red_flag_records = [], []
+        self.driver.clear_vitals()
+        self.vitals.set_values({})
+        self._show_assessment()
         self.form.clear()
         self.form.patient_changed.emit()
         self.context_panel.show_context(None, None)
@@ -271,7 +281,8 @@ class CallTakingWorkspace(QWidget):
         st = self.wizard.state
         return {"intake": self.form.payload(), "complaint": st.complaint,
                 "answers": [[q, v] for q, v in self.driver.answers()] if st.complaint else [],
-                "override": self.override, "red_flag": self.red_flag,
+                "override": self.override, "red_flags": list(self.red_flags),
+                "vitals": self.driver.vitals, "oxygen": self.driver.oxygen,
                 "red_flag_records": list(self._red_flag_records), "case_id": self.case_id,
                 "create_command_id": str(self.create_command_id),
                 "finish_command_id": str(self.finish_command_id) if self.finish_command_id else None,
@@ -370,16 +381,24 @@ class CallTakingWorkspace(QWidget):
             self.create_command_id = UUID(payload["create_command_id"])
         finish_id = payload.get("finish_command_id")
         self.form.restore(payload.get("intake") or {})
-        self.override = payload.get("override")
+        override = payload.get("override")
         self._red_flag_records = [r for r in payload.get("red_flag_records") or [] if isinstance(r, dict)]
+        problems = self.driver.restore_vitals(payload.get("vitals") or {}, bool(payload.get("oxygen")))
+        self.vitals.set_values(self.driver.vitals, self.driver.oxygen)
+        if problems:
+            self.vitals.show_error("\n".join(problems))
+        self._show_assessment()
         if payload.get("complaint"):
             self.wizard.replay(payload["complaint"], [tuple(a) for a in payload.get("answers", [])])
-            flag = payload.get("red_flag")
-            if flag and self.driver.ruleset.red_flag(flag) is not None:
-                self.red_flag = flag  # as it was: raising it again is no new step of the case
-                self.wizard.show_state(self.driver.raise_red_flag(flag))
-            if self.override and self.wizard.state.done:
-                self._apply_override(self.override)
+            kept = payload.get("red_flags") or ([payload["red_flag"]] if payload.get("red_flag") else [])
+            flags = [f for f in kept if self.driver.ruleset.red_flag(f) is not None]
+            if flags:
+                self.red_flags = flags  # as they were: raising them again is no new step of the case
+                for flag in flags:
+                    state = self.driver.raise_red_flag(flag)
+                self.wizard.show_state(state)
+            if override and self.wizard.state.done:
+                self._apply_override(override)
         self._update_title()
         self.finish_command_id = UUID(finish_id) if finish_id else None  # after the replay's own edits
         self.lookup_patient()
@@ -425,24 +444,56 @@ class CallTakingWorkspace(QWidget):
         if self.context.age is not None and self.form.age_value() is None:
             self.form.age.setValue(self.context.age)
         self.wizard.set_context(self.context)
+        if self.wizard.state.complaint is None:
+            self.driver.context = self.context  # the vital signs' scores depend on age (children, qSOFA)
+            self._show_assessment()
         self._refresh_recommendation()
 
     # --- triage -------------------------------------------------------------------------------
     def _triage_changed(self, state: WizardState) -> None:
-        if self.override and not state.done:
+        if self.override and not self.driver.overridden():  # any change of the call drops an override
             self.override = None
-            self.wizard.override_text = ""
+            self.wizard.set_override_text("")
         if state.complaint is not None and not self._form_problems_shown:
             self.problems.setText("")  # e.g. "Välj kontaktorsak först" once one is chosen
-        raised = self.driver.raised_red_flag() if state.complaint else None
-        if raised != self.red_flag:  # raised, or taken back (Backspace, a changed answer, another complaint)
-            if self.red_flag is not None:
-                self._record_red_flag(self.red_flag, withdrawn=True)
-            if raised is not None:
-                self._record_red_flag(raised, withdrawn=False)
-            self.red_flag = raised
+        raised = self.driver.raised_red_flags() if state.complaint else []
+        for flag in [f for f in self.red_flags if f not in raised]:  # taken back (Backspace, another complaint)
+            self._record_red_flag(flag, withdrawn=True)
+        for flag in [f for f in raised if f not in self.red_flags]:
+            self._record_red_flag(flag, withdrawn=False)
+        self.red_flags = raised
+        self._show_assessment()
         self._refresh_recommendation()
         self._edited()
+
+    # --- vital signs at any time --------------------------------------------------------------
+    def set_vital(self, name: str, value: float | str | None) -> None:
+        """A vital sign from the panel (None: cleared, not measured): the engine re-evaluates the call."""
+        if not self.active:
+            return
+        try:
+            state = self.driver.set_vital(name, value)
+        except TriageInputError as exc:
+            self.vitals.show_error(str(exc), name)
+            return
+        self.vitals.clear_error()
+        self._after_vitals(state)
+
+    def set_oxygen(self, on: bool) -> None:
+        if self.active:
+            self._after_vitals(self.driver.set_oxygen(on))
+
+    def _after_vitals(self, state: WizardState) -> None:
+        if state.complaint is not None:
+            self.wizard.show_state(state)  # priority, reasons, care need and recommendation follow
+        else:
+            self._show_assessment()
+            self._edited()
+
+    def _show_assessment(self) -> None:
+        news2, effects = self.driver.assessment()
+        self.vitals.show_assessment(news2, effects)
+        self.vitals.show_tree_values(self.driver.tree_vitals())
 
     # --- red flags at any moment --------------------------------------------------------------
     def raise_red_flag(self) -> None:
@@ -519,7 +570,8 @@ class CallTakingWorkspace(QWidget):
             self.message.emit(self.tr("Överstyrning kan göras när triageringen är klar."))
             return
         base = self.driver.completed()
-        dlg = OverrideDialog(Priority(base.priority), CareNeed.model_validate(base.care_need), self)
+        dlg = OverrideDialog(Priority(base.priority), CareNeed.model_validate(base.care_need), self,
+                             preview=self.driver.override_preview)
         if dlg.exec() == OverrideDialog.DialogCode.Accepted:
             priority, need, reason = dlg.chosen()
             self._apply_override({"priority": priority.value if priority else None,

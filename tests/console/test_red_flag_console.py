@@ -52,7 +52,7 @@ def test_a_red_flag_raised_mid_call_makes_prio_1_and_is_recorded(qtbot, make_win
     assert ct.recommendation.current is not None  # the care need followed: a resource for it is shown
     assert ct.send_button.isEnabled()
     idle(w)
-    assert ct.red_flag == "RF_CHOCK" and ct._red_flag_records == []  # acknowledged
+    assert ct.red_flags == ["RF_CHOCK"] and ct._red_flag_records == []  # acknowledged
 
     with qtbot.waitSignal(ct.case_sent, timeout=10000) as sent:
         ct.send()  # Ctrl+Enter (offscreen, the window is not made active again after the dialog)
@@ -79,7 +79,7 @@ def test_backspace_takes_a_red_flag_back_and_that_is_recorded_too(qtbot, make_wi
     qtbot.keyClick(ct.wizard, Qt.Key.Key_Backspace)
     st = ct.wizard.state
     assert not st.done and st.priority is Priority.P2 and st.question.kind == "vital"
-    assert ct.red_flag is None
+    assert ct.red_flags == []
     idle(w)
     with factory() as s:
         actions = s.scalars(select(AuditEntry.action).where(AuditEntry.case_id == ct.case_id,
@@ -110,5 +110,5 @@ def test_a_raised_red_flag_survives_a_restart_from_the_draft(qtbot, make_window,
     w2 = make_window(nurse)
     ct2 = w2.workspaces["calltaking"]
     qtbot.waitUntil(lambda: ct2.active and ct2.wizard.state.done, timeout=10000)
-    assert ct2.wizard.state.priority is Priority.P1 and ct2.red_flag == "RF_CHOCK"
+    assert ct2.wizard.state.priority is Priority.P1 and ct2.red_flags == ["RF_CHOCK"]
     assert ct2._red_flag_records == []  # reopening is not a second raise
