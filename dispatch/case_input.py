@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, ValidationInfo, field_validator
 
 from resources.care_need import CareNeed
-from resources.datafile import DataFileError, describe_validation_error, read_structured
+from resources.datafile import DataFileError, describe_validation_error, parse_structured, read_structured
 from resources.geography import Geography, default_geography, in_skane
 from resources.patient_context import PatientContext
 from resources.vocabulary import Priority
@@ -49,18 +50,58 @@ class DispatchCase(BaseModel):
             raise ValueError(f"okänd kommun {self.kommun!r} i ärendet")
 
 
+# The fields of a triage result (triage_rules.results.TriageResult; `main.py triage` prints a case, see
+# docs/recommendation.md "Case"). A case file may carry them; the recommendation does not use them.
+# tests/dispatch/test_triage_pipes_to_recommend.py checks this list against TriageResult.
+TRIAGE_FIELDS = frozenset({"ruleset_version", "complaint", "complaint_name", "endpoint", "endpoint_priority", "flags",
+                           "reasons", "path", "red_flag", "recontact", "override", "triaged_at", "vitals", "news2"})
+
+
+class CaseFile(BaseModel):
+    """A case file as read: the case, and the time of the decision when the file gives one (`at`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case: DispatchCase
+    at: datetime | None = None
+
+
 def load_case(path: Path | str, geography: Geography | None = None) -> DispatchCase:
     """Read a `--case` file (JSON or YAML); errors name the file and field."""
+    return load_case_file(path, geography).case
+
+
+def load_case_file(path: Path | str, geography: Geography | None = None, *, text: str | None = None) -> CaseFile:
+    """Read a case file (JSON or YAML; `text` when it came on standard input, `path` then names it): the
+    case format of docs/recommendation.md, which `main.py triage` prints. Without `lat`/`lon` the patient is
+    placed at the kommun's centre. Errors name the file and field."""
     path = Path(path)
-    data = read_structured(path)
+    data = read_structured(path) if text is None else parse_structured(text, path)
+    geography = geography or default_geography()
+    at: Any = None
+    if isinstance(data, dict):
+        data = {k: v for k, v in data.items() if k not in TRIAGE_FIELDS}
+        at = data.pop("at", None)
+        kommun = data.get("kommun")
+        if "lat" not in data and "lon" not in data:
+            if kommun is None:
+                raise DataFileError(path, ["fält 'kommun': saknas (ange kommunen, t.ex. main.py triage --kommun "
+                                           "Lund; utan lat/lon placeras patienten i kommunens centrum)"])
+            if isinstance(kommun, str) and geography.has_kommun(kommun):
+                place = geography.kommun(kommun)
+                data = {**data, "lat": place.lat, "lon": place.lon}
+    try:
+        when = TypeAdapter(datetime | None).validate_python(at)
+    except ValidationError as exc:
+        raise DataFileError(path, [f"fält 'at': {at!r} är ingen ISO-tid (t.ex. 2026-03-14T22:00)"]) from exc
     try:
         case = DispatchCase.model_validate(data)
-        case.check_kommun(geography or default_geography())
+        case.check_kommun(geography)
     except ValidationError as exc:
         raise DataFileError(path, describe_validation_error(exc, data)) from exc
     except ValueError as exc:
         raise DataFileError(path, [f"fält 'kommun': {exc}"]) from exc
-    return case
+    return CaseFile(case=case, at=when)
 
 
 def case_from_record(case: Any, context: PatientContext | None = None) -> DispatchCase:

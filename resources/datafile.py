@@ -33,6 +33,12 @@ def read_structured(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise DataFileError(path, [f"kan inte läsas: {exc.strerror or exc}"]) from exc
+    return parse_structured(text, path)
+
+
+def parse_structured(text: str, path: Path) -> Any:
+    """Parse YAML or JSON `text` (JSON when `path` ends in .json; YAML, which reads JSON too, otherwise) that
+    came from `path` (a file, or e.g. `-` for standard input); a syntax error names the line."""
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text)

@@ -2,6 +2,8 @@
 
 `triage` writes its questions to stderr and only the result JSON to stdout, so it can be
 driven through a pipe: `printf '1\\n2\\n...' | python main.py triage --complaint BRÖST`.
+The result is a case (docs/recommendation.md "Case"): the triage result with the patient context, the
+kommun and position when known and the call's time, so `... | python main.py recommend -` works.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     tri.add_argument("--complaint", metavar="KOD", help="kontaktorsak (annars väljs den interaktivt)")
     tri.add_argument("--context", type=Path, metavar="FIL.json", help="patientkontext som JSON (PatientContext)")
     tri.add_argument("--now", metavar="ISO-TID", help="tidpunkt för samtalet (standard: nu)")
+    tri.add_argument("--kommun", help="kommunen där patienten är (skrivs med resultatet, för main.py recommend)")
     tri.set_defaults(func=_triage)
 
 
@@ -127,8 +130,15 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 # --- triage ------------------------------------------------------------------------------
-def _print_result(result: TriageResult) -> None:
-    print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
+def _print_result(result: TriageResult, context: PatientContext, *, kommun: str | None = None,
+                  lat: float | None = None, lon: float | None = None, at: datetime | None = None) -> None:
+    """The result as a case for `main.py recommend` (docs/recommendation.md "Case"): the triage result's
+    fields, the patient context, and the kommun, position and time of the call when known."""
+    case = {**result.model_dump(mode="json"), "context": context.model_dump(mode="json", exclude_defaults=True)}
+    case.update({k: v for k, v in (("kommun", kommun), ("lat", lat), ("lon", lon)) if v is not None})
+    if at is not None:
+        case["at"] = at.isoformat()
+    print(json.dumps(case, ensure_ascii=False, indent=2))
 
 
 def _triage(args: argparse.Namespace) -> int:
@@ -155,7 +165,7 @@ def _triage(args: argparse.Namespace) -> int:
         return 1
     if result is None:
         return 1
-    _print_result(result)
+    _print_result(result, context, kommun=args.kommun, at=now)
     return 0
 
 
@@ -167,7 +177,7 @@ def _triage_recorded(args: argparse.Namespace) -> int:
     except (DataFileError, TriageInputError) as exc:
         print(f"{args.answers}: {exc}", file=sys.stderr)
         return 1
-    _print_result(result)
+    _print_result(result, call.context, kommun=args.kommun or call.kommun, lat=call.lat, lon=call.lon, at=call.now)
     return 0
 
 

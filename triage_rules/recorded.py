@@ -8,7 +8,8 @@
                  {"red_flag": "RF_CHOCK"}],                # a red flag the nurse raised here (optional)
      "vitals": {"rr": 28, "spo2": 88, "sbp": 85, "avpu": "A"},   # taken at any time (optional)
      "on_oxygen": false, "spo2_scale2": false,          # NEWS2 oxygen facts (optional)
-     "override": {"priority": "1", "reason": "..."}}   # optional
+     "override": {"priority": "1", "reason": "..."},   # optional
+     "kommun": "Lund", "lat": 55.70, "lon": 13.19}     # where the patient is (optional; passed on to recommend)
 
 Answers are given in the order the questions are asked; `answer` is ja/nej/vet ej, an option
 value or label, or a number (vital sign); null means "vet ej". Vital signs never change the path, so
@@ -72,6 +73,11 @@ class RecordedCall(BaseModel):
     on_oxygen: bool = False
     spo2_scale2: bool = False
     override: RecordedOverride | None = None
+    # Where the patient is, as the intake has it: not used by triage, printed with the result so that the
+    # output is a case for `main.py recommend` (docs/recommendation.md "Case").
+    kommun: str | None = Field(default=None, min_length=1)
+    lat: float | None = None
+    lon: float | None = None
 
     @field_validator("answers", mode="before")
     @classmethod
