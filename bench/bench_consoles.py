@@ -4,8 +4,9 @@
 
 Each console is a process of its own, headless (a QCoreApplication, no screen) on the real code path: the
 console's `DbExecutor(listen=True)` (LISTEN on a connection of its own, queued signal to the main thread) and,
-on `changed("cases")`, väntrummet's re-read as the dispatch workspace does it (list_cases of the open cases
-with the audit-on-change rule, plus first_assigned_at), one re-read at a time with one more for a burst.
+on `changed_ids("cases", ids)`, väntrummet's re-read as the dispatch workspace does it (dispatch.waiting_read:
+the named cases only, merged into what is shown, newly shown cases audited; the whole listing at start), one
+re-read at a time with one more for a burst.
 One more process, the call taker, runs CreateCase then SendToWaitingRoom per case through `commands.run` with a
 provisioned nurse, `--interval` seconds apart. Printed per N, over every (change, other console) pair:
   * notified: the call taker starts the command → `changed_ids` naming the case at the console;
@@ -46,10 +47,8 @@ GOAL_P99_S = 1.0
 def console_main(url: str, name: str, poll_s: float) -> None:
     from PySide6.QtCore import QCoreApplication, QTimer
 
-    from console.dispatch.workspace import OPEN_STATUSES
     from console.tasks import DbExecutor, DbOp
-    from dispatch.assignment import first_assigned_at
-    from records.cases import list_cases
+    from dispatch.waiting_read import merged, read_waiting
     from records.db import make_engine, session_factory, transaction
     from records.identity import provision_and_sign_in
     from resources.vocabulary import Role
@@ -65,28 +64,25 @@ def console_main(url: str, name: str, poll_s: float) -> None:
     seen: dict[int, float] = {}
     polled: dict[int, float] = {}
     reads: list[float] = []  # seconds from submitting a pushed re-read to its result on the main thread
-    state = {"reading": False, "again": False, "audited": None, "polled": None, "ready": False, "at": 0.0}
+    state: dict[str, Any] = {"reading": False, "again": False, "again_ids": frozenset(), "shown": [], "at": {},
+                             "polled": None, "ready": False, "t": 0.0}
 
-    def job(audited: Any) -> Any:
-        def read(s: Any) -> Any:
-            cases = list_cases(s, actor, OPEN_STATUSES, unchanged_from=audited)
-            first_assigned_at(s, [c.id for c in cases if c.status.value == "assigned"])
-            return [c.id for c in cases]
-        return read
-
-    def reread() -> None:  # DispatchWorkspace.refresh: one at a time, one more for a burst
+    def reread(ids: Any = None) -> None:  # DispatchWorkspace.refresh: the named cases, one read at a time
         if state["reading"]:
             state["again"] = True
+            state["again_ids"] = None if ids is None or state["again_ids"] is None else state["again_ids"] | ids
             return
-        state["reading"], state["again"], state["at"] = True, False, time.time()
-        DbOp(executor, job(state["audited"])).success(shown).failure(lambda exc: done()).run()
+        state["reading"], state["again"], state["again_ids"], state["t"] = True, False, frozenset(), time.time()
+        shown_ids = frozenset(c.id for c in state["shown"])
+        DbOp(executor, lambda s: read_waiting(s, actor, shown_ids, ids)).success(shown).failure(
+            lambda exc: done()).run()
 
-    def shown(ids: list[int]) -> None:
+    def shown(read: Any) -> None:
         t = time.time()
-        reads.append(t - state["at"])
-        state["audited"] = frozenset(ids)
-        for i in ids:
-            seen.setdefault(i, t)
+        reads.append(t - state["t"])
+        state["shown"], state["at"] = merged(state["shown"], state["at"], read)
+        for c in state["shown"]:
+            seen.setdefault(c.id, t)
         done()
 
     def done() -> None:
@@ -95,22 +91,23 @@ def console_main(url: str, name: str, poll_s: float) -> None:
             state["ready"] = True
             print("ready", flush=True)
         if state["again"]:
-            reread()
+            reread(state["again_ids"])
 
-    def poll() -> None:  # the baseline: the old refresh timer's read, on the same worker
-        def got(ids: list[int]) -> None:
+    def poll() -> None:  # the baseline: the old refresh timer's read of the whole listing, on the same worker
+        def got(read: Any) -> None:
             t = time.time()
-            state["polled"] = frozenset(ids)
-            for i in ids:
-                polled.setdefault(i, t)
-        DbOp(executor, job(state["polled"])).success(got).run()
+            state["polled"] = frozenset(c.id for c in read.cases)
+            for c in read.cases:
+                polled.setdefault(c.id, t)
+        polled_ids = state["polled"] or frozenset()
+        DbOp(executor, lambda s: read_waiting(s, actor, polled_ids)).success(got).run()
 
     def on_ids(topic: str, ids: Any) -> None:
         t = time.time()
         for i in ids or ():
             heard[i].append(t)
         if topic == "cases":
-            reread()
+            reread(ids)
 
     executor.changed_ids.connect(on_ids)
     poller = QTimer(interval=int(poll_s * 1000), timeout=poll)

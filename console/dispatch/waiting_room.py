@@ -91,6 +91,10 @@ class WaitingRoomModel(QAbstractTableModel):
     def case(self, row: int) -> CaseView:
         return self._cases[row]
 
+    def assigned_times(self) -> dict[int, datetime]:
+        """When each assigned case shown got its unit (as last set)."""
+        return dict(self._assigned_at)
+
     def cases(self) -> list[CaseView]:
         return list(self._cases)
 

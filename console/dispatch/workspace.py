@@ -31,17 +31,17 @@ from console.dispatch.targets import WaitTargets, load_targets
 from console.dispatch.waiting_room import WaitingRoomModel, WaitingRoomView
 from console.errors import user_message
 from console.tasks import DbExecutor, DbOp
-from dispatch.assignment import active_missions, first_assigned_at
+from dispatch.assignment import active_missions
 from dispatch.recommendation_model import ResourceRecommendation
+from dispatch.waiting_read import WaitingRead, merged, read_waiting
 from records.actor import Actor
-from records.cases import CaseStatus, CaseView, list_cases
+from records.cases import CaseView
 from resources.fleet import Fleet
 from resources.geography import Geography
 from resources.settings import load_settings
 from resources.vocabulary import Role
 
 log = logging.getLogger("larmcentral.console.dispatch")
-OPEN_STATUSES = (CaseStatus.WAITING, CaseStatus.ASSIGNED)
 OK_STYLE = "QLabel { background: #1f3d2a; color: #e6edf3; padding: 6px; border-radius: 3px; }"
 ERROR_STYLE = ("QLabel { background: #6e1b1e; color: #ffffff; padding: 6px; border: 1px solid #e5484d;"
                " border-radius: 3px; font-weight: bold; }")
@@ -65,6 +65,7 @@ class DispatchWorkspace(QWidget):
         self.fleet, self.geography = fleet, geography
         self._audited_ids: frozenset[int] | None = None  # the väntrummet ids last audited for this user
         self._reading = self._read_again = False  # one väntrummet re-read at a time; a burst of changes: one more
+        self._again_ids: frozenset[int] | None = frozenset()  # what that one more reads (None: all of it)
 
         self.waiting_model = WaitingRoomModel(targets or load_targets())
         self.waiting = WaitingRoomView(objectName="waitingRoom")  # keeps its columns fitted to its width
@@ -118,7 +119,12 @@ class DispatchWorkspace(QWidget):
 
             self.board.health.record_source = record_counters
         bridge.units_changed.connect(self._on_units_changed)
-        executor.changed.connect(lambda topic: topic == "cases" and self.refresh())
+        # Every committed change, this console's own included, is pushed back with the cases it touched when the
+        # executor listens (console.change_watch); without a listener, this console's own commands say "cases".
+        if executor.watch is not None:
+            executor.changed_ids.connect(self._on_pushed)
+        else:
+            executor.changed.connect(lambda topic: topic == "cases" and self.refresh())
         # Outcomes the units report close their cases (as the system user; see outcomes.system_jobs), applied
         # from the durable inbox by the console that persists the feeds (elsewhere `feed serve` does it).
         self.outcome_applier: FeedOutcomeApplier | None = None
@@ -210,29 +216,26 @@ class DispatchWorkspace(QWidget):
         return {"dispatchMapDock": (self.tr("Karta"), self.map), "fleetBoardDock": (self.tr("Enheter"), self.board)}
 
     # --- väntrummet ---------------------------------------------------------------------------------
-    def refresh(self) -> None:
-        """Re-read väntrummet: when a change to cases is pushed (`executor.changed`), by the slow safety poll,
-        on F5. The listing is audited when the set of cases shown changes, not on every re-read; opening a
-        case is audited on its own (`CaseSelection.load`). While a re-read runs, further calls make one more."""
+    def refresh(self, ids: frozenset[int] | None = None) -> None:
+        """Re-read väntrummet: the cases a pushed change names (`ids`), or all of it (None: at start, after a
+        reconnect, by the slow safety poll, on F5). What is shown is audited when it changes, not on every
+        re-read (dispatch.waiting_read); opening a case is audited on its own (`CaseSelection.load`). While a
+        re-read runs, further calls are merged into one more."""
         if self._reading:
             self._read_again = True
+            self._again_ids = None if ids is None or self._again_ids is None else self._again_ids | ids
             return
-        self._reading, self._read_again = True, False
-        actor, seen = self.actor, self._audited_ids
-
-        def job(s: Any) -> tuple[list[CaseView], dict[int, datetime]]:
-            cases = list_cases(s, actor, OPEN_STATUSES, unchanged_from=seen)
-            assigned = [c.id for c in cases if c.status is CaseStatus.ASSIGNED]
-            return cases, first_assigned_at(s, assigned)
+        self._reading, self._read_again, self._again_ids = True, False, frozenset()
+        actor, shown = self.actor, self._audited_ids or frozenset()
 
         def done() -> None:
             self._reading = False
             if self._read_again and self.executor.running:
-                self.refresh()
+                self.refresh(self._again_ids)
 
-        def shown(r: tuple[list[CaseView], dict[int, datetime]]) -> None:
+        def show(read: WaitingRead) -> None:
             try:
-                self._set_cases(*r)
+                self._set_cases(*merged(self.waiting_model.cases(), self.waiting_model.assigned_times(), read))
             finally:
                 done()
 
@@ -240,7 +243,11 @@ class DispatchWorkspace(QWidget):
             done()
             self._on_error(exc)
 
-        DbOp(self.executor, job).success(shown).failure(failed).run()
+        DbOp(self.executor, lambda s: read_waiting(s, actor, shown, ids)).success(show).failure(failed).run()
+
+    def _on_pushed(self, topic: str, ids: frozenset[int] | None) -> None:
+        if topic == "cases":
+            self.refresh(ids)
 
     def _set_cases(self, cases: list[CaseView], assigned_at: dict[int, datetime] | None = None) -> None:
         self._audited_ids = frozenset(c.id for c in cases)
