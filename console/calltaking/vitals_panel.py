@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QStackedWidget,
     QWidget,
 )
 
@@ -53,18 +54,22 @@ class VitalsPanel(QFrame):
         self.setObjectName("vitalsPanel")
         self._shown: dict[str, str] = {}  # what each field last handed on (to hand on only changes)
         grid = QGridLayout(self)
-        grid.setContentsMargins(8, 4, 8, 4)
-        grid.setHorizontalSpacing(6)
-        grid.setVerticalSpacing(2)
-        title = QLabel(self.tr("Vitalparametrar"), objectName="vitalsTitle")
+        grid.setContentsMargins(0, 4, 0, 4)
+        grid.setHorizontalSpacing(4)
+        grid.setVerticalSpacing(3)
+        title = QLabel(self.tr("Vitalparametrar"), objectName="sectionTitle")
         title.setToolTip(self.tr("Kan tas när som helst i samtalet, i alla kontaktorsaker. Tomt fält = "
                                  "inte mätt (vet ej), aldrig noll. Värdena kan bara höja prioriteten."))
-        grid.addWidget(title, 1, 0)
-        row = QHBoxLayout()
-        row.setSpacing(4)
+        self.news2 = QLabel(objectName="news2Badge")
+        self.news2.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        head = QHBoxLayout()
+        head.addWidget(title)
+        head.addStretch(1)
+        head.addWidget(self.news2)
+        grid.addLayout(head, 0, 0, 1, 6)
         self.fields: dict[str, QLineEdit] = {}
-        number = QRegularExpressionValidator(QRegularExpression(r"^\d{0,3}([.,]\d{0,2})?$"), self)
-        for f in NUMERIC_FIELDS:
+        number = QRegularExpressionValidator(QRegularExpression(r"^\d{0,4}([.,]\d{0,2})?$"), self)
+        for i, f in enumerate(NUMERIC_FIELDS):  # two columns: label, field, unit
             label = QLabel(f.label)
             label.setToolTip(f.tip)
             edit = QLineEdit(objectName=f"vital_{f.name}")
@@ -78,11 +83,10 @@ class VitalsPanel(QFrame):
             edit.editingFinished.connect(lambda n=f.name: self._hand_on(n))
             edit.textChanged.connect(lambda text, n=f.name: self._cleared(n, text))
             self.fields[f.name] = edit
-            unit = QLabel(f.unit, objectName="vitalUnit")
-            row.addWidget(label)
-            row.addWidget(edit)
-            row.addWidget(unit)
-            row.addSpacing(6)
+            row, col = 1 + i // 2, 3 * (i % 2)
+            grid.addWidget(label, row, col)
+            grid.addWidget(edit, row, col + 1)
+            grid.addWidget(QLabel(f.unit, objectName="vitalUnit"), row, col + 2)
         self.avpu = QComboBox(objectName="vital_avpu")
         self.avpu.setToolTip(self.tr("Medvetandegrad enligt ACVPU. \"vet ej\" = inte bedömd."))
         self.avpu.addItem(self.tr("vet ej"), None)
@@ -92,27 +96,24 @@ class VitalsPanel(QFrame):
         avpu_label = QLabel(self.tr("ACVPU"))
         avpu_label.setToolTip(self.tr("Medvetandegrad"))
         avpu_label.setBuddy(self.avpu)
-        row.addWidget(avpu_label)
-        row.addWidget(self.avpu)
-        row.addSpacing(6)
         self.oxygen = QCheckBox(self.tr("Syrgas"), objectName="vitalOxygen")
         self.oxygen.setToolTip(self.tr("Patienten får syrgas (räknas i NEWS2)"))
         self.oxygen.toggled.connect(self.oxygen_changed)
-        row.addWidget(self.oxygen)
-        row.addStretch(1)
-        grid.addLayout(row, 0, 0, 1, 2)
-        self.news2 = QLabel(objectName="news2Badge")
-        self.news2.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        # One line for the effect and one for a problem: a message never moves the fields around.
+        last = 1 + (len(NUMERIC_FIELDS) + 1) // 2
+        grid.addWidget(avpu_label, last, 0)
+        grid.addWidget(self.avpu, last, 1, 1, 3)
+        grid.addWidget(self.oxygen, last, 4, 1, 2)
+        grid.setColumnStretch(2, 1)
+        grid.setColumnStretch(5, 1)
+        # The effect and a problem share one place: a message never moves the fields or what is below.
         self.effect = QLabel(objectName="vitalsEffect")
         self.effect.setWordWrap(True)
         self.error = QLabel(objectName="fieldError")
         self.error.setWordWrap(True)
-        status = QHBoxLayout()
-        status.addWidget(self.news2)
-        status.addWidget(self.effect, 3)
-        status.addWidget(self.error, 2)
-        grid.addLayout(status, 1, 1)
+        self.status = QStackedWidget()
+        self.status.addWidget(self.effect)
+        self.status.addWidget(self.error)
+        grid.addWidget(self.status, last + 1, 0, 1, 6)
         self.show_assessment(None, [])
 
     # --- input --------------------------------------------------------------------------------
@@ -139,6 +140,7 @@ class VitalsPanel(QFrame):
     def show_error(self, text: str, name: str | None = None) -> None:
         """A problem with a value (the engine's message names the field); the field keeps the text to correct."""
         self.error.setText(text)
+        self.status.setCurrentWidget(self.error)
         if name is not None and name in self.fields:
             self._shown.pop(name, None)  # not taken: leaving the field again hands it on again
             self.fields[name].setFocus()
@@ -146,6 +148,7 @@ class VitalsPanel(QFrame):
 
     def clear_error(self) -> None:
         self.error.setText("")
+        self.status.setCurrentWidget(self.effect)
 
     def show_assessment(self, news2: int | None, effects: list[str]) -> None:
         """The engine's NEWS2 of the known values and the reasons the values added (what they raised)."""
@@ -154,7 +157,7 @@ class VitalsPanel(QFrame):
         self.news2.setProperty("level", _news2_level(news2))
         self.news2.style().unpolish(self.news2)
         self.news2.style().polish(self.news2)
-        self.effect.setText("; ".join(compact(e) for e in effects) if effects
+        self.effect.setText("\n".join(compact(e) for e in effects) if effects
                             else self.tr("Inga vitalparametrar har höjt prioriteten."))
         self.effect.setToolTip("\n".join(effects))  # the whole reasons, with each parameter's points
 

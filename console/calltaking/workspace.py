@@ -128,7 +128,12 @@ class CallTakingWorkspace(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.wizard)
-        self.splitter.addWidget(self.recommendation)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.vitals)
+        rl.addWidget(self.recommendation, 1)
+        self.splitter.addWidget(right)
         self.splitter.setSizes([330, 660, 480])
         self.splitter.setChildrenCollapsible(False)
 
@@ -137,7 +142,6 @@ class CallTakingWorkspace(QWidget):
         lay.addWidget(self.db_banner)
         lay.addWidget(self.problems)
         lay.addWidget(self.splitter, 1)
-        lay.addWidget(self.vitals)
 
         self._save_timer = QTimer(self, singleShot=True, interval=DRAFT_DEBOUNCE_MS)
         self._save_timer.timeout.connect(self.save_now)
