@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "triage_rules.cli",
     "dispatch.cli",
     "outcomes.cli",
+    "outcomes.acceptance_cli",  # adds `rules evaluate` to triage_rules.cli's `rules`
     "commands.cli",
 )
 

@@ -59,7 +59,9 @@ CONTEXTS = {
     "asih": PatientContext(age=70, enrolled_asih=_team("ASIH"), listed_vardcentral=VC),
     "psykiatri": PatientContext(age=30, known_psychiatric_team=_team("PSYK_MT"), listed_vardcentral=VC),
     # Not listed in Skåne (a visitor), or the listing is unknown: no vårdcentral team serves them.
-    "ej listad": PatientContext(age=45),
+    # Old (80) so that endpoints for an independent elderly patient are reached too (skane-2026.2 sends fever
+    # at 75+ to a home assessment); the plain patient above is 45.
+    "ej listad": PatientContext(age=80),
 }
 OFFICE = datetime(2026, 11, 25, 10, 0, tzinfo=LOCAL_TZ)  # a Wednesday in office hours
 EVENING = datetime(2026, 11, 25, 22, 0, tzinfo=LOCAL_TZ)  # outside office hours
@@ -81,6 +83,9 @@ def _reached(complaint: str, context: PatientContext, now: datetime) -> set[str]
         q = state.next_question
         assert q is not None
         values = [UNKNOWN] if q.kind == "vital" else [o.value for o in q.options if o.value != UNKNOWN]
+        rule = RS.complaint(complaint).question(q.id)
+        if rule is not None and rule.asks_follow_up:  # the follow-up question is reached only by "vet ej"
+            values.append(UNKNOWN)
         stack += [[*answers, (q.id, v)] for v in values]
     return found
 

@@ -195,7 +195,7 @@ def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_recommend_cli_takes_the_triage_care_need_with_preferred(tmp_path: Path) -> None:
     ctx = PatientContext(age=30)
-    result = _triaged("PSYK", {"suicidplan": "nej", "orolig": "ja"}, ctx, WEDNESDAY_14)
+    result = _triaged("PSYK", {"suicidplan": "nej", "hotfull": "ja"}, ctx, WEDNESDAY_14)
     assert result["endpoint"] == "PSYK.2.03"
     assert result["care_need"]["preferred"] == ["psychiatric_assessment"]
     path = tmp_path / "case.json"

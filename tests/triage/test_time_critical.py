@@ -20,16 +20,17 @@ from triage_rules.loader import load_ruleset
 from triage_rules.schema import NO, UNKNOWN
 
 CASES: list[tuple[str, str, PatientContext, dict[str, Any]]] = [
-    ("spädbarn med petekier/slöhet", "BARNF", PatientContext(age=0), {"petekier": "ja"}),
-    ("barn med okänd ålder, slöhet vet ej", "BARNF", PatientContext(), {"petekier": UNKNOWN}),
-    ("barn 4 år, slött", "BARNF", PatientContext(age=4), {"petekier": "ja"}),
+    ("spädbarn med petekier", "BARNF", PatientContext(age=0), {"prickar": "ja"}),
+    ("barn med okänd ålder, slöhet vet ej", "BARNF", PatientContext(),
+     {"prickar": "nej", "nackstel": "nej", "slött": UNKNOWN}),
+    ("barn 4 år, slött", "BARNF", PatientContext(age=4), {"prickar": "nej", "nackstel": "nej", "slött": "ja"}),
     ("suicidtankar med plan", "PSYK", PatientContext(age=34), {"suicidplan": "ja"}),
     ("suicidplan vet ej", "PSYK", PatientContext(), {"suicidplan": UNKNOWN}),
     ("typisk bröstsmärta", "BRÖST", PatientContext(age=61), {"pågående": "ja", "karaktär": "ja"}),
     ("strokesymtom inom fönstret", "STROKE", PatientContext(age=77), {"symtom_nu": "ja", "debut": "inom_24h"}),
     ("anafylaxi", "ALLERGI", PatientContext(age=25), {"RF_ANAFYLAXI": "ja"}),
     ("sepsistecken hos inskriven äldre", "FEBER",
-     PatientContext(age=88, enrolled_mobile_team="Vårdcentralen Lund Norr", home_care=True), {"sepsis": "ja"}),
+     PatientContext(age=88, enrolled_mobile_team="Vårdcentralen Lund Norr", home_care=True), {"ny_förvirring": "ja"}),
     ("okontrollerad blödning", "BLÖDN", PatientContext(age=50), {"RF_BLÖDNING": "ja"}),
 ]
 

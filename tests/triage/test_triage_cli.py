@@ -49,6 +49,7 @@ def test_rules_list_versions_and_diff(capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_triage_answers_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     call = {
+        "ruleset": "skane-2026.1",  # the answers-file format, on a fixed version (its question ids)
         "complaint": "FEBER",
         "now": "2026-03-03T10:00:00+01:00",
         "context": {"age": 86, "enrolled_mobile_team": "MVT Lund Norr"},
@@ -91,7 +92,8 @@ def test_triage_interactive_through_a_pipe() -> None:
     rygg = 1 + [line.split()[1] for line in subprocess.run(
         [sys.executable, "main.py", "rules", "list"], cwd=ROOT, capture_output=True, text=True, check=True,
     ).stdout.splitlines()[1:]].index("RYGG")
-    stdin = f"{rygg}\n2\nkanske\nja\nb\nnej\nnej\nnej\n"
+    # skane-2026.2's RYGG: lyft, aorta, three cauda equina questions, rörlig
+    stdin = f"{rygg}\n2\nkanske\nja\nb\n" + "nej\n" * 6
     proc = subprocess.run([sys.executable, "main.py", "triage", "--now", "2026-03-03T10:00:00+01:00"],
                           cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr

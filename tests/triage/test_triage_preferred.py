@@ -35,8 +35,9 @@ def test_psychiatric_triage_result_carries_preferred_and_a_somatic_one_an_empty_
     assert lpt_json["preferred"] == ["psychiatric_assessment"]
     assert lpt_json["additional"][0]["preferred"] == []  # the läkare part asks for nothing extra
 
-    buk = TriageSession.replay(RS, "BUK", [("RF_CHOCK", "nej"), ("RF_BLÖDNING", "nej"), ("svår", "nej"),
-                                           ("kräkningar", "ja"), ("puls", 90)]).result
+    buk = TriageSession.replay(RS, "BUK", [("RF_CHOCK", "nej"), ("RF_BLÖDNING", "nej"), ("plötslig_svår", "nej"),
+                                           ("bukhinna", "nej"), ("graviditet", "nej"), ("kräkningar", "ja"),
+                                           ("puls", 90)]).result
     assert buk is not None and buk.endpoint == "BUK.3.03"
     assert json.loads(buk.model_dump_json())["care_need"]["preferred"] == []
 

@@ -20,7 +20,10 @@ from triage_rules.render import render_complaint
 from triage_rules.results import TriageResult
 from triage_rules.schema import RuleSet
 
-RS = load_ruleset()
+# The mechanics on the first shipped version (its question ids; it names no vital-sign scoring, so only the
+# tree's own thresholds fire); the newest version's stable-vitals endpoints are checked below with V2.
+RS = load_ruleset(version="skane-2026.1")
+V2 = load_ruleset(version="skane-2026.2")
 ENROLLED = PatientContext(age=86, enrolled_mobile_team="Vårdcentralen Lund Norr", home_care=True)
 
 
@@ -31,6 +34,7 @@ def _run(complaint: str, answers: dict[str, Any], ctx: PatientContext = ENROLLED
 
 FEVER_STABLE = {"af": 18, "sat": 95, "puls": 88, "sbt": 135, "temp": 38.4, "dricker": "ja"}
 FEVER_SICK = {**FEVER_STABLE, "af": 26}
+UNMEASURED = {"af": "vet ej", "sat": "vet ej", "puls": "vet ej", "sbt": "vet ej", "temp": "vet ej"}
 """One vital sign in the Prio 2 band. (Until combined_vitals, this was af 26, puls 115 and sbt 95 and
 expected Prio 2; several Prio 2 vital signs together now give Prio 1, see test_triage_combined_vitals.py.)"""
 
@@ -49,16 +53,19 @@ def test_fever_with_abnormal_vitals_at_prio_2_gets_an_ambulance_not_the_mobile_t
 
 
 @pytest.mark.parametrize(("complaint", "answers", "endpoint"), [
-    ("KONF", {"akut": "ja", "glukos": 3.5, "feber": "ja"}, "KONF.2.01"),
-    ("UTTORK", {"påverkad": "ja", "puls": 115, "sbt": 120}, "UTTORK.2.02"),
-    ("KAD", {"feber": "ja", "temp": 41}, "KAD.2.01"),
+    # skane-2026.2's question ids: KONF and KAD take every vital sign, FÖRS also the temperature, ANDN asks
+    # whether the patient recognises the exacerbation and has a prescribed target saturation.
+    ("KONF", {"akut": "ja", "glukos": 3.5, **UNMEASURED, "infektion": "ja"}, "KONF.2.01"),
+    ("UTTORK", {"slö": "ja", "puls": 115, "sbt": 120}, "UTTORK.2.02"),
+    ("KAD", {"feber": "ja", **UNMEASURED, "temp": 41}, "KAD.2.01"),
     ("FEBER", {**FEVER_STABLE, "dricker": "nej", "sat": 92}, "FEBER.2.04"),
-    ("FÖRS", {"snabb": "ja", "af": 20, "sat": 96, "puls": 115, "sbt": 130}, "FÖRS.2.02"),
-    ("ANDN", {"plötslig": "nej", "känd_sjukdom": "ja", "sat_känd": 92}, "ANDN.2.03"),
+    ("FÖRS", {"snabb": "ja", **UNMEASURED, "af": 20, "sat": 96, "puls": 115, "sbt": 130}, "FÖRS.2.02"),
+    ("ANDN", {"plötslig": "nej", "känd_sjukdom": "ja", "känner_igen": "ja", "målsaturation": "nej", "sat_känd": 92,
+              "af_känd": "vet ej"}, "ANDN.2.03"),
 ])
 def test_every_stable_vitals_endpoint_switches_to_ambulance_care(complaint: str, answers: dict[str, Any],
                                                                   endpoint: str) -> None:
-    result = _run(complaint, answers)
+    result = _run(complaint, answers, rs=V2)
     assert result.endpoint == endpoint and result.priority is result.endpoint_priority
     assert result.care_need.transport is TransportNeed.AMBULANCE, result.reasons
     assert any("förutsätter stabila vitalparametrar" in r for r in result.reasons)

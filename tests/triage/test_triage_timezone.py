@@ -14,7 +14,8 @@ from triage_rules.engine import TriageSession
 from triage_rules.loader import load_ruleset
 from triage_rules.schema import NO
 
-ANSWERS = [("RF_CHOCK", NO), ("RF_BLÖDNING", NO), ("svår", NO), ("kräkningar", NO)]
+ANSWERS = [("RF_CHOCK", NO), ("RF_BLÖDNING", NO), ("plötslig_svår", NO), ("bukhinna", NO), ("graviditet", NO),
+           ("kräkningar", NO), ("feber", NO)]
 
 
 @pytest.fixture
