@@ -19,8 +19,14 @@ Rules applied on top of the tree (in this order):
    When a threshold fires at the endpoint's own priority (so the priority does not change) and
    the endpoint's care need has no ambulance transport (it assumes stable vital signs), the care
    need becomes the endpoint's `if_vitals_abnormal` need, else the escalation need.
-3. A recontact within the window after "lämnad hemma" raises one step and adds FLAG_RECONTACT.
-4. The nurse may override priority and/or care need with a reason (adds FLAG_OVERRIDE).
+3. Vital signs taken at any time (set_vital, set_oxygen) are scored with the rule set's
+   `vital_scores` data (NEWS2 for adults, qSOFA for the elderly with suspected infection, age bands
+   for children, glucose): raise only; a taken vital sign also answers the complaint's own vital question.
+4. A recontact within the window after "lämnad hemma" raises one step and adds FLAG_RECONTACT.
+5. The nurse may override priority and/or care need with a reason (adds FLAG_OVERRIDE); a priority-only
+   override gets the care need that fits the new priority (triage_rules.override_need).
+
+Red flags can be raised at any moment (raise_red_flag; available_red_flags lists them).
 """
 
 from __future__ import annotations

@@ -32,9 +32,9 @@ from triage_rules.schema import (
 )
 from triage_rules.vital_scores import NUMERIC_VITALS, VitalScoresError, load_vital_scores
 
-REQUIRE_UNKNOWN_DECISION = False
-"""Switch: True refuses a yes/no or choice question without `unknown:`; False only warns. (False only
-while the shipped rule set is being given its decisions; see docs/triage-rules.md.)"""
+REQUIRE_UNKNOWN_DECISION = True
+"""Switch: True refuses a yes/no or choice question without `unknown:` (except in LEGACY_VERSIONS);
+False only warns (used while the shipped rule set was being given its decisions)."""
 
 RED_FLAG_COMPLAINT = "RÖD"
 """The complaint part of red-flag endpoint codes (e.g. RÖD.1.02)."""
@@ -334,39 +334,43 @@ class _Checker:
                              "eller motivera med 'bundle_reason' (och 'unknown: raise') om alla delar pekar åt samma håll")
 
     def _decision_fits_tree(self, c: Complaint, q: Question, where: str) -> None:
-        """Warn when the tree contradicts `raise` / `no_change` (compares the most urgent priority each
-        answer can lead to)."""
-        memo: dict[str, int] = {}
-        reach = {label: self._max_urgency(c, t, memo) for label, t in q.targets() if label != "vet ej"}
+        """Warn only on a clear contradiction: `raise` whose counted answer can only lead lower than every
+        outcome of another answer, `no_change` whose counted answer can only lead higher (by the priorities
+        of the endpoints and red flags each answer can reach)."""
+        reach = {label: self._reach(c, t, {}) for label, t in q.targets() if label != "vet ej"}
         counted = str(q.unknown_as)
-        if counted not in reach or len(reach) < 2:
+        if counted not in reach or len(reach) < 2 or not reach[counted]:
             return
         mine = reach[counted]
-        others = {k: v for k, v in reach.items() if k != counted}
-        if q.unknown is UnknownPolicy.RAISE and mine < max(others.values()):
-            worse = max(others, key=lambda k: others[k])
-            self.warn(where, f"'unknown: raise' men 'vet ej' räknas som '{counted}', som leder till högst "
-                             f"{_urgency_label(mine)}, medan '{worse}' leder till {_urgency_label(others[worse])}")
-        if q.unknown is UnknownPolicy.NO_CHANGE and mine > min(others.values()):
-            milder = min(others, key=lambda k: others[k])
-            self.warn(where, f"'unknown: no_change' men 'vet ej' räknas som '{counted}', som leder till upp till "
-                             f"{_urgency_label(mine)}, medan '{milder}' leder till högst {_urgency_label(others[milder])}")
+        for other, theirs in reach.items():
+            if other == counted or not theirs:
+                continue
+            if q.unknown is UnknownPolicy.RAISE and max(mine) < min(theirs):
+                self.warn(where, f"'unknown: raise' men 'vet ej' räknas som '{counted}', som leder till högst "
+                                 f"{_urgency_label(max(mine))}, medan '{other}' alltid leder till minst "
+                                 f"{_urgency_label(min(theirs))}")
+                return
+            if q.unknown is UnknownPolicy.NO_CHANGE and min(mine) > max(theirs):
+                self.warn(where, f"'unknown: no_change' men 'vet ej' räknas som '{counted}', som alltid leder till "
+                                 f"minst {_urgency_label(min(mine))}, medan '{other}' leder till högst "
+                                 f"{_urgency_label(max(theirs))}")
+                return
 
-    def _max_urgency(self, c: Complaint, target: str, memo: dict[str, int]) -> int:
-        if target in memo:
-            return memo[target]
-        memo[target] = -1  # guards cycles (reported elsewhere)
+    def _reach(self, c: Complaint, target: str, seen: dict[str, set[int]]) -> set[int]:
+        """The urgencies of every endpoint and red flag reachable from `target`."""
+        if target in seen:
+            return seen[target]
+        seen[target] = set()  # guards cycles (reported elsewhere)
         if self.rs.red_flag(target) is not None:
-            value = Priority.P1.urgency
+            found = {Priority.P1.urgency}
         elif (e := c.endpoint(target)) is not None:
-            value = e.priority.urgency if e.priority is not None else -1
+            found = {e.priority.urgency} if e.priority is not None else set()
         elif (q := c.question(target)) is not None:
-            raises = [t.raise_to.urgency for t in q.thresholds if t.raise_to is not None]
-            value = max([*(self._max_urgency(c, t, memo) for _, t in q.targets()), *raises], default=-1)
+            found = set().union(*(self._reach(c, t, seen) for _, t in q.targets()))
         else:
-            value = -1
-        memo[target] = value
-        return value
+            found = set()
+        seen[target] = found
+        return found
 
     def _vital(self, q: Question, where: str, explicit_unknown: bool) -> None:
         if q.vital is not None and q.vital not in NUMERIC_VITALS:
