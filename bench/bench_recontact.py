@@ -74,7 +74,7 @@ def scan_find_recontact(session: Session, *, personnummer: str | None = None, ca
                         exclude_case_id: int | None = None,
                         actor: Actor | None = None) -> recontact.RecontactMatch | None:
     at = at or now()
-    window = window or recontact.outcome_settings().recontact_window
+    window = window or recontact.recontact_window()
     pnr = recontact._pnr(personnummer)
     phone, addr = _old_normalise_phone(callback_phone or ""), _old_normalise_address(address or "")
     if pnr is None and not (phone and addr):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outcomes.codes import OutcomeCode
+from outcomes.recontact import recontact_window as ruleset_recontact_window
 from outcomes.units import unit_type
 from records.db import key_chunks, scalars_where_in
 from records.models import Assignment, Case, LaterFact, Outcome, TriageResult, UnitStatusEvent
@@ -42,9 +43,11 @@ class CaseFacts(BaseModel):
 
 
 def collect_case_facts(session: Session, start: datetime | None = None, end: datetime | None = None, *,
-                       recontact_window: timedelta = timedelta(hours=72),
+                       recontact_window: timedelta | None = None,
                        unit_types: Mapping[str, str] | None = None) -> list[CaseFacts]:
-    """Facts of every case created in [start, end) (all cases when no bounds)."""
+    """Facts of every case created in [start, end) (all cases when no bounds). A recontact counts within
+    `recontact_window`, by default the one window of linking and triage (outcomes.recontact.recontact_window)."""
+    recontact_window = recontact_window or ruleset_recontact_window()
     stmt = select(Case).order_by(Case.id)
     if start is not None:
         stmt = stmt.where(Case.created_at >= start)

@@ -2,8 +2,13 @@
 
 The same patient is recognised by personnummer, or — when there is none — by call-back number plus
 address, compared by their recontact keys (records.recontact_keys, stored and indexed on the case): the
-check is one indexed query whatever the number of cases in the window. A match within the window (settings, default 72 h) is linked to the new case, flagged for
+check is one indexed query whatever the number of cases in the window. A match within the window is linked to the new case, flagged for
 RLS review, and handed to triage in the PatientContext so the rules raise the priority.
+
+There is one window, `recontact_window()`: the rule set's `recontact_window_hours`, which the medical
+leadership signs with the rest of the rules. Linking and flagging (here), the triage engine's raise
+(triage_rules.engine) and the statistics (outcomes.stats, outcomes.report) all use it, so a call is either a
+recontact everywhere or nowhere.
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outcomes.codes import LEFT_AT_HOME_CODES, OutcomeCode
-from outcomes.settings import outcome_settings
 from records.actor import Actor
 from records.audit import audit, now
 from records.cases import CaseNotFound, add_flags
@@ -89,6 +93,14 @@ def _complaint_names(version: str, directory: Path | None) -> dict[str, str]:
     return {c.code: c.name for c in load_ruleset(version=version, directory=directory).complaints}
 
 
+def recontact_window(ruleset_version: str | None = None) -> timedelta:
+    """The recontact window: `recontact_window_hours` of rule-set version `ruleset_version` (a case's), or of
+    the newest version (what triage uses now) when none is given or the version is not known here."""
+    known = ruleset_version is not None and ruleset_version in available_versions()
+    rs = load_ruleset(version=ruleset_version) if known else load_ruleset()
+    return timedelta(hours=rs.recontact_window_hours)
+
+
 def find_recontact(session: Session, *, personnummer: str | None = None, callback_phone: str | None = None,
                    address: str | None = None, at: datetime | None = None, window: timedelta | None = None,
                    exclude_case_id: int | None = None, actor: Actor | None = None) -> RecontactMatch | None:
@@ -99,7 +111,7 @@ def find_recontact(session: Session, *, personnummer: str | None = None, callbac
     Showing the match to a nurse is a read of the earlier case: pass the `actor` and it is audited
     (`case.read` via "recontact"). Without an actor nothing is audited (tests, batch statistics)."""
     at = at or now()
-    window = window or outcome_settings().recontact_window
+    window = window or recontact_window()
     pnr = _pnr(personnummer)
     phone, addr = phone_key(callback_phone), address_key(address)
     if pnr is None and not (phone and addr):
@@ -140,8 +152,8 @@ def find_recontact_for_case(session: Session, case_id: int, *, at: datetime | No
     if case is None:
         raise CaseNotFound(f"Ärende {case_id} finns inte.")
     return find_recontact(session, personnummer=case.personnummer, callback_phone=case.callback_phone,
-                          address=case.address, at=at or case.created_at, window=window, exclude_case_id=case_id,
-                          actor=actor)
+                          address=case.address, at=at or case.created_at,
+                          window=window or recontact_window(case.ruleset_version), exclude_case_id=case_id, actor=actor)
 
 
 def link_recontact(session: Session, actor: Actor, new_case_id: int, earlier: RecontactMatch) -> None:

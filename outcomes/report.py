@@ -111,8 +111,7 @@ def quality_figures(session: Session, period_from: date, period_to: date, *,
     settings = settings or outcome_settings()
     at = at or now()
     lo, hi = period_bounds(period_from, period_to)
-    facts = collect_case_facts(session, lo, hi, recontact_window=timedelta(hours=settings.stats_recontact_hours),
-                               unit_types=unit_types)
+    facts = collect_case_facts(session, lo, hi, unit_types=unit_types)
     triaged = [f for f in facts if f.priority]
     closed = [f for f in facts if f.outcome is not None]
     prio1_amb = [f for f in closed if f.priority == Priority.P1.value and f.had_type(settings.ambulance_types)]

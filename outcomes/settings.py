@@ -1,9 +1,10 @@
-"""Configurable figures of the outcome loop: follow-up intervals, recontact window, statistics thresholds.
+"""Configurable figures of the outcome loop: follow-up intervals, statistics thresholds.
 
 Defaults are the documented values (docs/outcomes.md). The environment sets them through the one
-settings model (resources.settings.Settings, fields `outcomes_*`), e.g.
-LARMCENTRAL_OUTCOMES_RECONTACT_WINDOW_HOURS=48 or
+settings model (resources.settings.Settings, fields `outcomes_*`), e.g. LARMCENTRAL_OUTCOMES_MIN_CASES=50 or
 LARMCENTRAL_OUTCOMES_FOLLOWUP_HOURS='{"treated_left_home": 12}' (the codes named replace their default).
+The recontact window is not a setting: it is the rule set's `recontact_window_hours`
+(outcomes.recontact.recontact_window), one window for linking, flagging, triage and statistics.
 
 `outcome_settings()` is the view of the environment; `OutcomeSettings(...)` built in code (tests, a caller
 with its own figures) starts from the defaults and ignores the environment.
@@ -36,9 +37,6 @@ class OutcomeSettings(BaseModel):
     ambulance_types: frozenset[str] = Field(default_factory=lambda: _default("ambulance_types"))
     no_followup_codes: frozenset[str] = Field(default_factory=lambda: _default("no_followup_codes"))
 
-    recontact_window_hours: float = Field(default=_default("recontact_window_hours"), gt=0)
-    stats_recontact_hours: float = Field(default=_default("stats_recontact_hours"), gt=0)
-
     min_cases: int = Field(default=_default("min_cases"), ge=1, description="No signal or proposal below this many cases")
     under_triage_signal_rate: float = Field(default=_default("under_triage_signal_rate"), ge=0, le=1,
                                             description="Signal when the Wilson lower bound exceeds this")
@@ -65,10 +63,6 @@ class OutcomeSettings(BaseModel):
     def followup_interval(self, code: OutcomeCode) -> timedelta | None:
         hours = self.followup_hours.get(code.value)
         return None if hours is None else timedelta(hours=hours)
-
-    @property
-    def recontact_window(self) -> timedelta:
-        return timedelta(hours=self.recontact_window_hours)
 
 
 def outcome_settings() -> OutcomeSettings:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -189,8 +189,7 @@ def outcome_statistics(session: Session, start: datetime | None = None, end: dat
                        unit_types: Mapping[str, str] | None = None) -> OutcomeStatistics:
     """Statistics of the cases created in [start, end) (all cases when no bounds)."""
     settings = settings or outcome_settings()
-    facts = collect_case_facts(session, start, end, recontact_window=timedelta(hours=settings.stats_recontact_hours),
-                               unit_types=unit_types)
+    facts = collect_case_facts(session, start, end, unit_types=unit_types)
     return OutcomeStatistics(start=start, end=end, min_cases=settings.min_cases,
                              endpoints=tuple(endpoint_stats(facts, settings)),
                              resource_types=tuple(resource_type_stats(facts, settings)))

@@ -192,13 +192,6 @@ class Settings(BaseSettings):
         default_text='`["deceased", "not_found"]`',
         allowed=f'en JSON-lista med utfallskoder, t.ex. ["deceased", "not_found"] (koder: '
                 f'{", ".join(c.value for c in OutcomeCode)})')
-    outcomes_recontact_window_hours: float = _field(
-        72.0, gt=0, le=MAX_HOURS,
-        description="how long after \"lämnad hemma\" a new call counts as a recontact (hours)",
-        allowed=f"ett tal större än 0 och högst {MAX_HOURS} (timmar)")
-    outcomes_stats_recontact_hours: float = _field(
-        72.0, gt=0, le=MAX_HOURS, description="the recontact window the statistics use (hours)",
-        allowed=f"ett tal större än 0 och högst {MAX_HOURS} (timmar)")
     outcomes_min_cases: int = _field(
         30, ge=1, le=1_000_000, description="no signal or rule proposal below this many cases in a group",
         allowed="ett heltal, minst 1")
@@ -618,6 +611,14 @@ def directory_problem(path: Path) -> str | None:
     return None
 
 
+# Variables that no longer exist, and where their value now lives. Set, they stop the program (a value that
+# silently does nothing is how two recontact windows came to disagree).
+_RECONTACT = ("återkontaktsfönstret är regelverkets recontact_window_hours, som regionens medicinska ledning "
+              "fastställer (ett fönster för länkning, flaggning, triage och statistik; docs/outcomes.md)")
+RETIRED = {ENV_PREFIX + "OUTCOMES_RECONTACT_WINDOW_HOURS": _RECONTACT,
+           ENV_PREFIX + "OUTCOMES_STATS_RECONTACT_HOURS": _RECONTACT}
+
+
 def env_name(field: str) -> str:
     return ENV_PREFIX + field.upper()
 
@@ -626,6 +627,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """The settings from the process environment (or from `environ`, e.g. in a test); raises SettingsError
     naming every bad variable. Validated once per distinct set of `LARMCENTRAL_*` values (validating the model
     costs milliseconds and every command reads it several times); a changed variable is read again."""
+    retired = [f"{name} finns inte längre: {why}; ta bort variabeln."
+               for name, why in RETIRED.items() if (os.environ if environ is None else environ).get(name)]
+    if retired:
+        raise SettingsError(retired, [line.split(" ", 1)[0] for line in retired])
     try:
         if environ is None:
             return _settings_for(tuple(sorted((k, v) for k, v in os.environ.items()

@@ -25,6 +25,7 @@ from console.tasks import DbExecutor, DbOp
 from console.theme import PRIORITY_COLOURS
 from outcomes.codes import OutcomeGroup
 from outcomes.facts import CaseFacts, collect_case_facts
+from outcomes.recontact import recontact_window
 from outcomes.report import QualityFigures, period_bounds, quality_figures
 from outcomes.settings import OutcomeSettings, outcome_settings
 from records.actor import Actor
@@ -80,7 +81,7 @@ class StatsWorkspace(QWidget):
             p.setMenuEnabled(False)
             p.setMouseEnabled(x=False, y=False)
         self.mix.getAxis("bottom").setHeight(46)  # room for two-line type names
-        self.key_figures = KeyFiguresStrip(self.settings.stats_recontact_hours)
+        self.key_figures = KeyFiguresStrip(recontact_window().total_seconds() / 3600)
         self.quality = QualityPane()
         self.tabs = QTabWidget(objectName="statsTabs")
         self.tabs.addTab(self.graphs, self.tr("Översikt"))

@@ -66,8 +66,6 @@ BAD = [
     ("OUTCOMES_NON_AMBULANCE_FOLLOWUP_HOURS", "-24", "db url"),
     ("OUTCOMES_AMBULANCE_TYPES", "AMBULANS", "db url"),
     ("OUTCOMES_NO_FOLLOWUP_CODES", '["dead"]', "db url"),
-    ("OUTCOMES_RECONTACT_WINDOW_HOURS", "abc", "db url"),
-    ("OUTCOMES_STATS_RECONTACT_HOURS", "-72", "db url"),
     ("OUTCOMES_MIN_CASES", "0", "db url"),
     ("OUTCOMES_UNDER_TRIAGE_SIGNAL_RATE", "1.5", "db url"),
     ("OUTCOMES_OVER_TRIAGE_SIGNAL_RATE", "-0.1", "db url"),
@@ -110,8 +108,8 @@ MORE_BAD = [
     ("OUTCOMES_AMBULANCE_TYPES", "[]"),
     ("OUTCOMES_AMBULANCE_TYPES", '["ambulans bil"]'),
     ("OUTCOMES_NO_FOLLOWUP_CODES", '"deceased"'),
-    ("OUTCOMES_RECONTACT_WINDOW_HOURS", "-1"),
-    ("OUTCOMES_RECONTACT_WINDOW_HOURS", "100000"),
+    ("OUTCOMES_NON_AMBULANCE_FOLLOWUP_HOURS", "-1"),
+    ("OUTCOMES_NON_AMBULANCE_FOLLOWUP_HOURS", "100000"),
     ("OUTCOMES_MIN_CASES", "tre"),
     ("OUTCOMES_MIN_CASES", "2.5"),
     ("TEST_PG_URL", "garbage"),
@@ -188,8 +186,6 @@ GOOD = [
     ("OUTCOMES_AMBULANCE_TYPES", '["AMBULANS", "IVA_AMB"]', "outcomes_ambulance_types",
      frozenset({"AMBULANS", "IVA_AMB"})),
     ("OUTCOMES_NO_FOLLOWUP_CODES", "[]", "outcomes_no_followup_codes", frozenset()),
-    ("OUTCOMES_RECONTACT_WINDOW_HOURS", "48", "outcomes_recontact_window_hours", 48),
-    ("OUTCOMES_STATS_RECONTACT_HOURS", "24", "outcomes_stats_recontact_hours", 24),
     ("OUTCOMES_MIN_CASES", "50", "outcomes_min_cases", 50),
     ("OUTCOMES_UNDER_TRIAGE_SIGNAL_RATE", "0.05", "outcomes_under_triage_signal_rate", 0.05),
     ("OUTCOMES_OVER_TRIAGE_SIGNAL_RATE", "0", "outcomes_over_triage_signal_rate", 0),
@@ -259,10 +255,25 @@ def test_more_bad_values(variable: str, raw: str, tmp_path: Path, monkeypatch: p
 
 def test_the_message_for_a_bad_value_is_exact() -> None:
     with pytest.raises(SettingsError) as caught:
-        load_settings({"LARMCENTRAL_OUTCOMES_RECONTACT_WINDOW_HOURS": "abc"})
-    assert str(caught.value) == ("LARMCENTRAL_OUTCOMES_RECONTACT_WINDOW_HOURS='abc' är ogiltigt: ange ett tal "
+        load_settings({"LARMCENTRAL_OUTCOMES_NON_AMBULANCE_FOLLOWUP_HOURS": "abc"})
+    assert str(caught.value) == ("LARMCENTRAL_OUTCOMES_NON_AMBULANCE_FOLLOWUP_HOURS='abc' är ogiltigt: ange ett tal "
                                  "större än 0 och högst 720 (timmar).")
     assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize("name", ["LARMCENTRAL_OUTCOMES_RECONTACT_WINDOW_HOURS",
+                                  "LARMCENTRAL_OUTCOMES_STATS_RECONTACT_HOURS"])
+def test_a_retired_recontact_window_variable_points_at_the_rule_set(name: str, tmp_path: Path) -> None:
+    """The recontact window is the rule set's `recontact_window_hours` (one window, signed by the medical
+    leadership): a variable that would silently do nothing stops the program and says where the window is."""
+    with pytest.raises(SettingsError) as caught:
+        load_settings({name: "96"})
+    assert str(caught.value).startswith(f"{name} finns inte längre: ") and "recontact_window_hours" in str(caught.value)
+    assert f"`{name}`" not in markdown_table()
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "db", "url"], cwd=ROOT, capture_output=True,
+                          env=_clean_env(tmp_path) | {name: "96"}, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (2, "") and name in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "data" / "larmcentral.sqlite3").exists()
 
 
 def test_every_bad_variable_gets_its_own_line(tmp_path: Path) -> None:
@@ -315,13 +326,13 @@ def test_outcome_settings_are_a_view_of_the_one_model(monkeypatch: pytest.Monkey
     outcome_fields = {f.removeprefix("outcomes_") for f in Settings.model_fields if f.startswith("outcomes_")}
     assert set(OutcomeSettings.model_fields) == outcome_fields
     assert outcome_settings() == OutcomeSettings()  # the defaults agree
-    monkeypatch.setenv("LARMCENTRAL_OUTCOMES_RECONTACT_WINDOW_HOURS", "48")
+    monkeypatch.setenv("LARMCENTRAL_OUTCOMES_MIN_CASES", "48")
     monkeypatch.setenv("LARMCENTRAL_OUTCOMES_FOLLOWUP_HOURS", '{"declined": null}')
     settings = outcome_settings()
-    assert settings.recontact_window_hours == 48 and "declined" not in settings.followup_hours
+    assert settings.min_cases == 48 and "declined" not in settings.followup_hours
     assert settings.followup_hours["handed_over_team"] == 48  # the codes not named keep their default
-    monkeypatch.setenv("LARMCENTRAL_OUTCOMES_RECONTACT_WINDOW_HOURS", "abc")
-    with pytest.raises(SettingsError, match="LARMCENTRAL_OUTCOMES_RECONTACT_WINDOW_HOURS='abc'"):
+    monkeypatch.setenv("LARMCENTRAL_OUTCOMES_MIN_CASES", "abc")
+    with pytest.raises(SettingsError, match="LARMCENTRAL_OUTCOMES_MIN_CASES='abc'"):
         outcome_settings()
 
 
