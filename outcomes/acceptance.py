@@ -178,8 +178,11 @@ def _read(path: Path) -> Any:
         raise AcceptanceError(f"{path}: ogiltig YAML: {exc}") from exc
 
 
-def triage(ruleset: RuleSet, vignette: Vignette, script: dict[str, Any]) -> TriageResult:
-    """Run the call as the nurse would: answers from the script, vital signs from the vignette."""
+def triage(ruleset: RuleSet, vignette: Vignette, script: dict[str, Any], unanswered: str | None = None) -> TriageResult:
+    """Run the call as the nurse would: answers from the script, vital signs from the vignette.
+
+    `unanswered` (None, "vet ej" or "nej") answers a question the script does not; None makes it an error.
+    Only for measuring another version whose question ids the scripts do not know (a rough baseline)."""
     context = vignette.context(script.get("context") or {})
     session = TriageSession(ruleset, complaint_code(ruleset, str(script.get("complaint") or vignette.complaint)),
                             context, vignette.when())
@@ -201,6 +204,8 @@ def triage(ruleset: RuleSet, vignette: Vignette, script: dict[str, Any]) -> Tria
             session.answer(q.id, UNKNOWN if value is None or value == "vet ej" else value)
         elif q.kind == "vital" and _VITAL_QUESTIONS.get(q.id.split("_")[0]) is not None:
             session.answer(q.id, vitals.get(_VITAL_QUESTIONS[q.id.split("_")[0]], UNKNOWN))
+        elif unanswered is not None:
+            session.answer(q.id, UNKNOWN if unanswered == "vet ej" else unanswered)
         else:
             raise TriageInputError(f"svarsmanuset svarar inte på '{q.id}' ({q.text})")
     result = session.result
@@ -219,7 +224,7 @@ def complaint_code(ruleset: RuleSet, code: str) -> str:
 
 
 def evaluate(ruleset: RuleSet, vignettes: list[Vignette], answers: dict[str, dict[str, Any]],
-             snapshot: FleetSnapshot | None = None) -> list[Outcome]:
+             snapshot: FleetSnapshot | None = None, unanswered: str | None = None) -> list[Outcome]:
     snapshot = snapshot or default_snapshot()
     geography = default_geography()
     out: list[Outcome] = []
@@ -231,7 +236,7 @@ def evaluate(ruleset: RuleSet, vignettes: list[Vignette], answers: dict[str, dic
             o.error = "svarsmanus saknas"
             continue
         try:
-            result = triage(ruleset, v, script)
+            result = triage(ruleset, v, script, unanswered)
         except (TriageInputError, KeyError, ValueError) as exc:
             o.error = str(exc)
             continue

@@ -37,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     ev.add_argument("--answers", type=Path, default=DEFAULT_ANSWERS, metavar="FIL",
                     help="svarsmanusen (standard: tests/clinical/answers.yaml)")
     ev.add_argument("--only", metavar="ID", nargs="+", help="bara dessa vinjetter, t.ex. A04 A17")
+    ev.add_argument("--unanswered", choices=["fel", "vet-ej", "nej"], default="fel",
+                    help="en fråga som svarsmanuset inte svarar på: fel (standard), eller besvara den med vet ej "
+                         "eller nej – bara för en grov jämförelse med en version vars frågor manusen inte känner")
     ev.add_argument("-v", "--verbose", action="store_true", help="skriv triagens skäl under varje vinjett")
     ev.set_defaults(func=_evaluate)
 
@@ -52,6 +55,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.only:
         wanted = set(args.only)
         vignettes = [v for v in vignettes if v.id in wanted]
-    outcomes = evaluate(ruleset, vignettes, answers)
+    unanswered = {"fel": None, "vet-ej": "vet ej", "nej": "nej"}[args.unanswered]
+    outcomes = evaluate(ruleset, vignettes, answers, unanswered=unanswered)
     print("\n".join(report(outcomes, ruleset.version, verbose=args.verbose)))
     return 0 if totals(outcomes).goals_met else 1

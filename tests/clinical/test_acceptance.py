@@ -49,3 +49,11 @@ def test_rules_evaluate_names_a_missing_file(capsys: pytest.CaptureFixture[str],
     assert main(["rules", "evaluate", "--answers", str(tmp_path / "saknas.yaml")]) == 2
     assert "saknas.yaml: kan inte läsas" in capsys.readouterr().err
 
+
+
+def test_an_unknown_question_is_an_error_unless_told_how_to_answer_it(capsys: pytest.CaptureFixture[str]) -> None:
+    """The scripts use 2026.2's question ids; 2026.1 can only be measured roughly, with a default answer."""
+    assert main(["rules", "evaluate", "--ruleset", "skane-2026.1", "--only", "A50"]) == 1
+    assert "svarsmanuset svarar inte på 'huvud'" in capsys.readouterr().out
+    main(["rules", "evaluate", "--ruleset", "skane-2026.1", "--only", "A50", "--unanswered", "vet-ej"])
+    assert "A50 FALLS    Prio 1" in capsys.readouterr().out  # 2026.1's bundled head-injury question, "vet ej"
