@@ -74,6 +74,11 @@ def render_complaint(rs: RuleSet, code: str) -> str:
     ]
     if c.help:
         out.append(f"Anvisning: {c.help}")
+    if rs.vital_scores:
+        qsofa = " (kontaktorsaken räknas som misstänkt infektion)" if c.code in rs.suspected_infection else ""
+        out += ["", f"Vitalparametrar kan tas när som helst i samtalet och kan bara höja ({rs.vital_scores}): "
+                    f"NEWS2 för vuxna, qSOFA för 65 år och äldre vid misstänkt infektion{qsofa}, åldersband för "
+                    "barn under 16 år, blodsocker för alla (se docs/triage-rules.md)."]
     combined = describe_combined_vitals(rs, c)
     if combined:
         out += ["", "Kombinerade vitalparametrar (gäller hela regelverket):", *[f"{_INDENT}{line}" for line in combined]]

@@ -121,3 +121,26 @@ def test_cli_red_flag_menu_in_process(monkeypatch: pytest.MonkeyPatch, capsys: p
     assert result is not None and result.red_flag == "RF_BLÖDNING"
     err = capsys.readouterr().err
     assert "1. RF_X" in err and "2. RF_BLÖDNING" in err
+
+
+def test_cli_equals_takes_a_vital_sign_at_any_time(capsys: pytest.CaptureFixture[str]) -> None:
+    from triage_rules.cli import _interactive
+
+    data = minimal_ruleset_data()
+    data["vital_scores"] = "vital-scores-2026.1"
+    s = TriageSession(ruleset_from_data(data, "mem.yaml"), "TEST", now=NOW)
+    result = _interactive(s, iter(["=", "rr 500", "=", "rr 30", "nej", "nej", "=", "avpu x", ""]))
+    assert result is not None and result.priority is Priority.P1 and result.vitals == {"rr": 30.0}
+    err = capsys.readouterr().err
+    assert "utanför rimligt intervall" in err and "Registrerat, NEWS2 3; prioritet nu Prio 1" in err
+    assert "ska vara A, C, V, P eller U" in err
+
+
+def test_answers_file_with_an_unknown_vital_sign_names_it(tmp_path: Path) -> None:
+    from triage_rules.recorded import load_recorded_call, run_recorded_call
+
+    path = tmp_path / "call.json"
+    path.write_text(json.dumps({"complaint": "TEST", "answers": [["RF_X", "nej"], ["ont", "nej"]],
+                                "vitals": {"bp": 120}}), encoding="utf-8")
+    with pytest.raises(TriageInputError, match="Vitalparameter 'bp': Okänd vitalparameter 'bp'"):
+        run_recorded_call(load_recorded_call(path), _rs())
