@@ -5,6 +5,7 @@ nurse confirms; a changed transport applies on top of it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from PySide6.QtWidgets import (
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import (
 from resources.care_need import CareNeed, CareNeedPart
 from resources.vocabulary import Priority, TransportNeed
 
-Preview = Callable[[Priority], CareNeed]  # the care need the engine gives an override to this priority
+Preview = Callable[[Priority], tuple[CareNeed, str]]  # the engine's care need for this priority, and its source
 
 
 class OverrideDialog(QDialog):
@@ -31,6 +32,7 @@ class OverrideDialog(QDialog):
         self._base_priority, self._care_need = priority, care_need
         self._preview = preview
         self._derived = care_need  # the need for the chosen priority, before a transport change
+        self._source = ""  # where the engine took that need from (Swedish)
         form = QFormLayout(self)
         intro = QLabel(self.tr("Reglerna gav %s. En överstyrning granskas av RLS-läkaren.") % priority.label)
         intro.setWordWrap(True)
@@ -71,10 +73,10 @@ class OverrideDialog(QDialog):
     def _priority_changed(self) -> None:
         """The engine's care need for the new priority; the transport follows it (the nurse may change it)."""
         priority = self._chosen_priority()
-        self._derived = self._care_need
+        self._derived, self._source = self._care_need, ""
         if self._preview is not None and priority != self._base_priority:
             try:
-                self._derived = self._preview(priority)
+                self._derived, self._source = self._preview(priority)
                 self.error.setText("")
             except ValueError as exc:  # the engine's own message (TriageInputError is a ValueError)
                 self.error.setText(str(exc))
@@ -84,7 +86,9 @@ class OverrideDialog(QDialog):
         self._show_need()
 
     def _show_need(self) -> None:
-        self.need.setText(care_need_text(self._final_need()))
+        need = self._final_need()
+        source = without_codes(self._source) if need == self._derived else self.tr("med ändrat transportbehov")
+        self.need.setText(care_need_text(need) + (f"\n({source})" if source else ""))
 
     def _final_need(self) -> CareNeed:
         transport = TransportNeed(self.transport.currentData())
@@ -114,4 +118,9 @@ def _part_text(part: CareNeedPart) -> str:
     caps = ", ".join(sorted(c.label for c in part.capabilities)) or "ingen särskild"
     when = f"inom {part.max_minutes} min" if part.max_minutes is not None else "ingen tidsgräns"
     who = f"{part.role}: " if part.role else ""
-    return f"{who}transport: {part.transport.label.lower()}; förmåga: {caps}; {when}"
+    return f"{who}Transport: {part.transport.label.lower()}; förmåga: {caps}; {when}"
+
+
+def without_codes(text: str) -> str:
+    """`text` without a rule set's internal names in parentheses, e.g. "(AMBULANS_P1)" (one word, no spaces)."""
+    return re.sub(r"\s*\([^()\s]+\)", "", text)

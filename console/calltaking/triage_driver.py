@@ -173,11 +173,9 @@ class EngineDriver:
         self._session().override(priority, care_need, reason)
         return self.state()
 
-    def override_preview(self, priority: Priority) -> CareNeed:
-        """The care need the engine gives an override to `priority` (tried on a copy of the call)."""
-        trial = self._session().with_context(self.context)
-        result = trial.override(priority, None, "förhandsvisning")
-        return result.care_need
+    def override_preview(self, priority: Priority) -> tuple[CareNeed, str]:
+        """The care need the engine gives a priority-only override to `priority`, and where it comes from."""
+        return self._session().care_need_for_priority(priority)
 
     def overridden(self) -> bool:
         """Whether the engine holds an override (any change of the call drops it)."""
