@@ -50,9 +50,14 @@ class UnitRow:
 
 COLUMNS = ("Enhet", "Typ", "Namn", "Kommun", "Delregion", "Status", "Position", "Ärende", "Senast hörd")
 COL_STATUS = COLUMNS.index("Status")
+COL_POSITION = COLUMNS.index("Position")
 COL_CASE = COLUMNS.index("Ärende")
 COL_LAST_HEARD = COLUMNS.index("Senast hörd")
 UNIT_ROLE = Qt.ItemDataRole.UserRole + 1  # the UnitRow itself (for proxies and views)
+_DISPLAY, _FOREGROUND, _BACKGROUND, _TOOLTIP = (int(r) for r in (
+    Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole,
+    Qt.ItemDataRole.ToolTipRole))
+_ANSWERED = frozenset({_DISPLAY, _FOREGROUND, _BACKGROUND, _TOOLTIP, int(UNIT_ROLE)})
 _STALE_BG = QColor("#2d2a1f")
 _FLAG_COLOUR = QColor("#f5a623")
 
@@ -86,21 +91,23 @@ class FleetTableModel(RowTableModel):
         return cls(rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # Called for every visible cell and role at each repaint (hundreds of times while a flood changes every
+        # unit ten times a second): plain-int role tests, and the roles it never answers leave at once.
+        if role not in _ANSWERED or not index.isValid():
             return None
         row = self._rows[index.row()]
         col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             if col == COL_STATUS:
                 return status_text(row)
-            if col == 6:
+            if col == COL_POSITION:
                 return f"{row.lat:.4f}, {row.lon:.4f}"
             if col == COL_CASE:
                 return "" if row.case_id is None else str(row.case_id)
             if col == COL_LAST_HEARD:
                 return "–" if row.last_heard is None else local_text(row.last_heard, "%H:%M:%S")
             return (row.id, row.type_name, row.name, row.kommun, row.delregion)[col]
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == _FOREGROUND:
             if row.stale:
                 return self._stale_colour
             if col == COL_STATUS and row.flag:
@@ -108,17 +115,17 @@ class FleetTableModel(RowTableModel):
             if col == COL_STATUS and row.status is not None:
                 return self._colours[row.status]
             return None
-        if role == Qt.ItemDataRole.BackgroundRole and row.stale:
-            return _STALE_BG
-        if role == Qt.ItemDataRole.ToolTipRole and row.stale:
-            return ("Ingen kontakt: enheten eller dess flöde har inte hörts av inom den inställda tiden; "
-                    "senast kända status visas bara som ledtråd.")
-        if role == Qt.ItemDataRole.ToolTipRole and row.flag and col == COL_STATUS:
-            return (f"Otillåten statusändring rapporterad av enheten: {row.flag}. Statusen visas som enheten "
-                    "rapporterade den; kontrollera med besättningen.")
-        if role == UNIT_ROLE:
-            return row
-        return None
+        if role == _BACKGROUND:
+            return _STALE_BG if row.stale else None
+        if role == _TOOLTIP:
+            if row.stale:
+                return ("Ingen kontakt: enheten eller dess flöde har inte hörts av inom den inställda tiden; "
+                        "senast kända status visas bara som ledtråd.")
+            if row.flag and col == COL_STATUS:
+                return (f"Otillåten statusändring rapporterad av enheten: {row.flag}. Statusen visas som enheten "
+                        "rapporterade den; kontrollera med besättningen.")
+            return None
+        return row  # UNIT_ROLE
 
     def unit(self, row: int) -> UnitRow:
         return self._rows[row]
