@@ -5,6 +5,10 @@ on PostgreSQL one NOTIFY per topic on the channel `larmcentral_changes`, payload
 transaction touched (the topic alone when they would not fit in 8,000 bytes), sent just before COMMIT so
 PostgreSQL delivers it only if the transaction commits; on SQLite the same change is published to the
 in-process bus after the commit. A transaction rolled back tells nobody.
+
+A command's change event names its own case, but a command may change others too (a unit taken from case A for
+case B sends A back to väntrummet): every case row the transaction changed is named in its "cases" notification,
+so a console that re-reads only the cases a change names (dispatch.waiting_read) never misses one.
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ from sqlalchemy.orm import Session
 from records.actor import Actor
 from records.audit import now
 from records.change_feed import CHANNEL, LOCAL_BUS, Change, database_key, encode
-from records.models import ChangeEvent
+from records.models import Case, ChangeEvent
 
 __all__ = ["CHANNEL", "emit_change"]
 
 _PENDING = "larmcentral.changes"  # session.info key: {topic: set of case ids} of the open transaction
+_TOUCHED = "larmcentral.cases_touched"  # session.info key: ids of the case rows the open transaction changed
 
 
 def emit_change(session: Session, actor: Actor, *, topic: str, case_id: int | None, command: str,
@@ -35,10 +40,21 @@ def emit_change(session: Session, actor: Actor, *, topic: str, case_id: int | No
         ids.add(case_id)
 
 
+@event.listens_for(Session, "before_flush")
+def _note_cases(session: Session, _context: Any, _instances: Any) -> None:
+    touched = [obj.id for obj in session.dirty
+               if isinstance(obj, Case) and obj.id is not None and session.is_modified(obj)]
+    if touched:
+        session.info.setdefault(_TOUCHED, set()).update(touched)
+
+
 def _pending(session: Session) -> dict[str, set[int]] | None:
     if session.in_nested_transaction():  # a savepoint: the outer transaction tells, when it commits
         return None
-    return session.info.get(_PENDING) or None
+    pending: dict[str, set[int]] | None = session.info.get(_PENDING) or None
+    if pending and pending.get("cases"):  # named cases: every case changed is named (none named: all of them)
+        pending["cases"] |= session.info.get(_TOUCHED, set())
+    return pending
 
 
 @event.listens_for(Session, "before_commit")
@@ -65,3 +81,4 @@ def _publish(session: Session) -> None:
 def _forget(session: Session, transaction: Any) -> None:
     if transaction.parent is None:  # the outer transaction ended (committed and told, or rolled back)
         session.info.pop(_PENDING, None)
+        session.info.pop(_TOUCHED, None)
