@@ -175,6 +175,7 @@ class MainWindow(QMainWindow):
             self._add("Ctrl+N", self.tr("Nytt ärende"), lambda: (self.show_workspace("calltaking"), ct.new_case()))
             self._add("Ctrl+T", self.tr("Till triageringen"), lambda: ct.wizard.focus_current())
             self._add("Ctrl+I", self.tr("Till uppgifterna"), lambda: ct.form.caller.setFocus())
+            self._add("Ctrl+M", self.tr("Till vitalparametrarna"), ct.vitals.focus_first)
             self._add("Ctrl+O", self.tr("Överstyr"), ct.open_override)
             self._add("Ctrl+R", self.tr("Röd flagga…"), ct.raise_red_flag)
             self._add("Ctrl+Return", self.tr("Skicka vidare"), ct.send)

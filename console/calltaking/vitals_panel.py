@@ -57,7 +57,7 @@ class VitalsPanel(QFrame):
         grid.setContentsMargins(0, 4, 0, 4)
         grid.setHorizontalSpacing(4)
         grid.setVerticalSpacing(3)
-        title = QLabel(self.tr("Vitalparametrar"), objectName="sectionTitle")
+        title = QLabel(self.tr("Vitalparametrar (Ctrl+M)"), objectName="sectionTitle")
         title.setToolTip(self.tr("Kan tas när som helst i samtalet, i alla kontaktorsaker. Tomt fält = "
                                  "inte mätt (vet ej), aldrig noll. Värdena kan bara höja prioriteten."))
         self.news2 = QLabel(objectName="news2Badge")
@@ -117,6 +117,11 @@ class VitalsPanel(QFrame):
         self.show_assessment(None, [])
 
     # --- input --------------------------------------------------------------------------------
+    def focus_first(self) -> None:
+        """Ctrl+M: to the first field (Tab goes on through the others)."""
+        self.fields[NUMERIC_FIELDS[0].name].setFocus()
+        self.fields[NUMERIC_FIELDS[0].name].selectAll()
+
     def _hand_on(self, name: str) -> None:
         text = self.fields[name].text().strip().replace(",", ".")
         if text == self._shown.get(name, ""):

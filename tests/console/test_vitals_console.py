@@ -76,6 +76,8 @@ def test_vitals_taken_before_the_complaint_count_once_it_is_chosen(qtbot, make_w
     ct = w.workspaces["calltaking"]
     qtbot.keyClick(w, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     idle(w)
+    qtbot.keyClick(w, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    assert ct.vitals.fields["rr"].hasFocus()  # Ctrl+M: to the vital signs, from anywhere in the call
     _type(qtbot, ct, "spo2", "86")  # SpO2 86 %: 3 points alone
     assert ct.vitals.news2.text() == "NEWS2: 3"
     ct.wizard.start("YRSEL")
