@@ -66,6 +66,7 @@ class DispatchWorkspace(QWidget):
         self._audited_ids: frozenset[int] | None = None  # the väntrummet ids last audited for this user
         self._reading = self._read_again = False  # one väntrummet re-read at a time; a burst of changes: one more
         self._again_ids: frozenset[int] | None = frozenset()  # what that one more reads (None: all of it)
+        self._read_all_next = False  # a re-read failed: the cases it was to read are unknown, the next reads all
 
         self.waiting_model = WaitingRoomModel(targets or load_targets())
         self.waiting = WaitingRoomView(objectName="waitingRoom")  # keeps its columns fitted to its width
@@ -218,14 +219,18 @@ class DispatchWorkspace(QWidget):
     # --- väntrummet ---------------------------------------------------------------------------------
     def refresh(self, ids: frozenset[int] | None = None) -> None:
         """Re-read väntrummet: the cases a pushed change names (`ids`), or all of it (None: at start, after a
-        reconnect, by the slow safety poll, on F5). What is shown is audited when it changes, not on every
-        re-read (dispatch.waiting_read); opening a case is audited on its own (`CaseSelection.load`). While a
-        re-read runs, further calls are merged into one more."""
+        reconnect, by the slow safety poll, on F5; and the read after one that failed, whatever it names). What is
+        shown is audited when it changes, not on every re-read (dispatch.waiting_read); opening a case is audited on
+        its own (`CaseSelection.load`). While a re-read runs, further calls are merged into one more."""
+        if self._read_all_next:
+            ids = None
         if self._reading:
             self._read_again = True
             self._again_ids = None if ids is None or self._again_ids is None else self._again_ids | ids
             return
         self._reading, self._read_again, self._again_ids = True, False, frozenset()
+        if ids is None:
+            self._read_all_next = False
         actor, shown = self.actor, self._audited_ids or frozenset()
 
         def done() -> None:
@@ -240,6 +245,7 @@ class DispatchWorkspace(QWidget):
                 done()
 
         def failed(exc: Exception) -> None:
+            self._read_all_next = True
             done()
             self._on_error(exc)
 
