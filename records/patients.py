@@ -164,19 +164,22 @@ def import_patients(session: Session, actor: Actor, path: Path) -> int:
 
 
 def lookup_context(session: Session, actor: Actor, personnummer: str | None, *, age: int | None = None,
-                   today: date | None = None) -> PatientContext:
-    """The patient's context from the register (empty context when unknown). Audited when looked up."""
+                   today: date | None = None, mark_unknown: bool = False) -> PatientContext:
+    """The patient's context from the register (empty context when unknown). Audited when looked up.
+
+    `mark_unknown`: a patient without a valid personnummer or without a register entry gets
+    `register_known=False`, so triage asks the context questions instead of counting them as "nej"."""
     if not personnummer:
-        return PatientContext(age=age)
+        return PatientContext(age=age, register_known=not mark_unknown)
     try:
         pnr = normalise(personnummer)
     except InvalidPersonnummer:
-        return PatientContext(age=age)
+        return PatientContext(age=age, register_known=not mark_unknown)
     patient = session.get(Patient, pnr)
     audit(session, actor, "patient.lookup", None, patient=pnr, found=patient is not None)
     derived_age = age if age is not None else (age_on(pnr, today or date.today()) if pnr[9].isdigit() else None)
     if patient is None:
-        return PatientContext(personnummer=pnr, age=derived_age)
+        return PatientContext(personnummer=pnr, age=derived_age, register_known=not mark_unknown)
     return PatientContext(personnummer=pnr, age=derived_age, enrolled_mobile_team=patient.enrolled_mobile_team,
                           enrolled_asih=patient.enrolled_asih, lives_in_saebo=patient.lives_in_saebo,
                           home_care=patient.home_care, listed_vardcentral=patient.listed_vardcentral,

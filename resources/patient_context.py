@@ -22,3 +22,7 @@ class PatientContext(BaseModel):
     known_psychiatric_team: str | None = None
     last_left_at_home: datetime | None = Field(default=None, description="When a recent contact ended 'lämnad hemma'")
     last_case_id: int | None = None
+    register_known: bool = Field(
+        default=True, description="False: the patient register was not consulted or has no entry for the patient, "
+                                  "so triage asks the context questions it would answer (enrolled, ASIH, SÄBO, home "
+                                  "care, age …) instead of counting an unknown as 'nej'")

@@ -16,8 +16,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from records.cli_auth import add_auth_options
 from resources.datafile import DataFileError
 from resources.patient_context import PatientContext
+from resources.vocabulary import Role
 from triage_rules.engine import TriageSession
 from triage_rules.loader import (
     RuleSetError,
@@ -60,6 +62,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     tri.add_argument("--context", type=Path, metavar="FIL.json", help="patientkontext som JSON (PatientContext)")
     tri.add_argument("--now", metavar="ISO-TID", help="tidpunkt för samtalet (standard: nu)")
     tri.add_argument("--kommun", help="kommunen där patienten är (skrivs med resultatet, för main.py recommend)")
+    tri.add_argument("--pnr", metavar="ÅÅÅÅMMDD-NNNN", help="patientens personnummer: kontexten hämtas ur "
+                                                            "patientregistret och återkontakthistoriken som i "
+                                                            "konsolen (inloggning krävs, loggas); det registret inte "
+                                                            "vet frågas")
+    add_auth_options(tri)
     tri.set_defaults(func=_triage)
 
 
@@ -142,14 +149,17 @@ def _print_result(result: TriageResult, context: PatientContext, *, kommun: str 
 
 
 def _triage(args: argparse.Namespace) -> int:
+    if args.pnr and args.context:
+        print("Ange antingen --pnr (patientregistret) eller --context (en fil), inte båda.", file=sys.stderr)
+        return 1
     if args.answers is not None:
         return _triage_recorded(args)
     rs = _load(args.ruleset)
     if rs is None:
         return 1
     try:
-        context = _read_context(args.context)
         now = datetime.fromisoformat(args.now) if args.now else None
+        context = _register_context(args, now) if args.pnr else _read_context(args.context)
     except (DataFileError, ValueError) as exc:
         print(f"Fel i indata: {exc}", file=sys.stderr)
         return 1
@@ -172,18 +182,49 @@ def _triage(args: argparse.Namespace) -> int:
 def _triage_recorded(args: argparse.Namespace) -> int:
     try:
         call = load_recorded_call(args.answers)
+        if args.pnr:
+            call = call.model_copy(update={"context": _register_context(args, call.now)})
         rs = resolve_ruleset(args.ruleset or call.ruleset)
         result = run_recorded_call(call, rs)
-    except (DataFileError, TriageInputError) as exc:
+    except (DataFileError, TriageInputError, ValueError) as exc:
         print(f"{args.answers}: {exc}", file=sys.stderr)
         return 1
     _print_result(result, call.context, kommun=args.kommun or call.kommun, lat=call.lat, lon=call.lon, at=call.now)
     return 0
 
 
+def _register_context(args: argparse.Namespace, now: datetime | None) -> PatientContext:
+    """The context the console would use for this personnummer: the patient register and the recontact history
+    (outcomes.call_context, the console's own path), read by the signed-in user and audited. What the register
+    does not know is asked during the triage (register_known False), not counted as "nej"."""
+    from outcomes.call_context import call_context
+    from records.cli_auth import cli_actor, end_cli_sessions
+    from records.db import open_database, transaction
+    from records.personnummer import InvalidPersonnummer, normalise
+
+    try:
+        pnr = normalise(args.pnr)
+    except InvalidPersonnummer as exc:
+        raise ValueError(f"--pnr: {exc}") from None
+    engine, factory = open_database()
+    try:
+        actor = cli_actor(factory, args, Role.NURSE)
+        with transaction(factory) as session:
+            context, match = call_context(session, actor, pnr, at=now, ask_unknown=True)
+    finally:
+        end_cli_sessions()  # signed in for the read only; the triage itself needs no database
+        engine.dispose()
+    if match is not None:
+        _say(f"⚠ {match.summary()}")
+    _say("Patientregistret: " + ("uppgifter hittade" if context.register_known else
+                                 "patienten finns inte – kontextfrågorna ställs"))
+    return context
+
+
 def _read_context(path: Path | None) -> PatientContext:
+    """The context file, or — without one — an unknown context: its questions are asked, not assumed "nej"."""
     if path is None:
-        return PatientContext()
+        return PatientContext(register_known=False)
     from resources.datafile import load_model
 
     return load_model(path, PatientContext)

@@ -357,6 +357,12 @@ class TriageSession:
             q = c.question(node)
             assert q is not None, f"{c.code}: okänt mål {node} (regelverket borde ha stoppats vid laddning)"
             if q.kind == QuestionKind.CONTEXT:
+                if q.id in self._answers:  # asked, because the register did not know (_asks_context)
+                    node = self._asked_context_step(q, self._answers[q.id], w)
+                    continue
+                if self._asks_context(q):
+                    w.pending = _question_view(q)
+                    return w
                 node = self._context_step(q, w)
                 continue
             if q.id not in self._answers:
@@ -537,6 +543,29 @@ class TriageSession:
         assert target is not None
         return target
 
+    def _asks_context(self, q: Question) -> bool:
+        """Unknown context is asked, never assumed: when the register was not consulted or has no entry for the
+        patient (PatientContext.register_known False), a register question the context cannot answer "ja" to,
+        and an age question without an age, are put to the nurse. The time of day is always known."""
+        if self.context.register_known or q.check == ContextCheck.OFFICE_HOURS:
+            return False
+        value, _ = self._evaluate_context(q)
+        if q.check in (ContextCheck.AGE_AT_LEAST, ContextCheck.AGE_BELOW):
+            return value is None
+        return value != YES
+
+    def _asked_context_step(self, q: Question, answer: str | float, w: _Walk) -> str:
+        # "Vet ej" counts as the question's unknown_as; a register question has none: not known to be enrolled
+        # (in ASIH, on SÄBO …) means no team can be counted on, so it counts as "nej" — said in the path.
+        unknown_as = str(q.unknown_as) if q.unknown_as is not None else NO
+        counted = unknown_as if answer == UNKNOWN else str(answer)
+        w.steps.append(_step(q.id, "context", q.text, str(answer), counted))
+        w.reasons.append(f"Patientuppgift (frågad, okänd i patientregistret): {q.text} – "
+                         f"{_answer_text(str(answer), counted)} [{self.complaint.code}/{q.id}]")
+        target = q.if_yes if counted == YES else q.if_no
+        assert target is not None
+        return target
+
     def _evaluate_context(self, q: Question) -> tuple[str | None, str]:
         ctx = self.context
 
@@ -646,7 +675,7 @@ class TriageSession:
         assert q is not None
         if _is_unknown(value):
             return UNKNOWN
-        if q.kind == QuestionKind.YES_NO:
+        if q.kind in (QuestionKind.YES_NO, QuestionKind.CONTEXT):
             return _yes_no(value, q.text)
         if q.kind == QuestionKind.CHOICE:
             text = str(value).strip().casefold()
@@ -715,7 +744,7 @@ def _red_flag_view(rf: RedFlag) -> QuestionView:
 
 
 def _question_view(q: Question) -> QuestionView:
-    if q.kind == QuestionKind.YES_NO:
+    if q.kind in (QuestionKind.YES_NO, QuestionKind.CONTEXT):  # a context question is asked when unknown
         return QuestionView(id=q.id, kind="yes_no", text=q.text, help=q.help, options=_yes_no_options())
     if q.kind == QuestionKind.CHOICE:
         opts = tuple(AnswerOption(value=o.value, label=o.label) for o in q.options)

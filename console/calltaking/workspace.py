@@ -48,10 +48,9 @@ from console.calltaking.wizard_state import WizardState
 from console.errors import is_database_down, user_message
 from console.tasks import CommandOp, DbExecutor, DbOp
 from dispatch.fleet_view import FleetSnapshot
-from outcomes.recontact import recontact_context
+from outcomes.call_context import call_context
 from records.actor import Actor
 from records.cases import CaseIntake, CaseView, get_case
-from records.patients import lookup_context
 from records.triage_store import Colleague, CompletedTriage, handover_colleagues, unfinished_draft
 from resources.care_need import CareNeed
 from resources.geography import Geography
@@ -434,9 +433,8 @@ class CallTakingWorkspace(QWidget):
         phone, address, actor, case_id = self.form.phone.text(), self.form.address.text(), self.actor, self.case_id
 
         def job(s: Session) -> tuple[PatientContext, str | None]:
-            ctx = lookup_context(s, actor, pnr, age=age)
-            ctx, match = recontact_context(s, ctx, callback_phone=phone, address=address, exclude_case_id=case_id,
-                                           actor=actor)
+            ctx, match = call_context(s, actor, pnr, age=age, callback_phone=phone, address=address,
+                                      exclude_case_id=case_id)
             return ctx, match.summary() if match else None
 
         DbOp(self.executor, job).success(self._context_found).failure(
