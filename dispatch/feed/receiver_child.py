@@ -11,10 +11,11 @@ the outcome messages received, and now and then the writer's counters. A batch t
 ready for stays here and is merged into the next one: nothing is lost, nothing repeated.
 
 WORKDIR (private to the console) holds `setup.pickle` (the SubscriberConfig, the Fleet, `persist`,
-`interval`) and the link socket. Messages on the link (pickle, one frame): to the console
-{"ready": True} once started or {"failed": Swedish text}, then batches {"units", "feeds",
-"outcomes", "dropped", "counters"}; from the console b"stop" (the writer writes what it holds, then
-the process ends). The child ends with its parent (dispatch.child_guard).
+`interval`) and the link socket. The database is not migrated here (the console did that): one that cannot
+be reached delays only the record (the writer retries with backoff), never the units on the board.
+Messages on the link (pickle, one frame): to the console {"ready": True} once started or {"failed": Swedish
+text}, then batches {"units", "feeds", "outcomes", "dropped", "counters"}; from the console b"stop" (the writer
+writes what it holds, then the process ends). The child ends with its parent (dispatch.child_guard).
 """
 
 from __future__ import annotations
@@ -85,10 +86,11 @@ def serve(workdir: Path, stop: threading.Event) -> int:
     link.connect(link_address(workdir))
     factory = engine = None
     try:
-        if setup["persist"]:
-            from records.db import open_database
+        if setup["persist"]:  # not open_database: the console migrated it, and the writer waits out an outage
+            from records.db import make_engine, session_factory
 
-            engine, factory = open_database(os.environ.get("LARMCENTRAL_DB_URL"))
+            engine = make_engine(os.environ.get("LARMCENTRAL_DB_URL"))
+            factory = session_factory(engine)
         state = FleetState(setup["fleet"], unit_stale_after=setup["config"].unit_stale_after_s,
                            feed_stale_after=setup["config"].feed_stale_after_s)
         service = FeedService(setup["config"], state, session_factory=factory).start()

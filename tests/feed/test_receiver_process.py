@@ -13,6 +13,7 @@ import pytest
 from feed_helpers import lab_config, small_fleet, unit_ids, wait_until
 from sqlalchemy import func, select
 
+from dispatch.feed.config import CurveSettings, SubscriberConfig
 from dispatch.feed.publisher import FeedPublisher
 from dispatch.feed.receiver_link import FeedReceiverProcess, MirrorFleetState
 from records.models import FeedOutcomeInbox, UnitStatusEvent
@@ -92,9 +93,28 @@ def test_the_child_ends_when_its_parent_is_gone(tmp_path):  # type: ignore[no-un
 
 def test_a_child_that_cannot_start_says_why_in_swedish(publisher, tmp_path):  # type: ignore[no-untyped-def]
     fleet = small_fleet()
-    receiver = FeedReceiverProcess(lab_config(publisher), MirrorFleetState(fleet), fleet,
-                                   database_url=f"sqlite:///{tmp_path}/no/such/dir/x.sqlite3")
+    config = SubscriberConfig(feeds=lab_config(publisher).feeds,
+                              curve=CurveSettings(server_secret_key=tmp_path / "saknas.key_secret",
+                                                  allowed_publishers=tmp_path))
+    receiver = FeedReceiverProcess(config, MirrorFleetState(fleet), fleet)
     started = time.monotonic()
     with pytest.raises(RuntimeError, match="flödena kunde inte tas emot"):
         receiver.start()
     assert time.monotonic() - started < 30 and receiver.proc is None
+
+
+def test_an_unreachable_database_does_not_stop_the_feeds_nor_show_its_password(publisher, capfd):  # type: ignore[no-untyped-def]
+    # The record writer waits for the database (backoff, nothing lost); the board must not wait with it.
+    fleet = small_fleet()
+    first = unit_ids("ambulans", fleet)[0]
+    state = MirrorFleetState(fleet)
+    receiver = FeedReceiverProcess(lab_config(publisher, poll_interval_s=0.01), state, fleet,
+                                   database_url="postgresql+psycopg://larm:hemligt-lösen@127.0.0.1:9/larm").start()
+    try:
+        wait_until(lambda: state.drain_changes() is not None and not state.unit(first).stale, pumps=(publisher,),
+                   what="the snapshot through the child while the database is away")
+        assert receiver.running and receiver.problem is None
+    finally:
+        receiver.stop()
+    out, err = capfd.readouterr()
+    assert "hemligt" not in out + err
