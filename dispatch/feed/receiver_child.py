@@ -15,7 +15,7 @@ WORKDIR (private to the console) holds `setup.pickle` (the SubscriberConfig, the
 be reached delays only the record (the writer retries with backoff), never the units on the board.
 Messages on the link (pickle, one frame): to the console {"ready": True} once started or {"failed": Swedish
 text}, then batches {"units", "feeds", "outcomes", "dropped", "counters"}; from the console b"stop" (the writer
-writes what it holds, then the process ends). The child ends with its parent (dispatch.child_guard).
+writes what it holds, then the process ends) and b"all" (the next batch holds every unit, not only the changed). The child ends with its parent (dispatch.child_guard).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ log = logging.getLogger("dispatch.feed.receiver")
 
 SETUP_FILE = "setup.pickle"
 LINK_FILE = "link"
+ALL_UNITS = b"all"  # from the console: send every unit in the next batch (it marked them stale meanwhile)
 NICENESS = 5  # below the console: on a busy machine the screen the operator works in goes first
 COUNTERS_EVERY = 5  # batches between writer counters (the feed panel shows them about twice a second)
 
@@ -106,8 +107,12 @@ def serve(workdir: Path, stop: threading.Event) -> int:
     try:
         while not stop.is_set():
             wait_ms = max(0, int((next_batch - time.monotonic()) * 1000))
-            if link.poll(min(wait_ms, 200), zmq.POLLIN) and link.recv() == b"stop":
-                break
+            if link.poll(min(wait_ms, 200), zmq.POLLIN):
+                order = link.recv()
+                if order == b"stop":
+                    break
+                if order == ALL_UNITS:
+                    batches.units.update(state.unit_publisher)
             if time.monotonic() < next_batch:
                 continue
             next_batch = time.monotonic() + setup["interval"]

@@ -8,7 +8,8 @@ the `outcomes` queue as FeedService's would; `writer_counters` are the child's r
 
 A child that dies is started again (at most RESTARTS_PER_MINUTE times a minute); until it is back,
 or when it cannot be, every unit is marked stale (shown as "Ingen kontakt") and `problem` says why
-in Swedish.
+in Swedish. So is every unit of a child that is alive but silent (stopped, starved, stuck: no batch for the
+feeds' stale time, though it sends one every interval); when it answers again it is asked for every unit.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import zmq
 
 from dispatch.feed.config import SubscriberConfig
 from dispatch.feed.messages import OutcomeMessage
-from dispatch.feed.receiver_child import LINK_FILE, SETUP_FILE, link_address
+from dispatch.feed.receiver_child import ALL_UNITS, LINK_FILE, SETUP_FILE, link_address
 from dispatch.feed.state import FeedView, FleetState, WireRow
 from resources.fleet import Fleet
 from resources.vocabulary import UnitStatus
@@ -111,6 +112,8 @@ class FeedReceiverProcess:
         self._recent_starts: list[float] = []
         self._next_check = 0.0
         self._child_dropped = 0
+        self._last_batch = time.monotonic()
+        self._silent = False  # the child is alive but has sent nothing for the feeds' stale time
         state.pump = self.pump
 
     # --- lifecycle ------------------------------------------------------------------------------
@@ -147,6 +150,7 @@ class FeedReceiverProcess:
         if "failed" in first:
             raise RuntimeError(f"flödena kunde inte tas emot: {first['failed']}")
         self.problem = None
+        self._last_batch, self._silent = time.monotonic(), False
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._link is not None:
@@ -190,6 +194,13 @@ class FeedReceiverProcess:
                 continue
             self._take(pickle.loads(frame))  # noqa: S301 - see _spawn
             n += 1
+        if n:
+            self._last_batch = time.monotonic()
+            if self._silent:
+                self._answering_again()
+        elif (self.proc is not None and not self._silent
+              and time.monotonic() - self._last_batch > self.config.feed_stale_after_s):
+            self._went_silent()
         if self.proc is not None and time.monotonic() >= self._next_check:
             self._next_check = time.monotonic() + CHECK_ALIVE_S
             if self.proc.poll() is not None:
@@ -210,6 +221,21 @@ class FeedReceiverProcess:
         self._child_dropped = dropped
         if "counters" in batch:
             self.writer_counters = batch["counters"]
+
+    def _went_silent(self) -> None:
+        log.error("flödesprocessen har inte svarat på %.0f s", time.monotonic() - self._last_batch)
+        self._silent = True
+        self.state.mark_all_stale()
+        self.problem = "Flödesprocessen svarar inte. Enheterna visas som ”Ingen kontakt” tills den svarar igen."
+
+    def _answering_again(self) -> None:
+        """The units not changed since are not in its batches: ask for every unit, with its staleness as it is."""
+        self._silent, self.problem = False, None
+        if self._link is not None:
+            try:
+                self._link.send(ALL_UNITS, zmq.NOBLOCK)
+            except zmq.ZMQError:
+                log.error("flödesprocessen kunde inte be om alla enheter")
 
     def _child_died(self) -> None:
         code = self.proc.returncode if self.proc is not None else None

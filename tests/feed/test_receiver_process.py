@@ -118,3 +118,28 @@ def test_an_unreachable_database_does_not_stop_the_feeds_nor_show_its_password(p
         receiver.stop()
     out, err = capfd.readouterr()
     assert "hemligt" not in out + err
+
+
+def test_a_child_that_stops_answering_leaves_its_units_no_contact_until_it_answers_again(publisher):  # type: ignore[no-untyped-def]
+    # A child alive but silent (stopped, starved, stuck) must not leave the board showing units as heard.
+    fleet = small_fleet()
+    first = unit_ids("ambulans", fleet)[0]
+    state = MirrorFleetState(fleet)
+    receiver = FeedReceiverProcess(lab_config(publisher, poll_interval_s=0.01, feed_stale_after_s=1.0), state,
+                                   fleet).start()
+    try:
+        wait_until(lambda: state.drain_changes() is not None and not state.unit(first).stale, pumps=(publisher,),
+                   what="the first snapshot")
+        assert receiver.proc is not None
+        receiver.proc.send_signal(signal.SIGSTOP)
+        try:
+            wait_until(lambda: state.drain_changes() is not None and state.unit(first).stale, pumps=(publisher,),
+                       what="the units of a silent child marked no contact")
+            assert receiver.problem and "svarar inte" in receiver.problem and receiver.running
+        finally:
+            receiver.proc.send_signal(signal.SIGCONT)
+        wait_until(lambda: state.drain_changes() is not None and not state.unit(first).stale, pumps=(publisher,),
+                   what="every unit sent again once the child answers")
+        assert receiver.problem is None and receiver.restarts == 0
+    finally:
+        receiver.stop()
