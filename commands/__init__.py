@@ -16,6 +16,7 @@ from commands.admin import (
     SetUserActive,
     UnlockUser,
 )
+from commands.alerts import AcknowledgeAlert, AlertAcknowledged
 from commands.base import Command, CommandIdReused, ConcurrentChange, Done
 from commands.calls import (
     CallFinished,
@@ -40,7 +41,7 @@ from commands.runner import execute, run
 
 ALL_COMMANDS: tuple[type[Command], ...] = (
     CreateCase, SaveDraft, DiscardDraft, HandOverDraft, CompleteTriage, SendToWaitingRoom, FinishCall, ReopenCase,
-    RecordRedFlag,
+    RecordRedFlag, AcknowledgeAlert,
     AssignUnit, RecallUnit, ReassignUnit, SetUnitStatus,
     RecordOutcome, CorrectOutcome, ApplyFeedOutcome, RecordFollowUp,
     CommentReview, SignOffReview, ChangeCaseTriage, AcceptProposal, RejectProposal,
@@ -49,6 +50,7 @@ ALL_COMMANDS: tuple[type[Command], ...] = (
 )
 
 __all__ = [
+    "AcknowledgeAlert", "AlertAcknowledged",
     "CreateServiceToken", "CreateUser", "GrantRole", "RevokeRole", "RevokeServiceToken", "SetPassword",
     "SetUserActive", "UnlockUser",
     "ALL_COMMANDS", "AcceptProposal", "CallFinished", "ApplyFeedOutcome", "AssignUnit", "CaseCreated", "ChangeCaseTriage",

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from commands import (
     ALL_COMMANDS,
     AcceptProposal,
+    AcknowledgeAlert,
     ApplyFeedOutcome,
     AssignUnit,
     ChangeCaseTriage,
@@ -172,6 +173,9 @@ SCENARIOS: dict[type[Command], Scenario] = {
     RecordRedFlag: lambda w: (w.nurse, RecordRedFlag(case_id=w.case_in(CaseStatus.DRAFT), flag_id="RF_CHOCK",
                                                      text="Är patienten kallsvettig, gråblek och slö?",
                                                      complaint="YRSEL")),
+    AcknowledgeAlert: lambda w: (w.dispatcher, AcknowledgeAlert(
+        kind="new_prio1", alert_key="new_prio1:1", case_id=(c := w.case_in(CaseStatus.WAITING)),
+        raised_at=T0, text=f"Ny Prio 1 i väntrummet: ärende {c}")),
     ReopenCase: lambda w: (w.nurse, ReopenCase(case_id=w.case_in(CaseStatus.CLOSED), reason="Ringer igen, sämre")),
     AssignUnit: _assign,
     RecallUnit: _recall,
