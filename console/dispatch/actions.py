@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QWidget
+from sqlalchemy.orm import Session, sessionmaker
 
 from commands import AssignUnit, Command, ReassignUnit, RecallUnit
+from commands.retry import run_retrying
 from console.dispatch.assign_dialog import AssignChoice, AssignDialog, is_busy
 from console.dispatch.live_feeds import LiveFeeds
 from console.dispatch.selection import CaseSelection
@@ -18,6 +20,7 @@ from console.errors import user_message
 from console.fleet_model import FleetTableModel
 from console.tasks import CommandOp, DbExecutor
 from dispatch.assignment import AssignmentConflict, AssignResult, UnitBusy
+from dispatch.recommendation_model import ResourceRecommendation
 from records.actor import Actor
 from records.cases import CaseView
 
@@ -61,26 +64,81 @@ class AssignmentActions(QObject):
             dlg.other.setText(unit_id)
 
     def assign_recommended(self) -> None:
-        """One key: send the recommended unit of the first part that has no unit yet."""
+        """One key: send the recommended unit of every part that has no unit yet — a cardiac arrest's ambulance
+        and its IVPA unit at once — each as its own AssignUnit (own id), in one job on the database worker. The
+        status line says what was sent, and which part still waits and why."""
         if not self._ready_to_assign():
             return
         sel = self.selection
-        assert sel.case is not None and sel.recommendation is not None
-        for p in sel.recommendation.parts:
+        case, rec = sel.case, sel.recommendation
+        assert case is not None and rec is not None
+        choices: list[AssignChoice] = []
+        waiting: list[str] = []
+        busy_unit: str | None = None
+        for p in rec.parts:
             o = p.recommended
-            if p.part in sel.assigned_parts or o is None or o.unit_id is None:
+            if p.part in sel.assigned_parts or (o is not None and o.kind == "remote"):
                 continue
-            if is_busy(o, sel.case.id) is not None:
-                dlg = self.open_assign_dialog()  # a busy unit needs the confirmation in the dialog
-                if dlg is not None:
-                    dlg.select_unit(o.unit_id)
-                return
-            self.perform(AssignChoice(part=p.part, unit_id=o.unit_id, recommended=True, deviation_reason=None,
-                                      confirm_leave_case=False, unit_status=None if o.stale else o.unit_status,
-                                      reassign=False))
-            return
-        self._error(self.tr("Alla delar av ärende %d har redan en enhet, eller ingen enhet rekommenderas.")
-                    % sel.case.id)
+            if o is None or o.unit_id is None:
+                waiting.append(self.tr("%s: ingen enhet rekommenderas") % part_name(p.part))
+                continue
+            left = is_busy(o, case.id)
+            if left is not None:  # a busy unit needs the confirmation in the dialog
+                busy_unit = busy_unit or o.unit_id
+                waiting.append(self.tr("%s: %s är upptagen med ärende %d – välj enhet i Dirigera… (D)")
+                               % (part_name(p.part), o.unit_id, left))
+                continue
+            choices.append(AssignChoice(part=p.part, unit_id=o.unit_id, recommended=True, deviation_reason=None,
+                                        confirm_leave_case=False, unit_status=None if o.stale else o.unit_status,
+                                        reassign=False))
+        if choices:
+            self._send_all(case, rec, choices, waiting)
+        elif busy_unit is not None:
+            dlg = self.open_assign_dialog()
+            if dlg is not None:
+                dlg.select_unit(busy_unit)
+        else:
+            self._error(self.tr("Alla delar av ärende %d har redan en enhet, eller ingen enhet rekommenderas.")
+                        % case.id)
+
+    def _send_all(self, case: CaseView, rec: ResourceRecommendation, choices: list[AssignChoice],
+                  waiting: list[str]) -> None:
+        shown = rec.model_dump(mode="json")
+        cmds = [AssignUnit(case_id=case.id, unit_id=c.unit_id, part=c.part, recommendation_shown=shown,
+                           unit_status=c.unit_status) for c in choices]
+        actor = self.actor
+
+        def job(factory: sessionmaker[Session]) -> list[tuple[AssignUnit, AssignResult | Exception]]:
+            sent: list[tuple[AssignUnit, AssignResult | Exception]] = []
+            for cmd in cmds:  # each in its own transaction: one refused part does not hold back the others
+                try:
+                    sent.append((cmd, cast(AssignResult, run_retrying(factory, actor, cmd))))
+                except Exception as exc:  # noqa: BLE001 - told per part in the status line
+                    sent.append((cmd, exc))
+            return sent
+
+        self.executor.submit_writes(job, lambda sent: self._on_all_sent(case, sent, waiting), self._on_failed,
+                                    changes="cases")
+
+    def _on_all_sent(self, case: CaseView, sent: list[tuple[AssignUnit, AssignResult | Exception]],
+                     waiting: list[str]) -> None:
+        done = [r for _c, r in sent if isinstance(r, AssignResult)]
+        failed = [(c, r) for c, r in sent if isinstance(r, Exception)]
+        parts: list[str] = []
+        if done:
+            parts.append(self.tr("Larmade %s till ärende %d.") % (swedish_list([r.assignment.unit_id for r in done]),
+                                                                  case.id))
+        for c, exc in failed:
+            parts.append(self.tr("%s: %s larmades inte – %s") % (part_name(c.part), c.unit_id, self._refusal(exc)))
+        if waiting:
+            parts.append(self.tr("Väntar: %s.") % "; ".join(waiting))
+        self.message.emit(" ".join(parts), bool(failed or waiting))
+        for r in done:
+            if self.feeds is not None and case.lat is not None and case.lon is not None:
+                self._watch(self.feeds.tell_assigned(r.assignment.unit_id, case.id, case.lat, case.lon,
+                                                     case.priority or "2"))
+        if failed:
+            self.failed.emit()
 
     def _ready_to_assign(self) -> bool:
         if self.selection.case is None:
@@ -121,13 +179,15 @@ class AssignmentActions(QObject):
             self._watch(self.feeds.tell_assigned(a.unit_id, case.id, case.lat, case.lon, case.priority or "2"))
 
     def _on_failed(self, exc: Exception) -> None:
-        if isinstance(exc, UnitBusy):
-            self._error(self.tr("Enheten är upptagen: %s") % exc)
-        elif isinstance(exc, AssignmentConflict):
-            self._error(self.tr("Konflikt med en annan konsol – ingenting ändrades. %s") % exc)
-        else:
-            self._error(user_message(exc))
+        self._error(self._refusal(exc))
         self.failed.emit()
+
+    def _refusal(self, exc: Exception) -> str:
+        if isinstance(exc, UnitBusy):
+            return self.tr("Enheten är upptagen: %s") % exc
+        if isinstance(exc, AssignmentConflict):
+            return self.tr("Konflikt med en annan konsol – ingenting ändrades. %s") % exc
+        return user_message(exc)
 
     def recall_unit(self) -> None:
         case, actor, assigned = self.selection.case, self.actor, self.selection.assigned_parts
@@ -168,3 +228,13 @@ class AssignmentActions(QObject):
     def _ask_item(self, title: str, label: str, items: list[str]) -> str | None:
         item, ok = QInputDialog.getItem(self.widget, title, label, items, 0, False)
         return item if ok else None
+
+
+def part_name(part: str) -> str:
+    """A care-need part as the dispatcher reads it: its role, or the main response."""
+    return part or "Huvudinsatsen"
+
+
+def swedish_list(items: list[str]) -> str:
+    """"A", "A och B", "A, B och C"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " och " + items[-1]
