@@ -112,6 +112,12 @@ def _needs(now: datetime) -> dict[tuple[str, str], tuple[Priority, CareNeed, str
     return needs
 
 
+def _serving(ctx: PatientContext) -> tuple[object, ...]:
+    """What of the context the recommendation looks at (which teams may serve the patient)."""
+    return (tuple(dict.fromkeys(x for x in (ctx.enrolled_mobile_team, ctx.listed_vardcentral) if x)),
+            ctx.enrolled_asih, ctx.known_psychiatric_team)
+
+
 def _may_serve(t: ResourceType, ctx: PatientContext) -> bool:
     return {Serves.ALL: True, Serves.CATCHMENT: True,  # Lund lies in every hospital team's delregion here
             Serves.ENROLLED_OR_LISTED: bool(ctx.enrolled_mobile_team or ctx.listed_vardcentral),
@@ -145,10 +151,12 @@ def test_every_endpoint_has_a_sensible_first_choice_every_hour_of_the_week() -> 
     failures: list[str] = []
     for office, needs in by_time.items():
         hours = [at for at in HOURS if RS.office_hours.covers(at) == office]
-        unique: dict[tuple[str, str, str], list[str]] = {}
+        # Contexts that let the same teams serve the patient get the same recommendation: computed once.
+        unique: dict[tuple[str, str, tuple[object, ...]], tuple[str, list[str]]] = {}
         for (label, _), (priority, need, ctx_name) in needs.items():
-            unique.setdefault((priority.value, need.model_dump_json(), ctx_name), []).append(label)
-        for (priority, need_json, ctx_name), labels in sorted(unique.items()):
+            key = (priority.value, need.model_dump_json(), _serving(CONTEXTS[ctx_name]))
+            unique.setdefault(key, (ctx_name, []))[1].append(label)
+        for (priority, need_json, _), (ctx_name, labels) in sorted(unique.items(), key=lambda kv: kv[0][:2] + kv[1][:1]):
             case = DispatchCase(priority=priority, care_need=CareNeed.model_validate_json(need_json),
                                 lat=LUND.lat, lon=LUND.lon, kommun="Lund", context=CONTEXTS[ctx_name])
             for at in hours:
