@@ -167,6 +167,11 @@ class Settings(BaseSettings):
         60.0, ge=1, le=3600, description="seconds between a console's safety re-reads of väntrummet (changes are "
                                          "pushed at commit; this only catches a missed notification)",
         allowed=f"ett tal från 1 till 3600 ({_SECONDS})")
+    alert_sound: bool = _field(
+        True, description="whether this console plays the alert sounds (a new Prio 1, a case past its target, a "
+                          "lost feed; see [alerts](docs/alerts.md)); `0` mutes them here, the alert still flashes "
+                          "and shows until acknowledged",
+        default_text="`1`", allowed="1 (ljud på) eller 0 (ljud av)")
 
     # --- the outcome loop (outcomes.settings.OutcomeSettings is the view of these) -----------------------
     outcomes_followup_hours: dict[str, float] = _field(
@@ -382,7 +387,7 @@ class Settings(BaseSettings):
             return path
         return v
 
-    @field_validator("persist_feed", mode="before")
+    @field_validator("persist_feed", "alert_sound", mode="before")
     @classmethod
     def _persist_feed(cls, v: Any) -> Any:
         if isinstance(v, str):
