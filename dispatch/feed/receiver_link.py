@@ -6,9 +6,10 @@ timer calls ten times a second) first takes in every batch the child has sent, s
 thread only ever copies the units that changed, never decodes a feed message. Outcome messages go to
 the `outcomes` queue as FeedService's would; `writer_counters` are the child's record writer's.
 
-A child that dies is started again (at most RESTARTS_PER_MINUTE times a minute); until it is back,
-or when it cannot be, every unit is marked stale (shown as "Ingen kontakt") and `problem` says why
-in Swedish. So is every unit of a child that is alive but silent (stopped, starved, stuck: no batch for the
+A child that dies is started again without waiting for it (the console's thread calls `pump`; a new child
+takes seconds to start on a busy machine), at most RESTARTS_PER_MINUTE times a minute, then again a minute
+later; until it is back every unit is marked stale (shown as "Ingen kontakt"), and when it cannot be started
+`problem` says why in Swedish. So is every unit of a child that is alive but silent (stopped, starved, stuck: no batch for the
 feeds' stale time, though it sends one every interval); when it answers again it is asked for every unit.
 """
 
@@ -114,6 +115,8 @@ class FeedReceiverProcess:
         self._child_dropped = 0
         self._last_batch = time.monotonic()
         self._silent = False  # the child is alive but has sent nothing for the feeds' stale time
+        self._starting_since: float | None = None  # a restarted child not yet ready
+        self._retry_at: float | None = None  # no child: when to try to start one again
         state.pump = self.pump
 
     # --- lifecycle ------------------------------------------------------------------------------
@@ -130,7 +133,8 @@ class FeedReceiverProcess:
             raise
         return self
 
-    def _spawn(self) -> None:
+    def _spawn(self, wait: bool = True) -> None:
+        """Start the child; with `wait`, until it is ready (or raise), else `pump` takes its first message."""
         assert self._dir is not None and self._context is not None
         workdir = Path(self._dir.name)
         (workdir / LINK_FILE).unlink(missing_ok=True)
@@ -144,6 +148,10 @@ class FeedReceiverProcess:
         self._recent_starts = [t for t in self._recent_starts if time.monotonic() - t < 60] + [time.monotonic()]
         self.proc = subprocess.Popen([sys.executable, "-m", "dispatch.feed.receiver_child", str(os.getpid()),
                                       str(workdir)], cwd=str(ROOT), env=env)
+        self._last_batch, self._silent = time.monotonic(), False
+        if not wait:
+            self._starting_since = time.monotonic()
+            return
         if not link.poll(int(self.start_timeout_s * 1000), zmq.POLLIN):
             raise RuntimeError(f"flödesprocessen svarade inte inom {self.start_timeout_s:.0f} s")
         first = pickle.loads(link.recv())  # noqa: S301 - our own child, on a socket in our private directory
@@ -153,11 +161,16 @@ class FeedReceiverProcess:
         self._last_batch, self._silent = time.monotonic(), False
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self._link is not None:
+        self._retry_at = None
+        told = False
+        if self._link is not None and self._starting_since is None:
             try:
                 self._link.send(b"stop", zmq.NOBLOCK)
+                told = True
             except zmq.ZMQError:
                 pass
+        if self.proc is not None and not told and self.proc.poll() is None:
+            self.proc.terminate()  # not listening yet (starting): SIGTERM stops it as cleanly
         if self.proc is not None:
             try:
                 self.proc.wait(timeout)
@@ -194,20 +207,35 @@ class FeedReceiverProcess:
                 continue
             self._take(pickle.loads(frame))  # noqa: S301 - see _spawn
             n += 1
+        now = time.monotonic()
         if n:
-            self._last_batch = time.monotonic()
+            self._last_batch = now
             if self._silent:
                 self._answering_again()
-        elif (self.proc is not None and not self._silent
-              and time.monotonic() - self._last_batch > self.config.feed_stale_after_s):
+        elif self._starting_since is not None:
+            if self.proc is not None and now - self._starting_since > self.start_timeout_s:
+                log.error("flödesprocessen blev inte klar inom %.0f s", self.start_timeout_s)
+                self._starting_since = None
+                self.proc.kill()  # the alive check below starts another
+                self._next_check = now
+        elif self.proc is not None and not self._silent and now - self._last_batch > self.config.feed_stale_after_s:
             self._went_silent()
         if self.proc is not None and time.monotonic() >= self._next_check:
             self._next_check = time.monotonic() + CHECK_ALIVE_S
             if self.proc.poll() is not None:
                 self._child_died()
+        elif self.proc is None and self._retry_at is not None and now >= self._retry_at:
+            self._restart()
         return n
 
     def _take(self, batch: dict[str, Any]) -> None:
+        if "ready" in batch:  # a restarted child
+            self._starting_since, self.problem = None, None
+            return
+        if "failed" in batch:  # it ends by itself; the alive check starts another
+            self._starting_since = None
+            self.problem = f"Flödesprocessen kunde inte startas om: {batch['failed']}"
+            return
         self.batches += 1
         self.state.absorb(batch.get("units", []), batch.get("feeds"))
         for msg in batch.get("outcomes", []):
@@ -246,15 +274,27 @@ class FeedReceiverProcess:
             self._link = None
         self.proc = None
         self._child_dropped = 0
-        if len([t for t in self._recent_starts if time.monotonic() - t < 60]) >= RESTARTS_PER_MINUTE:
-            self.problem = ("Flödesprocessen har stannat upprepade gånger och startas inte om. Enheterna visas "
-                            "som ”Ingen kontakt”; starta om konsolen.")
+        self._starting_since = None
+        self._restart()
+
+    def _restart(self) -> None:
+        recent = [t for t in self._recent_starts if time.monotonic() - t < 60]
+        if len(recent) >= RESTARTS_PER_MINUTE:
+            self._retry_at = recent[0] + 60
+            self.problem = ("Flödesprocessen har stannat upprepade gånger; den startas om igen inom en minut. "
+                            "Enheterna visas som ”Ingen kontakt” så länge.")
             return
+        self._retry_at = None
         try:
-            self._spawn()
+            self._spawn(wait=False)
             self.restarts += 1
         except Exception as exc:  # noqa: BLE001 - said in the console's banner
+            log.exception("flödesprocessen kunde inte startas om")
             self.problem = f"Flödesprocessen kunde inte startas om: {exc}"
             if self.proc is not None and self.proc.poll() is None:
                 self.proc.kill()
-            self.proc = None
+            self.proc, self._starting_since = None, None
+            if self._link is not None:
+                self._link.close(0)
+                self._link = None
+            self._retry_at = time.monotonic() + 60

@@ -75,12 +75,21 @@ def test_a_child_that_dies_is_started_again_and_its_units_are_no_contact_meanwhi
         assert old is not None
         old.send_signal(signal.SIGKILL)
         old.wait(10)
-        wait_until(lambda: state.drain_changes() is not None and state.unit(first).stale, pumps=(publisher,),
+        pumps: list[float] = []  # the console's thread calls pump(): starting the new child must not hold it
+
+        def timed_drain() -> set[str]:
+            t0 = time.perf_counter()
+            changes = state.drain_changes()
+            pumps.append(time.perf_counter() - t0)
+            return changes
+
+        wait_until(lambda: timed_drain() is not None and state.unit(first).stale, pumps=(publisher,),
                    what="the units marked stale")
         assert receiver.restarts == 1 and receiver.proc is not None and receiver.proc.pid != old.pid
-        wait_until(lambda: state.drain_changes() is not None and not state.unit(first).stale, pumps=(publisher,),
-                   what="the units back from the new child")
+        wait_until(lambda: timed_drain() is not None and not state.unit(first).stale, pumps=(publisher,),
+                   what="the units back from the new child", timeout=30)
         assert receiver.problem is None
+        assert max(pumps) < 0.5, f"a pump held the console's thread {max(pumps):.1f} s"
     finally:
         receiver.stop()
 
@@ -141,5 +150,22 @@ def test_a_child_that_stops_answering_leaves_its_units_no_contact_until_it_answe
         wait_until(lambda: state.drain_changes() is not None and not state.unit(first).stale, pumps=(publisher,),
                    what="every unit sent again once the child answers")
         assert receiver.problem is None and receiver.restarts == 0
+    finally:
+        receiver.stop()
+
+
+def test_a_child_that_keeps_dying_is_tried_again_a_minute_later(publisher):  # type: ignore[no-untyped-def]
+    fleet = small_fleet()
+    receiver = FeedReceiverProcess(lab_config(publisher, poll_interval_s=0.01), MirrorFleetState(fleet), fleet).start()
+    try:
+        assert receiver.proc is not None
+        receiver._recent_starts = [time.monotonic()] * 5  # it has been started five times this minute
+        receiver.proc.send_signal(signal.SIGKILL)
+        receiver.proc.wait(10)
+        wait_until(lambda: receiver.pump() >= 0 and receiver.proc is None, what="the child given up for now")
+        assert receiver.problem and "inom en minut" in receiver.problem
+        receiver._recent_starts, receiver._retry_at = [], time.monotonic()  # the minute has passed
+        receiver.pump()
+        assert receiver.proc is not None and receiver.restarts == 1
     finally:
         receiver.stop()
