@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel, field_validator
 from sqlalchemy.orm import Session
 
 from commands.base import Command
@@ -19,7 +19,7 @@ from dispatch.assignment import (
 )
 from records.actor import Actor
 from records.models import Case
-from records.text_fields import DeviationReason
+from records.text_fields import DeviationReason, check_text
 from resources.vocabulary import Role, UnitStatus
 
 
@@ -98,6 +98,10 @@ class ReassignUnit(Command):
                         self.deviation_reason, self.reason, self.confirm_leave_case, new_unit_status=self.unit_status)
 
 
+STATUS_REASON_MAX = 500  # characters: a line, not a report
+StatusReason = Annotated[str, AfterValidator(lambda v: check_text(v, "Skäl till statusändringen", STATUS_REASON_MAX))]
+
+
 class UnitStatusRecorded(BaseModel):
     unit_id: str
     old: UnitStatus
@@ -116,8 +120,16 @@ class SetUnitStatus(Command):
 
     unit_id: str
     status: UnitStatus
+    reason: StatusReason  # why the dispatcher sets it by hand ("radio: på plats", "fordonet på verkstad"); audited
     case_id: int | None = None
 
+    @field_validator("reason")
+    @classmethod
+    def _reason_given(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("Ange ett skäl till statusändringen (det sparas i loggen).")
+        return value.strip()
+
     def handle(self, session: Session, actor: Actor) -> UnitStatusRecorded:
-        old = record_unit_status(session, actor, self.unit_id, self.status, self.case_id)
+        old = record_unit_status(session, actor, self.unit_id, self.status, self.case_id, self.reason)
         return UnitStatusRecorded(unit_id=self.unit_id, old=old, new=self.status, case_id=self.case_id)

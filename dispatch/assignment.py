@@ -273,14 +273,16 @@ def last_status(session: Session, unit_id: str) -> UnitStatus:
 
 
 def record_unit_status(session: Session, actor: Actor, unit_id: str, status: UnitStatus,
-                       case_id: int | None = None) -> UnitStatus:
-    """A status reported by radio or phone for a unit whose own system does not report it; checked against the
-    transition graph from its last recorded status. Returns that old status."""
+                       case_id: int | None = None, reason: str = "") -> UnitStatus:
+    """A status reported by radio or phone for a unit whose own system does not report it (or set by hand, with
+    the dispatcher's reason); checked against the transition graph from its last recorded status. The reason is
+    audited with the change. Returns that old status."""
     require_role(actor, *ASSIGN_ROLES, action="ändra enheters status")
     old = last_status(session, unit_id)
     check_transition(old, status)
     _record_status(session, unit_id, status, case_id, now())
-    audit(session, actor, "unit.status", case_id, unit_id=unit_id, old=old.value, new=status.value)
+    audit(session, actor, "unit.status", case_id, unit_id=unit_id, old=old.value, new=status.value,
+          **({"reason": reason} if reason else {}))
     return old
 
 
