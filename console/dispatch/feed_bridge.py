@@ -133,6 +133,9 @@ class FeedBridge(QObject):
         health_tick = self._health_every == 1 or self._ticks % self._health_every == 1
         if self._refresh_stale and health_tick:
             self.state.refresh_stale()
+        if self._applied and self._more.isActive():  # a flood outruns the slices: the map and recommendation
+            applied, self._applied = self._applied, set()  # still hear, once a tick, what the board has taken
+            self.units_changed.emit(applied)
         self._pending.update(self.state.drain_changes())
         n = self.apply_slice() if self._pending and not self._more.isActive() else 0
         if health_tick:
