@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMenu, QTableView, QVBoxLayout, QWidget
 
 from console.dispatch.feed_health import FeedHealthBar
 from console.dispatch.fleet_filter import AVAILABLE_FILTER, STALE_FILTER, FleetFilterProxy
@@ -15,9 +16,11 @@ COLUMN_WIDTHS = (80, 170, 230, 100, 90, 210, 130, 60)
 
 
 class FleetBoard(QWidget):
-    """Filter bar, feed-health strip and the unit table. `unit_activated(unit_id)` on double-click."""
+    """Filter bar, feed-health strip and the unit table. `unit_activated(unit_id)` on double-click;
+    `status_requested(unit_id)` from the context menu's "Ändra status…" or the key S on a unit."""
 
     unit_activated = Signal(str)
+    status_requested = Signal(str)
 
     def __init__(self, model: FleetTableModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -65,6 +68,10 @@ class FleetBoard(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(self._activated)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(lambda pos: self._show_menu(pos))
+        status_key = QShortcut(QKeySequence("S"), self.table, activated=self._request_status)
+        status_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         for col, width in enumerate(COLUMN_WIDTHS):  # fixed widths: never measure 759 rows
             self.table.setColumnWidth(col, width)
 
@@ -96,3 +103,32 @@ class FleetBoard(QWidget):
         row = index.data(UNIT_ROLE)
         if row is not None:
             self.unit_activated.emit(row.id)
+
+    def current_unit(self) -> UnitRow | None:
+        index = self.table.currentIndex()
+        return index.data(UNIT_ROLE) if index.isValid() else None
+
+    def context_menu(self, pos: QPoint) -> QMenu | None:
+        """The menu for the unit under `pos` (viewport coordinates), which it makes current; None off the rows."""
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return None
+        self.table.setCurrentIndex(index)
+        row: UnitRow = index.data(UNIT_ROLE)
+        menu = QMenu(self.table)
+        menu.setObjectName("fleetUnitMenu")
+        change = menu.addAction(self.tr("Ändra status för %s…") % row.id + "\tS")  # the key is the board's
+        change.setObjectName("changeUnitStatus")
+        change.triggered.connect(lambda: self.status_requested.emit(row.id))
+        return menu
+
+    def _show_menu(self, pos: QPoint) -> None:
+        menu = self.context_menu(pos)
+        if menu is not None:
+            menu.aboutToHide.connect(menu.deleteLater)
+            menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def _request_status(self) -> None:
+        row = self.current_unit()
+        if row is not None:
+            self.status_requested.emit(row.id)

@@ -121,6 +121,10 @@ class SimulatorProcess:
         assert self.client is not None
         self.client.recall(unit_id)
 
+    def set_status(self, unit_id: str, status: str) -> None:
+        assert self.client is not None
+        self.client.set_status(unit_id, status)
+
     def fault(self, publisher: str, **settings: Any) -> None:
         assert self.client is not None
         self.client.fault(publisher, **settings)
@@ -240,6 +244,10 @@ class LiveFeeds:
 
     def tell_recalled(self, unit_id: str) -> Future[Any] | None:
         return self.order(lambda sim: sim.recall(unit_id))
+
+    def tell_status(self, unit_id: str, status: str) -> Future[Any] | None:
+        """A status set by hand: the simulated unit goes on from there (else its next report would undo it)."""
+        return self.order(lambda sim: sim.set_status(unit_id, status))
 
 
 class RemoteWriter:

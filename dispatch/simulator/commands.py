@@ -1,7 +1,7 @@
 """The simulator's command channel: JSON orders on a REP socket, and a small client for it.
 
 Request: one frame of JSON, e.g. ``{"cmd": "assign", "unit_id": "AMB-001", "case_id": 42,
-"lat": 55.6, "lon": 13.0, "priority": "1"}``, ``{"cmd": "recall", "unit_id": "AMB-001"}`` or
+"lat": 55.6, "lon": 13.0, "priority": "1"}``, ``{"cmd": "recall", "unit_id": "AMB-001"}``, ``{"cmd": "status", "unit_id": "AMB-001", "status": "ej_i_tjanst"}`` or
 ``{"cmd": "fault", "publisher": "ambulans", "drop_rate": 0.1}``. Reply: ``{"ok": true}`` or
 ``{"ok": false, "error": "<Swedish message>"}``.
 """
@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from dispatch.simulator.model import SimulatorError
 from resources.fleet import Publisher
-from resources.vocabulary import Priority
+from resources.vocabulary import Priority, UnitStatus
 
 
 class _Cmd(BaseModel):
@@ -37,6 +37,14 @@ class RecallCommand(_Cmd):
     unit_id: str
 
 
+class StatusCommand(_Cmd):
+    """A status the dispatcher set by hand (radio): the unit goes on from there."""
+
+    cmd: Literal["status"]
+    unit_id: str
+    status: UnitStatus
+
+
 class FaultCommand(_Cmd):
     """Misbehaviour for tests; fields left out keep their current setting."""
 
@@ -51,7 +59,7 @@ class FaultCommand(_Cmd):
     flood_rate: float | None = Field(default=None, ge=0, le=1_000_000, description="Extra status messages per second")
 
 
-Command = Annotated[AssignCommand | RecallCommand | FaultCommand, Field(discriminator="cmd")]
+Command = Annotated[AssignCommand | RecallCommand | StatusCommand | FaultCommand, Field(discriminator="cmd")]
 COMMAND = TypeAdapter(Command)
 
 
@@ -84,6 +92,9 @@ class SimulatorClient:
 
     def recall(self, unit_id: str) -> None:
         self.send({"cmd": "recall", "unit_id": unit_id})
+
+    def set_status(self, unit_id: str, status: str) -> None:
+        self.send({"cmd": "status", "unit_id": unit_id, "status": str(status)})
 
     def fault(self, publisher: str, **settings: Any) -> None:
         self.send({"cmd": "fault", "publisher": publisher, **settings})

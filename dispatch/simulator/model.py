@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from dispatch.status import IllegalTransition, check_transition
 from resources.fleet import Fleet, Unit, default_fleet
 from resources.geography import Geography, default_geography, distance_km, in_skane
 from resources.palette import Palette, ResourceType, default_palette
@@ -55,6 +56,7 @@ class SimUnit:
     priority: Priority | None = None
     destination: str | None = None
     background: bool = False  # a mission the simulator made up (no case, no outcome)
+    off_by_hand: bool = False  # set out of service by a dispatcher: service hours do not bring it back
     moved: bool = field(default=False, repr=False)
 
     @property
@@ -117,6 +119,56 @@ class Simulator:
         su.background = False
         return [self._head_home(su)]
 
+    def set_status(self, unit_id: str, status: UnitStatus | str) -> list[StatusEvent | OutcomeEvent]:
+        """A status the dispatcher set by hand (radio): the unit goes on from there as if it had reported it.
+        Only the transition graph's changes, and not "larmad" (that is an assignment)."""
+        su = self._get(unit_id)
+        status = UnitStatus(status)
+        if status is UnitStatus.ALERTED:
+            raise SimulatorError(f"enheten {unit_id} larmas genom en dirigering, inte en statusändring")
+        try:
+            check_transition(su.status, status)
+        except IllegalTransition as exc:
+            raise SimulatorError(str(exc)) from None
+        su.off_by_hand = status is UnitStatus.OFF_DUTY
+        if status is su.status:
+            return []
+        if status is UnitStatus.EN_ROUTE:
+            su.timer = 0.0
+            return [self._set(su, status)]
+        if status in (UnitStatus.ON_SCENE, UnitStatus.AT_HOSPITAL):  # arrived: at the target now
+            if su.target is not None:
+                su.lat, su.lon = su.target
+            su.target, su.timer = None, 0.0
+            return self._arrived(su)
+        if status is UnitStatus.TRANSPORTING:
+            if not self._transports(su):
+                raise SimulatorError(f"enheten {unit_id} kan inte transportera patienter")
+            su.timer = 0.0
+            return [self._start_transport(su)]
+        # Free or out of service: the mission (if any) ends without an outcome.
+        su.case_id = su.priority = su.destination = None
+        su.background, su.timer = False, 0.0
+        if status is UnitStatus.AVAILABLE_OUT:
+            return [self._head_home(su, stay_out=True)]
+        su.target = None
+        if status is UnitStatus.AVAILABLE_AT_STATION:
+            su.lat, su.lon = su.unit.lat, su.unit.lon
+        return [self._set(su, status)]
+
+    @staticmethod
+    def _transports(su: SimUnit) -> bool:
+        return su.rtype.transport in (TransportNeed.SEATED, TransportNeed.LYING, TransportNeed.AMBULANCE)
+
+    def _start_transport(self, su: SimUnit) -> StatusEvent:
+        ed = self.geo.nearest_ed(su.lat, su.lon, open_24_7_only=True)
+        su.destination = ed.code
+        su.target = (ed.lat, ed.lon)
+        speed = su.rtype.speed
+        assert speed is not None
+        su.kmh = speed.kmh / speed.road_factor
+        return self._set(su, UnitStatus.TRANSPORTING)
+
     def _alert(self, su: SimUnit, case_id: int | None, lat: float, lon: float, priority: Priority,
                background: bool) -> StatusEvent:
         speed = su.rtype.speed
@@ -132,7 +184,7 @@ class Simulator:
         su.status = status
         return StatusEvent(su.unit.id, status, round(su.lat, 5), round(su.lon, 5), su.case_id)
 
-    def _head_home(self, su: SimUnit) -> StatusEvent:
+    def _head_home(self, su: SimUnit, stay_out: bool = False) -> StatusEvent:
         su.case_id = None
         su.priority = None
         su.destination = None
@@ -141,7 +193,7 @@ class Simulator:
         assert speed is not None
         su.kmh = speed.kmh / speed.road_factor
         home = (su.unit.lat, su.unit.lon)
-        if distance_km(su.lat, su.lon, *home) < 0.05:
+        if distance_km(su.lat, su.lon, *home) < 0.05 and not stay_out:
             su.target = None
             su.lat, su.lon = home
             return self._set(su, UnitStatus.AVAILABLE_AT_STATION)
@@ -204,15 +256,8 @@ class Simulator:
         if su.status is UnitStatus.ALERTED:
             return [self._set(su, UnitStatus.EN_ROUTE)]
         if su.status is UnitStatus.ON_SCENE:
-            transports = su.rtype.transport in (TransportNeed.SEATED, TransportNeed.LYING, TransportNeed.AMBULANCE)
-            if transports and self.rng.random() < self.p_transport:
-                ed = self.geo.nearest_ed(su.lat, su.lon, open_24_7_only=True)
-                su.destination = ed.code
-                su.target = (ed.lat, ed.lon)
-                speed = su.rtype.speed
-                assert speed is not None
-                su.kmh = speed.kmh / speed.road_factor
-                return [self._set(su, UnitStatus.TRANSPORTING)]
+            if self._transports(su) and self.rng.random() < self.p_transport:
+                return [self._start_transport(su)]
             events: list[StatusEvent | OutcomeEvent] = []
             if su.case_id is not None and not su.background:
                 code = "treated_left_home" if self.rng.random() < 0.6 else "left_home_advice"
@@ -246,6 +291,6 @@ class Simulator:
             in_service = su.rtype.in_service(now)
             if not in_service and su.status is UnitStatus.AVAILABLE_AT_STATION:
                 events.append(self._set(su, UnitStatus.OFF_DUTY))
-            elif in_service and su.status is UnitStatus.OFF_DUTY:
+            elif in_service and su.status is UnitStatus.OFF_DUTY and not su.off_by_hand:
                 events.append(self._set(su, UnitStatus.AVAILABLE_AT_STATION))
         return events

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from dispatch.feed.config import FeedEndpoint, SubscriberConfig
 from dispatch.feed.publisher import FeedPublisher, PublisherSecurity
 from dispatch.feed.socket_thread import SocketThread
-from dispatch.simulator.commands import COMMAND, AssignCommand, FaultCommand, RecallCommand
+from dispatch.simulator.commands import COMMAND, AssignCommand, FaultCommand, RecallCommand, StatusCommand
 from dispatch.simulator.model import OutcomeEvent, Simulator, SimulatorError, StatusEvent
 
 log = logging.getLogger("dispatch.simulator")
@@ -85,6 +85,10 @@ class SimulatorRunner(SocketThread):
 
     def recall(self, unit_id: str) -> None:
         self.call(lambda: self._execute(RecallCommand(cmd="recall", unit_id=unit_id)))
+
+    def set_status(self, unit_id: str, status: str) -> None:
+        cmd = StatusCommand(cmd="status", unit_id=unit_id, status=status)  # type: ignore[arg-type]
+        self.call(lambda: self._execute(cmd))
 
     def fault(self, publisher: str, **settings: Any) -> None:
         cmd = FaultCommand(cmd="fault", publisher=publisher, **settings)  # type: ignore[arg-type]
@@ -232,11 +236,14 @@ class SimulatorRunner(SocketThread):
             reply = {"ok": False, "error": str(exc)}
         sock.send(json.dumps(reply, ensure_ascii=False).encode())
 
-    def _execute(self, cmd: AssignCommand | RecallCommand | FaultCommand) -> None:
+    def _execute(self, cmd: AssignCommand | RecallCommand | StatusCommand | FaultCommand) -> None:
+        events: Sequence[StatusEvent | OutcomeEvent]
         if isinstance(cmd, AssignCommand):
             events = self.sim.assign(cmd.unit_id, cmd.case_id, cmd.lat, cmd.lon, cmd.priority)
         elif isinstance(cmd, RecallCommand):
             events = self.sim.recall(cmd.unit_id)
+        elif isinstance(cmd, StatusCommand):
+            events = self.sim.set_status(cmd.unit_id, cmd.status)
         else:
             self._fault(cmd)
             return
