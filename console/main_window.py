@@ -18,8 +18,8 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDialog, QDockWidget, QLabel, QMainWindow, QSizePolicy, QWidget
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
+from PySide6.QtWidgets import QDialog, QDockWidget, QLabel, QMainWindow, QSizePolicy, QTabBar, QWidget
 
 from console.dispatch.feed_health import PUBLISHER_LABELS
 from console.errors import is_database_down, user_message
@@ -194,6 +194,9 @@ class MainWindow(QMainWindow):
         dp = self.workspaces.get("dispatch")
         if dp is not None and hasattr(dp, "status_message"):
             dp.status_message.connect(self.show_message)
+        if dp is not None and hasattr(dp, "alerts"):  # docs/alerts.md: one key acknowledges, the tab shows how many
+            self.acknowledge_action = self._add("F2", self.tr("Kvittera larm"), self.acknowledge_alert)
+            dp.alerts.changed.connect(self.show_alert_badge)
         ad = self.workspaces.get("admin")
         if ad is not None:
             ad.message.connect(self.show_message)
@@ -203,6 +206,25 @@ class MainWindow(QMainWindow):
             fu.overdue_changed.connect(self.set_overdue_followups)
             if ct is not None:
                 fu.worse_case.connect(lambda cid: (self.show_workspace("calltaking"), ct.open_existing(cid)))
+
+    def acknowledge_alert(self) -> None:
+        """F2: the most urgent alert is acknowledged (audited) and its case selected in Dirigering."""
+        dp = self.workspaces.get("dispatch")
+        if dp is not None and dp.alerts.acknowledge_next() is not None:  # type: ignore[attr-defined]
+            self.show_workspace("dispatch")
+
+    def show_alert_badge(self) -> None:
+        """The Dirigering tab says how many alerts wait to be acknowledged, in red, wherever the user is."""
+        dp, dock = self.workspaces.get("dispatch"), self.docks.get("dispatchDock")
+        if dp is None or dock is None:
+            return
+        n = len(dp.alerts.board.alerts())  # type: ignore[attr-defined]
+        title = self.tr(TITLES["dispatch"]) + (f" ⚠ {n}" if n else "")
+        dock.setWindowTitle(title)
+        for bar in self.findChildren(QTabBar):
+            for i in range(bar.count()):
+                if bar.tabText(i).startswith(self.tr(TITLES["dispatch"])):
+                    bar.setTabTextColor(i, QColor("#ff5c5c") if n else QColor())
 
     def show_workspace(self, key: str) -> None:
         dock = self.docks.get(f"{key}Dock")

@@ -47,6 +47,7 @@ def shortcuts() -> list[Shortcut]:
         Shortcut("D", _t("Dirigering"), _t("Dirigera valt ärende (välj enhet)")),
         Shortcut("Shift+D", _t("Dirigering"), _t("Dirigera rekommenderad enhet")),
         Shortcut("R", _t("Dirigering"), _t("Återkalla enhet")),
+        Shortcut("F2", _t("Dirigering"), _t("Kvittera larm (väljer larmets ärende)")),
         Shortcut("Ctrl+Shift+S", _t("RLS-granskning"), _t("Signera vald granskning")),
         Shortcut("Ctrl+K", _t("RLS-granskning"), _t("Kommentera vald granskning")),
         Shortcut("F5", _t("Dirigering"), _t("Uppdatera")),

@@ -25,12 +25,16 @@ process; the in-process demo simulator (tests) and an in-memory database keep th
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.dispatch.feed_bridge import FeedBridge
 from console.dispatch.live_feeds import LiveFeeds
+from console.dispatch.close_case import install_close_case
 from console.dispatch.targets import WaitTargets
+from console.dispatch.unit_status import install_unit_status
 from console.dispatch.workspace import DispatchWorkspace
 from console.fleet_model import FleetTableModel
 from console.tasks import DbExecutor
@@ -51,7 +55,8 @@ def build_dispatch_workspace(actor: Actor, executor: DbExecutor, *, demo: bool =
                              time_scale: float = 4.0, targets: WaitTargets | None = None,
                              refresh_ms: int | None = None, simulator_process: bool = False,
                              live_feeds: LiveFeeds | None = None, apply_outcomes: bool = True,
-                             persist_events: bool | None = None) -> DispatchWorkspace:
+                             persist_events: bool | None = None,
+                             clock: Callable[[], datetime] | None = None) -> DispatchWorkspace:
     fleet = fleet or default_fleet()
     palette = palette or default_palette()
     geography = geography or default_geography()
@@ -75,8 +80,11 @@ def build_dispatch_workspace(actor: Actor, executor: DbExecutor, *, demo: bool =
     else:
         state = FleetState(fleet)
     bridge = FeedBridge(state, model, [feeds] if feeds else [], refresh_stale=feeds is None)
-    return DispatchWorkspace(actor, executor, bridge, fleet=fleet, geography=geography, feeds=feeds,
-                             targets=targets, refresh_ms=refresh_ms, apply_outcomes=apply_outcomes)
+    ws = DispatchWorkspace(actor, executor, bridge, fleet=fleet, geography=geography, feeds=feeds,
+                           targets=targets, refresh_ms=refresh_ms, apply_outcomes=apply_outcomes, clock=clock)
+    install_unit_status(ws)  # the board's "Ändra status…" (console/dispatch/unit_status.py)
+    install_close_case(ws)  # "Avsluta ärende…" with a structured outcome (console/dispatch/close_case.py)
+    return ws
 
 
 def database_url_of(factory: sessionmaker[Session]) -> str:

@@ -31,6 +31,7 @@ STATUS_SHORT = {CaseStatus.WAITING: "Väntar", CaseStatus.ASSIGNED: "Dirigerad"}
 CASE_ROLE = Qt.ItemDataRole.UserRole + 1
 STATE_COLOURS = {"ok": QColor("#1f3d2a"), "near": QColor("#5a4312"), "late": QColor("#6e1b1e")}
 STATE_LABELS = {"ok": "inom målet", "near": "nära målet", "late": "över målet"}
+ALERT_COLOUR = QColor("#c62828")  # a row with an unacknowledged alert, every other second (docs/alerts.md)
 
 
 def priority_of(case: CaseView) -> Priority | None:
@@ -63,6 +64,8 @@ class WaitingRoomModel(QAbstractTableModel):
         self._now = self._clock()
         self._bold = QFont()
         self._bold.setBold(True)
+        self._flashing: frozenset[int] = frozenset()  # cases with an unacknowledged alert
+        self.flash_on = False  # the phase of the flashing rows
 
     # --- data -------------------------------------------------------------------------------
     def set_cases(self, cases: Sequence[CaseView], assigned_at: Mapping[int, datetime] | None = None) -> None:
@@ -87,6 +90,32 @@ class WaitingRoomModel(QAbstractTableModel):
         self._now = self._clock()
         if self._cases:
             self.dataChanged.emit(self.index(0, COL_PRIO), self.index(len(self._cases) - 1, COL_TARGET))
+
+    def now(self) -> datetime:
+        """The model's clock (injected in tests)."""
+        return self._clock()
+
+    def set_flashing(self, case_ids: frozenset[int]) -> None:
+        """The cases whose rows flash until their alert is acknowledged."""
+        changed = self._flashing ^ case_ids
+        self._flashing = frozenset(case_ids)
+        self.flash_on = self.flash_on or bool(case_ids)
+        self._repaint_rows(changed)
+
+    def flash(self) -> None:
+        """Turn the flashing rows on or off (called once a second)."""
+        if self._flashing:
+            self.flash_on = not self.flash_on
+            self._repaint_rows(self._flashing)
+
+    def is_flashing(self, case_id: int) -> bool:
+        return case_id in self._flashing
+
+    def _repaint_rows(self, case_ids: frozenset[int]) -> None:
+        for cid in case_ids:
+            row = self.row_of(cid)
+            if row is not None:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     def case(self, row: int) -> CaseView:
         return self._cases[row]
@@ -138,6 +167,10 @@ class WaitingRoomModel(QAbstractTableModel):
                 return f"{self.targets.target(prio):.0f} min"
             return (None, None, None, str(c.id), STATUS_SHORT.get(CaseStatus(c.status), CaseStatus(c.status).label), c.kommun or "",
                     complaint_name(c.complaint), c.address, c.patient_name)[col]
+        if role == Qt.ItemDataRole.BackgroundRole and c.id in self._flashing and col != COL_WAIT:
+            return ALERT_COLOUR if self.flash_on else None
+        if role == Qt.ItemDataRole.ForegroundRole and self.flash_on and col != COL_WAIT and c.id in self._flashing:
+            return QColor("#ffffff")
         if role == Qt.ItemDataRole.BackgroundRole and col == COL_WAIT:
             if self.assigned_at(c) is not None:
                 return None  # coloured against the target only while the case waits

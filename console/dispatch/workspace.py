@@ -18,7 +18,10 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget
 
+from console.alert_sound import AlertSound
 from console.dispatch.actions import AssignmentActions
+from console.dispatch.alert_center import AlertCenter
+from console.dispatch.alert_strip import AlertStrip
 from console.dispatch.assign_dialog import AssignChoice, AssignDialog
 from console.dispatch.feed_bridge import FeedBridge
 from console.dispatch.feed_outcomes import FeedOutcomeApplier
@@ -28,7 +31,7 @@ from console.dispatch.map_view import SkaneMap
 from console.dispatch.recommendation_tree import RecommendationTree
 from console.dispatch.selection import CaseSelection
 from console.dispatch.targets import WaitTargets, load_targets
-from console.dispatch.waiting_room import WaitingRoomModel, WaitingRoomView
+from console.dispatch.waiting_room import WaitingRoomModel, WaitingRoomView, priority_of
 from console.errors import user_message
 from console.tasks import DbExecutor, DbOp
 from dispatch.assignment import active_missions
@@ -58,7 +61,8 @@ class DispatchWorkspace(QWidget):
 
     def __init__(self, actor: Actor, executor: DbExecutor, bridge: FeedBridge, *, fleet: Fleet,
                  geography: Geography, feeds: LiveFeeds | None = None, targets: WaitTargets | None = None,
-                 refresh_ms: int | None = None, apply_outcomes: bool = True, parent: QWidget | None = None):
+                 refresh_ms: int | None = None, apply_outcomes: bool = True, parent: QWidget | None = None,
+                 clock: Callable[[], datetime] | None = None):
         super().__init__(parent)
         self.setObjectName("dispatchWorkspace")
         self.actor, self.executor, self.bridge, self.feeds = actor, executor, bridge, feeds
@@ -67,8 +71,9 @@ class DispatchWorkspace(QWidget):
         self._reading = self._read_again = False  # one väntrummet re-read at a time; a burst of changes: one more
         self._again_ids: frozenset[int] | None = frozenset()  # what that one more reads (None: all of it)
         self._read_all_next = False  # a re-read failed: the cases it was to read are unknown, the next reads all
+        self._listed = False  # väntrummet read whole at least once (what the alerts start from)
 
-        self.waiting_model = WaitingRoomModel(targets or load_targets())
+        self.waiting_model = WaitingRoomModel(targets or load_targets(), clock)
         self.waiting = WaitingRoomView(objectName="waitingRoom")  # keeps its columns fitted to its width
         self.waiting.setModel(self.waiting_model)
         self.waiting.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
@@ -135,6 +140,19 @@ class DispatchWorkspace(QWidget):
             self.outcome_applier.message.connect(lambda text: self.show_banner(text, error=True))
             self.outcome_applier.applied.connect(self._on_outcome_applied)
 
+        # Alerts (docs/alerts.md): a new Prio 1, a case past its target, a lost feed; the plain model decides,
+        # the rows flash, the strip above väntrummet names the alert, the acknowledge key (F2) selects its case.
+        model = self.waiting_model
+        self.alerts = AlertCenter(actor, executor, clock=model.now,
+                                  late=lambda c: model.targets.state(priority_of(c), model.waited(c)) == "late",
+                                  sound=AlertSound(muted=not load_settings().alert_sound), parent=self)
+        self.alert_strip = AlertStrip(self.alerts.board)
+        self.alert_strip.acknowledge.connect(self.alerts.acknowledge_next)
+        self.alerts.changed.connect(self._show_alerts)
+        self.alerts.select_case.connect(self.select_case_id)
+        self.alerts.message.connect(self._on_message)
+        bridge.health_changed.connect(self.alerts.feeds_health)
+
         self._lay_out()
         for key, slot in (("D", self.open_assign_dialog), ("Shift+D", self.assign_recommended),
                           ("R", self.recall_unit), ("F5", self.refresh)):
@@ -153,6 +171,7 @@ class DispatchWorkspace(QWidget):
         title = QLabel(self.tr("Väntrummet"))
         title.setStyleSheet("font-weight: bold; font-size: 14pt;")
         lv.addWidget(title)
+        lv.addWidget(self.alert_strip)
         lv.addWidget(self.waiting, 3)
         lv.addWidget(self.detail)
         lv.addWidget(self.rec_tree, 2)
@@ -241,6 +260,9 @@ class DispatchWorkspace(QWidget):
         def show(read: WaitingRead) -> None:
             try:
                 self._set_cases(*merged(self.waiting_model.cases(), self.waiting_model.assigned_times(), read))
+                self._listed = self._listed or read.full  # the first whole listing is the alerts' baseline
+                if self._listed:
+                    self.alerts.cases_shown(self.waiting_model.cases())
             finally:
                 done()
 
@@ -282,7 +304,14 @@ class DispatchWorkspace(QWidget):
 
     def _second(self) -> None:
         self.waiting_model.tick()
+        self.waiting_model.flash()  # before what this second raises: a new alert's row shows lit at once
+        if self._listed:
+            self.alerts.cases_shown(self.waiting_model.cases())
         self.selection.tick()
+
+    def _show_alerts(self) -> None:
+        self.waiting_model.set_flashing(self.alerts.board.flashing_cases())
+        self.alert_strip.show_board()
 
     def select_case_id(self, case_id: int) -> None:
         row = self.waiting_model.row_of(case_id)
