@@ -413,7 +413,16 @@ class TriageSession:
             return None
         return assess(scores, self._scored_vitals(w), age=self.context.age,
                       infection=self.complaint.code in self.ruleset.suspected_infection,
-                      on_oxygen=self._on_oxygen, spo2_scale2=self._spo2_scale2)
+                      on_oxygen=self._on_oxygen, spo2_scale2=self._spo2_scale2 or self._target_saturation(w))
+
+    def _target_saturation(self, w: _Walk) -> bool:
+        """Did the caller confirm a prescribed target saturation on this walk (a question marked
+        `spo2_scale2_if_yes` answered "ja" — "vet ej" does not count)? Then NEWS2 scores SpO2 on scale 2."""
+        for step in w.steps:
+            q = self.complaint.question(step.question_id) if step.kind == "yes_no" else None
+            if q is not None and q.spo2_scale2_if_yes and step.answer == "ja":
+                return True
+        return False
 
     def _apply_scores(self, w: _Walk) -> None:
         """NEWS2 / qSOFA / children's ranges / glucose: raise only. A raise to Prio 1 or 2 also counts as

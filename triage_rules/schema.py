@@ -231,6 +231,8 @@ class Question(_Model):
                                 "'vet ej' should raise for all); silences the bundled-question warning")
     # vital: which vital sign of the session the question measures (rr, spo2, …); default from the id
     vital: str | None = None
+    # yes_no: "ja" (not "vet ej") means a prescribed target saturation of 88–92 %: NEWS2 scores SpO2 on scale 2
+    spo2_scale2_if_yes: bool = False
 
     def targets(self) -> list[tuple[str, str]]:
         """(answer label, target) for every outgoing edge (with "vet ej" when it asks a follow-up)."""

@@ -196,3 +196,16 @@ def test_every_shipped_complaint_takes_vitals_and_a_high_news2_gives_prio1_with_
             assert r.care_need.transport is TransportNeed.AMBULANCE and r.care_need.max_minutes is not None, \
                 (complaint.code, r.endpoint, r.care_need)
             assert r.care_need.max_minutes <= 30, (complaint.code, r.endpoint)
+
+
+def test_a_confirmed_target_saturation_in_the_tree_scores_spo2_on_scale_2() -> None:
+    """The COPD patient whose caller confirms a prescribed target of 88–92 % is not raised for 90 % (NEWS2 scale
+    2, A26 of the acceptance set); an unknown target keeps scale 1, the stricter."""
+    rs = load_ruleset(version="skane-2026.2")
+    before = [("RF_MEDVETSLÖS", "nej"), ("RF_ANDNING", "nej"), ("plötslig", "nej"), ("känd_sjukdom", "ja"),
+              ("känner_igen", "ja")]
+    for target, news2 in (("ja", 0), (UNKNOWN, 3), ("nej", 3)):
+        s = TriageSession.replay(rs, "ANDN", [*before, ("målsaturation", target)],
+                                 context=PatientContext(age=72), now=NOW)
+        state = s.set_vital("spo2", 90)
+        assert state.news2 == news2, (target, state.reasons)
