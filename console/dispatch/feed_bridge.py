@@ -56,6 +56,7 @@ class FeedBridge(QObject):
 
     health_changed = Signal(object)
     failed = Signal(str)  # a feed service (the simulator, a subscriber) did not start; Swedish, for a banner
+    recovered = Signal(str)  # a service's problem told by `failed` is over; Swedish, for a banner
     units_changed = Signal(object)
     stopped = Signal()
 
@@ -168,12 +169,16 @@ class FeedBridge(QObject):
         return n
 
     def _report_problems(self) -> None:
-        """A service that stopped working on its own (the feed process gave up) says why once, in the banner."""
+        """A service that stopped working on its own (the feed process silent or given up) says why once, in the
+        banner; when that is over the banner says so (the same problem coming back is told again)."""
         for s in self._started:
-            problem = getattr(s, "problem", None)
-            if problem and problem != self._told.get(id(s)):
+            problem, told = getattr(s, "problem", None), self._told.get(id(s))
+            if problem and problem != told:
                 self._told[id(s)] = problem
                 self.failed.emit(problem)
+            elif not problem and told:
+                del self._told[id(s)]
+                self.recovered.emit(self.tr("Flödena tas emot igen."))
 
     def emit_health(self) -> None:
         self.health = sorted(self.state.feeds(), key=lambda f: f.publisher)

@@ -118,6 +118,7 @@ class DispatchWorkspace(QWidget):
         self.board.unit_activated.connect(self.assignment.unit_activated)
         bridge.health_changed.connect(self.board.health.set_health)
         bridge.failed.connect(lambda text: self.show_banner(text, error=True))
+        bridge.recovered.connect(lambda text: self.show_banner(text))
         if feeds is not None and feeds.session_factory is not None:
             def record_counters() -> dict[str, Any]:
                 writer = feeds.writer
