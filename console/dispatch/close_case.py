@@ -1,0 +1,110 @@
+"""Closing the selected case with a structured outcome from the console ("Avsluta ärende…", key A): nurses,
+dispatchers and physicians alike, through RecordOutcome — the same codes the units report on their feeds, so the
+case leaves väntrummet, its units are freed and its follow-up is scheduled exactly as for a feed outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
+
+from commands import RecordOutcome
+from commands.base import CLINICAL_ROLES
+from console.dispatch.close_case_dialog import CloseCaseDialog
+from console.dispatch.selection import CaseSelection
+from console.errors import user_message
+from console.tasks import CommandOp, DbExecutor
+from outcomes.closing import OutcomeView
+from records.actor import Actor
+from records.cases import CaseView
+from resources.geography import Geography
+
+if TYPE_CHECKING:
+    from console.dispatch.workspace import DispatchWorkspace
+
+
+class CloseCaseActions(QObject):
+    """Signals: `message(str, bool)` (text, is error); `closed(int)` once a case is closed."""
+
+    message = Signal(str, bool)
+    closed = Signal(int)
+
+    def __init__(self, actor: Actor, executor: DbExecutor, selection: CaseSelection, geography: Geography,
+                 parent: QWidget):
+        super().__init__(parent)
+        self.actor, self.executor, self.selection, self.geography = actor, executor, selection, geography
+        self.widget = parent
+        self.dialog: CloseCaseDialog | None = None
+        self.on_dialog: Callable[[CloseCaseDialog], None] | None = None  # tests: the dialog as it opens
+
+    @property
+    def allowed(self) -> bool:
+        return self.actor.may(*CLINICAL_ROLES)
+
+    def open_dialog(self) -> CloseCaseDialog | None:
+        if not self.allowed:
+            self.message.emit(self.tr("%s får inte registrera utfall.") % self.actor.role.label, True)
+            return None
+        case = self.selection.case
+        if case is None:
+            self.message.emit(self.tr("Välj först ett ärende i väntrummet."), True)
+            return None
+        self.dialog = dlg = CloseCaseDialog(case, sorted(self.selection.assigned_parts.values()), self.geography,
+                                            self.widget)
+        dlg.accepted.connect(lambda: self._send(case, dlg.choice()))
+        dlg.open()
+        if self.on_dialog is not None:
+            self.on_dialog(dlg)
+        return dlg
+
+    def _send(self, case: CaseView, choice: tuple[str, str | None, str | None] | None) -> None:
+        if choice is None:
+            return
+        code, destination, note = choice
+        CommandOp(self.executor, self.actor, RecordOutcome(case_id=case.id, code=code, destination=destination,
+                                                           note=note)) \
+            .success(lambda v: self._on_closed(case, v)) \
+            .failure(lambda exc: self.message.emit(user_message(exc), True)).run()
+
+    def _on_closed(self, case: CaseView, view: OutcomeView) -> None:
+        where = ""
+        if view.destination:
+            eds = {e.code: e.name for e in self.geography.emergency_departments}
+            where = f" ({eds.get(view.destination, view.destination)})"
+        self.message.emit(self.tr("Ärende %d avslutat: %s%s.") % (case.id, view.label, where), False)
+        self.closed.emit(case.id)
+
+
+def install_close_case(ws: DispatchWorkspace) -> CloseCaseActions:
+    """The workspace's "Avsluta ärende… (A)" beside its dispatch buttons, and the key A; messages go to its
+    status line, and the closed case leaves väntrummet at once. Found again with `ws.findChild(CloseCaseActions)`."""
+    actions = CloseCaseActions(ws.actor, ws.executor, ws.selection, ws.geography, ws)
+    actions.setObjectName("closeCaseActions")
+    actions.message.connect(lambda text, error: ws.show_banner(text, error=error))
+    actions.closed.connect(lambda _id: ws.refresh())
+    button = QPushButton(ws.tr("Avsluta ärende… (A)"), objectName="closeCaseButton")
+    button.clicked.connect(actions.open_dialog)
+    button.setEnabled(actions.allowed)
+    if not actions.allowed:
+        button.setToolTip(ws.tr("%s får inte registrera utfall.") % ws.actor.role.label)
+    row = _button_row(ws)
+    if row is not None:
+        row.addWidget(button)
+    key = QShortcut(QKeySequence("A"), ws, activated=actions.open_dialog)
+    key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    return actions
+
+
+def _button_row(ws: DispatchWorkspace) -> QHBoxLayout | None:
+    """The layout holding the workspace's dispatch buttons."""
+    parent = ws.recall_button.parentWidget()
+    stack = [parent.layout()] if parent is not None and parent.layout() is not None else []
+    while stack:
+        layout = stack.pop()
+        if isinstance(layout, QHBoxLayout) and layout.indexOf(ws.recall_button) >= 0:
+            return layout
+        stack += [layout.itemAt(i).layout() for i in range(layout.count()) if layout.itemAt(i).layout() is not None]
+    return None
