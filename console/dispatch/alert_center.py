@@ -18,6 +18,7 @@ from console.tasks import CommandOp, DbExecutor
 from dispatch.alerts import Alert, AlertBoard
 from records.actor import Actor
 from records.cases import CaseView
+from resources.vocabulary import Role
 
 
 class AlertCenter(QObject):
@@ -32,15 +33,22 @@ class AlertCenter(QObject):
                  clock: Callable[[], datetime], sound: AlertSound, parent: QObject | None = None):
         super().__init__(parent)
         self.actor, self.executor, self.sound = actor, executor, sound
+        # Alerts are for those who dispatch: a nurse's console (its Dirigering pane is for looking) raises none,
+        # so a call taker is not interrupted by the Prio 1 she has just sent herself.
+        self.enabled = actor.may(Role.DISPATCHER, Role.PHYSICIAN)
         self.board = AlertBoard(late=late, clock=clock, feed_names=dict(PUBLISHER_LABELS))
 
     # --- what is shown ----------------------------------------------------------------------------------
     def cases_shown(self, cases: Sequence[CaseView]) -> None:
         """After a re-read of väntrummet and every second (a case may pass its target with nothing re-read)."""
+        if not self.enabled:
+            return
         self._raised(self.board.observe_cases(cases))
         self._sound()
 
     def feeds_health(self, feeds: Sequence[Any]) -> None:
+        if not self.enabled:
+            return
         self._raised(self.board.observe_feeds(feeds))
         self._sound()
 

@@ -159,3 +159,26 @@ def test_a_sound_that_cannot_play_is_logged_not_raised(monkeypatch, caplog) -> N
     assert sound.played == ["new_prio1", "feed_lost"]
     assert [r.message for r in caplog.records if "Qt Multimedia" in r.message][:1] and \
         len([r for r in caplog.records if "Qt Multimedia" in r.message]) == 1
+
+
+def test_a_lost_feed_raises_an_alert_for_a_dispatcher_and_none_on_a_nurses_console(  # type: ignore[no-untyped-def]
+        qtbot, actor_for, workspace) -> None:
+    from dispatch.feed.state import FeedView
+
+    def feed(stale: bool) -> FeedView:
+        return FeedView(publisher="ambulans", messages=1, updates=1, rejected=0, rejected_by_reason={}, gaps=0,
+                        resyncs=0, restarts=0, duplicates=0, snapshots=1, auth_refused=0, refused_by_reason={},
+                        replays=0, replayed=0, holes=0, hole_updates=0, resets=0, illegal_transitions=0,
+                        last_heard_age_s=30.0 if stale else 0.5, epoch="e", seq=1, synced=True, stale=stale)
+
+    now = [datetime.now(UTC)]
+    ws = workspace(actor_for(Role.DISPATCHER, "dir.bo"), lambda: now[0])
+    nurse_ws = workspace(actor_for(Role.NURSE, "ssk.anna"), lambda: now[0])
+    for healthy in (True, False):
+        feeds = [feed(stale=not healthy)]
+        ws.bridge.health_changed.emit(feeds)
+        nurse_ws.bridge.health_changed.emit(feeds)
+    [alert] = ws.alerts.board.alerts()
+    assert alert.kind == "feed_lost" and "Ambulans" in ws.alert_strip.label.text()
+    assert not ws.alert_strip.isHidden() and ws.alerts.sound.played == ["feed_lost"]
+    assert nurse_ws.alerts.board.alerts() == [] and nurse_ws.alert_strip.isHidden()
