@@ -10,6 +10,7 @@ from command_world import World, snapshot
 from sqlalchemy import select
 
 from commands import AcknowledgeAlert, run
+from records.access_log import action_text
 from records.actor import NotPermitted
 from records.case_state import CaseStatus
 from records.cases import CaseNotFound
@@ -31,6 +32,7 @@ def test_acknowledging_a_prio1_alert_records_who_what_and_when(world: World) -> 
         assert (row.case_id, row.user_id, row.role) == (case_id, world.dispatcher.user_id, "dispatcher")
         assert row.detail["kind"] == "new_prio1" and row.detail["alert"] == f"new_prio1:{case_id}"
         assert row.detail["raised_at"] == RAISED.isoformat() and row.at is not None
+        assert "kvitterade ett larm" in action_text(row.action, row.detail)  # the patient's access log says what it was
         assert s.scalars(select(CommandLog.name).where(CommandLog.name == "alert.acknowledge")).all() \
             == ["alert.acknowledge"]
         assert s.scalars(select(ChangeEvent.topic).where(ChangeEvent.command == "alert.acknowledge")).all() \
