@@ -25,6 +25,12 @@ class AlertSound(QObject):
         self._broken = False  # Qt Multimedia could not be loaded: said once, not tried again
         self._no_output_told = False
 
+    def preload(self, kinds: list[str]) -> None:
+        """Load the sounds now (QSoundEffect prepares a sound ahead of time), so the first alert is heard at once."""
+        if not self.muted:
+            for kind in kinds:
+                self._effect(kind)
+
     def play(self, kind: str) -> None:
         if self.muted:
             return

@@ -15,7 +15,7 @@ from console.alert_sound import AlertSound
 from console.dispatch.feed_health import PUBLISHER_LABELS
 from console.errors import user_message
 from console.tasks import CommandOp, DbExecutor
-from dispatch.alerts import Alert, AlertBoard
+from dispatch.alerts import Alert, AlertBoard, AlertKind
 from records.actor import Actor
 from records.cases import CaseView
 from resources.vocabulary import Role
@@ -37,6 +37,8 @@ class AlertCenter(QObject):
         # so a call taker is not interrupted by the Prio 1 she has just sent herself.
         self.enabled = actor.may(Role.DISPATCHER, Role.PHYSICIAN)
         self.board = AlertBoard(late=late, clock=clock, feed_names=dict(PUBLISHER_LABELS))
+        if self.enabled:
+            sound.preload([kind.value for kind in AlertKind])
 
     # --- what is shown ----------------------------------------------------------------------------------
     def cases_shown(self, cases: Sequence[CaseView]) -> None:
