@@ -57,7 +57,7 @@ class UnitStatusDialog(QDialog):
             item = QListWidgetItem(s.label)
             item.setData(STATUS_ROLE, s.value)
             self.statuses.addItem(item)
-        if self.statuses.count():
+        if self.statuses.count() == 1:  # more than one: the dispatcher chooses, nothing is preselected
             self.statuses.setCurrentRow(0)
         self.statuses.setMaximumHeight(self.statuses.sizeHintForRow(0) * max(1, self.statuses.count()) + 8)
         self.reason = QLineEdit(objectName="unitStatusReason")
@@ -66,7 +66,11 @@ class UnitStatusDialog(QDialog):
         self.error = QLabel(objectName="unitStatusError")
         self.error.setStyleSheet("color: #e5484d; font-weight: bold;")
         self.error.setWordWrap(True)
-        note = QLabel(self.tr("Endast tillåtna statusändringar visas. Larma en enhet genom att dirigera den (D)."))
+        text = self.tr("Endast tillåtna statusändringar visas. Larma en enhet genom att dirigera den (D).")
+        if row.case_id is not None:
+            text += self.tr(" Ärende %d avslutas inte av en statusändring: registrera utfallet (A) eller återkalla "
+                            "enheten (R).") % row.case_id
+        note = QLabel(text)
         note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Ändra status"))
@@ -96,8 +100,9 @@ class UnitStatusDialog(QDialog):
 
     def choice(self) -> tuple[UnitStatus, str] | None:
         item = self.statuses.currentItem()
-        if item is None:
-            self.error.setText(self.tr("Från %s kan statusen inte ändras för hand.") % self.current.label)
+        if item is None or not item.isSelected():
+            self.error.setText(self.tr("Välj den nya statusen.") if self.statuses.count()
+                               else self.tr("Från %s kan statusen inte ändras för hand.") % self.current.label)
             return None
         reason = self.reason.text().strip()
         if not reason:

@@ -103,7 +103,7 @@ class DispatchWorkspace(QWidget):
         self.assignment.failed.connect(self._reread)
 
         self.assign_button = QPushButton(self.tr("Dirigera… (D)"), objectName="assignButton")
-        self.assign_rec_button = QPushButton(self.tr("Dirigera rekommenderad (Shift+D)"), objectName="assignRecButton")
+        self.assign_rec_button = QPushButton(self.tr("Dirigera rekommenderade (Shift+D)"), objectName="assignRecButton")
         self.recall_button = QPushButton(self.tr("Återkalla enhet (R)"), objectName="recallButton")
         self.assign_button.clicked.connect(self.open_assign_dialog)
         self.assign_rec_button.clicked.connect(self.assign_recommended)

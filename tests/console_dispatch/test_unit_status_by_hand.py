@@ -37,6 +37,10 @@ def test_status_by_hand_from_the_board_menu_and_key(qtbot, sqlite_db, make_actor
         menu.actions()[0].trigger()
         (dlg,) = dialogs
         assert dlg.offered() == [S.AVAILABLE_OUT, S.OFF_DUTY]  # from Ledig på station: not Larmad, not På plats
+        qtbot.keyClicks(dlg.reason, "Fordonet på verkstad")
+        dlg.accept()
+        assert dlg.isVisible() and "Välj den nya statusen" in dlg.error.text()  # nothing preselected
+        dlg.reason.clear()
         assert dlg.select_status(S.OFF_DUTY)
         dlg.accept()
         assert dlg.isVisible() and "skäl" in dlg.error.text()  # no reason: refused, nothing sent
