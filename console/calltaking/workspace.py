@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from commands import (
     CallFinished,
     CaseCreated,
+    CommandIdReused,
     CreateCase,
     DiscardDraft,
     DraftHandedOver,
@@ -385,7 +386,10 @@ class CallTakingWorkspace(QWidget):
         finish_id = payload.get("finish_command_id")
         self.form.restore(payload.get("intake") or {})
         override = payload.get("override")
-        self._red_flag_records = [r for r in payload.get("red_flag_records") or [] if isinstance(r, dict)]
+        # Only this user's own unsent steps are sent from here: a colleague's (a handed-over call) were sent by
+        # their console, and would be refused as another user's command id.
+        self._red_flag_records = [r for r in payload.get("red_flag_records") or []
+                                  if isinstance(r, dict) and r.get("by") == self.actor.username]
         problems = self.driver.restore_vitals(payload.get("vitals") or {}, bool(payload.get("oxygen")))
         self.vitals.set_values(self.driver.vitals, self.driver.oxygen)
         if problems:
@@ -527,7 +531,7 @@ class CallTakingWorkspace(QWidget):
         rf = self.driver.ruleset.red_flag(flag_id)
         self._red_flag_records.append({"command_id": str(uuid4()), "flag_id": flag_id,
                                        "text": rf.text if rf else flag_id, "complaint": self.wizard.state.complaint,
-                                       "withdrawn": withdrawn})
+                                       "withdrawn": withdrawn, "by": self.actor.username})
         self._flush_red_flags()
 
     def _flush_red_flags(self) -> None:
@@ -551,6 +555,9 @@ class CallTakingWorkspace(QWidget):
         self._red_flag_records = [r for r in self._red_flag_records if r["command_id"] != command_id]
 
     def _red_flag_not_recorded(self, command_id: str, exc: Exception) -> None:
+        if isinstance(exc, CommandIdReused):  # already on record (this id ran before): nothing left to send
+            self._red_flag_recorded(command_id)
+            return
         self._red_flags_in_flight.discard(command_id)  # stays with the draft; the next save sends it again
         self.message.emit(self.tr("Den röda flaggan är registrerad i samtalet men ännu inte på ärendet: %s")
                           % user_message(exc))

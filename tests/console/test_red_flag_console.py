@@ -112,3 +112,33 @@ def test_a_raised_red_flag_survives_a_restart_from_the_draft(qtbot, make_window,
     qtbot.waitUntil(lambda: ct2.active and ct2.wizard.state.done, timeout=10000)
     assert ct2.wizard.state.priority is Priority.P1 and ct2.red_flags == ["RF_CHOCK"]
     assert ct2._red_flag_records == []  # reopening is not a second raise
+
+
+def test_a_handed_over_call_keeps_its_red_flag_and_vitals_and_the_colleague_sends_nothing_again(
+        qtbot, make_window, actor_for, factory, idle):  # type: ignore[no-untyped-def]
+    from test_hand_over import _when_dialog
+
+    anna = actor_for(Role.NURSE, "ssk.anna")
+    actor_for(Role.NURSE, "ssk.bo")
+    w1 = make_window(anna)
+    ct1 = _mid_call(qtbot, w1, idle)
+    ct1.vitals.fields["spo2"].setText("91")
+    ct1.vitals._hand_on("spo2")
+    ct1.apply_red_flag("RF_CHOCK")
+    _when_dialog(lambda dlg: (dlg.choose("ssk.bo"), dlg.accept()))
+    ct1.hand_over_call()
+    qtbot.waitUntil(lambda: not ct1.active, timeout=10000)
+    idle(w1)
+    w1.shutdown()
+
+    w2 = make_window(actor_for(Role.NURSE, "ssk.bo"))
+    ct2 = w2.workspaces["calltaking"]
+    qtbot.waitUntil(lambda: ct2.active and ct2.wizard.state.done, timeout=10000)
+    idle(w2)
+    assert ct2.red_flags == ["RF_CHOCK"] and ct2.wizard.state.priority is Priority.P1
+    assert ct2.driver.vitals == {"spo2": 91.0} and ct2.vitals.fields["spo2"].text() == "91"
+    assert ct2._red_flag_records == [] and "röda flaggan" not in w2.message_label.text()
+    with factory() as s:
+        raised = s.scalars(select(AuditEntry.user_id).where(AuditEntry.case_id == ct2.case_id,
+                                                            AuditEntry.action == "triage.red_flag")).all()
+    assert raised == [anna.user_id]  # once, by the nurse who heard it
