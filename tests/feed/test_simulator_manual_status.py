@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from feed_helpers import small_fleet
 
-from dispatch.simulator import OutcomeEvent, Simulator, SimulatorError, StatusEvent
+from dispatch.simulator import OutcomeEvent, Simulator, SimulatorClient, SimulatorError, SimulatorRunner, StatusEvent
 from resources.vocabulary import UnitStatus as S
 
 
@@ -58,3 +58,18 @@ def test_illegal_and_alerted_are_refused() -> None:
     with pytest.raises(SimulatorError, match="dirigering"):
         sim.set_status(uid, S.ALERTED)
     assert sim.units[uid].status is S.AVAILABLE_AT_STATION
+
+
+def test_the_status_order_over_the_command_socket() -> None:
+    """What the console's simulator process is sent (SimulatorProcess.set_status → SimulatorClient)."""
+    sim = Simulator(small_fleet(), seed=1, background_per_hour=0, follow_service_hours=False)
+    runner = SimulatorRunner(sim, time_scale=0, command_endpoint="tcp://127.0.0.1:*")
+    with runner:
+        uid = _ambulance(sim)
+        client = SimulatorClient(runner.bound_command_endpoint)
+        client.set_status(uid, S.OFF_DUTY.value)
+        assert runner.call(lambda: sim.units[uid].status) is S.OFF_DUTY
+        with pytest.raises(SimulatorError, match="Otillåten statusändring Ej i tjänst → Transport"):
+            client.set_status(uid, S.TRANSPORTING.value)
+        with pytest.raises(SimulatorError, match="ogiltigt kommando"):
+            client.set_status(uid, "hemma")
