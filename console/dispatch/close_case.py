@@ -4,6 +4,7 @@ case leaves väntrummet, its units are freed and its follow-up is scheduled exac
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -14,16 +15,21 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 from commands import RecordOutcome
 from commands.base import CLINICAL_ROLES
 from console.dispatch.close_case_dialog import CloseCaseDialog
+from console.dispatch.live_feeds import LiveFeeds
 from console.dispatch.selection import CaseSelection
 from console.errors import user_message
+from console.fleet_model import FleetTableModel
 from console.tasks import CommandOp, DbExecutor
 from outcomes.closing import OutcomeView
 from records.actor import Actor
 from records.cases import CaseView
 from resources.geography import Geography
+from resources.vocabulary import UnitStatus
 
 if TYPE_CHECKING:
     from console.dispatch.workspace import DispatchWorkspace
+
+log = logging.getLogger("larmcentral.console.dispatch")
 
 
 class CloseCaseActions(QObject):
@@ -33,9 +39,10 @@ class CloseCaseActions(QObject):
     closed = Signal(int)
 
     def __init__(self, actor: Actor, executor: DbExecutor, selection: CaseSelection, geography: Geography,
-                 parent: QWidget):
+                 parent: QWidget, *, units: FleetTableModel | None = None, feeds: LiveFeeds | None = None):
         super().__init__(parent)
         self.actor, self.executor, self.selection, self.geography = actor, executor, selection, geography
+        self.units, self.feeds = units, feeds
         self.widget = parent
         self.dialog: CloseCaseDialog | None = None
         self.on_dialog: Callable[[CloseCaseDialog], None] | None = None  # tests: the dialog as it opens
@@ -54,34 +61,50 @@ class CloseCaseActions(QObject):
             return None
         self.dialog = dlg = CloseCaseDialog(case, sorted(self.selection.assigned_parts.values()), self.geography,
                                             self.widget)
-        dlg.accepted.connect(lambda: self._send(case, dlg.choice()))
+        sent = sorted(self.selection.assigned_parts.values())
+        dlg.accepted.connect(lambda: self._send(case, dlg.choice(), sent))
         dlg.open()
         if self.on_dialog is not None:
             self.on_dialog(dlg)
         return dlg
 
-    def _send(self, case: CaseView, choice: tuple[str, str | None, str | None] | None) -> None:
+    def _send(self, case: CaseView, choice: tuple[str, str | None, str | None] | None, sent: list[str]) -> None:
         if choice is None:
             return
         code, destination, note = choice
         CommandOp(self.executor, self.actor, RecordOutcome(case_id=case.id, code=code, destination=destination,
                                                            note=note)) \
-            .success(lambda v: self._on_closed(case, v)) \
+            .success(lambda v: self._on_closed(case, v, sent)) \
             .failure(lambda exc: self.message.emit(user_message(exc), True)).run()
 
-    def _on_closed(self, case: CaseView, view: OutcomeView) -> None:
+    def _on_closed(self, case: CaseView, view: OutcomeView, sent: list[str]) -> None:
         where = ""
         if view.destination:
             eds = {e.code: e.name for e in self.geography.emergency_departments}
             where = f" ({eds.get(view.destination, view.destination)})"
         self.message.emit(self.tr("Ärende %d avslutat: %s%s.") % (case.id, view.label, where), False)
         self.closed.emit(case.id)
+        self._turn_back(sent)
+
+    def _turn_back(self, sent: list[str]) -> None:
+        """Demo: a simulated unit still on its way to the closed case turns back (as a crew told by radio would);
+        one already there finishes on its own, and the outcome it reports is ignored (this one is kept)."""
+        if self.feeds is None or self.units is None:
+            return
+        for unit_id in sent:
+            row = self.units.unit_by_id(unit_id)
+            if row is not None and row.status in (UnitStatus.ALERTED, UnitStatus.EN_ROUTE):
+                fut = self.feeds.tell_recalled(unit_id)
+                if fut is not None:
+                    fut.add_done_callback(lambda f, u=unit_id: f.exception() is not None and log.info(
+                        "simulator: %s not turned back: %s", u, f.exception()))
 
 
 def install_close_case(ws: DispatchWorkspace) -> CloseCaseActions:
     """The workspace's "Avsluta ärende… (A)" beside its dispatch buttons, and the key A; messages go to its
     status line, and the closed case leaves väntrummet at once. Found again with `ws.findChild(CloseCaseActions)`."""
-    actions = CloseCaseActions(ws.actor, ws.executor, ws.selection, ws.geography, ws)
+    actions = CloseCaseActions(ws.actor, ws.executor, ws.selection, ws.geography, ws, units=ws.bridge.model,
+                               feeds=ws.feeds)
     actions.setObjectName("closeCaseActions")
     actions.message.connect(lambda text, error: ws.show_banner(text, error=error))
     actions.closed.connect(lambda _id: ws.refresh())

@@ -83,3 +83,32 @@ def test_transported_to_an_emergency_department_chosen_by_name(qtbot, sqlite_db,
         assert outcome.code == "transported_ed" and outcome.destination == dlg.ed.currentData()
     finally:
         ws.shutdown()
+
+
+def test_in_demo_mode_a_unit_still_on_its_way_turns_back(qtbot, sqlite_db, make_actor, executor) -> None:
+    """The patient declined on the phone before the ambulance arrived: the case is closed by hand and the simulated
+    unit is recalled (as a crew told by radio), instead of driving on to a closed case."""
+    from resources.vocabulary import UnitStatus as S
+
+    nurse = make_actor(sqlite_db, "ssk.anna", Role.NURSE)
+    dispatcher = make_actor(sqlite_db, "dir.bo", Role.DISPATCHER)
+    make_case(sqlite_db, nurse, priority="2", waited_min=2)
+    ws = _workspace(qtbot, dispatcher, executor, demo=True, time_scale=1.0)
+    try:
+        model = ws.bridge.model
+        _select_first_case(qtbot, ws)
+        qtbot.waitUntil(lambda: ws.recommendation.parts[0].recommended.stale is False, timeout=15000)
+        unit_id = ws.recommendation.parts[0].recommended.unit_id
+        ws.assign_recommended()
+        _wait_idle(qtbot, executor)
+        qtbot.waitUntil(lambda: model.unit_by_id(unit_id).status is S.ALERTED and bool(ws.assigned_parts),
+                        timeout=10000)
+        dlg = _open_with_key(qtbot, ws)
+        dlg.select_code(OutcomeCode.DECLINED)
+        dlg.accept()
+        _wait_idle(qtbot, executor)
+        assert "Patienten avböjde" in ws.banner.text()
+        qtbot.waitUntil(lambda: model.unit_by_id(unit_id).status in (S.AVAILABLE_OUT, S.AVAILABLE_AT_STATION),
+                        timeout=10000)
+    finally:
+        ws.shutdown()
