@@ -63,6 +63,10 @@ from triage_rules.schema import RuleSet
 DRAFT_DEBOUNCE_MS = 400
 
 
+# Until the register has been asked (and for a patient it does not know) triage asks the context questions —
+# enrolled in a mobile team, ASIH, SÄBO, home care — instead of counting them as "nej".
+UNKNOWN_PATIENT = PatientContext(register_known=False)
+
 class CallTakingWorkspace(QWidget):
     case_sent = Signal(int, str)  # case id, "waiting" | "referred"
     message = Signal(str)  # for the status bar
@@ -79,7 +83,7 @@ class CallTakingWorkspace(QWidget):
         # which the command layer answers with its first result instead of a second case or triage.
         self.create_command_id: UUID = uuid4()
         self.finish_command_id: UUID | None = None
-        self.context = PatientContext()
+        self.context = UNKNOWN_PATIENT
         self.recontact_summary: str | None = None
         self.override: dict[str, Any] | None = None
         self.red_flags: list[str] = []  # the red flags the nurse raised by hand, as the draft keeps them
@@ -123,6 +127,7 @@ class CallTakingWorkspace(QWidget):
         ll.addWidget(self.context_panel)
         ll.addStretch(1)
         self.wizard = TriageWizard(self.driver)
+        self.wizard.context = self.driver.context = UNKNOWN_PATIENT
         self.recommendation = RecommendationPanel(snapshot_provider)
         self.vitals = VitalsPanel()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -186,7 +191,7 @@ class CallTakingWorkspace(QWidget):
     def _clear(self) -> None:
         self.case_id = self.draft_id = None
         self.create_command_id, self.finish_command_id = uuid4(), None
-        self.context, self.recontact_summary, self.override = PatientContext(), None, None
+        self.context, self.recontact_summary, self.override = UNKNOWN_PATIENT, None, None
         self.red_flags, self._red_flag_records = [], []
         self.driver.clear_vitals()
         self.vitals.set_values({})
@@ -194,7 +199,7 @@ class CallTakingWorkspace(QWidget):
         self.form.clear()
         self.form.patient_changed.emit()
         self.context_panel.show_context(None, None)
-        self.wizard.context = PatientContext()
+        self.wizard.context = UNKNOWN_PATIENT
         self.wizard.reset()
         self.recommendation.clear()
         self.problems.setText("")
@@ -438,7 +443,7 @@ class CallTakingWorkspace(QWidget):
 
         def job(s: Session) -> tuple[PatientContext, str | None]:
             ctx, match = call_context(s, actor, pnr, age=age, callback_phone=phone, address=address,
-                                      exclude_case_id=case_id)
+                                      exclude_case_id=case_id, ask_unknown=True)
             return ctx, match.summary() if match else None
 
         DbOp(self.executor, job).success(self._context_found).failure(
