@@ -80,6 +80,7 @@ class FleetTableModel(RowTableModel):
         self.status_idx = np.array([STATUS_INDEX[r.status] for r in rows], dtype=np.int8)
         self.stale = np.array([r.stale for r in rows], dtype=bool)
         self.version = 0  # bumped on every applied change; the map redraws when it moves
+        self._dirty: set[int] = set()  # rows changed but not yet told to the views (update_units notify=False)
         self._colours = {s: QColor(STATUS_COLOURS[s.value]) for s in STATUSES}
         self._stale_colour = QColor(STALE_COLOUR)
 
@@ -140,8 +141,9 @@ class FleetTableModel(RowTableModel):
     def rows(self) -> list[UnitRow]:
         return self._rows
 
-    def update_units(self, changed: dict[str, dict[str, Any]]) -> int:
-        """Apply changes and emit one dataChanged per contiguous block of changed rows.
+    def update_units(self, changed: dict[str, dict[str, Any]], *, notify: bool = True) -> int:
+        """Apply changes and emit one dataChanged per contiguous block of changed rows (with `notify=False` the
+        rows are only marked: `flush()` tells the views later, e.g. once per repaint during a flood).
 
         `changed` maps unit id to the UnitRow fields that changed. Unknown ids are ignored
         (the feed layer rejects them before they get here). Returns the number of rows changed.
@@ -160,13 +162,21 @@ class FleetTableModel(RowTableModel):
             rows.append(i)
         if rows:
             self.version += 1
+        self._dirty.update(rows)
+        if notify:
+            self.flush()
+        return len(rows)
+
+    def flush(self) -> int:
+        """Tell the views about every row changed since the last flush. Returns how many."""
+        dirty, self._dirty = self._dirty, set()
         last_col = len(COLUMNS) - 1
-        blocks = _blocks(sorted(rows))
+        blocks = _blocks(sorted(dirty))
         if len(blocks) > MAX_BLOCKS:  # a flood: one signal over the span costs the views less than hundreds
             blocks = [(blocks[0][0], blocks[-1][1])]
         for start, end in blocks:
             self.dataChanged.emit(self.index(start, 0), self.index(end, last_col))
-        return len(rows)
+        return len(dirty)
 
 
 MAX_BLOCKS = 16  # more contiguous blocks of changed rows than this: one dataChanged over their span

@@ -62,7 +62,8 @@ class FeedBridge(QObject):
 
     def __init__(self, state: FleetState, model: FleetTableModel, services: Sequence[Service] = (),
                  parent: QObject | None = None, *, interval_ms: int = 100, health_every: int = 5,
-                 refresh_stale: bool = False, slice_rows: int = 120):
+                 refresh_stale: bool = False, slice_rows: int = 120, flood_rows: int = 200,
+                 flood_paint_ms: int = 250):
         super().__init__(parent)
         self.state = state
         self.model = model
@@ -79,6 +80,13 @@ class FeedBridge(QObject):
         self._pending: set[str] = set()  # changed units not yet applied to the board
         self._applied: set[str] = set()  # applied since the last units_changed
         self._more = QTimer(self, singleShot=True, interval=0, timeout=self.apply_slice)
+        # A flood (more than `flood_rows` units changed in one tick): the board and the map are told at most every
+        # `flood_paint_ms` — each repaint of a board and map where every unit moved costs tens of milliseconds,
+        # and nobody reads 759 moving dots ten times a second. Below that, every change is shown at once.
+        self.flood_rows, self.flood_paint_s = flood_rows, flood_paint_ms / 1000
+        self._flood = False
+        self._last_shown = 0.0
+        self._paint = QTimer(self, singleShot=True, timeout=self._show)
         # Counters for the status bar and bench/bench_gui.py.
         self.rows_applied = 0
         self.ticks = 0
@@ -104,6 +112,7 @@ class FeedBridge(QObject):
         """Stop the timer and every service (in reverse order), waiting for their threads."""
         self.timer.stop()
         self._more.stop()
+        self._paint.stop()
         while self._started:
             s = self._started.pop()
             try:
@@ -134,10 +143,10 @@ class FeedBridge(QObject):
         health_tick = self._health_every == 1 or self._ticks % self._health_every == 1
         if self._refresh_stale and health_tick:
             self.state.refresh_stale()
-        if self._applied and self._more.isActive():  # a flood outruns the slices: the map and recommendation
-            applied, self._applied = self._applied, set()  # still hear, once a tick, what the board has taken
-            self.units_changed.emit(applied)
+        if self._applied and self._more.isActive():  # a flood outruns the slices: the board, the map and the
+            self._show_when_due()  # recommendation still hear, once a tick or paint, what has been taken
         self._pending.update(self.state.drain_changes())
+        self._flood = len(self._pending) > self.flood_rows
         n = self.apply_slice() if self._pending and not self._more.isActive() else 0
         if health_tick:
             self.emit_health()
@@ -157,16 +166,34 @@ class FeedBridge(QObject):
         views = self.state.units_by_id(chunk)
         if self.live is not None:
             self.live.note(views)
-        n = self.model.update_units({v.unit_id: row_fields(v, now) for v in views})
+        n = self.model.update_units({v.unit_id: row_fields(v, now) for v in views}, notify=False)
         self.rows_applied += n
         self._applied.update(chunk)
         if pending:
             self._more.start()
         elif self._applied:
-            applied, self._applied = self._applied, set()
-            self.units_changed.emit(applied)
+            self._show_when_due()
         self.worst_tick_s = max(self.worst_tick_s, time.perf_counter() - t0)
         return n
+
+    def _show_when_due(self) -> None:
+        if not self._flood:
+            self._show()
+            return
+        wait = self._last_shown + self.flood_paint_s - time.monotonic()
+        if wait <= 0:
+            self._show()
+        elif not self._paint.isActive():
+            self._paint.start(int(wait * 1000) + 1)
+
+    def _show(self) -> None:
+        """Tell the board's views and, by `units_changed`, the map and the recommendation what was applied."""
+        self._paint.stop()
+        self._last_shown = time.monotonic()
+        self.model.flush()
+        if self._applied:
+            applied, self._applied = self._applied, set()
+            self.units_changed.emit(applied)
 
     def _report_problems(self) -> None:
         """A service that stopped working on its own (the feed process silent or given up) says why once, in the

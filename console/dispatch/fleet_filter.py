@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
 from console.fleet_model import FleetTableModel
 from resources.vocabulary import UnitStatus
@@ -19,7 +19,7 @@ class FleetFilterProxy(QSortFilterProxyModel):
         self._type: str | None = None
         self._delregion: str | None = None
         self._status: str | None = None
-        self.setDynamicSortFilter(True)
+        self.setDynamicSortFilter(False)  # see _track_changes
 
     def set_type(self, type_code: str | None) -> None:
         self._type = type_code or None
@@ -37,6 +37,19 @@ class FleetFilterProxy(QSortFilterProxyModel):
     def _refilter(self) -> None:
         self.beginFilterChange()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self._track_changes()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        super().sort(column, order)
+        self._track_changes()
+
+    def _track_changes(self) -> None:
+        """Re-filter and re-sort changed rows only while a filter or a sort order is in use: with neither, every
+        unit is shown in register order whatever it reports, and checking each changed row (hundreds a second in
+        a flood) would cost the GUI thread for nothing."""
+        active = any(x is not None for x in (self._type, self._delregion, self._status)) or self.sortColumn() >= 0
+        if active != self.dynamicSortFilter():
+            self.setDynamicSortFilter(active)
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
         model = self.sourceModel()

@@ -3,9 +3,11 @@ filtering."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from console.dispatch.fleet_board import FleetBoard
 from console.dispatch.fleet_filter import STALE_FILTER
-from console.fleet_model import COL_CASE, COL_STATUS, FleetTableModel, _blocks
+from console.fleet_model import COL_CASE, COL_STATUS, UNIT_ROLE, FleetTableModel, _blocks
 from resources.vocabulary import UnitStatus as S
 
 
@@ -139,3 +141,20 @@ def test_feed_health_tooltip_shows_what_the_record_did_per_reason(qtbot) -> None
                  "Hål i registret: 1 (41 uppdateringar)", "Sparade: 120, oförändrade: 30",
                  "Förgiftade (döda brev): 2 (out_of_range 2)", "Utfall i inkorgen: 4"):
         assert text in tip, text
+
+
+def test_changed_rows_are_refiltered_and_resorted_only_while_a_filter_or_sort_is_in_use(qtbot, fleet_model) -> None:
+    board = FleetBoard(fleet_model)
+    qtbot.addWidget(board)
+    assert not board.proxy.dynamicSortFilter()  # register order, everything shown: nothing to re-check
+    board.table.sortByColumn(COL_STATUS, Qt.SortOrder.DescendingOrder)  # "⚠ Ingen kontakt" before "Transport"
+    assert board.proxy.dynamicSortFilter()
+    first_before = board.proxy.index(0, 0).data(UNIT_ROLE).id
+    moved = board.proxy.index(0, 0).data(UNIT_ROLE)
+    fleet_model.update_units({moved.id: {"status": S.TRANSPORTING, "stale": False}})  # now sorts after the others
+    assert board.proxy.index(0, 0).data(UNIT_ROLE).id != first_before
+    assert board.proxy.index(board.proxy.rowCount() - 1, 0).data(UNIT_ROLE).id == moved.id
+    board.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+    assert not board.proxy.dynamicSortFilter()
+    board.status_filter.setCurrentIndex(board.status_filter.findData(STALE_FILTER))
+    assert board.proxy.dynamicSortFilter()

@@ -182,3 +182,26 @@ def test_hundreds_of_changed_units_reach_the_board_in_slices(qtbot, fleet_model)
     assert heard == [{u.id for u in fleet.units}]
     assert all(r.status is S.ON_SCENE for r in fleet_model.rows())
     assert bridge.rows_applied == len(fleet.units)
+
+
+def test_a_flood_is_shown_at_most_every_paint_interval_a_trickle_at_once(qtbot, fleet_model) -> None:
+    """More than `flood_rows` units changed in a tick: the board's views and the map are told once per
+    `flood_paint_ms`, not per slice; a few changed units are shown in the same tick."""
+    fleet = default_fleet()
+    state = FleetState(fleet)
+    bridge = FeedBridge(state, fleet_model, slice_rows=100, flood_rows=200, flood_paint_ms=2000)
+    told: list[int] = []
+    heard: list[set[str]] = []
+    fleet_model.dataChanged.connect(lambda *_: told.append(1))
+    bridge.units_changed.connect(heard.append)
+    few = fleet.units[:3]
+    state.apply([(Report(u.id, S.EN_ROUTE, u.lat, u.lon, None, 1.0), 1.0) for u in few])
+    bridge.tick()
+    assert told == [1] and heard == [{u.id for u in few}]  # shown at once
+    told.clear(), heard.clear()
+    state.apply([(Report(u.id, S.ON_SCENE, u.lat, u.lon, None, 1.0), 1.0) for u in fleet.units])
+    bridge.tick()
+    qtbot.waitUntil(lambda: not bridge._pending, timeout=5000)  # every slice applied to the model...
+    assert all(r.status is S.ON_SCENE for r in fleet_model.rows()) and told == [] and heard == []
+    qtbot.waitUntil(lambda: bool(heard), timeout=5000)  # ...and told to the views once, at the paint interval
+    assert len(told) == 1 and heard == [{u.id for u in fleet.units}]
