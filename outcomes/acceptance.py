@@ -25,6 +25,7 @@ from dispatch.case_input import DispatchCase
 from dispatch.fleet_view import FleetSnapshot, default_snapshot
 from dispatch.recommend import recommend
 from resources.clock import LOCAL_TZ
+from resources.datafile import load_yaml
 from resources.fleet import default_fleet
 from resources.geography import default_geography, distance_km
 from resources.palette import default_palette
@@ -171,7 +172,7 @@ def load_answers(path: Path = DEFAULT_ANSWERS) -> dict[str, dict[str, Any]]:
 
 def _read(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise AcceptanceError(f"{path}: kan inte läsas: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:

@@ -31,7 +31,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,6 +43,7 @@ from records.actor import Actor, NotPermitted
 from records.audit import audit, now
 from records.models import Review, RuleProposal
 from records.review_queue import sign_off
+from resources.datafile import load_yaml
 from resources.vocabulary import Capability, Priority, Role, TransportNeed
 from triage_rules import loader
 from triage_rules.loader import RuleSetError
@@ -330,7 +330,7 @@ def accept_proposal(session: Session, actor: Actor, proposal_id: int, *, comment
     old_rs = loader.load_ruleset(version=base, directory=directory)
     base_text = loader.ruleset_path(base, directory).read_text(encoding="utf-8")
     version = next_version(base, directory, taken=stored_versions(session))
-    new_data = changer(yaml.safe_load(base_text), row.change)  # the data as written in the file
+    new_data = changer(load_yaml(base_text), row.change)  # the data as written in the file
     note = (f"Förslag {row.id} godkänt av {actor.display_name or actor.username} ({actor.role.label}) "
             f"{now():%Y-%m-%d %H:%M} UTC, baserat på {base}: {describe_change(row.change)}")
     text = render_edit(base_text, new_data, version, note)

@@ -46,16 +46,15 @@ def postgres_unavailable_reason() -> str | None:
     return _pg_state["reason"]
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+def _pg_database(template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database (a copy of `template` when given) for one test, dropped afterwards."""
     reason = postgres_unavailable_reason()
     if reason:
         pytest.skip(reason)
     name = f"larm_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     try:
         yield url
@@ -65,9 +64,46 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    yield from _pg_database()
+
+
+@pytest.fixture(scope="session")
+def migrated_pg_template() -> Iterator[str]:
+    """A database migrated to the newest schema once per run: most tests start from a copy of it (creating and
+    migrating a database per test took about two seconds each, minutes over the suite)."""
+    gen = _pg_database()
+    url = next(gen)
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()  # a template must have no connections when it is copied
+    try:
+        yield make_url(url).database or ""
+    finally:
+        gen.close()
+
+
+@pytest.fixture
+def migrated_postgres_url(migrated_pg_template: str) -> Iterator[str]:
+    """A PostgreSQL database already at the newest schema (a copy of the run's migrated template)."""
+    yield from _pg_database(migrated_pg_template)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
-    """The same test on the embedded SQLite file and on PostgreSQL (skipped with the reason if none runs)."""
+    """The same test on the embedded SQLite file and on PostgreSQL (skipped with the reason if none runs). The
+    PostgreSQL database is already migrated to the newest schema (migrating again is a no-op); a test of the
+    migrations themselves takes `empty_db_url`."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'larmcentral.sqlite3'}"
+    return request.getfixturevalue("migrated_postgres_url")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    """As db_url, but the PostgreSQL database is empty (for tests that migrate step by step)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'larmcentral.sqlite3'}"
     return request.getfixturevalue("postgres_url")

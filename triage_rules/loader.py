@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from resources.datafile import DataFileError, describe_validation_error, read_structured
+from resources.datafile import DataFileError, describe_validation_error, load_yaml, read_structured
 from resources.paths import data_dir
 from resources.settings import load_settings
 from triage_rules.schema import RuleSet
@@ -63,7 +63,7 @@ def ruleset_from_data(data: Any, source: str = "<data>", *, require_unknown_deci
 def ruleset_from_text(text: str, source: str = "<text>", *, require_unknown_decision: bool | None = None) -> RuleSet:
     """Parse YAML (or JSON, which is YAML) text and validate it as a rule set."""
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"rad {mark.line + 1}, kolumn {mark.column + 1}: " if mark else ""

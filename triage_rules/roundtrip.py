@@ -25,6 +25,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from resources.datafile import load_yaml
+
 MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
@@ -85,7 +87,7 @@ def _splice(text: str, data: dict[str, Any]) -> str:
     if not isinstance(root, MappingNode):
         raise _NotSpliceable("not a mapping")
     edits: dict[tuple[int, int], str] = {}
-    _edits(text, root, yaml.safe_load(text), data, edits)
+    _edits(text, root, load_yaml(text), data, edits)
     for (start, end), replacement in sorted(edits.items(), reverse=True):
         text = text[:start] + replacement + text[end:]
     return text
@@ -111,7 +113,7 @@ def _assign(node: Any, old: Any, new: Any) -> Any:
 def _dump(text: str, data: dict[str, Any]) -> str:
     y = _yaml()
     doc = y.load(text)
-    _assign(doc, yaml.safe_load(text), data)
+    _assign(doc, load_yaml(text), data)
     out = io.StringIO()
     y.dump(doc, out)
     return out.getvalue()
@@ -136,9 +138,9 @@ def edit_version_text(text: str, new_data: dict[str, Any], version: str, note: s
         result = _splice(text, data)
     except _NotSpliceable:
         result = None
-    if result is None or yaml.safe_load(result) != data:
+    if result is None or load_yaml(result) != data:
         result = _dump(text, data)
     result = _note_on_version_line(result, note)
-    if yaml.safe_load(result) != data:
+    if load_yaml(result) != data:
         raise RoundTripError("Ändringen kunde inte skrivas med regelverkets kommentarer och ordning bevarade.")
     return result

@@ -152,8 +152,8 @@ def test_audit_verify_without_a_database_is_a_swedish_message(tmp_path) -> None:
     assert done.returncode == 2 and "finns inte" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_migration_0003_chains_the_rows_that_were_there(db_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    engine = make_engine(db_url)
+def test_migration_0003_chains_the_rows_that_were_there(empty_db_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(empty_db_url)
     try:
         migrate(engine, "0002")
         with engine.begin() as conn:
@@ -164,14 +164,14 @@ def test_migration_0003_chains_the_rows_that_were_there(db_url: str, tmp_path) -
                                   "VALUES (:at, 1, 'nurse', 'k1', 'case.read', :c, :d)"),
                              {"at": f"2025-01-0{i + 1} 10:00:00.12345{i}", "c": i, "d": f'{{"i": {i}, "å": "ö"}}'})
         migrate(engine)
-        verdict = verify_database(db_url)
+        verdict = verify_database(empty_db_url)
         assert verdict.ok and verdict.entries == 5
         db = session_factory(engine)
         with db() as s, s.begin():
             from records.identity import provision_and_sign_in
 
             audit(s, provision_and_sign_in(s, "ssk.new", Role.NURSE), "case.read", 9)
-        verdict = verify_database(db_url)
+        verdict = verify_database(empty_db_url)
         assert verdict.ok and verdict.entries == 7
     finally:
         engine.dispose()

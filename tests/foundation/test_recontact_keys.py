@@ -88,8 +88,8 @@ def _keys(engine) -> dict[int, tuple[str | None, str | None]]:  # type: ignore[n
                 for r in conn.execute(text("SELECT id, phone_key, address_key FROM cases"))}
 
 
-def test_migration_0007_backfills_every_case_and_downgrades_cleanly(db_url: str) -> None:
-    engine = make_engine(db_url)
+def test_migration_0007_backfills_every_case_and_downgrades_cleanly(empty_db_url: str) -> None:
+    engine = make_engine(empty_db_url)
     try:
         migrate(engine, "0006")
         _insert_old_cases(engine)

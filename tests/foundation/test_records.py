@@ -23,8 +23,8 @@ EXPECTED_TABLES = {"users", "patients", "cases", "triage_answers", "triage_resul
                    "call_drafts", "audit_log"}
 
 
-def test_migrations_go_up_and_down(db_url: str) -> None:
-    engine = make_engine(db_url)
+def test_migrations_go_up_and_down(empty_db_url: str) -> None:
+    engine = make_engine(empty_db_url)
     migrate(engine)
     assert EXPECTED_TABLES <= table_names(engine)
     downgrade(engine, "base")

@@ -6,8 +6,8 @@ from __future__ import annotations
 from records.db import downgrade, make_engine, migrate, table_names
 
 
-def test_0002_adds_and_drops_ruleset_versions(db_url: str) -> None:
-    engine = make_engine(db_url)
+def test_0002_adds_and_drops_ruleset_versions(empty_db_url: str) -> None:
+    engine = make_engine(empty_db_url)
     try:
         migrate(engine, "0001")
         before = table_names(engine)
