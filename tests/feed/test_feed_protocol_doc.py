@@ -89,7 +89,7 @@ def test_simulator_command_examples_validate() -> None:
     from dispatch.simulator.commands import COMMAND
 
     commands = [ex for ex in json_examples() if "cmd" in ex]
-    assert {COMMAND.validate_python(c).cmd for c in commands} == {"assign", "recall", "fault"}
+    assert {COMMAND.validate_python(c).cmd for c in commands} == {"assign", "recall", "status", "fault"}
 
 
 def test_code_lists_in_the_document_match_the_code() -> None:
