@@ -179,7 +179,9 @@ def _bounded_ping(bounds: DbBounds):  # type: ignore[no-untyped-def]
         except Exception as exc:  # noqa: BLE001 - any failure means this pooled connection is dead
             raise DisconnectionError(str(exc)) from exc
         finally:
-            timer.cancel()
+            cut = timer.cancel()
+        if cut:  # the deadline fired just as the ping answered (a busy machine): the socket is shut, replace it
+            raise DisconnectionError("the checkout ping ran past its deadline")
     return ping
 
 
@@ -191,13 +193,21 @@ class _Deadline(threading.Thread):
         super().__init__(name="db-deadline", daemon=True)
         self._seconds, self._fn, self._args = seconds, fn, args
         self._cancelled = threading.Event()
+        self._lock = threading.Lock()  # firing and cancelling never overlap: the caller learns which came first
+        self.fired = False
 
     def run(self) -> None:
         if not self._cancelled.wait(self._seconds):
-            self._fn(*self._args)
+            with self._lock:
+                if not self._cancelled.is_set():
+                    self.fired = True
+                    self._fn(*self._args)
 
-    def cancel(self) -> None:
-        self._cancelled.set()
+    def cancel(self) -> bool:
+        """Stop it; True if it had already fired (whatever it guarded was cut and must not be trusted)."""
+        with self._lock:
+            self._cancelled.set()
+            return self.fired
 
 
 def _cut(dbapi_conn: Any) -> None:

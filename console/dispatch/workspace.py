@@ -176,10 +176,14 @@ class DispatchWorkspace(QWidget):
         lv.addWidget(self.waiting, 3)
         lv.addWidget(self.detail)
         lv.addWidget(self.rec_tree, 2)
-        buttons = QHBoxLayout()
-        for b in (self.assign_button, self.assign_rec_button, self.recall_button):
-            buttons.addWidget(b)
-        lv.addLayout(buttons)
+        # Two rows (dispatching; recalling and closing — the close-case button joins the recall row), so the
+        # left column still fits a 1280 px screen with the theme's button padding.
+        dispatching, undoing = QHBoxLayout(), QHBoxLayout()
+        for row, row_buttons in ((dispatching, (self.assign_button, self.assign_rec_button)),
+                                 (undoing, (self.recall_button,))):
+            for b in row_buttons:
+                row.addWidget(b)
+            lv.addLayout(row)
         lv.addWidget(self.banner)
         self.right = QSplitter(Qt.Orientation.Vertical)
         self.right.addWidget(self.map)
