@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.calltaking.filtered_list import step_visible_row
 from console.calltaking.wizard_state import RedFlagChoice
 
 
@@ -66,12 +67,7 @@ class RedFlagDialog(QDialog):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.filter and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress \
                 and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up):
-            visible = self._visible_rows()
-            if visible:
-                cur = self.list.currentRow()
-                pos = visible.index(cur) if cur in visible else -1
-                pos = min(len(visible) - 1, pos + 1) if event.key() == Qt.Key.Key_Down else max(0, pos - 1)
-                self.list.setCurrentRow(visible[pos])
+            step_visible_row(self.list, event.key())
             return True
         return False
 

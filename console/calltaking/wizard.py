@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.calltaking.filtered_list import step_visible_row
 from console.calltaking.wizard_state import WizardState
 from console.theme import priority_style
 from resources.patient_context import PatientContext
@@ -69,12 +70,7 @@ class ComplaintChooser(QWidget):
     def eventFilter(self, obj, event) -> bool:  # type: ignore[no-untyped-def]
         if obj is self.filter and isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress:
             if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up):
-                visible = [i for i in range(self.list.count()) if not self.list.item(i).isHidden()]
-                if visible:
-                    cur = self.list.currentRow()
-                    pos = visible.index(cur) if cur in visible else -1
-                    pos = min(len(visible) - 1, pos + 1) if event.key() == Qt.Key.Key_Down else max(0, pos - 1)
-                    self.list.setCurrentRow(visible[pos])
+                step_visible_row(self.list, event.key())
                 return True
         return False
 
