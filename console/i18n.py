@@ -17,6 +17,21 @@ I18N_DIR = Path(__file__).with_name("i18n")
 DEFAULT_LANGUAGE = "sv"  # resources.settings.Settings.lang
 
 
+class KeyNames(QTranslator):
+    """Key names as the F1 table, the buttons and the status texts spell them (console/shortcuts.py). Qt's
+    Swedish translation says "Skift" and "Backsteg" in the menus' shortcuts (Ctrl+Skift+L) where everything
+    else says Shift and Backspace: one spelling per key, whatever Qt's translators say."""
+
+    KEEP = frozenset({"Shift", "Backspace"})
+
+    def translate(self, context: str, source: str, disambiguation: str | None = None,  # noqa: D102
+                  n: int = -1) -> str | None:
+        return source if context == "QShortcut" and source in self.KEEP else None
+
+    def isEmpty(self) -> bool:  # noqa: N802 - Qt's name
+        return False
+
+
 def install_translators(app: QApplication, language: str | None = None) -> list[str]:
     """Install Qt's own and the console's translators for `language` (default: LARMCENTRAL_LANG, else
     Swedish); returns what was loaded. A bad LARMCENTRAL_LANG raises SettingsError."""
@@ -26,6 +41,7 @@ def install_translators(app: QApplication, language: str | None = None) -> list[
     if qt_own.load(f"qtbase_{lang}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
         app.installTranslator(qt_own)
         loaded.append(f"qtbase_{lang}")
+        app.installTranslator(KeyNames(app))  # installed last, asked first
     ours = I18N_DIR / f"larmcentral_{lang}.qm"
     if ours.exists():
         tr = QTranslator(app)
