@@ -35,13 +35,14 @@ from commands.calls import (
 from commands.closing import ApplyFeedOutcome, CorrectOutcome, RecordFollowUp, RecordOutcome
 from commands.dispatching import AssignUnit, ReassignUnit, RecallUnit, SetUnitStatus
 from commands.feed_inbox import DeadOutcome, InboxRun, apply_due_outcomes
+from commands.notes import AddCaseNote, NoteAdded
 from commands.red_flags import RecordRedFlag
 from commands.reviews import AcceptProposal, ChangeCaseTriage, CommentReview, RejectProposal, SignOffReview
 from commands.runner import execute, run
 
 ALL_COMMANDS: tuple[type[Command], ...] = (
     CreateCase, SaveDraft, DiscardDraft, HandOverDraft, CompleteTriage, SendToWaitingRoom, FinishCall, ReopenCase,
-    RecordRedFlag, AcknowledgeAlert,
+    RecordRedFlag, AcknowledgeAlert, AddCaseNote,
     AssignUnit, RecallUnit, ReassignUnit, SetUnitStatus,
     RecordOutcome, CorrectOutcome, ApplyFeedOutcome, RecordFollowUp,
     CommentReview, SignOffReview, ChangeCaseTriage, AcceptProposal, RejectProposal,
@@ -50,7 +51,7 @@ ALL_COMMANDS: tuple[type[Command], ...] = (
 )
 
 __all__ = [
-    "AcknowledgeAlert", "AlertAcknowledged",
+    "AcknowledgeAlert", "AlertAcknowledged", "AddCaseNote", "NoteAdded",
     "CreateServiceToken", "CreateUser", "GrantRole", "RevokeRole", "RevokeServiceToken", "SetPassword",
     "SetUserActive", "UnlockUser",
     "ALL_COMMANDS", "AcceptProposal", "CallFinished", "ApplyFeedOutcome", "AssignUnit", "CaseCreated", "ChangeCaseTriage",

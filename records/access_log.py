@@ -47,6 +47,7 @@ ACTIONS: dict[str, str] = {
     "triage.complete": "triagerade",
     "triage.red_flag": "registrerade en röd flagga under samtalet",
     "triage.red_flag_withdrawn": "tog tillbaka en röd flagga under samtalet",
+    "case.note": "skrev en anteckning på ärendet",
     "alert.acknowledge": "kvitterade ett larm på konsolen (ny Prio 1 eller passerad måltid)",
     "recommendation.shown": "fick en resursrekommendation visad",
     "patient.lookup": "slog upp patienten i patientregistret",

@@ -457,6 +457,21 @@ class RuleSetVersion(Base):
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
 
+class CaseNote(Base):
+    """A nurse's or dispatcher's free-text note on the case (door code, floor, directions, what the caller added),
+    with its author and when it was written. Added, never changed (a correction is a new note)."""
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    text: Mapped[str] = mapped_column(String(2000))  # records.case_notes.NOTE_MAX_LENGTH
+    written_at: Mapped[datetime]  # when the author typed it (a note kept in a draft is sent later)
+    recorded_at: Mapped[datetime]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(16))  # the role the author wrote it as
+
+
 class CallDraft(Base):
     """The console's in-progress call, saved as it is typed so a crash loses nothing."""
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import re
 
-from records.models import AuditEntry, Base, ChangeEvent, CommandLog, RoleGrant
+from records.models import AuditEntry, Base, CaseNote, ChangeEvent, CommandLog, RoleGrant
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 AUDIT_TABLE = AuditEntry.__tablename__
 # The application role may only read and add rows: the audit log, and the command log and change events
-# (a command's record of having run, which idempotency and every console's change feed rely on).
-APPEND_ONLY_TABLES = (AUDIT_TABLE, CommandLog.__tablename__, ChangeEvent.__tablename__)
+# (a command's record of having run, which idempotency and every console's change feed rely on), and the notes
+# on cases (part of the clinical record: a correction is a new note).
+APPEND_ONLY_TABLES = (AUDIT_TABLE, CommandLog.__tablename__, ChangeEvent.__tablename__, CaseNote.__tablename__)
 # Tables whose rows the application may add and revoke but never delete (the grants' history; migration 0005's
 # triggers also refuse any UPDATE but a revocation).
 NO_DELETE_TABLES = (RoleGrant.__tablename__,)

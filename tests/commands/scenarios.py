@@ -14,6 +14,7 @@ from commands import (
     ALL_COMMANDS,
     AcceptProposal,
     AcknowledgeAlert,
+    AddCaseNote,
     ApplyFeedOutcome,
     AssignUnit,
     ChangeCaseTriage,
@@ -176,6 +177,8 @@ SCENARIOS: dict[type[Command], Scenario] = {
     AcknowledgeAlert: lambda w: (w.dispatcher, AcknowledgeAlert(
         kind="new_prio1", alert_key="new_prio1:1", case_id=(c := w.case_in(CaseStatus.WAITING)),
         raised_at=T0, text=f"Ny Prio 1 i väntrummet: ärende {c}")),
+    AddCaseNote: lambda w: (w.dispatcher, AddCaseNote(case_id=w.case_in(CaseStatus.WAITING),
+                                                      text="Portkod 1234, tredje våningen")),
     ReopenCase: lambda w: (w.nurse, ReopenCase(case_id=w.case_in(CaseStatus.CLOSED), reason="Ringer igen, sämre")),
     AssignUnit: _assign,
     RecallUnit: _recall,
