@@ -363,6 +363,7 @@ class TriageWizard(QWidget):
         if q is not None:
             self.question.setText(q.text)
             self.help.setText(q.help)
+            self.help.setToolTip("")
             self.help.setVisible(bool(q.help))
             self.done_label.hide()
             if q.kind == "vital":
@@ -381,8 +382,8 @@ class TriageWizard(QWidget):
         elif st.done:
             self.question.setText(self.tr("Triageringen är klar"))
             self.help.setVisible(True)
-            self.help.setText(self.tr("Ändpunkt %s. Kontrollera rekommendationen och skicka vidare med Ctrl+Enter.")
-                              % (st.endpoint_code or ""))
+            self.help.setText(self.tr("Kontrollera rekommendationen och skicka vidare med Ctrl+Enter."))
+            self.help.setToolTip(self.tr("Ändpunkt %s") % (st.endpoint_code or ""))  # the code for RLS, not read
             self.done_label.hide()
         prio = st.priority
         text = prio.label if prio else "–"
@@ -392,7 +393,7 @@ class TriageWizard(QWidget):
         self.priority.setStyleSheet(priority_style(prio.value if prio else None))
         self.reasons.clear()
         for reason in st.reasons:  # the rule's id stays in the tooltip (and the RLS view), not in what is read
-            item = QListWidgetItem(_RULE_TAG.sub("", reason))
+            item = QListWidgetItem(shown_reason(reason))
             item.setToolTip(reason)
             self.reasons.addItem(item)
         self.path.clear()
@@ -403,7 +404,14 @@ class TriageWizard(QWidget):
         self.back_button.setEnabled(st.complaint is not None)
 
 
-_RULE_TAG = re.compile(r"\s*\[[^\[\]]*\]\s*$")
+_RULE_TAG = re.compile(r"\s*\[[^\[\]]*\]")  # "[RF_MEDVETSLÖS]", "[BRÖST/andning]", "[NEWS2-2017]"
+_ENDPOINT_CODE = re.compile(r"^Ändpunkt \S+ \(")  # "Ändpunkt RÖD.1.03 (Prio 1): …"
+
+
+def shown_reason(reason: str) -> str:
+    """A reason as the nurse reads it: without the rule ids and endpoint codes (kept in its tooltip and in the
+    RLS physician's review view, where they are looked up)."""
+    return _ENDPOINT_CODE.sub("Ändpunkt (", _RULE_TAG.sub("", reason)).strip()
 
 
 def _num(x: float) -> str:
