@@ -36,12 +36,14 @@ from commands.closing import ApplyFeedOutcome, CorrectOutcome, RecordFollowUp, R
 from commands.dispatching import AssignUnit, ReassignUnit, RecallUnit, SetUnitStatus
 from commands.feed_inbox import DeadOutcome, InboxRun, apply_due_outcomes
 from commands.notes import AddCaseNote, NoteAdded
+from commands.pre_alert import SendPreAlert
 from commands.red_flags import RecordRedFlag
 from commands.reviews import AcceptProposal, ChangeCaseTriage, CommentReview, RejectProposal, SignOffReview
 from commands.runner import execute, run
 
 ALL_COMMANDS: tuple[type[Command], ...] = (
     CreateCase, SaveDraft, DiscardDraft, HandOverDraft, CompleteTriage, SendToWaitingRoom, FinishCall, ReopenCase,
+    SendPreAlert,
     RecordRedFlag, AcknowledgeAlert, AddCaseNote,
     AssignUnit, RecallUnit, ReassignUnit, SetUnitStatus,
     RecordOutcome, CorrectOutcome, ApplyFeedOutcome, RecordFollowUp,
@@ -58,7 +60,8 @@ __all__ = [
     "Command", "CommandIdReused", "ConcurrentChange", "CommentReview", "CompleteTriage", "CorrectOutcome", "CreateCase",
     "DiscardDraft", "Done", "DraftHandedOver", "DraftSaved", "FinishCall", "HandOverDraft", "ReassignUnit",
     "RecallUnit", "RecordFollowUp",
-    "RecordOutcome", "RecordRedFlag", "RejectProposal", "ReopenCase", "SaveDraft", "SendToWaitingRoom", "SetUnitStatus",
+    "RecordOutcome", "RecordRedFlag", "RejectProposal", "ReopenCase", "SaveDraft", "SendPreAlert", "SendToWaitingRoom",
+    "SetUnitStatus",
     "SignOffReview", "execute", "run",
     "DeadOutcome", "InboxRun", "apply_due_outcomes",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from commands.base import Command, Done
@@ -12,9 +12,11 @@ from outcomes.closing import record_outcome
 from outcomes.codes import OutcomeCode
 from outcomes.recontact import check_and_link
 from records.actor import Actor
-from records.case_state import CaseEvent
+from records.audit import audit
+from records.case_state import PRE_ALERT_FLAG, CaseEvent, call_in_progress
 from records.cases import CaseIntake, advance, create_case, update_intake
-from records.models import CallDraft
+from records.models import CallDraft, Case
+from records.pre_alert import complete_pre_alert, is_pre_alerted
 from records.triage_store import (
     CompletedTriage,
     discard_draft,
@@ -24,7 +26,7 @@ from records.triage_store import (
     store_triage,
 )
 from resources.care_need import CareNeed
-from resources.vocabulary import Role
+from resources.vocabulary import Priority, Role
 from triage_rules.loader import RuleSetError, load_ruleset
 from triage_rules.override_need import find_endpoint, override_care_need
 from triage_rules.results import care_need_json
@@ -75,7 +77,9 @@ class SaveDraft(Command):
 
 
 class DiscardDraft(Command):
-    """The nurse cancels the call in progress: the draft goes (the case stays, as every case does)."""
+    """The nurse cancels the call in progress: the draft goes (the case stays, as every case does). A call at
+    Prio 1 — preliminary (`priority` as the screen showed it) or pre-alerted — is cancelled only with a reason;
+    the cancellation, its reason and the priority are audited."""
 
     name: ClassVar[str] = "draft.discard"
     action: ClassVar[str] = "avbryta samtal"
@@ -85,10 +89,24 @@ class DiscardDraft(Command):
     lock_on: ClassVar[tuple[type[Any], str] | None] = (CallDraft, "draft_id")
 
     draft_id: int
+    priority: Priority | None = None
+    reason: str | None = Field(default=None, max_length=500)
 
     def handle(self, session: Session, actor: Actor) -> Done:
+        draft = session.get(CallDraft, self.draft_id)
+        case = session.get(Case, draft.case_id) if draft is not None and draft.case_id is not None else None
+        reason = (self.reason or "").strip() or None
+        prio_1 = self.priority is Priority.P1 or (case is not None and case.priority == Priority.P1.value
+                                                  and call_in_progress(case.status, case.flags))
+        if prio_1 and reason is None:
+            where = f"ärende {case.id}" if case is not None else "samtalet"
+            raise ValueError(f"Samtalet ({where}) har {Priority.P1.label} och kan bara avbrytas med ett skäl.")
+        if draft is not None and draft.user_id == actor.user_id:
+            audit(session, actor, "draft.discard", draft.case_id, draft_id=draft.id, reason=reason,
+                  priority=self.priority.value if self.priority else None,
+                  pre_alert=case is not None and PRE_ALERT_FLAG in case.flags)
         discard_draft(session, actor, self.draft_id)
-        return Done()
+        return Done(case_id=case.id if case is not None else None)
 
 
 class DraftHandedOver(BaseModel):
@@ -180,11 +198,13 @@ class CallFinished(BaseModel):
     where: Literal["waiting", "referred"]
     result_id: int
     recontact_of: int | None = None
+    pre_alert: bool = False  # the case had been pre-alerted: updated in place (records/pre_alert.py)
 
 
 class FinishCall(Command):
     """Ctrl+Enter: the intake as typed, the triage, then väntrummet (with a recontact check) or — for a
-    referral — the outcome "hänvisad" that closes the case; the draft goes. One transaction: all or nothing."""
+    referral — the outcome "hänvisad" that closes the case; the draft goes. A pre-alerted case (SendPreAlert) is
+    updated where it is instead, never closed from here. One transaction: all or nothing."""
 
     name: ClassVar[str] = "call.finish"
     action: ClassVar[str] = "avsluta samtal"
@@ -202,17 +222,24 @@ class FinishCall(Command):
         update_intake(session, actor, self.case_id, self.intake)
         recontact_of = None
         triage = with_override_need(self.triage)
-        if self.referral:
+        case = session.get(Case, self.case_id)
+        pre_alerted = case is not None and is_pre_alerted(case)
+        if pre_alerted:
+            # Förlarm: the same case is updated where it is — a referral too stays for the dispatcher to close,
+            # since a unit may already be on its way.
+            result_id = complete_pre_alert(session, actor, self.case_id, triage, self.recommendation_shown)
+        elif self.referral:
             result_id = store_triage(session, actor, self.case_id, triage)
             record_outcome(session, actor, self.case_id, OutcomeCode.REFERRED, note=triage.endpoint_code)
         else:
             result_id = send_to_waiting_room(session, actor, self.case_id, triage, self.recommendation_shown)
+        if not self.referral or pre_alerted:
             match = check_and_link(session, actor, self.case_id)
             recontact_of = match.case_id if match is not None else None
         if self.draft_id is not None:
             discard_draft(session, actor, self.draft_id)
-        return CallFinished(case_id=self.case_id, where="referred" if self.referral else "waiting",
-                            result_id=result_id, recontact_of=recontact_of)
+        return CallFinished(case_id=self.case_id, where="referred" if self.referral and not pre_alerted else "waiting",
+                            result_id=result_id, recontact_of=recontact_of, pre_alert=pre_alerted)
 
 
 class ReopenCase(Command):

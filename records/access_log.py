@@ -40,12 +40,16 @@ ACTIONS: dict[str, str] = {
     "case.update_intake": "ändrade ärendets uppgifter",
     "case.read": "läste ärendet",
     "case.list": "såg ärendet i ärendelistan",
+    "case.search": "sökte efter ärenden",
     "case.flag": "markerade ärendet",
     "case.status": "ändrade ärendets status",
     "case.link": "kopplade ärendet till ett tidigare ärende",
     "case.physician_change": "ändrade triageringen (RLS-läkare)",
     "triage.complete": "triagerade",
     "triage.red_flag": "registrerade en röd flagga under samtalet",
+    "case.pre_alert": "skickade förlarm till väntrummet (preliminär Prio 1, triageringen pågick)",
+    "case.pre_alert_completed": "slutförde triageringen efter förlarmet (ärendet uppdaterades)",
+    "draft.discard": "avbröt samtalet",
     "triage.red_flag_withdrawn": "tog tillbaka en röd flagga under samtalet",
     "case.note": "skrev en anteckning på ärendet",
     "alert.acknowledge": "kvitterade ett larm på konsolen (ny Prio 1 eller passerad måltid)",
@@ -104,6 +108,7 @@ _READ_VIA = {
     "draft": "öppnade sitt utkast till ärendet",
     "review": "läste ärendet för RLS-granskning",
     "recontact": "såg ärendet som tidigare kontakt (återkontakt)",
+    "timeline": "läste ärendets händelseförlopp",
 }
 
 
@@ -122,6 +127,8 @@ def action_text(action: str, detail: dict[str, Any], patient: str | None = None)
     if action == "audit.export":
         whose = f"patient {detail['patient']}" if detail.get("patient") else f"användare {detail.get('user', '?')}"
         return f"{ACTIONS[action]} för {whose}"
+    if action == "draft.discard" and detail.get("reason"):
+        return f"{ACTIONS[action]} med skälet: {detail['reason']}"
     if action == "draft.hand_over" and detail.get("to"):
         return f"{ACTIONS[action]} till {detail['to']}"
     if action in ("user.create", "user.grant", "user.revoke", "user.activate", "user.deactivate", "user.password",

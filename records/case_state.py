@@ -36,6 +36,8 @@ class CaseEvent(StrEnum):
     UNIT_REDIRECTED = "unit_redirected"  # the unit was taken for another case: back to väntrummet
     CLOSE = "close"  # a structured outcome was recorded (referral, unit outcome, by hand)
     REOPEN = "reopen"  # a closed case needs care again: back to väntrummet, with a reason
+    PRE_ALERT = "pre_alert"  # förlarm: a preliminary Prio 1 sent to väntrummet while the triage goes on
+    COMPLETE_PRE_ALERT = "complete_pre_alert"  # the pre-alerted call's triage ends: the case is updated in place
 
     @property
     def label(self) -> str:
@@ -45,13 +47,14 @@ class CaseEvent(StrEnum):
 _EVENT_LABELS = {CaseEvent.TRIAGE: "triagera", CaseEvent.SEND_TO_WAITING_ROOM: "skicka till väntrummet",
                  CaseEvent.ASSIGN: "dirigera en enhet", CaseEvent.RECALL: "återkalla enheten",
                  CaseEvent.UNIT_REDIRECTED: "ta enheten till ett annat ärende", CaseEvent.CLOSE: "avsluta",
-                 CaseEvent.REOPEN: "återöppna"}
+                 CaseEvent.REOPEN: "återöppna", CaseEvent.PRE_ALERT: "skicka förlarm",
+                 CaseEvent.COMPLETE_PRE_ALERT: "slutföra triageringen efter förlarmet"}
 
 
 @dataclass(frozen=True)
 class Rule:
     sources: frozenset[CaseStatus]
-    target: CaseStatus
+    target: CaseStatus | None  # None: the case stays in the state it is in
     needs_reason: bool = False
 
 
@@ -66,7 +69,20 @@ RULES: dict[CaseEvent, Rule] = {
     CaseEvent.UNIT_REDIRECTED: Rule(frozenset({CaseStatus.ASSIGNED}), CaseStatus.WAITING, needs_reason=True),
     CaseEvent.CLOSE: Rule(_OPEN, CaseStatus.CLOSED, needs_reason=True),
     CaseEvent.REOPEN: Rule(frozenset({CaseStatus.CLOSED}), CaseStatus.WAITING, needs_reason=True),
+    CaseEvent.PRE_ALERT: Rule(_CALL, CaseStatus.WAITING),
+    # A unit may already be on its way: the finished triage updates the case where it is, never pulls it back.
+    CaseEvent.COMPLETE_PRE_ALERT: Rule(frozenset({CaseStatus.WAITING, CaseStatus.ASSIGNED}), None),
 }
+
+# The mark (in the case's `flags`) of a case sent to väntrummet on a preliminary Prio 1 whose call is still being
+# taken; the finished triage takes it away (records/pre_alert.py).
+PRE_ALERT_FLAG = "pre_alert"
+
+
+def call_in_progress(status: CaseStatus | str, flags: list[str] | tuple[str, ...]) -> bool:
+    """Whether the case's call is still being taken: not yet sent on, or pre-alerted and not yet finished."""
+    st = CaseStatus(status)
+    return st in _CALL or (PRE_ALERT_FLAG in flags and st in RULES[CaseEvent.COMPLETE_PRE_ALERT].sources)
 
 
 class IllegalCaseTransition(ValueError):
@@ -89,4 +105,4 @@ def next_status(case_id: int, current: CaseStatus | str, event: CaseEvent, reaso
     if rule.needs_reason and not (reason or "").strip():
         raise IllegalCaseTransition(case_id, status, event,
                                     f"Ärende {case_id}: att {event.label} kräver ett skäl.")
-    return rule.target
+    return rule.target if rule.target is not None else status

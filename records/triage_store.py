@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from records.actor import Actor, NotPermitted, require_role
 from records.audit import audit, now
-from records.case_state import CaseEvent, CaseStatus, next_status
+from records.case_state import CaseEvent, call_in_progress, next_status
 from records.cases import CaseNotFound, advance
 from records.identity import granted_roles, user_by_name
 from records.models import CallDraft, Case, Recommendation, RoleGrant, TriageAnswer, TriageResult, User
@@ -74,8 +74,10 @@ class CompletedTriage(BaseModel):
         return self.override_care_need or self.care_need
 
 
-def store_triage(session: Session, actor: Actor, case_id: int, triage: CompletedTriage) -> int:
-    """Record the triage on the case; returns the TriageResult id. Nurses (and admins) only."""
+def store_triage(session: Session, actor: Actor, case_id: int, triage: CompletedTriage, *,
+                 event: CaseEvent = CaseEvent.TRIAGE) -> int:
+    """Record the triage on the case; returns the TriageResult id. Nurses (and admins) only. `event`: the state
+    change it makes (a pre-alerted case's triage leaves it where it is, records.pre_alert)."""
     require_role(actor, Role.NURSE, action="triagera ett ärende")
     case = session.get(Case, case_id)
     if case is None:
@@ -98,7 +100,7 @@ def store_triage(session: Session, actor: Actor, case_id: int, triage: Completed
     case.ruleset_version = triage.ruleset_version
     case.priority, case.care_need = triage.final_priority.value, triage.final_care_need
     case.flags, case.updated_at = flags, at
-    advance(session, actor, case_id, CaseEvent.TRIAGE, endpoint=triage.endpoint_code)
+    advance(session, actor, case_id, event, endpoint=triage.endpoint_code)
     session.flush()
     audit(session, actor, "triage.complete", case_id, result_id=result.id, endpoint=triage.endpoint_code,
           priority=triage.priority.value, override_priority=result.override_priority,
@@ -121,13 +123,18 @@ def send_to_waiting_room(session: Session, actor: Actor, case_id: int, triage: C
     next_status(case_id, case.status, CaseEvent.SEND_TO_WAITING_ROOM)  # refused before the triage is stored
     result_id = store_triage(session, actor, case_id, triage)
     if recommendation_shown is not None:
-        parts = recommendation_shown.get("parts") or [{}]
-        unit = ((parts[0] or {}).get("recommended") or {}).get("unit_id")
-        session.add(Recommendation(case_id=case_id, created_at=now(), user_id=actor.user_id,
-                                   recommended_unit_id=unit, ranking=recommendation_shown))
-        audit(session, actor, "recommendation.shown", case_id, recommended_unit_id=unit)
+        keep_recommendation_shown(session, actor, case_id, recommendation_shown)
     advance(session, actor, case_id, CaseEvent.SEND_TO_WAITING_ROOM, priority=triage.final_priority.value)
     return result_id
+
+
+def keep_recommendation_shown(session: Session, actor: Actor, case_id: int, shown: dict[str, Any]) -> None:
+    """Keep the recommendation as the nurse saw it (dispatch's ResourceRecommendation as JSON), for RLS review."""
+    parts = shown.get("parts") or [{}]
+    unit = ((parts[0] or {}).get("recommended") or {}).get("unit_id")
+    session.add(Recommendation(case_id=case_id, created_at=now(), user_id=actor.user_id,
+                               recommended_unit_id=unit, ranking=shown))
+    audit(session, actor, "recommendation.shown", case_id, recommended_unit_id=unit)
 
 
 def latest_triage(session: Session, actor: Actor, case_id: int) -> TriageResult | None:
@@ -172,19 +179,16 @@ def save_draft(session: Session, actor: Actor, payload: dict[str, Any], *, draft
     return draft.id
 
 
-UNFINISHED = (CaseStatus.DRAFT.value, CaseStatus.TRIAGED.value)  # a call still being taken
-
-
 def unfinished_draft(session: Session, actor: Actor) -> DraftView | None:
-    """The user's latest draft whose case is still being taken (or has no case yet). Reopening the
-    case is a read of it: audited."""
+    """The user's latest draft whose case is still being taken (or has no case yet; a pre-alerted case in
+    väntrummet is still being taken). Reopening the case is a read of it: audited."""
     rows = session.scalars(select(CallDraft).where(CallDraft.user_id == actor.user_id)
                            .order_by(CallDraft.updated_at.desc(), CallDraft.id.desc()))
     for draft in rows:
         if draft.case_id is None:
             return DraftView.model_validate(draft)
         case = session.get(Case, draft.case_id)
-        if case is not None and case.status in UNFINISHED:
+        if case is not None and call_in_progress(case.status, case.flags):
             audit(session, actor, "case.read", case.id, via="draft", draft_id=draft.id, patient=case.personnummer)
             return DraftView.model_validate(draft)
     return None
@@ -224,8 +228,8 @@ def handover_colleagues(session: Session, actor: Actor) -> list[Colleague]:
 
 
 def hand_over_draft(session: Session, actor: Actor, draft_id: int, to_username: str) -> DraftView:
-    """Hand the author's unfinished call (draft and case still draft/triaged) to another active nurse, who
-    finds it when their console restores unfinished calls. Audited with from/to, the case and the patient."""
+    """Hand the author's unfinished call (draft and case still draft/triaged, or pre-alerted) to another active
+    nurse, who finds it when their console restores unfinished calls. Audited with from/to, the case and the patient."""
     require_role(actor, Role.NURSE, action="lämna över samtal")
     draft = session.get(CallDraft, draft_id)
     if draft is None:
@@ -235,7 +239,7 @@ def hand_over_draft(session: Session, actor: Actor, draft_id: int, to_username: 
     case = session.get(Case, draft.case_id) if draft.case_id is not None else None
     if case is None:
         raise ValueError("Samtalet har inget sparat ärende ännu; vänta tills det har sparats och försök igen.")
-    if case.status not in UNFINISHED:
+    if not call_in_progress(case.status, case.flags):
         raise ValueError(f"Ärende {case.id} är inte längre ett pågående samtal och kan inte lämnas över.")
     receiver = user_by_name(session, to_username)
     if receiver.id == actor.user_id:

@@ -39,6 +39,7 @@ from commands import (
     RevokeRole,
     RevokeServiceToken,
     SaveDraft,
+    SendPreAlert,
     SendToWaitingRoom,
     SetPassword,
     SetUnitStatus,
@@ -57,6 +58,7 @@ from records.actor import Actor
 from records.case_state import CaseStatus
 from records.identity import provision
 from records.models import Review
+from records.pre_alert import PreAlertTriage
 from records.tokens import new_token, token_hash
 from resources.vocabulary import Priority, Role, UnitStatus
 
@@ -171,6 +173,10 @@ SCENARIOS: dict[type[Command], Scenario] = {
                                                              triage=triage())),
     FinishCall: lambda w: (w.nurse, FinishCall(case_id=(ids := _draft_saved(w))[0], intake=intake(),
                                                triage=triage(), draft_id=ids[1])),
+    SendPreAlert: lambda w: (w.nurse, SendPreAlert(case_id=w.case_in(CaseStatus.DRAFT), intake=intake(),
+                                                   triage=PreAlertTriage(ruleset_version="test-1", complaint="YRSEL",
+                                                                         priority=Priority.P1,
+                                                                         care_need=triage().care_need))),
     RecordRedFlag: lambda w: (w.nurse, RecordRedFlag(case_id=w.case_in(CaseStatus.DRAFT), flag_id="RF_CHOCK",
                                                      text="Är patienten kallsvettig, gråblek och slö?",
                                                      complaint="YRSEL")),

@@ -23,6 +23,7 @@ N, D, P, A = Role.NURSE, Role.DISPATCHER, Role.PHYSICIAN, Role.ADMIN
 EXPECTED: dict[str, set[Role]] = {
     "case.create": {N}, "draft.save": {N}, "draft.discard": {N}, "draft.hand_over": {N},
     "triage.complete": {N}, "case.send_to_waiting_room": {N}, "call.finish": {N}, "case.reopen": {N, P},
+    "case.pre_alert": {N},
     "triage.red_flag": {N}, "alert.acknowledge": {N, D, P}, "case.note": {N, D, P},
     "dispatch.assign": {D, P}, "dispatch.recall": {D, P}, "dispatch.reassign": {D, P}, "unit.status": {D, P},
     "outcome.record": {N, D, P}, "outcome.correct": {N, P}, "outcome.feed": {D}, "followup.result": {N, P},
