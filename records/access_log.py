@@ -108,6 +108,7 @@ _READ_VIA = {
     "draft": "öppnade sitt utkast till ärendet",
     "review": "läste ärendet för RLS-granskning",
     "recontact": "såg ärendet som tidigare kontakt (återkontakt)",
+    "detail": "läste ärendets sammanställning (uppgifter, svar, anteckningar, enheter)",
     "timeline": "läste ärendets händelseförlopp",
 }
 
