@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "resources.cli",
     "records.cli",
     "records.audit_cli",
+    "records.case_cli",
     "triage_rules.cli",
     "dispatch.cli",
     "outcomes.cli",

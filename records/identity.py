@@ -37,7 +37,7 @@ JOB = "job"  # session.info key: the command or job the current transaction runs
 UNSIGNED_ACTIONS = frozenset({"user.sign_in_failed", "user.sign_in_refused", "user.bootstrap_admin",
                               "user.directory_grants", "user.sign_out"})
 OWN_SESSION_ACTIONS = frozenset({"user.sign_in", "console.lock", "console.unlock"})
-PATIENT_READS = frozenset({"case.read", "case.list", "patient.lookup", "followup.list", "review.list"})
+PATIENT_READS = frozenset({"case.read", "case.list", "case.search", "patient.lookup", "followup.list", "review.list"})
 _VERIFIED = "verified_actors"
 
 
