@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from console.local_time import local_text
+from console.numbers import number
 from console.row_table_model import Index, RowTableModel
 from console.theme import STALE_COLOUR, STATUS_COLOURS
 from resources.fleet import Fleet
@@ -102,7 +103,7 @@ class FleetTableModel(RowTableModel):
             if col == COL_STATUS:
                 return status_text(row)
             if col == COL_POSITION:
-                return f"{row.lat:.4f}, {row.lon:.4f}"
+                return f"{number(row.lat, 4)} N {number(row.lon, 4)} Ö"  # a comma between them would read as decimals
             if col == COL_CASE:
                 return "" if row.case_id is None else str(row.case_id)
             if col == COL_LAST_HEARD:

@@ -25,6 +25,7 @@ from console.dispatch.feed_health import PUBLISHER_LABELS
 from console.errors import is_database_down, user_message
 from console.help_overlay import HelpOverlay
 from console.lock_screen import LockScreen
+from console.numbers import number
 from console.shift import IdleWatcher, lock_job, unlock_job
 from console.switch_banner import SwitchBanner
 from console.tasks import DbExecutor
@@ -297,7 +298,7 @@ class MainWindow(QMainWindow):
         for act in self.actions():
             act.setEnabled(False)
         self.setWindowTitle(self.tr("Larmcentral Skåne – låst"))
-        why = {"idle": self.tr("Låst efter %s minuter utan aktivitet.") % f"{self._idle_minutes():g}",
+        why = {"idle": self.tr("Låst efter %s minuter utan aktivitet.") % number(self._idle_minutes()),
                "switch_user": self.tr("Låst för byte av användare."),
                "signed_out": self.tr("Inloggningen gäller inte längre (avslutad, kontot avaktiverat eller rollen "
                                      "indragen); välj Byt användare för att logga in igen."),

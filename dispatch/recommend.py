@@ -21,6 +21,7 @@ from dispatch.travel import DEFAULT_ESTIMATOR, TravelTimeEstimator
 from resources.care_need import CareNeedPart
 from resources.clock import LOCAL_TZ, local_aware
 from resources.geography import DELREGIONER
+from resources.numbers import sv_number
 from resources.palette import ResourceType, Serves
 from resources.patient_context import PatientContext
 from resources.vocabulary import Capability, Priority
@@ -314,8 +315,9 @@ def _chosen_text(o: Option) -> str:
         return f"{o.type_name} rekommenderas (ingen enhet behöver åka ut)."
     busy = f", ledig om ca {o.free_in_minutes:.0f} min" if o.free_in_minutes > 0 else ""
     stale = " Status osäker (inaktuell rapport)." if o.stale else ""
-    return (f"{o.unit_name} ({o.type_name}) rekommenderas: på plats om ca {o.eta_minutes:.0f} min, "
-            f"{o.distance_km:.1f} km{busy}.{stale}")
+    dist = f", {sv_number(o.distance_km, 1)} km" if o.distance_km is not None else ""
+    return (f"{o.unit_name} ({o.type_name}) rekommenderas: på plats om ca {o.eta_minutes:.0f} min"
+            f"{dist}{busy}.{stale}")
 
 
 def _coverage_warning(snap: FleetSnapshot, opt: Option, idx: int, unavailable: np.ndarray) -> str | None:

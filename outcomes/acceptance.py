@@ -28,6 +28,7 @@ from resources.clock import LOCAL_TZ
 from resources.datafile import load_yaml
 from resources.fleet import default_fleet
 from resources.geography import default_geography, distance_km
+from resources.numbers import sv_number
 from resources.palette import default_palette
 from resources.patient_context import PatientContext
 from resources.vocabulary import Priority
@@ -297,7 +298,7 @@ def report(outcomes: list[Outcome], ruleset_version: str, verbose: bool = False)
     t = totals(outcomes)
 
     def pct(k: int) -> str:
-        return f"{100 * k / t.n:.1f} %".replace(".", ",") if t.n else "–"
+        return f"{sv_number(100 * k / t.n, 1)} %" if t.n else "–"
 
     lines += [
         "",

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 
 from outcomes.report import QualityFigures
 from outcomes.stats import GroupStats, Rate
+from resources.numbers import sv_number
 
 CSV_FILES = ("sammanfattning.csv", "andpunkter.csv", "resurstyper.csv", "resursmix.csv", "tidsintervall.csv")
 PDF_FILE = "kvalitetsrapport.pdf"
@@ -86,7 +87,7 @@ def _summary_page(fig: QualityFigures) -> Figure:
         lines.append(f"{label}: {_pct(v) if isinstance(v, Rate) else v}")
     lines += ["", "Tidsintervall (minuter, median / 90:e percentil, n):"]
     for i in fig.intervals:
-        med = "–" if i.median_minutes is None else f"{i.median_minutes:.1f} / {i.p90_minutes:.1f}"
+        med = "–" if i.median_minutes is None else f"{sv_number(i.median_minutes, 1)} / {sv_number(i.p90_minutes or 0, 1)}"
         lines.append(f"  {i.label}: {med} (n={i.n})")
     lines += ["", f"Signaler per ändpunkt (visas först vid minst {fig.min_cases} ärenden):"]
     signals = [f"  {g.label}: {s.label} {s.rate.text()}" for g in fig.endpoints for s in g.signals]

@@ -33,6 +33,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
 
+from resources.numbers import sv_number
 from resources.paths import data_dir
 from resources.settings import load_settings
 
@@ -53,7 +54,7 @@ class DatabaseTimeout(DatabaseUnavailable):
 
     def __init__(self, seconds: float):
         self.seconds = seconds
-        super().__init__(f"Databasen svarade inte inom {seconds:g} s. Det som redan bekräftats finns kvar; "
+        super().__init__(f"Databasen svarade inte inom {sv_number(seconds)} s. Det som redan bekräftats finns kvar; "
                          "försök igen – samma åtgärd sparas aldrig två gånger.")
 
 

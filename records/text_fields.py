@@ -26,6 +26,7 @@ from pydantic import AfterValidator
 from sqlalchemy.orm import InstrumentedAttribute
 
 from records.models import Assignment, Case, FollowUp, Outcome, Patient, Review, TriageResult, User
+from resources.numbers import sv_number
 
 _LINE_BREAKS_AND_TABS = frozenset("\n\r\t")
 
@@ -84,7 +85,7 @@ def check_coordinate(value: float, label: str, limit: float) -> float:
     if not math.isfinite(value):
         raise TextFieldError(label, f"måste vara ett ändligt tal (angivet: {value})")
     if not -limit <= value <= limit:
-        raise TextFieldError(label, f"måste ligga mellan {-limit:g} och {limit:g} (angivet: {value:g})")
+        raise TextFieldError(label, f"måste ligga mellan {sv_number(-limit)} och {sv_number(limit)} (angivet: {sv_number(value)})")
     return value
 
 

@@ -18,6 +18,7 @@ from typing import TextIO
 
 from records.cli_auth import add_auth_options
 from resources.datafile import DataFileError
+from resources.numbers import sv_number
 from resources.patient_context import PatientContext
 from resources.vocabulary import Role
 from triage_rules.engine import TriageSession
@@ -285,7 +286,8 @@ def _interactive(session: TriageSession, lines: Iterator[str]) -> TriageResult |
         if q.help:
             _say(f"  ({q.help})")
         if q.kind == "vital":
-            _say(f"  Ange värdet i {q.unit} ({q.min:g}–{q.max:g}), eller 'v' / 'vet ej'.")
+            bounds = f" ({sv_number(q.min)}–{sv_number(q.max)})" if q.min is not None and q.max is not None else ""
+            _say(f"  Ange värdet i {q.unit}{bounds}, eller 'v' / 'vet ej'.")
         else:
             for i, o in enumerate(q.options, start=1):
                 _say(f"  {i}. {o.label}")

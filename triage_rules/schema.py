@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from resources.care_need import CareNeed, CareNeedPart
 from resources.clock import WEEKDAY_LABELS, WEEKDAYS, Weekday
+from resources.numbers import sv_number
 from resources.vocabulary import Capability, Priority, TransportNeed
 from triage_rules.vital_scores import VitalScores, load_vital_scores
 
@@ -369,6 +370,4 @@ class RuleSet(_Model):
 
 
 def _num(x: float | None) -> str:
-    if x is None:
-        return ""
-    return str(int(x)) if float(x).is_integer() else str(x).replace(".", ",")
+    return "" if x is None else sv_number(x)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from resources.numbers import sv_number
 from resources.vocabulary import Priority
 from triage_rules.vital_scores import VITAL_LABELS, Band, News2, VitalScores, VitalThreshold
 
@@ -151,4 +152,4 @@ def _raise(t: VitalThreshold, value: float | str, who: str, tag: str) -> ScoreRa
 
 
 def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x).replace(".", ",")
+    return sv_number(x)

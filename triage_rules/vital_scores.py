@@ -13,6 +13,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from resources.datafile import DataFileError, describe_validation_error, read_structured
+from resources.numbers import sv_number
 from resources.vocabulary import Priority
 
 SCORES_DIR = Path(__file__).with_name("scores")
@@ -262,6 +263,6 @@ def _threshold(where: str, t: VitalThreshold, ranges: dict[str, tuple[float, flo
     if len(bounds) != 1 or t.values:
         problems.append(f"{where}: en gräns ska ha exakt en av 'below' och 'above'")
     low, high = ranges.get(t.vital, (float("-inf"), float("inf")))
-    problems += [f"{where}: gränsvärdet {b:g} ligger utanför rimligt intervall {low:g}–{high:g}"
+    problems += [f"{where}: gränsvärdet {sv_number(b)} ligger utanför rimligt intervall {sv_number(low)}–{sv_number(high)}"
                  for b in bounds if not low <= b <= high]
     return problems

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.numbers import number
+
 
 @dataclass(frozen=True)
 class VitalField:
@@ -226,7 +228,7 @@ def _tip(name: str) -> str:
 
 
 def _number(x: float) -> str:
-    return f"{x:g}".replace(".", ",")
+    return number(x)
 
 
 def _news2_level(news2: int | None) -> str:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from console.calltaking.filtered_list import step_visible_row
 from console.calltaking.wizard_state import WizardState
+from console.numbers import number
 from console.theme import priority_style
 from resources.patient_context import PatientContext
 
@@ -415,4 +416,4 @@ def shown_reason(reason: str) -> str:
 
 
 def _num(x: float) -> str:
-    return f"{x:g}"
+    return number(x)

@@ -8,6 +8,8 @@ from typing import Any, Protocol
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
+from console.numbers import number
+
 PUBLISHER_LABELS = {"ambulans": "Ambulans", "mobila_team": "Mobila team", "skanetrafiken": "Skånetrafiken",
                     "raddningstjanst": "Räddningstjänst"}
 OK_STYLE = "QLabel { color: #3fb950; padding: 2px 6px; border: 1px solid #2e5a3a; border-radius: 3px; }"
@@ -58,7 +60,7 @@ def record_details(r: Mapping[str, Any]) -> str:
 
 
 def feed_details(f: FeedHealth, record: Mapping[str, Any] | None = None) -> str:
-    heard = "aldrig" if f.last_heard_age_s is None else f"för {f.last_heard_age_s:.1f} s sedan"
+    heard = "aldrig" if f.last_heard_age_s is None else f"för {number(f.last_heard_age_s, 1)} s sedan"
     return (f"{PUBLISHER_LABELS.get(f.publisher, f.publisher)}\n"
             f"Meddelanden: {f.messages}\nAvvisade: {f.rejected}{_by_reason(f.rejected_by_reason)}\n"
             f"Luckor: {f.gaps}\nOmsynkningar: {f.resyncs}\n"

@@ -8,13 +8,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QWidget
 
+from console.numbers import number
 from outcomes.report import IntervalStats
 
 MEDIAN_COLOUR, P90_COLOUR = "#79c0ff", "#a371f7"
 
 
 def minutes_text(x: float | None) -> str:
-    return "–" if x is None else f"{x:.1f} min".replace(".", ",")
+    return "–" if x is None else f"{number(x, 1)} min"
 
 
 class IntervalsPane(QGroupBox):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from console.numbers import number
 from outcomes.report import QualityFigures
 from outcomes.stats import Rate
 
@@ -71,7 +72,7 @@ class KeyFiguresStrip(QWidget):
             "prio1_ambulance_left_at_home": self.tr("Prio 1-ambulans, lämnad hemma"),
             "followup_completion": self.tr("Uppföljningar klara"),
             "followups_overdue": self.tr("Förfallna uppföljningar"),
-            "recontact_rate": self.tr("Återkontakt inom %s h") % f"{recontact_hours:g}",
+            "recontact_rate": self.tr("Återkontakt inom %s h") % number(recontact_hours),
         }
         self.tiles = {k: KeyFigureTile(k, titles[k]) for k in KEYS}
         self.tiles["prio1_ambulance_left_at_home"].setProperty("headline", True)  # the region's headline problem

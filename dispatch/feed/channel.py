@@ -41,6 +41,7 @@ from dispatch.feed.state import FleetState, Report
 from dispatch.status import is_legal
 from resources.datafile import swedish_message
 from resources.geography import default_geography, in_skane
+from resources.numbers import sv_number
 from resources.vocabulary import UnitStatus
 
 log = logging.getLogger("dispatch.feed")
@@ -167,7 +168,7 @@ class FeedChannel:
             return
         if msg.ts > self._wall_now + self.max_skew:
             self._reject(RejectReason.FUTURE_TIMESTAMP,
-                         f"ts ligger {msg.ts - self._wall_now:.1f} s i framtiden", body)
+                         f"ts ligger {sv_number(msg.ts - self._wall_now, 1)} s i framtiden", body)
             return
         if type(msg) is not HeartbeatMessage and not self._unit_ok(msg, body):
             return

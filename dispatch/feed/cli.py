@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from resources.datafile import DataFileError
+from resources.numbers import sv_number
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -369,4 +370,4 @@ class _InboxApplier:
         self._failures += 1
         delay = min(300.0, 2.0 * 2 ** min(self._failures - 1, 8))
         self._next_try = time.monotonic() + delay
-        print(f"  utfallsinkorgen kunde inte behandlas (nytt försök om {delay:g} s): {why}", file=sys.stderr)
+        print(f"  utfallsinkorgen kunde inte behandlas (nytt försök om {sv_number(delay)} s): {why}", file=sys.stderr)

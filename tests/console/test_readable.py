@@ -95,3 +95,68 @@ def test_a_reason_reads_without_its_codes() -> None:
         "Andning – Vet ej → följdfråga enligt regelverket"
     assert shown_reason("NEWS2 7 (AF 3, SpO2 2) → höjer till minst Prio 1: hög risk [NEWS2-2017]") == \
         "NEWS2 7 (AF 3, SpO2 2) → höjer till minst Prio 1: hög risk"
+
+
+def test_the_console_and_the_packages_below_it_write_numbers_alike() -> None:
+    """The domain's texts (no Qt) and the console's own (QLocale, Swedish) put numbers the same way."""
+    import random
+
+    from console.numbers import number
+    from resources.numbers import sv_number
+
+    rnd = random.Random(16)
+    values = [0.7, 1.4, 66.25, 0.125, 2.675, 1234.5, -3.5, 0.0, 2.0, 72.0, 0.1 + 0.2, 1e6, -1234567.5]
+    values += [rnd.uniform(-1e5, 1e5) for _ in range(300)] + [round(rnd.uniform(0, 100), 3) for _ in range(300)]
+    for x in values:
+        for places in (None, 0, 1, 2, 4):
+            assert sv_number(x, places) == number(x, places), (x, places)
+    assert number(0.7, 1) == "0,7" and number(1234.5, 1) == "1\u00a0234,5"
+
+
+def test_the_nurse_reads_distances_with_a_decimal_comma(qtbot, make_window, actor_for, idle):  # type: ignore[no-untyped-def]
+    import re
+
+    from PySide6.QtCore import Qt
+
+    w = make_window(actor_for(Role.NURSE))
+    ct = w.workspaces["calltaking"]
+    ct.new_case()
+    idle(w)
+    ct.form.address.setText("Bangatan 2")
+    ct.form.kommun.setCurrentText("Lund")
+    ct.wizard.start("BRÖST")
+    qtbot.keyClick(ct.wizard, Qt.Key.Key_2)  # not unconscious
+    qtbot.keyClick(ct.wizard, Qt.Key.Key_1)  # pain now
+    qtbot.keyClicks(ct.wizard.vital, "18")
+    qtbot.keyClick(ct.wizard.vital, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "km" in ct.recommendation.message.text(), timeout=10000)
+    text = ct.recommendation.message.text()
+    assert re.search(r"\d,\d km", text) and not re.search(r"\d\.\d", text), text
+
+
+def test_a_vital_range_reads_with_a_decimal_comma(qtbot, make_window, actor_for, idle, tmp_path):  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    from tests.console.conftest import MINI_RULESET
+    from triage_rules.loader import load_ruleset
+
+    path = tmp_path / "ruleset.yaml"
+    path.write_text(MINI_RULESET.read_text(encoding="utf-8").replace("range: [0, 80]", "range: [0.5, 80]"),
+                    encoding="utf-8")
+    w = make_window(actor_for(Role.NURSE), ruleset=load_ruleset(path))
+    ct = w.workspaces["calltaking"]
+    ct.new_case()
+    idle(w)
+    ct.wizard.start("BRÖST")
+    qtbot.keyClick(ct.wizard, Qt.Key.Key_2)
+    qtbot.keyClick(ct.wizard, Qt.Key.Key_1)
+    assert ct.wizard.state.question.kind == "vital"
+    assert "(0,5–80)" in ct.wizard.vital_unit.text()
+
+
+def test_key_figures_write_the_recontact_window_with_a_decimal_comma(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from console.stats.key_figures import KeyFiguresStrip
+
+    strip = KeyFiguresStrip(recontact_hours=36.5)
+    qtbot.addWidget(strip)
+    assert "36,5 h" in strip.tiles["recontact_rate"].title.text()

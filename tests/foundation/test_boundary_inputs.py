@@ -143,7 +143,7 @@ def test_full_width_and_arabic_indic_personnummer_find_the_same_register_row(db,
 
 @pytest.mark.parametrize(("field", "value", "why"), [
     ("lat", math.nan, "ändligt tal"), ("lat", "NaN", "ändligt tal"), ("lon", math.inf, "ändligt tal"),
-    ("lon", "-inf", "ändligt tal"), ("lat", 91.0, "mellan -90 och 90"), ("lon", -180.5, "mellan -180 och 180"),
+    ("lon", "-inf", "ändligt tal"), ("lat", 91.0, "mellan −90 och 90"), ("lon", -180.5, "mellan −180 och 180"),
 ])
 def test_non_finite_or_off_globe_coordinates_are_refused(field: str, value: object, why: str) -> None:
     with pytest.raises(ValidationError) as info:
