@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from outcomes.codes import OutcomeCode
@@ -121,6 +121,15 @@ def schedule_followup(session: Session, actor: Actor, case_id: int, code: Outcom
     session.flush()
     audit(session, actor, "followup.create", case_id, followup_id=task.id, reason=due[0], due_at=due[1])
     return task
+
+
+def overdue_followups(session: Session, at: datetime | None = None) -> int:
+    """"Försenade uppföljningar": open follow-ups whose due time has passed, of every case — the number the
+    console's status bar, the follow-up pane, the statistics and the quality report all give (one definition,
+    one name; a count, no patient data)."""
+    at = at or now()
+    return int(session.scalar(select(func.count()).select_from(FollowUp)
+                              .where(FollowUp.status == "open", FollowUp.due_at < at)) or 0)
 
 
 def followup_queue(session: Session, actor: Actor, at: datetime | None = None, *,

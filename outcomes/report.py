@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from outcomes.codes import LEFT_AT_HOME_CODES
 from outcomes.facts import CaseFacts, collect_case_facts
+from outcomes.followup import overdue_followups
 from outcomes.settings import OutcomeSettings, outcome_settings
 from outcomes.stats import NO_UNIT, GroupStats, Rate, endpoint_stats, resource_type_label, resource_type_stats
 from records.audit import now
@@ -70,7 +71,7 @@ class QualityFigures(BaseModel):
     resource_mix: tuple[ResourceMixRow, ...]
     followups_due: int
     followup_completion: Rate
-    followups_overdue: int
+    followups_overdue: int  # outcomes.followup.overdue_followups at generated_at: every case's, not the period's
     recontacts: int
     recontact_rate: Rate
     endpoints: tuple[GroupStats, ...]
@@ -119,7 +120,7 @@ def quality_figures(session: Session, period_from: date, period_to: date, *,
     left_home = [f for f in closed if f.outcome in LEFT_AT_HOME_CODES]
     ids = [f.case_id for f in facts]
     followups = list(session.scalars(select(FollowUp).where(FollowUp.case_id.in_(ids), FollowUp.status != "cancelled",
-                                                            FollowUp.due_at <= at))) if ids else []
+                                                            FollowUp.due_at < at))) if ids else []
     recontacts = session.scalar(
         select(func.count()).select_from(Case)
         .where(Case.created_at >= lo, Case.created_at < hi, Case.link_reason == "recontact")) or 0
@@ -134,7 +135,7 @@ def quality_figures(session: Session, period_from: date, period_to: date, *,
                                           share=Rate.of(c, len(closed))) for t, c in mix.most_common()),
         followups_due=len(followups),
         followup_completion=Rate.of(sum(1 for f in followups if f.status == "done"), len(followups)),
-        followups_overdue=sum(1 for f in followups if f.status == "open"),
+        followups_overdue=overdue_followups(session, at),
         recontacts=int(recontacts),
         recontact_rate=Rate.of(sum(1 for f in left_home if f.recontact_within), len(left_home)),
         endpoints=tuple(endpoint_stats(facts, settings)), resource_types=tuple(resource_type_stats(facts, settings)),

@@ -31,7 +31,7 @@ def summary_rows(fig: QualityFigures) -> list[tuple[str, Rate | int]]:
         ("Andel lämnade hemma av Prio 1-ambulansuppdrag", fig.prio1_ambulance_left_at_home),
         ("Telefonuppföljningar som förfallit", fig.followups_due),
         ("Genomförda uppföljningar", fig.followup_completion),
-        ("Försenade uppföljningar", fig.followups_overdue),
+        ("Försenade uppföljningar (alla ärenden, när rapporten skapades)", fig.followups_overdue),
         ("Återkontakter (länkade ärenden)", fig.recontacts),
         ("Återkontakt inom 72 h efter lämnad hemma", fig.recontact_rate),
     ]

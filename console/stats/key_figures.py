@@ -61,7 +61,8 @@ class KeyFigureTile(QFrame):
 
 
 class KeyFiguresStrip(QWidget):
-    """Ärenden · Prio 1-andel · Prio 1-ambulans lämnad hemma · uppföljningar klara / förfallna · återkontakter."""
+    """Ärenden · Prio 1-andel · Prio 1-ambulans lämnad hemma · uppföljningar klara (of the period's) / försenade
+    (every case's, now: the status bar's number) · återkontakter."""
 
     def __init__(self, recontact_hours: float = 72, parent: QWidget | None = None):
         super().__init__(parent, objectName="keyFigures")
@@ -71,7 +72,7 @@ class KeyFiguresStrip(QWidget):
             "prio1_share": self.tr("Prio 1-andel (av triagerade)"),
             "prio1_ambulance_left_at_home": self.tr("Prio 1-ambulans, lämnad hemma"),
             "followup_completion": self.tr("Uppföljningar klara"),
-            "followups_overdue": self.tr("Förfallna uppföljningar"),
+            "followups_overdue": self.tr("Försenade uppföljningar"),  # the status bar's number and name
             "recontact_rate": self.tr("Återkontakt inom %s h") % number(recontact_hours),
         }
         self.tiles = {k: KeyFigureTile(k, titles[k]) for k in KEYS}
@@ -91,8 +92,8 @@ class KeyFiguresStrip(QWidget):
             r: Rate = getattr(fig, key)
             t[key].show_value(pct(r.value), rate_detail(r))
         t["followups_overdue"].show_value(
-            str(fig.followups_overdue),
-            self.tr("ej ringda, av %d som förfallit") % fig.followups_due, alarm=fig.followups_overdue > 0)
+            str(fig.followups_overdue), self.tr("ej ringda efter förfallotiden, alla ärenden just nu"),
+            alarm=fig.followups_overdue > 0)
         r = fig.recontact_rate
         t["recontact_rate"].show_value(pct(r.value), rate_detail(r) + "\n"
                                        + self.tr("av lämnade hemma · länkade: %d") % fig.recontacts)

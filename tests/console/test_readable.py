@@ -160,3 +160,32 @@ def test_key_figures_write_the_recontact_window_with_a_decimal_comma(qtbot) -> N
     strip = KeyFiguresStrip(recontact_hours=36.5)
     qtbot.addWidget(strip)
     assert "36,5 h" in strip.tiles["recontact_rate"].title.text()
+
+
+def test_the_status_bar_and_statistik_count_overdue_follow_ups_alike(qtbot, make_window, actor_for, factory, idle):  # type: ignore[no-untyped-def]
+    """A follow-up of yesterday's case, due an hour ago and not yet called: the status bar and the shift's
+    statistics say the same number under the same name (they said "Försenade uppföljningar: 1" and
+    "Förfallna uppföljningar 0": the statistics counted only the period's cases)."""
+    from datetime import UTC, datetime, timedelta
+
+    from records.db import transaction
+    from records.models import Case, FollowUp
+
+    nurse = actor_for(Role.NURSE)
+    now = datetime.now(UTC)
+    with transaction(factory) as s:
+        created = now - timedelta(days=2)
+        case = Case(status="closed", created_at=created, updated_at=created, created_by=nurse.user_id,
+                    priority="2", address="Storgatan 1", kommun="Lund", flags=[], callback_phone="040-12 34 56")
+        s.add(case)
+        s.flush()
+        s.add(FollowUp(case_id=case.id, reason="treated_left_home", due_at=now - timedelta(hours=1),
+                       created_at=created, status="open"))
+    w = make_window(nurse)
+    stats = w.workspaces["stats"]
+    qtbot.waitUntil(lambda: w.followup_label.isVisible() and stats.figures is not None, timeout=10000)
+    idle(w)
+    tile = stats.key_figures.tiles["followups_overdue"]
+    assert w.followup_label.text() == "Försenade uppföljningar: 1"
+    assert tile.title.text() == "Försenade uppföljningar"
+    assert tile.value.text() == "1"
