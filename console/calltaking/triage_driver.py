@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from console.calltaking.wizard_state import PathStep, QuestionView, RedFlagChoice, WizardState
+from records.pre_alert import PreAlertTriage
 from records.triage_store import AnswerRecord, CompletedTriage
 from resources.care_need import CareNeed
 from resources.patient_context import PatientContext
@@ -205,6 +206,20 @@ class EngineDriver:
             override_priority=o.priority if o and o.priority != o.priority_before else None,
             override_care_need=care_need_json(o.care_need) if o and o.care_need != o.care_need_before else None,
             override_reason=o.reason if o else None)
+
+    def pre_alert(self) -> PreAlertTriage:
+        """What a förlarm sends while the triage goes on: the preliminary Prio 1 with the rule set's escalation care
+        need for it (the endpoint's own need is not known yet) and the reasons so far. ValueError (Swedish) unless
+        the preliminary priority is Prio 1."""
+        s = self._session()
+        st = s.state()
+        need = self.ruleset.escalation_care_need(Priority.P1)
+        if need is None:
+            raise ValueError(f"Regelverk {self.ruleset.version} har inget vårdbehov för {Priority.P1.label}; "
+                             "förlarm kan inte skickas.")
+        return PreAlertTriage(ruleset_version=self.ruleset.version, complaint=s.complaint.code,
+                              priority=st.provisional_priority, care_need=care_need_json(need),
+                              reasons=list(st.reasons))
 
     def _session(self) -> TriageSession:
         if self.session is None:

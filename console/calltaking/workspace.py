@@ -27,15 +27,18 @@ from commands import (
     CommandIdReused,
     CreateCase,
     DiscardDraft,
+    Done,
     DraftHandedOver,
     DraftSaved,
     FinishCall,
     HandOverDraft,
     RecordRedFlag,
     SaveDraft,
+    SendPreAlert,
     run,
 )
 from console.calltaking.context_panel import ContextPanel
+from console.calltaking.discard_dialog import DiscardDialog
 from console.calltaking.hand_over_dialog import HandOverDialog
 from console.calltaking.intake_form import IntakeForm
 from console.calltaking.local_draft import read_local, remove_local, write_local
@@ -83,6 +86,10 @@ class CallTakingWorkspace(QWidget):
         # which the command layer answers with its first result instead of a second case or triage.
         self.create_command_id: UUID = uuid4()
         self.finish_command_id: UUID | None = None
+        # Förlarm (docs/commands.md): sent while the triage goes on; its id kept like the finish's
+        self.pre_alerted = False
+        self.pre_alert_command_id: UUID | None = None
+        self._pre_alerting = False
         self.context = UNKNOWN_PATIENT
         self.recontact_summary: str | None = None
         self.override: dict[str, Any] | None = None
@@ -176,6 +183,8 @@ class CallTakingWorkspace(QWidget):
             self.title.setText(self.tr("Inget pågående samtal – tryck Ctrl+N för nytt ärende"))
         elif self.case_id is None:
             self.title.setText(self.tr("Nytt samtal (sparas …)"))
+        elif self.pre_alerted:
+            self.title.setText(self.tr("Ärende %d – pågående samtal · förlarm i väntrummet") % self.case_id)
         else:
             self.title.setText(self.tr("Ärende %d – pågående samtal") % self.case_id)
 
@@ -191,6 +200,7 @@ class CallTakingWorkspace(QWidget):
     def _clear(self) -> None:
         self.case_id = self.draft_id = None
         self.create_command_id, self.finish_command_id = uuid4(), None
+        self.pre_alerted, self.pre_alert_command_id, self._pre_alerting = False, None, False
         self.context, self.recontact_summary, self.override = UNKNOWN_PATIENT, None, None
         self.red_flags, self._red_flag_records = [], []
         self.driver.clear_vitals()
@@ -210,16 +220,32 @@ class CallTakingWorkspace(QWidget):
         return any(v for k, v in p.items() if k != "age") or self.wizard.state.complaint is not None
 
     def cancel_call(self) -> None:
+        """"Avbryt samtal" / Ctrl+Shift+Backspace: an empty call goes at once; one with answers asks once (Nej is
+        the default); at Prio 1 — preliminary or pre-alerted — only with a reason, which DiscardDraft audits."""
         if not self.active:
             return
-        draft_id = self.draft_id
+        prio_1 = self.pre_alerted or self.wizard.state.priority is Priority.P1
+        reason = None
+        if self._has_content() or self.driver.vitals or prio_1:
+            if prio_1 and self.draft_id is None:  # the reason must reach the case's audit
+                self.message.emit(self.tr("Samtalet sparas fortfarande – försök igen om ett ögonblick."))
+                self.save_now()
+                return
+            dlg = DiscardDialog(self.case_id, prio_1, self.pre_alerted, self)
+            if dlg.exec() != DiscardDialog.DialogCode.Accepted or not self.active:
+                return
+            reason = dlg.reason_text()
+        draft_id, case_id, pre_alerted = self.draft_id, self.case_id, self.pre_alerted
         if draft_id is not None:
-            CommandOp(self.executor, self.actor, DiscardDraft(draft_id=draft_id)).failure(
-                lambda exc: self.message.emit(user_message(exc))).run()
+            cmd = DiscardDraft(draft_id=draft_id, reason=reason,
+                               priority=Priority.P1 if prio_1 else self.wizard.state.priority)
+            CommandOp(self.executor, self.actor, cmd).failure(lambda exc: self.message.emit(user_message(exc))).run()
         remove_local(self.actor.username)
+        self._save_timer.stop()
         self._clear()
         self._set_active(False)
-        self.message.emit(self.tr("Samtalet avbröts."))
+        self.message.emit(self.tr("Samtalet avbröts; ärende %d ligger kvar i väntrummet som förlarm.") % case_id
+                          if pre_alerted and case_id is not None else self.tr("Samtalet avbröts."))
 
     # --- hand-over at shift change ------------------------------------------------------------
     def hand_over_call(self) -> None:
@@ -295,10 +321,14 @@ class CallTakingWorkspace(QWidget):
                 "red_flag_records": list(self._red_flag_records), "case_id": self.case_id,
                 "create_command_id": str(self.create_command_id),
                 "finish_command_id": str(self.finish_command_id) if self.finish_command_id else None,
+                "pre_alert": self.pre_alerted,
+                "pre_alert_command_id": str(self.pre_alert_command_id) if self.pre_alert_command_id else None,
                 "saved_at": datetime.now(UTC).isoformat()}
 
     def _edited(self) -> None:
         self.finish_command_id = None  # what would be sent changed: a new send is a new command
+        if not self.pre_alerted and not self._pre_alerting:
+            self.pre_alert_command_id = None
         if self._form_problems_shown:
             problems = self.form.problems()
             self.problems.setText("\n".join(problems))
@@ -389,6 +419,7 @@ class CallTakingWorkspace(QWidget):
         if payload.get("create_command_id"):
             self.create_command_id = UUID(payload["create_command_id"])
         finish_id = payload.get("finish_command_id")
+        pre_alert_id = payload.get("pre_alert_command_id")
         self.form.restore(payload.get("intake") or {})
         override = payload.get("override")
         # Only this user's own unsent steps are sent from here: a colleague's (a handed-over call) were sent by
@@ -411,8 +442,11 @@ class CallTakingWorkspace(QWidget):
                 self.wizard.show_state(state)
             if override and self.wizard.state.done:
                 self._apply_override(override)
+        self.pre_alerted = bool(payload.get("pre_alert"))
         self._update_title()
         self.finish_command_id = UUID(finish_id) if finish_id else None  # after the replay's own edits
+        self.pre_alert_command_id = UUID(pre_alert_id) if pre_alert_id else None
+        self._update_send()
         self.lookup_patient()
         self.message.emit(self.tr("Det oavslutade samtalet (ärende %s) har öppnats igen.") % (self.case_id or "nytt"))
         self.save_now()
@@ -600,17 +634,33 @@ class CallTakingWorkspace(QWidget):
         self.wizard.show_state(state)
 
     # --- finishing ----------------------------------------------------------------------------
+    def _can_pre_alert(self) -> bool:
+        st = self.wizard.state
+        return (st.complaint is not None and not st.done and st.priority is Priority.P1 and not self.pre_alerted
+                and not self._pre_alerting)
+
     def _update_send(self) -> None:
         st = self.wizard.state
-        self.send_button.setText(self.tr("Avsluta med hänvisning (Ctrl+Enter)") if st.is_referral
-                                 else self.tr("Till väntrummet (Ctrl+Enter)"))
-        self.send_button.setEnabled(self.active and st.done)
+        if self.pre_alerted and st.done:
+            text = self.tr("Uppdatera ärendet i väntrummet (Ctrl+Enter)")
+        elif self._can_pre_alert():
+            text = self.tr("Förlarm till väntrummet (Ctrl+Enter)")
+        elif st.is_referral:
+            text = self.tr("Avsluta med hänvisning (Ctrl+Enter)")
+        else:
+            text = self.tr("Till väntrummet (Ctrl+Enter)")
+        self.send_button.setText(text)
+        self.send_button.setEnabled(self.active and (st.done or self._can_pre_alert()))
 
     def send(self) -> None:
-        """Ctrl+Enter: a referral completes the case here; anything else goes to väntrummet."""
+        """Ctrl+Enter: a referral completes the case here; anything else goes to väntrummet. Before the triage
+        ends, a preliminary Prio 1 goes as a förlarm (pre_alert); a pre-alerted case is updated when it ends."""
         st = self.wizard.state
-        if not self.active or not st.done:
-            self.message.emit(self.tr("Triageringen är inte klar."))
+        if not self.active:
+            self.message.emit(self.tr("Inget pågående samtal – tryck Ctrl+N för nytt ärende."))
+            return
+        if not st.done:
+            self._send_before_the_end()
             return
         problems = self.form.problems()
         if problems:
@@ -642,9 +692,87 @@ class CallTakingWorkspace(QWidget):
         self._set_active(False)
         self.db_banner.hide()
         where = "referred" if referral else "waiting"
-        self.message.emit(self.tr("Ärende %d avslutat med hänvisning.") % case_id if referral
-                          else self.tr("Ärende %d skickat till väntrummet.") % case_id)
+        if done.pre_alert:
+            text = self.tr("Ärende %d uppdaterat i väntrummet med triageringen (förlarmet ersatt).") % case_id
+        elif referral:
+            text = self.tr("Ärende %d avslutat med hänvisning.") % case_id
+        else:
+            text = self.tr("Ärende %d skickat till väntrummet.") % case_id
+        self.message.emit(text)
         self.case_sent.emit(case_id, where)
+
+    # --- förlarm ------------------------------------------------------------------------------
+    def _send_before_the_end(self) -> None:
+        """Ctrl+Enter before the triage ends: a förlarm at a preliminary Prio 1, otherwise a Swedish reason why not."""
+        st = self.wizard.state
+        if st.complaint is None:
+            self._tell(self.tr("Välj kontaktorsak först – triageringen är inte påbörjad."))
+        elif self.pre_alerted:
+            self._tell(self.tr("Förlarmet för ärende %s ligger redan i väntrummet. Fortsätt triageringen; "
+                               "Ctrl+Enter när den är klar uppdaterar ärendet.") % self.case_id)
+        elif self._pre_alerting:
+            self._tell(self.tr("Förlarmet skickas – vänta ett ögonblick."))
+        elif st.priority is not Priority.P1:
+            now = st.priority.label if st.priority is not None else self.tr("ingen")
+            self._tell(self.tr("Triageringen är inte klar. Förlarm före triageringens slut går bara vid preliminär "
+                               "Prio 1 (nu %s) – fortsätt triageringen.") % now)
+        else:
+            self.pre_alert()
+
+    def _tell(self, text: str) -> None:
+        self.problems.setText(text)
+        self.message.emit(text)
+
+    def pre_alert(self) -> None:
+        """Send the call to väntrummet at its preliminary Prio 1, marked förlarm; the triage goes on here."""
+        if not self._can_pre_alert():
+            return
+        problems = self.form.problems()
+        if problems:
+            self.problems.setText("\n".join(problems))
+            self._form_problems_shown = True
+            return
+        if self.case_id is None:
+            self.message.emit(self.tr("Ärendet sparas fortfarande – försök igen om ett ögonblick."))
+            self.save_now()
+            return
+        try:
+            pre = self.driver.pre_alert()
+        except ValueError as exc:
+            self._tell(str(exc))
+            return
+        self.problems.setText("")
+        self._form_problems_shown = False
+        self._flush_red_flags()
+        if self.pre_alert_command_id is None:
+            self.pre_alert_command_id = uuid4()
+        cmd = SendPreAlert(command_id=self.pre_alert_command_id, case_id=self.case_id, intake=self.form.intake(),
+                           triage=pre)
+        self._pre_alerting = True
+        self._update_send()
+        CommandOp(self.executor, self.actor, cmd).success(self._pre_alert_sent).failure(self._pre_alert_failed).run()
+
+    def _pre_alert_sent(self, done: Done) -> None:
+        self._pre_alerting = False
+        if not self.active or done.case_id != self.case_id:
+            return
+        self.pre_alerted = True
+        self._update_title()
+        self._update_send()
+        self.db_banner.hide()
+        self.message.emit(self.tr("Förlarm: ärende %d ligger i väntrummet som Prio 1. Fortsätt triageringen – "
+                                  "Ctrl+Enter när den är klar uppdaterar ärendet.") % done.case_id)
+        self.save_now()  # the draft knows: a restart continues the same pre-alerted call
+        self.wizard.focus_current()
+
+    def _pre_alert_failed(self, exc: Exception) -> None:
+        self._pre_alerting = False
+        self._update_send()
+        write_local(self.actor.username, self.payload())  # keeps the id: a retry is the same förlarm
+        if is_database_down(exc):
+            self.db_banner.setText(user_message(exc))
+            self.db_banner.show()
+        self._tell(self.tr("Förlarmet skickades inte: %s") % user_message(exc))
 
     def _send_failed(self, exc: Exception) -> None:
         write_local(self.actor.username, self.payload())  # keeps finish_command_id: a retry is the same send

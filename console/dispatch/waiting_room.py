@@ -13,13 +13,14 @@ from PySide6.QtWidgets import QTableView
 from console.complaint_names import complaint_name
 from console.dispatch.targets import WaitTargets, format_wait, waited_seconds
 from console.theme import PRIORITY_COLOURS
+from records.case_state import PRE_ALERT_FLAG
 from records.cases import CaseStatus, CaseView
 from resources.vocabulary import Priority
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Prio", "Väntat", "Mål", "Ärende", "Status", "Kommun", "Besvär", "Adress", "Patient")
 COL_PRIO, COL_WAIT, COL_TARGET = 0, 1, 2
-COL_CASE, COL_COMPLAINT, COL_ADDRESS, COL_PATIENT = 3, 6, 7, 8
+COL_CASE, COL_STATUS, COL_COMPLAINT, COL_ADDRESS, COL_PATIENT = 3, 4, 6, 7, 8
 # Widest a text column may grow when fitted to its contents; longer text is elided (full text in
 # the tooltip), so the important columns fit without horizontal scrolling.
 COLUMN_MAX_WIDTHS = {COL_COMPLAINT: 130, COL_ADDRESS: 150, COL_PATIENT: 130}
@@ -28,6 +29,10 @@ COLUMN_MAX_WIDTHS = {COL_COMPLAINT: 130, COL_ADDRESS: 150, COL_PATIENT: 130}
 COLUMN_MIN_WIDTHS = {COL_ADDRESS: 80, COL_PATIENT: 70}
 SECONDARY_COLUMNS = (COL_ADDRESS, COL_PATIENT)
 STATUS_SHORT = {CaseStatus.WAITING: "Väntar", CaseStatus.ASSIGNED: "Dirigerad"}
+# A pre-alerted case (records/pre_alert.py): sent on a preliminary Prio 1 while the nurse's triage goes on
+PRE_ALERT_SHORT = {CaseStatus.WAITING: "Förlarm", CaseStatus.ASSIGNED: "Dirigerad · förlarm"}
+PRE_ALERT_TIP = ("Förlarm: skickat på preliminär Prio 1 medan sjuksköterskans triagering pågår. Ärendet uppdateras "
+                 "(prioritet, vårdbehov) när samtalet är klart.")
 CASE_ROLE = Qt.ItemDataRole.UserRole + 1
 STATE_COLOURS = {"ok": QColor("#1f3d2a"), "near": QColor("#5a4312"), "late": QColor("#6e1b1e")}
 STATE_LABELS = {"ok": "inom målet", "near": "nära målet", "late": "över målet"}
@@ -39,6 +44,12 @@ def priority_of(case: CaseView) -> Priority | None:
         return Priority(case.priority) if case.priority else None
     except ValueError:
         return None
+
+
+def status_text(case: CaseView) -> str:
+    status = CaseStatus(case.status)
+    short = PRE_ALERT_SHORT if PRE_ALERT_FLAG in case.flags else STATUS_SHORT
+    return short.get(status, status.label)
 
 
 def order_cases(cases: Sequence[CaseView]) -> list[CaseView]:
@@ -165,7 +176,7 @@ class WaitingRoomModel(QAbstractTableModel):
                 return ("dir. " if done else "") + format_wait(self.waited(c))
             if col == COL_TARGET:
                 return f"{self.targets.target(prio):.0f} min"
-            return (None, None, None, str(c.id), STATUS_SHORT.get(CaseStatus(c.status), CaseStatus(c.status).label), c.kommun or "",
+            return (None, None, None, str(c.id), status_text(c), c.kommun or "",
                     complaint_name(c.complaint), c.address, c.patient_name)[col]
         if role == Qt.ItemDataRole.BackgroundRole and c.id in self._flashing and col != COL_WAIT:
             return ALERT_COLOUR if self.flash_on else None
@@ -189,6 +200,8 @@ class WaitingRoomModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and col in (COL_COMPLAINT, COL_ADDRESS, COL_PATIENT):
             text = self.data(index, Qt.ItemDataRole.DisplayRole)
             return text or None
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_STATUS and PRE_ALERT_FLAG in c.flags:
+            return PRE_ALERT_TIP
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_TARGET:
             return f"Målet för {prio.label if prio else 'ej prioriterat'}: {self.targets.target(prio):.0f} min"
         if role == Qt.ItemDataRole.ToolTipRole:  # the rest of the row: where and who, even when hidden
