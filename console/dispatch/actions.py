@@ -164,17 +164,25 @@ class AssignmentActions(QObject):
             cmd = AssignUnit(case_id=case.id, unit_id=choice.unit_id, part=choice.part, recommendation_shown=shown,
                              deviation_reason=choice.deviation_reason, confirm_leave_case=choice.confirm_leave_case,
                              unit_status=choice.unit_status)
-        CommandOp(self.executor, actor, cmd).success(lambda r: self._on_assigned(case, r)) \
+        held = dict(self.selection.assigned_parts)
+        CommandOp(self.executor, actor, cmd).success(lambda r: self._on_assigned(case, r, rec, held)) \
             .failure(self._on_failed).run()
 
-    def _on_assigned(self, case: CaseView, result: AssignResult) -> None:
+    def _on_assigned(self, case: CaseView, result: AssignResult, rec: ResourceRecommendation | None = None,
+                     held: dict[str, str] | None = None) -> None:
         a = result.assignment
         text = self.tr("%s larmad till ärende %d.") % (a.unit_id, case.id)
         if result.deviation:
             text += self.tr(" Avvikelse från rekommendationen registrerad för RLS-granskning.")
         if result.left_case_id is not None:
             text += self.tr(" Ärende %d är tillbaka i väntrummet.") % result.left_case_id
-        self.message.emit(text, False)
+        # One part sent from the dialog: the parts still without a unit (a cardiac arrest's IVPA) are named, so a
+        # half-dispatched case is never mistaken for a done one.
+        left = unsent_parts(rec, {**(held or {}), a.part: a.unit_id}) if rec is not None else []
+        if left:
+            text += self.tr(" Väntar fortfarande: %s – Shift+D larmar den rekommenderade enheten.") % swedish_list(
+                [part_name(p) for p in left])
+        self.message.emit(text, bool(left))
         if self.feeds is not None and case.lat is not None and case.lon is not None:
             self._watch(self.feeds.tell_assigned(a.unit_id, case.id, case.lat, case.lon, case.priority or "2"))
 
@@ -228,6 +236,12 @@ class AssignmentActions(QObject):
     def _ask_item(self, title: str, label: str, items: list[str]) -> str | None:
         item, ok = QInputDialog.getItem(self.widget, title, label, items, 0, False)
         return item if ok else None
+
+
+def unsent_parts(rec: ResourceRecommendation, held: dict[str, str]) -> list[str]:
+    """The parts of the recommendation that need a unit and have none yet (a remote answer needs no unit)."""
+    return [p.part for p in rec.parts if p.part not in held
+            and not (p.recommended is not None and p.recommended.kind == "remote")]
 
 
 def part_name(part: str) -> str:
