@@ -56,7 +56,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     diff.add_argument("new", metavar="NY")
     diff.set_defaults(func=_diff)
 
-    tri = sub.add_parser("triage", help="triagera ett samtal i terminalen, eller spela upp ett inspelat (--answers)")
+    tri = sub.add_parser("triage", help="triagera ett samtal i terminalen, eller spela upp ett inspelat (--answers)",
+                         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=INTERACTIVE_KEYS)
     tri.add_argument("--answers", type=Path, metavar="FIL.json", help="inspelat samtal (se docs/triage-rules.md)")
     tri.add_argument("--ruleset", metavar="FIL|VERSION", help="regelfil eller version (standard: senaste)")
     tri.add_argument("--complaint", metavar="KOD", help="kontaktorsak (annars väljs den interaktivt)")
@@ -69,6 +70,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                                                             "vet frågas")
     add_auth_options(tri)
     tri.set_defaults(func=_triage)
+
+
+INTERACTIVE_KEYS = """\
+Interaktivt (utan --answers) svarar du med nummer eller värde, och när som helst i samtalet:
+  !   röd flagga: listar de röda flaggorna (kontaktorsakens först); välj med nummer, id eller ett ord ur
+      frågan (t.ex. 'kallsvett'). Prioriteten räknas om: triageringen slutar i flaggans Prio 1-ändpunkt.
+      'b' tar tillbaka den senast registrerade flaggan.
+  =   vitalparameter: t.ex. 'rr 28', 'spo2 86', 'avpu V'; 'rr -' tar bort värdet. Prioriteten räknas om.
+  b   tillbaka en fråga (eller en röd flagga)
+  q   avbryt samtalet utan resultat
+Resultatet skrivs som JSON på stdout (frågorna på stderr), så det kan skickas vidare till main.py recommend -."""
 
 
 # --- rules -------------------------------------------------------------------------------
@@ -309,20 +321,7 @@ def _interactive(session: TriageSession, lines: Iterator[str]) -> TriageResult |
 def _anytime(session: TriageSession, text: str, lines: Iterator[str]) -> bool:
     """'!' (list and raise a red flag) and '=' (take a vital sign), at any point of the call."""
     if text == "!":
-        flags = session.available_red_flags()
-        _say("  Röda flaggor (kan registreras när som helst; ger Prio 1):")
-        for i, f in enumerate(flags, start=1):
-            _say(f"  {i:>2}. {f.id} – {f.text}{'' if f.complaint else ' (allmän)'}{' [registrerad]' if f.raised else ''}")
-        choice = _ask(lines, "Röd flagga (nummer eller id, Enter = avbryt): ").strip()
-        if choice:
-            flag_id = flags[int(choice) - 1].id if choice.isdigit() and 1 <= int(choice) <= len(flags) else choice
-            if choice.isdigit() and flag_id == choice:
-                _say(f"  Okänt val '{choice}'.")
-                return True
-            try:
-                session.raise_red_flag(flag_id)
-            except TriageInputError as exc:
-                _say(f"  {exc}")
+        _red_flag_menu(session, lines)
         return True
     if text == "=":
         _say("  Vitalparametrar: rr (andningsfrekvens), spo2, pulse, sbp (systoliskt), temp, avpu (A/C/V/P/U), "
@@ -339,6 +338,36 @@ def _anytime(session: TriageSession, text: str, lines: Iterator[str]) -> bool:
             _say("  Ange namn och värde, t.ex. 'rr 28'.")
         return True
     return False
+
+
+def _red_flag_menu(session: TriageSession, lines: Iterator[str]) -> None:
+    """'!': list the red flags, raise the chosen one (by number, id or a word of its question) and say what the
+    priority is now — as the console's Ctrl+R does."""
+    flags = session.available_red_flags()
+    _say("  Röda flaggor (kan registreras när som helst; ger Prio 1):")
+    for i, f in enumerate(flags, start=1):
+        _say(f"  {i:>2}. {f.id} – {f.text}{'' if f.complaint else ' (allmän)'}{' [registrerad]' if f.raised else ''}")
+    choice = _ask(lines, "Röd flagga (nummer, id eller ett ord ur frågan; Enter = avbryt): ").strip()
+    if not choice:
+        return
+    if choice.isdigit():
+        picked = [flags[int(choice) - 1]] if 1 <= int(choice) <= len(flags) else []
+    else:
+        picked = [f for f in flags if f.id.casefold() == choice.casefold()] or \
+                 [f for f in flags if choice.casefold() in f.text.casefold()]
+    if len(picked) != 1:
+        _say(f"  Okänt val '{choice}'." if not picked else
+             f"  '{choice}' passar flera röda flaggor ({', '.join(str(flags.index(f) + 1) for f in picked)}); "
+             "ange numret.")
+        return
+    try:
+        state = session.raise_red_flag(picked[0].id)
+    except TriageInputError as exc:
+        _say(f"  {exc}")
+        return
+    where = f", ändpunkt {state.result.endpoint}" if state.result is not None else ""
+    _say(f"  Röd flagga registrerad: {picked[0].text} → prioritet nu {state.provisional_priority.label}{where} "
+         "('b' tar tillbaka den).")
 
 
 def _interpret(q: QuestionView, text: str) -> str:
