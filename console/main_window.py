@@ -21,6 +21,7 @@ from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import QDialog, QDockWidget, QLabel, QMainWindow, QSizePolicy, QTabBar, QWidget
 
+from console.cases.lookup import CaseLookup
 from console.dispatch.feed_health import PUBLISHER_LABELS
 from console.errors import is_database_down, user_message
 from console.help_overlay import HelpOverlay
@@ -30,6 +31,7 @@ from console.shift import IdleWatcher, lock_job, unlock_job
 from console.switch_banner import SwitchBanner
 from console.tasks import DbExecutor
 from records.actor import Actor
+from records.case_summary import CASE_READERS
 from resources.settings import load_settings
 from resources.vocabulary import Role
 
@@ -171,6 +173,13 @@ class MainWindow(QMainWindow):
         menu.addAction(self._add("Ctrl+Shift+R", self.tr("Återställ layouten"), self.reset_layout))
         self.menuBar().addMenu(self.tr("&Hjälp")).addAction(self.tr("Kortkommandon (F1)"), self.help.toggle)
         self._add("F5", self.tr("Uppdatera"), self.refresh)
+        self.case_lookup: CaseLookup | None = None
+        if self.actor.role in CASE_READERS:  # Ctrl+F in every workspace of a role that may read cases
+            self.case_lookup = CaseLookup(self.actor, self.executor, self)
+            self.find_action = self._add("Ctrl+F", self.tr("Sök ärende…"), self.case_lookup.open_search)
+            cases_menu = self.menuBar().addMenu(self.tr("Ä&renden"))
+            cases_menu.addAction(self.find_action)
+            self.menuBar().insertMenu(self.menuBar().actions()[-2], cases_menu)  # before Hjälp
         ct = self.workspaces.get("calltaking")
         if ct is not None:
             self._add("Ctrl+N", self.tr("Nytt ärende"), lambda: (self.show_workspace("calltaking"), ct.new_case()))
@@ -198,6 +207,9 @@ class MainWindow(QMainWindow):
         if dp is not None and hasattr(dp, "alerts"):  # docs/alerts.md: one key acknowledges, the tab shows how many
             self.acknowledge_action = self._add("F2", self.tr("Kvittera larm"), self.acknowledge_alert)
             dp.alerts.changed.connect(self.show_alert_badge)
+        panel = next((w for w in dp.findChildren(QWidget) if hasattr(w, "enable_timeline")), None) if dp else None
+        if panel is not None and self.case_lookup is not None:  # the dispatcher's case panel: its "Tidslinje"
+            panel.enable_timeline(self.show_case_timeline)
         ad = self.workspaces.get("admin")
         if ad is not None:
             ad.message.connect(self.show_message)
@@ -207,6 +219,12 @@ class MainWindow(QMainWindow):
             fu.overdue_changed.connect(self.set_overdue_followups)
             if ct is not None:
                 fu.worse_case.connect(lambda cid: (self.show_workspace("calltaking"), ct.open_existing(cid)))
+
+    def show_case_timeline(self, case_id: int) -> None:
+        """The case's timeline in a window of its own (read and audited on the database worker); the dispatcher's
+        case panel and the Ctrl+F search open it. Nothing for a role that may not read cases."""
+        if self.case_lookup is not None:
+            self.case_lookup.show_timeline(case_id)
 
     def acknowledge_alert(self) -> None:
         """F2: the most urgent alert is acknowledged (audited) and its case selected in Dirigering."""

@@ -30,6 +30,7 @@ def shortcuts() -> list[Shortcut]:
         Shortcut("Ctrl+Shift+R", _t("Allmänt"), _t("Återställ fönsterlayouten")),
         Shortcut("Ctrl+L", _t("Allmänt"), _t("Lås konsolen (lås upp med ditt lösenord)")),
         Shortcut("Ctrl+Shift+L", _t("Allmänt"), _t("Byt användare (utkastet stannar hos dig)")),
+        Shortcut("Ctrl+F", _t("Allmänt"), _t("Sök ärende och visa dess händelseförlopp")),
         Shortcut("Ctrl+N", _t("Samtal"), _t("Nytt ärende")),
         Shortcut("Ctrl+T", _t("Samtal"), _t("Gå till triageringen")),
         Shortcut("Ctrl+I", _t("Samtal"), _t("Gå till uppgifter om inringare och patient")),

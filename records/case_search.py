@@ -136,7 +136,10 @@ def plan_search(query: str) -> _Plan:
             plan.note = f"Inte ett giltigt personnummer: {exc}"
     else:
         plan.older = _century_before(query, plan.personnummer)
-    if _PHONE_CHARS.match(query) and len(re.sub(r"[^0-9]", "", query)) >= MIN_PHONE_DIGITS:
+    digits = re.sub(r"[^0-9]", "", query)
+    # A valid personnummer written with its dash or century is not a phone number too; ten bare digits may be either
+    surely_pnr = plan.personnummer is not None and not (query.isdigit() and len(query) == 10)
+    if _PHONE_CHARS.match(query) and len(digits) >= MIN_PHONE_DIGITS and not surely_pnr:
         plan.phone = phone_key(query)
     if any(ch.isalpha() for ch in query) and plan.case_id is None and plan.personnummer is None:
         key = _typed_halfway(address_key(query) or "")

@@ -54,6 +54,8 @@ def test_by_personnummer_with_or_without_century_and_dash(world: World, cases: d
     for text in (TOLVAN, "191212121212", "121212-1212", "1212121212", "19121212 1212"):
         assert _found(world, text) == [cases["old"]], text
     with transaction(world.db) as s:
+        assert search_cases(s, world.nurse, "121212-1212").searched_by == ["personnummer"]  # written as one
+        assert search_cases(s, world.nurse, "1212121212").searched_by == ["personnummer", "telefon"]  # may be either
         result = search_cases(s, world.nurse, "19121212-1213")
     assert result.hits == [] and "kontrollsiffran stämmer inte" in result.note
 
