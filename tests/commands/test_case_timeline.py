@@ -145,3 +145,19 @@ def test_only_the_clinical_roles_read_the_timeline_and_each_read_is_audited(worl
 def test_the_timeline_skips_what_dispatch_records_itself() -> None:
     # the status rows dispatch writes when it alerts or frees a unit are told by the command's own entry
     assert timeline_module.DISPATCH_PUBLISHER == STATUS_PUBLISHER
+
+
+def test_every_audited_action_reads_as_swedish_words_without_its_code() -> None:
+    from records.access_log import ACTIONS
+    from records.timeline_texts import describe
+
+    for action in [*ACTIONS, "some.future_command"]:
+        described = describe(action, {})
+        if described is not None:
+            what, _detail, _kind = described
+            assert what[:1].isupper() and action not in what, (action, what)
+    assert describe("some.future_command", {}) == ("Övrig händelse", "Åtgärd some.future_command", "ärende")
+    assert describe("case.pre_alert", {"priority": "1"})[0] == (
+        "Förlarm: till väntrummet som Prio 1 medan triageringen pågår")
+    assert describe("case.status", {"event": "pre_alert", "old": "draft", "new": "waiting"}) is None  # told above
+    assert describe("case.read", {"via": "timeline"}) is None and describe("case.search", {}) is None

@@ -92,3 +92,27 @@ def test_ctrl_f_is_in_the_f1_table_and_not_for_the_administrator(qtbot, make_win
     assert w.findChild(CaseSearchDialog) is None
     w.show_case_timeline(1)
     assert w.findChild(CaseTimelineDialog) is None
+
+
+def test_the_models_pass_qtmodeltester(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from console.cases.models import SearchHitsModel, TimelineModel
+    from records.case_search import SearchHit
+    from records.case_summary import CaseSummary
+    from records.case_timeline import TimelineEntry
+
+    at = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    summary = CaseSummary(case_id=7, created_at=at, status="waiting", status_text="Väntrummet", priority_text="Prio 2",
+                          patient="Tolvan", personnummer=None, callback_phone="", address="Storgatan 1",
+                          linked_case_id=None)
+    hits = SearchHitsModel()
+    hits.set_hits([SearchHit(case=summary, matched_by=["adress"]),
+                   SearchHit(case=summary.model_copy(update={"case_id": 6}), matched_by=["telefon", "adress"])])
+    qtmodeltester.check(hits)
+    assert hits.index(1, 0).data(Qt.ItemDataRole.ToolTipRole) == "Träff på telefon och adress"
+    timeline = TimelineModel()
+    timeline.set_entries([TimelineEntry(at=at, who="Anna (sjuksköterska)", what="Ärendet skapades", kind="ärende"),
+                          TimelineEntry(at=at, who="AMB-011 (flöde)", what="AMB-011: På plats", kind="enhet")])
+    qtmodeltester.check(timeline)
+    assert timeline.index(0, 0).data() == "2026-11-25 10:00:00"  # Swedish local time
