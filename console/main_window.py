@@ -188,6 +188,7 @@ class MainWindow(QMainWindow):
             self._add("Ctrl+M", self.tr("Till vitalparametrarna"), ct.vitals.focus_first)
             self._add("Ctrl+O", self.tr("Överstyr"), ct.open_override)
             self._add("Ctrl+R", self.tr("Röd flagga…"), ct.raise_red_flag)
+            self._add("Ctrl+E", self.tr("Anteckning"), ct.focus_note)
             self._add("Ctrl+Return", self.tr("Skicka vidare"), ct.send)
             self._add("Ctrl+Enter", self.tr("Skicka vidare"), ct.send)
             self._add("Ctrl+Shift+Backspace", self.tr("Avbryt samtalet"), ct.cancel_call)

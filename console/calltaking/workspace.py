@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from commands import (
+    AddCaseNote,
     CallFinished,
     CaseCreated,
     CommandIdReused,
@@ -37,6 +38,7 @@ from commands import (
     SendPreAlert,
     run,
 )
+from console.calltaking.call_notes import CallNotes
 from console.calltaking.context_panel import ContextPanel
 from console.calltaking.discard_dialog import DiscardDialog
 from console.calltaking.hand_over_dialog import HandOverDialog
@@ -97,6 +99,11 @@ class CallTakingWorkspace(QWidget):
         # RecordRedFlag commands not yet acknowledged (kept with the draft, sent with their own ids)
         self._red_flag_records: list[dict[str, Any]] = []
         self._red_flags_in_flight: set[str] = set()
+        # The call's notes (door code, floor, directions) as the draft keeps them: each sent as AddCaseNote with its
+        # own kept id once the case exists, so a crash or a database away never loses one (call_notes.py).
+        self.notes: list[dict[str, Any]] = []
+        self._notes_in_flight: set[str] = set()
+        self._send_after_notes = False  # Ctrl+Enter waits until every note of the call is on the case
         self.active = False
         self._saving = False
         self._save_again = False
@@ -127,11 +134,14 @@ class CallTakingWorkspace(QWidget):
 
         self.form = IntakeForm(geography)
         self.context_panel = ContextPanel()
+        self.call_notes = CallNotes()
+        self.call_notes.added.connect(self.add_note)
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.addWidget(QLabel(self.tr("Inringare och patient"), objectName="sectionTitle"))
         ll.addWidget(self.form)
         ll.addWidget(self.context_panel)
+        ll.addWidget(self.call_notes)
         ll.addStretch(1)
         self.wizard = TriageWizard(self.driver)
         self.wizard.context = self.driver.context = UNKNOWN_PATIENT
@@ -173,6 +183,7 @@ class CallTakingWorkspace(QWidget):
         self.form.setEnabled(active)
         self.wizard.setEnabled(active)
         self.vitals.setEnabled(active)
+        self.call_notes.setEnabled(active)
         self.cancel_button.setEnabled(active)
         self.hand_over_button.setEnabled(active)
         self._update_title()
@@ -203,6 +214,9 @@ class CallTakingWorkspace(QWidget):
         self.pre_alerted, self.pre_alert_command_id, self._pre_alerting = False, None, False
         self.context, self.recontact_summary, self.override = UNKNOWN_PATIENT, None, None
         self.red_flags, self._red_flag_records = [], []
+        self.notes, self._notes_in_flight, self._send_after_notes = [], set(), False
+        self.call_notes.clear_input()
+        self.call_notes.show_notes([], self.actor.username)
         self.driver.clear_vitals()
         self.vitals.set_values({})
         self._show_assessment()
@@ -217,7 +231,8 @@ class CallTakingWorkspace(QWidget):
 
     def _has_content(self) -> bool:
         p = self.form.payload()
-        return any(v for k, v in p.items() if k != "age") or self.wizard.state.complaint is not None
+        return (any(v for k, v in p.items() if k != "age") or self.wizard.state.complaint is not None
+                or bool(self.notes))
 
     def cancel_call(self) -> None:
         """"Avbryt samtal" / Ctrl+Shift+Backspace: an empty call goes at once; one with answers asks once (Nej is
@@ -318,7 +333,8 @@ class CallTakingWorkspace(QWidget):
                 "answers": [[q, v] for q, v in self.driver.answers()] if st.complaint else [],
                 "override": self.override, "red_flags": list(self.red_flags),
                 "vitals": self.driver.vitals, "oxygen": self.driver.oxygen,
-                "red_flag_records": list(self._red_flag_records), "case_id": self.case_id,
+                "red_flag_records": list(self._red_flag_records), "notes": list(self.notes),
+                "case_id": self.case_id,
                 "create_command_id": str(self.create_command_id),
                 "finish_command_id": str(self.finish_command_id) if self.finish_command_id else None,
                 "pre_alert": self.pre_alerted,
@@ -376,6 +392,7 @@ class CallTakingWorkspace(QWidget):
         if first:
             self.message.emit(self.tr("Ärende %d skapat.") % ids[0])
         self._flush_red_flags()
+        self._flush_notes()
         if self._save_again:
             self._save_again = False
             self.save_now()
@@ -426,6 +443,8 @@ class CallTakingWorkspace(QWidget):
         # their console, and would be refused as another user's command id.
         self._red_flag_records = [r for r in payload.get("red_flag_records") or []
                                   if isinstance(r, dict) and r.get("by") == self.actor.username]
+        self.notes = [n for n in payload.get("notes") or [] if isinstance(n, dict) and n.get("command_id")]
+        self._show_notes()  # a colleague's notes show too; only one's own unsent ones are sent from here
         problems = self.driver.restore_vitals(payload.get("vitals") or {}, bool(payload.get("oxygen")))
         self.vitals.set_values(self.driver.vitals, self.driver.oxygen)
         if problems:
@@ -601,6 +620,68 @@ class CallTakingWorkspace(QWidget):
         self.message.emit(self.tr("Den röda flaggan är registrerad i samtalet men ännu inte på ärendet: %s")
                           % user_message(exc))
 
+    # --- notes during the call ----------------------------------------------------------------
+    def focus_note(self) -> None:
+        """Ctrl+E: to the note field (Enter saves the note on the case)."""
+        if not self.active:
+            self.message.emit(self.tr("Inget pågående samtal – en anteckning på ett ärende i väntrummet skrivs i "
+                                      "Dirigering (N)."))
+            return
+        self.call_notes.field.setFocus()
+
+    def add_note(self, text: str) -> None:
+        """A note typed during the call: kept with the draft at once, sent to the case as soon as it exists."""
+        if not self.active:
+            return
+        self.notes.append({"command_id": str(uuid4()), "text": text, "written_at": datetime.now(UTC).isoformat(),
+                           "by": self.actor.username, "author": self.actor.display_name or self.actor.username,
+                           "sent": False})
+        self._show_notes()
+        if self._handing_over is None:
+            self._save_timer.start()  # with the draft (database and local file): a crash keeps it
+        self._flush_notes()
+
+    def _show_notes(self) -> None:
+        self.call_notes.show_notes(self.notes, self.actor.username)
+
+    def _notes_waiting(self) -> bool:
+        return any(not n.get("sent") and n.get("by") == self.actor.username for n in self.notes)
+
+    def _flush_notes(self) -> None:
+        """Send this user's notes not yet on the case, each with its own kept id (a retry repeats it)."""
+        if self.case_id is None or not self.executor.running:
+            return  # kept with the draft: sent once the case exists / the database is back
+        case_id = self.case_id
+        for n in self.notes:
+            cid = str(n["command_id"])
+            if n.get("sent") or n.get("by") != self.actor.username or cid in self._notes_in_flight:
+                continue
+            self._notes_in_flight.add(cid)
+            cmd = AddCaseNote(command_id=UUID(cid), case_id=case_id, text=str(n["text"]),
+                              written_at=datetime.fromisoformat(str(n["written_at"])))
+            CommandOp(self.executor, self.actor, cmd).success(lambda _done, cid=cid: self._note_recorded(cid)) \
+                .failure(lambda exc, cid=cid: self._note_not_recorded(cid, exc)).run()
+
+    def _note_recorded(self, command_id: str) -> None:
+        self._notes_in_flight.discard(command_id)
+        for n in self.notes:
+            if n["command_id"] == command_id:
+                n["sent"] = True
+        self._show_notes()
+        if self._send_after_notes and not self._notes_waiting():
+            self._send_after_notes = False
+            self.send()
+
+    def _note_not_recorded(self, command_id: str, exc: Exception) -> None:
+        if isinstance(exc, CommandIdReused):  # already on record (this id ran before): nothing left to send
+            self._note_recorded(command_id)
+            return
+        self._notes_in_flight.discard(command_id)  # stays with the draft; the next save sends it again
+        self._send_after_notes = False
+        self.problems.setText(self.tr("Anteckningen finns kvar i samtalet men är ännu inte sparad på ärendet: %s")
+                              % user_message(exc))
+        self.message.emit(user_message(exc))
+
     def _refresh_recommendation(self) -> None:
         st = self.wizard.state
         if not st.done or st.care_need is None or st.priority is None:
@@ -674,6 +755,11 @@ class CallTakingWorkspace(QWidget):
         self.problems.setText("")
         self._form_problems_shown = False
         self._flush_red_flags()  # queued before the finish: the case's history keeps the order they happened in
+        if self._notes_waiting():  # a note typed during the call is on the case before the call is finished
+            self._send_after_notes = True
+            self._flush_notes()
+            self.message.emit(self.tr("Anteckningarna sparas först – ärendet skickas sedan."))
+            return
         triage: CompletedTriage = self.driver.completed()
         intake: CaseIntake = self.form.intake()
         rec = self.recommendation.current

@@ -37,10 +37,12 @@ MAX_STALE_DROPS = 3
 
 
 class CaseSelection(QObject):
-    """Signals: `case_selected(int)` when a case is opened; `message(str, bool)` (text, is error);
+    """Signals: `case_selected(int)` when a case is opened, `cleared()` when none is; `message(str, bool)` (text, is
+    error);
     `recommendation_ready()` when a recommendation (or why there is none) is shown."""
 
     case_selected = Signal(int)
+    cleared = Signal()  # no case selected any more
     message = Signal(str, bool)
     recommendation_ready = Signal()
 
@@ -78,6 +80,7 @@ class CaseSelection(QObject):
         self.tree.clear()
         self.detail.setText(self.tr("Välj ett ärende i väntrummet."))
         self.map.select_case(None)
+        self.cleared.emit()
 
     def load(self, case: CaseView) -> None:
         if self.case is None or self.case.id != case.id:

@@ -30,6 +30,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from console.dispatch.case_panel import install_case_panel
 from console.dispatch.close_case import install_close_case
 from console.dispatch.feed_bridge import FeedBridge
 from console.dispatch.live_feeds import LiveFeeds
@@ -84,6 +85,7 @@ def build_dispatch_workspace(actor: Actor, executor: DbExecutor, *, demo: bool =
                            targets=targets, refresh_ms=refresh_ms, apply_outcomes=apply_outcomes, clock=clock)
     install_unit_status(ws)  # the board's "Ändra status…" (console/dispatch/unit_status.py)
     install_close_case(ws)  # "Avsluta ärende…" with a structured outcome (console/dispatch/close_case.py)
+    install_case_panel(ws)  # the whole selected case beside the recommendation (console/dispatch/case_panel.py)
     return ws
 
 

@@ -1,0 +1,163 @@
+"""The dispatcher's case panel as text: records.case_detail's plain data turned into titled sections of
+(label, value, tooltip) rows, in Swedish, with local times and no internal codes in what is read (the codes —
+question ids, the endpoint, flag ids — are in the tooltips). No widgets here: console/dispatch/case_panel.py
+draws the sections."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from console.complaint_names import complaint_name
+from console.local_time import local, local_text, local_today
+from dispatch.recommendation_model import Option, ResourceRecommendation
+from records.case_detail import CaseDetail, UnitLine
+from resources.vocabulary import Priority, Role, UnitStatus
+from triage_rules.vital_scores import VITAL_LABELS
+
+# ended_reason codes dispatch writes (dispatch.assignment) → what the dispatcher reads
+ENDED = {"recalled": "återkallad", "reassigned": "ersatt", "case_closed": "ärendet avslutat",
+         "redirected": "omdirigerad till annat ärende"}
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    value: str
+    tooltip: str = ""
+
+
+@dataclass
+class Section:
+    key: str  # stable, for tests and for keeping a section collapsed across re-reads
+    title: str
+    rows: list[Row] = field(default_factory=list)
+
+
+def when(at: datetime | None) -> str:
+    """Local time: "14:02" today, "2026-11-30 14:02" another day."""
+    if at is None:
+        return ""
+    return local_text(at, "%H:%M") if local(at).date() == local_today() else local_text(at)
+
+
+def _label(vocabulary: Callable[[str], Any], value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        return str(vocabulary(value).label)
+    except ValueError:
+        return value
+
+
+def option_text(o: Option) -> str:
+    """As the nurse's recommendation panel words a resource."""
+    if o.kind == "remote":
+        return o.type_name
+    who = o.unit_name or o.unit_id or o.type_name
+    dist = f", {o.distance_km:.0f} km" if o.distance_km is not None else ""
+    return f"{o.type_name} – {who} ({o.eta_minutes:.0f} min{dist})"
+
+
+def sections(detail: CaseDetail, *, unit_name: Callable[[str], str | None] = lambda _u: None,
+             live_status: Callable[[str], UnitStatus | None] = lambda _u: None) -> list[Section]:
+    """Every section of the panel, in reading order: who and where, then what the dispatcher acts on (notes such as a
+    door code, the units), then the triage behind the priority. `unit_name`/`live_status`: from the fleet board."""
+    c = detail.case
+    out = [
+        Section("caller", "Inringare", [
+            Row("Namn", c.caller_name or "–"),
+            Row("Återuppringning", c.callback_phone or "–"),
+            Row("Adress", ", ".join(p for p in (c.address, c.kommun or "") if p) or "–"),
+        ]),
+        Section("patient", "Patient", [
+            Row("Namn", c.patient_name or "okänd"),
+            Row("Personnummer", c.personnummer or "–"),
+            Row("Ålder", f"{c.patient_age} år" if c.patient_age is not None else "–"),
+        ]),
+        Section("notes", f"Anteckningar ({len(detail.notes)})" if detail.notes else "Anteckningar", [
+            Row(f"{when(n.written_at)} {n.author} ({_label(Role, n.role)})", n.text) for n in detail.notes]
+            or [Row("", "Inga anteckningar ännu.")]),
+        Section("units", "Enheter", [_unit(u, unit_name, live_status) for u in detail.units]
+                or [Row("", "Ingen enhet dirigerad.")]),
+        _red_flags(detail),
+    ]
+    if detail.vitals:
+        out.append(Section("vitals", "Vitalparametrar", [
+            Row(VITAL_LABELS.get(name, (name, ""))[0], f"{_number(value)} {VITAL_LABELS.get(name, ('', ''))[1]}".strip(),
+                name) for name, value in detail.vitals.items()]))
+    out += [_triage(detail), _recommendation(detail)]
+    return out
+
+
+def _number(value: float | str) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+    return str(value)
+
+
+def _triage(detail: CaseDetail) -> Section:
+    c = detail.case
+    sec = Section("triage", "Triage")
+    if detail.triaged_at is None:
+        sec.rows.append(Row("", "Ingen avslutad triagering sparad ännu."))
+        return sec
+    prio = _label(Priority, c.priority) or "–"
+    tip = f"Ändpunkt {detail.endpoint_code}" if detail.endpoint_code else ""
+    if detail.override_reason:
+        prio += f" (överstyrd från {_label(Priority, detail.triage_priority)}: {detail.override_reason})"
+    sec.rows += [Row("Besvär", complaint_name(c.complaint) or "–", c.complaint or ""), Row("Prioritet", prio, tip),
+                 Row("Triagerad", f"{when(detail.triaged_at)} av {detail.triaged_by or '?'}")]
+    for a in detail.answers:
+        how = " (automatiskt)" if a.automatic else ""
+        sec.rows.append(Row(a.question, f"{a.answer}{how}", a.code))
+    return sec
+
+
+def _red_flags(detail: CaseDetail) -> Section:
+    rows = [Row(f.text, "registrerad under samtalet" if f.by_hand else "ja", f.code) for f in detail.red_flags]
+    return Section("red_flags", f"Röda flaggor ({len(rows)})" if rows else "Röda flaggor",
+                   rows or [Row("", "Inga röda flaggor.")])
+
+
+def _recommendation(detail: CaseDetail) -> Section:
+    title = "Rekommendation som visades"
+    if detail.recommendation_shown is None:
+        return Section("recommendation", title, [Row("", "Ingen rekommendation sparad med ärendet.")])
+    title += f" ({when(detail.recommendation_shown_at)})"
+    try:
+        rec = ResourceRecommendation.model_validate(detail.recommendation_shown)
+    except ValidationError:  # stored by another version: say so rather than show it wrongly
+        return Section("recommendation", title, [Row("", "Rekommendationen kan inte visas i den här versionen.")])
+    rows = []
+    for part in rec.parts:
+        name = part.part or "Huvudbehov"
+        if part.recommended is not None:
+            rows.append(Row(name, "★ " + option_text(part.recommended), part.recommended.reason))
+        else:
+            rows.append(Row(name, part.message or "Ingen tillräcklig resurs i tid", ""))
+    return Section("recommendation", title, rows)
+
+
+def _unit(u: UnitLine, unit_name: Callable[[str], str | None],
+          live_status: Callable[[str], UnitStatus | None]) -> Row:
+    name = unit_name(u.unit_id)
+    label = f"{u.unit_id} {name}" if name else u.unit_id
+    if u.part:
+        label += f" ({u.part})"
+    times = [f"{_label(UnitStatus, s.status)} {when(s.at)}" for s in u.steps] or [f"Larmad {when(u.assigned_at)}"]
+    if u.active:
+        now = live_status(u.unit_id)
+        if now is not None:
+            times.append(f"nu: {now.label}")
+    else:
+        end = ENDED.get(u.ended_reason or "", "avslutad")  # a code this version does not know: not shown raw
+        times.append(f"{end} {when(u.ended_at)}".strip())
+    tip = f"Dirigerad {when(u.assigned_at)} av {u.assigned_by}"
+    if u.deviation_reason:
+        tip += f"; avvikelse från {u.recommended_unit_id or 'rekommendationen'}: {u.deviation_reason}"
+    return Row(label, " · ".join(times), tip)
