@@ -168,6 +168,9 @@ def describe(action: str, detail: dict[str, Any]) -> Described | None:  # noqa: 
         return f"Larm kvitterat: {d.get('text') or 'larm'}", f"Larm {d.get('kind')}", "larm"
     if action == "draft.hand_over":
         return f"Samtalet lämnades över till {d.get('to') or 'en kollega'}", "", "ärende"
+    if action == "draft.discard":
+        prio = priority_text(d.get("priority"))
+        return f"Samtalet avbröts{f' vid {prio}' if prio else ''}{_reason(d)}", "", "ärende"
     return _fallback(action)
 
 

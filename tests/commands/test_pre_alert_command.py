@@ -132,3 +132,14 @@ def test_an_ordinary_send_of_a_pre_alerted_case_is_still_refused(world: World) -
     case_id, _ = _pre_alerted(world)
     with pytest.raises(IllegalCaseTransition, match="kan inte skicka till väntrummet"):
         run(world.db, world.nurse, SendToWaitingRoom(case_id=case_id, triage=triage()))
+
+
+def test_the_case_timeline_tells_the_pre_alert_and_a_cancelled_call_with_its_reason(world: World) -> None:
+    from records.case_timeline import case_timeline
+
+    case_id, draft_id = _pre_alerted(world)
+    run(world.db, world.nurse, DiscardDraft(draft_id=draft_id, priority=Priority.P1, reason="Dubbelsamtal"))
+    with world.db() as s, s.begin():
+        whats = [e.what for e in case_timeline(s, world.dispatcher, case_id).entries]
+    assert any(w.startswith("Förlarm: till väntrummet som Prio 1") for w in whats), whats
+    assert "Samtalet avbröts vid Prio 1 – Dubbelsamtal" in whats, whats
