@@ -8,7 +8,9 @@ What is typed decides how it is looked for, each way an index probe or one bound
 - anything with letters: the address, by its comparison key (records.recontact_keys.address_key) containing the
   query's key, newest first; a last word typed halfway ("Storgat") counts as its short form ("storg"). No index
   serves a substring, but the read walks the cases newest first and stops at the bound, so a common street ends
-  early and a rare one reads the table once (about 30 ms for 100 000 cases on either backend; bench/).
+  early (0.2 ms on PostgreSQL) and a rare one reads the table once (100 000 cases: 33 ms on PostgreSQL by EXPLAIN
+  ANALYZE, 80–150 ms a whole search on SQLite on a busy 2-core machine; bench/bench_case_search.py). No index is
+  added for it (a trigram index would need the pg_trgm extension and a migration).
 A digit string can be several of these at once ("1212121212": a personnummer and a phone number): each is asked.
 
 Who may search: the clinical roles (records.case_summary). Every search is audited as a patient read
