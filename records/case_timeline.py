@@ -96,6 +96,7 @@ def _who(user: User | None, role: str) -> str:
 
 def _audited(session: Session, case_id: int) -> list[_Item]:
     rows = list(session.scalars(select(AuditEntry).where(AuditEntry.case_id == case_id).order_by(AuditEntry.id)))
+    rows = sorted({r.id: r for r in [*rows, *_statuses_set_by_hand(session, case_id)]}.values(), key=lambda r: r.id)
     users = _names(session, {r.user_id for r in rows})
     out: list[_Item] = []
     saves: list[AuditEntry] = []  # consecutive plain intake saves by one user, told as one entry
@@ -121,6 +122,18 @@ def _audited(session: Session, case_id: int) -> list[_Item]:
                                                             kind=kind)))
     if saves:
         out.append(_saves(saves, users))
+    return out
+
+
+def _statuses_set_by_hand(session: Session, case_id: int) -> list[AuditEntry]:
+    """A unit's status set by hand without naming the case (a status outside the mission, e.g. free again) while
+    the unit was on the case: found by the audit log's time index within each assignment, then by the unit."""
+    now = datetime.now(UTC)
+    out: list[AuditEntry] = []
+    for a in session.scalars(select(Assignment).where(Assignment.case_id == case_id)):
+        stmt = select(AuditEntry).where(AuditEntry.at >= a.assigned_at, AuditEntry.at <= (a.ended_at or now),
+                                        AuditEntry.action == "unit.status", AuditEntry.case_id.is_(None))
+        out += [r for r in session.scalars(stmt) if (r.detail or {}).get("unit_id") == a.unit_id]
     return out
 
 

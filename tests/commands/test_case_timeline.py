@@ -20,6 +20,7 @@ from commands import (
     ReopenCase,
     SaveDraft,
     SendToWaitingRoom,
+    SetUnitStatus,
     run,
 )
 from dispatch.assignment import STATUS_PUBLISHER
@@ -60,6 +61,8 @@ def _whole_case(world: World) -> tuple[int, str]:
     _feed(world, unit, UnitStatus.EN_ROUTE, 2, case_id)  # a position update: the same status again
     _feed(world, "AMB-999", UnitStatus.ON_SCENE, 3, None)  # another unit: not this case's
     _feed(world, unit, UnitStatus.ON_SCENE, 4, case_id)
+    run(world.db, world.dispatcher, SetUnitStatus(unit_id=unit, status=UnitStatus.TRANSPORTING,
+                                                  reason="radio: transport", case_id=None))  # by hand, case not named
     run(world.db, world.dispatcher, AcknowledgeAlert(kind="target_passed", alert_key=f"target:{case_id}",
                                                      text=f"Ärende {case_id} har passerat måltiden",
                                                      raised_at=datetime.now(UTC), case_id=case_id))
@@ -84,11 +87,12 @@ def test_the_timeline_tells_every_step_of_the_case_in_order(world: World) -> Non
         f"Larmade {unit}",
         f"{unit}: Framkörning",
         f"{unit}: På plats",
+        f"{unit}: På plats → Transport – radio: transport",
         f"Larm kvitterat: Ärende {case_id} har passerat måltiden",
         "Utfall: Behandlad på plats, lämnad hemma",
         f"Enheternas uppdrag avslutades: {unit}",
         "Ärendet avslutades",
-        f"Telefonuppföljning planerad till {whats[13].removeprefix('Telefonuppföljning planerad till ')}",
+        f"Telefonuppföljning planerad till {whats[14].removeprefix('Telefonuppföljning planerad till ')}",
         "Ärendet återöppnades – ringde igen, sämre",
     ]
     assert [e.at for e in tl.entries] == sorted(e.at for e in tl.entries)
