@@ -16,6 +16,7 @@ from records.audit import audit, now
 from records.cases import CaseNotFound
 from records.models import Case, CaseNote
 from records.text_fields import check_text, column_length
+from resources.numbers import sv_number
 
 NOTE_MAX_LENGTH = column_length(CaseNote.text) or 2000
 NOTE_LABEL = "Anteckning"
@@ -31,8 +32,8 @@ def check_note(text: str) -> str:
     if not text:
         raise NoteRefused("Anteckningen är tom: skriv något innan du sparar den.")
     if len(text) > NOTE_MAX_LENGTH:
-        raise NoteRefused(f"Anteckningen är för lång ({len(text)} tecken, högst {NOTE_MAX_LENGTH}). "
-                          "Korta den eller dela upp den i flera anteckningar.")
+        raise NoteRefused(f"Anteckningen är för lång ({sv_number(len(text))} tecken, högst "
+                          f"{sv_number(NOTE_MAX_LENGTH)}). Korta den eller dela upp den i flera anteckningar.")
     try:
         return check_text(text, NOTE_LABEL, NOTE_MAX_LENGTH, multiline=True)
     except ValueError as exc:

@@ -141,7 +141,6 @@ class CallTakingWorkspace(QWidget):
         ll.addWidget(QLabel(self.tr("Inringare och patient"), objectName="sectionTitle"))
         ll.addWidget(self.form)
         ll.addWidget(self.context_panel)
-        ll.addWidget(self.call_notes)
         ll.addStretch(1)
         self.wizard = TriageWizard(self.driver)
         self.wizard.context = self.driver.context = UNKNOWN_PATIENT
@@ -155,6 +154,7 @@ class CallTakingWorkspace(QWidget):
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addWidget(self.vitals)
         rl.addWidget(self.recommendation, 1)
+        rl.addWidget(self.call_notes)  # under the recommendation, which gives up the room (the intake has none)
         self.splitter.addWidget(right)
         self.splitter.setSizes([330, 660, 480])
         self.splitter.setChildrenCollapsible(False)

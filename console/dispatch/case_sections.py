@@ -16,6 +16,7 @@ from console.complaint_names import complaint_name
 from console.local_time import local, local_text, local_today
 from dispatch.recommendation_model import Option, ResourceRecommendation
 from records.case_detail import CaseDetail, UnitLine
+from resources.numbers import sv_number
 from resources.vocabulary import Priority, Role, UnitStatus
 from triage_rules.vital_scores import VITAL_LABELS
 
@@ -55,12 +56,12 @@ def _label(vocabulary: Callable[[str], Any], value: str | None) -> str:
 
 
 def option_text(o: Option) -> str:
-    """As the nurse's recommendation panel words a resource."""
+    """As the nurse's recommendation panel words a resource (console/calltaking/recommendation_panel.py)."""
     if o.kind == "remote":
         return o.type_name
     who = o.unit_name or o.unit_id or o.type_name
-    dist = f", {o.distance_km:.0f} km" if o.distance_km is not None else ""
-    return f"{o.type_name} – {who} ({o.eta_minutes:.0f} min{dist})"
+    dist = f", {sv_number(o.distance_km, 0)} km" if o.distance_km is not None else ""
+    return f"{o.type_name} – {who} ({sv_number(o.eta_minutes, 0)} min{dist})"
 
 
 def sections(detail: CaseDetail, *, unit_name: Callable[[str], str | None] = lambda _u: None,
@@ -87,17 +88,15 @@ def sections(detail: CaseDetail, *, unit_name: Callable[[str], str | None] = lam
         _red_flags(detail),
     ]
     if detail.vitals:
-        out.append(Section("vitals", "Vitalparametrar", [
-            Row(VITAL_LABELS.get(name, (name, ""))[0], f"{_number(value)} {VITAL_LABELS.get(name, ('', ''))[1]}".strip(),
-                name) for name, value in detail.vitals.items()]))
+        out.append(Section("vitals", "Vitalparametrar", [_vital(name, value) for name, value in detail.vitals.items()]))
     out += [_triage(detail), _recommendation(detail)]
     return out
 
 
-def _number(value: float | str) -> str:
-    if isinstance(value, float):
-        return f"{value:.1f}".rstrip("0").rstrip(".").replace(".", ",")
-    return str(value)
+def _vital(name: str, value: float | str) -> Row:
+    label, unit = VITAL_LABELS.get(name, (name, ""))
+    text = sv_number(value) if isinstance(value, int | float) else str(value)
+    return Row(label, f"{text} {unit}".strip(), name)
 
 
 def _triage(detail: CaseDetail) -> Section:

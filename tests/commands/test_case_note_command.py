@@ -57,7 +57,7 @@ def test_a_repeated_command_id_stores_one_note(world: World) -> None:
 
 
 @pytest.mark.parametrize(("text", "says"), [
-    ("x" * (NOTE_MAX_LENGTH + 1), f"Anteckningen är för lång ({NOTE_MAX_LENGTH + 1} tecken, högst {NOTE_MAX_LENGTH})"),
+    ("x" * (NOTE_MAX_LENGTH + 1), "Anteckningen är för lång (2\u00a0001 tecken, högst 2\u00a0000)"),
     ("   \n ", "Anteckningen är tom"),
     ("Portkod\x001234", "'Anteckning' innehåller ett otillåtet styrtecken"),
 ])
