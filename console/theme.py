@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QPalette
+import re
+
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
 from PySide6.QtWidgets import QApplication
 
 PRIORITY_COLOURS = {"1": "#e5484d", "2": "#f5a623", "3": "#3fb950", "hänvisning": "#58a6ff"}
@@ -12,9 +14,39 @@ STATUS_COLOURS = {
 }
 STALE_COLOUR = "#8b949e"
 
+# The smallest text anyone reads here, in points: 11 pt is 15 px at 96 dpi (Qt's and Windows' 9 pt default is 12 px,
+# too small at arm's length on a dispatch desk). Points follow the screen's dpi and the desktop's scale factor.
+READABLE_PT = 11.0
+_FONT_SIZE = re.compile(r"font-size:\s*([0-9.]+)pt")
+
+
+def base_point_size(desktop: QFont) -> float:
+    """The console's base font size: the desktop's own text size (a user who set larger text gets larger text
+    here too), never below READABLE_PT."""
+    size = desktop.pointSizeF()
+    if size <= 0 and desktop.pixelSize() > 0:  # a font given in pixels
+        size = desktop.pixelSize() * 72 / 96
+    return max(READABLE_PT, size)
+
+
+def scaled_stylesheet(css: str, base: float) -> str:
+    """`css` (sizes written for an 11 pt base) for the `base` in use: every font size grows with it, and none is
+    below the base — a question twice the base beside reasons at the base, never 22 pt beside 9 pt."""
+    factor = base / READABLE_PT
+
+    def size(m: re.Match[str]) -> str:
+        return f"font-size: {max(base, round(float(m.group(1)) * factor, 1)):g}pt"
+
+    return _FONT_SIZE.sub(size, css)
+
 
 def apply_dark_theme(app: QApplication) -> None:
     app.setStyle("Fusion")
+    desktop = QFontDatabase.systemFont(QFontDatabase.SystemFont.GeneralFont)
+    base_pt = base_point_size(desktop)
+    font = QFont(desktop)
+    font.setPointSizeF(base_pt)
+    app.setFont(font)
     pal = QPalette()
     base, alt, text = QColor("#0d1117"), QColor("#161b22"), QColor("#e6edf3")
     pal.setColor(QPalette.ColorRole.Window, alt)
@@ -31,7 +63,7 @@ def apply_dark_theme(app: QApplication) -> None:
     pal.setColor(QPalette.ColorRole.PlaceholderText, QColor("#8b949e"))
     pal.setColor(QPalette.ColorRole.Link, QColor("#58a6ff"))
     app.setPalette(pal)
-    app.setStyleSheet(STYLESHEET)
+    app.setStyleSheet(scaled_stylesheet(STYLESHEET, base_pt))
 
 
 STYLESHEET = """
@@ -78,6 +110,13 @@ QLabel#demoBanner { margin: 2px 6px; }
 QLabel#tokenWarning { color: #f5a623; }
 QPushButton#lockSwitch { padding: 8px 16px; }
 QLineEdit#tokenValue { font-family: monospace; font-size: 11pt; padding: 4px; }
+QLabel#paneTitle { font-size: 14pt; font-weight: bold; }
+QFrame#keyFigure { background: #161b22; border: 1px solid #30363d; border-radius: 6px; }
+QFrame#keyFigure[headline="true"] { border: 2px solid #f5a623; }
+QFrame#keyFigure[alarm="true"] { border: 2px solid #e5484d; }
+QLabel#keyFigureTitle { color: #8b949e; font-size: 11pt; }
+QLabel#keyFigureValue { color: #f0f6fc; font-size: 20pt; font-weight: 700; }
+QLabel#keyFigureDetail { color: #8b949e; font-size: 11pt; }
 """
 
 

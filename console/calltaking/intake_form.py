@@ -26,6 +26,9 @@ class IntakeForm(QWidget):
         self._geo = geography
         form = QFormLayout(self)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        # In a narrow column (1366 px with the readable 11 pt font) a field goes under its label instead of
+        # widening the call-taking workspace past the screen; at the usual widths it stays beside it.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.caller = QLineEdit(objectName="caller")
         self.caller.setPlaceholderText(self.tr("Namn på den som ringer"))
         self.phone = QLineEdit(objectName="phone")
@@ -58,13 +61,15 @@ class IntakeForm(QWidget):
         form.addRow(self.tr("Återuppringningsnummer"), self.phone)
         form.addRow(self.tr("Adress / plats"), self.address)
         form.addRow(self.tr("Kommun"), self.kommun)
-        form.addRow("", self.kommun_msg)
+        form.addRow(self.kommun_msg)  # the whole width: a message wraps less, so fewer lines in a short column
         form.addRow(self.tr("Patient"), self.patient)
         form.addRow(self.tr("Personnummer"), self.pnr)
-        form.addRow("", self.pnr_msg)
+        form.addRow(self.pnr_msg)
         form.addRow(self.tr("Ålder"), self.age)
         for w in (self.caller, self.phone, self.address, self.patient):
             w.textEdited.connect(self.changed)
+        for w in (self.caller, self.phone, self.address, self.patient, self.pnr):  # what is typed stays readable:
+            w.setMinimumWidth(w.fontMetrics().horizontalAdvance("0" * 13))  # too narrow, it goes under its label
         self.kommun.currentTextChanged.connect(self._check_kommun)
         # Enter (or leaving the field) takes the one kommun the typed start names: "Lun" is Lund.
         self.kommun.lineEdit().editingFinished.connect(self._complete_kommun)

@@ -51,8 +51,9 @@ class ComplaintChooser(QWidget):
         super().__init__(parent)
         lay = QVBoxLayout(self)
         lay.addWidget(QLabel(self.tr("Kontaktorsak"), objectName="questionText"))
-        lay.addWidget(QLabel(self.tr("Skriv för att filtrera, pil upp/ned och Enter för att välja."),
-                             objectName="questionHelp"))
+        hint = QLabel(self.tr("Skriv för att filtrera, pil upp/ned och Enter för att välja."), objectName="questionHelp")
+        hint.setWordWrap(True)  # wraps rather than widening the triage column past a 1366 px screen
+        lay.addWidget(hint)
         self.filter = QLineEdit(objectName="complaintFilter")
         self.filter.setPlaceholderText(self.tr("t.ex. bröst, fall, andning …"))
         self.list = QListWidget(objectName="complaintList")

@@ -110,6 +110,7 @@ class CallTakingWorkspace(QWidget):
         self._handing_over: str | None = None  # the receiver, while a hand-over waits for its save or runs
 
         self.title = QLabel(objectName="sectionTitle")
+        self.title.setWordWrap(True)  # a long title wraps beside the buttons instead of widening past 1366 px
         self.db_banner = QLabel(objectName="dbBanner")
         self.db_banner.setWordWrap(True)
         self.db_banner.hide()

@@ -1,5 +1,6 @@
 """The key-figure strip above the statistics: the report's headline numbers, each with its
-Wilson interval and counts, read straight from outcomes.report.QualityFigures."""
+Wilson interval and counts, read straight from outcomes.report.QualityFigures. Their look is in
+console/theme.py, where every font size is scaled with the base font."""
 
 from __future__ import annotations
 
@@ -9,15 +10,6 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLay
 from console.numbers import number
 from outcomes.report import QualityFigures
 from outcomes.stats import Rate
-
-STYLE = """
-QFrame#keyFigure { background: #161b22; border: 1px solid #30363d; border-radius: 6px; }
-QFrame#keyFigure[headline="true"] { border: 2px solid #f5a623; }
-QFrame#keyFigure[alarm="true"] { border: 2px solid #e5484d; }
-QLabel#keyFigureTitle { color: #8b949e; font-size: 10pt; }
-QLabel#keyFigureValue { color: #f0f6fc; font-size: 20pt; font-weight: 700; }
-QLabel#keyFigureDetail { color: #8b949e; font-size: 9pt; }
-"""
 
 KEYS = ("cases", "prio1_share", "prio1_ambulance_left_at_home", "followup_completion", "followups_overdue",
         "recontact_rate")
@@ -66,7 +58,6 @@ class KeyFiguresStrip(QWidget):
 
     def __init__(self, recontact_hours: float = 72, parent: QWidget | None = None):
         super().__init__(parent, objectName="keyFigures")
-        self.setStyleSheet(STYLE)
         titles = {
             "cases": self.tr("Ärenden"),
             "prio1_share": self.tr("Prio 1-andel (av triagerade)"),

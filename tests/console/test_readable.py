@@ -189,3 +189,69 @@ def test_the_status_bar_and_statistik_count_overdue_follow_ups_alike(qtbot, make
     assert w.followup_label.text() == "Försenade uppföljningar: 1"
     assert tile.title.text() == "Försenade uppföljningar"
     assert tile.value.text() == "1"
+
+
+@pytest.fixture
+def themed(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """The console's theme as `make_app` applies it (font, palette, stylesheet), taken off afterwards."""
+    from console.theme import apply_dark_theme
+
+    font, palette, sheet = qapp.font(), qapp.palette(), qapp.styleSheet()
+    apply_dark_theme(qapp)
+    yield
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    qapp.setFont(font)
+
+
+def _font_sizes(css: str) -> list[float]:
+    import re
+
+    return [float(x) for x in re.findall(r"font-size:\s*([0-9.]+)pt", css)]
+
+
+def test_the_base_font_is_readable_and_follows_the_desktop(qapp) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QFont
+
+    from console.theme import STYLESHEET, base_point_size, scaled_stylesheet
+
+    assert base_point_size(QFont("Sans Serif", 9)) == 11  # Qt's and Windows' 9 pt: too small at 96 dpi
+    assert base_point_size(QFont("Cantarell", 11)) == 11
+    assert base_point_size(QFont("Sans Serif", 14)) == 14  # a desktop set to larger text: larger here too
+    for base in (11.0, 14.0):
+        sizes = _font_sizes(scaled_stylesheet(STYLESHEET, base))
+        assert sizes and min(sizes) >= base, (base, sizes)
+    assert 22 in _font_sizes(scaled_stylesheet(STYLESHEET, 11)) and 28 in _font_sizes(scaled_stylesheet(STYLESHEET, 14))
+
+
+def test_nothing_a_nurse_reads_is_smaller_than_the_base_font(qtbot, themed, qapp, make_window, actor_for, idle):  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QLabel, QWidget
+
+    assert qapp.font().pointSizeF() >= 11
+    w = make_window(actor_for(Role.NURSE))
+    ct = w.workspaces["calltaking"]
+    ct.new_case()
+    idle(w)
+    ct.wizard.start("BRÖST")
+    qtbot.keyClick(ct.wizard, Qt.Key.Key_1)
+    small = []
+    for dock in ("calltakingDock", "statsDock"):
+        w.show_workspace(dock.removesuffix("Dock"))
+        for widget in w.docks[dock].findChildren(QWidget):
+            if widget.isVisible() and isinstance(widget, QLabel | QAbstractButton | QAbstractItemView):
+                widget.ensurePolished()
+                if widget.font().pointSizeF() < 11:
+                    small.append((widget.objectName() or type(widget).__name__, widget.font().pointSizeF()))
+    assert not small, small
+    question, reasons = ct.wizard.question.font().pointSizeF(), ct.wizard.reasons.font().pointSizeF()
+    assert question / reasons <= 2, (question, reasons)
+
+
+@pytest.mark.parametrize("role", [Role.NURSE, Role.DISPATCHER, Role.PHYSICIAN])
+def test_with_the_readable_font_every_window_still_fits_1366x768(qtbot, themed, make_window, actor_for, role):  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QSize
+
+    w = make_window(actor_for(role))
+    need, laptop = w.minimumSizeHint(), QSize(1366, 728)  # a 1366×768 laptop less its task bar
+    assert need.width() <= laptop.width() and need.height() <= laptop.height(), need
