@@ -116,3 +116,18 @@ def test_the_models_pass_qtmodeltester(qtmodeltester) -> None:  # type: ignore[n
                           TimelineEntry(at=at, who="AMB-011 (flöde)", what="AMB-011: På plats", kind="enhet")])
     qtmodeltester.check(timeline)
     assert timeline.index(0, 0).data() == "2026-11-25 10:00:00"  # Swedish local time
+
+
+def test_the_dispatchers_case_panel_opens_the_timeline(qtbot, make_window, actor_for, factory) -> None:  # type: ignore[no-untyped-def]
+    from console.dispatch.case_panel import CasePanel
+
+    case_id = _case(factory, actor_for(Role.NURSE, "ssk.anna"))
+    w = make_window(actor_for(Role.DISPATCHER, "usk.berit"))
+    panel = w.findChild(CasePanel)
+    assert not panel.timeline_button.isHidden()  # "Tidslinje" is there once the window gave it MainWindow's slot
+    panel.show_case(case_id)
+    qtbot.waitUntil(panel.timeline_button.isEnabled, timeout=5000)
+    panel.timeline_button.click()
+    timeline = w.findChild(CaseTimelineDialog)
+    assert timeline is not None and timeline.case_id == case_id
+    qtbot.waitUntil(lambda: timeline.model.rowCount() == 4, timeout=5000)
