@@ -17,13 +17,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyleOptionViewItem,
     QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
@@ -77,13 +78,12 @@ class CasePanel(QWidget):
 
         self.heading = QLabel(self.tr("Välj ett ärende i väntrummet."), objectName="casePanelHeading")
         self.heading.setWordWrap(True)
-        self.tree = QTreeWidget(objectName="caseDetailTree")
+        self.tree = _CaseTree(objectName="caseDetailTree")
         self.tree.setColumnCount(2)
         self.tree.setHeaderHidden(True)
-        self.tree.setItemDelegate(WrappingDelegate(self.tree))
+        self.tree.setItemDelegate(_SpanningDelegate(self.tree))
         self.tree.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.tree.header().setStretchLastSection(True)
-        self.tree.setColumnWidth(0, 190)
         self.tree.itemCollapsed.connect(lambda item: self._collapsed.add(item.data(0, Qt.ItemDataRole.UserRole)))
         self.tree.itemExpanded.connect(lambda item: self._collapsed.discard(item.data(0, Qt.ItemDataRole.UserRole)))
 
@@ -194,15 +194,16 @@ class CasePanel(QWidget):
         top = QTreeWidgetItem([sec.title, ""])
         top.setData(0, Qt.ItemDataRole.UserRole, sec.key)
         top.setFont(0, bold)
-        top.setFirstColumnSpanned(True)
         self.tree.addTopLevelItem(top)
+        top.setFirstColumnSpanned(True)  # only once in the tree
         for r in sec.rows:
             item = QTreeWidgetItem(top, [r.label, r.value])
             item.setToolTip(0, r.tooltip or r.label)
             item.setToolTip(1, r.tooltip or r.value)
-            if not r.label:
-                item.setFirstColumnSpanned(True)
+            if not r.label:  # a line of its own ("Inga anteckningar ännu.") across both columns
                 item.setText(0, r.value)
+                item.setText(1, "")
+                item.setFirstColumnSpanned(True)
         top.setExpanded(sec.key not in self._collapsed)
 
     def units_changed(self, ids: set[str]) -> None:
@@ -223,7 +224,8 @@ class CasePanel(QWidget):
         for i in range(self.tree.topLevelItemCount()):
             top = self.tree.topLevelItem(i)
             if top.data(0, Qt.ItemDataRole.UserRole) == key:
-                return [(top.child(j).text(0), top.child(j).text(1)) for j in range(top.childCount())]
+                return [(top.child(j).text(0), top.child(j).text(1)) if top.child(j).text(1) else
+                        ("", top.child(j).text(0)) for j in range(top.childCount())]
         return []
 
     # --- notes ----------------------------------------------------------------------------------------
@@ -283,6 +285,33 @@ class CasePanel(QWidget):
     def _open_timeline(self) -> None:
         if self._timeline is not None and self.case_id is not None:
             self._timeline(self.case_id)
+
+
+class _CaseTree(QTreeWidget):
+    """Labels and values: the questions are as long as their answers are short, so the first column takes half the
+    width (at least what "Återuppringning" needs), at every size."""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        least = self.fontMetrics().horizontalAdvance("Återuppringning") + self.indentation() * 2 + 16
+        self.setColumnWidth(0, max(least, self.viewport().width() // 2))
+
+
+class _SpanningDelegate(WrappingDelegate):
+    """Wraps a row that spans both columns (a section title, "Inga anteckningar ännu.") at the whole width, not at
+    the first column's, so a title is one line when it fits the panel."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        size = super().sizeHint(option, index)
+        tree = self._tree
+        if index.column() != 0 or not tree.isFirstColumnSpanned(index.row(), index.parent()):
+            return size
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        width = max(tree.viewport().width() - tree.indentation() * (2 if index.parent().isValid() else 1) - 8, 40)
+        rect = opt.fontMetrics.boundingRect(QRect(0, 0, width, 100000),
+                                            int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft), opt.text or "")
+        return QSize(size.width(), max(opt.fontMetrics.height() + 6, rect.height() + 6))
 
 
 def install_case_panel(ws: DispatchWorkspace) -> CasePanel:

@@ -81,7 +81,8 @@ def sections(detail: CaseDetail, *, unit_name: Callable[[str], str | None] = lam
             Row("Ålder", f"{c.patient_age} år" if c.patient_age is not None else "–"),
         ]),
         Section("notes", f"Anteckningar ({len(detail.notes)})" if detail.notes else "Anteckningar", [
-            Row(f"{when(n.written_at)} {n.author} ({_label(Role, n.role)})", n.text) for n in detail.notes]
+            Row(f"{when(n.written_at)} {n.author}", n.text, f"{n.author}, {_label(Role, n.role)}")
+            for n in detail.notes]
             or [Row("", "Inga anteckningar ännu.")]),
         Section("units", "Enheter", [_unit(u, unit_name, live_status) for u in detail.units]
                 or [Row("", "Ingen enhet dirigerad.")]),
@@ -151,8 +152,8 @@ def _unit(u: UnitLine, unit_name: Callable[[str], str | None],
     times = [f"{_label(UnitStatus, s.status)} {when(s.at)}" for s in u.steps] or [f"Larmad {when(u.assigned_at)}"]
     if u.active:
         now = live_status(u.unit_id)
-        if now is not None:
-            times.append(f"nu: {now.label}")
+        if now is not None and (not u.steps or now.value != u.steps[-1].status):
+            times.append(f"nu: {now.label}")  # the board's newer word, until the stored one catches up
     else:
         end = ENDED.get(u.ended_reason or "", "avslutad")  # a code this version does not know: not shown raw
         times.append(f"{end} {when(u.ended_at)}".strip())
