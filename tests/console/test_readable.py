@@ -135,14 +135,15 @@ def test_the_nurse_reads_distances_with_a_decimal_comma(qtbot, make_window, acto
 
 
 def test_a_vital_range_reads_with_a_decimal_comma(qtbot, make_window, actor_for, idle, tmp_path):  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
     from PySide6.QtCore import Qt
 
-    from tests.console.conftest import MINI_RULESET
     from triage_rules.loader import load_ruleset
 
+    mini = Path(__file__).with_name("data") / "mini_ruleset.yaml"  # the console tests' rule set, one range halved
     path = tmp_path / "ruleset.yaml"
-    path.write_text(MINI_RULESET.read_text(encoding="utf-8").replace("range: [0, 80]", "range: [0.5, 80]"),
-                    encoding="utf-8")
+    path.write_text(mini.read_text(encoding="utf-8").replace("range: [0, 80]", "range: [0.5, 80]"), encoding="utf-8")
     w = make_window(actor_for(Role.NURSE), ruleset=load_ruleset(path))
     ct = w.workspaces["calltaking"]
     ct.new_case()
