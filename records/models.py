@@ -472,6 +472,66 @@ class CaseNote(Base):
     role: Mapped[str] = mapped_column(String(16))  # the role the author wrote it as
 
 
+class UnitAlert(Base):
+    """The alert (utlarmning) of one assignment: what the unit's gateway was sent and what it answered
+    (docs/alert-protocol.md). Stored in the assignment's own transaction; the sender delivers its latest revision
+    (`seq`, a UnitAlertMessage) until the gateway acknowledges it. `state` is the crew's side (sent, acknowledged,
+    accepted, declined); `timed_out_seq` the latest revision not acknowledged in time (or refused)."""
+
+    __tablename__ = "unit_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[str] = mapped_column(String(64), unique=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    unit_id: Mapped[str] = mapped_column(String(32), index=True)
+    publisher: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[str] = mapped_column(String(16))  # the priority sent last: it sets the acknowledgement timeout
+    state: Mapped[str] = mapped_column(String(16), default="sent")  # sent | acknowledged | accepted | declined
+    seq: Mapped[int] = mapped_column(Integer, default=1)  # the latest revision (alert 1, then updates, cancel)
+    acked_seq: Mapped[int] = mapped_column(Integer, default=0)
+    content_hash: Mapped[str] = mapped_column(String(64))  # of what the crew was told last (an update when it moves)
+    created_at: Mapped[datetime]
+    deadline_at: Mapped[datetime]  # by when the latest revision must be acknowledged
+    timed_out_seq: Mapped[int] = mapped_column(Integer, default=0)
+    refused_reason: Mapped[str | None] = mapped_column(Text)
+    acked_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    declined_at: Mapped[datetime | None]
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(String(32))
+    next_send_at: Mapped[datetime | None]  # None: nothing to send (the latest revision acknowledged or refused)
+    last_sent_at: Mapped[datetime | None]
+    sends: Mapped[int] = mapped_column(Integer, default=0)
+    closed_at: Mapped[datetime | None]  # cancelled and the cancel delivered (or refused): nothing more to do
+
+    __table_args__ = (
+        Index("ix_unit_alerts_due", "next_send_at"),
+        Index("ix_unit_alerts_open", "publisher", "closed_at"),
+    )
+
+
+class UnitAlertMessage(Base):
+    """One revision of an alert (`alert`, `update`, `cancel`) exactly as sent: the outbox row, with its delivery."""
+
+    __tablename__ = "unit_alert_messages"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    alert_ref: Mapped[int] = mapped_column(ForeignKey("unit_alerts.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(16))  # alert | update | cancel
+    body: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    first_sent_at: Mapped[datetime | None]
+    last_sent_at: Mapped[datetime | None]
+    sends: Mapped[int] = mapped_column(Integer, default=0)
+    acked_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("uq_unit_alert_revision", "alert_ref", "seq", unique=True),)
+
+
 class CallDraft(Base):
     """The console's in-progress call, saved as it is typed so a crash loses nothing."""
 
