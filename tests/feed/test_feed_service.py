@@ -16,6 +16,8 @@ def test_simulated_feeds_end_to_end(sqlite_db) -> None:  # type: ignore[no-untyp
     state = feeds.state  # available before start, as the console's FeedBridge needs it
     with feeds:
         wait_until(lambda: len(state.feeds()) == 4 and all(f.synced for f in state.feeds()), what="four feeds")
+        # A unit can be briefly stale on a loaded machine (the simulated clock runs 600× fast): wait for a free one.
+        wait_until(lambda: any(v.type == "AMBULANS" and v.available for v in state.units()), what="a free ambulance")
         amb = next(v for v in state.units() if v.type == "AMBULANS" and v.available)
         feeds.assign(amb.unit_id, 314, amb.lat + 0.03, amb.lon, "1")
         wait_until(lambda: state.unit(amb.unit_id).status is not UnitStatus.AVAILABLE_AT_STATION, what="alerted")
