@@ -33,6 +33,9 @@ ENV_PREFIX = "LARMCENTRAL_"
 DEFAULT_TEST_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEFAULT_WAIT_TARGETS: dict[Priority, float] = {
     Priority.P1: 10.0, Priority.P2: 30.0, Priority.P3: 120.0, Priority.REFERRAL: 240.0}
+DEFAULT_ALERT_ACK_TIMEOUTS: dict[Priority, float] = {
+    Priority.P1: 15.0, Priority.P2: 30.0, Priority.P3: 60.0, Priority.REFERRAL: 120.0}
+MAX_ALERT_ACK_S = 3600.0
 DEFAULT_FOLLOWUP_HOURS: dict[str, float] = {
     OutcomeCode.TREATED_LEFT_HOME.value: 24,
     OutcomeCode.LEFT_HOME_ADVICE.value: 24,
@@ -173,6 +176,23 @@ class Settings(BaseSettings):
                           "and shows until acknowledged",
         default_text="`1`", allowed="1 (ljud på) eller 0 (ljud av)")
 
+    # --- unit alerts (utlarmning; docs/alert-protocol.md) -----------------------------------------------
+    alert_ack_timeouts: dict[Priority, float] = _field(
+        default_factory=lambda: dict(DEFAULT_ALERT_ACK_TIMEOUTS),
+        description="seconds per priority within which a unit's system must acknowledge an alert (or its update "
+                    "or recall) before the dispatchers are alerted and the assignment shows \"ej kvitterad\" (the "
+                    "priorities not named keep their default)",
+        default_text="`1=15,2=30,3=60,hänvisning=120`",
+        allowed=f"prioritet=sekunder med komma emellan, t.ex. 1=15,2=30,3=60 (prioriteter "
+                f"{', '.join(p.value for p in Priority)}; sekunder större än 0 och högst {MAX_ALERT_ACK_S})")
+    alert_resend_first_s: float = _field(
+        2.0, gt=0, le=60, description="seconds before an unacknowledged alert message is sent again the first "
+                                      "time; the wait doubles after each resend",
+        allowed=f"ett tal större än 0 och högst 60 ({_SECONDS})")
+    alert_resend_max_s: float = _field(
+        30.0, gt=0, le=600, description="the longest wait between two resends of an unacknowledged alert message",
+        allowed=f"ett tal större än 0 och högst 600 ({_SECONDS})")
+
     # --- the outcome loop (outcomes.settings.OutcomeSettings is the view of these) -----------------------
     outcomes_followup_hours: dict[str, float] = _field(
         default_factory=lambda: dict(DEFAULT_FOLLOWUP_HOURS),
@@ -286,6 +306,10 @@ class Settings(BaseSettings):
         allowed=f"ett heltal från 1 till 120 ({_SECONDS})")
 
     # --- tests only -------------------------------------------------------------------------------------
+    test_script: Path | None = _field(
+        None, description="a JSON file of steps (keys, typed text, waits) that a demo console plays once it is "
+                          "ready, for the end-to-end test; only with `console --demo` ([test hook](docs/test-hook.md))",
+        default_text="none", allowed="sökvägen till en JSON-fil med teststeg (bara med console --demo)")
     test_pg_url: str = _field(
         DEFAULT_TEST_PG_URL, description="the server the PostgreSQL tests use (tests/conftest.py creates and drops "
                                          "a database there per test; never read by the product)",
@@ -301,7 +325,7 @@ class Settings(BaseSettings):
                 raise ValueError(problem)
         return v
 
-    @field_validator("token_file", "ldap_bind_password_file", "ldap_ca_file")
+    @field_validator("token_file", "ldap_bind_password_file", "ldap_ca_file", "test_script")
     @classmethod
     def _token_file(cls, v: Path | None) -> Path | None:
         if v is not None and v.is_dir():
@@ -428,6 +452,35 @@ class Settings(BaseSettings):
         for priority, minutes in v.items():
             if not 0 < minutes <= MAX_WAIT_MINUTES:
                 raise ValueError(f"ogiltiga minuter för prioritet {priority.value}")
+        return v
+
+    @field_validator("alert_ack_timeouts", mode="before")
+    @classmethod
+    def _alert_ack_timeouts(cls, v: Any) -> Any:
+        if not isinstance(v, str):
+            return v
+        seconds: dict[Priority, float] = dict(DEFAULT_ALERT_ACK_TIMEOUTS)
+        for part in v.split(","):
+            key, sep, value = part.partition("=")
+            try:
+                priority = Priority(key.strip().lower())
+            except ValueError:
+                raise ValueError(f"okänd prioritet i {part.strip()!r}") from None
+            try:
+                number = float(value) if sep else float("nan")
+            except ValueError:
+                number = float("nan")
+            if not 0 < number <= MAX_ALERT_ACK_S:  # also false for NaN
+                raise ValueError(f"ogiltiga sekunder i {part.strip()!r}")
+            seconds[priority] = number
+        return seconds
+
+    @field_validator("alert_ack_timeouts")
+    @classmethod
+    def _alert_ack_seconds(cls, v: dict[Priority, float]) -> dict[Priority, float]:
+        for priority, seconds in v.items():
+            if not 0 < seconds <= MAX_ALERT_ACK_S:
+                raise ValueError(f"ogiltiga sekunder för prioritet {priority.value}")
         return v
 
     @field_validator("lang", mode="before")
