@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from console.complaint_names import register_ruleset
 from console.i18n import install_translators
 from console.main_window import ROLE_WORKSPACES, MainWindow
+from console.script_hook import ScriptError, ScriptRunner, load_script
 from console.shift import ConsoleShell
 from console.sign_in import Authenticate, SignInDialog
 from console.tasks import DbExecutor
@@ -202,12 +203,22 @@ def run_console(demo: bool = False, user: str | None = None, role: str | None = 
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2
+    log_to_stderr()
     try:
-        load_settings()  # every LARMCENTRAL_* value, before anything is opened or written
+        settings = load_settings()  # every LARMCENTRAL_* value, before anything is opened or written
     except SettingsError as exc:
         make_app(translate=False)  # the dialog needs an application; a bad LARMCENTRAL_LANG must not stop it
         return _cannot_start(f"en inställning är felaktig.\n\n{exc}")
     app = make_app()
+    steps = None
+    if settings.test_script is not None:  # the test hook (docs/test-hook.md): a demo console only
+        if not demo:
+            return _cannot_start("LARMCENTRAL_TEST_SCRIPT gäller bara demoläget (console --demo): en konsol mot en "
+                                 "riktig databas styrs aldrig av en fil.")
+        try:
+            steps = load_script(settings.test_script)
+        except ScriptError as exc:
+            return _cannot_start(str(exc))
     try:
         _, factory = open_database()
         with transaction(factory) as session:  # versions accepted on other consoles (logs what it wrote or skipped)
@@ -246,4 +257,22 @@ def run_console(demo: bool = False, user: str | None = None, role: str | None = 
 
     freeze_startup_objects()  # keeps the cyclic GC from stalling the GUI while feeds run
     window.show()
+    log_ready(window)
+    shell.switched.connect(log_ready)
+    if steps is not None:
+        runner = ScriptRunner(steps, lambda: shell.window, lambda: shell.window is not None and shell.window.executor.busy,
+                              parent=shell)
+        runner.start()
     return app.exec()
+
+
+def log_to_stderr() -> None:
+    """The console's own log lines (its start, "konsolen redo", the test hook's steps) at INFO on stderr; other
+    libraries' from WARNING."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("larmcentral").setLevel(logging.INFO)
+
+
+def log_ready(window: MainWindow) -> None:
+    """The line a supervisor (or the end-to-end test) waits for: the window is up for its signed-in user."""
+    log.info("konsolen redo: %s som %s, databas %s", window.actor.username, window.actor.role.value, db_label())
