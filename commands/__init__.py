@@ -40,12 +40,13 @@ from commands.pre_alert import SendPreAlert
 from commands.red_flags import RecordRedFlag
 from commands.reviews import AcceptProposal, ChangeCaseTriage, CommentReview, RejectProposal, SignOffReview
 from commands.runner import execute, run
+from commands.unit_alerts import AlertReplyApplied, AlertTimedOut, ApplyAlertReply, MarkAlertTimedOut
 
 ALL_COMMANDS: tuple[type[Command], ...] = (
     CreateCase, SaveDraft, DiscardDraft, HandOverDraft, CompleteTriage, SendToWaitingRoom, FinishCall, ReopenCase,
     SendPreAlert,
     RecordRedFlag, AcknowledgeAlert, AddCaseNote,
-    AssignUnit, RecallUnit, ReassignUnit, SetUnitStatus,
+    AssignUnit, RecallUnit, ReassignUnit, SetUnitStatus, ApplyAlertReply, MarkAlertTimedOut,
     RecordOutcome, CorrectOutcome, ApplyFeedOutcome, RecordFollowUp,
     CommentReview, SignOffReview, ChangeCaseTriage, AcceptProposal, RejectProposal,
     CreateUser, GrantRole, RevokeRole, SetUserActive, SetPassword, UnlockUser, CreateServiceToken,
@@ -64,4 +65,5 @@ __all__ = [
     "SetUnitStatus",
     "SignOffReview", "execute", "run",
     "DeadOutcome", "InboxRun", "apply_due_outcomes",
+    "AlertReplyApplied", "AlertTimedOut", "ApplyAlertReply", "MarkAlertTimedOut",
 ]

@@ -1,4 +1,5 @@
-"""The dispatcher's commands: assign, recall and reassign units, and record a unit status reported by radio."""
+"""The dispatcher's commands: assign, recall and reassign units, and record a unit status reported by radio.
+Assigning alerts the unit (commands/unit_alerts.py, docs/alert-protocol.md); a recall cancels its alert."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, field_validator
 from sqlalchemy.orm import Session
 
 from commands.base import Command
+from commands.unit_alerts import alert_assignment
 from dispatch.assignment import (
     ASSIGN_ROLES,
     AssignmentView,
@@ -50,8 +52,10 @@ class AssignUnit(Command):
         return _case_and_the_case_left(self.case_id, self.confirm_leave_case)
 
     def handle(self, session: Session, actor: Actor) -> AssignResult:
-        return assign(session, actor, self.case_id, self.unit_id, self.part, self.recommendation_shown,
-                      self.deviation_reason, self.confirm_leave_case, unit_status=self.unit_status)
+        result = assign(session, actor, self.case_id, self.unit_id, self.part, self.recommendation_shown,
+                        self.deviation_reason, self.confirm_leave_case, unit_status=self.unit_status)
+        alert_assignment(session, actor, result.assignment.id)  # the unit is alerted once this commits
+        return result
 
 
 class RecallUnit(Command):
@@ -94,8 +98,11 @@ class ReassignUnit(Command):
         return _case_and_the_case_left(self.case_id, self.confirm_leave_case)
 
     def handle(self, session: Session, actor: Actor) -> AssignResult:
-        return reassign(session, actor, self.case_id, self.part, self.new_unit_id, self.recommendation_shown,
-                        self.deviation_reason, self.reason, self.confirm_leave_case, new_unit_status=self.unit_status)
+        result = reassign(session, actor, self.case_id, self.part, self.new_unit_id, self.recommendation_shown,
+                          self.deviation_reason, self.reason, self.confirm_leave_case,
+                          new_unit_status=self.unit_status)
+        alert_assignment(session, actor, result.assignment.id)  # the replaced unit's recall: commands.runner's sync
+        return result
 
 
 STATUS_REASON_MAX = 500  # characters: a line, not a report

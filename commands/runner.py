@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from commands.base import Command, CommandIdReused, ConcurrentChange, jsonable
 from commands.events import emit_change
+from commands.unit_alerts import sync_case_alerts
 from records.actor import Actor, require_role
 from records.audit import audit, now
 from records.db import transaction
@@ -40,6 +41,8 @@ def execute(session: Session, actor: Actor, cmd: Command) -> BaseModel:
     require_role(actor, *cmd.roles, action=cmd.action)
     result = cmd.handle(session, actor)
     case_id = cmd.affected_case(result)
+    if case_id is not None:  # the units alerted for the case hear of what changed (commands/unit_alerts.py)
+        sync_case_alerts(session, actor, case_id)
     session.add(CommandLog(command_id=key, name=cmd.name, payload_hash=cmd.payload_hash(), user_id=actor.user_id,
                            role=actor.role.value, console=actor.console, case_id=case_id, result=jsonable(result),
                            at=now()))

@@ -27,8 +27,8 @@ from records.audit import audit
 from records.case_summary import CaseSummary, require_case_reader, summarise
 from records.cases import CaseNotFound
 from records.db import scalars_where_in
-from records.models import Assignment, AuditEntry, Case, CaseNote, UnitStatusEvent, User
-from records.timeline_texts import describe, fields_text, unit_status_text
+from records.models import Assignment, AuditEntry, Case, CaseNote, UnitAlertMessage, UnitStatusEvent, User
+from records.timeline_texts import alert_message, describe, fields_text, unit_status_text
 from resources.clock import LOCAL_TZ
 from resources.vocabulary import Role
 
@@ -68,7 +68,8 @@ def case_timeline(session: Session, actor: Actor, case_id: int) -> CaseTimeline:
     case = session.get(Case, case_id)
     if case is None:
         raise CaseNotFound(f"Ärende {case_id} finns inte.")
-    items = [*_audited(session, case_id), *_unit_statuses(session, case_id), *_notes(session, case_id)]
+    items = [*_audited(session, case_id), *_unit_statuses(session, case_id), *_notes(session, case_id),
+             *_alert_messages(session, case_id)]
     items.sort(key=lambda i: (i.at, i.rank))
     audit(session, actor, "case.read", case_id, via="timeline", patient=case.personnummer)
     return CaseTimeline(case=summarise(case), entries=[i.entry for i in items])
@@ -165,6 +166,34 @@ def _unit_statuses(session: Session, case_id: int) -> Iterator[_Item]:
             yield _Item(ev.event_time, (1, ev.id), TimelineEntry(
                 at=_local(ev.event_time), who=f"{ev.unit_id} (flöde)", what=f"{ev.unit_id}: {unit_status_text(ev.status)}",
                 detail=flag, kind="enhet"))
+
+
+ALERT_SENDER = "Larmcentralen (utlarmning)"
+
+
+def _alert_messages(session: Session, case_id: int) -> list[_Item]:
+    """Every revision of every alert sent to the case's units (docs/alert-protocol.md): when it was first sent
+    (or, not sent yet, when it was queued), how often, and when the unit's system acknowledged it. The answers
+    (ack, accept, decline) and timeouts are the reply commands' audit rows."""
+    out: list[_Item] = []
+    previous: dict[int, dict[str, object]] = {}
+    for m in session.scalars(select(UnitAlertMessage).where(UnitAlertMessage.case_id == case_id)
+                             .order_by(UnitAlertMessage.id)):
+        what = alert_message(m.type, m.body, previous.get(m.alert_ref))
+        if m.type != "cancel":
+            previous[m.alert_ref] = m.body
+        if m.first_sent_at is None:
+            at, detail = m.created_at, "Ej skickat ännu (enhetssystemet har inte nåtts)"
+        else:
+            at = m.first_sent_at
+            detail = f"Skickat {_local(at):%H:%M:%S}"
+            if m.sends > 1 and m.last_sent_at is not None:
+                detail += f", {m.sends} sändningar (senast {_local(m.last_sent_at):%H:%M:%S})"
+            if m.acked_at is not None:
+                detail += f"; kvitterat {_local(m.acked_at):%H:%M:%S}"
+        out.append(_Item(at, (3, m.id), TimelineEntry(at=_local(at), who=ALERT_SENDER, what=what, detail=detail,
+                                                      kind="enhet")))
+    return out
 
 
 def _notes(session: Session, case_id: int) -> list[_Item]:

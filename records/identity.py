@@ -23,12 +23,13 @@ from records.text_fields import check_text, column_length
 from resources.vocabulary import Role
 
 SYSTEM_SOURCE = "system"
-FEED_USER = "system.flöde"  # applies the units' reported outcomes
+FEED_USER = "system.flöde"  # applies the units' reported outcomes and their answers to alerts
 ANALYSIS_USER = "system.utfall"  # drafts rule-change proposals
 IMPORT_USER = "system.import"  # the nightly register and later-facts imports sign in as this user (a token)
 # What each system user may do: nothing but its own job (commands.runner and the jobs set session.info["job"]).
 SYSTEM_JOBS: dict[str, frozenset[str]] = {
-    FEED_USER: frozenset({"outcome.feed", "feed.inbox"}),  # feed.inbox: keeping the outcome inbox
+    # feed.inbox: keeping the outcome inbox; alert.*: the units' answers to their alerts (docs/alert-protocol.md)
+    FEED_USER: frozenset({"outcome.feed", "feed.inbox", "alert.unit_reply", "alert.timeout"}),
     ANALYSIS_USER: frozenset({"proposals.draft"}),
     IMPORT_USER: frozenset({"patients.import", "later_facts.import"}),
 }

@@ -23,16 +23,18 @@ Described = tuple[str, str, str]
 # Reads are the access log's business, not the case's history.
 NOT_EVENTS = frozenset({"case.read", "case.list", "case.search", "followup.list", "review.list", "patient.lookup",
                         "command.replay", "feed_inbox.applied", "feed_inbox.retry"})
+# An alert's revisions queued by a command: the timeline tells each message as sent, from unit_alert_messages.
+_ALERT_QUEUED = frozenset({"unit_alert.create", "unit_alert.update", "unit_alert.cancel"})
 # Status changes another row of the same step already tells better ("Larmade AMB-011" for assign).
 _TOLD_ELSEWHERE = frozenset({"triage", "assign", "recall", "pre_alert", "complete_pre_alert"})
 # Rows whose event the timeline takes from its own table, with more in it (the note's text).
-_FROM_TABLES = frozenset({"case.note"})
+_FROM_TABLES = frozenset({"case.note"}) | _ALERT_QUEUED
 FIELDS = {"caller_name": "inringarens namn", "callback_phone": "telefon", "address": "adress", "kommun": "kommun",
           "lat": "position", "lon": "position", "patient_name": "patientens namn", "personnummer": "personnummer",
           "patient_age": "ålder"}
 _FLAGS = {"deviation": "avvikelse från rekommendationen", "unit_redirected": "enheten togs till ett annat ärende",
           "uppföljning_försämrad": "försämrad vid telefonuppföljning", "recontact": "återkontakt",
-          "pre_alert": "förlarm"}
+          "pre_alert": "förlarm", "unit_declined": "en enhet avböjde uppdraget"}
 _FOLLOWUP = {"better": "bättre", "unchanged": "oförändrat", "worse": "sämre"}
 _LINKS = {"recontact": "återkontakt", "followup_worse": "uppföljning: sämre"}
 
@@ -164,6 +166,8 @@ def describe(action: str, detail: dict[str, Any]) -> Described | None:  # noqa: 
         return f"RLS-kommentar: {d.get('comment') or ''}", "", "granskning"
     if action == "review.sign_off":
         return "RLS-granskningen signerad", "", "granskning"
+    if action.startswith("unit_alert."):
+        return _unit_alert(action, d)
     if action == "alert.acknowledge":
         return f"Larm kvitterat: {d.get('text') or 'larm'}", f"Larm {d.get('kind')}", "larm"
     if action == "draft.hand_over":
@@ -172,6 +176,58 @@ def describe(action: str, detail: dict[str, Any]) -> Described | None:  # noqa: 
         prio = priority_text(d.get("priority"))
         return f"Samtalet avbröts{f' vid {prio}' if prio else ''}{_reason(d)}", "", "ärende"
     return _fallback(action)
+
+
+_OF = {"alert": "larmet", "update": "uppdateringen", "cancel": "återkallelsen"}
+_REPLY_VERBS = {"accept": "accepterade", "decline": "avböjde"}
+CANCEL_WORDS = {"recalled": "återkallad", "reassigned": "uppdraget till en annan enhet",
+                "redirected": "omdirigerad till ett annat ärende", "case_closed": "ärendet avslutat",
+                "declined": "besättningen avböjde"}
+ALERT_FIELD_WORDS = {"priority": "prioritet", "address": "adress", "kommun": "kommun", "lat": "position",
+                     "lon": "position", "accuracy_m": "position", "care_need": "vårdbehov", "complaint": "besvär",
+                     "facts": "fakta", "patient_name": "patientens namn", "patient_age": "ålder",
+                     "callback_phone": "telefon", "triage_ref": "triagering", "part": "del"}
+
+
+def _unit_alert(action: str, d: dict[str, Any]) -> Described | None:
+    """What a unit's gateway answered, and what the larmcentral concluded (docs/alert-protocol.md)."""
+    unit = d.get("unit_id") or d.get("unit") or "Enheten"
+    of = _OF.get(str(d.get("of")), "larmet")
+    if action == "unit_alert.ack":
+        late = " (efter tidsgränsen)" if d.get("late") else ""
+        return f"{unit} kvitterade {of}{late}", f"Revision {d.get('seq')}", "enhet"
+    if action == "unit_alert.accept":
+        return f"{unit} accepterade uppdraget", "", "enhet"
+    if action == "unit_alert.decline":
+        return f"{unit} avböjde uppdraget{_reason(d)}", "", "enhet"
+    if action == "unit_alert.refused":
+        return f"{unit}: enhetssystemet tog inte emot {of}{_reason(d)}", f"Revision {d.get('seq')}", "enhet"
+    if action == "unit_alert.reply_refused":
+        verb = _REPLY_VERBS.get(str(d.get("kind")), "svarade")
+        return (f"{unit} {verb} efter att larmet avslutats – ingen åtgärd", str(d.get("refused") or ""), "enhet")
+    if action == "unit_alert.timeout":
+        head = of[:1].upper() + of[1:]
+        timeout = d.get("timeout_s")
+        within = f" inom {sv_seconds(timeout)} s" if isinstance(timeout, int | float) else ""
+        return f"{head} till {unit} ej kvitterat{within}", f"Revision {d.get('seq')}", "enhet"
+    return None  # queued revisions: told as sent (alert_message)
+
+
+def sv_seconds(value: float) -> str:
+    return (f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}").replace(".", ",")
+
+
+def alert_message(kind: str, body: dict[str, Any], previous: dict[str, Any] | None) -> str:
+    """One revision sent to a unit, in Swedish: 'Larm till AMB-001 (Prio 1)', 'Uppdatering till AMB-001: adress',
+    'Återkallelse till AMB-001 (återkallad)'."""
+    unit = body.get("unit_id") or "enheten"
+    if kind == "alert":
+        return f"Larm till {unit}{_part(body)} ({priority_text(body.get('priority')) or 'utan prioritet'})"
+    if kind == "update":
+        changed = [ALERT_FIELD_WORDS[k] for k in ALERT_FIELD_WORDS if (previous or {}).get(k) != body.get(k)]
+        what = ", ".join(dict.fromkeys(changed)) or "ärendet"
+        return f"Uppdatering till {unit}: {what}"
+    return f"Återkallelse till {unit} ({CANCEL_WORDS.get(str(body.get('reason')), 'återkallad')})"
 
 
 def _status(d: dict[str, Any]) -> Described:

@@ -15,6 +15,7 @@ from commands import (
     AcceptProposal,
     AcknowledgeAlert,
     AddCaseNote,
+    ApplyAlertReply,
     ApplyFeedOutcome,
     AssignUnit,
     ChangeCaseTriage,
@@ -29,6 +30,7 @@ from commands import (
     FinishCall,
     GrantRole,
     HandOverDraft,
+    MarkAlertTimedOut,
     ReassignUnit,
     RecallUnit,
     RecordFollowUp,
@@ -57,7 +59,7 @@ from outcomes.system_jobs import FEED_USER, feed_actor
 from records.actor import Actor
 from records.case_state import CaseStatus
 from records.identity import provision
-from records.models import Review
+from records.models import Review, UnitAlert
 from records.pre_alert import PreAlertTriage
 from records.tokens import new_token, token_hash
 from resources.vocabulary import Priority, Role, UnitStatus
@@ -135,6 +137,27 @@ def _reassign(w: World) -> tuple[Actor, Command]:
                                       deviation_reason="Närmare", reason="Byte")
 
 
+def _alert_of(w: World) -> tuple[Actor, UnitAlert]:
+    """The alert of a new assignment, and the feed's system user who applies the unit's answers."""
+    case_id, unit = _assigned(w)
+    with w.db() as s, s.begin():
+        system = feed_actor(s, "test-konsol")
+        row = s.scalars(select(UnitAlert).where(UnitAlert.case_id == case_id, UnitAlert.unit_id == unit)).one()
+        s.expunge(row)
+    return system, row
+
+
+def _decline(w: World) -> tuple[Actor, Command]:
+    system, a = _alert_of(w)
+    return system, ApplyAlertReply.for_message(alert_id=a.alert_id, case_id=a.case_id, publisher=a.publisher,
+                                               unit_id=a.unit_id, kind="decline", reason="Motorstopp")
+
+
+def _alert_timeout(w: World) -> tuple[Actor, Command]:
+    system, a = _alert_of(w)
+    return system, MarkAlertTimedOut.for_revision(a.alert_id, a.seq, a.case_id)
+
+
 def _correct(w: World) -> tuple[Actor, Command]:
     return w.nurse, CorrectOutcome(case_id=w.case_in(CaseStatus.CLOSED), code="left_home_advice")
 
@@ -195,6 +218,8 @@ SCENARIOS: dict[type[Command], Scenario] = {
                                                           code="treated_left_home")),
     CorrectOutcome: _correct,
     ApplyFeedOutcome: _feed,
+    ApplyAlertReply: _decline,
+    MarkAlertTimedOut: _alert_timeout,
     RecordFollowUp: lambda w: (w.nurse, RecordFollowUp(followup_id=w.open_followup(),
                                                        result=FollowUpResult.WORSE, note="Mer ont")),
     CommentReview: lambda w: (w.physician, CommentReview(review_id=_deviation_review(w), text="Rimligt")),

@@ -85,6 +85,7 @@ def test_the_timeline_tells_every_step_of_the_case_in_order(world: World) -> Non
         "Triagering klar: Prio 2",
         "Skickat till väntrummet (Prio 2)",
         f"Larmade {unit}",
+        f"Larm till {unit} (Prio 2)",  # the alert to the unit (docs/alert-protocol.md), queued: no sender runs here
         f"{unit}: Framkörning",
         f"{unit}: På plats",
         f"{unit}: På plats → Transport – radio: transport",
@@ -92,7 +93,8 @@ def test_the_timeline_tells_every_step_of_the_case_in_order(world: World) -> Non
         "Utfall: Behandlad på plats, lämnad hemma",
         f"Enheternas uppdrag avslutades: {unit}",
         "Ärendet avslutades",
-        f"Telefonuppföljning planerad till {whats[14].removeprefix('Telefonuppföljning planerad till ')}",
+        f"Telefonuppföljning planerad till {whats[15].removeprefix('Telefonuppföljning planerad till ')}",
+        f"Återkallelse till {unit} (ärendet avslutat)",
         "Ärendet återöppnades – ringde igen, sämre",
     ]
     assert [e.at for e in tl.entries] == sorted(e.at for e in tl.entries)

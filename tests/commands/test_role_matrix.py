@@ -26,7 +26,7 @@ EXPECTED: dict[str, set[Role]] = {
     "case.pre_alert": {N},
     "triage.red_flag": {N}, "alert.acknowledge": {N, D, P}, "case.note": {N, D, P},
     "dispatch.assign": {D, P}, "dispatch.recall": {D, P}, "dispatch.reassign": {D, P}, "unit.status": {D, P},
-    "outcome.record": {N, D, P}, "outcome.correct": {N, P}, "outcome.feed": {D}, "followup.result": {N, P},
+    "outcome.record": {N, D, P}, "outcome.correct": {N, P}, "outcome.feed": {D}, "alert.unit_reply": {D}, "alert.timeout": {D}, "followup.result": {N, P},
     "review.comment": {P}, "review.sign_off": {P}, "case.physician_change": {P},
     "proposal.accept": {P}, "proposal.reject": {P},
     "user.create": {A}, "user.grant": {A}, "user.revoke": {A}, "user.active": {A}, "user.unlock": {A},
