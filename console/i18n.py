@@ -24,7 +24,7 @@ class KeyNames(QTranslator):
 
     KEEP = frozenset({"Shift", "Backspace"})
 
-    def translate(self, context: str, source: str, disambiguation: str | None = None,  # noqa: D102
+    def translate(self, context: str, source: str, disambiguation: str | None = None,
                   n: int = -1) -> str | None:
         return source if context == "QShortcut" and source in self.KEEP else None
 
