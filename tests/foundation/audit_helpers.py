@@ -1,23 +1,22 @@
-"""Shared by the audit-log and downgrade tests: real audited writes, the CLI as a real process, and
+"""Shared by the audit-log and downgrade tests: real audited writes, the CLI through its entry point, and
 changing a row behind the product's back."""
 
 from __future__ import annotations
 
+import io
 import os
 import sqlite3
 import subprocess
-import sys
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
+import larmcentral_cli
 from records.actor import Actor
 from records.audit import audit
 from records.cases import CaseIntake, create_case
-
-ROOT = Path(__file__).resolve().parents[2]
-PYTHON = ROOT / ".venv" / "bin" / "python"
 
 
 def audited_writes(db: sessionmaker[Session], actor: Actor, cases: int = 3) -> int:
@@ -33,12 +32,26 @@ def audited_writes(db: sessionmaker[Session], actor: Actor, cases: int = 3) -> i
 
 
 def run_cli(db_url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("LARMCENTRAL_")}
-    env |= {"LARMCENTRAL_DB_URL": db_url, "LARMCENTRAL_DATA_DIR": str(tmp_path / "cli-data"),
-            "QT_QPA_PLATFORM": "offscreen"}
-    python = PYTHON if PYTHON.exists() else Path(sys.executable)
-    return subprocess.run([str(python), str(ROOT / "main.py"), *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    """`main.py ARGS` through the command line's own entry point, in this process, with only these LARMCENTRAL_*
+    variables set; stdout, stderr and the exit code come back as from a process (one process per call cost about
+    two seconds each). An exception the command line lets through fails the test, as a traceback would."""
+    env = {"LARMCENTRAL_DB_URL": db_url, "LARMCENTRAL_DATA_DIR": str(tmp_path / "cli-data")}
+    saved = {k: v for k, v in os.environ.items() if k.upper().startswith("LARMCENTRAL_")}
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        for key in saved:
+            del os.environ[key]
+        os.environ.update(env)
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = larmcentral_cli.main(list(args))
+            except SystemExit as exc:  # argparse's refusals
+                code = exc.code if isinstance(exc.code, int) else 2
+    finally:
+        for key in env:
+            os.environ.pop(key, None)
+        os.environ.update(saved)
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 def behind_the_products_back(db_url: str, sql: str, params: dict | None = None) -> None:  # type: ignore[type-arg]

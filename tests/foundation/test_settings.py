@@ -247,7 +247,30 @@ def test_every_variable_has_a_bad_value_and_a_good_one() -> None:
 
 @pytest.mark.parametrize(("variable", "raw", "command"), BAD, ids=[f"{v}={r}" for v, r, _ in BAD])
 def test_a_bad_value_stops_the_command_line_with_a_swedish_message(
-        variable: str, raw: str, command: str, tmp_path: Path) -> None:
+        variable: str, raw: str, command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """In-process, through the command line's own entry point (a process per value took ~3 s each, minutes
+    over the list); `test_a_bad_value_stops_the_real_process` runs a few as real processes."""
+    name, value = ENV_PREFIX + variable, _value(raw, tmp_path)
+    for key in [k for k in os.environ if k.upper().startswith(ENV_PREFIX)]:
+        monkeypatch.delenv(key)
+    for key, val in (_clean_env(tmp_path) | {name: value}).items():
+        if key.upper().startswith(ENV_PREFIX):
+            monkeypatch.setenv(key, val)
+    assert larmcentral_cli.main(command.split()) == 2
+    out = capsys.readouterr()
+    assert_swedish_message(out.err, name, value)
+    assert out.out == ""
+    assert not (tmp_path / "data" / "larmcentral.sqlite3").exists()  # nothing opened, nothing written
+
+
+REAL_PROCESS_SAMPLE = [b for b in BAD if b[2] != "db url"][:3] + [b for b in BAD if b[2] == "db url"][:1]
+
+
+@pytest.mark.parametrize(("variable", "raw", "command"), REAL_PROCESS_SAMPLE,
+                         ids=[f"{v}={r}" for v, r, _ in REAL_PROCESS_SAMPLE])
+def test_a_bad_value_stops_the_real_process(variable: str, raw: str, command: str, tmp_path: Path) -> None:
+    """main.py as a process: exit code 2, the Swedish message on stderr, nothing on stdout, nothing written."""
     name, value = ENV_PREFIX + variable, _value(raw, tmp_path)
     env = _clean_env(tmp_path) | {name: value}
     done = subprocess.run([sys.executable, str(ROOT / "main.py"), *command.split()], cwd=ROOT, env=env,
@@ -255,7 +278,7 @@ def test_a_bad_value_stops_the_command_line_with_a_swedish_message(
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert_swedish_message(done.stderr, name, value)
     assert done.stdout == ""
-    assert not (tmp_path / "data" / "larmcentral.sqlite3").exists()  # nothing opened, nothing written
+    assert not (tmp_path / "data" / "larmcentral.sqlite3").exists()
 
 
 @pytest.mark.parametrize(("variable", "raw"), MORE_BAD, ids=[f"{v}={r}" for v, r in MORE_BAD])
