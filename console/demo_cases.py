@@ -29,6 +29,7 @@ from outcomes.closing import record_outcome
 from outcomes.codes import OutcomeCode
 from outcomes.recontact import check_and_link, recontact_context
 from records.actor import Actor
+from records.case_notes import add_note
 from records.cases import CaseIntake, create_case, get_case
 from records.db import transaction
 from records.demo import demo_patients
@@ -68,6 +69,7 @@ class Call:
     outcome_after_min: int = 50  # assignment → outcome
     override: tuple[Priority, str] | None = None
     recontact: bool = False
+    notes: tuple[str, ...] = ()  # the nurse's notes during the call (door code, floor, who meets the crew)
 
 
 def _local(now: datetime, days_back: int, hour: int, minute: int) -> datetime:
@@ -132,7 +134,8 @@ def scripted_calls(now: datetime) -> list[Call]:
         # A fall without injury at home: lifting help.
         Call("fall-lyfthjälp", "FALLU", "FALLU.3.05", now - 48 * m, "Erik Fiktiv (trygghetslarm)",
              "040-52 18 77", "Ängsvägen 9", "Malmö", patient=4,
-             answers={"orsak": "nej", "skada": "nej", "legat_länge": "nej"}, disposition="assigned", wait_min=5),
+             answers={"orsak": "nej", "skada": "nej", "legat_länge": "nej"}, disposition="assigned", wait_min=5,
+             notes=("Nyckelgömma vid ytterdörren, kod 2580. Patienten ligger i hallen.",)),
         # 1177: urinary symptoms without retention or fever; completed at the call.
         Call("råd-1177", "KAD", "KAD.H.06", now - 26 * m, "Karin Fiktiv", "0760-98 12 34", "Storgatan 40",
              "Ystad", patient=10, answers={"feber": "nej", "har_kad": "nej", "stämma": "nej"}, disposition="closed"),
@@ -146,7 +149,8 @@ def scripted_calls(now: datetime) -> list[Call]:
              "Helsingborg", patient=9, answers={"svår": "ja"}, recontact=True),
         # Chest pain with typical cardiac character: Prio 1 ambulance, just in.
         Call("bröstsmärta-prio1", "BRÖST", "BRÖST.1.01", now - 2 * m, "Maria Lind", "0739-12 45 67",
-             "Kyrkogatan 5", "Landskrona", age=67, answers={"pågående": "ja", "karaktär": "ja"}),
+             "Kyrkogatan 5", "Landskrona", age=67, answers={"pågående": "ja", "karaktär": "ja"},
+             notes=("Tredje våningen, hiss finns. Maken möter vid porten.", "Tagit nitroglycerin en gång utan effekt.")),
     ]
 
 
@@ -234,6 +238,8 @@ def _seed_call(factory: sessionmaker[Session], ruleset: RuleSet, geo: Geography,
             lat=k.lat + 0.004, lon=k.lon - 0.006, patient_name=p.name if p else "",
             personnummer=p.personnummer if p else None, patient_age=None if p else call.age))
         _backdate(s.get(Case, case.id), call.at)
+        for i, text in enumerate(call.notes, start=1):
+            add_note(s, nurse, case.id, text, written_at=call.at + i * timedelta(seconds=40))
         ctx = lookup_context(s, nurse, case.personnummer, age=call.age)
         if call.recontact:
             ctx, _ = recontact_context(s, ctx, callback_phone=call.phone, address=call.address, at=call.at,

@@ -8,10 +8,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from console.app import build_main_window, make_app
+from console.calltaking.discard_dialog import DiscardDialog
 from console.demo_cases import seed_demo_cases
 from console.main_window import MainWindow
 from outcomes.system_jobs import ANALYSIS_USER, FEED_USER, provision_system_user
@@ -37,6 +39,17 @@ def settle(window: MainWindow, ms: int = 400) -> None:
     while window.executor.busy and time.monotonic() < deadline:
         pump(50)
     pump(150)
+
+
+def _answer_discard(reason: str) -> None:
+    """Confirm the discard dialog the next "Avbryt samtal" opens (modal: answered from the event loop)."""
+    def answer() -> None:
+        dlg = QApplication.activeModalWidget()
+        if isinstance(dlg, DiscardDialog):
+            dlg.reason.setText(reason)
+            dlg.accept()
+
+    QTimer.singleShot(0, answer)
 
 
 def take_screenshots(directory: Path) -> int:
@@ -92,6 +105,7 @@ def take_screenshots(directory: Path) -> int:
     pump(200)
     shot(w, "05-kortkommandon.png")
     w.help.toggle()
+    _answer_discard(reason="Skärmbild")  # "Avbryt samtal" asks first (a call with answers)
     ct.cancel_call()
     settle(w)
     # 6. The nurse's follow-up queue: patients left at home, ordered by due time, overdue marked.
@@ -113,6 +127,14 @@ def take_screenshots(directory: Path) -> int:
         dp.waiting.setCurrentIndex(dp.waiting_model.index(0, 0))
     settle(w, 2500)
     shot(w, "02-dirigering.png")
+    # 10. The same case whole, in the tab beside the recommendation (key I): caller, callback number, the notes
+    # typed during the call, the units, the answers.
+    chest_pain = seeded["cases"].get("bröstsmärta-prio1")
+    if chest_pain is not None:
+        dp.select_case_id(chest_pain)
+    QTest.keyClick(dp.waiting, Qt.Key.Key_I)
+    settle(w, 1200)
+    shot(w, "10-arendet.png")
     w.shutdown()
     w.hide()
 

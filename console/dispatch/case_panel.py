@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -131,6 +132,7 @@ class CasePanel(QWidget):
             self.tree.clear()
             self.heading.setText(self.tr("Läser ärende %d …") % case_id if case_id is not None
                                  else self.tr("Välj ett ärende i väntrummet."))
+            self.heading.show()
             self._enable()
         if case_id is not None:
             self._read_soon.start()
@@ -164,6 +166,7 @@ class CasePanel(QWidget):
             done()
             if case_id == self.case_id:
                 self.heading.setText(self.tr("Ärende %d kunde inte läsas: %s") % (case_id, user_message(exc)))
+                self.heading.show()
                 self.message.emit(user_message(exc), True)
 
         DbOp(self.executor, lambda s: case_detail(s, actor, case_id)).success(show).failure(failed).run()
@@ -172,8 +175,8 @@ class CasePanel(QWidget):
     def _show(self, detail: CaseDetail) -> None:
         self.detail = detail
         c = detail.case
-        prio = f"Prio {c.priority}" if c.priority and c.priority.isdigit() else (c.priority or "ingen prioritet")
-        self.heading.setText(self.tr("Ärende %d · %s · %s") % (c.id, prio, c.status.label))
+        self.heading.hide()  # the workspace's line above names the case; the panel's room goes to the case itself
+        self.heading.setText(self.tr("Ärende %d · %s") % (c.id, c.status.label))
         self._draw()
         self._enable()
         self.notes_changed.emit(len(detail.notes))
@@ -321,6 +324,7 @@ def install_case_panel(ws: DispatchWorkspace) -> CasePanel:
     tabs = QTabWidget(objectName="caseTabs")
     tabs.setDocumentMode(True)
     layout = ws.rec_tree.parentWidget().layout()
+    assert isinstance(layout, QBoxLayout)  # the workspace's left column (workspace._lay_out)
     layout.replaceWidget(ws.rec_tree, tabs)
     tabs.addTab(ws.rec_tree, ws.tr("Rekommendation"))
     tabs.addTab(panel, case_tab_title(0))
@@ -329,6 +333,17 @@ def install_case_panel(ws: DispatchWorkspace) -> CasePanel:
     ws.bridge.units_changed.connect(panel.units_changed)
     panel.message.connect(lambda text, error: ws.show_banner(text, error=error))
     panel.notes_changed.connect(lambda n: tabs.setTabText(1, case_tab_title(n)))
+
+    # Reading the case, the panel gets the room väntrummet's empty rows had (the selected row stays in view).
+    waiting_stretch, tabs_stretch = layout.stretch(layout.indexOf(ws.waiting)), layout.stretch(layout.indexOf(tabs))
+
+    def make_room(_index: int) -> None:
+        reading = tabs.currentWidget() is panel
+        layout.setStretch(layout.indexOf(ws.waiting), 2 if reading else waiting_stretch)
+        layout.setStretch(layout.indexOf(tabs), 4 if reading else tabs_stretch)
+        ws.waiting.scrollTo(ws.waiting.currentIndex())
+
+    tabs.currentChanged.connect(make_room)
 
     def toggle() -> None:
         tabs.setCurrentIndex(0 if tabs.currentWidget() is panel else 1)
