@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from records.actor import Actor, require_role
+from records.actor import Actor
 from records.audit import audit
+from records.case_summary import require_case_reader
 from records.cases import CaseNotFound, CaseView
 from records.db import scalars_where_in
 from records.models import (
@@ -30,9 +31,7 @@ from records.models import (
     UnitStatusEvent,
     User,
 )
-from resources.vocabulary import Role
 
-READERS = (Role.NURSE, Role.DISPATCHER, Role.PHYSICIAN)
 VITAL_PREFIX = "vital:"  # console.calltaking.triage_driver.VITAL_ANSWER_PREFIX: a vital sign taken with the panel
 RAISED = "ja"  # triage_rules.schema.YES: a red-flag question answered yes
 RED_FLAG_KINDS = ("red_flag", "manual_red_flag")
@@ -104,7 +103,7 @@ class CaseDetail(_Frozen):
 
 def case_detail(session: Session, actor: Actor, case_id: int) -> CaseDetail:
     """Everything the panel shows about one case. NotPermitted outside the clinical roles; CaseNotFound (Swedish)."""
-    require_role(actor, *READERS, action="läsa ärenden")
+    require_case_reader(actor, "läsa ärenden")  # the same roles as the timeline and the search
     case = session.get(Case, case_id)
     if case is None:
         raise CaseNotFound(f"Ärende {case_id} finns inte.")

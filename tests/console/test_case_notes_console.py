@@ -31,7 +31,8 @@ def _type_note(qtbot, w, ct, text: str) -> None:  # type: ignore[no-untyped-def]
 
 def _call_with_a_note(qtbot, w, ct, idle) -> int:  # type: ignore[no-untyped-def]
     qtbot.keyClick(w, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    _type_note(qtbot, w, ct, DOOR)  # at once: the case may not exist yet — the note waits in the draft
+    assert ct.case_id is None  # CreateCase is still on its way (nothing has run the event loop since Ctrl+N)
+    _type_note(qtbot, w, ct, DOOR)  # so the note waits in the draft and goes once the case exists
     assert ct.notes[0]["text"] == DOOR and ct.call_notes.list.count() == 1
     ct.form.caller.setText("Karin Svensson")
     ct.form.phone.setText("070-123 45 67")
