@@ -21,6 +21,7 @@ from functools import cache
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from commands.base import Command
@@ -76,9 +77,13 @@ def alert_assignment(session: Session, actor: Actor, assignment_id: int) -> Unit
 def sync_case_alerts(session: Session, actor: Actor, case_id: int) -> None:
     """Cancel the case's alerts whose assignment has ended, send an update where the crew's picture changed.
     One indexed read when the case has no open alert (most commands)."""
-    alerts = store.open_alerts_of_case(session, case_id)
-    if not alerts:
+    if not store.has_open_alerts(session, case_id):
         return
+    # The case before its alerts, as every command that locks the case does: a revision's row refers to the case
+    # (a foreign key PostgreSQL checks with a key-share lock), so taking the alerts first could deadlock with a
+    # dispatcher's command holding the case and waiting for the alerts.
+    session.execute(select(Case.id).where(Case.id == case_id).with_for_update(key_share=True))
+    alerts = store.open_alerts_of_case(session, case_id)
     at = now()
     for row in alerts:
         assignment = session.get(Assignment, row.assignment_id)
@@ -124,7 +129,7 @@ class ApplyAlertReply(Command):
     result_type: ClassVar[type[BaseModel]] = AlertReplyApplied
 
     alert_id: str = Field(min_length=1, max_length=64)
-    case_id: int  # the alert's case (looked up by the sender; checked here): a decline locks it
+    case_id: int  # the alert's case (looked up by the sender; checked here): locked first
     publisher: str = Field(min_length=1, max_length=32)  # whose endpoint it came on: must be the alert's
     unit_id: str = Field(min_length=1, max_length=32)
     kind: Literal["ack", "accept", "decline"]
@@ -146,7 +151,7 @@ class ApplyAlertReply(Command):
         return hashlib.sha256(f"{self.name}:{self.alert_id}:{self.kind}:{self.seq}".encode()).hexdigest()
 
     def locks(self) -> list[tuple[type[Any], int]]:
-        return [(Case, self.case_id)] if self.kind == "decline" else []  # an ack never waits for a dispatcher
+        return [(Case, self.case_id)]  # the case, then its alert: the order every command takes them in
 
     def handle(self, session: Session, actor: Actor) -> AlertReplyApplied:
         row = store.alert_by_id(session, self.alert_id, lock=True)
@@ -236,7 +241,7 @@ class MarkAlertTimedOut(Command):
                    command_id=uuid.uuid5(REPLY_NAMESPACE, f"{alert_id}:timeout:{seq}"))
 
     def locks(self) -> list[tuple[type[Any], int]]:
-        return []
+        return [(Case, self.case_id)]  # the case, then its alert (see sync_case_alerts)
 
     def handle(self, session: Session, actor: Actor) -> AlertTimedOut:
         row = store.alert_by_id(session, self.alert_id, lock=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, null, select, update
 from sqlalchemy.orm import Session
 
 from dispatch.alerting.content import alert_body, alert_priority, content_hash
@@ -104,6 +104,11 @@ def _add_revision(session: Session, row: UnitAlert, kind: MessageType, body: dic
     session.add(msg)
     session.flush()
     return msg
+
+
+def has_open_alerts(session: Session, case_id: int) -> bool:
+    return session.scalar(select(UnitAlert.id).where(UnitAlert.case_id == case_id, UnitAlert.cancelled_at.is_(None))
+                          .limit(1)) is not None
 
 
 def open_alerts_of_case(session: Session, case_id: int) -> list[UnitAlert]:
@@ -236,11 +241,13 @@ def due_messages(session: Session, now: datetime, publishers: set[str], limit: i
 
 def record_sent(session: Session, sent: list[Due], at: datetime) -> None:
     """What was handed to the sockets: next attempt after the backoff, counted on the alert and the revision.
-    Guarded by the revision: one made meanwhile keeps its own `next_send_at` (now)."""
+    Guarded by the revision: one made meanwhile keeps its own `next_send_at` (now). A revision already acknowledged
+    (sent again to a restarted gateway) is sent once: no resends wait for an acknowledgement it already has."""
     for d in sent:
+        later = case((UnitAlert.acked_seq >= UnitAlert.seq, null()), else_=at + resend_delay(d.sent_before))
         session.execute(update(UnitAlert).where(UnitAlert.id == d.row_id, UnitAlert.seq == d.seq,
                                                 UnitAlert.next_send_at.is_not(None))
-                        .values(sends=UnitAlert.sends + 1, last_sent_at=at, next_send_at=at + resend_delay(d.sent_before))
+                        .values(sends=UnitAlert.sends + 1, last_sent_at=at, next_send_at=later)
                         .execution_options(synchronize_session=False))
         session.execute(update(UnitAlertMessage).where(UnitAlertMessage.alert_ref == d.row_id,
                                                        UnitAlertMessage.seq == d.seq)
