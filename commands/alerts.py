@@ -29,7 +29,8 @@ class AlertAcknowledged(BaseModel):
 
 
 class AcknowledgeAlert(Command):
-    """The operator acknowledged an alert: a new Prio 1, a case past its target (both on `case_id`), a lost feed."""
+    """The operator acknowledged an alert: a new Prio 1, a case past its target, a unit's alert not acknowledged or
+    declined (all on `case_id`), a lost feed."""
 
     name: ClassVar[str] = "alert.acknowledge"
     action: ClassVar[str] = "kvittera larm"
@@ -37,7 +38,7 @@ class AcknowledgeAlert(Command):
     topic: ClassVar[str] = "alerts"
     result_type: ClassVar[type[BaseModel]] = AlertAcknowledged
 
-    kind: Literal["new_prio1", "target_passed", "feed_lost"]
+    kind: Literal["new_prio1", "target_passed", "feed_lost", "unit_unacknowledged", "unit_declined"]
     alert_key: str = Field(min_length=1, max_length=120)
     text: str = Field(min_length=1, max_length=500)  # what the alert said, in Swedish
     raised_at: datetime

@@ -1,12 +1,14 @@
-"""What a dispatch console must not let go unnoticed, as plain data: a new Prio 1 in väntrummet, a case passing its
-target time, a unit feed lost. The console shows it (a flashing row, a tab badge, a sound); this module decides what
+"""What a dispatch console must not let go unnoticed, as plain data: a new Prio 1 in väntrummet, a unit's alert not
+acknowledged in time (or refused by its system), a unit that declined its mission, a case passing its target time, a
+unit feed lost. The console shows it (a flashing row, a tab badge, a sound); this module decides what
 is raised, which one the acknowledge key takes next, and who acknowledged what and when. No Qt, no database: the
 console feeds it what it shows and the clock, and records an acknowledgement as the command AcknowledgeAlert.
 
 Per console and from when it starts: the first listing of väntrummet is the baseline (what is already there was
 seen when the dispatcher sat down); every case that becomes a waiting Prio 1 after that, and every waiting case
-that passes its target, raises an alert once; a feed raises one each time it goes from healthy to stale. An alert
-stays until it is acknowledged.
+that passes its target, raises an alert once; a feed raises one each time it goes from healthy to stale. A unit's
+alert problem (dispatch.alerting.store.alert_problems: read from the database, so it is raised on every console, also
+one started after it happened) raises one per alert revision and kind. An alert stays until it is acknowledged.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ REMIND_AFTER_S = 30.0  # an alert left unacknowledged sounds again this often
 
 class AlertKind(StrEnum):
     NEW_PRIO1 = "new_prio1"
+    UNIT_UNACKNOWLEDGED = "unit_unacknowledged"  # docs/alert-protocol.md: no acknowledgement in time, or refused
+    UNIT_DECLINED = "unit_declined"
     TARGET_PASSED = "target_passed"
     FEED_LOST = "feed_lost"
 
@@ -35,7 +39,8 @@ class AlertKind(StrEnum):
         return _ORDER.index(self)
 
 
-_ORDER = (AlertKind.NEW_PRIO1, AlertKind.TARGET_PASSED, AlertKind.FEED_LOST)
+_ORDER = (AlertKind.NEW_PRIO1, AlertKind.UNIT_UNACKNOWLEDGED, AlertKind.UNIT_DECLINED, AlertKind.TARGET_PASSED,
+          AlertKind.FEED_LOST)
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,38 @@ class Acknowledged:
     alert: Alert
     by: str  # user name
     at: datetime
+
+
+class UnitAlertProblem(Protocol):
+    """What is read of a unit's alert problem (dispatch.alerting.store.AlertView has these)."""
+
+    @property
+    def alert_id(self) -> str: ...
+
+    @property
+    def case_id(self) -> int: ...
+
+    @property
+    def unit_id(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...  # not_acknowledged | declined
+
+    @property
+    def pending(self) -> str: ...  # alert | update | cancel: which revision was not acknowledged
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def refused_reason(self) -> str | None: ...
+
+    @property
+    def decline_reason(self) -> str | None: ...
+
+
+_PENDING = {"alert": ("Larmet", "kvitterat"), "update": ("Uppdateringen", "kvitterad"),
+            "cancel": ("Återkallelsen", "kvitterad")}
 
 
 class FeedHealthView(Protocol):
@@ -81,6 +118,7 @@ class AlertBoard:
     _feed_ok: dict[str, bool] = field(default_factory=dict)
     _feed_episodes: dict[str, int] = field(default_factory=dict)
     _pending: set[str] = field(default_factory=set)
+    _unit_seen: set[str] = field(default_factory=set)
     _last_sound: datetime | None = None
     _sounded: set[str] = field(default_factory=set)
 
@@ -124,6 +162,28 @@ class AlertBoard:
                 raised.append(self._raise(Alert(f"{AlertKind.FEED_LOST}:{f.publisher}:{n}", AlertKind.FEED_LOST,
                                                 f"Flödet {name} har tappat kontakten: enheternas status är inte "
                                                 f"aktuell", now, feed=f.publisher)))
+        return raised
+
+    def observe_unit_alerts(self, problems: Iterable[UnitAlertProblem]) -> list[Alert]:
+        """The units' alert problems now: each one (an alert revision not acknowledged in time or refused, a decline)
+        raises an alert once on this console."""
+        now = self.clock()
+        raised = []
+        for p in problems:
+            kind = AlertKind.UNIT_DECLINED if p.status == "declined" else AlertKind.UNIT_UNACKNOWLEDGED
+            key = f"{kind}:{p.alert_id}:{p.seq if kind is AlertKind.UNIT_UNACKNOWLEDGED else 0}"
+            if key in self._unit_seen:
+                continue
+            self._unit_seen.add(key)
+            if kind is AlertKind.UNIT_DECLINED:
+                text = (f"{p.unit_id} avböjde ärende {p.case_id}: {p.decline_reason or 'inget skäl angivet'} – "
+                        f"ärendet är tillbaka i väntrummet")
+            else:
+                what, done = _PENDING.get(p.pending, _PENDING["alert"])
+                why = (f": enhetssystemet tog inte emot det ({p.refused_reason})" if p.refused_reason
+                       else " i tid – kontakta enheten på radio")
+                text = f"{what} till {p.unit_id} för ärende {p.case_id} är inte {done}{why}"
+            raised.append(self._raise(Alert(key, kind, text, now, case_id=p.case_id)))
         return raised
 
     def _raise(self, alert: Alert) -> Alert:

@@ -21,7 +21,7 @@ from dispatch.recommendation_model import ResourceRecommendation
 from dispatch.status import check_transition
 from records.actor import Actor, require_role
 from records.audit import audit, now
-from records.case_state import CaseEvent, CaseStatus, next_status
+from records.case_state import CaseEvent, next_status
 from records.cases import CaseNotFound, add_flags, advance
 from records.models import Assignment, Case, Recommendation, Review, UnitStatusEvent, User
 from resources.clock import LOCAL_TZ
@@ -254,15 +254,6 @@ def first_assigned_at(session: Session, case_ids: Collection[int]) -> dict[int, 
     return dict(session.execute(select(Assignment.case_id, func.min(Assignment.assigned_at))
                                 .where(Assignment.case_id.in_(list(case_ids)), Assignment.active)
                                 .group_by(Assignment.case_id)).all())
-
-
-def active_missions(session: Session) -> list[tuple[str, int, float, float, str]]:
-    """(unit id, case id, lat, lon, priority) of every active assignment on an assigned case with a
-    position: what a fleet simulator needs to take up the missions already in the database."""
-    rows = session.execute(select(Assignment.unit_id, Case.id, Case.lat, Case.lon, Case.priority)
-                           .join(Case, Case.id == Assignment.case_id)
-                           .where(Assignment.active, Case.status == CaseStatus.ASSIGNED.value)).all()
-    return [(u, c, lat, lon, p or "2") for u, c, lat, lon, p in rows if lat is not None and lon is not None]
 
 
 def last_status(session: Session, unit_id: str) -> UnitStatus:

@@ -207,9 +207,10 @@ def _unit_alert(action: str, d: dict[str, Any]) -> Described | None:
         return (f"{unit} {verb} efter att larmet avslutats – ingen åtgärd", str(d.get("refused") or ""), "enhet")
     if action == "unit_alert.timeout":
         head = of[:1].upper() + of[1:]
+        done = "kvitterat" if of == "larmet" else "kvitterad"
         timeout = d.get("timeout_s")
         within = f" inom {sv_seconds(timeout)} s" if isinstance(timeout, int | float) else ""
-        return f"{head} till {unit} ej kvitterat{within}", f"Revision {d.get('seq')}", "enhet"
+        return f"{head} till {unit} ej {done}{within}", f"Revision {d.get('seq')}", "enhet"
     return None  # queued revisions: told as sent (alert_message)
 
 

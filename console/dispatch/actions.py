@@ -1,11 +1,11 @@
 """Assigning and recalling units for the selected case: the dialog, the one-key assignment of the
-recommended unit, the database operations, what the dispatcher is told, and the orders to the units."""
+recommended unit, the database operations and what the dispatcher is told. The units hear of it as alerts stored
+with the assignment (commands/unit_alerts.py, docs/alert-protocol.md)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future
-from typing import Any, cast
+from typing import cast
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QWidget
@@ -33,7 +33,6 @@ class AssignmentActions(QObject):
 
     message = Signal(str, bool)
     failed = Signal()
-    _order_failed = Signal(str)  # a simulator order failed on its worker thread
 
     def __init__(self, actor: Actor, executor: DbExecutor, selection: CaseSelection, units: FleetTableModel,
                  feeds: LiveFeeds | None, parent: QWidget):
@@ -43,7 +42,6 @@ class AssignmentActions(QObject):
         self.dialog: AssignDialog | None = None
         self.ask_text: Callable[[str, str], str | None] = self._ask_text
         self.ask_item: Callable[[str, str, list[str]], str | None] = self._ask_item
-        self._order_failed.connect(lambda msg: self.message.emit(self.tr("Simulatorn: %s") % msg, True))
 
     def open_assign_dialog(self) -> AssignDialog | None:
         if not self._ready_to_assign():
@@ -133,10 +131,8 @@ class AssignmentActions(QObject):
         if waiting:
             parts.append(self.tr("Väntar: %s.") % "; ".join(waiting))
         self.message.emit(" ".join(parts), bool(failed or waiting))
-        for r in done:
-            if self.feeds is not None and case.lat is not None and case.lon is not None:
-                self._watch(self.feeds.tell_assigned(r.assignment.unit_id, case.id, case.lat, case.lon,
-                                                     case.priority or "2"))
+        if done and self.feeds is not None:
+            self.feeds.alerts_due()  # the units are alerted from the database (docs/alert-protocol.md): now
         if failed:
             self.failed.emit()
 
@@ -183,8 +179,8 @@ class AssignmentActions(QObject):
             text += self.tr(" Väntar fortfarande: %s – Shift+D larmar den rekommenderade enheten.") % swedish_list(
                 [part_name(p) for p in left])
         self.message.emit(text, bool(left))
-        if self.feeds is not None and case.lat is not None and case.lon is not None:
-            self._watch(self.feeds.tell_assigned(a.unit_id, case.id, case.lat, case.lon, case.priority or "2"))
+        if self.feeds is not None:
+            self.feeds.alerts_due()  # the alert was stored with the assignment; the sender sends it now
 
     def _on_failed(self, exc: Exception) -> None:
         self._error(self._refusal(exc))
@@ -220,14 +216,10 @@ class AssignmentActions(QObject):
         self.message.emit(self.tr("%s återkallad; ärende %d är tillbaka i väntrummet med sin väntetid.")
                           % (unit_id, case.id), False)
         if self.feeds is not None:
-            self._watch(self.feeds.tell_recalled(unit_id))
+            self.feeds.alerts_due()  # the recall goes to the unit as its alert's cancel
 
     def _error(self, text: str) -> None:
         self.message.emit(text, True)
-
-    def _watch(self, fut: Future[Any] | None) -> None:
-        if fut is not None:
-            fut.add_done_callback(lambda f: f.exception() is not None and self._order_failed.emit(str(f.exception())))
 
     def _ask_text(self, title: str, label: str) -> str | None:
         text, ok = QInputDialog.getText(self.widget, title, label)

@@ -48,6 +48,14 @@ class AlertCenter(QObject):
         self._raised(self.board.observe_cases(cases))
         self._sound()
 
+    def unit_alerts(self, problems: Sequence[Any]) -> None:
+        """The units' alert problems (dispatch.alerting.store.alert_problems): not acknowledged in time, refused,
+        declined."""
+        if not self.enabled:
+            return
+        self._raised(self.board.observe_unit_alerts(problems))
+        self._sound()
+
     def feeds_health(self, feeds: Sequence[Any]) -> None:
         if not self.enabled:
             return

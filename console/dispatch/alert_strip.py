@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 from dispatch.alerts import AlertBoard, AlertKind
 
 ACK_KEY = "F2"  # console.shortcuts: "Kvittera larm"
-STYLE = {AlertKind.NEW_PRIO1: "#c62828", AlertKind.TARGET_PASSED: "#b45309", AlertKind.FEED_LOST: "#8e1519"}
+STYLE = {AlertKind.NEW_PRIO1: "#c62828", AlertKind.TARGET_PASSED: "#b45309", AlertKind.FEED_LOST: "#8e1519",
+         AlertKind.UNIT_UNACKNOWLEDGED: "#c62828", AlertKind.UNIT_DECLINED: "#b45309"}
 
 
 class AlertStrip(QWidget):

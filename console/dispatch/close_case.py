@@ -24,7 +24,6 @@ from outcomes.closing import OutcomeView
 from records.actor import Actor
 from records.cases import CaseView
 from resources.geography import Geography
-from resources.vocabulary import UnitStatus
 
 if TYPE_CHECKING:
     from console.dispatch.workspace import DispatchWorkspace
@@ -84,20 +83,10 @@ class CloseCaseActions(QObject):
             where = f" ({eds.get(view.destination, view.destination)})"
         self.message.emit(self.tr("Ärende %d avslutat: %s%s.") % (case.id, view.label, where), False)
         self.closed.emit(case.id)
-        self._turn_back(sent)
-
-    def _turn_back(self, sent: list[str]) -> None:
-        """Demo: a simulated unit still on its way to the closed case turns back (as a crew told by radio would);
-        one already there finishes on its own, and the outcome it reports is ignored (this one is kept)."""
-        if self.feeds is None or self.units is None:
-            return
-        for unit_id in sent:
-            row = self.units.unit_by_id(unit_id)
-            if row is not None and row.status in (UnitStatus.ALERTED, UnitStatus.EN_ROUTE):
-                fut = self.feeds.tell_recalled(unit_id)
-                if fut is not None:
-                    fut.add_done_callback(lambda f, u=unit_id: f.exception() is not None and log.info(
-                        "simulator: %s not turned back: %s", u, f.exception()))
+        if sent and self.feeds is not None:
+            # Closing the case cancelled its units' alerts (reason case_closed, docs/alert-protocol.md): a unit
+            # still on its way turns back, one already there finishes (the outcome it reports is ignored).
+            self.feeds.alerts_due()
 
 
 def install_close_case(ws: DispatchWorkspace) -> CloseCaseActions:

@@ -8,15 +8,23 @@ for the interpreter lock.
 
 `LiveFeeds` is what FeedBridge starts and stops. In demo mode the simulator runs in-process on its
 own thread, or as a child process (SimulatorProcess), publishing the four feeds on loopback; the
-subscriber connects to the endpoints it bound. Orders to the simulator (assign, recall) run on a one-thread executor so the GUI never
-waits for the simulator's tick.
+subscriber connects to the endpoints it bound. Orders to the simulator (a status set by hand) run on a
+one-thread executor so the GUI never waits for the simulator's tick.
+
+The units hear of their assignments, recalls and case changes only as alerts (docs/alert-protocol.md): given
+`alerts_factory`, LiveFeeds runs the alert sender (commands.alert_service) on the configured alert endpoints — or,
+in demo mode, on loopback with the simulator's unit gateways connected to it. The console that persists the feeds
+runs it (the embedded database); on PostgreSQL `feed serve` does, except in demo mode, where each console's private
+simulator is alerted by the console itself.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import random
+import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +36,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from commands.alert_service import AlertService
 from dispatch.feed.config import SubscriberConfig, load_subscriber_config
 from dispatch.feed.messages import OutcomeMessage
 from dispatch.feed.persist import FeedRecordWriter
@@ -36,16 +45,19 @@ from dispatch.feed.service import FeedService
 from dispatch.feed.state import FleetState
 from dispatch.simulator.commands import SimulatorClient
 from dispatch.simulator.model import Simulator, SimulatorError
+from dispatch.simulator.runner import PUBLISHERS as SIMULATED_PUBLISHERS
 from dispatch.simulator.runner import SimulatorRunner
 from resources.fleet import Fleet
 
+log = logging.getLogger("larmcentral.console.dispatch")
 MAIN_PY = Path(__file__).resolve().parents[2] / "main.py"
 START_ATTEMPTS = 3  # fresh ports each time: a port taken by another program must not stop the demo
 
 
 class SimulatorProcess:
     """`python main.py simulate` as a child process on loopback, with the same order methods as
-    SimulatorRunner (assign, recall, fault) sent over its command socket."""
+    SimulatorRunner (set_status, fault) sent over its command socket; its unit gateways connect to the alert
+    endpoints its configuration names (the console binds them)."""
 
     def __init__(self, *, time_scale: float = 4.0, extra_args: Sequence[str] = (), start_timeout: float = 20.0):
         self.time_scale, self.extra_args, self.start_timeout = time_scale, list(extra_args), start_timeout
@@ -61,9 +73,10 @@ class SimulatorProcess:
         self._log = open(Path(self._dir.name) / "simulate.log", "wb")  # noqa: SIM115 - closed in stop()
         deadline = time.monotonic() + self.start_timeout
         for attempt in range(START_ATTEMPTS):
-            # 9 ports from here (4 feeds × 2 + commands), below Linux's ephemeral range (32768-) so an outgoing
+            # 9 ports from here (4 feeds × 2 + commands) and the alerts at +10…+13 (the console binds those), below
+            # Linux's ephemeral range (32768-) so an outgoing
             # connection's port cannot be taken; a port someone else holds makes the child exit: try others.
-            base = random.Random().randrange(20000, 32000, 10)
+            base = random.Random().randrange(20000, 32000, 20)
             if self._spawn(base, deadline):
                 time.sleep(0.1)  # the file is written in one go, but give the writer a moment to close it
                 self.client = SimulatorClient(f"tcp://127.0.0.1:{base + 8}")
@@ -113,14 +126,6 @@ class SimulatorProcess:
             self._dir.cleanup()
             self._dir = None
 
-    def assign(self, unit_id: str, case_id: int | None, lat: float, lon: float, priority: str = "2") -> None:
-        assert self.client is not None
-        self.client.assign(unit_id, case_id, lat, lon, priority)
-
-    def recall(self, unit_id: str) -> None:
-        assert self.client is not None
-        self.client.recall(unit_id)
-
     def set_status(self, unit_id: str, status: str) -> None:
         assert self.client is not None
         self.client.set_status(unit_id, status)
@@ -139,7 +144,8 @@ class LiveFeeds:
     def __init__(self, state: FleetState, config: SubscriberConfig | None = None, *,
                  simulator: SimulatorRunner | SimulatorProcess | None = None,
                  subscriber_settings: dict[str, Any] | None = None,
-                 session_factory: sessionmaker[Session] | None = None, fleet: Fleet | None = None):
+                 session_factory: sessionmaker[Session] | None = None, fleet: Fleet | None = None,
+                 alerts_factory: sessionmaker[Session] | None = None):
         if config is None and simulator is None:
             raise ValueError("ange en flödeskonfiguration eller en simulator")
         if isinstance(state, MirrorFleetState) and fleet is None:
@@ -153,6 +159,10 @@ class LiveFeeds:
         self.subscriber_settings = subscriber_settings or {}
         self.session_factory = session_factory  # None: status events are not persisted here
         self.service: FeedService | None = None
+        # Who persists the feeds alerts the units; None for both: another process does (feed serve).
+        self.alerts_factory = alerts_factory if alerts_factory is not None else session_factory
+        self.alert_service: AlertService | None = None
+        self.alert_problem: str | None = None  # why the units cannot be alerted from here (Swedish), for a banner
         self._orders: ThreadPoolExecutor | None = None
         # Outcome messages from the units, in order (the console's FeedOutcomeApplier drains it); one
         # queue for the whole life of these feeds, handed to each FeedService started.
@@ -160,20 +170,22 @@ class LiveFeeds:
 
     @classmethod
     def demo(cls, fleet: Fleet, *, time_scale: float = 4.0, state: FleetState | None = None,
-             session_factory: sessionmaker[Session] | None = None, **subscriber_settings: Any) -> LiveFeeds:
+             session_factory: sessionmaker[Session] | None = None,
+             alerts_factory: sessionmaker[Session] | None = None, **subscriber_settings: Any) -> LiveFeeds:
         """The default fleet simulated on loopback (time runs `time_scale` times faster)."""
         runner = SimulatorRunner(Simulator(fleet), time_scale=time_scale)
         return cls(state or FleetState(fleet), simulator=runner, subscriber_settings=subscriber_settings,
-                   session_factory=session_factory, fleet=fleet)
+                   session_factory=session_factory, fleet=fleet, alerts_factory=alerts_factory)
 
     @classmethod
     def demo_process(cls, fleet: Fleet, *, time_scale: float = 4.0, state: FleetState | None = None,
                      extra_args: Sequence[str] = (), session_factory: sessionmaker[Session] | None = None,
-                     **subscriber_settings: Any) -> LiveFeeds:
+                     alerts_factory: sessionmaker[Session] | None = None, **subscriber_settings: Any) -> LiveFeeds:
         """The simulator as a separate process (`python main.py simulate`) on loopback: it does
         not compete with the GUI for this process's interpreter lock. Needs the default fleet."""
         return cls(state or FleetState(fleet), simulator=SimulatorProcess(time_scale=time_scale, extra_args=extra_args),
-                   subscriber_settings=subscriber_settings, session_factory=session_factory, fleet=fleet)
+                   subscriber_settings=subscriber_settings, session_factory=session_factory, fleet=fleet,
+                   alerts_factory=alerts_factory)
 
     def start(self) -> LiveFeeds:
         if self.simulator is not None:
@@ -189,12 +201,40 @@ class LiveFeeds:
                 self.service = FeedService(config, self.state, session_factory=self.session_factory,
                                            outcomes=self.outcomes)
                 self.service.start()
+            self._start_alerts(config)
         except BaseException:
             self.stop()
             raise
         return self
 
+    def _start_alerts(self, config: SubscriberConfig) -> None:
+        """The alert sender on the configured endpoints, or on loopback for the in-process simulator's gateways.
+        A failure (a port taken, a key missing) leaves the feeds running and says why in `alert_problem`."""
+        if self.alerts_factory is None:
+            return
+        runner = self.simulator if isinstance(self.simulator, SimulatorRunner) else None
+        endpoints = ({p: "tcp://127.0.0.1:*" for p in SIMULATED_PUBLISHERS} if runner is not None
+                     else config.alert_endpoints())
+        if not endpoints:
+            return
+        curve = config.curve if runner is None else None
+        service = AlertService(self.alerts_factory, endpoints, console=socket.gethostname(),
+                               server_secret_key=curve.server_secret_key if curve else None,
+                               allowed_publishers=curve.allowed_publishers if curve else None)
+        try:
+            service.start()
+        except Exception as exc:  # noqa: BLE001 - the board still works; the dispatcher is told
+            self.alert_problem = f"Larmen till enheterna kan inte skickas härifrån: {exc}"
+            log.error("alert sender not started: %s", exc)
+            return
+        self.alert_service = service
+        if runner is not None:
+            runner.connect_alerts(service.bound)
+
     def stop(self) -> None:
+        if self.alert_service is not None:
+            self.alert_service.stop()
+            self.alert_service = None
         if self.receiver is not None:
             self.receiver.stop()  # the child's subscriber, then its writer, then the process
             self.receiver = None
@@ -222,8 +262,10 @@ class LiveFeeds:
 
     @property
     def problem(self) -> str | None:
-        """Why the feeds stopped being received (Swedish), for the console's banner; None while all is well."""
-        return None if self.receiver is None else self.receiver.problem
+        """Why the feeds stopped being received, or the units cannot be alerted from here (Swedish), for the
+        console's banner; None while all is well."""
+        received = None if self.receiver is None else self.receiver.problem
+        return received or self.alert_problem
 
     @property
     def running(self) -> bool:
@@ -239,11 +281,11 @@ class LiveFeeds:
         sim = self.simulator
         return self._orders.submit(fn, sim)
 
-    def tell_assigned(self, unit_id: str, case_id: int, lat: float, lon: float, priority: str) -> Future[Any] | None:
-        return self.order(lambda sim: sim.assign(unit_id, case_id, lat, lon, priority))
-
-    def tell_recalled(self, unit_id: str) -> Future[Any] | None:
-        return self.order(lambda sim: sim.recall(unit_id))
+    def alerts_due(self) -> None:
+        """This console has just committed something the units must hear (an assignment, a recall): the alert
+        sender looks at once instead of at its next poll."""
+        if self.alert_service is not None:
+            self.alert_service.poke()
 
     def tell_status(self, unit_id: str, status: str) -> Future[Any] | None:
         """A status set by hand: the simulated unit goes on from there (else its next report would undo it)."""

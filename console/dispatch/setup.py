@@ -35,6 +35,7 @@ from console.dispatch.close_case import install_close_case
 from console.dispatch.feed_bridge import FeedBridge
 from console.dispatch.live_feeds import LiveFeeds
 from console.dispatch.targets import WaitTargets
+from console.dispatch.unit_alerts import install_unit_alerts
 from console.dispatch.unit_status import install_unit_status
 from console.dispatch.workspace import DispatchWorkspace
 from console.fleet_model import FleetTableModel
@@ -66,6 +67,9 @@ def build_dispatch_workspace(actor: Actor, executor: DbExecutor, *, demo: bool =
     if persist_events is None:
         persist_events = persist_feed_events(database_url_of(executor.factory))
     sessions = executor.factory if persist_events else None
+    # Who alerts the units (docs/alert-protocol.md): the console that persists the feeds; in demo mode always, its
+    # simulator being its own. On a shared PostgreSQL without demo, `feed serve` does.
+    alerts = executor.factory if (persist_events or demo or simulator_process) else None
     own_process = (load_settings().feed_receiver == "process" and (config is not None or simulator_process)
                    and not (persist_events and in_memory(executor.factory)))
     kind = MirrorFleetState if own_process else FleetState
@@ -73,10 +77,10 @@ def build_dispatch_workspace(actor: Actor, executor: DbExecutor, *, demo: bool =
         state = feeds.state
     elif config is not None:
         state = kind(fleet, unit_stale_after=config.unit_stale_after_s, feed_stale_after=config.feed_stale_after_s)
-        feeds = LiveFeeds(state, config, session_factory=sessions, fleet=fleet)
+        feeds = LiveFeeds(state, config, session_factory=sessions, fleet=fleet, alerts_factory=alerts)
     elif demo:
         make = LiveFeeds.demo_process if simulator_process else LiveFeeds.demo
-        feeds = make(fleet, time_scale=time_scale, session_factory=sessions, state=kind(fleet))
+        feeds = make(fleet, time_scale=time_scale, session_factory=sessions, state=kind(fleet), alerts_factory=alerts)
         state = feeds.state
     else:
         state = FleetState(fleet)
@@ -86,6 +90,7 @@ def build_dispatch_workspace(actor: Actor, executor: DbExecutor, *, demo: bool =
     install_unit_status(ws)  # the board's "Ändra status…" (console/dispatch/unit_status.py)
     install_close_case(ws)  # "Avsluta ärende…" with a structured outcome (console/dispatch/close_case.py)
     install_case_panel(ws)  # the whole selected case beside the recommendation (console/dispatch/case_panel.py)
+    install_unit_alerts(ws)  # the units' alert states on their cases, and their alerts (console/dispatch/unit_alerts.py)
     return ws
 
 

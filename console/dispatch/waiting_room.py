@@ -37,6 +37,20 @@ CASE_ROLE = Qt.ItemDataRole.UserRole + 1
 STATE_COLOURS = {"ok": QColor("#1f3d2a"), "near": QColor("#5a4312"), "late": QColor("#6e1b1e")}
 STATE_LABELS = {"ok": "inom målet", "near": "nära målet", "late": "över målet"}
 ALERT_COLOUR = QColor("#c62828")  # a row with an unacknowledged alert, every other second (docs/alerts.md)
+# The units' alerts (docs/alert-protocol.md): the worst state among a case's units decides what the row says.
+UNIT_ALERT_ORDER = ("not_acknowledged", "unsent", "sent", "declined", "acknowledged", "accepted")
+UNIT_ALERT_SHORT = {"not_acknowledged": "ej kvitterad", "unsent": "ej skickat", "sent": "skickat",
+                    "declined": "avböjt", "acknowledged": "kvitterad", "accepted": "accepterad"}
+UNIT_ALERT_WARN = QColor("#ff8a80")
+DECLINED_FLAG = "unit_declined"  # commands.unit_alerts.DECLINED_FLAG
+
+
+def unit_alert_summary(views: Sequence[Any]) -> str | None:
+    """The worst alert state among a case's units, in a word or two (None: no alert)."""
+    states = [v.status for v in views if v.status in UNIT_ALERT_ORDER]
+    if not states:
+        return None
+    return UNIT_ALERT_SHORT[min(states, key=UNIT_ALERT_ORDER.index)]
 
 
 def priority_of(case: CaseView) -> Priority | None:
@@ -77,6 +91,7 @@ class WaitingRoomModel(QAbstractTableModel):
         self._bold.setBold(True)
         self._flashing: frozenset[int] = frozenset()  # cases with an unacknowledged alert
         self.flash_on = False  # the phase of the flashing rows
+        self._unit_alerts: dict[int, list[Any]] = {}  # case id → its active assignments' alerts (AlertView)
 
     # --- data -------------------------------------------------------------------------------
     def set_cases(self, cases: Sequence[CaseView], assigned_at: Mapping[int, datetime] | None = None) -> None:
@@ -95,6 +110,41 @@ class WaitingRoomModel(QAbstractTableModel):
         self.beginResetModel()
         self._cases = ordered
         self.endResetModel()
+
+    def set_unit_alerts(self, by_case: Mapping[int, Sequence[Any]]) -> None:
+        """The alert of every unit on the cases shown (dispatch.alerting.store.AlertView): the Status column says the
+        worst of them ("Dirigerad · ej kvitterad"), its tooltip each unit's."""
+        fresh = {k: list(v) for k, v in by_case.items()}
+        if fresh == self._unit_alerts:
+            return
+        self._unit_alerts = fresh
+        if self._cases:
+            self.dataChanged.emit(self.index(0, COL_STATUS), self.index(len(self._cases) - 1, COL_STATUS))
+
+    def unit_alerts(self, case_id: int) -> list[Any]:
+        return list(self._unit_alerts.get(case_id, ()))
+
+    def _status_cell(self, c: CaseView) -> str:
+        text = status_text(c)
+        summary = unit_alert_summary(self._unit_alerts.get(c.id, ())) if c.status is CaseStatus.ASSIGNED else None
+        if summary:
+            return f"{text} · {summary}"
+        if c.status is CaseStatus.WAITING and DECLINED_FLAG in c.flags:
+            return f"{text} · avböjt"
+        return text
+
+    def _status_tip(self, c: CaseView) -> str | None:
+        lines = [PRE_ALERT_TIP] if PRE_ALERT_FLAG in c.flags else []
+        for v in self._unit_alerts.get(c.id, ()):
+            line = f"{v.unit_id}: {v.label}"
+            if v.refused_reason:
+                line += f" – {v.refused_reason}"
+            if v.decline_reason:
+                line += f" – {v.decline_reason}"
+            lines.append(line)
+        if c.status is CaseStatus.WAITING and DECLINED_FLAG in c.flags:
+            lines.append("En enhet avböjde uppdraget (se tidslinjen): välj en annan enhet.")
+        return "\n".join(lines) or None
 
     def tick(self) -> None:
         """Advance the counters (called once a second): one dataChanged for the timer columns."""
@@ -176,7 +226,7 @@ class WaitingRoomModel(QAbstractTableModel):
                 return ("dir. " if done else "") + format_wait(self.waited(c))
             if col == COL_TARGET:
                 return f"{self.targets.target(prio):.0f} min"
-            return (None, None, None, str(c.id), status_text(c), c.kommun or "",
+            return (None, None, None, str(c.id), self._status_cell(c), c.kommun or "",
                     complaint_name(c.complaint), c.address, c.patient_name)[col]
         if role == Qt.ItemDataRole.BackgroundRole and c.id in self._flashing and col != COL_WAIT:
             return ALERT_COLOUR if self.flash_on else None
@@ -188,6 +238,9 @@ class WaitingRoomModel(QAbstractTableModel):
             return STATE_COLOURS[self.targets.state(prio, self.waited(c))]
         if role == Qt.ItemDataRole.ForegroundRole and col == COL_WAIT and self.assigned_at(c) is not None:
             return QColor("#8b949e")
+        if (role == Qt.ItemDataRole.ForegroundRole and col == COL_STATUS and c.status is CaseStatus.ASSIGNED
+                and unit_alert_summary(self._unit_alerts.get(c.id, ())) == UNIT_ALERT_SHORT["not_acknowledged"]):
+            return UNIT_ALERT_WARN
         if role == Qt.ItemDataRole.ForegroundRole and col == COL_PRIO and prio:
             return QColor(PRIORITY_COLOURS[prio.value])
         if role == Qt.ItemDataRole.FontRole and col in (COL_PRIO, COL_WAIT):
@@ -200,8 +253,8 @@ class WaitingRoomModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and col in (COL_COMPLAINT, COL_ADDRESS, COL_PATIENT):
             text = self.data(index, Qt.ItemDataRole.DisplayRole)
             return text or None
-        if role == Qt.ItemDataRole.ToolTipRole and col == COL_STATUS and PRE_ALERT_FLAG in c.flags:
-            return PRE_ALERT_TIP
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_STATUS and (tip := self._status_tip(c)):
+            return tip
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_TARGET:
             return f"Målet för {prio.label if prio else 'ej prioriterat'}: {self.targets.target(prio):.0f} min"
         if role == Qt.ItemDataRole.ToolTipRole:  # the rest of the row: where and who, even when hidden

@@ -34,7 +34,6 @@ from console.dispatch.targets import WaitTargets, load_targets
 from console.dispatch.waiting_room import WaitingRoomModel, WaitingRoomView, priority_of
 from console.errors import user_message
 from console.tasks import DbExecutor, DbOp
-from dispatch.assignment import active_missions
 from dispatch.recommendation_model import ResourceRecommendation
 from dispatch.waiting_read import WaitingRead, merged, read_waiting
 from records.actor import Actor
@@ -58,6 +57,7 @@ class DispatchWorkspace(QWidget):
 
     status_message = Signal(str)
     case_selected = Signal(int)
+    cases_shown = Signal()  # väntrummet was read again (what depends on its cases re-reads too)
 
     def __init__(self, actor: Actor, executor: DbExecutor, bridge: FeedBridge, *, fleet: Fleet,
                  geography: Geography, feeds: LiveFeeds | None = None, targets: WaitTargets | None = None,
@@ -201,8 +201,6 @@ class DispatchWorkspace(QWidget):
         self.bridge.start()
         if self.outcome_applier is not None:
             self.outcome_applier.start()
-        if self.feeds is not None and self.feeds.simulator is not None:
-            self._brief_simulator()
         self.refresh()
         self.refresh_timer.start()
         self.clock_timer.start()
@@ -214,24 +212,6 @@ class DispatchWorkspace(QWidget):
         if self.outcome_applier is not None:
             self.outcome_applier.stop()
         self.bridge.stop()
-
-    def _brief_simulator(self) -> None:
-        """Demo: the simulated units take up the assignments already in the database (so the board,
-        the map and, in time, the outcomes over the feed match väntrummet)."""
-        feeds = self.feeds
-        assert feeds is not None
-
-        def tell(rows: list[tuple[str, int, float, float, str]]) -> None:
-            def brief(sim: Any) -> None:
-                for row in rows:
-                    try:
-                        sim.assign(*row)
-                    except Exception as exc:  # noqa: BLE001 - a unit off duty in the simulator: leave it
-                        log.info("simulator not briefed on %s: %s", row[0], exc)
-
-            feeds.order(brief)
-
-        DbOp(self.executor, active_missions).success(tell).failure(self._on_error).run()
 
     def take_panes(self) -> dict[str, tuple[str, QWidget]]:
         """Detach the map and the fleet board for docking: {objectName: (Swedish title, widget)}."""
@@ -267,6 +247,7 @@ class DispatchWorkspace(QWidget):
                 self._listed = self._listed or read.full  # the first whole listing is the alerts' baseline
                 if self._listed:
                     self.alerts.cases_shown(self.waiting_model.cases())
+                self.cases_shown.emit()
             finally:
                 done()
 

@@ -15,6 +15,9 @@ PATTERNS: dict[str, list[tuple[float, float]]] = {
     "new_prio1": [(988, 0.12), (0, 0.04), (1319, 0.12), (0, 0.04)] * 3,  # fast rising two-tone, three times
     "target_passed": [(784, 0.18), (0, 0.08), (784, 0.18)],  # two even beeps
     "feed_lost": [(660, 0.2), (523, 0.2), (440, 0.3)],  # falling three steps
+    # a unit's alert not acknowledged: insistent low-high pairs, four times
+    "unit_unacknowledged": [(587, 0.1), (0, 0.03), (880, 0.16), (0, 0.07)] * 4,
+    "unit_declined": [(880, 0.15), (0, 0.05), (587, 0.25)],  # a unit declined: one falling pair
 }
 
 

@@ -24,6 +24,8 @@ from resources.numbers import sv_number
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
+    from commands.alert_service import AlertService
+    from dispatch.feed.config import SubscriberConfig
     from records.actor import Actor
 
 
@@ -33,7 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                                    "skanetrafiken, raddningstjanst) enligt docs/feed-protocol.md.")
     p.add_argument("--host", default="127.0.0.1", help="adress att binda (standard 127.0.0.1)")
     p.add_argument("--base-port", type=int, default=5550,
-                   help="första porten; varje publicist får två (uppdatering, ögonblicksbild), kommandon på +8")
+                   help="första porten; varje publicist får två (uppdatering, ögonblicksbild), kommandon på +8, "
+                        "och enheternas larm ansluter till larmcentralen på +10 … +13 (docs/alert-protocol.md)")
     p.add_argument("--time-scale", type=float, default=5.0, help="simulerad tid per verklig sekund (standard 5)")
     p.add_argument("--background-per-hour", type=float, default=120.0,
                    help="bakgrundsuppdrag per simulerad timme, så att tavlan lever (standard 120)")
@@ -47,6 +50,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     fault.add_argument("--flood", type=float, metavar="PER_S", help="extra statusmeddelanden per sekund per publicist")
     fault.add_argument("--restart-every", type=float, metavar="S", help="simulera omstart (ny epok) var S:e sekund")
     fault.add_argument("--silent-after", type=float, metavar="S", help="tystna helt efter S sekunder")
+    fault.add_argument("--alert-drop", type=float, default=0.0, metavar="PROCENT",
+                       help="enhetssystemen tappar så många procent av larmen (varken kvitterade eller utförda)")
+    fault.add_argument("--alert-delay", type=float, default=0.0, metavar="S",
+                       help="enhetssystemen tar emot larmen S sekunder för sent")
+    fault.add_argument("--alert-decline", type=float, default=0.0, metavar="PROCENT",
+                       help="besättningarna avböjer så många procent av uppdragen")
     p.set_defaults(func=_simulate)
 
     feed = sub.add_parser("feed", help="statusflöden: nycklar och övervakning")
@@ -128,8 +137,10 @@ def _simulate(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     sim = Simulator(seed=args.seed, background_per_hour=args.background_per_hour)
+    alerts = {name: f"tcp://{args.host}:{args.base_port + 10 + i}" for i, name in enumerate(PUBLISHERS)}
     runner = SimulatorRunner(sim, host=args.host, base_port=args.base_port, time_scale=args.time_scale,
-                             command_endpoint=f"tcp://{args.host}:{args.base_port + 8}", security=security)
+                             command_endpoint=f"tcp://{args.host}:{args.base_port + 8}", security=security,
+                             alert_endpoints=alerts)
     try:
         runner.start()
     except Exception as exc:  # noqa: BLE001 - e.g. port taken: tell the user
@@ -145,13 +156,22 @@ def _simulate(args: argparse.Namespace) -> int:
             save_subscriber_config(config, args.write_config)
             print(f"Prenumerantkonfiguration skriven till {args.write_config}")
         for name, (updates, snapshot) in runner.endpoints.items():
-            print(f"{name}: uppdateringar {updates}, ögonblicksbild {snapshot}")
+            print(f"{name}: uppdateringar {updates}, ögonblicksbild {snapshot}, larm (ansluter till) {alerts[name]}")
         print(f"kommandon (REQ/REP, JSON): {runner.bound_command_endpoint}")
         print(f"{len(sim.units)} enheter, tidsskala {args.time_scale}×{'' if security else ', okrypterat labbläge'}. "
               "Avsluta med Ctrl-C.")
-        for name in PUBLISHERS:
-            if args.drop or args.flood:
-                runner.fault(name, drop_rate=args.drop / 100, flood_rate=args.flood or 0.0)
+        try:
+            for name in PUBLISHERS:
+                if args.drop or args.flood:
+                    runner.fault(name, drop_rate=args.drop / 100, flood_rate=args.flood or 0.0)
+                if args.alert_drop or args.alert_delay or args.alert_decline:
+                    runner.fault(name, alert_drop_rate=args.alert_drop / 100, alert_delay_s=args.alert_delay,
+                                 alert_decline_rate=args.alert_decline / 100)
+        except ValueError as exc:  # pydantic's check of the fault settings: say which option, in Swedish
+            err = exc.errors()[0] if hasattr(exc, "errors") else {"loc": ("?",), "msg": str(exc)}
+            print(f"Ogiltigt felbeteende ({'.'.join(str(p) for p in err['loc'])}): andelar 0–100 %, "
+                  f"fördröjning 0–600 s.", file=sys.stderr)
+            return 2
         with _stop_event(args.duration) as stop:
             _run_faults(runner, args, stop)
     finally:
@@ -235,6 +255,9 @@ def _run_service(args: argparse.Namespace, *, persist: bool) -> int:
         # One `feed serve` per database stores the record and applies the inbox; the others follow (8.1).
         leadership = leadership_for(engine.url.render_as_string(hide_password=False))
         inbox = _InboxApplier(factory, actor, when=leadership.is_leader)
+    alerts = (_AlertRunner(factory, actor, config, when=leadership.is_leader)
+              if factory is not None and actor is not None and leadership is not None and config.alert_endpoints()
+              else None)
     service = FeedService(config, session_factory=factory, leadership=leadership)
     try:
         service.start()
@@ -258,12 +281,16 @@ def _run_service(args: argparse.Namespace, *, persist: bool) -> int:
                 _drain_outcomes(service)
                 if inbox is not None:
                     inbox.tick()
+                if alerts is not None:
+                    alerts.tick(quiet=getattr(args, "quiet", False))
         _drain_outcomes(service)  # what arrived in the last second
         if inbox is not None:
             inbox.tick(force=True)
     finally:
         if previous_hup is not None:
             signal.signal(hup, previous_hup)  # type: ignore[arg-type]
+        if alerts is not None:
+            alerts.stop()
         service.stop()
         if actor is not None and factory is not None:
             _sign_out(factory, actor)
@@ -333,6 +360,53 @@ def _sign_out(factory: sessionmaker[Session], actor: Actor) -> None:
             end_session(session, actor, "stopped")
     except DatabaseUnavailable as exc:  # the session stays open in the log; nothing else is lost
         print(f"Utloggningen kunde inte sparas: {exc}", file=sys.stderr)
+
+
+class _AlertRunner:
+    """The unit alerts (docs/alert-protocol.md) while this process leads: the sender binds the publishers' alert
+    endpoints when the lead is taken and lets them go when it is lost, so the process that takes over binds them and
+    carries on from the database (the outbox). A failure to bind is told and tried again every few seconds."""
+
+    RETRY_S = 5.0
+
+    def __init__(self, factory: sessionmaker[Session], actor: Actor, config: SubscriberConfig, *,
+                 when: Callable[[], bool]):
+        self.factory, self.actor, self.config, self.when = factory, actor, config, when
+        self.service: AlertService | None = None
+        self._next_try = 0.0
+
+    def tick(self, *, quiet: bool = False) -> None:
+        from commands.alert_service import AlertService
+
+        leading = self.when()
+        if self.service is not None and not leading:
+            print("  larm: leder inte längre; larmändpunkterna släpps")
+            self.stop()
+        if self.service is None and leading and time.monotonic() >= self._next_try:
+            curve = self.config.curve
+            service = AlertService(self.factory, self.config.alert_endpoints(), actor=self.actor,
+                                   server_secret_key=curve.server_secret_key if curve else None,
+                                   allowed_publishers=curve.allowed_publishers if curve else None)
+            try:
+                service.start()
+            except Exception as exc:  # noqa: BLE001 - e.g. a port taken: say so, try again
+                self._next_try = time.monotonic() + self.RETRY_S
+                print(f"  larm: larmändpunkterna kunde inte öppnas (nytt försök om {sv_number(self.RETRY_S)} s): "
+                      f"{exc}", file=sys.stderr)
+                return
+            self.service = service
+            print(f"  larm: skickar larm till enheterna på {', '.join(f'{p} {e}' for p, e in service.bound.items())}")
+        if self.service is not None and not quiet:
+            snap = self.service.snapshot()
+            c = snap["service"]
+            gateways = ", ".join(f"{p} {'uppe' if g['up'] else 'nere'}" for p, g in snap["gateways"].items())
+            print(f"  larm: skickade {c['sent']}, kvittenser {c['acks']}, accepterade {c['accepts']}, "
+                  f"avböjda {c['declines']}, ej kvitterade i tid {c['timeouts']}, fel {c['failures']}; {gateways}")
+
+    def stop(self) -> None:
+        if self.service is not None:
+            self.service.stop()
+            self.service = None
 
 
 class _InboxApplier:

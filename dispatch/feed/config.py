@@ -14,13 +14,16 @@ Endpoint = str
 
 
 class FeedEndpoint(BaseModel):
-    """One publisher's two sockets."""
+    """One publisher's two sockets, and where the larmcentral binds the ROUTER its unit gateway connects to for
+    alerts (docs/alert-protocol.md; none: its units get no alerts)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     publisher: Publisher
     updates: Endpoint = Field(pattern=r"^(tcp|ipc|inproc)://.+", description="The publisher's PUB socket")
     snapshot: Endpoint = Field(pattern=r"^(tcp|ipc|inproc)://.+", description="The publisher's ROUTER socket")
+    alerts: Endpoint | None = Field(default=None, pattern=r"^(tcp|ipc|inproc)://.+",
+                                    description="The larmcentral's alert ROUTER for this publisher (bound)")
 
 
 class CurveSettings(BaseModel):
@@ -56,7 +59,15 @@ class SubscriberConfig(BaseModel):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"publicisten finns flera gånger i 'feeds': {', '.join(dupes)}")
+        alerts = [f.alerts for f in self.feeds if f.alerts is not None and not f.alerts.endswith(":*")]
+        shared = sorted({a for a in alerts if alerts.count(a) > 1})
+        if shared:
+            raise ValueError(f"samma larmändpunkt för flera publicister: {', '.join(shared)}")
         return self
+
+    def alert_endpoints(self) -> dict[str, str]:
+        """Publisher → the alert endpoint the larmcentral binds for it (docs/alert-protocol.md 9)."""
+        return {f.publisher: f.alerts for f in self.feeds if f.alerts is not None}
 
 
 def load_subscriber_config(path: Path | str) -> SubscriberConfig:

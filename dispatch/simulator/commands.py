@@ -1,9 +1,12 @@
 """The simulator's command channel: JSON orders on a REP socket, and a small client for it.
 
-Request: one frame of JSON, e.g. ``{"cmd": "assign", "unit_id": "AMB-001", "case_id": 42,
-"lat": 55.6, "lon": 13.0, "priority": "1"}``, ``{"cmd": "recall", "unit_id": "AMB-001"}``, ``{"cmd": "status", "unit_id": "AMB-001", "status": "ej_i_tjanst"}`` or
-``{"cmd": "fault", "publisher": "ambulans", "drop_rate": 0.1}``. Reply: ``{"ok": true}`` or
-``{"ok": false, "error": "<Swedish message>"}``.
+Request: one frame of JSON, ``{"cmd": "status", "unit_id": "AMB-001", "status": "ej_i_tjanst"}`` (a status set by
+hand) or ``{"cmd": "fault", "publisher": "ambulans", "drop_rate": 0.1, "alert_decline_rate": 0.5}``. Reply:
+``{"ok": true}`` or ``{"ok": false, "error": "<Swedish message>"}``.
+
+Assignments and recalls do not come this way: the simulated units receive them as alerts over the unit alert
+protocol (docs/alert-protocol.md, dispatch/simulator/alert_gateway.py), like any unit system. `AssignCommand` and
+`RecallCommand` remain the runner's in-process orders (tests, a unit sent without a case).
 """
 
 from __future__ import annotations
@@ -57,9 +60,15 @@ class FaultCommand(_Cmd):
     same_epoch: bool = Field(default=False, description="With restart: keep the epoch (a publisher bug the "
                                                          "larmcentral must detect)")
     flood_rate: float | None = Field(default=None, ge=0, le=1_000_000, description="Extra status messages per second")
+    # The publisher's unit gateway (docs/alert-protocol.md): alerts lost, held back, declined; the gateway down.
+    alert_drop_rate: float | None = Field(default=None, ge=0, le=1, description="Share of alert messages lost")
+    alert_delay_s: float | None = Field(default=None, ge=0, le=600, description="Alert messages held this long")
+    alert_decline_rate: float | None = Field(default=None, ge=0, le=1, description="Share of alerts declined")
+    alert_down: bool | None = Field(default=None, description="The unit gateway off: no heartbeats, nothing taken")
+    alert_restart: bool = Field(default=False, description="The unit gateway restarts and forgets its alerts")
 
 
-Command = Annotated[AssignCommand | RecallCommand | StatusCommand | FaultCommand, Field(discriminator="cmd")]
+Command = Annotated[StatusCommand | FaultCommand, Field(discriminator="cmd")]
 COMMAND = TypeAdapter(Command)
 
 
@@ -85,13 +94,6 @@ class SimulatorClient:
         if not reply.get("ok"):
             raise SimulatorError(reply.get("error") or "okänt fel i simulatorn")
         return reply  # type: ignore[no-any-return]
-
-    def assign(self, unit_id: str, case_id: int | None, lat: float, lon: float, priority: str = "2") -> None:
-        self.send({"cmd": "assign", "unit_id": unit_id, "case_id": case_id, "lat": lat, "lon": lon,
-                   "priority": str(priority)})
-
-    def recall(self, unit_id: str) -> None:
-        self.send({"cmd": "recall", "unit_id": unit_id})
 
     def set_status(self, unit_id: str, status: str) -> None:
         self.send({"cmd": "status", "unit_id": unit_id, "status": str(status)})

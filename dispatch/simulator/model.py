@@ -110,6 +110,19 @@ class Simulator:
             raise SimulatorError(f"enheten {unit_id} är inte ledig ({su.status.label})")
         return [self._alert(su, case_id, lat, lon, Priority(priority), background=False)]
 
+    def update_mission(self, unit_id: str, case_id: int | None, lat: float, lon: float,
+                       priority: Priority | str) -> None:
+        """The case changed (an alert's update): a unit still on its way drives to the new position at the new
+        priority's speed; once there, nothing changes."""
+        su = self._get(unit_id)
+        if su.case_id != case_id or su.status not in (UnitStatus.ALERTED, UnitStatus.EN_ROUTE) or not in_skane(lat, lon):
+            return
+        speed = su.rtype.speed
+        assert speed is not None
+        su.priority = Priority(priority)
+        su.target = (lat, lon)
+        su.kmh = (speed.prio1_kmh if su.priority is Priority.P1 else speed.kmh) / speed.road_factor
+
     def recall(self, unit_id: str) -> list[StatusEvent]:
         """Cancel an assignment before arrival: the unit turns back and is free (ledig ute)."""
         su = self._get(unit_id)

@@ -1,8 +1,10 @@
 """SimulatorRunner: runs a Simulator in real time (scaled) and publishes it as the four feeds.
 
-One thread owns every socket: per publisher a FeedPublisher (PUB + ROUTER), plus an optional REP
-command socket. Other threads give orders through `assign()`/`recall()`/`fault()`, which run on
-the simulator thread and return its answer.
+One thread owns every socket: per publisher a FeedPublisher (PUB + ROUTER) and, once the larmcentral's alert
+endpoints are known (`alert_endpoints`, or `connect_alerts()` later), a unit gateway (SimAlertGateway, a DEALER:
+the units receive their assignments and recalls as alerts, docs/alert-protocol.md), plus an optional REP command
+socket. Other threads give orders through `assign()`/`recall()`/`fault()`, which run on the simulator thread and
+return its answer.
 
 With `time_scale=0` the simulated clock stands still (the runner still answers snapshots and sends
 heartbeats); `advance(seconds)` moves it on demand, e.g. in a test that must not depend on timing.
@@ -25,6 +27,7 @@ from pydantic import ValidationError
 from dispatch.feed.config import FeedEndpoint, SubscriberConfig
 from dispatch.feed.publisher import FeedPublisher, PublisherSecurity
 from dispatch.feed.socket_thread import SocketThread
+from dispatch.simulator.alert_gateway import SimAlertGateway
 from dispatch.simulator.commands import COMMAND, AssignCommand, FaultCommand, RecallCommand, StatusCommand
 from dispatch.simulator.model import OutcomeEvent, Simulator, SimulatorError, StatusEvent
 
@@ -42,6 +45,7 @@ class SimulatorRunner(SocketThread):
                  command_endpoint: str | None = None, time_scale: float = 1.0, tick: float = 0.05,
                  heartbeat_interval: float = 1.0, moving_report_interval: float = 2.0,
                  idle_report_interval: float = 30.0, security: dict[str, PublisherSecurity] | None = None,
+                 alert_endpoints: dict[str, str] | None = None,
                  context: zmq.Context | None = None):  # type: ignore[type-arg]
         self.sim = simulator or Simulator()
         self.host = host
@@ -53,8 +57,11 @@ class SimulatorRunner(SocketThread):
         self.moving_report_interval = moving_report_interval
         self.idle_report_interval = idle_report_interval
         self.security = security or {}
+        self.alert_endpoints = dict(alert_endpoints or {})
         super().__init__(context)
         self.publishers: dict[str, FeedPublisher] = {}
+        self.gateways: dict[str, SimAlertGateway] = {}
+        self._poller_stale = True
         self.flood_rate: dict[str, float] = {}
         self.endpoints: dict[str, tuple[str, str]] = {}
         self.bound_command_endpoint: str | None = None
@@ -66,7 +73,8 @@ class SimulatorRunner(SocketThread):
 
     def subscriber_config(self, **settings: Any) -> SubscriberConfig:
         """A lab subscriber config for this simulator's endpoints (plain TCP unless keys were given)."""
-        feeds = [FeedEndpoint(publisher=p, updates=u, snapshot=s) for p, (u, s) in self.endpoints.items()]  # type: ignore[arg-type]
+        feeds = [FeedEndpoint(publisher=p, updates=u, snapshot=s, alerts=self.alert_endpoints.get(p))  # type: ignore[arg-type]
+                 for p, (u, s) in self.endpoints.items()]
         if "curve" not in settings:
             settings.setdefault("insecure_lab", True)
         return SubscriberConfig(feeds=feeds, **settings)
@@ -93,6 +101,24 @@ class SimulatorRunner(SocketThread):
     def fault(self, publisher: str, **settings: Any) -> None:
         cmd = FaultCommand(cmd="fault", publisher=publisher, **settings)  # type: ignore[arg-type]
         self.call(lambda: self._execute(cmd))
+
+    def connect_alerts(self, endpoints: dict[str, str]) -> None:
+        """Connect the publishers' unit gateways to the larmcentral's alert endpoints (bound by it, maybe after this
+        simulator started); a publisher already connected elsewhere is moved."""
+        self.call(lambda: self._connect_alerts(endpoints))
+
+    def _connect_alerts(self, endpoints: dict[str, str]) -> None:
+        for publisher, endpoint in endpoints.items():
+            if publisher not in self.publishers:
+                raise SimulatorError(f"okänd publicist {publisher!r}")
+            old = self.gateways.pop(publisher, None)
+            if old is not None:
+                old.close()
+            self.gateways[publisher] = SimAlertGateway(
+                publisher, endpoint, self.sim, lambda events: self._publish(events, self._last_report, time.monotonic()),
+                context=self.context, security=self.security.get(publisher), seed=len(self.gateways))
+            self.alert_endpoints[publisher] = endpoint
+        self._poller_stale = True
 
     def advance(self, seconds: float) -> None:
         """Step the simulated clock `seconds` at once, on the simulator thread, and publish what
@@ -130,6 +156,7 @@ class SimulatorRunner(SocketThread):
                 command_sock.linger = 0
                 command_sock.bind(self.command_endpoint)
                 self.bound_command_endpoint = cast(bytes, command_sock.last_endpoint).decode()
+            self._connect_alerts(self.alert_endpoints)
             now_wall = time.time()
             for su in self.sim.units.values():
                 self.publishers[su.unit.publisher].set_state(su.unit.id, su.status, round(su.lat, 5),
@@ -148,24 +175,40 @@ class SimulatorRunner(SocketThread):
     def _close(self, command_sock: zmq.Socket | None) -> None:  # type: ignore[type-arg]
         for pub in self.publishers.values():
             pub.close()
+        for gw in self.gateways.values():
+            gw.close()
         if command_sock is not None:
             command_sock.close(linger=0)
 
-    def _loop(self, command_sock: zmq.Socket | None) -> None:  # type: ignore[type-arg]
+    def _poller(self, command_sock: zmq.Socket | None) -> zmq.Poller:  # type: ignore[type-arg]
         poller = zmq.Poller()
         for pub in self.publishers.values():
             poller.register(pub.router, zmq.POLLIN)
+        for gw in self.gateways.values():
+            poller.register(gw.sock, zmq.POLLIN)
         if command_sock is not None:
             poller.register(command_sock, zmq.POLLIN)
+        self._poller_stale = False
+        return poller
+
+    def _loop(self, command_sock: zmq.Socket | None) -> None:  # type: ignore[type-arg]
+        poller = self._poller(command_sock)
         start = last = time.monotonic()
         next_beat = next_keepalive = start
         last_report = self._last_report
         last_report.update({uid: start - self._rng.uniform(0, self.idle_report_interval) for uid in self.sim.units})
         while not self._stop.is_set():
+            if self._poller_stale:
+                poller = self._poller(command_sock)
             ready = dict(poller.poll(int(self.tick * 1000)))
             for pub in self.publishers.values():
                 if pub.router in ready:
                     pub.serve_snapshots()
+            mono = time.monotonic()
+            for gw in list(self.gateways.values()):
+                if gw.sock in ready:
+                    gw.receive(mono)
+                gw.tick(mono)
             if command_sock is not None and command_sock in ready:
                 self._serve_command(command_sock)
             while True:
@@ -251,6 +294,21 @@ class SimulatorRunner(SocketThread):
 
     def _fault(self, cmd: FaultCommand) -> None:
         pub = self.publishers[cmd.publisher]
+        gw = self.gateways.get(cmd.publisher)
+        alert_faults = (cmd.alert_drop_rate, cmd.alert_delay_s, cmd.alert_decline_rate, cmd.alert_down)
+        if gw is None and (cmd.alert_restart or any(f is not None for f in alert_faults)):
+            raise SimulatorError(f"{cmd.publisher} har ingen enhetsgateway (inga larmändpunkter angivna)")
+        if gw is not None:
+            if cmd.alert_drop_rate is not None:
+                gw.drop_rate = cmd.alert_drop_rate
+            if cmd.alert_delay_s is not None:
+                gw.delay_s = cmd.alert_delay_s
+            if cmd.alert_decline_rate is not None:
+                gw.decline_rate = cmd.alert_decline_rate
+            if cmd.alert_down is not None:
+                gw.down = cmd.alert_down
+            if cmd.alert_restart:
+                gw.restart()
         if cmd.drop_rate is not None:
             pub.drop_rate = cmd.drop_rate
         if cmd.silent is not None:

@@ -92,14 +92,17 @@ def test_runner_publishes_and_takes_orders_over_the_command_socket() -> None:
             wait_until(lambda: all(f.synced for f in state.feeds()) and len(state.feeds()) == 4, what="four feeds")
             assert not any(v.stale for v in state.units())
             uid = ambulance(sim)
-            SimulatorClient(runner.bound_command_endpoint).assign(uid, 99, sim.units[uid].lat + 0.05,
-                                                                  sim.units[uid].lon, "1")
+            # Assignments reach the units as alerts (docs/alert-protocol.md; tests/alerts); here an in-process order.
+            runner.assign(uid, 99, sim.units[uid].lat + 0.05, sim.units[uid].lon, "1")
             wait_until(lambda: state.unit(uid).case_id == 99, what="assignment visible in the fleet state")
             wait_until(lambda: any(o.case_id == 99 for o in outcomes), timeout=30, what="outcome on the feed")
             wait_until(lambda: state.unit(uid).status is UnitStatus.AVAILABLE_AT_STATION, timeout=30,
                        what="back at station")
+            client = SimulatorClient(runner.bound_command_endpoint)
             with pytest.raises(SimulatorError, match="okänd enhet"):
-                SimulatorClient(runner.bound_command_endpoint).assign("NOPE", 1, 55.6, 13.0)
+                client.set_status("NOPE", "ej_i_tjanst")
+            with pytest.raises(SimulatorError, match="ogiltigt kommando"):  # no private channel for assignments
+                client.send({"cmd": "assign", "unit_id": uid, "case_id": 1, "lat": 55.6, "lon": 13.0})
             runner.fault("ambulans", restart=True)
             wait_until(lambda: {f.publisher: f for f in state.feeds()}["ambulans"].restarts == 1,
                        what="restart detected")
