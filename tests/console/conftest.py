@@ -40,6 +40,23 @@ def no_qthread_left_running(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         pytest.fail(f"test left QThread(s) running: {running}")
 
 
+@pytest.fixture(autouse=True)
+def look_restored(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """What a test does to the application's look stays in that test: run_console applies the dark theme (11 pt
+    base font, stylesheet) to the one QApplication of the run, and the layout tests after it — which fit widths in
+    pixels — would measure with that font, or not, depending on the order the tests ran in."""
+    font, sheet, palette, style = qapp.font(), qapp.styleSheet(), qapp.palette(), qapp.style().name()
+    yield
+    if qapp.style().name() != style:
+        qapp.setStyle(style)
+    if qapp.styleSheet() != sheet:
+        qapp.setStyleSheet(sheet)
+    if qapp.font() != font:
+        qapp.setFont(font)
+    if qapp.palette() != palette:
+        qapp.setPalette(palette)
+
+
 def _alive(t: QThread) -> bool:
     try:
         return t.isRunning()
