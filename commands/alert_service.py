@@ -76,6 +76,7 @@ class AlertService:
         self.link = link or AlertLink(endpoints, server_secret_key=server_secret_key,
                                       allowed_publishers=allowed_publishers, stale_after=stale_after)
         self.actor = actor
+        self._own_sign_in = actor is None  # signed in here: signed in again when the session no longer holds
         self.console = console or socket.gethostname()
         self.poll_s = poll_s
         self.counters = ServiceCounters()
@@ -92,9 +93,10 @@ class AlertService:
         return dict(self.link.bound)
 
     def start(self) -> AlertService:
-        if self.actor is None:
-            with transaction(self.factory) as session:
-                self.actor = feed_actor(session, self.console)
+        try:
+            self._sign_in()
+        except Exception as exc:  # noqa: BLE001 - the database not there yet: the loop signs in when it is
+            log.warning("larmsändaren: systemanvändaren kunde inte loggas in ännu: %s", exc)
         self.link.start()
         self._thread = threading.Thread(target=self._run, name="alert-sender", daemon=True)
         self._thread.start()
@@ -107,6 +109,11 @@ class AlertService:
             self._thread.join(timeout)
             self._thread = None
         self.link.stop()
+
+    def _sign_in(self) -> None:
+        if self.actor is None:
+            with transaction(self.factory) as session:
+                self.actor = feed_actor(session, self.console)
 
     def poke(self) -> None:
         """Look at the outbox now (this process has just committed an assignment), not at the next poll."""
@@ -124,10 +131,17 @@ class AlertService:
                 events = self._wait_for_events()
                 if time.monotonic() < self._paused_until:
                     continue
+                self._sign_in()
                 for event in events:
                     self._on_event(event)
                 self._timeouts()
                 self._send_due()
+            except NotPermitted as exc:  # the system user's sign-in no longer holds (token revoked, session ended)
+                self.counters.failures += 1
+                log.error("larmsändaren: systemanvändaren får inte längre registrera svaren: %s", exc)
+                if self._own_sign_in:
+                    self.actor = None  # signed in again at the next round
+                self._paused_until = time.monotonic() + FAILURE_PAUSE_S * 5
             except Exception:  # noqa: BLE001 - the database down, a bug: say so, carry on (the outbox keeps it)
                 self.counters.failures += 1
                 log.exception("larmsändaren: ett varv misslyckades; försöker igen om %.0f s", FAILURE_PAUSE_S)
@@ -201,6 +215,8 @@ class AlertService:
         if self._apply(cmd) is not None:
             self.counters.acks += 1
             if msg.result == "ok":
+                if len(self._acked) > 100_000:  # a cache of what is acknowledged: a long-running service forgets
+                    self._acked.clear()
                 self._acked[msg.alert_id] = max(self._acked.get(msg.alert_id, 0), msg.seq)
 
     def _on_answer(self, publisher: str, msg: Accept | Decline) -> None:

@@ -83,6 +83,7 @@ def sync_case_alerts(session: Session, actor: Actor, case_id: int) -> None:
     # (a foreign key PostgreSQL checks with a key-share lock), so taking the alerts first could deadlock with a
     # dispatcher's command holding the case and waiting for the alerts.
     session.execute(select(Case.id).where(Case.id == case_id).with_for_update(key_share=True))
+    store.lock_case_alerts(session, case_id)
     alerts = store.open_alerts_of_case(session, case_id)
     at = now()
     for row in alerts:
@@ -154,6 +155,7 @@ class ApplyAlertReply(Command):
         return [(Case, self.case_id)]  # the case, then its alert: the order every command takes them in
 
     def handle(self, session: Session, actor: Actor) -> AlertReplyApplied:
+        store.lock_case_alerts(session, self.case_id)  # all of the case's, in order, before the runner's sync
         row = store.alert_by_id(session, self.alert_id, lock=True)
         if row is None or row.publisher != self.publisher or row.case_id != self.case_id or row.unit_id != self.unit_id:
             raise store.UnknownAlert(f"Larmet {self.alert_id} är okänt för {self.publisher}.")
@@ -244,6 +246,7 @@ class MarkAlertTimedOut(Command):
         return [(Case, self.case_id)]  # the case, then its alert (see sync_case_alerts)
 
     def handle(self, session: Session, actor: Actor) -> AlertTimedOut:
+        store.lock_case_alerts(session, self.case_id)
         row = store.alert_by_id(session, self.alert_id, lock=True)
         if row is None or row.case_id != self.case_id:
             raise store.UnknownAlert(f"Larmet {self.alert_id} finns inte.")

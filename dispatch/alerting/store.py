@@ -122,6 +122,12 @@ def open_alerts_of_unit(session: Session, unit_id: str) -> list[UnitAlert]:
                                 .order_by(UnitAlert.id).with_for_update()))
 
 
+def lock_case_alerts(session: Session, case_id: int) -> None:
+    """Lock every alert of the case, in id order: the order each transaction that locks several alert rows takes
+    them in (with the case locked before), so two of them never wait on each other."""
+    session.execute(select(UnitAlert.id).where(UnitAlert.case_id == case_id).order_by(UnitAlert.id).with_for_update())
+
+
 def alert_by_id(session: Session, alert_id: str, *, lock: bool = False) -> UnitAlert | None:
     stmt = select(UnitAlert).where(UnitAlert.alert_id == alert_id)
     return session.scalar(stmt.with_for_update() if lock else stmt)
@@ -242,8 +248,9 @@ def due_messages(session: Session, now: datetime, publishers: set[str], limit: i
 def record_sent(session: Session, sent: list[Due], at: datetime) -> None:
     """What was handed to the sockets: next attempt after the backoff, counted on the alert and the revision.
     Guarded by the revision: one made meanwhile keeps its own `next_send_at` (now). A revision already acknowledged
-    (sent again to a restarted gateway) is sent once: no resends wait for an acknowledgement it already has."""
-    for d in sent:
+    (sent again to a restarted gateway) is sent once: no resends wait for an acknowledgement it already has. Rows in
+    id order, as every transaction locks alert rows."""
+    for d in sorted(sent, key=lambda d: d.row_id):
         later = case((UnitAlert.acked_seq >= UnitAlert.seq, null()), else_=at + resend_delay(d.sent_before))
         session.execute(update(UnitAlert).where(UnitAlert.id == d.row_id, UnitAlert.seq == d.seq,
                                                 UnitAlert.next_send_at.is_not(None))
@@ -263,9 +270,11 @@ def send_now(session: Session, publisher: str, now: datetime, *, everything_open
     cond = [UnitAlert.publisher == publisher, UnitAlert.closed_at.is_(None)]
     if not everything_open:
         cond.append(UnitAlert.next_send_at.is_not(None))
-    done = session.execute(update(UnitAlert).where(*cond).values(next_send_at=now)
-                           .execution_options(synchronize_session=False))
-    return int(getattr(done, "rowcount", 0) or 0)
+    ids = list(session.scalars(select(UnitAlert.id).where(*cond).order_by(UnitAlert.id).with_for_update()))
+    if ids:  # locked in id order first (see lock_case_alerts), then changed
+        session.execute(update(UnitAlert).where(UnitAlert.id.in_(ids), UnitAlert.closed_at.is_(None))
+                        .values(next_send_at=now).execution_options(synchronize_session=False))
+    return len(ids)
 
 
 def overdue(session: Session, now: datetime, limit: int = 200) -> list[tuple[str, int, int]]:
