@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from commands.unit_alerts import alert_assignment
 from console.calltaking.triage_driver import EngineDriver
 from dispatch.assignment import assign
 from dispatch.case_input import case_from_record
@@ -276,6 +277,8 @@ def _seed_call(factory: sessionmaker[Session], ruleset: RuleSet, geo: Geography,
         assign(s, disp, case.id, best.unit_id, rec.parts[0].part, rec)
         a = s.scalar(select(Assignment).where(Assignment.case_id == case.id, Assignment.active))
         a.assigned_at = assigned_at
+        if call.disposition == "assigned":  # still on it: its unit is alerted (the demo's simulator drives it there)
+            alert_assignment(s, disp, a.id)
     if call.disposition == "closed" and call.outcome is not None:
         at = min(assigned_at + timedelta(minutes=call.outcome_after_min), now - timedelta(minutes=2))
         with transaction(factory) as s:
