@@ -76,6 +76,8 @@ class CasePanel(QWidget):
         self._reading = self._read_again = False
         self._timeline: Callable[[int], None] | None = None
         self._collapsed: set[str] = set()  # sections the dispatcher closed stay closed for the next case too
+        # How far a unit's alert got ("Kvitterat"), given by console/dispatch/unit_alerts.py; nothing without it.
+        self.alert_state: Callable[[str], str | None] = lambda _unit: None
 
         self.heading = QLabel(self.tr("Välj ett ärende i väntrummet."), objectName="casePanelHeading")
         self.heading.setWordWrap(True)
@@ -189,7 +191,8 @@ class CasePanel(QWidget):
         self.tree.clear()
         bold = QFont(self.tree.font())
         bold.setBold(True)
-        for sec in sections(self.detail, unit_name=self._unit_name, live_status=self._live_status):
+        for sec in sections(self.detail, unit_name=self._unit_name, live_status=self._live_status,
+                            alert_state=lambda unit: self.alert_state(unit)):
             self._add_section(sec, bold)
         self.tree.verticalScrollBar().setValue(scroll)
 
@@ -208,6 +211,11 @@ class CasePanel(QWidget):
                 item.setText(1, "")
                 item.setFirstColumnSpanned(True)
         top.setExpanded(sec.key not in self._collapsed)
+
+    def alerts_changed(self) -> None:
+        """The units' alert states were read again (console/dispatch/unit_alerts.py): redraw, no database read."""
+        if self.detail is not None and any(u.active for u in self.detail.units):
+            self._draw()
 
     def units_changed(self, ids: set[str]) -> None:
         """The fleet board moved: redraw the live statuses of the case's units (no database read)."""

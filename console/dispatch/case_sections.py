@@ -22,7 +22,7 @@ from triage_rules.vital_scores import VITAL_LABELS
 
 # ended_reason codes dispatch writes (dispatch.assignment) → what the dispatcher reads
 ENDED = {"recalled": "återkallad", "reassigned": "ersatt", "case_closed": "ärendet avslutat",
-         "redirected": "omdirigerad till annat ärende"}
+         "redirected": "omdirigerad till annat ärende", "declined": "avböjde uppdraget"}
 
 
 @dataclass(frozen=True)
@@ -65,9 +65,11 @@ def option_text(o: Option) -> str:
 
 
 def sections(detail: CaseDetail, *, unit_name: Callable[[str], str | None] = lambda _u: None,
-             live_status: Callable[[str], UnitStatus | None] = lambda _u: None) -> list[Section]:
+             live_status: Callable[[str], UnitStatus | None] = lambda _u: None,
+             alert_state: Callable[[str], str | None] = lambda _u: None) -> list[Section]:
     """Every section of the panel, in reading order: who and where, then what the dispatcher acts on (notes such as a
-    door code, the units), then the triage behind the priority. `unit_name`/`live_status`: from the fleet board."""
+    door code, the units), then the triage behind the priority. `unit_name`/`live_status`: from the fleet board;
+    `alert_state`: how far an active unit's alert got (console/dispatch/unit_alerts.py), e.g. "Kvitterat"."""
     c = detail.case
     out = [
         Section("caller", "Inringare", [
@@ -84,7 +86,7 @@ def sections(detail: CaseDetail, *, unit_name: Callable[[str], str | None] = lam
             Row(f"{when(n.written_at)} {n.author}", n.text, f"{n.author}, {_label(Role, n.role)}")
             for n in detail.notes]
             or [Row("", "Inga anteckningar ännu.")]),
-        Section("units", "Enheter", [_unit(u, unit_name, live_status) for u in detail.units]
+        Section("units", "Enheter", [_unit(u, unit_name, live_status, alert_state) for u in detail.units]
                 or [Row("", "Ingen enhet dirigerad.")]),
         _red_flags(detail),
     ]
@@ -144,7 +146,8 @@ def _recommendation(detail: CaseDetail) -> Section:
 
 
 def _unit(u: UnitLine, unit_name: Callable[[str], str | None],
-          live_status: Callable[[str], UnitStatus | None]) -> Row:
+          live_status: Callable[[str], UnitStatus | None],
+          alert_state: Callable[[str], str | None] = lambda _u: None) -> Row:
     name = unit_name(u.unit_id)
     label = f"{u.unit_id} {name}" if name else u.unit_id
     if u.part:
@@ -154,6 +157,9 @@ def _unit(u: UnitLine, unit_name: Callable[[str], str | None],
         now = live_status(u.unit_id)
         if now is not None and (not u.steps or now.value != u.steps[-1].status):
             times.append(f"nu: {now.label}")  # the board's newer word, until the stored one catches up
+        alerted = alert_state(u.unit_id)
+        if alerted:
+            times.append(f"larm: {alerted.lower()}")
     else:
         end = ENDED.get(u.ended_reason or "", "avslutad")  # a code this version does not know: not shown raw
         times.append(f"{end} {when(u.ended_at)}".strip())

@@ -1,6 +1,7 @@
-"""The units' alerts on the dispatcher's screen (docs/alert-protocol.md): each assigned case's row says how far its
-units' alerts got (ej skickat, skickat, kvitterad, accepterad, ej kvitterad), and every alert not acknowledged in time,
-refused by the unit's system, or declined by its crew raises the console's alert (F2 acknowledges it).
+"""The units' alerts on the dispatcher's screen (docs/alert-protocol.md): each assigned case's row — and, for the
+selected case, each unit in the case panel — says how far its units' alerts got (ej skickat, skickat, kvitterad,
+accepterad, ej kvitterad), and every alert not acknowledged in time, refused by the unit's system, or declined by its
+crew raises the console's alert (F2 acknowledges it).
 
 Read on the database worker after each re-read of väntrummet (a unit's answer is a command: its change names the
 case) and every few seconds (a first send changes no case). What is read is no patient data — units, states, times —
@@ -72,10 +73,25 @@ def install_unit_alerts(ws: DispatchWorkspace) -> UnitAlertWatch:
     def assigned() -> list[int]:
         return [c.id for c in ws.waiting_model.cases() if c.status is CaseStatus.ASSIGNED]
 
+    from console.dispatch.case_panel import CasePanel
+
+    panel = ws.findChild(CasePanel)
+
+    def state_of(unit_id: str) -> str | None:
+        case_id = panel.case_id if panel is not None else None
+        views = ws.waiting_model.unit_alerts(case_id) if case_id is not None else []
+        return next((v.label for v in views if v.unit_id == unit_id), None)
+
     def show(by_case: dict[int, list[AlertView]], problems: list[AlertView]) -> None:
+        case_id = panel.case_id if panel is not None else None
+        before = ws.waiting_model.unit_alerts(case_id) if case_id is not None else []
         ws.waiting_model.set_unit_alerts(by_case)
         ws.alerts.unit_alerts(problems)
+        if panel is not None and case_id is not None and by_case.get(case_id, []) != before:
+            panel.alerts_changed()
 
+    if panel is not None:
+        panel.alert_state = state_of
     watch.read.connect(show)
     ws.cases_shown.connect(lambda: watch.refresh(assigned()))
     ws.clock_timer.timeout.connect(lambda: watch.tick(assigned()))

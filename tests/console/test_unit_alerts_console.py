@@ -20,6 +20,7 @@ from command_world import World  # noqa: E402
 from gateway_client import GatewayClient  # noqa: E402
 
 from commands.alert_service import AlertService  # noqa: E402
+from console.dispatch.case_panel import CasePanel  # noqa: E402
 from console.dispatch.waiting_room import COL_STATUS  # noqa: E402
 from records.case_state import CaseStatus  # noqa: E402
 from records.models import AuditEntry  # noqa: E402
@@ -80,6 +81,9 @@ def test_an_unacknowledged_alert_raises_the_console_alert_and_f2_takes_it(  # ty
     [got] = ambulans.alerts_applied()
     ambulans.accept(got.alert_id, unit)
     qtbot.waitUntil(lambda: status_cell(ws, case_id) == "Dirigerad · accepterad", timeout=10000)
+    panel = ws.findChild(CasePanel)  # the selected case's panel names each unit's alert state too
+    qtbot.waitUntil(lambda: any("larm: accepterat" in value for _l, value in panel.section_rows("units")),
+                    timeout=10000)
 
 
 def test_a_decline_puts_the_case_back_marked_with_an_alert(  # type: ignore[no-untyped-def]
