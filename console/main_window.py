@@ -30,6 +30,7 @@ from console.numbers import number
 from console.shift import IdleWatcher, lock_job, unlock_job
 from console.switch_banner import SwitchBanner
 from console.tasks import DbExecutor
+from console.window_keys import WindowKeysFirst
 from records.actor import Actor
 from records.case_summary import CASE_READERS
 from resources.settings import load_settings
@@ -128,6 +129,7 @@ class MainWindow(QMainWindow):
         self.idle_watcher = IdleWatcher(load_settings().idle_lock_minutes, self)
         self.idle_watcher.idle.connect(lambda: self.lock("idle"))
         self._actions()
+        WindowKeysFirst(self).refresh()  # Ctrl+E in a text field goes to the note, not to the field's end of line
         self.resize(default_window_size(self.screen().availableGeometry().size()))
         if not self.restore_layout() and workspaces:
             self.show_workspace(next(iter(workspaces)))
