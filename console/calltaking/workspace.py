@@ -218,6 +218,7 @@ class CallTakingWorkspace(QWidget):
         self.notes, self._notes_in_flight, self._send_after_notes = [], set(), False
         self.call_notes.clear_input()
         self.call_notes.show_notes([], self.actor.username)
+        self.driver.session = None  # the last call's triage (its answers and vitals) is not this call's NEWS2
         self.driver.clear_vitals()
         self.vitals.set_values({})
         self._show_assessment()
