@@ -62,13 +62,20 @@ class CaseTimelineDialog(QDialog):
         layout = QVBoxLayout(self)
         for w in (self.heading, self.table, self.status, buttons):
             layout.addWidget(w)
+        self._closed = False  # closed (Esc, Ctrl+L) and deleted: a read still under way has nowhere to go
+        self.finished.connect(self._close_reads)
         self.load()
+
+    def _close_reads(self, _result: int) -> None:
+        self._closed = True
 
     def load(self) -> None:
         actor, case_id = self.actor, self.case_id
         DbOp(self.executor, lambda s: case_timeline(s, actor, case_id)).success(self._show).failure(self._failed).run()
 
     def _show(self, timeline: CaseTimeline) -> None:
+        if self._closed:
+            return
         c = timeline.case
         self.heading.setText(" · ".join(p for p in (self.tr("Ärende %d") % c.case_id, c.status_text, c.priority_text,
                                                     c.patient, c.address) if p))
@@ -79,4 +86,5 @@ class CaseTimelineDialog(QDialog):
         self.status.setText(self.tr("%d händelser, äldst först. Inkom %s.") % (n, local_text(c.created_at)))
 
     def _failed(self, exc: Exception) -> None:
-        self.status.setText(user_message(exc))
+        if not self._closed:
+            self.status.setText(user_message(exc))
