@@ -24,10 +24,16 @@ class HelpOverlay(QWidget):
         panel = QFrame(objectName="helpPanel")
         panel.setMaximumWidth(PANEL_MAX_WIDTH)
         inner = QVBoxLayout(panel)
-        inner.setContentsMargins(28, 20, 28, 20)
+        inner.setContentsMargins(28, 14, 28, 14)
         title = QLabel(self.tr("Kortkommandon"))
         title.setObjectName("overlayTitle")
-        inner.addWidget(title)
+        hint = QLabel(self.tr("Stäng med F1 eller Esc"))
+        hint.setObjectName("overlayHint")
+        head = QHBoxLayout()  # the hint beside the title, not under the table: one line less on a 768 px screen
+        head.addWidget(title)
+        head.addStretch(1)
+        head.addWidget(hint)
+        inner.addLayout(head)
         areas: dict[str, list] = {}
         for sc in shortcuts():
             areas.setdefault(sc.area, []).append(sc)
@@ -53,15 +59,13 @@ class HelpOverlay(QWidget):
             rows[col] = row
         for grid in grids:
             grid.setHorizontalSpacing(18)
+            grid.setVerticalSpacing(2)  # the two columns of ~30 rows fit a 1366×768 screen with the 11 pt font
             grid.setColumnStretch(1, 1)
             grid.setRowStretch(max(rows) + 1, 1)
             columns.addLayout(grid, 1)
         inner.addLayout(columns)
-        hint = QLabel(self.tr("Stäng med F1 eller Esc"))
-        hint.setObjectName("overlayHint")
-        inner.addWidget(hint)
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(60, 40, 60, 40)
+        outer.setContentsMargins(60, 16, 60, 16)
         row_layout = QHBoxLayout()
         row_layout.addStretch(1)
         row_layout.addWidget(panel, 100)  # as wide as the window allows, up to PANEL_MAX_WIDTH

@@ -281,15 +281,19 @@ class MainWindow(QMainWindow):
             self.db_label.setStyleSheet("")
 
     def set_feed_health(self, feeds: Any) -> None:
-        """From the dispatch feed bridge: a list of per-feed views (name/ok/stale)."""
-        parts, bad = [], False
-        for f in feeds or []:
-            name = PUBLISHER_LABELS.get(f.publisher, f.publisher)
-            stale = bool(f.stale)
-            bad |= stale
-            parts.append(f"{name} {'⚠' if stale else '✓'}")
-        self.feed_label.setText(self.tr("Flöden: %s") % (" · ".join(parts) or "–"))
-        self.feed_label.setStyleSheet("color: #f5a623; font-weight: bold;" if bad else "color: #3fb950;")
+        """From the dispatch feed bridge: a list of per-feed views (name/ok/stale). The bar names only the lost feeds
+        and counts the rest (every feed by name made the bar wider than a 1366 px screen, its end cut off); the
+        tooltip and the dispatch view's feed panel name each."""
+        feeds = list(feeds or [])
+        lost = [PUBLISHER_LABELS.get(f.publisher, f.publisher) for f in feeds if f.stale]
+        ok = len(feeds) - len(lost)
+        text = self.tr("%d av %d ✓") % (ok, len(feeds)) if feeds else "–"
+        if lost:
+            text = " · ".join([", ".join(lost) + " ⚠", text])
+        self.feed_label.setText(self.tr("Flöden: %s") % text)
+        self.feed_label.setToolTip("\n".join(f"{PUBLISHER_LABELS.get(f.publisher, f.publisher)} "
+                                             f"{'⚠' if f.stale else '✓'}" for f in feeds))
+        self.feed_label.setStyleSheet("color: #f5a623; font-weight: bold;" if lost else "color: #3fb950;")
 
     def set_overdue_followups(self, n: int) -> None:
         """Overdue telephone follow-ups, for everyone in the room to see."""

@@ -1,0 +1,85 @@
+"""At 1366×768 with the console's readable font (the theme's 11 pt), what the regenerated screenshots showed cut
+is whole: the status bar's right end (the feeds) and the F1 overlay's wrapped descriptions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtWidgets import QFrame, QLabel, QWidget
+
+from console.help_overlay import HelpOverlay
+from console.shortcuts import shortcuts
+from dispatch.feed.state import FeedView
+from dispatch.simulator.runner import PUBLISHERS
+from resources.vocabulary import Role
+
+
+@pytest.fixture
+def themed(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """The console's theme as `make_app` applies it (font, palette, stylesheet), taken off afterwards."""
+    from console.theme import apply_dark_theme
+
+    font, palette, sheet = qapp.font(), qapp.palette(), qapp.styleSheet()
+    apply_dark_theme(qapp)
+    yield
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    qapp.setFont(font)
+
+
+def _feeds(*stale: str) -> list[FeedView]:
+    """The four feeds of the default fleet as the feed panel reads them, `stale` ones lost."""
+    return [FeedView(publisher=p, messages=10, updates=10, rejected=0, rejected_by_reason={}, gaps=0, resyncs=0,
+                     restarts=0, duplicates=0, snapshots=1, auth_refused=0, refused_by_reason={}, replays=0,
+                     replayed=0, holes=0, hole_updates=0, resets=0, illegal_transitions=0,
+                     last_heard_age_s=60.0 if p in stale else 0.5, epoch="e1", seq=10, synced=True,
+                     stale=p in stale) for p in PUBLISHERS]
+
+
+@pytest.mark.parametrize("role", [Role.NURSE, Role.DISPATCHER, Role.PHYSICIAN])
+def test_the_status_bar_shows_each_of_its_labels_whole_at_1366(qtbot, themed, make_window, actor_for, role):  # type: ignore[no-untyped-def]
+    w = make_window(actor_for(role))
+    w.resize(1366, 768)
+    w.set_overdue_followups(1)
+    w.set_feed_health(_feeds())
+    w.show_message("Ärende 12 skapat.")
+    bar = w.statusBar()
+    qtbot.waitUntil(lambda: w.width() == 1366)
+    bar.layout().activate()
+    for label in (w.followup_label, w.user_label, w.db_label, w.feed_label):
+        inside = QRect(label.mapTo(bar, QPoint(0, 0)), label.size())
+        assert label.width() >= label.sizeHint().width(), label.text()
+        assert bar.rect().contains(inside), label.text()
+
+
+def test_the_feeds_in_the_status_bar_name_the_ones_that_are_lost(qtbot, make_window, actor_for) -> None:  # type: ignore[no-untyped-def]
+    w = make_window(actor_for(Role.NURSE))
+    w.set_feed_health(_feeds())
+    assert w.feed_label.text() == "Flöden: 4 av 4 ✓"
+    assert "Räddningstjänst ✓" in w.feed_label.toolTip()
+    w.set_feed_health(_feeds("raddningstjanst"))
+    assert w.feed_label.text() == "Flöden: Räddningstjänst ⚠ · 3 av 4 ✓"
+    assert "Räddningstjänst ⚠" in w.feed_label.toolTip() and "Ambulans ✓" in w.feed_label.toolTip()
+    w.set_feed_health([])
+    assert w.feed_label.text() == "Flöden: –"
+
+
+def test_every_shortcut_description_is_whole_in_the_f1_overlay_at_1366x768(qtbot, themed) -> None:  # type: ignore[no-untyped-def]
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.resize(1366, 728)  # a 1366×768 laptop less its task bar
+    overlay = HelpOverlay(window)
+    window.show()
+    overlay.toggle()
+    qtbot.waitUntil(overlay.isVisible)
+    panel = overlay.findChild(QFrame, "helpPanel")
+    labels = [label for label in panel.findChildren(QLabel) if label.isVisible()]
+    assert {sc.text for sc in shortcuts()} <= {label.text() for label in labels}
+    for label in labels:
+        label_in_panel = QRect(label.mapTo(panel, QPoint(0, 0)), label.size())
+        assert panel.rect().contains(label_in_panel), label.text()
+        needed = label.heightForWidth(label.width()) if label.wordWrap() else label.sizeHint().height()
+        assert needed <= label.height(), label.text()  # no line cut at the top or bottom
+    assert overlay.rect().contains(QRect(panel.pos(), panel.size()))
