@@ -28,6 +28,14 @@ COLUMN_MAX_WIDTHS = {COL_COMPLAINT: 130, COL_ADDRESS: 150, COL_PATIENT: 130}
 # this they are hidden (the detail pane below and the row's tooltip still have them).
 COLUMN_MIN_WIDTHS = {COL_ADDRESS: 80, COL_PATIENT: 70}
 SECONDARY_COLUMNS = (COL_ADDRESS, COL_PATIENT)
+COL_KOMMUN = 5
+# When even the essential columns do not fit (väntrummet is ~440 px wide on a 1366 px screen with the 11 pt font,
+# and an assigned case's Status says "Dirigerad · ej kvitterad"), these give up room in this order down to their
+# least width, elided with the whole text in the tooltip; then Kommun is hidden (the row's tooltip and the line
+# below väntrummet name it), then Mål (the Väntat cell's colour and tooltip tell the wait against it). Prio, Väntat,
+# Ärende, Status and Besvär are always shown.
+SHRINK_MIN_WIDTHS = {COL_COMPLAINT: 90, COL_KOMMUN: 80, COL_STATUS: 110}
+HIDE_LAST = (COL_KOMMUN, COL_TARGET)
 STATUS_SHORT = {CaseStatus.WAITING: "Väntar", CaseStatus.ASSIGNED: "Dirigerad"}
 # A pre-alerted case (records/pre_alert.py): sent on a preliminary Prio 1 while the nurse's triage goes on
 PRE_ALERT_SHORT = {CaseStatus.WAITING: "Förlarm", CaseStatus.ASSIGNED: "Dirigerad · förlarm"}
@@ -258,7 +266,7 @@ class WaitingRoomModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_TARGET:
             return f"Målet för {prio.label if prio else 'ej prioriterat'}: {self.targets.target(prio):.0f} min"
         if role == Qt.ItemDataRole.ToolTipRole:  # the rest of the row: where and who, even when hidden
-            return " · ".join(t for t in (f"Ärende {c.id}", c.address, c.patient_name) if t)
+            return " · ".join(t for t in (f"Ärende {c.id}", c.address, c.kommun, c.patient_name) if t)
         if role == CASE_ROLE:
             return c
         return None
@@ -330,6 +338,15 @@ class ColumnFit(QObject):
         widths = {col: self.natural_width(col) for col in essential}
         # From the natural widths: the last visible column is stretched to the edge (stretchLastSection).
         room = view.viewport().width() - sum(widths.values())
+        for col, least in SHRINK_MIN_WIDTHS.items():
+            if room < 0 and col in widths:
+                give = min(-room, max(0, widths[col] - least))
+                widths[col] -= give
+                room += give
+        for col in (c for c in HIDE_LAST if c < count):
+            view.setColumnHidden(col, room < 0)
+            if room < 0:
+                room += widths.pop(col)
         for col in (c for c in SECONDARY_COLUMNS if c < count):
             width = min(self.natural_width(col), room)
             shown = width >= COLUMN_MIN_WIDTHS[col]
