@@ -198,20 +198,20 @@ class GatewayClient:
         with self._lock:
             fresh = seq > self.highest.get(alert_id, 0) and not (alert_id in self.cancelled and kind != "cancel")
             if fresh:
+                first = alert_id not in self.highest  # since this gateway's (re)start
                 self.highest[alert_id] = seq
-                self._apply(kind, alert_id, seq, unit_id, body)
+                self._apply(kind, alert_id, seq, unit_id, body, first)
         self._ack(sock, alert_id, unit_id, seq, kind, "ok")
         if fresh and kind == "alert" and self.auto_accept:
             self.accept(alert_id, unit_id)
 
-    def _apply(self, kind: str, alert_id: str, seq: int, unit_id: str, body: dict[str, Any]) -> None:
+    def _apply(self, kind: str, alert_id: str, seq: int, unit_id: str, body: dict[str, Any], first: bool) -> None:
         if kind == "cancel":
             self.cancelled.add(alert_id)
             if self.current.get(unit_id) == alert_id:  # only the unit's current alert ends (section 6)
                 del self.current[unit_id]
             self.log.applied.append(Applied("cancel", alert_id, seq, body))
             return
-        first = alert_id not in {a.alert_id for a in self.log.applied}
         self.current[unit_id] = alert_id  # an update for an unknown alert is the alert
         self.log.applied.append(Applied("alert" if first else "update", alert_id, seq, body))
 
