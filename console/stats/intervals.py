@@ -18,6 +18,9 @@ def minutes_text(x: float | None) -> str:
     return "–" if x is None else f"{number(x, 1)} min"
 
 
+LEGEND_ROOM = 1.35  # the x axis runs this far past the longest bar
+
+
 class IntervalsPane(QGroupBox):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(self.tr("Tidsintervall"), parent, objectName="statsIntervals")
@@ -64,3 +67,6 @@ class IntervalsPane(QGroupBox):
             self.plot.addItem(pg.BarGraphItem(x0=0, y=[y + offset for y in ys], height=0.34, width=values,
                                               brush=colour, name=name))
         self.plot.setYRange(-0.6, len(intervals) - 0.4, padding=0)
+        longest = max([iv.p90_minutes or 0.0 for iv in intervals] + [iv.median_minutes or 0.0 for iv in intervals])
+        # Room on the right for the legend (top right): the longest bar ends before it, not under it.
+        self.plot.setXRange(0, max(longest, 1.0) * LEGEND_ROOM, padding=0)

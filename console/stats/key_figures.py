@@ -31,6 +31,7 @@ class KeyFigureTile(QFrame):
         super().__init__(parent, objectName="keyFigure")
         self.key = key
         self.title = QLabel(title, objectName="keyFigureTitle")
+        self.title.setWordWrap(True)  # "Prio 1-ambulans, lämnad hemma" on two lines in a 1366 px window, not cut
         self.value = QLabel("–", objectName="keyFigureValue")
         self.detail = QLabel("", objectName="keyFigureDetail")
         self.detail.setWordWrap(True)

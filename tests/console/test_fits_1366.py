@@ -83,3 +83,43 @@ def test_every_shortcut_description_is_whole_in_the_f1_overlay_at_1366x768(qtbot
         needed = label.heightForWidth(label.width()) if label.wordWrap() else label.sizeHint().height()
         assert needed <= label.height(), label.text()  # no line cut at the top or bottom
     assert overlay.rect().contains(QRect(panel.pos(), panel.size()))
+
+
+def test_key_figure_titles_wrap_instead_of_being_cut(qtbot, themed) -> None:  # type: ignore[no-untyped-def]
+    from console.stats.key_figures import KeyFiguresStrip
+
+    strip = KeyFiguresStrip(72.0)
+    qtbot.addWidget(strip)
+    strip.resize(1340, 200)  # the statistics workspace in a 1366 px window
+    strip.show()
+    qtbot.waitExposed(strip)
+    titles = [t for t in strip.findChildren(QLabel, "keyFigureTitle") if t.isVisible()]
+    assert titles
+    for title in titles:
+        if title.wordWrap():
+            assert title.heightForWidth(title.width()) <= title.height(), title.text()
+            widest = max(title.fontMetrics().horizontalAdvance(w) for w in title.text().split())
+            assert widest <= title.contentsRect().width(), title.text()
+        else:
+            assert title.fontMetrics().horizontalAdvance(title.text()) <= title.contentsRect().width(), title.text()
+
+
+def test_the_intervals_legend_is_beside_the_bars_not_over_them(qtbot, themed) -> None:  # type: ignore[no-untyped-def]
+    from console.stats.intervals import IntervalsPane
+    from outcomes.report import IntervalStats
+
+    pane = IntervalsPane()
+    qtbot.addWidget(pane)
+    pane.resize(1300, 200)
+    pane.show()
+    qtbot.waitExposed(pane)
+    pane.show_intervals(tuple(IntervalStats(key=k, label=k, n=n, median_minutes=med, p90_minutes=p90,
+                                            mean_minutes=med, values_minutes=())
+                              for k, n, med, p90 in (("samtal_triage", 12, 4.0, 4.0), ("triage_dir", 7, 9.0, 20.8),
+                                                     ("dir_plats", 0, None, None))))
+    qtbot.wait(50)
+    plot = pane.plot.getPlotItem()
+    legend = plot.legend.sceneBoundingRect()
+    bars = [item.sceneBoundingRect() for item in plot.items if type(item).__name__ == "BarGraphItem"]
+    assert bars and all(not legend.intersects(bar) or bar.right() <= legend.left() for bar in bars)
+    assert max(bar.right() for bar in bars) <= legend.left()
