@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QRegularExpression, Qt, Signal
-from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtGui import QRegularExpressionValidator, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -118,6 +118,24 @@ class VitalsPanel(QFrame):
         grid.addWidget(self.status, last + 1, 0, 1, 6)
         self.show_assessment(None, [])
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_status()
+
+    def _fit_status(self) -> None:
+        """The reason under the fields gets the height its wrapped text needs at the panel's width (what is below
+        yields): a grid asks a word-wrapped label for too little on a small screen, and the text was drawn over
+        the ACVPU row."""
+        width = self.status.width()
+        if width > 0:
+            need = max(label.heightForWidth(width) for label in (self.effect, self.error))
+            if self.status.minimumHeight() != need:
+                self.status.setMinimumHeight(need)
+        # …and the panel is never squeezed below it by the column (the recommendation below gives up the room)
+        panel = max(self.layout().totalHeightForWidth(self.width()), self.minimumSizeHint().height())
+        if self.minimumHeight() != panel:
+            self.setMinimumHeight(panel)
+
     # --- input --------------------------------------------------------------------------------
     def focus_first(self) -> None:
         """Ctrl+M: to the first field (Tab goes on through the others)."""
@@ -148,6 +166,7 @@ class VitalsPanel(QFrame):
         """A problem with a value (the engine's message names the field); the field keeps the text to correct."""
         self.error.setText(text)
         self.status.setCurrentWidget(self.error)
+        self._fit_status()
         if name is not None and name in self.fields:
             self._shown.pop(name, None)  # not taken: leaving the field again hands it on again
             self.fields[name].setFocus()
@@ -156,6 +175,7 @@ class VitalsPanel(QFrame):
     def clear_error(self) -> None:
         self.error.setText("")
         self.status.setCurrentWidget(self.effect)
+        self._fit_status()
 
     def show_assessment(self, news2: int | None, effects: list[str]) -> None:
         """The engine's NEWS2 of the known values and the reasons the values added (what they raised)."""
@@ -167,6 +187,7 @@ class VitalsPanel(QFrame):
         self.effect.setText("\n".join(compact(e) for e in effects) if effects
                             else self.tr("Inga vitalparametrar har höjt prioriteten."))
         self.effect.setToolTip("\n".join(effects))  # the whole reasons, with each parameter's points
+        self._fit_status()
 
     def show_tree_values(self, values: dict[str, float]) -> None:
         """Values answered to the triage's own questions, greyed in the empty fields (typing replaces them)."""

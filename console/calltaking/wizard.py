@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.calltaking.filtered_list import step_visible_row
+from console.calltaking.question_area import QuestionArea
 from console.calltaking.wizard_state import WizardState
 from console.numbers import number
 from console.theme import priority_style
@@ -141,14 +142,15 @@ class TriageWizard(QWidget):
         self.vital_msg = QLabel(objectName="fieldError")
         self.done_label = QLabel(objectName="questionText")
         self.done_label.setWordWrap(True)
+        # The question and its help take the room left by the answers (never cut: question_area.py)
+        self.question_area = QuestionArea(self.question, self.help)
         q.addWidget(self.complaint_label)
-        q.addWidget(self.question)
-        q.addWidget(self.help)
+        q.addWidget(self.question_area, 1)
         q.addLayout(self.buttons_box)
         q.addWidget(self.vital_row)
         q.addWidget(self.vital_msg)
         q.addWidget(self.done_label)
-        q.addStretch(1)
+        q.addStretch(0)  # only what the question area (stretch 1) cannot take, at its full size
         nav = QHBoxLayout()
         self.back_button = QPushButton(self.tr("← Tillbaka (Backspace)"))
         self.back_button.clicked.connect(self.back)
@@ -387,6 +389,8 @@ class TriageWizard(QWidget):
             self.help.setText(self.tr("Kontrollera rekommendationen och skicka vidare med Ctrl+Enter."))
             self.help.setToolTip(self.tr("Ändpunkt %s") % (st.endpoint_code or ""))  # the code for RLS, not read
             self.done_label.hide()
+        self.question_area.fit()
+        self.question_area.verticalScrollBar().setValue(0)  # a new question is read from its start
         prio = st.priority
         text = prio.label if prio else "–"
         if self.override_text:
