@@ -81,6 +81,8 @@ QLabel#fieldOk { color: #3fb950; }
 QLabel#sectionTitle { font-size: 12pt; font-weight: 600; color: #c9d1d9; padding-top: 6px; }
 QLabel#recommendedUnit { font-size: 14pt; font-weight: 600; color: #3fb950; }
 QPushButton#answerButton { font-size: 14pt; text-align: left; padding: 10px 14px; }
+QPushButton:disabled { color: #6e7681; }
+QLabel#discardMissing { color: #f5a623; }
 QPushButton#primaryAction { background: #238636; color: white; font-weight: 600; padding: 8px 16px; }
 QPushButton#primaryAction:disabled { background: #21262d; color: #6e7681; }
 QPushButton#redFlagButton { background: #8e1519; color: white; font-weight: 600; padding: 8px 12px; }

@@ -27,6 +27,14 @@ class DiscardDialog(QDialog):
         self.reason.setPlaceholderText(self.tr("Skäl (krävs vid Prio 1), t.ex. fel samtal, dubbelsamtal"))
         self.reason.setMaxLength(500)
         self.reason.setVisible(prio_1)
+        # Why "Ja, avbryt samtalet" is greyed, said where the nurse looks (room kept, so the dialog never jumps)
+        self.missing = QLabel(self.tr("Skriv ett skäl för att kunna avbryta samtalet – det krävs vid Prio 1."),
+                              objectName="discardMissing")
+        self.missing.setWordWrap(True)
+        keep_room = self.missing.sizePolicy()
+        keep_room.setRetainSizeWhenHidden(prio_1)
+        self.missing.setSizePolicy(keep_room)
+        self.missing.setVisible(prio_1)
         self.confirm_button = QPushButton(self.tr("Ja, avbryt samtalet"), objectName="discardConfirm")
         self.keep_button = QPushButton(self.tr("Nej, fortsätt samtalet"), objectName="discardKeep")
         for b in (self.confirm_button, self.keep_button):
@@ -41,13 +49,18 @@ class DiscardDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(text)
         lay.addWidget(self.reason)
+        lay.addWidget(self.missing)
         lay.addLayout(buttons)
         self.reason.textChanged.connect(self._update)
         self._update()
         (self.reason if prio_1 else self.keep_button).setFocus()
 
     def _update(self) -> None:
-        self.confirm_button.setEnabled(not self.prio_1 or bool(self.reason_text()))
+        missing = self.prio_1 and not self.reason_text()  # blanks alone are no reason
+        self.confirm_button.setEnabled(not missing)
+        self.confirm_button.setToolTip(self.missing.text() if missing else "")
+        if self.prio_1:
+            self.missing.setVisible(missing)
 
     def reason_text(self) -> str | None:
         return self.reason.text().strip() or None

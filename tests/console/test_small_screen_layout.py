@@ -1,6 +1,7 @@
 """At 1366×768 with the console's theme (11 pt base, 22 pt question), what a reviewer saw cut in the real console
 is whole: the longest triage question of the default rule set, also with the red message row above it, and the
-vital-sign panel's reason, which was drawn over the ACVPU row (issue 16, "fits the screens centres use").
+vital-sign panel's reason, which was drawn over the ACVPU row (issue 16, "fits the screens centres use"). With the
+theme a disabled button looks disabled, and the discard dialog says what it is missing.
 
 The other console tests run with Qt's 9 pt and no stylesheet, which is why these were not caught there."""
 
@@ -113,3 +114,29 @@ def test_the_vital_sign_reason_has_its_own_room_under_acvpu_at_1366(  # type: ig
         return below_avpu and _shown_whole(effect, ct.vitals)
 
     qtbot.waitUntil(whole)
+
+
+def test_a_disabled_button_looks_disabled_and_the_discard_dialog_says_what_is_missing(qtbot, themed) -> None:  # type: ignore[no-untyped-def]
+    from console.calltaking.discard_dialog import DiscardDialog
+
+    dlg = DiscardDialog(12, prio_1=True, pre_alerted=True)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.keyClicks(dlg.reason, "   ")  # blanks are no reason
+
+    def why() -> list[str]:
+        return [label.text() for label in dlg.findChildren(QLabel) if label.isVisible() and "Skriv ett skäl" in label.text()]
+
+    assert not dlg.confirm_button.isEnabled() and why()
+    assert "Skriv ett skäl" in dlg.confirm_button.toolTip()
+    disabled, size = dlg.confirm_button.grab().toImage(), dlg.size()
+    qtbot.keyClicks(dlg.reason, "fel samtal")
+    assert dlg.confirm_button.isEnabled() and not why() and dlg.confirm_button.toolTip() == ""
+    assert dlg.size() == size  # the message's room is kept: the dialog does not jump
+    enabled = dlg.confirm_button.grab().toImage()
+    assert _text_lightness(disabled) < 0.75 * _text_lightness(enabled)  # greyed text, not the same light text
+
+
+def _text_lightness(image) -> int:  # type: ignore[no-untyped-def]
+    """The lightest pixel of a button (its text, light on the dark theme's button)."""
+    return max(image.pixelColor(x, y).lightness() for x in range(image.width()) for y in range(image.height()))
