@@ -26,6 +26,8 @@ from console.tasks import DbExecutor, DbOp
 from records.actor import Actor
 from records.case_search import MAX_QUERY, SearchResult, search_cases
 
+WIDEST = 1100  # px: a hit's number, time, status, priority, patient with personnummer and address on one line
+
 
 class CaseSearchDialog(QDialog):
     """`open_case(int)`: the user asked for a hit's timeline."""
@@ -77,6 +79,10 @@ class CaseSearchDialog(QDialog):
 
     def start(self) -> None:
         """Shown (again) with the cursor in the search field."""
+        parent = self.parentWidget()
+        if not self.isVisible() and parent is not None:
+            # As wide as the window allows, up to WIDEST: at its least width (760) a hit's address was elided.
+            self.resize(max(self.minimumWidth(), min(WIDEST, parent.width() - 80)), max(self.height(), 420))
         self.show()
         self.raise_()
         self.activateWindow()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QFrame, QLabel, QWidget
 
 from console.help_overlay import HelpOverlay
@@ -123,3 +123,23 @@ def test_the_intervals_legend_is_beside_the_bars_not_over_them(qtbot, themed) ->
     bars = [item.sceneBoundingRect() for item in plot.items if type(item).__name__ == "BarGraphItem"]
     assert bars and all(not legend.intersects(bar) or bar.right() <= legend.left() for bar in bars)
     assert max(bar.right() for bar in bars) <= legend.left()
+
+
+def test_the_case_search_shows_a_hit_whole_at_1366(qtbot, themed, make_window, actor_for, factory) -> None:  # type: ignore[no-untyped-def]
+    from test_case_search_console import _case
+
+    from console.cases.search_dialog import CaseSearchDialog
+
+    _case(factory, actor_for(Role.NURSE, "ssk.anna"))
+    w = make_window(actor_for(Role.DISPATCHER))
+    w.resize(1366, 728)
+    w.find_action.trigger()  # Ctrl+F
+    dialog = w.findChild(CaseSearchDialog)
+    qtbot.keyClicks(dialog.input, "Storgatan 1")
+    qtbot.keyClick(dialog.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 1, timeout=5000)
+    table = dialog.table
+    assert dialog.width() <= 1366 - 40  # inside the window
+    assert table.horizontalScrollBar().maximum() == 0
+    for col in range(dialog.model.columnCount()):
+        assert table.columnWidth(col) >= table.sizeHintForColumn(col), dialog.model.index(0, col).data()
