@@ -218,10 +218,10 @@ class LiveFeeds:
         if not endpoints:
             return
         curve = config.curve if runner is None else None
-        service = AlertService(self.alerts_factory, endpoints, console=socket.gethostname(),
-                               server_secret_key=curve.server_secret_key if curve else None,
-                               allowed_publishers=curve.allowed_publishers if curve else None)
         try:
+            service = AlertService(self.alerts_factory, endpoints, console=socket.gethostname(),
+                                   server_secret_key=curve.server_secret_key if curve else None,
+                                   allowed_publishers=curve.allowed_publishers if curve else None)
             service.start()
         except Exception as exc:  # noqa: BLE001 - the board still works; the dispatcher is told
             self.alert_problem = f"Larmen till enheterna kan inte skickas härifrån: {exc}"

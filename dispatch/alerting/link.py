@@ -16,6 +16,7 @@ Thread-safe from outside: `send()`, `events`, `gateway_up()`, `counters()`, `rel
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import queue
 import threading
@@ -48,6 +49,19 @@ DRAIN_LIMIT = 500
 WAKE = "inproc://alert-link-wake-{}"
 
 
+def loopback(endpoint: str) -> bool:
+    """Is `endpoint` reachable only from this machine (tcp on a loopback address, ipc, inproc)?"""
+    if endpoint.startswith(("ipc://", "inproc://")):
+        return True
+    host = endpoint.removeprefix("tcp://").rsplit(":", 1)[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 @dataclass(frozen=True)
 class GatewayEvent:
     publisher: str
@@ -78,6 +92,10 @@ class AlertLink(SocketThread):
                  heartbeat_interval: float = HEARTBEAT_S, context: zmq.Context | None = None):  # type: ignore[type-arg]
         if (server_secret_key is None) != (allowed_publishers is None):
             raise ValueError("ange både larmcentralens hemliga nyckel och katalogen med tillåtna nycklar, eller ingen")
+        if server_secret_key is None:  # without CURVE anyone who reaches the port could acknowledge or decline
+            open_to_all = sorted(e for e in endpoints.values() if not loopback(e))
+            if open_to_all:
+                raise ValueError(f"larm utan CURVE-nycklar bara på loopback (labb), inte på {', '.join(open_to_all)}")
         self.endpoints = dict(endpoints)
         self.server_secret_key, self.allowed_publishers = server_secret_key, allowed_publishers
         self.stale_after, self.heartbeat_interval = stale_after, heartbeat_interval

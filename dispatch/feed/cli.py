@@ -384,10 +384,10 @@ class _AlertRunner:
             self.stop()
         if self.service is None and leading and time.monotonic() >= self._next_try:
             curve = self.config.curve
-            service = AlertService(self.factory, self.config.alert_endpoints(), actor=self.actor,
-                                   server_secret_key=curve.server_secret_key if curve else None,
-                                   allowed_publishers=curve.allowed_publishers if curve else None)
             try:
+                service = AlertService(self.factory, self.config.alert_endpoints(), actor=self.actor,
+                                       server_secret_key=curve.server_secret_key if curve else None,
+                                       allowed_publishers=curve.allowed_publishers if curve else None)
                 service.start()
             except Exception as exc:  # noqa: BLE001 - e.g. a port taken: say so, try again
                 self._next_try = time.monotonic() + self.RETRY_S

@@ -205,3 +205,9 @@ def test_the_test_gateway_is_written_from_the_document_alone() -> None:
     imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     ours = ("dispatch", "commands", "records", "resources", "console", "outcomes", "triage_rules")
     assert not [m for m in imported if m.split(".")[0] in ours], imported
+
+
+def test_without_keys_the_alert_endpoints_are_loopback_only(world: World) -> None:
+    with pytest.raises(ValueError, match="bara på loopback"):
+        AlertService(world.db, {"ambulans": "tcp://0.0.0.0:5560"})
+    AlertService(world.db, {"ambulans": "tcp://127.0.0.1:*", "mobila_team": "tcp://localhost:*"}).stop()  # a lab
