@@ -61,6 +61,13 @@ class RecommendationPanel(QWidget):
         lay.addWidget(self.tree, 1)
         self.clear()
 
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
+        """No: in the call's right-hand column this panel yields height (its tree scrolls) to the vital signs above
+        it. Asked for the height its wrapped labels and tree want, the column held it as fixed too, and at 1366×768
+        with a few lines of vital-sign reasons squeezed both — the vital signs cannot shrink, so their reasons were
+        drawn over 'Lägsta tillräckliga resurs'."""
+        return False
+
     def clear(self, text: str | None = None) -> None:
         self.current = None
         self.headline.setText(text or self.tr("Visas så snart vårdbehovet är känt."))

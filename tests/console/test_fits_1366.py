@@ -143,3 +143,40 @@ def test_the_case_search_shows_a_hit_whole_at_1366(qtbot, themed, make_window, a
     assert table.horizontalScrollBar().maximum() == 0
     for col in range(dialog.model.columnCount()):
         assert table.columnWidth(col) >= table.sizeHintForColumn(col), dialog.model.index(0, col).data()
+
+
+def test_the_call_s_vital_sign_reasons_never_cover_the_recommendation_at_1366(  # type: ignore[no-untyped-def]
+        qtbot, themed, make_window, actor_for, idle):
+    """A feverish 83-year-old: five values give NEWS2 5 and a qSOFA point, six lines of reasons under the vital
+    signs, with the recommendation and the notes below in the same column (the screenshot 01-samtal at 1366×768
+    had the reasons drawn over 'Lägsta tillräckliga resurs')."""
+    from records.demo import demo_patients
+    from triage_rules.loader import load_ruleset
+
+    w = make_window(actor_for(Role.NURSE), ruleset=load_ruleset())
+    w.resize(1366, 728)
+    qtbot.waitUntil(lambda: w.size().toTuple() == (1366, 728))
+    ct = w.workspaces["calltaking"]
+    qtbot.keyClick(w, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    idle(w)
+    ct.form.address.setText("Lindvägen 12")
+    ct.form.kommun.setCurrentText("Lund")
+    ct.form.pnr.setText(demo_patients()[3].personnummer)  # Dagny Prov, 83: her age counts in qSOFA
+    ct.lookup_patient()
+    idle(w)
+    ct.wizard.start("FEBER")
+    for _ in range(4):
+        qtbot.keyClick(ct.wizard, Qt.Key.Key_2)
+    while ct.wizard.state.question is not None:
+        qtbot.keyClick(ct.wizard, Qt.Key.Key_1)
+    for name, value in (("rr", "22"), ("spo2", "94"), ("pulse", "104"), ("sbp", "118"), ("temp", "38,6")):
+        field = ct.vitals.fields[name]
+        qtbot.keyClicks(field, value)
+        qtbot.keyClick(field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "NEWS2 5" in ct.vitals.effect.text() and "qSOFA" in ct.vitals.effect.text())
+    qtbot.waitUntil(lambda: ct.recommendation.current is not None, timeout=5000)
+    ct.vitals.parentWidget().layout().activate()
+    vitals, rec = ct.vitals.geometry(), ct.recommendation.geometry()
+    assert vitals.bottom() < rec.top(), (vitals, rec)
+    effect = ct.vitals.effect
+    assert effect.heightForWidth(effect.width()) <= effect.height()
