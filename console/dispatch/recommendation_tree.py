@@ -4,6 +4,7 @@ it the unit already assigned (✓) or the ranked options with the recommended on
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
@@ -14,6 +15,7 @@ from dispatch.recommendation_model import ResourceRecommendation
 
 SHOWN_OPTIONS = 4  # per part; the dialog shows them all
 COLUMN_CAPS = (230, 110, 70, 140)  # widest Enhet, Typ, Framme, Status: leave room for the reasons
+REASONS_LEAST = 90  # px the reasons keep when the tree is narrow (väntrummet's column at 1366 px): the others wrap
 
 
 class RecommendationTree(QTreeWidget):
@@ -50,9 +52,24 @@ class RecommendationTree(QTreeWidget):
             if p.coverage_warning:
                 warn = QTreeWidgetItem(self, ["⚠ " + p.coverage_warning])
                 warn.setFirstColumnSpanned(True)
+        self._fit_columns()
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its contents up to its cap; when that leaves the reasons less than REASONS_LEAST
+        (at 1366 px the status and the reasons were off to the right), all four narrow in proportion and wrap."""
         for col, widest in enumerate(COLUMN_CAPS):
             self.resizeColumnToContents(col)
             self.setColumnWidth(col, min(self.columnWidth(col), widest))
+        header = self.header()  # the stretched last section never goes below the header's default size
+        room = self.viewport().width() - max(REASONS_LEAST, header.defaultSectionSize(), header.minimumSectionSize())
+        used = sum(self.columnWidth(col) for col in range(len(COLUMN_CAPS)))
+        if used > room > 0:
+            for col in range(len(COLUMN_CAPS)):
+                self.setColumnWidth(col, max(40, self.columnWidth(col) * room // used))
 
     def _held_row(self, unit_id: str, u: UnitRow | None) -> list[str]:
         """The row for a unit already assigned to the selected case, with its live status."""

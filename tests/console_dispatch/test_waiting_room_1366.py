@@ -57,3 +57,25 @@ def test_nothing_scrolls_sideways_at_1366_with_an_assigned_case(qtbot, themed, s
         assert "målet 120 min" in model.index(row, COL_WAIT).data(0x0003)  # and the wait cell the target
     finally:
         ws.shutdown()
+
+
+def test_the_recommendation_fits_beside_väntrummet_at_1366(qtbot, themed, sqlite_db, make_actor, executor) -> None:  # noqa: F811
+    """Its columns (Enhet, Typ, Framme, Status) were capped for 1600 px: at 1366 the reasons and the unit's status
+    were off to the right. Now they share the width, wrapping (the reasons keep some of it)."""
+    from console.dispatch.recommendation_tree import REASONS_LEAST
+
+    nurse = make_actor(sqlite_db, "ssk.anna", Role.NURSE)
+    dispatcher = make_actor(sqlite_db, "dir.bo", Role.DISPATCHER)
+    make_case(sqlite_db, nurse, priority="1", waited_min=2, kommun="Helsingborg", lat=56.0465, lon=12.6945)
+    ws = _workspace(qtbot, dispatcher, executor)
+    try:
+        ws.resize(1366, 700)
+        ws.show()
+        _select_first_case(qtbot, ws)
+        tree = ws.rec_tree
+        qtbot.waitUntil(lambda: tree.topLevelItemCount() > 1, timeout=10000)
+        qtbot.waitUntil(lambda: tree.header().length() <= tree.viewport().width(), timeout=5000)
+        assert tree.horizontalScrollBar().maximum() == 0
+        assert tree.columnWidth(4) >= REASONS_LEAST
+    finally:
+        ws.shutdown()
