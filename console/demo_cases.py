@@ -228,6 +228,15 @@ def seed_demo_cases(factory: sessionmaker[Session], ruleset: RuleSet, *, geograp
     return {"actors": actors, "cases": made}
 
 
+def seed_call(factory: sessionmaker[Session], ruleset: RuleSet, call: Call, *, now: datetime | None = None) -> int:
+    """One more call like the scripted ones, e.g. a Prio 1 coming in while a dispatcher watches (the screenshots'
+    alert); returns its case id."""
+    now = now or datetime.now(UTC)
+    actors = demo_actors(factory)
+    return _seed_call(factory, ruleset, default_geography(), default_snapshot(), call, actors[Role.NURSE],
+                      actors[Role.DISPATCHER], demo_patients(), now)
+
+
 def _seed_call(factory: sessionmaker[Session], ruleset: RuleSet, geo: Geography, snap: FleetSnapshot, call: Call,
                nurse: Actor, disp: Actor, patients: list[Any], now: datetime) -> int:
     p = patients[call.patient] if call.patient is not None else None
