@@ -87,6 +87,10 @@ class FeedBridge(QObject):
         self._flood = False
         self._last_shown = 0.0
         self._paint = QTimer(self, singleShot=True, timeout=self._show)
+        # In a flood the board and the map are repainted in different passes of the event loop, half a paint interval
+        # apart: Qt paints every dirty widget of a window in one event, so both at once is one stall as long as both.
+        self._told_map: set[str] = set()
+        self._map = QTimer(self, singleShot=True, timeout=self._tell_map)
         # Counters for the status bar and bench/bench_gui.py.
         self.rows_applied = 0
         self.ticks = 0
@@ -113,6 +117,7 @@ class FeedBridge(QObject):
         self.timer.stop()
         self._more.stop()
         self._paint.stop()
+        self._map.stop()
         while self._started:
             s = self._started.pop()
             try:
@@ -191,9 +196,21 @@ class FeedBridge(QObject):
         self._paint.stop()
         self._last_shown = time.monotonic()
         self.model.flush()
-        if self._applied:
-            applied, self._applied = self._applied, set()
+        if not self._applied:
+            return
+        applied, self._applied = self._applied, set()
+        if not self._flood:
             self.units_changed.emit(applied)
+            return
+        self._told_map |= applied
+        if not self._map.isActive():
+            self._map.start(max(1, int(self.flood_paint_s * 500)))
+
+    def _tell_map(self) -> None:
+        """The map and the recommendation hear a flood's changes half a paint interval after the board was told."""
+        if self._told_map:
+            told, self._told_map = self._told_map, set()
+            self.units_changed.emit(told)
 
     def _report_problems(self) -> None:
         """A service that stopped working on its own (the feed process silent or given up) says why once, in the
