@@ -79,6 +79,35 @@ def _field(default: Any = None, *, description: str, allowed: str, default_text:
 _SECONDS = "sekunder"
 
 
+def _per_priority(v: Any, defaults: Mapping[Priority, float], maximum: float, unit: str) -> Any:
+    """'1=10,2=30' → {Priority: number} over `defaults`: the priorities not named keep their default. `unit` names
+    the number in the Swedish message ('minuter', 'sekunder')."""
+    if not isinstance(v, str):
+        return v
+    values: dict[Priority, float] = dict(defaults)
+    for part in v.split(","):
+        key, sep, value = part.partition("=")
+        try:
+            priority = Priority(key.strip().lower())
+        except ValueError:
+            raise ValueError(f"okänd prioritet i {part.strip()!r}") from None
+        try:
+            number = float(value) if sep else float("nan")
+        except ValueError:
+            number = float("nan")
+        if not 0 < number <= maximum:  # also false for NaN
+            raise ValueError(f"ogiltiga {unit} i {part.strip()!r}")
+        values[priority] = number
+    return values
+
+
+def _within(v: dict[Priority, float], maximum: float, unit: str) -> dict[Priority, float]:
+    for priority, number in v.items():
+        if not 0 < number <= maximum:
+            raise ValueError(f"ogiltiga {unit} för prioritet {priority.value}")
+    return v
+
+
 class Settings(BaseSettings):
     """What the environment sets; every field has a working default. Field `x` is `LARMCENTRAL_X`."""
 
@@ -428,60 +457,22 @@ class Settings(BaseSettings):
     @field_validator("wait_targets", mode="before")
     @classmethod
     def _wait_targets(cls, v: Any) -> Any:
-        if not isinstance(v, str):
-            return v
-        minutes: dict[Priority, float] = dict(DEFAULT_WAIT_TARGETS)
-        for part in v.split(","):
-            key, sep, value = part.partition("=")
-            try:
-                priority = Priority(key.strip().lower())
-            except ValueError:
-                raise ValueError(f"okänd prioritet i {part.strip()!r}") from None
-            try:
-                number = float(value) if sep else float("nan")
-            except ValueError:
-                number = float("nan")
-            if not 0 < number <= MAX_WAIT_MINUTES:  # also false for NaN
-                raise ValueError(f"ogiltiga minuter i {part.strip()!r}")
-            minutes[priority] = number
-        return minutes
+        return _per_priority(v, DEFAULT_WAIT_TARGETS, MAX_WAIT_MINUTES, "minuter")
 
     @field_validator("wait_targets")
     @classmethod
     def _wait_minutes(cls, v: dict[Priority, float]) -> dict[Priority, float]:
-        for priority, minutes in v.items():
-            if not 0 < minutes <= MAX_WAIT_MINUTES:
-                raise ValueError(f"ogiltiga minuter för prioritet {priority.value}")
-        return v
+        return _within(v, MAX_WAIT_MINUTES, "minuter")
 
     @field_validator("alert_ack_timeouts", mode="before")
     @classmethod
     def _alert_ack_timeouts(cls, v: Any) -> Any:
-        if not isinstance(v, str):
-            return v
-        seconds: dict[Priority, float] = dict(DEFAULT_ALERT_ACK_TIMEOUTS)
-        for part in v.split(","):
-            key, sep, value = part.partition("=")
-            try:
-                priority = Priority(key.strip().lower())
-            except ValueError:
-                raise ValueError(f"okänd prioritet i {part.strip()!r}") from None
-            try:
-                number = float(value) if sep else float("nan")
-            except ValueError:
-                number = float("nan")
-            if not 0 < number <= MAX_ALERT_ACK_S:  # also false for NaN
-                raise ValueError(f"ogiltiga sekunder i {part.strip()!r}")
-            seconds[priority] = number
-        return seconds
+        return _per_priority(v, DEFAULT_ALERT_ACK_TIMEOUTS, MAX_ALERT_ACK_S, "sekunder")
 
     @field_validator("alert_ack_timeouts")
     @classmethod
     def _alert_ack_seconds(cls, v: dict[Priority, float]) -> dict[Priority, float]:
-        for priority, seconds in v.items():
-            if not 0 < seconds <= MAX_ALERT_ACK_S:
-                raise ValueError(f"ogiltiga sekunder för prioritet {priority.value}")
-        return v
+        return _within(v, MAX_ALERT_ACK_S, "sekunder")
 
     @field_validator("lang", mode="before")
     @classmethod
