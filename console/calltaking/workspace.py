@@ -103,7 +103,9 @@ class CallTakingWorkspace(QWidget):
         # own kept id once the case exists, so a crash or a database away never loses one (call_notes.py).
         self.notes: list[dict[str, Any]] = []
         self._notes_in_flight: set[str] = set()
-        self._send_after_notes = False  # Ctrl+Enter waits until every note of the call is on the case
+        # Ctrl+Enter waits until every red flag and note of the call is on the case: the finish ends the draft, and a
+        # step not yet acknowledged would go with it
+        self._send_after_steps = False
         self.active = False
         self._saving = False
         self._save_again = False
@@ -215,7 +217,7 @@ class CallTakingWorkspace(QWidget):
         self.pre_alerted, self.pre_alert_command_id, self._pre_alerting = False, None, False
         self.context, self.recontact_summary, self.override = UNKNOWN_PATIENT, None, None
         self.red_flags, self._red_flag_records = [], []
-        self.notes, self._notes_in_flight, self._send_after_notes = [], set(), False
+        self.notes, self._notes_in_flight, self._send_after_steps = [], set(), False
         self.call_notes.clear_input()
         self.call_notes.show_notes([], self.actor.username)
         self.driver.session = None  # the last call's triage (its answers and vitals) is not this call's NEWS2
@@ -613,12 +615,18 @@ class CallTakingWorkspace(QWidget):
     def _red_flag_recorded(self, command_id: str) -> None:
         self._red_flags_in_flight.discard(command_id)
         self._red_flag_records = [r for r in self._red_flag_records if r["command_id"] != command_id]
+        self._send_if_steps_done()
 
     def _red_flag_not_recorded(self, command_id: str, exc: Exception) -> None:
         if isinstance(exc, CommandIdReused):  # already on record (this id ran before): nothing left to send
             self._red_flag_recorded(command_id)
             return
         self._red_flags_in_flight.discard(command_id)  # stays with the draft; the next save sends it again
+        if self._send_after_steps:  # the finish waited for it: not sent, the nurse is told to try again
+            self._send_after_steps = False
+            self.problems.setText(self.tr("Ärendet skickades inte – den röda flaggan är ännu inte registrerad på "
+                                          "ärendet: %s Tryck Ctrl+Enter igen; flaggan skickas först.")
+                                  % user_message(exc))
         self.message.emit(self.tr("Den röda flaggan är registrerad i samtalet men ännu inte på ärendet: %s")
                           % user_message(exc))
 
@@ -670,8 +678,12 @@ class CallTakingWorkspace(QWidget):
             if n["command_id"] == command_id:
                 n["sent"] = True
         self._show_notes()
-        if self._send_after_notes and not self._notes_waiting():
-            self._send_after_notes = False
+        self._send_if_steps_done()
+
+    def _send_if_steps_done(self) -> None:
+        """The finish Ctrl+Enter held back goes once the call's last red flag and note are on the case."""
+        if self._send_after_steps and not self._red_flag_records and not self._notes_waiting():
+            self._send_after_steps = False
             self.send()
 
     def _note_not_recorded(self, command_id: str, exc: Exception) -> None:
@@ -679,7 +691,7 @@ class CallTakingWorkspace(QWidget):
             self._note_recorded(command_id)
             return
         self._notes_in_flight.discard(command_id)  # stays with the draft; the next save sends it again
-        self._send_after_notes = False
+        self._send_after_steps = False
         self.problems.setText(self.tr("Anteckningen finns kvar i samtalet men är ännu inte sparad på ärendet: %s")
                               % user_message(exc))
         self.message.emit(user_message(exc))
@@ -756,11 +768,13 @@ class CallTakingWorkspace(QWidget):
             return
         self.problems.setText("")
         self._form_problems_shown = False
-        self._flush_red_flags()  # queued before the finish: the case's history keeps the order they happened in
-        if self._notes_waiting():  # a note typed during the call is on the case before the call is finished
-            self._send_after_notes = True
+        # A red flag raised or a note typed during the call is on the case before the call is finished (the finish
+        # ends the draft that keeps them); the case's history keeps the order they happened in.
+        if self._red_flag_records or self._notes_waiting():
+            self._send_after_steps = True
+            self._flush_red_flags()
             self._flush_notes()
-            self.message.emit(self.tr("Anteckningarna sparas först – ärendet skickas sedan."))
+            self.message.emit(self._waiting_text())
             return
         triage: CompletedTriage = self.driver.completed()
         intake: CaseIntake = self.form.intake()
@@ -772,6 +786,13 @@ class CallTakingWorkspace(QWidget):
                          referral=st.is_referral, recommendation_shown=rec_json, draft_id=self.draft_id)
         self._save_timer.stop()
         CommandOp(self.executor, self.actor, cmd).success(self._sent).failure(self._send_failed).run()
+
+    def _waiting_text(self) -> str:
+        if self._red_flag_records and self._notes_waiting():
+            return self.tr("Den röda flaggan och anteckningarna sparas på ärendet först – ärendet skickas sedan.")
+        if self._red_flag_records:
+            return self.tr("Den röda flaggan registreras på ärendet först – ärendet skickas sedan.")
+        return self.tr("Anteckningarna sparas först – ärendet skickas sedan.")
 
     def _sent(self, done: CallFinished) -> None:
         case_id, referral = done.case_id, done.where == "referred"
