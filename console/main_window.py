@@ -177,7 +177,7 @@ class MainWindow(QMainWindow):
         self._add("F5", self.tr("Uppdatera"), self.refresh)
         self.case_lookup: CaseLookup | None = None
         if self.actor.role in CASE_READERS:  # Ctrl+F in every workspace of a role that may read cases
-            self.case_lookup = CaseLookup(self.actor, self.executor, self)
+            self.case_lookup = CaseLookup(self.actor, self.executor, self, [self.lock_action, self.switch_action])
             self.find_action = self._add("Ctrl+F", self.tr("Sök ärende…"), self.case_lookup.open_search)
             cases_menu = self.menuBar().addMenu(self.tr("Ä&renden"))
             cases_menu.addAction(self.find_action)
