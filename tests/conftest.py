@@ -179,3 +179,18 @@ def cli_user(monkeypatch: pytest.MonkeyPatch) -> Callable[..., list[str]]:
         return ["--user", username, "--password-stdin"]
 
     return make
+
+
+@pytest.fixture
+def themed(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """The console's theme as `make_app` applies it (style, font, palette, stylesheet) — the layout tests that fit
+    widths in pixels must measure with what users see, not Qt's 9 pt default — taken off afterwards."""
+    from console.theme import apply_dark_theme
+
+    style, font, palette, sheet = qapp.style().name(), qapp.font(), qapp.palette(), qapp.styleSheet()
+    apply_dark_theme(qapp)
+    yield
+    qapp.setStyleSheet(sheet)
+    qapp.setStyle(style)
+    qapp.setPalette(palette)
+    qapp.setFont(font)

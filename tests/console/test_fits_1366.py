@@ -3,8 +3,6 @@ is whole: the status bar's right end (the feeds) and the F1 overlay's wrapped de
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QFrame, QLabel, QWidget
@@ -14,19 +12,6 @@ from console.shortcuts import shortcuts
 from dispatch.feed.state import FeedView
 from dispatch.simulator.runner import PUBLISHERS
 from resources.vocabulary import Role
-
-
-@pytest.fixture
-def themed(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """The console's theme as `make_app` applies it (font, palette, stylesheet), taken off afterwards."""
-    from console.theme import apply_dark_theme
-
-    font, palette, sheet = qapp.font(), qapp.palette(), qapp.styleSheet()
-    apply_dark_theme(qapp)
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
-    qapp.setFont(font)
 
 
 def _feeds(*stale: str) -> list[FeedView]:

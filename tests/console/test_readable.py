@@ -192,19 +192,6 @@ def test_the_status_bar_and_statistik_count_overdue_follow_ups_alike(qtbot, make
     assert tile.value.text() == "1"
 
 
-@pytest.fixture
-def themed(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """The console's theme as `make_app` applies it (font, palette, stylesheet), taken off afterwards."""
-    from console.theme import apply_dark_theme
-
-    font, palette, sheet = qapp.font(), qapp.palette(), qapp.styleSheet()
-    apply_dark_theme(qapp)
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
-    qapp.setFont(font)
-
-
 def _font_sizes(css: str) -> list[float]:
     import re
 

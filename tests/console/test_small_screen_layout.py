@@ -7,8 +7,6 @@ The other console tests run with Qt's 9 pt and no stylesheet, which is why these
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QLabel, QWidget
@@ -21,19 +19,6 @@ SMALL = (1366, 728)  # a 1366×768 laptop less its task bar
 # To the default rule set's longest question (INTOX "högrisk"): not unconscious, breathing, intent unknown, then
 # the first choice (a medicine).
 TO_LONGEST = {"RF_MEDVETSLÖS": Qt.Key.Key_2, "RF_ANDNING": Qt.Key.Key_2, "avsikt": Qt.Key.Key_0}
-
-
-@pytest.fixture
-def themed(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """The console's theme as `make_app` applies it (font, palette, stylesheet), taken off afterwards."""
-    from console.theme import apply_dark_theme
-
-    font, palette, sheet = qapp.font(), qapp.palette(), qapp.styleSheet()
-    apply_dark_theme(qapp)
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
-    qapp.setFont(font)
 
 
 @pytest.fixture(scope="module")

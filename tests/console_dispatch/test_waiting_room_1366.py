@@ -5,28 +5,12 @@ tooltip names the kommun, the Väntat cell's the target)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from test_workspace import _select_first_case, _workspace, executor, make_case  # noqa: F401 - fixture
 
 from console.dispatch.waiting_room import COL_CASE, COL_STATUS, COL_TARGET, COL_WAIT, COLUMNS, SECONDARY_COLUMNS
 from resources.vocabulary import Role
 
 COL_KOMMUN = COLUMNS.index("Kommun")
-
-
-@pytest.fixture
-def themed(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """The console's theme as `make_app` applies it (font, palette, stylesheet), taken off afterwards."""
-    from console.theme import apply_dark_theme
-
-    font, palette, sheet = qapp.font(), qapp.palette(), qapp.styleSheet()
-    apply_dark_theme(qapp)
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
-    qapp.setFont(font)
 
 
 def test_nothing_scrolls_sideways_at_1366_with_an_assigned_case(qtbot, themed, sqlite_db, make_actor,  # noqa: F811
