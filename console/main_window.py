@@ -26,6 +26,7 @@ from console.dispatch.feed_health import PUBLISHER_LABELS
 from console.errors import is_database_down, user_message
 from console.help_overlay import HelpOverlay
 from console.lock_screen import LockScreen
+from console.message_line import MessageLine
 from console.numbers import number
 from console.shift import IdleWatcher, lock_job, unlock_job
 from console.switch_banner import SwitchBanner
@@ -108,7 +109,9 @@ class MainWindow(QMainWindow):
             self.demo_banner = QLabel(demo_banner, objectName="demoBanner")
             self.demo_banner.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
             self.menuBar().setCornerWidget(self.demo_banner, Qt.Corner.TopRightCorner)
-        self.message_label = QLabel(objectName="statusMessage")
+        # One line, as wide as the bar leaves it, cut with "…" (whole in its tooltip): a long message never pushes
+        # the labels beside it or widens the window
+        self.message_label = MessageLine(1, objectName="statusMessage")
         bar.addWidget(self.message_label, 1)
         self.user_label = QLabel(f"{actor.display_name} · {actor.role.label}", objectName="statusUser")
         self.db_label = QLabel(self.tr("Databas: %s") % db_label, objectName="statusDb")

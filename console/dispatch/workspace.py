@@ -33,6 +33,7 @@ from console.dispatch.selection import CaseSelection
 from console.dispatch.targets import WaitTargets, load_targets
 from console.dispatch.waiting_room import WaitingRoomModel, WaitingRoomView, priority_of
 from console.errors import user_message
+from console.message_line import MessageLine
 from console.tasks import DbExecutor, DbOp
 from dispatch.recommendation_model import ResourceRecommendation
 from dispatch.waiting_read import WaitingRead, merged, read_waiting
@@ -44,7 +45,9 @@ from resources.settings import load_settings
 from resources.vocabulary import Role
 
 log = logging.getLogger("larmcentral.console.dispatch")
-OK_STYLE = "QLabel { background: #1f3d2a; color: #e6edf3; padding: 6px; border-radius: 3px; }"
+# The message row keeps the same box (padding, border) with and without a message, so showing one moves nothing
+QUIET_STYLE = "QLabel { padding: 6px; border: 1px solid transparent; border-radius: 3px; }"
+OK_STYLE = "QLabel { background: #1f3d2a; color: #e6edf3; padding: 6px; border: 1px solid #1f3d2a; border-radius: 3px; }"
 ERROR_STYLE = ("QLabel { background: #6e1b1e; color: #ffffff; padding: 6px; border: 1px solid #e5484d;"
                " border-radius: 3px; font-weight: bold; }")
 
@@ -88,9 +91,11 @@ class DispatchWorkspace(QWidget):
         self.detail = QLabel(self.tr("Välj ett ärende i väntrummet."), objectName="caseDetail")
         self.detail.setWordWrap(True)
         self.rec_tree = RecommendationTree()
-        self.banner = QLabel(objectName="dispatchBanner")
-        self.banner.setWordWrap(True)
-        self.banner.setVisible(False)
+        # Two lines kept for the message whether or not there is one: a message that came and went, or grew, moved
+        # väntrummet and the case tabs (the selected case half out of view at 1366×768); a longer one is cut with
+        # "…", whole in its tooltip and the status bar's.
+        self.banner = MessageLine(2, objectName="dispatchBanner")
+        self.banner.setStyleSheet(QUIET_STYLE)
         self.map = SkaneMap(geography, bridge.model)
         self.board = FleetBoard(bridge.model)
 
