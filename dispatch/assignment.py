@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from dispatch.recommendation_model import ResourceRecommendation
-from dispatch.status import check_transition
+from dispatch.status import FREE, check_transition
 from records.actor import Actor, require_role
 from records.audit import audit, now
 from records.case_state import CaseEvent, next_status
@@ -60,6 +60,16 @@ class DeviationReasonRequired(AssignmentError):
 
 class NoActiveAssignment(AssignmentError):
     pass
+
+
+class UnitStillAssigned(AssignmentError):
+    """A free status set by hand for a unit still assigned to a case: the mission is ended first (a recall, or the
+    case's outcome), so a case never shows a unit dispatched that the board shows free."""
+
+    def __init__(self, unit_id: str, case_id: int):
+        self.unit_id, self.case_id = unit_id, case_id
+        super().__init__(f"Enheten {unit_id} är larmad till ärende {case_id}. Avsluta uppdraget först: återkalla "
+                         f"enheten (R; ärendet går tillbaka till väntrummet) eller registrera utfallet (A).")
 
 
 class _AlreadyEnded(Exception):
@@ -267,10 +277,13 @@ def record_unit_status(session: Session, actor: Actor, unit_id: str, status: Uni
                        case_id: int | None = None, reason: str = "") -> UnitStatus:
     """A status reported by radio or phone for a unit whose own system does not report it (or set by hand, with
     the dispatcher's reason); checked against the transition graph from its last recorded status. The reason is
-    audited with the change. Returns that old status."""
+    audited with the change. Returns that old status. A free status for a unit still assigned is refused
+    (UnitStillAssigned): ending its mission is a recall or the case's outcome, not a status."""
     require_role(actor, *ASSIGN_ROLES, action="ändra enheters status")
     old = last_status(session, unit_id)
     check_transition(old, status)
+    if status in FREE and (held := _active_for_unit(session, unit_id)) is not None:
+        raise UnitStillAssigned(unit_id, held.case_id)
     _record_status(session, unit_id, status, case_id, now())
     audit(session, actor, "unit.status", case_id, unit_id=unit_id, old=old.value, new=status.value,
           **({"reason": reason} if reason else {}))

@@ -68,8 +68,8 @@ class UnitStatusDialog(QDialog):
         self.error.setWordWrap(True)
         text = self.tr("Endast tillåtna statusändringar visas. Larma en enhet genom att dirigera den (D).")
         if row.case_id is not None:
-            text += self.tr(" Ärende %d avslutas inte av en statusändring: registrera utfallet (A) eller återkalla "
-                            "enheten (R).") % row.case_id
+            text += self.tr(" Ledig avslutar enhetens uppdrag på ärende %d (som R: ärendet går tillbaka till "
+                            "väntrummet; du får frågan först). Är ärendet klart: registrera utfallet (A).") % row.case_id
         note = QLabel(text)
         note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
