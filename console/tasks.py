@@ -218,6 +218,12 @@ class DbOp(_Op):
         return self
 
     def run(self) -> int:
+        """Submit; returns the job id. A read asked for after the worker stopped (a timer or a change arriving while
+        the console closes) is dropped, returning -1: there is nothing left to show it in, and nothing was shown, so
+        nothing is audited. A write (`changes` set) still raises: it must never vanish silently."""
+        if self._changes is None and not self._executor.running:
+            log.debug("read dropped: the database worker has stopped")
+            return -1
         return self._executor.submit(self._fn, self._success, self._failure, self._changes)
 
 
