@@ -256,7 +256,7 @@ def run_console(demo: bool = False, user: str | None = None, role: str | None = 
     from console.dispatch.setup import freeze_startup_objects
 
     freeze_startup_objects()  # keeps the cyclic GC from stalling the GUI while feeds run
-    window.show()
+    window.present()
     log_ready(window)
     shell.switched.connect(log_ready)
     if steps is not None:

@@ -133,7 +133,11 @@ class MainWindow(QMainWindow):
         self.idle_watcher.idle.connect(lambda: self.lock("idle"))
         self._actions()
         WindowKeysFirst(self).refresh()  # Ctrl+E in a text field goes to the note, not to the field's end of line
-        self.resize(default_window_size(self.screen().availableGeometry().size()))
+        available = self.screen().availableGeometry().size()
+        self.resize(default_window_size(available))
+        # A first start on a screen smaller than the preferred size fills it by maximizing, not by a window as large
+        # as the available area: that one's title bar pushes its status bar below the screen's edge.
+        self._maximize_first = not self.has_saved_layout() and not PREFERRED_SIZE.boundedTo(available) == PREFERRED_SIZE
         if not self.restore_layout() and workspaces:
             self.show_workspace(next(iter(workspaces)))
         self.switch_banner = SwitchBanner(self, executor)  # after the layout: a saved state never shows it
@@ -384,6 +388,14 @@ class MainWindow(QMainWindow):
         self.settings.setValue(self._key("geometry"), self.saveGeometry())
         self.settings.setValue(self._key("state"), self.saveState(LAYOUT_VERSION))
         self.settings.sync()
+
+    def present(self) -> None:
+        """Show the window as the user left it, at the preferred size, or — a first start on a small screen —
+        maximized, so the window manager fits the frame and title bar into the screen too."""
+        if self._maximize_first:
+            self.showMaximized()
+        else:
+            self.show()
 
     def restore_layout(self) -> bool:
         geometry = self.settings.value(self._key("geometry"))

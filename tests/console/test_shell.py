@@ -100,3 +100,26 @@ def test_every_shortcut_a_button_names_is_spelled_as_in_the_f1_table(qtbot, make
         assert named, role
         for text, key in named:
             assert key in known, f"{text!r}: {key} is not spelled as in the F1 table"
+
+
+def test_a_first_start_on_a_small_screen_is_maximized_a_saved_layout_is_not(qtbot, make_window, actor_for,  # type: ignore[no-untyped-def]
+                                                                              settings):
+    """A window as large as the available area has its title bar above it and its status bar below the screen's
+    edge (seen at 1366×768 with openbox): on a screen smaller than the preferred size the first start maximizes,
+    and the window manager fits the frame. The offscreen screen is smaller than 1480×900."""
+    from console.main_window import PREFERRED_SIZE
+    from resources.vocabulary import Role
+
+    nurse = actor_for(Role.NURSE)
+    w = make_window(nurse)
+    available = w.screen().availableGeometry().size()
+    assert PREFERRED_SIZE.boundedTo(available) != PREFERRED_SIZE
+    w.hide()
+    w.present()
+    qtbot.waitUntil(w.isMaximized, timeout=3000)
+    w.showNormal()
+    w.save_layout()  # the user's own layout from now on: shown as left
+    again = make_window(nurse)
+    again.hide()
+    again.present()
+    assert not again.isMaximized()
