@@ -161,6 +161,9 @@ def main() -> int:
     print(line("  därav väntan i utkorgen", outbox))
     print(line("  därav sänt → kvittens registrerad", delivery))
     print(line("återkallelse → kvittens registrerad", cancel))
+    if round_trip and commit:  # the baseline, measured in the same rounds: the assignment's own commit
+        print(f"kvot larm → kvittens / AssignUnit (commit), median: "
+              f"{statistics.median(round_trip) / statistics.median(commit):.1f}×")
     print(f"utan kvittens inom 30 s: {lost}; sändaren: {sender.counters}")
     return 0
 

@@ -36,8 +36,6 @@ class UnitAlertWatch(QObject):
         self._ticks = 0
 
     def refresh(self, case_ids: list[int]) -> None:
-        if not self.executor.running:  # the console is closing: a last re-read or tick has nothing to read with
-            return
         if self._running:
             self._again = True
             return
