@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from command_world import World, intake, triage
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
-import records.db
 from commands import CreateCase, HandOverDraft, RecordFollowUp, RecordOutcome, SaveDraft, SendToWaitingRoom, run
 from larmcentral_cli import main as cli
 from outcomes.followup import FollowUpResult, followup_queue
@@ -35,20 +34,7 @@ P = "19121212-1212"  # the patient who asks for the log (the tax agency's test n
 Q = "19800101-9804"  # another patient, whose rows must not appear
 
 
-@pytest.fixture(autouse=True)
-def cli_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """In-process CLI runs leave their engine to the process's end; disposed here (see test_users_cli)."""
-    engines: list[Engine] = []
-    real = records.db.make_engine
-
-    def tracked(*args: Any, **kwargs: Any) -> Engine:
-        engines.append(real(*args, **kwargs))
-        return engines[-1]
-
-    monkeypatch.setattr(records.db, "make_engine", tracked)
-    yield
-    for engine in engines:
-        engine.dispose()
+pytestmark = pytest.mark.usefixtures("cli_engines")  # tests/commands/conftest.py
 
 
 class Script:

@@ -4,14 +4,11 @@ output, refusals as Swedish messages with exit code 1, each read audited. On SQL
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from command_world import triage
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
-import records.db
 from commands import CaseCreated, CreateCase, SendToWaitingRoom, run
 from larmcentral_cli import main as cli
 from records.cases import CaseIntake
@@ -23,21 +20,7 @@ from resources.vocabulary import Role
 TEST_PASSWORD = "Testlösen-2026-ok"  # tests/conftest.py's cli_user gives its users this password
 
 
-@pytest.fixture(autouse=True)
-def cli_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The in-process CLI's engines are disposed at the test's end (an open PostgreSQL connection collected later
-    is a ResourceWarning)."""
-    engines: list[Engine] = []
-    real = records.db.make_engine
-
-    def tracked(*args: Any, **kwargs: Any) -> Engine:
-        engines.append(real(*args, **kwargs))
-        return engines[-1]
-
-    monkeypatch.setattr(records.db, "make_engine", tracked)
-    yield
-    for engine in engines:
-        engine.dispose()
+pytestmark = pytest.mark.usefixtures("cli_engines")  # tests/commands/conftest.py
 
 
 @pytest.fixture

@@ -6,13 +6,10 @@ from __future__ import annotations
 import io
 import os
 import stat
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
-import records.db
 from larmcentral_cli import main as cli
 from records.actor import NotPermitted
 from records.auth import AuthFailed, sign_in_with_password
@@ -25,21 +22,9 @@ from resources.vocabulary import Role
 ADMIN_PW = "Admin-lösen-2026"
 
 
-@pytest.fixture(autouse=True)
-def cli_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each in-process CLI run opens its own engine and leaves it to the process's end; here they are disposed
-    at the test's end (a PostgreSQL connection collected while open is a ResourceWarning, an error here)."""
-    engines: list[Engine] = []
-    real = records.db.make_engine
+pytestmark = pytest.mark.usefixtures("cli_engines")  # tests/commands/conftest.py
 
-    def tracked(*args: Any, **kwargs: Any) -> Engine:
-        engines.append(real(*args, **kwargs))
-        return engines[-1]
 
-    monkeypatch.setattr(records.db, "make_engine", tracked)
-    yield
-    for engine in engines:
-        engine.dispose()
 KIM_PW = "Kims-lösen-2026"
 
 
