@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from sqlalchemy import func, select
+from test_red_flag_console import _mid_call  # a call mid-triage at preliminary Prio 2, a vital sign asked next
 
 from commands import AssignUnit, run
 from console.dispatch.targets import WaitTargets
@@ -20,21 +21,6 @@ from records.cases import list_cases
 from records.db import transaction
 from records.models import Case, CommandLog, TriageResult
 from resources.vocabulary import Priority, Role
-
-
-def _call_at_preliminary_prio_1(qtbot, w, idle):  # type: ignore[no-untyped-def]
-    ct = w.workspaces["calltaking"]
-    qtbot.keyClick(w, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    idle(w)
-    ct.form.caller.setText("Anna Andersson")
-    ct.form.phone.setText("070-123 45 67")
-    ct.form.address.setText("Storgatan 1")
-    ct.form.kommun.setCurrentText("Lund")
-    ct.wizard.start("BRÖST")
-    qtbot.keyClick(ct.wizard, Qt.Key.Key_2)  # not unconscious
-    qtbot.keyClick(ct.wizard, Qt.Key.Key_1)  # chest pain now: the breathing rate is asked next, Prio 2 so far
-    assert not ct.wizard.state.done and ct.wizard.state.priority is Priority.P2
-    return ct
 
 
 def _type_vital(qtbot, ct, name: str, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -58,7 +44,7 @@ def test_pre_alert_is_dispatched_and_the_finished_triage_updates_the_same_case(
         qtbot, make_window, actor_for, factory, idle):  # type: ignore[no-untyped-def]
     nurse, dispatcher = actor_for(Role.NURSE), actor_for(Role.DISPATCHER)
     w = make_window(nurse)
-    ct = _call_at_preliminary_prio_1(qtbot, w, idle)
+    ct = _mid_call(qtbot, w, idle)
     _type_vital(qtbot, ct, "spo2", "86")  # 3 points alone: a preliminary Prio 1 while the tree still asks
     assert not ct.wizard.state.done and ct.wizard.state.priority is Priority.P1
     assert ct.send_button.isEnabled() and "Förlarm" in ct.send_button.text()
@@ -105,7 +91,7 @@ def test_pre_alert_is_dispatched_and_the_finished_triage_updates_the_same_case(
 def test_ctrl_enter_before_the_end_below_prio_1_sends_nothing_and_says_why(
         qtbot, make_window, actor_for, factory, idle):  # type: ignore[no-untyped-def]
     w = make_window(actor_for(Role.NURSE))
-    ct = _call_at_preliminary_prio_1(qtbot, w, idle)
+    ct = _mid_call(qtbot, w, idle)
     assert not ct.send_button.isEnabled()
     idle(w)
     with qtbot.waitSignal(ct.message, timeout=2000) as said:
@@ -123,7 +109,7 @@ def test_a_pre_alerted_call_is_restored_after_a_restart_and_still_updates_its_ca
         qtbot, make_window, actor_for, factory, idle):  # type: ignore[no-untyped-def]
     nurse = actor_for(Role.NURSE)
     w1 = make_window(nurse)
-    ct1 = _call_at_preliminary_prio_1(qtbot, w1, idle)
+    ct1 = _mid_call(qtbot, w1, idle)
     _type_vital(qtbot, ct1, "spo2", "86")
     idle(w1)
     ct1.send()
