@@ -17,6 +17,7 @@ from records.case_state import IllegalCaseTransition as IllegalCaseTransition  #
 from records.models import Case
 from records.personnummer import normalise
 from records.text_fields import Address, CallbackPhone, CallerName, Kommun, Latitude, Longitude, PatientName
+from resources.location.model import PositionSource
 
 
 class CaseIntake(BaseModel):
@@ -30,6 +31,10 @@ class CaseIntake(BaseModel):
     kommun: Kommun | None = None
     lat: Latitude | None = None
     lon: Longitude | None = None
+    # Where lat/lon came from and how sure it is (resources.location.model.Position; docs/position.md).
+    position_source: PositionSource | None = None
+    position_accuracy_m: float | None = Field(default=None, ge=0, le=1_000_000)
+    position_flag: str | None = Field(default=None, max_length=200)
     patient_name: PatientName = ""
     personnummer: str | None = None
     patient_age: int | None = Field(default=None, ge=0, le=130)
@@ -55,6 +60,9 @@ class CaseView(BaseModel):
     kommun: str | None
     lat: float | None
     lon: float | None
+    position_source: str | None = None
+    position_accuracy_m: float | None = None
+    position_flag: str | None = None
     patient_name: str
     personnummer: str | None
     patient_age: int | None

@@ -149,6 +149,11 @@ class Case(Base):
     kommun: Mapped[str | None] = mapped_column(String(64))
     lat: Mapped[float | None]
     lon: Mapped[float | None]
+    # Where the position came from (resources.location.PositionSource), how accurate it is, and why it is doubtful
+    # (outside Skåne, worse than the accuracy setting) when it is: shown to the dispatcher, never silently used.
+    position_source: Mapped[str | None] = mapped_column(String(16))
+    position_accuracy_m: Mapped[float | None]
+    position_flag: Mapped[str | None] = mapped_column(String(200))
     patient_name: Mapped[str] = mapped_column(String(128), default="")
     personnummer: Mapped[str | None] = mapped_column(String(13), index=True)
     patient_age: Mapped[int | None]
@@ -593,3 +598,52 @@ class ChangeEvent(Base):
     command: Mapped[str] = mapped_column(String(48))
     command_id: Mapped[str] = mapped_column(String(36))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class AddressRegister(Base):
+    """The imported address register as a whole: where it came from, when, and whether it is the demo's fictitious
+    one (shown wherever addresses are offered). One row; a re-import replaces it with the addresses."""
+
+    __tablename__ = "address_registers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(256))
+    fictitious: Mapped[bool]
+    imported_at: Mapped[datetime]
+    imported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    addresses: Mapped[int]
+    places: Mapped[int]
+
+
+class Address(Base):
+    """One belägenhetsadress (Lantmäteriet's format, docs/address-register.md), its position converted from
+    SWEREF 99 TM (kept as imported: east/north in metres) to WGS84."""
+
+    __tablename__ = "addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    street: Mapped[str] = mapped_column(String(128))
+    number: Mapped[int | None]
+    letter: Mapped[str] = mapped_column(String(8), default="")
+    postnummer: Mapped[str] = mapped_column(String(6))
+    postort: Mapped[str] = mapped_column(String(64))
+    kommunkod: Mapped[str] = mapped_column(String(4))
+    kommun: Mapped[str] = mapped_column(String(64))
+    east: Mapped[float]
+    north: Mapped[float]
+    lat: Mapped[float]
+    lon: Mapped[float]
+
+
+class PlaceName(Base):
+    """A named place with one point: a tätort or småort, or a landmark (a school, a station, a beach)."""
+
+    __tablename__ = "place_names"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    kommunkod: Mapped[str] = mapped_column(String(4))
+    kommun: Mapped[str] = mapped_column(String(64))
+    lat: Mapped[float]
+    lon: Mapped[float]
