@@ -88,6 +88,7 @@ class _Context:
         self.snap = snapshot
         self.local = local
         self.delregion_code = delregion_code
+        self.delregion = DELREGIONER[delregion_code]
         self.estimator = estimator
         self.dist = estimator.distance_km(snapshot.lat, snapshot.lon, case.lat, case.lon)
         # Minutes until a unit is free: 0 when free now, else from its expected free time.
@@ -239,7 +240,7 @@ def _best_unit(ctx: _Context, t: ResourceType, max_minutes: int | None) -> tuple
     if not ok.any():
         return "ingen ledig enhet"
     assert t.speed is not None  # field types have a speed profile (palette validation)
-    eta = ctx.wait[ix] + ctx.estimator.drive_minutes(ctx.dist[ix], t.speed, ctx.case.priority)
+    eta = ctx.wait[ix] + ctx.estimator.drive_minutes(ctx.dist[ix], t.speed, ctx.case.priority, ctx.delregion)
     closes = ctx.closing(t)
     if closes is not None:
         open_minutes = (closes - ctx.local).total_seconds() / 60.0

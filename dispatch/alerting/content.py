@@ -27,7 +27,7 @@ from resources.geography import default_geography
 from resources.vocabulary import Capability, Priority, TransportNeed
 
 ComplaintName = Callable[[str | None, str | None], str | None]  # (code, rule-set version) → Swedish name
-KOMMUN_CENTRE_ACCURACY_M = 15_000  # no geocoder: a kommun's centre stands in for the address (Skåne's are < 30 km)
+KOMMUN_CENTRE_ACCURACY_M = 15_000  # no address or point given: the kommun's centre stands in (Skåne's are < 30 km)
 RED_FLAG_KINDS = ("red_flag", "manual_red_flag")  # records.case_detail: a red-flag question answered yes
 RAISED = "ja"
 PRE_ALERT_FLAG = "pre_alert"
@@ -104,6 +104,12 @@ def care_need_text(care_need: dict[str, Any] | None, part: str) -> str:
 
 
 def _accuracy(case: Case) -> int | None:
+    """The position's accuracy radius in metres as the case recorded it (docs/position.md); for a case from
+    before positions carried their accuracy, the kommun-centre radius when it sits exactly on the centre."""
+    if case.position_accuracy_m is not None:
+        return max(1, round(case.position_accuracy_m))
+    if case.position_source == "kommun_centre":
+        return KOMMUN_CENTRE_ACCURACY_M
     if case.lat is None or case.lon is None or not case.kommun:
         return None
     geo = default_geography()

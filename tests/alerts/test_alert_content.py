@@ -12,6 +12,7 @@ from sqlalchemy import select
 from commands import AddCaseNote, ChangeCaseTriage, CreateCase, SendToWaitingRoom, run
 from records.models import UnitAlert, UnitAlertMessage
 from resources.geography import default_geography
+from resources.location.model import PositionSource
 from resources.vocabulary import Priority
 
 NEVER = ("personnummer", "caller_name", "answers", "path", "flags")
@@ -57,3 +58,14 @@ def test_the_crew_gets_what_it_needs_and_no_more(world: World) -> None:
     with world.db() as s:
         row = s.scalars(select(UnitAlert).where(UnitAlert.case_id == case_id)).one()
         assert (row.seq, row.priority) == (3, "2")
+
+
+def test_the_crew_gets_the_accuracy_the_case_recorded_for_its_position(world: World) -> None:
+    """An address from the register (or a phone position) tells the crew how close it is, not 15 km."""
+    at_address = intake("Karl Svensson").model_copy(update={
+        "kommun": "Lund", "lat": 55.7101, "lon": 13.2005, "position_source": PositionSource.ADDRESS, "position_accuracy_m": 12.4})
+    case_id = run(world.db, world.nurse, CreateCase(intake=at_address)).case_id  # type: ignore[attr-defined]
+    run(world.db, world.nurse, SendToWaitingRoom(case_id=case_id, triage=triage("1")))
+    world.assign(case_id)
+    [(_, body)] = _bodies(world, case_id)
+    assert (body["lat"], body["lon"], body["accuracy_m"]) == (55.7101, 13.2005, 12)
