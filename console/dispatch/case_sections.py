@@ -16,6 +16,7 @@ from console.complaint_names import complaint_name
 from console.local_time import local, local_text, local_today
 from dispatch.recommendation_model import Option, ResourceRecommendation
 from records.case_detail import CaseDetail, UnitLine
+from resources.location.model import SOURCE_LABELS, PositionSource
 from resources.numbers import sv_number
 from resources.vocabulary import Priority, Role, UnitStatus
 from triage_rules.vital_scores import VITAL_LABELS
@@ -76,6 +77,7 @@ def sections(detail: CaseDetail, *, unit_name: Callable[[str], str | None] = lam
             Row("Namn", c.caller_name or "–"),
             Row("Återuppringning", c.callback_phone or "–"),
             Row("Adress", ", ".join(p for p in (c.address, c.kommun or "") if p) or "–"),
+            _position(c),
         ]),
         Section("patient", "Patient", [
             Row("Namn", c.patient_name or "okänd"),
@@ -94,6 +96,21 @@ def sections(detail: CaseDetail, *, unit_name: Callable[[str], str | None] = lam
         out.append(Section("vitals", "Vitalparametrar", [_vital(name, value) for name, value in detail.vitals.items()]))
     out += [_triage(detail), _recommendation(detail)]
     return out
+
+
+def _position(c: Any) -> Row:
+    """Where the position came from and how sure it is; a doubtful one says why first (docs/position.md)."""
+    if c.lat is None or c.lon is None:
+        return Row("Position", "saknas")
+    try:
+        source = SOURCE_LABELS[PositionSource(c.position_source)] if c.position_source else "okänd källa"
+    except ValueError:
+        source = str(c.position_source)
+    accuracy = f", ±{sv_number(c.position_accuracy_m, 0)} m" if c.position_accuracy_m is not None else ""
+    text = f"{source}{accuracy}"
+    if c.position_flag:
+        text = f"⚠ {c.position_flag} ({text})"
+    return Row("Position", text, f"{sv_number(c.lat, 5)}, {sv_number(c.lon, 5)}")
 
 
 def _vital(name: str, value: float | str) -> Row:

@@ -81,3 +81,18 @@ def test_nothing_recorded_is_said_in_words() -> None:
     assert [r.value for r in s["red_flags"].rows] == ["Inga röda flaggor."]
     assert [r.value for r in s["triage"].rows] == ["Ingen avslutad triagering sparad ännu."]
     assert [r.value for r in s["recommendation"].rows] == ["Ingen rekommendation sparad med ärendet."]
+
+
+def test_the_position_row_says_where_the_position_came_from_and_a_doubt_first() -> None:
+    def position_row(**kw: object) -> str:
+        caller = _by_key(sections(_detail(case=_case(**kw))))["caller"]
+        return next(r.value for r in caller.rows if r.label == "Position")
+
+    assert position_row(position_source="address", position_accuracy_m=15) == "adressregistret, ±15 m"
+    assert position_row(position_source="phone", position_accuracy_m=1250.4) == \
+        "telefonens position (AML), ±1\xa0250 m"
+    flagged = position_row(position_source="phone", position_accuracy_m=3200,
+                           position_flag="Osäker position: ±3 200 m")
+    assert flagged.startswith("⚠ Osäker position") and "telefonens position" in flagged
+    assert position_row(lat=None, lon=None) == "saknas"
+    assert position_row() == "okänd källa"  # a case from before positions had a source
