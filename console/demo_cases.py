@@ -13,11 +13,12 @@ väntrummet → assignment → outcome.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import zlib
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from commands.unit_alerts import alert_assignment
@@ -35,11 +36,12 @@ from records.cases import CaseIntake, create_case, get_case
 from records.db import transaction
 from records.demo import demo_patients
 from records.identity import provision_and_sign_in
-from records.models import Assignment, Case, Recommendation, Review, TriageResult
+from records.models import Address, Assignment, Case, Recommendation, Review, TriageResult
 from records.patients import lookup_context
 from records.triage_store import send_to_waiting_room, store_triage
 from resources.clock import LOCAL_TZ
-from resources.geography import Geography, default_geography
+from resources.geography import Geography, Kommun, default_geography
+from resources.location.model import ADDRESS_ACCURACY_M, KOMMUN_CENTRE_ACCURACY_M, PositionSource
 from resources.vocabulary import Priority, Role, UnitStatus
 from triage_rules.engine import TriageSession
 from triage_rules.schema import RuleSet
@@ -237,6 +239,21 @@ def seed_call(factory: sessionmaker[Session], ruleset: RuleSet, call: Call, *, n
                       actors[Role.DISPATCHER], demo_patients(), now)
 
 
+def _place(session: Session, kommun: Kommun, scripted_address: str) -> dict[str, Any]:
+    """Where a demo call is: an address of the register in the call's kommun, the same one for the same scripted
+    address (so a recontact still finds the first call), or without a register the kommun's centre, marked so."""
+    count = session.scalar(select(func.count()).select_from(Address).where(Address.kommun == kommun.name))
+    if not count:
+        return {"address": scripted_address, "lat": kommun.lat, "lon": kommun.lon,
+                "position_source": PositionSource.KOMMUN_CENTRE, "position_accuracy_m": KOMMUN_CENTRE_ACCURACY_M}
+    pick = zlib.crc32(f"{kommun.name}|{scripted_address}".encode()) % count
+    a = session.scalars(select(Address).where(Address.kommun == kommun.name).order_by(Address.id)
+                        .offset(pick).limit(1)).one()
+    number = f" {a.number}{' ' + a.letter if a.letter else ''}" if a.number is not None else ""
+    return {"address": f"{a.street}{number}, {a.postort}", "lat": a.lat, "lon": a.lon,
+            "position_source": PositionSource.ADDRESS, "position_accuracy_m": ADDRESS_ACCURACY_M}
+
+
 def _seed_call(factory: sessionmaker[Session], ruleset: RuleSet, geo: Geography, snap: FleetSnapshot, call: Call,
                nurse: Actor, disp: Actor, patients: list[Any], now: datetime) -> int:
     p = patients[call.patient] if call.patient is not None else None
@@ -244,9 +261,10 @@ def _seed_call(factory: sessionmaker[Session], ruleset: RuleSet, geo: Geography,
     triaged = call.at + min(timedelta(minutes=4), (now - call.at) / 2)  # a call just in is still being triaged
     with transaction(factory) as s:
         case = create_case(s, nurse, CaseIntake(
-            caller_name=call.caller, callback_phone=call.phone, address=call.address, kommun=k.name,
-            lat=k.lat + 0.004, lon=k.lon - 0.006, patient_name=p.name if p else "",
-            personnummer=p.personnummer if p else None, patient_age=None if p else call.age))
+            caller_name=call.caller, callback_phone=call.phone, kommun=k.name, **_place(s, k, call.address),
+            patient_name=p.name if p else "", personnummer=p.personnummer if p else None,
+            patient_age=None if p else call.age))
+        call = replace(call, address=case.address)  # a recontact looks for the address the case got
         _backdate(s.get(Case, case.id), call.at)
         for i, text in enumerate(call.notes, start=1):
             add_note(s, nurse, case.id, text, written_at=call.at + i * timedelta(seconds=40))

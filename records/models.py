@@ -628,7 +628,7 @@ class Address(Base):
     postnummer: Mapped[str] = mapped_column(String(6))
     postort: Mapped[str] = mapped_column(String(64))
     kommunkod: Mapped[str] = mapped_column(String(4))
-    kommun: Mapped[str] = mapped_column(String(64))
+    kommun: Mapped[str] = mapped_column(String(64), index=True)
     east: Mapped[float]
     north: Mapped[float]
     lat: Mapped[float]

@@ -24,10 +24,11 @@ from dispatch.alerting.protocol import MAX_FACT_CHARS, MAX_FACTS, VERSION
 from records.models import Assignment, Case, CaseNote, TriageResult
 from resources.care_need import CareNeed, CareNeedPart
 from resources.geography import default_geography
+from resources.location.model import KOMMUN_CENTRE_ACCURACY_M as KOMMUN_CENTRE_RADIUS_M
 from resources.vocabulary import Capability, Priority, TransportNeed
 
 ComplaintName = Callable[[str | None, str | None], str | None]  # (code, rule-set version) → Swedish name
-KOMMUN_CENTRE_ACCURACY_M = 15_000  # no address or point given: the kommun's centre stands in (Skåne's are < 30 km)
+KOMMUN_CENTRE_ACCURACY_M = round(KOMMUN_CENTRE_RADIUS_M)  # no address or point given: the kommun centre stands in
 RED_FLAG_KINDS = ("red_flag", "manual_red_flag")  # records.case_detail: a red-flag question answered yes
 RAISED = "ja"
 PRE_ALERT_FLAG = "pre_alert"

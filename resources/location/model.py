@@ -51,6 +51,11 @@ class PositionSource(StrEnum):
     KOMMUN_CENTRE = "kommun_centre"  # nothing better: the kommun's centre stands in
 
 
+# How far the patient may be from a position of each kind when nothing better says (metres, a radius): a register
+# point is the building's entrance or plot centre; the kommun's centre is anywhere in a kommun (Skåne's are < 30 km).
+ADDRESS_ACCURACY_M = 15.0
+KOMMUN_CENTRE_ACCURACY_M = 15_000.0
+
 SOURCE_LABELS: dict[PositionSource, str] = {
     PositionSource.ADDRESS: "adressregistret",
     PositionSource.COORDINATES: "inmatade koordinater",

@@ -75,3 +75,34 @@ def test_at_night_the_planned_transport_is_yesterdays(factory) -> None:  # type:
         local = c.created_at.astimezone(LOCAL_TZ)
         assert local.weekday() < 5 and 9 <= local.hour < 16
         assert SATURDAY_NIGHT - c.created_at < timedelta(days=2)
+
+
+def test_with_an_address_register_demo_calls_sit_at_register_addresses_and_a_recontact_still_links(factory) -> None:  # type: ignore[no-untyped-def]
+    from records.models import Address
+    from resources.geography import default_geography
+
+    with factory() as s, s.begin():
+        for k in default_geography().kommuner:
+            for n in range(1, 8):
+                s.add(Address(street=f"Provgatan {k.name}", number=n, letter="", postnummer="20000", postort=k.name,
+                              kommunkod="1200", kommun=k.name, east=0.0, north=0.0,
+                              lat=k.lat + 0.001 * n, lon=k.lon - 0.002 * n))
+    ids = seed_demo_cases(factory, load_ruleset(), now=WEDNESDAY)["cases"]
+    with factory() as s:
+        cases = [s.get(Case, cid) for cid in ids.values()]
+        for c in cases:
+            assert c.position_source == "address" and c.position_accuracy_m == 15
+            assert c.address.startswith(f"Provgatan {c.kommun} ")
+            centre = default_geography().kommun(c.kommun)
+            assert (c.lat, c.lon) != (centre.lat, centre.lon)
+        again = s.get(Case, ids["återkontakt"])
+        assert again.linked_case_id == ids["buk-lämnad-hemma"]
+        assert again.address == s.get(Case, ids["buk-lämnad-hemma"]).address
+
+
+def test_without_a_register_demo_calls_say_they_sit_at_the_kommun_centre(factory) -> None:  # type: ignore[no-untyped-def]
+    ids = seed_demo_cases(factory, load_ruleset(), now=WEDNESDAY)["cases"]
+    with factory() as s:
+        for cid in ids.values():
+            c = s.get(Case, cid)
+            assert (c.position_source, c.position_accuracy_m) == ("kommun_centre", 15_000)

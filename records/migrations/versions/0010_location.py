@@ -50,6 +50,7 @@ def upgrade() -> None:
     sa.Column('lon', sa.Double(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_index('ix_addresses_kommun', 'addresses', ['kommun'], unique=False)
     op.create_table('place_names',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=128), nullable=False),
@@ -72,5 +73,6 @@ def downgrade() -> None:
         batch_op.drop_column('position_accuracy_m')
         batch_op.drop_column('position_source')
     op.drop_table('place_names')
+    op.drop_index('ix_addresses_kommun', table_name='addresses')
     op.drop_table('addresses')
     op.drop_table('address_registers')
