@@ -150,6 +150,26 @@ class Settings(BaseSettings):
                                              "its position is stored again",
         allowed="ett tal större än 0 och högst 100000 (meter)")
 
+    # --- where the patient is (resources.location; docs/phone-position.md) ------------------------------------
+    position_max_accuracy_m: float = _field(
+        100.0, gt=0, le=100_000,
+        description="a position whose accuracy radius is wider than this many metres is flagged as uncertain and "
+                    "needs the nurse's confirmation before the case uses it: 100 m is a block in a town or one "
+                    "farm in the country (a phone's GNSS or Wi-Fi fix is usually inside it, a cell-based one never)",
+        allowed="ett tal större än 0 och högst 100000 (meter)")
+    aml_endpoint: str = _field(
+        "tcp://127.0.0.1:5590",
+        description="where the console receives the callers' phone positions (AML) from the telephony "
+                    "integration: the console binds a ZeroMQ PULL socket here ([phone positions]"
+                    "(docs/phone-position.md))",
+        allowed="en ZeroMQ-adress att binda, tcp://värd:port (t.ex. tcp://127.0.0.1:5590 eller tcp://0.0.0.0:5590) "
+                "eller ipc://sökväg")
+    aml_max_age_s: float = _field(
+        600.0, ge=10, le=86_400,
+        description="seconds after which a phone position counts as old: it is flagged, and no longer offered to a "
+                    "call whose number it does not match",
+        allowed=f"ett tal från 10 till 86400 ({_SECONDS})")
+
     # --- the console ----------------------------------------------------------------------------------------
     wait_targets: dict[Priority, float] = _field(
         default_factory=lambda: dict(DEFAULT_WAIT_TARGETS),
@@ -474,6 +494,15 @@ class Settings(BaseSettings):
     def _alert_ack_seconds(cls, v: dict[Priority, float]) -> dict[Priority, float]:
         return _within(v, MAX_ALERT_ACK_S, "sekunder")
 
+    @field_validator("aml_endpoint", mode="before")
+    @classmethod
+    def _aml_endpoint(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            v = v.strip()
+            if problem := endpoint_problem(v):
+                raise ValueError(problem)
+        return v
+
     @field_validator("lang", mode="before")
     @classmethod
     def _lang(cls, v: Any) -> Any:
@@ -592,6 +621,19 @@ def _multihost_problem(query: Mapping[str, Any]) -> str | None:
     if isinstance(host, str) and "," in host and ":" in host:
         return ("flera värdar skrivs host=värd1:5432&host=värd2:5432 eller host=värd1,värd2&port=5432,5432, "
                 "inte host=värd1:5432,värd2:5432")
+    return None
+
+
+def endpoint_problem(endpoint: str) -> str | None:
+    """Why `endpoint` cannot be bound by a ZeroMQ socket (Swedish), or None: tcp://host:port with a port from 1 to
+    65535 (a host name, an IPv4 address, [IPv6] or * for every interface), or ipc://path."""
+    if endpoint.startswith("ipc://"):
+        return None if len(endpoint) > len("ipc://") else "ipc:// saknar sökväg"
+    match = re.fullmatch(r"tcp://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.*-]+):(\d{1,5})", endpoint)
+    if match is None:
+        return "ingen adress på formen tcp://värd:port"
+    if not 1 <= int(match.group(2)) <= 65535:
+        return f"porten {match.group(2)} ligger utanför 1–65535"
     return None
 
 
