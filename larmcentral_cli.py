@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "records.case_cli",
     "triage_rules.cli",
     "dispatch.cli",
+    "dispatch.aml_cli",  # `aml send`: a phone position to a console (docs/phone-position.md)
     "outcomes.cli",
     "outcomes.acceptance_cli",  # adds `rules evaluate` to triage_rules.cli's `rules`
     "commands.cli",
