@@ -114,6 +114,7 @@ class Place(BaseModel):
 
 class Kommun(Place):
     name: str
+    code: str = Field(pattern=r"^12\d\d$")  # SCB's kommunkod (Skåne län is 12), as in Lantmäteriet's address data
     delregion: str
     population: int = Field(gt=0)
 
@@ -141,6 +142,9 @@ class Geography(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> Geography:
         names = {k.name for k in self.kommuner}
+        codes = [k.code for k in self.kommuner]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"en kommunkod förekommer två gånger: {sorted(c for c in codes if codes.count(c) > 1)}")
         for k in self.kommuner:
             if k.delregion not in DELREGIONER:
                 raise ValueError(f"kommunen {k.name}: okänd delregion {k.delregion!r}")
@@ -156,6 +160,13 @@ class Geography(BaseModel):
             if k.name == name:
                 return k
         raise KeyError(f"okänd kommun: {name}")
+
+    def kommun_by_code(self, code: str) -> Kommun | None:
+        """The kommun with SCB's kommunkod `code` ("1281" is Lund), None when no kommun of Skåne has it."""
+        for k in self.kommuner:
+            if k.code == code:
+                return k
+        return None
 
     def has_kommun(self, name: str) -> bool:
         return any(k.name == name for k in self.kommuner)
