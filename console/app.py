@@ -40,6 +40,7 @@ from triage_rules.schema import RuleSet
 
 if TYPE_CHECKING:
     from console.dispatch.live_feeds import LiveFeeds
+    from console.phone_position_watch import PhonePositionWatch
 
 log = logging.getLogger("larmcentral.console")
 
@@ -74,12 +75,15 @@ def build_main_window(actor: Actor, factory: sessionmaker[Session], *, demo: boo
                       ruleset: RuleSet | None = None, settings: QSettings | None = None,
                       fleet: Fleet | None = None, geography: Geography | None = None,
                       feeds: bool = True, label: str | None = None, live_feeds: LiveFeeds | None = None,
-                      simulator_process: bool = False, draft_proposals: bool | None = None) -> MainWindow:
+                      simulator_process: bool = False, draft_proposals: bool | None = None,
+                      phone_positions: PhonePositionWatch | None = None) -> MainWindow:
     """Everything for one signed-in user; `feeds=False` leaves the simulator/feeds off (tests).
 
     `live_feeds`: ready-made feeds for the dispatch workspace (tests: a stepped simulator).
     `simulator_process`: in demo mode, run the simulator as a child process.
-    `draft_proposals`: draft rule proposals every 15 min (default: when feeds run)."""
+    `draft_proposals`: draft rule proposals every 15 min (default: when feeds run).
+    `phone_positions`: the console's AML watch (one per process, outliving the window): its positions reach the
+    call-taking workspace, those kept from before this window too."""
     from console.admin.workspace import AdminWorkspace
     from console.calltaking.workspace import CallTakingWorkspace
     from console.followup.pane import FollowUpPane
@@ -237,10 +241,14 @@ def run_console(demo: bool = False, user: str | None = None, role: str | None = 
         actor = sign_in_user(factory, demo, user, role)
         if actor is None:
             return 1
+        from console.phone_position_watch import PhonePositionWatch
+
+        phone_positions = PhonePositionWatch(settings.aml_endpoint, max_age_s=settings.aml_max_age_s, parent=app)
         # The demo's simulator runs as a child process (it does not compete with the GUI for the
         # interpreter lock) that ends with the console, even after a crash (console/dispatch/sim_child.py).
         shell = ConsoleShell(factory, lambda a: build_main_window(a, factory, demo=demo, ruleset=ruleset,
-                                                                  simulator_process=demo),
+                                                                  simulator_process=demo,
+                                                                  phone_positions=phone_positions),
                              password_authenticate(factory), demo_note() if demo else None)
         window = shell.start(actor)
     except DataFileError as exc:
@@ -257,13 +265,18 @@ def run_console(demo: bool = False, user: str | None = None, role: str | None = 
 
     freeze_startup_objects()  # keeps the cyclic GC from stalling the GUI while feeds run
     window.present()
+    if phone_positions.start() is not None:  # the console works on without phone positions, and says so
+        window.show_message(phone_positions.problem or "")
     log_ready(window)
     shell.switched.connect(log_ready)
     if steps is not None:
         runner = ScriptRunner(steps, lambda: shell.window, lambda: shell.window is not None and shell.window.executor.busy,
-                              parent=shell)
+                              parent=shell, phone_positions=phone_positions)
         runner.start()
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        phone_positions.close()
 
 
 def log_to_stderr() -> None:

@@ -4,8 +4,10 @@ the screen shows — so a test can drive the real program, started as a subproce
 
 It is off unless the variable is set, and refused outside demo mode (a console on a centre's database is never
 driven by a file; console.app checks that before anything is opened). It opens no socket and reads nothing
-but the file. Every step is logged ("testskript steg 3/12 klart: …"); a step that cannot be done in time ends
-the console with exit code 3, naming the step and why."""
+but the file; a `phone_position` step hands a caller's phone position to the console's PhonePositionWatch as if
+the telephony integration had sent it (docs/phone-position.md), without a socket. Every step is logged
+("testskript steg 3/12 klart: …"); a step that cannot be done in time ends the console with exit code 3, naming the
+step and why."""
 
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent, QKeySequence
@@ -30,9 +33,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from resources.location.phone_position import PhonePosition, PhonePositionError, parse_phone_position
+
+if TYPE_CHECKING:
+    from console.phone_position_watch import PhonePositionWatch
+
 log = logging.getLogger("larmcentral.console")
 
-VERBS = ("keys", "type", "focus", "select", "wait", "quit")
+VERBS = ("keys", "type", "focus", "select", "wait", "phone_position", "quit")
+PHONE_FIELDS = ("phone", "lat", "lon", "accuracy_m", "source", "at", "age_s")
 OPTIONS = {"contains": str, "row_with": str, "timeout_s": (int, float)}
 NEEDS = {"select": "row_with", "wait": "contains"}
 DEFAULT_TIMEOUT_S = 30.0
@@ -65,7 +74,9 @@ def load_script(path: Path) -> list[dict[str, Any]]:
         unknown = [k for k in step if k not in VERBS and k not in OPTIONS]
         if unknown:
             raise ScriptError(f"{where}: okänt fält {unknown[0]!r}")
-        if verb != "quit" and not isinstance(step[verb], str):
+        if verb == "phone_position":
+            phone_position(step[verb], where)  # checked now, made again with the time it is played
+        elif verb != "quit" and not isinstance(step[verb], str):
             raise ScriptError(f"{where}: {verb} ska vara en text")
         for key, kind in OPTIONS.items():
             if key in step and not isinstance(step[key], kind):
@@ -75,6 +86,29 @@ def load_script(path: Path) -> list[dict[str, Any]]:
         if verb == "keys" and QKeySequence(step["keys"]).isEmpty():
             raise ScriptError(f"{where}: {step['keys']!r} är inga tangenter (skriv t.ex. Ctrl+N eller Shift+D)")
     return data
+
+
+def phone_position(value: Any, where: str) -> PhonePosition:
+    """The step's position: the message's fields (docs/phone-position.md) with `at` (ISO 8601) or `age_s` (seconds
+    before now, default 0) for when it was measured; checked by the same rules as a received message."""
+    if not isinstance(value, dict):
+        raise ScriptError(f"{where}: phone_position ska vara ett JSON-objekt, t.ex. {{\"phone\": \"0701234567\", "
+                          "\"lat\": 55.605, \"lon\": 13.0038, \"accuracy_m\": 25}")
+    unknown = [k for k in value if k not in PHONE_FIELDS]
+    if unknown:
+        raise ScriptError(f"{where}: okänt fält {unknown[0]!r} i phone_position (fält: {', '.join(PHONE_FIELDS)})")
+    message = {k: v for k, v in value.items() if k != "age_s"}
+    if "at" in value and "age_s" in value:
+        raise ScriptError(f"{where}: ange at eller age_s i phone_position, inte båda")
+    if "at" not in value:
+        age = value.get("age_s", 0)
+        if isinstance(age, bool) or not isinstance(age, int | float) or not 0 <= age <= 86_400:
+            raise ScriptError(f"{where}: age_s i phone_position ska vara sekunder från 0 till 86400")
+        message["at"] = (datetime.now(UTC) - timedelta(seconds=age)).isoformat()
+    try:
+        return parse_phone_position(json.dumps({"v": 1, **message}).encode())
+    except PhonePositionError as exc:
+        raise ScriptError(f"{where}: phone_position: {exc}") from None
 
 
 def widget_text(w: QWidget) -> str:
@@ -99,9 +133,11 @@ class ScriptRunner(QObject):
     until it can be done or its time (`timeout_s`, 30 s by default) is up."""
 
     def __init__(self, steps: list[dict[str, Any]], window: Callable[[], QMainWindow | None],
-                 busy: Callable[[], bool], parent: QObject | None = None):
+                 busy: Callable[[], bool], parent: QObject | None = None, *,
+                 phone_positions: PhonePositionWatch | None = None):
         super().__init__(parent)
         self.steps, self._window, self._busy = steps, window, busy
+        self._phone_positions = phone_positions  # where a phone_position step's position goes
         self.index = 0
         self._deadline = 0.0
         self._why = ""
@@ -149,6 +185,11 @@ class ScriptRunner(QObject):
         if "quit" in step:
             self._close_windows()
             QCoreApplication.quit()
+            return True
+        if "phone_position" in step:  # the network's doing, not the user's: no window or idle console needed
+            if self._phone_positions is None:
+                raise ScriptError("konsolen tar inte emot telefonpositioner")
+            self._phone_positions.inject(phone_position(step["phone_position"], f"steg {self.index + 1}"))
             return True
         if self._busy():
             self._why = "konsolen väntar fortfarande på databasen"
