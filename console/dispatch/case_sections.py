@@ -99,9 +99,14 @@ def sections(detail: CaseDetail, *, unit_name: Callable[[str], str | None] = lam
 
 
 def _position(c: Any) -> Row:
-    """Where the position came from and how sure it is; a doubtful one says why first (docs/position.md)."""
     if c.lat is None or c.lon is None:
         return Row("Position", "saknas")
+    return Row("Position", position_text(c), f"{sv_number(c.lat, 5)}, {sv_number(c.lon, 5)}")
+
+
+def position_text(c: Any) -> str:
+    """Where a case's position came from and how sure it is; a doubtful one says why first (docs/position.md).
+    The case panel and the map's hover say it alike."""
     try:
         source = SOURCE_LABELS[PositionSource(c.position_source)] if c.position_source else "okänd källa"
     except ValueError:
@@ -110,7 +115,7 @@ def _position(c: Any) -> Row:
     text = f"{source}{accuracy}"
     if c.position_flag:
         text = f"⚠ {c.position_flag} ({text})"
-    return Row("Position", text, f"{sv_number(c.lat, 5)}, {sv_number(c.lon, 5)}")
+    return text
 
 
 def _vital(name: str, value: float | str) -> Row:
