@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QLabel
 from console.complaint_names import complaint_name
 from console.dispatch.feed_bridge import FeedBridge
 from console.dispatch.latest_job import LatestJobRunner
-from console.dispatch.map_view import SkaneMap
+from console.dispatch.map_view import RouteEnd, SkaneMap
 from console.dispatch.recommendation import recommend_for_case
 from console.dispatch.recommendation_tree import RecommendationTree
 from console.errors import user_message
@@ -86,6 +86,8 @@ class CaseSelection(QObject):
         if self.case is None or self.case.id != case.id:
             self._token += 1  # a recommendation still being computed is for the other case
             self.recommendation, self.recommendation_error, self._stale_drops = None, None, 0
+            self.assigned_parts = {}
+            self.map.select_case(case.id)  # centred on it at once; its units join when they are known
         self.case, self.context = case, None
         self.case_selected.emit(case.id)
         actor = self.actor
@@ -160,22 +162,31 @@ class CaseSelection(QObject):
         assert case is not None
         if self.recommendation is None:
             self.tree.show_message(self.recommendation_error or "")
-            self.map.select_case(case.id)
         else:
             self.tree.show_recommendation(self.recommendation, self.assigned_parts, self.bridge.model.unit_by_id)
-            self.map.select_case(case.id, self.route_targets())
+        self.show_on_map()
         self.recommendation_ready.emit()
 
-    def route_targets(self) -> list[tuple[float, float]]:
-        """Where the routes on the map start: per part, the assigned unit if any, else the ★ one."""
-        out = []
-        if self.recommendation is not None:
-            for p in self.recommendation.parts:
-                unit_id = self.assigned_parts.get(p.part) or (p.recommended.unit_id if p.recommended else None)
-                u = self.bridge.model.unit_by_id(unit_id) if unit_id else None
-                if u is not None:
-                    out.append((u.lon, u.lat))
-        return out
+    def show_on_map(self) -> None:
+        """The selected case on the map with its routes (or no case)."""
+        if self.case is None:
+            self.map.select_case(None)
+        else:
+            self.map.select_case(self.case.id, *self.route_ends())
+
+    def route_ends(self) -> tuple[list[RouteEnd], list[RouteEnd]]:
+        """The units the map draws routes to: (recommended, assigned). Every unit assigned to the case; the ★ unit
+        of each part not yet assigned (as the recommendation tree shows them)."""
+        model = self.bridge.model
+
+        def ends(unit_ids: list[str]) -> list[RouteEnd]:
+            return [RouteEnd(u.id, u.lon, u.lat) for i in unit_ids if (u := model.unit_by_id(i)) is not None]
+
+        held = set(self.assigned_parts)
+        starred = [p.recommended.unit_id for p in (self.recommendation.parts if self.recommendation else ())
+                   if p.part not in held and p.recommended is not None and p.recommended.unit_id]
+        assigned = list(dict.fromkeys(self.assigned_parts.values()))
+        return ends([u for u in starred if u not in assigned]), ends(assigned)
 
 
 def part_title_of(part: str) -> str:

@@ -289,7 +289,7 @@ class DispatchWorkspace(QWidget):
             elif fresh.status != selected.status or fresh.updated_at != selected.updated_at:
                 self.selection.load(fresh)
             else:
-                self.map.select_case(selected.id, self.selection.route_targets())
+                self.selection.show_on_map()
         self.waiting.viewport().update()
 
     def _second(self) -> None:
