@@ -4,7 +4,8 @@ L (the map's key); drawn once, it costs the map's repaints nothing but its own s
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPixmap, QTextDocument
 from PySide6.QtWidgets import QLabel, QWidget
 
 from console.fleet_model import NO_CONTACT, STATUSES
@@ -16,6 +17,7 @@ ED_COLOUR = "#ff7b72"
 ACCURACY_COLOUR = "#d29922"
 KEYS = ("Tangenter när kartan har fokus (klicka i den):<br>pilar flyttar · + och − zoomar (även hjulet) ·"
         " Home hela Skåne · C valt ärende · L teckenförklaringen")
+PADDING = 6  # px around the legend's text
 PRIORITY_NAMES = {"1": "Prio 1", "2": "Prio 2", "3": "Prio 3", "hänvisning": "Hänvisning"}
 
 
@@ -45,11 +47,32 @@ def legend_html() -> str:
 
 
 class MapLegend(QLabel):
+    """The legend drawn once into a pixmap: as rich text it was laid out and painted again at every repaint of the
+    map under it (2 of 12 ms a repaint, ten times a second while the units move); a pixmap is one blit."""
+
     def __init__(self, parent: QWidget):
         super().__init__(parent, objectName="mapLegend")
-        self.setTextFormat(Qt.TextFormat.RichText)
-        self.setText(legend_html())
+        self.html = legend_html()
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)  # the map under it stays clickable
-        self.setStyleSheet("QLabel#mapLegend { background: rgba(13, 17, 23, 215); color: #c9d1d9;"
-                           " border: 1px solid #30363d; border-radius: 3px; padding: 3px 6px; }")
+        self.setPixmap(self._render(parent.font(), parent.devicePixelRatioF()))
         self.adjustSize()
+
+    def _render(self, font: QFont, dpr: float) -> QPixmap:
+        doc = QTextDocument()
+        doc.setDefaultFont(font)
+        doc.setDefaultStyleSheet("body, table { color: #c9d1d9; }")
+        doc.setDocumentMargin(0)
+        doc.setHtml(self.html)
+        size = doc.size().toSize() + QSize(2 * PADDING, 2 * PADDING)
+        pixmap = QPixmap(size * dpr)
+        pixmap.setDevicePixelRatio(dpr)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pixmap)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(QColor("#30363d"))
+        p.setBrush(QColor(13, 17, 23, 215))
+        p.drawRoundedRect(QRectF(0.5, 0.5, size.width() - 1, size.height() - 1), 3, 3)
+        p.translate(PADDING, PADDING)
+        doc.drawContents(p)
+        p.end()
+        return pixmap

@@ -54,6 +54,7 @@ CASE_HIT_PX, GROUP_HIT_PX, UNIT_HIT_PX, ED_HIT_PX = 9.0, 12.0, 5.0, 7.0  # what 
 PAN_STEP = 0.2  # of the view's width or height, per arrow key
 ZOOM_STEP = 1.5  # per + or −
 MIN_VIEW_DEG, MAX_VIEW_DEG = 0.005, 6.0  # zoom limits (latitude degrees across: about 0.5 km to 650 km)
+LEGEND_MARGIN = 6  # px between the legend and the map's edges
 LEGEND_AUTO_HEIGHT = 560  # px: a map this tall shows its legend until L says otherwise (a smaller one, at 1366×768,
 # would lose a third of itself to it)
 
@@ -257,8 +258,15 @@ class SkaneMap(pg.PlotWidget):
 
     def _frame(self, lon: float, lat: float, others: list[tuple[float, float]], radius_m: float | None) -> None:
         r = fit_range(lon, lat, others, radius_m=radius_m)
-        self.setRange(xRange=(r.x0, r.x1), yRange=(r.y0, r.y1), padding=0)
+        y0 = r.y0
+        if not self.legend.isHidden() and self.height() > 0:  # centred in what the legend leaves free below
+            y0 = r.y1 - (r.y1 - r.y0) / (1 - self.legend_cover())
+        self.setRange(xRange=(r.x0, r.x1), yRange=(y0, r.y1), padding=0)
         self.moved_by_user = False
+
+    def legend_cover(self) -> float:
+        """The share of the map's height the legend covers at its foot (with its margin)."""
+        return min(0.5, (self.legend.height() + LEGEND_MARGIN) / self.height())
 
     def _on_moved_manually(self, *_args: object) -> None:
         self.moved_by_user = True
@@ -301,7 +309,7 @@ class SkaneMap(pg.PlotWidget):
         if getattr(self, "legend", None) is None:
             return  # pyqtgraph's own set-up resizes the view before the overlays exist
         self._controls.move(self.width() - self._controls.width() - 6, 6)
-        self.legend.move(6, self.height() - self.legend.height() - 6)
+        self.legend.move(LEGEND_MARGIN, self.height() - self.legend.height() - LEGEND_MARGIN)
         if self.legend_choice is None:
             self.legend.setVisible(self.height() >= LEGEND_AUTO_HEIGHT)
         self._controls.raise_()

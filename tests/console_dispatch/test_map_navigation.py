@@ -68,6 +68,7 @@ def _aspect(m: SkaneMap) -> float:
 
 def test_selecting_a_case_centres_on_it_zoomed_to_hold_its_units(shown_map) -> None:  # type: ignore[no-untyped-def]
     m = shown_map
+    m.toggle_legend()  # hidden: the case in the middle of the whole map
     county = m.view_range()
     case = case_at(1, LUND.lat, LUND.lon)
     m.set_cases([case])
@@ -212,12 +213,17 @@ def test_hovering_a_unit_tells_its_id_type_and_status(qtbot, shown_map, fleet_mo
 def test_l_shows_and_hides_the_legend_which_a_small_map_starts_without(qtbot, fleet_model, shown_map) -> None:  # type: ignore[no-untyped-def]
     m = shown_map
     assert m.legend.isVisible()  # 600 px tall: room for it
-    assert "Ingen kontakt" in m.legend.text() and "Dirigerad enhet" in m.legend.text()
+    assert "Ingen kontakt" in m.legend.html and "Dirigerad enhet" in m.legend.html
     m.setFocus()
     qtbot.keyClick(m, Qt.Key.Key_L)
     assert not m.legend.isVisible()
     qtbot.keyClick(m, Qt.Key.Key_L)
     assert m.legend.isVisible()
+    m.set_cases([case_at(1, LUND.lat, LUND.lon)])
+    m.select_case(1)  # centred in what the legend leaves free
+    free = m.height() - m.legend.height() - 6
+    assert math.isclose(_px(m, LUND.lon, LUND.lat).y(), free / 2, abs_tol=3)
+    assert math.isclose(_px(m, LUND.lon, LUND.lat).x(), m.width() / 2, abs_tol=3)
     small = SkaneMap(default_geography(), fleet_model)
     qtbot.addWidget(small)
     small.resize(880, 430)  # the map's share of a 1366×768 screen
