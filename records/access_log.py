@@ -57,6 +57,8 @@ ACTIONS: dict[str, str] = {
     "patient.lookup": "slog upp patienten i patientregistret",
     "patients.import": "importerade patientregistret",
     "patients.demo": "lade in demopatienter i patientregistret",
+    "addresses.import": "importerade adressregistret (ersatte det tidigare)",
+    "addresses.demo": "lade in det fiktiva demoregistret av adresser (ersatte det tidigare)",
     "report.run": "tog fram kvalitetsrapporten",
     "stats.run": "tog fram utfallsstatistiken",
     "dispatch.assign": "larmade en enhet",

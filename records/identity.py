@@ -31,7 +31,7 @@ SYSTEM_JOBS: dict[str, frozenset[str]] = {
     # feed.inbox: keeping the outcome inbox; alert.*: the units' answers to their alerts (docs/alert-protocol.md)
     FEED_USER: frozenset({"outcome.feed", "feed.inbox", "alert.unit_reply", "alert.timeout"}),
     ANALYSIS_USER: frozenset({"proposals.draft"}),
-    IMPORT_USER: frozenset({"patients.import", "later_facts.import"}),
+    IMPORT_USER: frozenset({"patients.import", "later_facts.import", "addresses.import"}),
 }
 JOB = "job"  # session.info key: the command or job the current transaction runs
 # Audited about someone who is not signed in (yet), or who is ending their own session: the sign-in path.

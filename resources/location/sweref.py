@@ -38,3 +38,9 @@ def sweref_to_wgs84_many(east: np.ndarray, north: np.ndarray) -> tuple[np.ndarra
     """(lat, lon) arrays for arrays of SWEREF 99 TM points: one call for a whole import batch."""
     lon, lat = _to_wgs84().transform(east, north)
     return np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
+
+
+def wgs84_to_sweref_many(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(east, north) arrays in metres for arrays of WGS84 points (writing a register back in Lantmäteriet's grid)."""
+    east, north = _to_sweref().transform(lon, lat)
+    return np.asarray(east, dtype=float), np.asarray(north, dtype=float)
