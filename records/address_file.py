@@ -2,30 +2,28 @@
 Lantmäteriet's Belägenhetsadress extract, and place names; both with points in SWEREF 99 TM (EPSG:3006).
 
 Reading checks every row and converts the points to WGS84 (pyproj, in batches); any bad row rejects the whole
-file (RegisterFileError lists the first MAX_LISTED bad lines by line and column and counts the rest).
+file (RegisterFileError lists the first bad lines by line and column and counts the rest, records.csv_table).
 Half a million rows are read in seconds, so the per-row checks are plain code, not a pydantic model per row.
 """
 
 from __future__ import annotations
 
 import csv
-import heapq
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import IO, TypeVar
 
 import numpy as np
 
-from records.address_register import RegisterAddress, RegisterPlace, paused_gc
+from records.address_register import RegisterAddress, RegisterPlace
+from records.csv_table import CONTROL, Problems, RegisterFileError, Table, read_table, text_problem
 from resources.geography import default_geography, in_skane
 from resources.location.sweref import sweref_to_wgs84_many, wgs84_to_sweref_many
 
-T = TypeVar("T")
+__all__ = ["ADDRESS_COLUMNS", "PLACE_COLUMNS", "RegisterFileError", "read_address_file", "read_place_file",
+           "write_address_file", "write_place_file"]
 
-MAX_LISTED = 50  # bad lines listed in the error; the rest are counted
 CONVERT_BATCH = 65_536  # points per pyproj call
 
 # The columns in the order `addresses demo --write-file` writes them, each with the header names it is read under
@@ -57,108 +55,17 @@ N_RANGE = (6_090_000.0, 7_690_000.0)
 E_RANGE = (180_000.0, 1_090_000.0)
 _LAN = frozenset({"01", "03", "04", "05", "06", "07", "08", "09", "10", "12", "13", "14", "17", "18", "19", "20",
                   "21", "22", "23", "24", "25"})  # SCB's länskoder: a kommunkod's first two digits
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _NUMBER = re.compile(r"(\d{1,5})\s*([A-Za-zÅÄÖåäö]{0,2})")
 _LETTER = re.compile(r"[A-ZÅÄÖ]{1,2}")
 _POSTNUMMER = re.compile(r"[1-9]\d{4}")
 _KIND = re.compile(r"[a-zåäöéü][a-zåäöéü -]{0,31}")
 
 
-class RegisterFileError(ValueError):
-    """A file rejected whole. `problems`: the listed lines (Swedish), `count`: all of them."""
-
-    def __init__(self, path: Path, problems: list[str], count: int | None = None):
-        self.path, self.problems, self.count = path, problems, count if count is not None else len(problems)
-        more = self.count - len(problems)
-        super().__init__(f"{path}: importen avbröts, inget ändrades ({self.count} fel)\n"
-                         + "\n".join(f"  - {p}" for p in problems)
-                         + (f"\n  … och {more} fel till" if more > 0 else ""))
-
-
-@dataclass
-class _Problems:
-    """The MAX_LISTED lowest-numbered problems (a bounded heap: a file bad on every line does not fill memory)."""
-
-    count: int = 0
-    _heap: list[tuple[int, int, str]] = field(default_factory=list)
-
-    def add(self, line: int, text: str) -> None:
-        self.count += 1
-        heapq.heappush(self._heap, (-line, -self.count, text))
-        if len(self._heap) > MAX_LISTED:
-            heapq.heappop(self._heap)
-
-    def raise_if_any(self, path: Path) -> None:
-        if self.count:
-            raise RegisterFileError(path, [t for _, _, t in sorted(self._heap, reverse=True)], self.count)
-
-
-@dataclass
-class _Table:
-    """A file's rows as (line number, cells); `index` finds a column's cell, `name` its header as written,
-    `width` is the header's number of columns."""
-
-    rows: Iterator[tuple[int, list[str]]]
-    index: dict[str, int]
-    name: dict[str, str]
-    width: int
-    decimal_comma: bool
-
-    def width_problem(self, cells: list[str]) -> str | None:
-        if len(cells) > self.width:
-            return f"för många fält ({len(cells)}, rubriken har {self.width}; decimalkomma i en kommaseparerad fil?)"
-        if len(cells) < self.width:
-            return f"för få fält ({len(cells)}, rubriken har {self.width})"
-        return None
-
-
-def _column_key(header: str) -> str:
-    return header.strip().lower().replace(" ", "_").replace("-", "_")
-
-
-def _open_table(path: Path, stream: IO[str], columns: dict[str, tuple[str, ...]]) -> _Table:
-    header_line = stream.readline()
-    if not header_line.strip():
-        raise RegisterFileError(path, ["rad 1: filen är tom (en rubrikrad med kolumnnamnen väntades)"])
-    delimiter = ";" if header_line.count(";") >= header_line.count(",") else ","
-    header = next(csv.reader([header_line], delimiter=delimiter))
-    positions = {_column_key(h): i for i, h in enumerate(header)}
-    index: dict[str, int] = {}
-    name: dict[str, str] = {}
-    missing = []
-    for column, aliases in columns.items():
-        found = next((a for a in aliases if a in positions), None)
-        if found is None:
-            if column not in _OPTIONAL:
-                missing.append(column)
-            continue
-        index[column], name[column] = positions[found], header[positions[found]].strip()
-    if missing:
-        hint = (" (kolumnerna x och y tas inte emot: x är norr i svensk lantmäteritradition men öst i GIS – "
-                "döp dem till n och e)") if {"x", "y"} & positions.keys() else ""
-        raise RegisterFileError(path, [f"rad 1: kolumner saknas: {', '.join(missing)}{hint}"])
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        reader = csv.reader(stream, delimiter=delimiter)
-        try:
-            for cells in reader:
-                line = reader.line_num + 1  # the header was line 1
-                if not cells or (len(cells) == 1 and not cells[0].strip()):
-                    continue  # a blank line
-                yield line, cells
-        except csv.Error as exc:
-            raise RegisterFileError(path, [f"rad {reader.line_num + 1}: raden kan inte läsas ({exc})"]) from None
-
-    return _Table(rows(), index, name, len(header), decimal_comma=delimiter == ";")
-
-
-def _text(value: str, limit: int) -> str | None:
-    """Why a text cell is refused (control character, too long), or None."""
-    bad = _CONTROL.search(value)
-    if bad:
-        return f"innehåller ett otillåtet tecken (U+{ord(bad.group()):04X}) på plats {bad.start() + 1}"
-    if len(value) > limit:
-        return f"är för långt ({len(value)} tecken, högst {limit})"
-    return None
+def _xy_hint(header: set[str]) -> str:
+    if {"x", "y"} & header:
+        return (" (kolumnerna x och y tas inte emot: x är norr i svensk lantmäteritradition men öst i GIS – "
+                "döp dem till n och e)")
+    return ""
 
 
 def _kommunkod_reason(code: str) -> str:
@@ -184,7 +91,7 @@ def _metres(cell: str, decimal_comma: bool) -> float | None:
 class _Common:
     """Checks both files share: the kommun and the point."""
 
-    def __init__(self, table: _Table, problems: _Problems):
+    def __init__(self, table: Table, problems: Problems):
         self.table, self.problems = table, problems
         geography = default_geography()
         self.kommun_of = {k.code: k.name for k in geography.kommuner}
@@ -254,45 +161,18 @@ class _Common:
         return lat_all, lon_all
 
 
-def _read(path: Path, columns: dict[str, tuple[str, ...]], body: Callable[[_Table, _Problems], list[T]]) -> list[T]:
-    problems = _Problems()
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as stream, paused_gc():
-            table = _open_table(path, stream, columns)
-            rows = body(table, problems)
-    except UnicodeDecodeError:  # raised for a whole block read ahead: the line is found in the bytes
-        raise RegisterFileError(path, [f"rad {_first_undecodable_line(path)}: filen är inte UTF-8-kodad "
-                                       "(spara den som UTF-8)"]) from None
-    except OSError as exc:
-        raise RegisterFileError(path, [f"filen kan inte läsas: {exc.strerror or exc}"]) from None
-    problems.raise_if_any(path)
-    if not rows:
-        raise RegisterFileError(path, ["filen har inga rader efter rubrikraden"])
-    return rows
-
-
-def _first_undecodable_line(path: Path) -> int:
-    with path.open("rb") as raw:
-        for number, line in enumerate(raw, start=1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
-                return number
-    return 1
-
-
 def read_address_file(path: Path) -> list[RegisterAddress]:
     """Every address of a Belägenhetsadress file (docs/address-register.md), checked and in WGS84; or
     RegisterFileError naming every bad line (nothing is returned then)."""
-    return _read(path, ADDRESS_COLUMNS, _addresses)
+    return read_table(path, ADDRESS_COLUMNS, _OPTIONAL, _addresses, _xy_hint)
 
 
 def read_place_file(path: Path) -> list[RegisterPlace]:
     """Every place name of a place-name file (docs/address-register.md), checked and in WGS84."""
-    return _read(path, PLACE_COLUMNS, _places)
+    return read_table(path, PLACE_COLUMNS, _OPTIONAL, _places, _xy_hint)
 
 
-def _addresses(table: _Table, problems: _Problems) -> list[RegisterAddress]:
+def _addresses(table: Table, problems: Problems) -> list[RegisterAddress]:
     common = _Common(table, problems)
     i_street, i_number = table.index["adressomrade"], table.index["adressplatsnummer"]
     i_letter = table.index.get("bokstavstillagg")
@@ -309,8 +189,8 @@ def _addresses(table: _Table, problems: _Problems) -> list[RegisterAddress]:
         before = problems.count
         kommun = common.kommun(line, cells)
         street = cells[i_street].strip()
-        if not street or len(street) > 128 or _CONTROL.search(street):
-            common.bad(line, "adressomrade", _text(street, 128) or "adressområdet (gatunamnet) saknas")
+        if not street or len(street) > 128 or CONTROL.search(street):
+            common.bad(line, "adressomrade", text_problem(street, 128) or "adressområdet (gatunamnet) saknas")
         number: int | None = None
         letter = cells[i_letter].strip().upper() if i_letter is not None else ""
         written = cells[i_number].strip()
@@ -339,8 +219,8 @@ def _addresses(table: _Table, problems: _Problems) -> list[RegisterAddress]:
             common.bad(line, "postnummer", f"'{cells[i_pnr].strip()}' är inget postnummer (fem siffror, "
                                            "t.ex. 291 31)")
         postort = cells[i_ort].strip()
-        if not postort or len(postort) > 64 or _CONTROL.search(postort):
-            common.bad(line, "postort", _text(postort, 64) or "postorten saknas")
+        if not postort or len(postort) > 64 or CONTROL.search(postort):
+            common.bad(line, "postort", text_problem(postort, 64) or "postorten saknas")
         point = common.point(line, cells)
         if problems.count != before or kommun is None or point is None:
             continue
@@ -358,7 +238,7 @@ def _addresses(table: _Table, problems: _Problems) -> list[RegisterAddress]:
                                                                                       strict=True)]
 
 
-def _places(table: _Table, problems: _Problems) -> list[RegisterPlace]:
+def _places(table: Table, problems: Problems) -> list[RegisterPlace]:
     common = _Common(table, problems)
     i_name, i_kind = table.index["namn"], table.index["typ"]
     good: list[tuple[int, str, str, str, str]] = []
@@ -373,8 +253,8 @@ def _places(table: _Table, problems: _Problems) -> list[RegisterPlace]:
         before = problems.count
         kommun = common.kommun(line, cells)
         name = cells[i_name].strip()
-        if not name or len(name) > 128 or _CONTROL.search(name):
-            common.bad(line, "namn", _text(name, 128) or "namnet saknas")
+        if not name or len(name) > 128 or CONTROL.search(name):
+            common.bad(line, "namn", text_problem(name, 128) or "namnet saknas")
         kind = cells[i_kind].strip().lower()
         if not _KIND.fullmatch(kind):
             common.bad(line, "typ", f"'{cells[i_kind].strip()}' är ingen typ (ett ord med små bokstäver, högst 32 "

@@ -10,9 +10,7 @@ SQLAlchemy's Core insert of dicts 16–22 s; on SQLite the driver's executemany 
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -24,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from records.actor import Actor
 from records.audit import audit, now
+from records.bulk import paused_gc
 from records.identity import start_import
 from records.models import Address, AddressRegister, PlaceName, User
 from resources.geography import default_geography
@@ -33,19 +32,6 @@ from resources.location.sweref import wgs84_to_sweref_many
 IMPORT_ACTION = "addresses.import"
 DEMO_ACTION = "addresses.demo"
 BATCH = 10_000  # rows per executemany on SQLite (5 000 and 50 000 measured the same)
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """The cyclic garbage collector paused while half a million tuples are made: they hold no cycles, and its
-    passes over the growing heap took a third of an import's reading (2 s of 7 s measured)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 class RegisterAddress(NamedTuple):

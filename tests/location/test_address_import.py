@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 import records.address_register
 from records.actor import NotPermitted
-from records.address_file import MAX_LISTED, RegisterFileError, read_address_file, read_place_file
+from records.address_file import RegisterFileError, read_address_file, read_place_file
 from records.address_register import (
     IMPORT_ACTION,
     RegisterAddress,
@@ -24,6 +24,7 @@ from records.address_register import (
     register_rows,
     replace_register,
 )
+from records.csv_table import MAX_LISTED
 from records.db import transaction
 from records.models import Address, AddressRegister, AuditEntry, PlaceName
 from resources.location.model import AddressRow, PlaceRow
