@@ -32,6 +32,14 @@ from commands.calls import (
     SaveDraft,
     SendToWaitingRoom,
 )
+from commands.care_plans import (
+    RemoveCarePlan,
+    RemoveStandingOrder,
+    RemoveTreatmentLimitation,
+    SetCarePlan,
+    SetStandingOrder,
+    SetTreatmentLimitation,
+)
 from commands.closing import ApplyFeedOutcome, CorrectOutcome, RecordFollowUp, RecordOutcome
 from commands.dispatching import AssignUnit, ReassignUnit, RecallUnit, SetUnitStatus
 from commands.feed_inbox import DeadOutcome, InboxRun, apply_due_outcomes
@@ -51,6 +59,8 @@ ALL_COMMANDS: tuple[type[Command], ...] = (
     CommentReview, SignOffReview, ChangeCaseTriage, AcceptProposal, RejectProposal,
     CreateUser, GrantRole, RevokeRole, SetUserActive, SetPassword, UnlockUser, CreateServiceToken,
     RevokeServiceToken,
+    SetCarePlan, RemoveCarePlan, SetTreatmentLimitation, RemoveTreatmentLimitation, SetStandingOrder,
+    RemoveStandingOrder,
 )
 
 __all__ = [
@@ -66,4 +76,6 @@ __all__ = [
     "SignOffReview", "execute", "run",
     "DeadOutcome", "InboxRun", "apply_due_outcomes",
     "AlertReplyApplied", "AlertTimedOut", "ApplyAlertReply", "MarkAlertTimedOut",
+    "RemoveCarePlan", "RemoveStandingOrder", "RemoveTreatmentLimitation", "SetCarePlan", "SetStandingOrder",
+    "SetTreatmentLimitation",
 ]

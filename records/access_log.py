@@ -32,6 +32,7 @@ from records.db import scalars_where_in
 from records.identity import user_by_name
 from records.models import AuditEntry, Case, User
 from records.personnummer import normalise
+from resources.care_plan import LimitationKind
 from resources.clock import LOCAL_TZ
 from resources.vocabulary import Role
 
@@ -57,6 +58,14 @@ ACTIONS: dict[str, str] = {
     "patient.lookup": "slog upp patienten i patientregistret",
     "patients.import": "importerade patientregistret",
     "patients.demo": "lade in demopatienter i patientregistret",
+    "patient.care_plan.read": "läste patientens vårdplan, behandlingsbegränsningar och ordinationer",
+    "careplans.import": "importerade vårdplaner, behandlingsbegränsningar och ordinationer (ersatte de tidigare)",
+    "care_plan.set": "lade in eller ändrade patientens vårdplan",
+    "care_plan.remove": "tog bort patientens vårdplan",
+    "treatment_limitation.set": "lade in eller ändrade en behandlingsbegränsning",
+    "treatment_limitation.remove": "tog bort en behandlingsbegränsning",
+    "standing_order.set": "lade in eller ändrade en ordination i hemmet",
+    "standing_order.remove": "tog bort en ordination i hemmet",
     "addresses.import": "importerade adressregistret (ersatte det tidigare)",
     "addresses.demo": "lade in det fiktiva demoregistret av adresser (ersatte det tidigare)",
     "report.run": "tog fram kvalitetsrapporten",
@@ -143,11 +152,28 @@ def action_text(action: str, detail: dict[str, Any], patient: str | None = None)
         return f"{ACTIONS[action]} med skälet: {detail['reason']}"
     if action == "draft.hand_over" and detail.get("to"):
         return f"{ACTIONS[action]} till {detail['to']}"
+    if action in CARE_PLAN_EDITS:
+        return f"{ACTIONS[action]}{_care_plan_what(detail)}"
     if action in ("user.create", "user.grant", "user.revoke", "user.activate", "user.deactivate", "user.password",
                   "user.unlock", "token.create", "token.revoke") and detail.get("username"):
         role = f" {Role(detail['role']).label}" if detail.get("role") in Role.__members__.values() else ""
         return f"{ACTIONS[action]}{role}: {detail['username']}"
     return ACTIONS.get(action, action)
+
+
+CARE_PLAN_EDITS = frozenset({"care_plan.set", "care_plan.remove", "treatment_limitation.set",
+                             "treatment_limitation.remove", "standing_order.set", "standing_order.remove"})
+
+
+def _care_plan_what(detail: dict[str, Any]) -> str:
+    """Which entry an administrator's edit of the patient's plan was about: the team, the limitation, the order."""
+    if detail.get("kind") in LimitationKind.__members__.values():
+        decided = f", beslutad av {detail['decided_by']} {detail.get('decided_on', '')}".rstrip() \
+            if detail.get("decided_by") else ""
+        return f": {LimitationKind(detail['kind']).label}{decided}"
+    if detail.get("text"):
+        return f": {detail['text']} ({detail.get('team', '?')})"
+    return f" ({detail['team']})" if detail.get("team") else ""
 
 
 class AccessRow(BaseModel):

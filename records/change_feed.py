@@ -28,7 +28,7 @@ log = logging.getLogger("larmcentral.records.change_feed")
 CHANNEL = "larmcentral_changes"
 RESYNC = "resync"
 MAX_PAYLOAD_BYTES = 7999  # PostgreSQL's NOTIFY payload must be shorter than 8,000 bytes
-TOPICS = ("alerts", "cases", "drafts", "followups", "reviews", "rulesets", "units", "users")  # what commands announce
+TOPICS = ("alerts", "care_plans", "cases", "drafts", "followups", "reviews", "rulesets", "units", "users")  # what commands announce
 
 
 @dataclass(frozen=True)

@@ -31,14 +31,15 @@ SYSTEM_JOBS: dict[str, frozenset[str]] = {
     # feed.inbox: keeping the outcome inbox; alert.*: the units' answers to their alerts (docs/alert-protocol.md)
     FEED_USER: frozenset({"outcome.feed", "feed.inbox", "alert.unit_reply", "alert.timeout"}),
     ANALYSIS_USER: frozenset({"proposals.draft"}),
-    IMPORT_USER: frozenset({"patients.import", "later_facts.import", "addresses.import"}),
+    IMPORT_USER: frozenset({"patients.import", "later_facts.import", "addresses.import", "careplans.import"}),
 }
 JOB = "job"  # session.info key: the command or job the current transaction runs
 # Audited about someone who is not signed in (yet), or who is ending their own session: the sign-in path.
 UNSIGNED_ACTIONS = frozenset({"user.sign_in_failed", "user.sign_in_refused", "user.bootstrap_admin",
                               "user.directory_grants", "user.sign_out"})
 OWN_SESSION_ACTIONS = frozenset({"user.sign_in", "console.lock", "console.unlock"})
-PATIENT_READS = frozenset({"case.read", "case.list", "case.search", "patient.lookup", "followup.list", "review.list"})
+PATIENT_READS = frozenset({"case.read", "case.list", "case.search", "patient.lookup", "patient.care_plan.read",
+                           "followup.list", "review.list"})
 _VERIFIED = "verified_actors"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -131,6 +131,62 @@ class Patient(Base):
     known_psychiatric_team: Mapped[str | None] = mapped_column(String(128))
     updated_at: Mapped[datetime]
     source: Mapped[str] = mapped_column(String(256), default="")
+
+
+# The patient's own plan (docs/care-plan-import.md; plain data in resources.care_plan). No foreign key to `patients`:
+# a plan is shown for the personnummer it names even when the patient file has no row for it yet. The nightly import
+# replaces all three tables in one transaction; an administrator edits single rows (commands/care_plans.py).
+class CarePlanRow(Base):
+    """The current care plan one team wrote for a patient: at most one per patient and team."""
+
+    __tablename__ = "care_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    personnummer: Mapped[str] = mapped_column(String(13))
+    team: Mapped[str] = mapped_column(String(128))  # the unit affiliation as in the fleet file
+    author: Mapped[str] = mapped_column(String(128))
+    written_on: Mapped[date]
+    valid_until: Mapped[date]
+    items: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [resources.care_plan.PlanItem as JSON]
+    free_text: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(256))  # the import file, or "manuellt (username)"
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("uq_care_plan_team", "personnummer", "team", unique=True),)
+
+
+class TreatmentLimitationRow(Base):
+    """A documented treatment limitation (ej HLR, ej IVA …): at most one of each kind per patient."""
+
+    __tablename__ = "treatment_limitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    personnummer: Mapped[str] = mapped_column(String(13))
+    kind: Mapped[str] = mapped_column(String(16))  # resources.care_plan.LimitationKind
+    decided_by: Mapped[str] = mapped_column(String(128))
+    decided_on: Mapped[date]
+    documented_in: Mapped[str] = mapped_column(String(256))
+    note: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(256))
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("uq_treatment_limitation_kind", "personnummer", "kind", unique=True),)
+
+
+class StandingOrderRow(Base):
+    """A treatment a team may give the patient at home (e.g. "IV-furosemid 40 mg"), until `valid_until`."""
+
+    __tablename__ = "standing_orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    personnummer: Mapped[str] = mapped_column(String(13))
+    team: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(String(500))
+    valid_until: Mapped[date]
+    source: Mapped[str] = mapped_column(String(256))
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("uq_standing_order", "personnummer", "team", "text", unique=True),)
 
 
 class Case(Base):

@@ -23,6 +23,10 @@ Described = tuple[str, str, str]
 # Reads are the access log's business, not the case's history.
 NOT_EVENTS = frozenset({"case.read", "case.list", "case.search", "followup.list", "review.list", "patient.lookup",
                         "command.replay", "feed_inbox.applied", "feed_inbox.retry"})
+# The patient register's own entries (a care plan, a limitation, a standing order) belong to no case.
+_REGISTER = frozenset({"patient.care_plan.read", "careplans.import", "care_plan.set", "care_plan.remove",
+                       "treatment_limitation.set", "treatment_limitation.remove", "standing_order.set",
+                       "standing_order.remove"})
 # An alert's revisions queued by a command: the timeline tells each message as sent, from unit_alert_messages.
 _ALERT_QUEUED = frozenset({"unit_alert.create", "unit_alert.update", "unit_alert.cancel"})
 # Status changes another row of the same step already tells better ("Larmade AMB-011" for assign).
@@ -82,7 +86,7 @@ def _reason(detail: dict[str, Any], key: str = "reason") -> str:
 
 
 def describe(action: str, detail: dict[str, Any]) -> Described | None:  # noqa: C901, PLR0911, PLR0912 - one table
-    if action in NOT_EVENTS or action in _FROM_TABLES:
+    if action in NOT_EVENTS or action in _FROM_TABLES or action in _REGISTER:
         return None
     d = detail
     if action == "case.create":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import time, timedelta
 
 from command_world import World, intake, triage
 from outcomes_helpers import AMB, T0, add_case
@@ -37,13 +37,19 @@ from commands import (
     RecordOutcome,
     RecordRedFlag,
     RejectProposal,
+    RemoveCarePlan,
+    RemoveStandingOrder,
+    RemoveTreatmentLimitation,
     ReopenCase,
     RevokeRole,
     RevokeServiceToken,
     SaveDraft,
     SendPreAlert,
     SendToWaitingRoom,
+    SetCarePlan,
     SetPassword,
+    SetStandingOrder,
+    SetTreatmentLimitation,
     SetUnitStatus,
     SetUserActive,
     SignOffReview,
@@ -57,11 +63,13 @@ from outcomes.settings import OutcomeSettings
 from outcomes.stats import outcome_statistics
 from outcomes.system_jobs import FEED_USER, feed_actor
 from records.actor import Actor
+from records.care_plans import CarePlanInput, LimitationInput, StandingOrderInput
 from records.case_state import CaseStatus
 from records.identity import provision
-from records.models import Review, UnitAlert
+from records.models import Patient, Review, UnitAlert
 from records.pre_alert import PreAlertTriage
 from records.tokens import new_token, token_hash
+from resources.care_plan import LimitationKind, PlanItem, PlanItemKind
 from resources.vocabulary import Priority, Role, UnitStatus
 
 Scenario = Callable[[World], tuple[Actor, Command]]
@@ -176,6 +184,51 @@ def _revoke_token(w: World) -> tuple[Actor, Command]:
     return w.admin, RevokeServiceToken(token_id=view.id)  # type: ignore[attr-defined]
 
 
+PATIENT, TEAM = "19121212-1212", "Vårdcentralen Lund Norr"  # Tolvan Tolvansson, Skatteverket's test person
+
+
+def _patient(w: World) -> str:
+    """A patient in the register (an administrator's care-plan edit is refused for anyone else)."""
+    with w.db() as s, s.begin():
+        if s.get(Patient, PATIENT) is None:
+            s.add(Patient(personnummer=PATIENT, name="Tolvan Tolvansson", enrolled_mobile_team=TEAM,
+                          updated_at=T0, source="test"))
+    return PATIENT
+
+
+def _plan(w: World) -> CarePlanInput:
+    return CarePlanInput(personnummer=_patient(w), team=TEAM, author="Ssk Maja Exempel",
+                         written_on=T0.date() - timedelta(days=30), valid_until=T0.date() + timedelta(days=90),
+                         items=[PlanItem(kind=PlanItemKind.CALL_TEAM, text="Ring teamet dagtid",
+                                         hours_from=time(8), hours_to=time(17))],
+                         free_text="Vid andnöd: extra furosemid enligt ordination.")
+
+
+def _limitation(w: World) -> LimitationInput:
+    return LimitationInput(personnummer=_patient(w), kind=LimitationKind.NO_CPR, decided_by="Dr Sigrid Demoläkare",
+                           decided_on=T0.date() - timedelta(days=10), documented_in="Journalanteckning ASIH Lund")
+
+
+def _order(w: World) -> StandingOrderInput:
+    return StandingOrderInput(personnummer=_patient(w), team=TEAM, text="IV-furosemid 40 mg",
+                              valid_until=T0.date() + timedelta(days=90))
+
+
+def _remove_plan(w: World) -> tuple[Actor, Command]:
+    run(w.db, w.admin, SetCarePlan(plan=_plan(w)))
+    return w.admin, RemoveCarePlan(personnummer=PATIENT, team=TEAM)
+
+
+def _remove_limitation(w: World) -> tuple[Actor, Command]:
+    run(w.db, w.admin, SetTreatmentLimitation(limitation=_limitation(w)))
+    return w.admin, RemoveTreatmentLimitation(personnummer=PATIENT, kind=LimitationKind.NO_CPR)
+
+
+def _remove_order(w: World) -> tuple[Actor, Command]:
+    run(w.db, w.admin, SetStandingOrder(order=_order(w)))
+    return w.admin, RemoveStandingOrder(personnummer=PATIENT, team=TEAM, text="IV-furosemid 40 mg")
+
+
 SCENARIOS: dict[type[Command], Scenario] = {
     CreateUser: lambda w: (w.admin, CreateUser(username="ssk.ny", display_name="Ny Sjuksköterska",
                                                grant=[Role.NURSE], password=PASSWORD)),
@@ -186,6 +239,12 @@ SCENARIOS: dict[type[Command], Scenario] = {
     UnlockUser: lambda w: (w.admin, UnlockUser(username=w.nurse.username)),
     CreateServiceToken: lambda w: (w.admin, _token_command(w)),
     RevokeServiceToken: _revoke_token,
+    SetCarePlan: lambda w: (w.admin, SetCarePlan(plan=_plan(w))),
+    RemoveCarePlan: _remove_plan,
+    SetTreatmentLimitation: lambda w: (w.admin, SetTreatmentLimitation(limitation=_limitation(w))),
+    RemoveTreatmentLimitation: _remove_limitation,
+    SetStandingOrder: lambda w: (w.admin, SetStandingOrder(order=_order(w))),
+    RemoveStandingOrder: _remove_order,
     CreateCase: lambda w: (w.nurse, CreateCase(intake=intake())),
     SaveDraft: lambda w: (w.nurse, SaveDraft(case_id=w.case_in(CaseStatus.DRAFT), intake=intake("Ändrad"),
                                              payload={"complaint": "YRSEL"})),

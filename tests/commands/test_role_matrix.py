@@ -32,6 +32,10 @@ EXPECTED: dict[str, set[Role]] = {
     "user.create": {A}, "user.grant": {A}, "user.revoke": {A}, "user.active": {A}, "user.unlock": {A},
     "user.password": {N, A},  # the scenario sets the nurse's own password: herself, or an administrator
     "token.create": {A}, "token.revoke": {A},
+    # The patient's own plan mirrors the region's record: administrators keep it (commands/care_plans.py says why
+    # not the RLS physician); the clinical roles read it (records.care_plans.care_plan_for).
+    "care_plan.set": {A}, "care_plan.remove": {A}, "treatment_limitation.set": {A},
+    "treatment_limitation.remove": {A}, "standing_order.set": {A}, "standing_order.remove": {A},
 }
 CASES = [(c, r) for c in ALL_COMMANDS for r in (N, D, P, A)]
 
