@@ -37,6 +37,7 @@ from records.care_plans import (
     order_row,
     plan_row,
 )
+from records.csv_table import MAX_LISTED
 from records.db import scalars_where_in
 from records.identity import start_import
 from records.models import CarePlanRow, Patient, StandingOrderRow, TreatmentLimitationRow
@@ -66,10 +67,15 @@ IMPORT_JOB = "careplans.import"
 
 
 class CarePlanImportError(ValueError):
+    """A file refused whole: `problems` holds every bad line; the message lists the first MAX_LISTED (a file bad on
+    every line — dates in another format, say — would otherwise print thousands of lines) and counts the rest."""
+
     def __init__(self, path: Path, problems: list[str]):
         self.problems = problems
+        more = len(problems) - MAX_LISTED
         super().__init__(f"{path}: importen avbröts, inget ändrades ({len(problems)} fel)\n"
-                         + "\n".join(f"  - {p}" for p in problems))
+                         + "\n".join(f"  - {p}" for p in problems[:MAX_LISTED])
+                         + (f"\n  … och {more} fel till" if more > 0 else ""))
 
 
 @dataclass

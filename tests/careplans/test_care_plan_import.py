@@ -134,6 +134,18 @@ def test_every_bad_row_is_named_by_line_and_column_and_nothing_is_written(db, ma
     assert len(audit_rows(db, "careplans.import")) == 1  # the good file's only
 
 
+def test_a_file_bad_on_every_line_lists_the_first_fifty_and_counts_the_rest(db, make_actor, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rows = "\n".join(f"ordination;{TOLVAN};{LUND_NORR};;Order {i};;;;30/6 2026;;;" for i in range(120))
+    with pytest.raises(CarePlanImportError) as refused:
+        _import(db, make_actor(db, "admin.eva", Role.ADMIN), write(tmp_path, f"{HEADER}\n{rows}\n"))
+    assert len(refused.value.problems) == 120
+    message = str(refused.value).splitlines()
+    assert message[0].endswith("importen avbröts, inget ändrades (120 fel)")
+    assert message[1:3] == ["  - rad 2, fält 'giltig_till': '30/6 2026' är inget datum; skriv ÅÅÅÅ-MM-DD",
+                            "  - rad 3, fält 'giltig_till': '30/6 2026' är inget datum; skriv ÅÅÅÅ-MM-DD"]
+    assert len(message) == 1 + 50 + 1 and message[-1] == "  … och 70 fel till"
+
+
 def test_an_empty_export_or_a_missing_column_is_refused(db, make_actor, tmp_path) -> None:  # type: ignore[no-untyped-def]
     admin = make_actor(db, "admin.eva", Role.ADMIN)
     _import(db, admin, write(tmp_path, GOOD))
