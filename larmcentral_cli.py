@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "outcomes.cli",
     "outcomes.acceptance_cli",  # adds `rules evaluate` to triage_rules.cli's `rules`
     "commands.cli",
+    "commands.care_plan_cli",  # adds the administrator's edits to records.care_plan_cli's `careplans`
 )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,48 @@ def test_a_broken_file_is_refused_with_its_lines_named(db_url, cli_user, monkeyp
             assert s.query(AuditEntry).filter_by(action="careplans.import").count() == 0
     finally:
         engine.dispose()
+
+
+def test_an_administrator_edits_one_patients_plan_on_the_command_line(db_url, cli_user, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LARMCENTRAL_DB_URL", db_url)
+    admin = cli_user(db_url, "admin.eva", Role.ADMIN)
+    engine, factory = open_database(db_url)
+    try:
+        with transaction(factory) as s:
+            s.add(Patient(personnummer=TOLVAN, name="Tolvan Tolvansson", updated_at=datetime.now(UTC), source="test"))
+    finally:
+        engine.dispose()
+    assert _run(monkeypatch, admin, "set-limitation", "191212121212", "--kind", "Ej HLR", "--decided-by",
+                "Sigrid Demoläkare", "--decided", "2026-02-01", "--documented-in", "Telefon från ASIH-läkaren") == 0
+    assert capsys.readouterr().out.startswith(f"Behandlingsbegränsningen (no_cpr) för {TOLVAN} är inlagd.")
+    assert _run(monkeypatch, admin, "set-plan", TOLVAN, "--team", "ASIH Lund", "--author", "Maja Exempel",
+                "--written", "2026-02-01", "--valid-until", "2026-05-01", "--item", "ring_teamet@08-17=Ring ASIH",
+                "--item", "ej_sjukhus=Vill dö hemma") == 0
+    assert _run(monkeypatch, admin, "set-order", TOLVAN, "--team", "ASIH Lund", "--text", "Morfin 5 mg s.c.",
+                "--valid-until", "2026-05-01") == 0
+    capsys.readouterr()
+
+    nurse = cli_user(db_url, "ssk.anna", Role.NURSE)
+    assert _run(monkeypatch, nurse, "show", TOLVAN, "--date", "2026-03-02") == 0
+    out = capsys.readouterr().out
+    assert "  EJ HLR: beslutad av Sigrid Demoläkare 2026-02-01, dokumenterad i Telefon från ASIH-läkaren [källa: " \
+           "manuellt (admin.eva), " in out
+    assert "    - Ring teamet (08:00–17:00): Ring ASIH\n    - Vill inte till sjukhus: Vill dö hemma\n" in out
+    assert "  ASIH Lund: Morfin 5 mg s.c. (gäller till 2026-05-01)" in out
+
+    assert _run(monkeypatch, admin, "remove-limitation", TOLVAN, "--kind", "ej_hlr") == 0
+    assert "är borttagen" in capsys.readouterr().out
+    assert _run(monkeypatch, admin, "remove-limitation", TOLVAN, "--kind", "ej_hlr") == 1
+    assert "har ingen behandlingsbegränsning 'Ej HLR'" in capsys.readouterr().err
+    assert _run(monkeypatch, admin, "set-order", ASTA, "--team", "ASIH Lund", "--text", "Morfin",
+                "--valid-until", "2026-05-01") == 1
+    assert f"Personnumret {ASTA} finns inte i patientregistret" in capsys.readouterr().err
+    assert _run(monkeypatch, admin, "set-plan", TOLVAN, "--team", "ASIH Lund", "--author", "Maja Exempel",
+                "--written", "2026-02-01", "--valid-until", "2026-01-01") == 1
+    assert "planen gäller till 2026-01-01, före dagen den skrevs (2026-02-01)" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        _run(monkeypatch, admin, "set-plan", TOLVAN, "--team", "ASIH Lund", "--author", "M", "--written",
+             "2026-02-01", "--valid-until", "2026-05-01", "--item", "ring teamet dagtid")
+    assert "skriv SLAG[@TIDER]=TEXT" in capsys.readouterr().err
+    assert _run(monkeypatch, nurse, "remove-plan", TOLVAN, "--team", "ASIH Lund") == 1
+    assert "Nekad:" in capsys.readouterr().err
