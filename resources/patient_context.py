@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from resources.care_plan import CarePlanView
+
 
 class PatientContext(BaseModel):
     """Context looked up from the patient register and case history (plain data)."""
@@ -26,3 +28,7 @@ class PatientContext(BaseModel):
         default=True, description="False: the patient register was not consulted or has no entry for the patient, "
                                   "so triage asks the context questions it would answer (enrolled, ASIH, SÄBO, home "
                                   "care, age …) instead of counting an unknown as 'nej'")
+    care_plan: CarePlanView | None = Field(
+        default=None, description="The patient's own plan (care plans, treatment limitations, standing orders) as "
+                                  "read, audited, from the register (records.care_plans.care_plan_for); None when not "
+                                  "read")
