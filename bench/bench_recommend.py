@@ -28,7 +28,8 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -39,6 +40,7 @@ from dispatch.fleet_view import FleetSnapshot, merge_live  # noqa: E402
 from dispatch.live_fleet import LiveFleet  # noqa: E402
 from dispatch.recommend import recommend  # noqa: E402
 from resources.care_need import CareNeed, CareNeedPart  # noqa: E402
+from resources.care_plan import CarePlanEntry, CarePlanView, PlanItem, PlanItemKind  # noqa: E402
 from resources.clock import LOCAL_TZ  # noqa: E402
 from resources.fleet import Fleet, Unit, default_fleet  # noqa: E402
 from resources.geography import default_geography, in_skane  # noqa: E402
@@ -127,10 +129,22 @@ def cases(count: int, rng: random.Random) -> list[tuple[DispatchCase, datetime]]
         prio, need = rng.choice(NEEDS)
         k = rng.choice(geo.kommuner)
         ctx = PatientContext(enrolled_mobile_team=rng.choice(mvt)) if rng.random() < 0.5 else PatientContext()
+        if ctx.enrolled_mobile_team and rng.random() < 0.5:  # half of them with a plan: the plan's path is timed too
+            ctx = ctx.model_copy(update={"care_plan": care_plan(ctx.enrolled_mobile_team)})
         lat, lon = near(k, 0.05, 0.05, rng)
         case = DispatchCase(priority=prio, care_need=need, lat=lat, lon=lon, kommun=k.name, context=ctx)
         out.append((case, START + timedelta(minutes=rng.randint(0, 7 * 24 * 60 - 1))))
     return out
+
+
+def care_plan(team: str) -> CarePlanView:
+    """A heart-failure plan: the team by day, the physician car at night, no hospital."""
+    items = [PlanItem(kind=PlanItemKind.CALL_TEAM, text="Ring teamet dagtid", hours_from=clock_time(8), hours_to=clock_time(17)),
+             PlanItem(kind=PlanItemKind.PHYSICIAN_CAR, text="Läkarbil nattetid", hours_from=clock_time(17), hours_to=clock_time(8)),
+             PlanItem(kind=PlanItemKind.NO_HOSPITAL, text="Vill helst inte till sjukhus")]
+    plan = CarePlanEntry(team=team, author="bench", written_on=date(2026, 10, 1), valid_until=date(2027, 12, 31),
+                         expired=False, items=items, free_text="", source="bench", updated_at=START)
+    return CarePlanView(personnummer="19121212-1212", read_for=date(2026, 11, 23), plans=[plan])
 
 
 def pct(values: list[float], q: float) -> float:

@@ -5,6 +5,9 @@ need's required or preferred capabilities), has every required capability and a 
 priority, is in service at that hour and still when its unit arrives, may serve this patient,
 and one of its units can be with the patient within the part's max_minutes. Lowest = lowest palette level among adequate types;
 within a type, earliest arrival, then lowest unit id. Vectorised over a FleetSnapshot.
+
+The patient's own plan (dispatch/plan_following.py) may put an adequate resource first: the plan's team ("ring
+teamet") or the physician car, for the first part it is adequate for; the recommendation says so, or why it cannot.
 """
 
 from __future__ import annotations
@@ -14,9 +17,16 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from dispatch import plan_following as pf
 from dispatch.case_input import DispatchCase
 from dispatch.fleet_view import FleetSnapshot
-from dispatch.recommendation_model import Fallback, Option, PartRecommendation, PassedOver, ResourceRecommendation
+from dispatch.recommendation_model import (
+    Fallback,
+    Option,
+    PartRecommendation,
+    PassedOver,
+    ResourceRecommendation,
+)
 from dispatch.travel import DEFAULT_ESTIMATOR, TravelTimeEstimator
 from resources.care_need import CareNeedPart
 from resources.clock import LOCAL_TZ, local_aware
@@ -50,6 +60,7 @@ def recommend(case: DispatchCase, snapshot: FleetSnapshot, at: datetime, *,
     local = at.astimezone(LOCAL_TZ)
     delregion = geo.delregion_of(case.kommun)
     ctx = _Context(case, snapshot, local, DELREGIONER.index(delregion), estimator)
+    ctx.plan = pf.PlanState(pf.current_plans(case.context, local.date()), local)
     for uid in exclude:
         i = snapshot.index.get(uid)
         if i is not None:
@@ -73,10 +84,15 @@ def recommend(case: DispatchCase, snapshot: FleetSnapshot, at: datetime, *,
         if warning:
             parts[k] = rec.model_copy(update={"coverage_warning": warning})
             warnings.append(warning)
+    plan = ctx.plan.statement(parts)
+    if plan is not None:
+        k = next((i for i, p in enumerate(parts) if p.part == plan.part), 0)
+        said = " ".join(f"{t}." for t in (plan.text, *plan.notes))
+        parts[k] = parts[k].model_copy(update={"message": f"{parts[k].message} {said}".strip()})
     return ResourceRecommendation(at=at, priority=case.priority, kommun=case.kommun, delregion=delregion,
                                   lat=case.lat, lon=case.lon, case_id=case.case_id,
                                   palette_version=snapshot.palette.version, parts=parts,
-                                  coverage_warnings=warnings)
+                                  coverage_warnings=warnings, plan=plan)
 
 
 class _Context:
@@ -96,12 +112,62 @@ class _Context:
         self.wait = np.where(snapshot.available, 0.0, np.maximum(ahead, 0.0))
         self.usable = snapshot.countable.copy()
         self._closing: dict[str, datetime | None] = {}
+        self.plan = pf.PlanState([], local)
 
     def closing(self, t: ResourceType) -> datetime | None:
         """When the type next goes out of service after now (None: not within a week)."""
         if t.code not in self._closing:
             self._closing[t.code] = closing_time(t, self.local)
         return self._closing[t.code]
+
+
+def _follow_plan(ctx: _Context, part: CareNeedPart, in_time: list[tuple[ResourceType, Option, int | None]],
+                 reasons: dict[str, str]) -> tuple[ResourceType, Option, int | None] | None:
+    """The adequate, in-time option a wish of the patient's plan names for this part (the first wish that has one),
+    or None; a wish that cannot be followed leaves its reason (the first one seen) on `ctx.plan`."""
+    state = ctx.plan
+    for wish in state.wishes:
+        if wish.team is None:  # the physician car: adequate in time, or why not
+            hit = next((x for x in in_time if x[0].code == pf.PHYSICIAN_CAR_TYPE), None)
+            if hit is None:
+                why = reasons.get(pf.PHYSICIAN_CAR_TYPE, "finns inte i paletten")
+                state.missed(wish, part.role, pf.miss_kind(why, ctx.case.priority), why)
+                continue
+        else:
+            hit = _team_option(ctx, part, wish)
+            if hit is None:
+                continue
+        state.followed = (wish, part.role)
+        return hit
+    return None
+
+
+def _team_option(ctx: _Context, part: CareNeedPart, wish: pf.Wish) -> tuple[ResourceType, Option, int | None] | None:
+    """The plan's team's best unit, of the lowest type the team has that is adequate for the part and in time."""
+    assert wish.team is not None
+    snap = ctx.snap
+    mask = ctx.plan.team_mask(snap, wish.team)
+    if mask is None:
+        ctx.plan.missed(wish, part.role, "unit", f"{wish.team} har ingen enhet i flottan")
+        return None
+    first_miss: tuple[str, str] | None = None
+    for t in snap.palette.types:
+        ix = snap.type_index.get(t.code)
+        if ix is None or not mask[ix].any():
+            continue
+        why = (_reserved_reason(t, part) or _capability_reason(t, part)
+               or _availability_reason(t, ctx.case.priority, ctx.local))
+        if why is None:
+            found = _best_unit(ctx, t, part.max_minutes, only=mask)
+            if not isinstance(found, str) and found[0].in_time:
+                return t, found[0], found[1]
+            why = found if isinstance(found, str) else (
+                f"ingen ledig inom {part.max_minutes} min (tidigast {found[0].eta_minutes:.0f} min)")
+        if first_miss is None:
+            first_miss = (pf.miss_kind(why, ctx.case.priority), why)
+    kind, why = first_miss or ("unit", "ingen enhet")
+    ctx.plan.missed(wish, part.role, kind, why)
+    return None
 
 
 def closing_time(t: ResourceType, local: datetime) -> datetime | None:
@@ -149,10 +215,19 @@ def _recommend_part(ctx: _Context, part: CareNeedPart) -> tuple[PartRecommendati
     prefix = f"{part.role}: " if part.role else ""
     fallback = None
     escalated = False
+    followed = _follow_plan(ctx, part, in_time, reasons) if ctx.plan.open else None
     if in_time:
+        first, displaced = REASON_LOWEST, None
+        if followed is not None:
+            if in_time[0][0] is followed[0]:
+                first = f"{REASON_LOWEST}; {pf.REASON_PLAN}"
+            else:
+                first, displaced = pf.REASON_PLAN, in_time[0][0]
+            in_time = [followed] + [x for x in in_time if x[0] is not followed[0]]
         rec_t, rec, rec_idx = in_time[0]
-        rec = _with_reason(rec, rec_t, part, REASON_LOWEST)
-        alternatives = [_with_reason(o, t, part, REASON_HIGHER) for t, o, _ in in_time[1:]]
+        rec = _with_reason(rec, rec_t, part, first)
+        alternatives = [_with_reason(o, t, part, pf.REASON_DISPLACED if t is displaced else REASON_HIGHER)
+                        for t, o, _ in in_time[1:]]
         message = prefix + _chosen_text(rec)
     elif late:
         escalated = True
@@ -224,8 +299,10 @@ def _availability_reason(t: ResourceType, priority: Priority, local: datetime) -
     return None
 
 
-def _best_unit(ctx: _Context, t: ResourceType, max_minutes: int | None) -> tuple[Option, int | None] | str:
-    """The type's best unit for this case (or the remote option), or the Swedish reason there is none."""
+def _best_unit(ctx: _Context, t: ResourceType, max_minutes: int | None, only: np.ndarray | None = None
+               ) -> tuple[Option, int | None] | str:
+    """The type's best unit for this case (or the remote option), or the Swedish reason there is none. `only`: a
+    mask over the whole fleet the unit must be in (a plan's team)."""
     if t.kind == "remote":
         return Option(type_code=t.code, type_name=t.name, level=t.level, kind=t.kind, eta_minutes=0.0,
                       reason=""), None
@@ -233,10 +310,12 @@ def _best_unit(ctx: _Context, t: ResourceType, max_minutes: int | None) -> tuple
     ix = snap.type_index.get(t.code)
     if ix is None:
         return "inga enheter i flottan"
-    serves = _serves_mask(snap, ix, t.serves, ctx.case.context, ctx.delregion_code)
+    serves = _serves_mask(snap, ix, t.serves, ctx.case.context, ctx.delregion_code, ctx.plan.teams)
     if isinstance(serves, str):
         return serves
     ok = ctx.usable[ix] if serves is None else ctx.usable[ix] & serves
+    if only is not None:
+        ok = ok & only[ix]
     if not ok.any():
         return "ingen ledig enhet"
     assert t.speed is not None  # field types have a speed profile (palette validation)
@@ -267,8 +346,10 @@ def _best_unit(ctx: _Context, t: ResourceType, max_minutes: int | None) -> tuple
 
 
 def _serves_mask(snap: FleetSnapshot, ix: np.ndarray, serves: Serves, pc: PatientContext,
-                 delregion_code: int) -> np.ndarray | None | str:
-    """Which of the type's units may serve this patient (None = all), or why none may."""
+                 delregion_code: int, plan_teams: Collection[str] = ()) -> np.ndarray | None | str:
+    """Which of the type's units may serve this patient (None = all), or why none may. A team whose current plan the
+    patient has serves the patient as the team the patient is enrolled in does (`plan_teams`), whatever the register
+    says: the team wrote the plan for this patient."""
     if serves is Serves.ALL:
         return None
     if serves is Serves.CATCHMENT:
@@ -276,19 +357,19 @@ def _serves_mask(snap: FleetSnapshot, ix: np.ndarray, serves: Serves, pc: Patien
         return mask if mask.any() else f"inget team i patientens delregion ({DELREGIONER[delregion_code]})"
     if serves is Serves.ENROLLED_OR_LISTED:
         teams = list(dict.fromkeys(x for x in (pc.enrolled_mobile_team, pc.listed_vardcentral) if x))
-        if not teams:
-            return "patienten är inte inskriven"
+        why = "patienten är inte inskriven"
     elif serves is Serves.ENROLLED_ASIH:
         teams = [pc.enrolled_asih] if pc.enrolled_asih else []
-        if not teams:
-            return "patienten är inte inskriven i ASIH"
+        why = "patienten är inte inskriven i ASIH"
     else:  # KNOWN_PSYCHIATRIC
         teams = [pc.known_psychiatric_team] if pc.known_psychiatric_team else []
-        if not teams:
-            return "patienten är inte känd av ett psykiatriskt team"
-    codes = [c for c in (snap.affiliation_code(x) for x in teams) if c is not None]
+        why = "patienten är inte känd av ett psykiatriskt team"
+        plan_teams = ()
+    codes = [c for c in (snap.affiliation_code(x) for x in (*teams, *plan_teams)) if c is not None]
     mask = np.isin(snap.affiliation[ix], codes) if codes else np.zeros(len(ix), dtype=bool)
-    return mask if mask.any() else f"patientens team ({' / '.join(teams)}) har ingen enhet av typen"
+    if mask.any():
+        return mask
+    return f"patientens team ({' / '.join(teams)}) har ingen enhet av typen" if teams else why
 
 
 def _fallback(ctx: _Context, part: CareNeedPart) -> Fallback | None:

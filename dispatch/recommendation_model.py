@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -73,6 +73,21 @@ class PartRecommendation(BaseModel):
         return ([self.recommended] if self.recommended else []) + list(self.alternatives)
 
 
+class PlanFollowing(BaseModel):
+    """What the recommendation did with the patient's own plan (docs/recommendation.md, "The patient's plan")."""
+
+    model_config = ConfigDict(frozen=True)
+
+    followed: bool | None  # True: a first choice follows the plan; False: it cannot (why in `text`); None: the plan
+    #                        names no resource for now (only notes)
+    team: str  # the plan's team
+    written_on: date
+    instruction: str | None = None  # the plan's words that were (or could not be) followed, e.g. "Ring teamet dagtid"
+    part: str | None = None  # the care-need part whose first choice follows the plan ("" the main part)
+    text: str  # Swedish: "Följer patientens plan (…)", "Kan inte följa planen (…): …", "Behovet går utöver planen …"
+    notes: list[str] = []  # what else the plan says that the dispatcher should see (e.g. "vill inte till sjukhus")
+
+
 class ResourceRecommendation(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -86,6 +101,7 @@ class ResourceRecommendation(BaseModel):
     palette_version: str
     parts: list[PartRecommendation]
     coverage_warnings: list[str] = []
+    plan: PlanFollowing | None = None  # the patient's current care plan, when it has something to say
 
     def part(self, role: str = "") -> PartRecommendation:
         for p in self.parts:
