@@ -1,6 +1,8 @@
 """The whole case as the dispatcher's case panel shows it: caller and callback number, place, patient, the triage
 path with its answers, red flags, vital signs, the notes (newest first), the recommendation as the nurse saw it and
-the units sent with their times. One read, audited as a read of the patient's data (`case.read`, via "detail").
+the units sent with their times, and the patient's own plan (care plans, treatment limitations, standing orders,
+expired ones marked). One read, audited as a read of the patient's data (`case.read`, via "detail"), and the plan's
+read as the register's own audited read (`patient.care_plan.read`, records.care_plans.care_plan_for).
 
 Plain data only: the console formats it (labels of vital signs, unit names from the fleet, local times). The
 stored codes (question ids, endpoint, flag ids) travel beside the Swedish texts, for tooltips and the RLS view,
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from records.actor import Actor
 from records.audit import audit
+from records.care_plans import care_plan_for
 from records.case_summary import require_case_reader
 from records.cases import CaseNotFound, CaseView
 from records.db import scalars_where_in
@@ -31,6 +34,8 @@ from records.models import (
     UnitStatusEvent,
     User,
 )
+from records.personnummer import InvalidPersonnummer
+from resources.care_plan import CarePlanView
 
 VITAL_PREFIX = "vital:"  # console.calltaking.triage_driver.VITAL_ANSWER_PREFIX: a vital sign taken with the panel
 RAISED = "ja"  # triage_rules.schema.YES: a red-flag question answered yes
@@ -99,6 +104,7 @@ class CaseDetail(_Frozen):
     recommendation_shown: dict[str, Any] | None  # dispatch.recommendation_model.ResourceRecommendation as JSON
     recommendation_shown_at: datetime | None
     units: list[UnitLine]  # in the order they were sent
+    care_plan: CarePlanView | None = None  # the patient's own plan; None when the case names no valid personnummer
 
 
 def case_detail(session: Session, actor: Actor, case_id: int) -> CaseDetail:
@@ -142,7 +148,17 @@ def case_detail(session: Session, actor: Actor, case_id: int) -> CaseDetail:
         units=_units(session, case_id, assignments, names),
     )
     audit(session, actor, "case.read", case_id, via="detail", patient=case.personnummer, notes=len(notes))
-    return detail
+    return detail.model_copy(update={"care_plan": _care_plan(session, actor, case.personnummer)})
+
+
+def _care_plan(session: Session, actor: Actor, personnummer: str | None) -> CarePlanView | None:
+    """The patient's plan, read (and audited) as the register reads it; none for a case without a valid number."""
+    if not personnummer:
+        return None
+    try:
+        return care_plan_for(session, actor, personnummer)
+    except InvalidPersonnummer:
+        return None
 
 
 def _vitals(session: Session, case_id: int) -> dict[str, float | str]:

@@ -14,8 +14,10 @@ from pydantic import ValidationError
 
 from console.complaint_names import complaint_name
 from console.local_time import local, local_text, local_today
+from dispatch.plan_following import short_hours
 from dispatch.recommendation_model import Option, ResourceRecommendation
 from records.case_detail import CaseDetail, UnitLine
+from resources.care_plan import CarePlanView
 from resources.location.model import SOURCE_LABELS, PositionSource
 from resources.numbers import sv_number
 from resources.vocabulary import Priority, Role, UnitStatus
@@ -84,6 +86,7 @@ def sections(detail: CaseDetail, *, unit_name: Callable[[str], str | None] = lam
             Row("Personnummer", c.personnummer or "–"),
             Row("Ålder", f"{c.patient_age} år" if c.patient_age is not None else "–"),
         ]),
+        *([care_plan_section(detail.care_plan)] if detail.care_plan is not None else []),
         Section("notes", f"Anteckningar ({len(detail.notes)})" if detail.notes else "Anteckningar", [
             Row(f"{when(n.written_at)} {n.author}", n.text, f"{n.author}, {_label(Role, n.role)}")
             for n in detail.notes]
@@ -116,6 +119,36 @@ def position_text(c: Any) -> str:
     if c.position_flag:
         text = f"⚠ {c.position_flag} ({text})"
     return text
+
+
+def care_plan_section(view: CarePlanView) -> Section:
+    """The patient's own plan as the register holds it: treatment limitations first (who decided, when, where it is
+    documented), then each plan with its "vid försämring" items and free text, then the standing orders; an expired
+    plan or order is listed and marked "utgången", never left out. The title names the limitations, so a collapsed
+    section still says "Ej HLR"."""
+    title = "Patientens plan"
+    if view.limitations:
+        title += " – " + ", ".join(lim.label for lim in view.limitations)
+    sec = Section("care_plan", title)
+    for lim in view.limitations:
+        text = f"beslut {lim.decided_by} {lim.decided_on.isoformat()}, dokumenterat i {lim.documented_in}"
+        sec.rows.append(Row(lim.label, f"{text} – {lim.note}" if lim.note else text, f"Källa: {lim.source}"))
+    for plan in view.plans:
+        state = f"utgången {plan.valid_until.isoformat()}" if plan.expired else f"gäller till {plan.valid_until.isoformat()}"
+        sec.rows.append(Row(f"Plan {plan.team}" + (" (utgången)" if plan.expired else ""),
+                            f"skriven {plan.written_on.isoformat()} av {plan.author}, {state}", f"Källa: {plan.source}"))
+        for item in plan.items:
+            hours = short_hours(item)
+            sec.rows.append(Row(f"  {item.kind.label}" + (f" {hours}" if hours else ""), item.text, item.kind.value))
+        if plan.free_text:
+            sec.rows.append(Row("  Planens text", plan.free_text))
+    for order in view.standing_orders:
+        state = (f"utgången {order.valid_until.isoformat()}" if order.expired
+                 else f"gäller till {order.valid_until.isoformat()}")
+        sec.rows.append(Row(f"Ordination ({order.team})", f"{order.text} – {state}", f"Källa: {order.source}"))
+    if view.empty:
+        sec.rows.append(Row("", "Ingen vårdplan, behandlingsbegränsning eller ordination i registret."))
+    return sec
 
 
 def _vital(name: str, value: float | str) -> Row:
@@ -164,6 +197,8 @@ def _recommendation(detail: CaseDetail) -> Section:
             rows.append(Row(name, "★ " + option_text(part.recommended), part.recommended.reason))
         else:
             rows.append(Row(name, part.message or "Ingen tillräcklig resurs i tid", ""))
+    if rec.plan is not None:
+        rows.append(Row("Patientens plan", rec.plan.text, "\n".join(rec.plan.notes)))
     return Section("recommendation", title, rows)
 
 
