@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
 from console.calltaking.wrapping_tree import WrappingDelegate
@@ -15,6 +16,7 @@ from dispatch.recommendation_model import ResourceRecommendation
 
 SHOWN_OPTIONS = 4  # per part; the dialog shows them all
 COLUMN_CAPS = (230, 110, 70, 140)  # widest Enhet, Typ, Framme, Status: leave room for the reasons
+PLAN_ROLE = Qt.ItemDataRole.UserRole + 7  # marks the row with the patient's plan statement
 REASONS_LEAST = 90  # px the reasons keep when the tree is narrow (väntrummet's column at 1366 px): the others wrap
 
 
@@ -52,6 +54,10 @@ class RecommendationTree(QTreeWidget):
             if p.coverage_warning:
                 warn = QTreeWidgetItem(self, ["⚠ " + p.coverage_warning])
                 warn.setFirstColumnSpanned(True)
+        if rec.plan is not None:  # what the ★ did with the patient's own plan (docs/recommendation.md)
+            plan = QTreeWidgetItem(self, [" ".join(f"{t}." for t in (rec.plan.text, *rec.plan.notes))])
+            plan.setFirstColumnSpanned(True)
+            plan.setData(0, PLAN_ROLE, True)
         self._fit_columns()
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name

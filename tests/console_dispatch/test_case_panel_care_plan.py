@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from console.dispatch.case_panel import CasePanel
 from console.dispatch.case_sections import sections
+from console.dispatch.recommendation_tree import PLAN_ROLE, RecommendationTree
 from records.care_plans import (
     CarePlanInput,
     LimitationInput,
@@ -26,9 +27,11 @@ from records.cases import CaseView
 from records.db import transaction
 from records.models import AuditEntry, Case
 from resources.care_plan import LimitationKind, PlanItem, PlanItemKind
+from resources.fleet import default_fleet
 from resources.vocabulary import Role
 from tests.console_dispatch.test_workspace import _wait_idle, _workspace, make_case
 from tests.console_dispatch.test_workspace import executor as executor  # the fixture
+from tests.dispatch.test_recommend_care_plan import LUND_TEAMS
 
 PNR = "19121212-1212"  # test series
 TEAM, OLD_TEAM = "Vårdcentralen Lund Norr", "ASIH Lund"
@@ -132,3 +135,22 @@ def test_the_recommendation_as_shown_says_what_it_did_with_the_plan() -> None:
     rec = next(s for s in sections(detail) if s.key == "recommendation")
     row = next(r for r in rec.rows if r.label == "Patientens plan")
     assert row.value.startswith("Kan inte följa planen") and "Vill helst inte till sjukhus" in row.tooltip
+
+
+def test_the_dispatchers_recommendation_tree_says_what_the_star_did_with_the_plan(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from dispatch.fleet_view import FleetSnapshot, states_from_fleet
+    from dispatch.recommend import recommend
+    from tests.dispatch.test_recommend_care_plan import CALL_DAYTIME, NOT_HOSPITAL, WEDNESDAY_10, case, context
+    from tests.dispatch.test_recommend_care_plan import plan as plan_entry
+
+    tree = RecommendationTree()
+    qtbot.addWidget(tree)
+    team = LUND_TEAMS[1]
+    rec = recommend(case(context(plan_entry(team, CALL_DAYTIME, NOT_HOSPITAL), enrolled_mobile_team=team)),
+                    FleetSnapshot(states_from_fleet(default_fleet())), WEDNESDAY_10)
+    tree.show_recommendation(rec, {}, lambda _u: None)
+    last = tree.topLevelItem(tree.topLevelItemCount() - 1)
+    assert last.data(0, PLAN_ROLE) is True
+    assert last.text(0) == (f"Följer patientens plan ({team}, 2026-10-01): Ring teamet dagtid. "
+                            f"Planen ({team}): Vill helst inte till sjukhus.")
+    assert tree.topLevelItem(1).text(0).startswith("★ ")  # the ★ option still right under its part
