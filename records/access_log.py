@@ -154,6 +154,8 @@ def action_text(action: str, detail: dict[str, Any], patient: str | None = None)
         return f"{ACTIONS[action]} till {detail['to']}"
     if action in CARE_PLAN_EDITS:
         return f"{ACTIONS[action]}{_care_plan_what(detail)}"
+    if action in ("unit_alert.create", "unit_alert.update") and detail.get("care_plan"):
+        return f"{ACTIONS[action]}, med patientens behandlingsbegränsningar och vårdplan"
     if action in ("user.create", "user.grant", "user.revoke", "user.activate", "user.deactivate", "user.password",
                   "user.unlock", "token.create", "token.revoke") and detail.get("username"):
         role = f" {Role(detail['role']).label}" if detail.get("role") in Role.__members__.values() else ""

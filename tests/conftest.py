@@ -7,9 +7,10 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -179,6 +180,25 @@ def cli_user(monkeypatch: pytest.MonkeyPatch) -> Callable[..., list[str]]:
         return ["--user", username, "--password-stdin"]
 
     return make
+
+
+@pytest.fixture
+def cli_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The in-process CLI's engines are disposed at the test's end (an open PostgreSQL connection collected later
+    is a ResourceWarning). Modules that run the CLI in-process use it for every test (`pytestmark`)."""
+    import records.db
+
+    engines: list[Engine] = []
+    real = records.db.make_engine
+
+    def tracked(*args: Any, **kwargs: Any) -> Engine:
+        engines.append(real(*args, **kwargs))
+        return engines[-1]
+
+    monkeypatch.setattr(records.db, "make_engine", tracked)
+    yield
+    for engine in engines:
+        engine.dispose()
 
 
 @pytest.fixture

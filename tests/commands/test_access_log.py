@@ -34,7 +34,7 @@ P = "19121212-1212"  # the patient who asks for the log (the tax agency's test n
 Q = "19800101-9804"  # another patient, whose rows must not appear
 
 
-pytestmark = pytest.mark.usefixtures("cli_engines")  # tests/commands/conftest.py
+pytestmark = pytest.mark.usefixtures("cli_engines")  # tests/conftest.py
 
 
 class Script:

@@ -20,7 +20,7 @@ from resources.vocabulary import Role
 TEST_PASSWORD = "Testlösen-2026-ok"  # tests/conftest.py's cli_user gives its users this password
 
 
-pytestmark = pytest.mark.usefixtures("cli_engines")  # tests/commands/conftest.py
+pytestmark = pytest.mark.usefixtures("cli_engines")  # tests/conftest.py
 
 
 @pytest.fixture

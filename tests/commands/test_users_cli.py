@@ -22,7 +22,7 @@ from resources.vocabulary import Role
 ADMIN_PW = "Admin-lösen-2026"
 
 
-pytestmark = pytest.mark.usefixtures("cli_engines")  # tests/commands/conftest.py
+pytestmark = pytest.mark.usefixtures("cli_engines")  # tests/conftest.py
 
 
 KIM_PW = "Kims-lösen-2026"
