@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "records.audit_cli",
     "records.case_cli",
     "records.care_plan_cli",  # `careplans`: the patients' own plans (docs/care-plan-import.md)
+    "records.address_cli",  # `addresses`: the address register (docs/address-register.md)
     "triage_rules.cli",
     "dispatch.cli",
     "dispatch.aml_cli",  # `aml send`: a phone position to a console (docs/phone-position.md)

@@ -95,27 +95,28 @@ class _Common:
         self.table, self.problems = table, problems
         geography = default_geography()
         self.kommun_of = {k.code: k.name for k in geography.kommuner}
-        self.by_name = {k.name.casefold(): k.name for k in geography.kommuner}
+        self.i_code, self.i_name = table.index["kommunkod"], table.index.get("kommunnamn")
+        self.i_n, self.i_e = table.index["n"], table.index["e"]
 
     def bad(self, line: int, column: str, why: str) -> None:
         self.problems.add(line, f"rad {line}, kolumn '{self.table.name.get(column, column)}': {why}")
 
     def kommun(self, line: int, cells: list[str]) -> tuple[str, str] | None:
-        code = cells[self.table.index["kommunkod"]].strip()
+        code = cells[self.i_code].strip()
         kommun = self.kommun_of.get(code)
         if kommun is None:
             self.bad(line, "kommunkod", _kommunkod_reason(code))
             return None
-        if "kommunnamn" in self.table.index:
-            written = cells[self.table.index["kommunnamn"]].strip()
-            if written and written.casefold().removesuffix(" kommun") != kommun.casefold():
+        if self.i_name is not None:
+            written = cells[self.i_name].strip()
+            if written and written != kommun and written.casefold().removesuffix(" kommun") != kommun.casefold():
                 self.bad(line, "kommunnamn", f"'{written}' stämmer inte med kommunkod {code} ({kommun})")
                 return None
         return code, kommun
 
     def point(self, line: int, cells: list[str]) -> tuple[float, float] | None:
         index, comma = self.table.index, self.table.decimal_comma
-        north, east = _metres(cells[index["n"]], comma), _metres(cells[index["e"]], comma)
+        north, east = _metres(cells[self.i_n], comma), _metres(cells[self.i_e], comma)
         if north is not None and east is not None and N_RANGE[0] <= north <= N_RANGE[1] \
                 and E_RANGE[0] <= east <= E_RANGE[1]:
             return east, north  # the common case first
@@ -182,9 +183,8 @@ def _addresses(table: Table, problems: Problems) -> list[RegisterAddress]:
     north: list[float] = []
     seen: dict[tuple[str, str, str, int | None, str], int] = {}
     for line, cells in table.rows:
-        width = table.width_problem(cells)
-        if width:
-            problems.add(line, f"rad {line}: {width}")
+        if len(cells) != table.width:
+            problems.add(line, f"rad {line}: {table.width_problem(cells)}")
             continue
         before = problems.count
         kommun = common.kommun(line, cells)
@@ -246,9 +246,8 @@ def _places(table: Table, problems: Problems) -> list[RegisterPlace]:
     north: list[float] = []
     seen: dict[tuple[str, str, str], int] = {}
     for line, cells in table.rows:
-        width = table.width_problem(cells)
-        if width:
-            problems.add(line, f"rad {line}: {width}")
+        if len(cells) != table.width:
+            problems.add(line, f"rad {line}: {table.width_problem(cells)}")
             continue
         before = problems.count
         kommun = common.kommun(line, cells)

@@ -52,6 +52,18 @@ def cli_actor(factory: sessionmaker[Session], args: argparse.Namespace, role: Ro
     return actor
 
 
+def cli_demo_actor(factory: sessionmaker[Session], role: Role) -> Actor:
+    """The demo's own user of `role`, signed in with the demo's known password: only for a demo database (the
+    caller checks records.demo.check_demo_database first), where that password is shown on the sign-in screen."""
+    from records.demo import DEMO_PASSWORD, DEMO_USERS
+
+    username = DEMO_USERS[role][0]
+    actor = sign_in_with_password(factory, username, DEMO_PASSWORD, role,
+                                  console=f"cli@{socket.gethostname()}"[:64])
+    _opened.append((factory, actor))
+    return actor
+
+
 def _sign_in(factory: sessionmaker[Session], args: argparse.Namespace, role: Role | None) -> Actor:
     """The signed-in actor for this run. AuthFailed (Swedish) when the password, token or role does not hold."""
     console = f"cli@{socket.gethostname()}"[:64]
