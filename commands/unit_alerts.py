@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from commands.base import Command
 from dispatch.alerting import store
-from dispatch.alerting.content import alert_content, changed_fields, content_hash
+from dispatch.alerting.content import alert_content, changed_fields, content_hash, shares_care_plan
 from dispatch.alerting.protocol import MAX_REASON_CHARS
 from dispatch.assignment import NoActiveAssignment, recall
 from outcomes.recontact import complaint_name
@@ -70,7 +70,8 @@ def alert_assignment(session: Session, actor: Actor, assignment_id: int) -> Unit
                            unit_id=assignment.unit_id, publisher=publisher_of(assignment.unit_id), content=content,
                            at=at)
     audit(session, actor, "unit_alert.create", assignment.case_id, unit=assignment.unit_id, alert=row.alert_id,
-          part=assignment.part, priority=row.priority, seq=1, deadline_s=(row.deadline_at - at).total_seconds())
+          part=assignment.part, priority=row.priority, seq=1, deadline_s=(row.deadline_at - at).total_seconds(),
+          care_plan=shares_care_plan(content))  # the patient's own plan passed on to the crew (its access log)
     return row
 
 
@@ -99,7 +100,7 @@ def sync_case_alerts(session: Session, actor: Actor, case_id: int) -> None:
         old = previous.body if previous is not None and previous.type != "cancel" else {}
         store.revise_alert(session, row, content, at)
         audit(session, actor, "unit_alert.update", case_id, unit=row.unit_id, alert=row.alert_id, seq=row.seq,
-              changed=changed_fields(old, content), priority=row.priority)
+              changed=changed_fields(old, content), priority=row.priority, care_plan=shares_care_plan(content))
 
 
 def _cancel(session: Session, actor: Actor, row: UnitAlert, reason: str, at: datetime) -> None:

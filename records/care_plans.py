@@ -140,6 +140,14 @@ def care_plan_for(session: Session, actor: Actor, personnummer: str, *, today: d
     the register holds nothing for the patient."""
     pnr = normalise(personnummer)
     audit(session, actor, READ_ACTION, None, patient=pnr)  # refuses an administrator before anything is read
+    return care_plan_unaudited(session, pnr, today=today)
+
+
+def care_plan_unaudited(session: Session, personnummer: str, *, today: date | None = None) -> CarePlanView:
+    """`care_plan_for` without its audit row: only for content whose disclosure the caller audits itself — a unit's
+    alert (dispatch.alerting.content), whose `unit_alert.create`/`update` row names the case's patient and whose
+    body, as sent, is stored with its revision. Never for showing a plan to a person."""
+    pnr = normalise(personnummer)
     day = today or local_today()
     plans = [_plan_entry(row, day) for row in
              session.scalars(select(CarePlanRow).where(CarePlanRow.personnummer == pnr))]

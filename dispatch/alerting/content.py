@@ -2,8 +2,9 @@
 
 Only what the crew needs to find the patient, know how urgent it is and what is expected: the address and position
 (with how far off the position may be), the priority, the care need and complaint in Swedish, key facts (red flags,
-pre-alert, age, the notes written on the case — door code, floor), the patient's name and age and the callback
-number, and a reference to the triage. Never the personnummer, the caller's name or the triage answers.
+pre-alert, the patient's documented treatment limitations, age, the current care plan's instructions and standing
+orders, the notes written on the case — door code, floor), the patient's name and age and the callback number, and a
+reference to the triage. Never the personnummer, the caller's name or the triage answers.
 
 `alert_content` reads the case in the caller's transaction; the same case gives the same body, so its hash tells
 whether an update is due. The complaint's Swedish name comes from the rule set, which this layer may not read: the
@@ -15,14 +16,19 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatch.alerting.protocol import MAX_FACT_CHARS, MAX_FACTS, VERSION
+from dispatch.plan_following import short_hours
+from records.care_plans import care_plan_unaudited
 from records.models import Assignment, Case, CaseNote, TriageResult
+from records.personnummer import InvalidPersonnummer
 from resources.care_need import CareNeed, CareNeedPart
+from resources.care_plan import CarePlanView, LimitationKind
 from resources.geography import default_geography
 from resources.location.model import KOMMUN_CENTRE_ACCURACY_M as KOMMUN_CENTRE_RADIUS_M
 from resources.vocabulary import Capability, Priority, TransportNeed
@@ -32,6 +38,7 @@ KOMMUN_CENTRE_ACCURACY_M = round(KOMMUN_CENTRE_RADIUS_M)  # no address or point 
 RED_FLAG_KINDS = ("red_flag", "manual_red_flag")  # records.case_detail: a red-flag question answered yes
 RAISED = "ja"
 PRE_ALERT_FLAG = "pre_alert"
+PLAN_FACT_PREFIXES = ("Plan (", "Ordination (", *(f"{k.label} – beslut " for k in LimitationKind))
 MAX_CARE_NEED_CHARS = 500
 CONTENT_FIELDS = ("part", "priority", "address", "kommun", "lat", "lon", "accuracy_m", "care_need", "complaint",
                   "facts", "patient_name", "patient_age", "callback_phone", "triage_ref")
@@ -131,12 +138,50 @@ def _facts(session: Session, case: Case) -> list[str]:
             facts.append(f"Röd flagga: {step.get('text') or step.get('question_id') or 'okänd'}")
     if PRE_ALERT_FLAG in (case.flags or []):
         facts.append("Förlarm – triagering pågår")
+    plan = _care_plan(session, case.personnummer)
+    facts += [f"{lim.label} – beslut {lim.decided_by} {lim.decided_on.isoformat()}"
+              + (f": {lim.note}" if lim.kind is LimitationKind.OTHER else "") for lim in plan.limitations]
     if case.patient_age is not None:
         facts.append(f"Ålder {case.patient_age} år")
+    facts += plan_facts(plan)
     notes = session.scalars(select(CaseNote.text).where(CaseNote.case_id == case.id)
                             .order_by(CaseNote.written_at.desc(), CaseNote.id.desc()).limit(MAX_FACTS))
     facts += [f"Anteckning: {n}" for n in notes]
     return [_short(" ".join(f.split())) for f in dict.fromkeys(facts)][:MAX_FACTS]
+
+
+def _care_plan(session: Session, personnummer: str | None) -> CarePlanView:
+    """The patient's plan as the register holds it today; the alert's own audit row records its disclosure."""
+    empty = CarePlanView(personnummer="", read_for=date.min)
+    if not personnummer:
+        return empty
+    try:
+        return care_plan_unaudited(session, personnummer)
+    except InvalidPersonnummer:
+        return empty
+
+
+def plan_facts(plan: CarePlanView) -> list[str]:
+    """The current plans' instructions with their hours, one fact per plan ("Plan (Vårdcentralen Lund Norr): Ring
+    teamet dagtid (08–17); Vid andnöd: extra furosemid enligt ordination"), and the current standing orders, one fact
+    per team. Every item whatever the hour, with its hours: the crew sees what applies when, and the alert does not
+    change with the clock. Expired plans and orders are not sent."""
+    out = []
+    for p in plan.current_plans():
+        items = [f"{i.text} ({short_hours(i)})" if i.hours_from is not None else i.text for i in p.items]
+        if items:
+            out.append(f"Plan ({p.team}): " + "; ".join(items))
+    orders: dict[str, list[str]] = {}
+    for o in plan.standing_orders:
+        if not o.expired:
+            orders.setdefault(o.team, []).append(o.text)
+    out += [f"Ordination ({team}): " + "; ".join(texts) for team, texts in orders.items()]
+    return out
+
+
+def shares_care_plan(content: dict[str, Any]) -> bool:
+    """Whether an alert's facts pass on something of the patient's own plan (for its audit row)."""
+    return any(f.startswith(PLAN_FACT_PREFIXES) for f in content.get("facts", []))
 
 
 def _short(text: str) -> str:
