@@ -12,9 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 import records.address_register
+from outcomes.system_jobs import system_actor
 from records.actor import NotPermitted
 from records.address_file import RegisterFileError, read_address_file, read_place_file
 from records.address_register import (
+    DEMO_ACTION,
     IMPORT_ACTION,
     RegisterAddress,
     RegisterPlace,
@@ -26,6 +28,7 @@ from records.address_register import (
 )
 from records.csv_table import MAX_LISTED
 from records.db import transaction
+from records.identity import IMPORT_USER
 from records.models import Address, AddressRegister, AuditEntry, PlaceName
 from resources.location.model import AddressRow, PlaceRow
 from resources.location.sweref import sweref_to_wgs84
@@ -206,6 +209,19 @@ def test_only_an_administrator_may_replace_the_register(db, make_actor, tmp_path
         replace_register(s, nurse, _rows(tmp_path, GOOD), [], source="x.csv", fictitious=False)
     with transaction(db) as s:
         assert register_info(s) is None and s.scalar(select(func.count()).select_from(Address)) == 0
+
+
+def test_the_import_system_user_may_import_but_not_store_the_demo_register(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with transaction(db) as s:
+        system = system_actor(s, IMPORT_USER, console="natt")  # as the nightly job signs in: its one role, no admin
+    with transaction(db) as s:
+        replace_register(s, system, _rows(tmp_path, GOOD), [], source="natt.csv", fictitious=False)
+    with pytest.raises(NotPermitted, match="får bara utföra sitt eget jobb"), transaction(db) as s:
+        replace_register(s, system, _rows(tmp_path, GOOD[:1]), [], source="demo", fictitious=True,
+                         action=DEMO_ACTION)
+    with transaction(db) as s:
+        info = register_info(s)
+    assert info is not None and (info.source, info.imported_by, info.addresses) == ("natt.csv", IMPORT_USER, 5)
 
 
 def test_a_reimport_replaces_the_whole_register(db, make_actor, tmp_path) -> None:  # type: ignore[no-untyped-def]
