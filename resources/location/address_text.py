@@ -21,8 +21,8 @@ Abbreviations (Lantmäteriet's and the usual handwritten ones), written out on b
   typed and written out ("storg", "storgatan"): the nurse may have meant either.
 
 A query: the street, then the number and one letter, then the place ("Storgatan 12 B, Ystad", "storg 12b
-ystad"), or the number first ("12 Storgatan"). A comma ends the street. A postnummer after the street ("271 39")
-and an apartment ("lgh 1102", "2 tr") are read and left out of the match.
+ystad"), or the number first ("12 Storgatan"). A comma ends the street. A postnummer after the number ("271 39",
+"27139") and an apartment ("lgh 1102", "2 tr") are read and left out of the match.
 """
 
 from __future__ import annotations
@@ -147,7 +147,9 @@ def parse_query(text: str) -> Query:
             street = head
         else:
             street, after = head[:at], head[at:]
-            if len(after[0]) <= 5 and not _is_postnummer(after, 0):
+            # The first number after the street is its house number, five digits too (farms: "Tågarp 10961"),
+            # unless it is a postnummer written 271 39.
+            if len(after[0]) <= 5 and _is_postnummer(after, 0) != 2:
                 number = int(after[0])
                 after = after[1:]
                 if after and len(after[0]) == 1 and after[0].isalpha():

@@ -239,7 +239,7 @@ def _numbers(size: int, rural: bool, rng: np.random.Generator) -> list[tuple[int
     """House numbers of one street: 1, 2, 3 … with some split by letter (12 A, 12 B) and a few gaps; a rural
     area's farms in the hundreds and thousands (Ljungarp 1130)."""
     if rural:
-        steps = rng.integers(2, 40, size)
+        steps = rng.integers(2, max(3, min(40, 9_000 // size)), size)  # mostly four digits at most
         first = int(rng.integers(10, 40)) * 10
         return [(first + int(s), "") for s in np.cumsum(steps) - steps[0]]
     lettered = (rng.random(size) < LETTERED_SHARE).tolist()

@@ -100,6 +100,8 @@ def test_postnummer_and_apartment_are_not_the_place() -> None:
     assert (q.number, q.letter, q.locality, q.postnummer) == (12, "B", "ystad", "27131")
     q = parse_query("Storgatan 12 27131 Ystad")
     assert (q.number, q.locality, q.postnummer) == (12, "ystad", "27131")
+    q = parse_query("Storgatan 271 39 Ystad")  # no number: a postnummer written with its space
+    assert (q.streets, q.number, q.locality, q.postnummer) == (("storgatan",), None, "ystad", "27139")
     q = parse_query("Storgatan 12 lgh 1102")
     assert (q.streets, q.number, q.locality) == (("storgatan",), 12, "")
     q = parse_query("S Förstadsgatan 1, 2 tr, Malmö")
@@ -113,3 +115,10 @@ def test_a_street_alone_and_nothing_to_match() -> None:
     assert parse_query("12").streets == ()
     assert parse_query(" , ").streets == ()
     assert parse_query("Storgatan 1234567").number is None  # no house number has seven digits
+
+
+def test_a_farm_s_number_may_have_five_digits() -> None:
+    q = parse_query("Gylleinge 10961")
+    assert (q.streets, q.number, q.postnummer) == (("gylleinge",), 10961, "")
+    q = parse_query("Gylleinge 10961, 241 91 Gylleinge")
+    assert (q.number, q.postnummer, q.locality) == (10961, "24191", "gylleinge")
