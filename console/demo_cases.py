@@ -41,6 +41,7 @@ from records.patients import lookup_context
 from records.triage_store import send_to_waiting_room, store_triage
 from resources.clock import LOCAL_TZ
 from resources.geography import Geography, Kommun, default_geography
+from resources.location.assess import KOMMUN_CENTRE_FLAG
 from resources.location.model import ADDRESS_ACCURACY_M, KOMMUN_CENTRE_ACCURACY_M, PositionSource
 from resources.vocabulary import Priority, Role, UnitStatus
 from triage_rules.engine import TriageSession
@@ -245,7 +246,8 @@ def _place(session: Session, kommun: Kommun, scripted_address: str) -> dict[str,
     count = session.scalar(select(func.count()).select_from(Address).where(Address.kommun == kommun.name))
     if not count:
         return {"address": scripted_address, "lat": kommun.lat, "lon": kommun.lon,
-                "position_source": PositionSource.KOMMUN_CENTRE, "position_accuracy_m": KOMMUN_CENTRE_ACCURACY_M}
+                "position_source": PositionSource.KOMMUN_CENTRE, "position_accuracy_m": KOMMUN_CENTRE_ACCURACY_M,
+                "position_flag": KOMMUN_CENTRE_FLAG}
     pick = zlib.crc32(f"{kommun.name}|{scripted_address}".encode()) % count
     a = session.scalars(select(Address).where(Address.kommun == kommun.name).order_by(Address.id)
                         .offset(pick).limit(1)).one()

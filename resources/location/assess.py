@@ -27,6 +27,7 @@ from resources.location.coordinates import format_position
 from resources.location.model import Position, PositionSource
 from resources.numbers import sv_number
 
+KOMMUN_CENTRE_FLAG = "Ersättningsposition: kommunens centrum"
 FUTURE_TOLERANCE_S = 60.0  # clocks on a phone, the network and the console may differ by this much
 
 
@@ -44,7 +45,7 @@ def assess_position(lat: float, lon: float, source: PositionSource, *, accuracy_
             raise ValueError(f"{name} saknar tidszon")
     reasons: list[str] = []
     if source is PositionSource.KOMMUN_CENTRE:
-        reasons.append("Ersättningsposition: kommunens centrum")
+        reasons.append(KOMMUN_CENTRE_FLAG)
     if not in_skane(lat, lon):
         reasons.append(f"Positionen ligger utanför Skåne ({format_position(lat, lon)})")
     if accuracy_m is not None and accuracy_m > max_accuracy_m:

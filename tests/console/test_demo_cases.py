@@ -106,3 +106,4 @@ def test_without_a_register_demo_calls_say_they_sit_at_the_kommun_centre(factory
         for cid in ids.values():
             c = s.get(Case, cid)
             assert (c.position_source, c.position_accuracy_m) == ("kommun_centre", 15_000)
+            assert c.position_flag == "Ersättningsposition: kommunens centrum"
