@@ -43,6 +43,7 @@ from commands.care_plans import (
 from commands.closing import ApplyFeedOutcome, CorrectOutcome, RecordFollowUp, RecordOutcome
 from commands.dispatching import AssignUnit, ReassignUnit, RecallUnit, SetUnitStatus
 from commands.feed_inbox import DeadOutcome, InboxRun, apply_due_outcomes
+from commands.limitation_decisions import RecordLimitationDecision
 from commands.notes import AddCaseNote, NoteAdded
 from commands.pre_alert import SendPreAlert
 from commands.red_flags import RecordRedFlag
@@ -53,7 +54,7 @@ from commands.unit_alerts import AlertReplyApplied, AlertTimedOut, ApplyAlertRep
 ALL_COMMANDS: tuple[type[Command], ...] = (
     CreateCase, SaveDraft, DiscardDraft, HandOverDraft, CompleteTriage, SendToWaitingRoom, FinishCall, ReopenCase,
     SendPreAlert,
-    RecordRedFlag, AcknowledgeAlert, AddCaseNote,
+    RecordRedFlag, RecordLimitationDecision, AcknowledgeAlert, AddCaseNote,
     AssignUnit, RecallUnit, ReassignUnit, SetUnitStatus, ApplyAlertReply, MarkAlertTimedOut,
     RecordOutcome, CorrectOutcome, ApplyFeedOutcome, RecordFollowUp,
     CommentReview, SignOffReview, ChangeCaseTriage, AcceptProposal, RejectProposal,
@@ -71,7 +72,7 @@ __all__ = [
     "Command", "CommandIdReused", "ConcurrentChange", "CommentReview", "CompleteTriage", "CorrectOutcome", "CreateCase",
     "DiscardDraft", "Done", "DraftHandedOver", "DraftSaved", "FinishCall", "HandOverDraft", "ReassignUnit",
     "RecallUnit", "RecordFollowUp",
-    "RecordOutcome", "RecordRedFlag", "RejectProposal", "ReopenCase", "SaveDraft", "SendPreAlert", "SendToWaitingRoom",
+    "RecordLimitationDecision", "RecordOutcome", "RecordRedFlag", "RejectProposal", "ReopenCase", "SaveDraft", "SendPreAlert", "SendToWaitingRoom",
     "SetUnitStatus",
     "SignOffReview", "execute", "run",
     "DeadOutcome", "InboxRun", "apply_due_outcomes",

@@ -52,6 +52,7 @@ ACTIONS: dict[str, str] = {
     "case.pre_alert_completed": "slutförde triageringen efter förlarmet (ärendet uppdaterades)",
     "draft.discard": "avbröt samtalet",
     "triage.red_flag_withdrawn": "tog tillbaka en röd flagga under samtalet",
+    "triage.limitation_decision": "registrerade sitt beslut om patientens behandlingsbegränsning",
     "case.note": "skrev en anteckning på ärendet",
     "alert.acknowledge": "kvitterade ett larm på konsolen (ny Prio 1 eller passerad måltid)",
     "recommendation.shown": "fick en resursrekommendation visad",

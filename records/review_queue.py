@@ -28,6 +28,7 @@ REASON_LABELS = {
     "override": "Överstyrd triage", "consult": "RLS-konsultation", "recontact": "Återkontakt",
     "deviation": "Avvikelse", "long_wait": "Lång väntetid", "outcome_signal": "Utfallssignal",
     "proposal": "Regeländringsförslag", "feed_outcome_failed": "Utfall från enhet ej registrerat",
+    "limitation": "Behandlingsbegränsning följd",
 }
 FEED_OUTCOME_FAILED = "feed_outcome_failed"  # an outcome a unit reported could not be applied (commands.feed_inbox)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from records.case_summary import priority_text, status_text
 from records.review_queue import REASON_LABELS
+from resources.care_plan import LimitationDecision, LimitationKind
 from resources.clock import LOCAL_TZ
 from resources.geography import default_geography
 from resources.vocabulary import OUTCOME_LABELS, UNIT_STATUS_LABELS, OutcomeCode, UnitStatus
@@ -128,6 +129,8 @@ def describe(action: str, detail: dict[str, Any]) -> Described | None:  # noqa: 
     if action in ("triage.red_flag", "triage.red_flag_withdrawn"):
         head = "Röd flagga" if action == "triage.red_flag" else "Röd flagga borttagen"
         return f"{head}: {d.get('text') or 'okänd flagga'}", f"Flagga {d.get('flag')}", "triage"
+    if action == "triage.limitation_decision":
+        return _limitation_decision(d)
     if action == "recommendation.shown":
         unit = d.get("recommended_unit_id")
         return f"Resursrekommendation visad: {unit or 'ingen ledig enhet'}", "", "enhet"
@@ -233,6 +236,18 @@ def alert_message(kind: str, body: dict[str, Any], previous: dict[str, Any] | No
         what = ", ".join(dict.fromkeys(changed)) or "ärendet"
         return f"Uppdatering till {unit}: {what}"
     return f"Återkallelse till {unit} ({CANCEL_WORDS.get(str(body.get('reason')), 'återkallad')})"
+
+
+def _limitation_decision(d: dict[str, Any]) -> Described:
+    """'Behandlingsbegränsning Ej HLR: Beslutet om ej HLR följs: … – <reason>', the limitation as shown in detail."""
+    try:
+        kind = LimitationKind(str(d.get("kind")))
+        decision = LimitationDecision(str(d.get("decision"))).label(kind)
+    except ValueError:
+        return "Beslut om behandlingsbegränsning", f"Begränsning {d.get('kind')}, beslut {d.get('decision')}", "triage"
+    where = f"Ändpunkt {d['endpoint']}" if d.get("endpoint") else ""
+    detail = "; ".join(x for x in (str(d.get("shown") or ""), where) if x)
+    return f"Behandlingsbegränsning {kind.label}: {decision}{_reason(d)}", detail, "triage"
 
 
 def _status(d: dict[str, Any]) -> Described:

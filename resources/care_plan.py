@@ -41,6 +41,43 @@ class LimitationKind(StrEnum):
         return LIMITATION_LABELS[self]
 
 
+class LimitationDecision(StrEnum):
+    """What the nurse (or RLS physician) decided when a documented limitation met the call's path
+    (commands.RecordLimitationDecision). Recording it changes no priority: a different priority is an override."""
+
+    RESUSCITATE = "resuscitate"  # ej HLR: CPR is started, the limitation is not followed
+    FOLLOW_LIMITATION = "follow_limitation"  # the limitation is followed (ej HLR: no CPR; assessment or death
+    # confirmation instead)
+    UNCLEAR_RESUSCITATE = "unclear_resuscitate"  # ej HLR: unclear whether the decision applies, CPR is started
+    USUAL_CARE = "usual_care"  # another limitation: not followed, the triaged path stands
+
+    def allowed_for(self, kind: LimitationKind) -> bool:
+        """resuscitate / unclear_resuscitate are about CPR (ej HLR only); usual_care about every other kind."""
+        if self in (LimitationDecision.RESUSCITATE, LimitationDecision.UNCLEAR_RESUSCITATE):
+            return kind is LimitationKind.NO_CPR
+        if self is LimitationDecision.USUAL_CARE:
+            return kind is not LimitationKind.NO_CPR
+        return True
+
+    def label(self, kind: LimitationKind) -> str:
+        """Swedish, for the console's choice and the case timeline."""
+        if self is LimitationDecision.FOLLOW_LIMITATION:
+            if kind is LimitationKind.NO_CPR:
+                return "Beslutet om ej HLR följs: ingen HLR, bedömning eller dödsfallskonstaterande i stället"
+            return f"Begränsningen följs ({kind.label.lower()})"
+        return DECISION_LABELS[self]
+
+    @classmethod
+    def for_kind(cls, kind: LimitationKind) -> list[LimitationDecision]:
+        """The decisions the console offers for a limitation of `kind`, in order."""
+        return [d for d in cls if d.allowed_for(kind)]
+
+
+DECISION_LABELS = {LimitationDecision.RESUSCITATE: "HLR startas – beslutet om ej HLR följs inte",
+                   LimitationDecision.UNCLEAR_RESUSCITATE: "Oklart om beslutet gäller – HLR startas",
+                   LimitationDecision.USUAL_CARE: "Begränsningen följs inte – vägen enligt triagen gäller"}
+
+
 PLAN_ITEM_LABELS = {PlanItemKind.CALL_TEAM: "Ring teamet", PlanItemKind.PHYSICIAN_CAR: "Läkarbil",
                     PlanItemKind.HOME_TREATMENT: "Behandling i hemmet",
                     PlanItemKind.NO_HOSPITAL: "Vill inte till sjukhus", PlanItemKind.OTHER: "Övrigt"}

@@ -34,6 +34,7 @@ from commands import (
     ReassignUnit,
     RecallUnit,
     RecordFollowUp,
+    RecordLimitationDecision,
     RecordOutcome,
     RecordRedFlag,
     RejectProposal,
@@ -69,7 +70,7 @@ from records.identity import provision
 from records.models import Patient, Review, UnitAlert
 from records.pre_alert import PreAlertTriage
 from records.tokens import new_token, token_hash
-from resources.care_plan import LimitationKind, PlanItem, PlanItemKind
+from resources.care_plan import LimitationDecision, LimitationKind, PlanItem, PlanItemKind
 from resources.vocabulary import Priority, Role, UnitStatus
 
 Scenario = Callable[[World], tuple[Actor, Command]]
@@ -262,6 +263,10 @@ SCENARIOS: dict[type[Command], Scenario] = {
     RecordRedFlag: lambda w: (w.nurse, RecordRedFlag(case_id=w.case_in(CaseStatus.DRAFT), flag_id="RF_CHOCK",
                                                      text="Är patienten kallsvettig, gråblek och slö?",
                                                      complaint="YRSEL")),
+    RecordLimitationDecision: lambda w: (w.nurse, RecordLimitationDecision(
+        case_id=w.case_in(CaseStatus.DRAFT), kind=LimitationKind.NO_CPR, decision=LimitationDecision.FOLLOW_LIMITATION,
+        reason="Beslutet verifierat i pärmen; säkra dödstecken", endpoint="RÖD.1.00",
+        shown="Ej HLR, beslutat av Dr Test 2026-02-01, dokumenterat i Journal")),
     AcknowledgeAlert: lambda w: (w.dispatcher, AcknowledgeAlert(
         kind="new_prio1", alert_key="new_prio1:1", case_id=(c := w.case_in(CaseStatus.WAITING)),
         raised_at=T0, text=f"Ny Prio 1 i väntrummet: ärende {c}")),

@@ -25,6 +25,7 @@ EXPECTED: dict[str, set[Role]] = {
     "triage.complete": {N}, "case.send_to_waiting_room": {N}, "call.finish": {N}, "case.reopen": {N, P},
     "case.pre_alert": {N},
     "triage.red_flag": {N}, "alert.acknowledge": {N, D, P}, "case.note": {N, D, P},
+    "triage.limitation_decision": {N, P},  # the nurse decides on the call; the RLS physician she consults may too
     "dispatch.assign": {D, P}, "dispatch.recall": {D, P}, "dispatch.reassign": {D, P}, "unit.status": {D, P},
     "outcome.record": {N, D, P}, "outcome.correct": {N, P}, "outcome.feed": {D}, "alert.unit_reply": {D}, "alert.timeout": {D}, "followup.result": {N, P},
     "review.comment": {P}, "review.sign_off": {P}, "case.physician_change": {P},
