@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from records.actor import Actor
 from records.audit import audit, now
+from records.care_plans import care_plan_for
 from records.db import scalars_where_in
 from records.identity import start_import
 from records.models import Patient
@@ -167,6 +168,11 @@ def lookup_context(session: Session, actor: Actor, personnummer: str | None, *, 
                    today: date | None = None, mark_unknown: bool = False) -> PatientContext:
     """The patient's context from the register (empty context when unknown). Audited when looked up.
 
+    An identified patient (a valid personnummer) also gets their own plan — care plans, treatment limitations,
+    standing orders — read with `care_plan_for` (audited `patient.care_plan.read`), also when the patient register
+    has no row for them: the care-plan import stores and shows such entries all the same, and a documented "ej HLR"
+    must not be hidden by a missing register row. No personnummer: nothing is read.
+
     `mark_unknown`: a patient without a valid personnummer or without a register entry gets
     `register_known=False`, so triage asks the context questions instead of counting them as "nej"."""
     if not personnummer:
@@ -178,9 +184,10 @@ def lookup_context(session: Session, actor: Actor, personnummer: str | None, *, 
     patient = session.get(Patient, pnr)
     audit(session, actor, "patient.lookup", None, patient=pnr, found=patient is not None)
     derived_age = age if age is not None else (age_on(pnr, today or date.today()) if pnr[9].isdigit() else None)
+    plan = care_plan_for(session, actor, pnr, today=today)
     if patient is None:
-        return PatientContext(personnummer=pnr, age=derived_age, register_known=not mark_unknown)
+        return PatientContext(personnummer=pnr, age=derived_age, register_known=not mark_unknown, care_plan=plan)
     return PatientContext(personnummer=pnr, age=derived_age, enrolled_mobile_team=patient.enrolled_mobile_team,
                           enrolled_asih=patient.enrolled_asih, lives_in_saebo=patient.lives_in_saebo,
                           home_care=patient.home_care, listed_vardcentral=patient.listed_vardcentral,
-                          known_psychiatric_team=patient.known_psychiatric_team)
+                          known_psychiatric_team=patient.known_psychiatric_team, care_plan=plan)
