@@ -54,7 +54,8 @@ class DispatchCase(BaseModel):
 # docs/recommendation.md "Case"). A case file may carry them; the recommendation does not use them.
 # tests/dispatch/test_triage_pipes_to_recommend.py checks this list against TriageResult.
 TRIAGE_FIELDS = frozenset({"ruleset_version", "complaint", "complaint_name", "endpoint", "endpoint_priority", "flags",
-                           "reasons", "path", "red_flag", "recontact", "override", "triaged_at", "vitals", "news2"})
+                           "reasons", "path", "red_flag", "recontact", "override", "triaged_at", "vitals", "news2",
+                           "limitations"})
 
 
 class CaseFile(BaseModel):

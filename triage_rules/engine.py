@@ -42,8 +42,11 @@ from resources.patient_context import PatientContext
 from resources.vocabulary import Priority, TransportNeed
 from triage_rules.flags import FLAG_OVERRIDE, FLAG_RECONTACT
 from triage_rules.override_need import override_care_need
+from triage_rules.plan_checks import evaluate as evaluate_plan_check
+from triage_rules.plan_checks import limitation_notices
 from triage_rules.results import (
     AnswerOption,
+    LimitationNotice,
     Override,
     PathStep,
     QuestionView,
@@ -295,7 +298,7 @@ class TriageSession:
             return TriageState(
                 complaint=self.complaint.code, provisional_priority=result.priority, next_question=None,
                 reasons=result.reasons, path=result.path, done=True, result=result,
-                vitals=dict(self._vitals), news2=walk.news2,
+                vitals=dict(self._vitals), news2=walk.news2, limitations=result.limitations,
             )
         provisional = Priority.most_urgent(self.complaint.initial_priority, *walk.raises)
         reasons = list(walk.reasons)
@@ -306,6 +309,7 @@ class TriageSession:
         return TriageState(
             complaint=self.complaint.code, provisional_priority=provisional, next_question=walk.pending,
             reasons=tuple(reasons), path=tuple(walk.steps), done=False, vitals=dict(self._vitals), news2=walk.news2,
+            limitations=self.limitation_notices(),
         )
 
     # --- internals ----------------------------------------------------------------------
@@ -546,7 +550,8 @@ class TriageSession:
         shown = ANSWER_LABELS[counted] + (f" ({detail})" if detail else "")
         if value is None:
             shown = f"okänt i patientuppgifterna, räknas som {ANSWER_LABELS[counted]}"
-        source = "Tidpunkt" if q.check == ContextCheck.OFFICE_HOURS else "Patientuppgift"
+        source = ("Tidpunkt" if q.check == ContextCheck.OFFICE_HOURS
+                  else "Patientens plan" if q.check is not None and q.check.from_care_plan else "Patientuppgift")
         w.reasons.append(f"{source}: {q.text} – {shown} [{self.complaint.code}/{q.id}]")
         target = q.if_yes if counted == YES else q.if_no
         assert target is not None
@@ -558,6 +563,8 @@ class TriageSession:
         and an age question without an age, are put to the nurse. The time of day is always known."""
         if self.context.register_known or q.check == ContextCheck.OFFICE_HOURS:
             return False
+        if q.check is not None and q.check.from_care_plan:
+            return False  # the plan register answers; no plan known is "nej", the generic path
         value, _ = self._evaluate_context(q)
         if q.check in (ContextCheck.AGE_AT_LEAST, ContextCheck.AGE_BELOW):
             return value is None
@@ -577,6 +584,8 @@ class TriageSession:
 
     def _evaluate_context(self, q: Question) -> tuple[str | None, str]:
         ctx = self.context
+        if q.check is not None and q.check.from_care_plan:
+            return evaluate_plan_check(q.check, ctx.care_plan, self._local())
 
         def yes(b: object) -> str:
             return YES if b else NO
@@ -601,7 +610,7 @@ class TriageSession:
                 ) if on]
                 return yes(parts), ", ".join(parts)
             case ContextCheck.OFFICE_HOURS:
-                local = _aware(self.now).astimezone(LOCAL_TZ)
+                local = self._local()
                 hours = self.ruleset.office_hours
                 return yes(hours.covers(local)), f"{_DAYS[local.weekday()]} {local:%H:%M}; kontorstid {hours.label()}"
             case ContextCheck.AGE_AT_LEAST | ContextCheck.AGE_BELOW:
@@ -611,6 +620,9 @@ class TriageSession:
                 hit = ctx.age >= q.age if q.check == ContextCheck.AGE_AT_LEAST else ctx.age < q.age
                 return yes(hit), f"{ctx.age} år"
         raise AssertionError(q.check)
+
+    def _local(self) -> datetime:
+        return _aware(self.now).astimezone(LOCAL_TZ)
 
     def _recontact_reason(self) -> str | None:
         last = self.context.last_left_at_home
@@ -654,13 +666,25 @@ class TriageSession:
                 reasons.append(f"Avvikande vitalparameter vid {priority.label}: {'; '.join(hits)}. Ändpunktens "
                                f"vårdbehov ({endpoint.code}) förutsätter stabila vitalparametrar och saknar "
                                f"ambulanstransport → vårdbehovet byts till {why}")
+        notices = limitation_notices(self.context.care_plan, care_need, priority, endpoint.code)
+        reasons.extend(_limitation_reason(n) for n in notices if n.applies)
         return TriageResult(
             ruleset_version=rs.version, complaint=self.complaint.code, complaint_name=self.complaint.name,
             endpoint=endpoint.code, endpoint_priority=endpoint.priority, priority=priority, care_need=care_need,
             flags=tuple(dict.fromkeys(flags)), reasons=tuple(reasons), path=tuple(walk.steps),
             red_flag=walk.red_flag.id if walk.red_flag else None, recontact=bool(recontact),
-            triaged_at=self.now, vitals=dict(self._vitals), news2=walk.news2,
+            triaged_at=self.now, vitals=dict(self._vitals), news2=walk.news2, limitations=notices,
         )
+
+    def limitation_notices(self) -> tuple[LimitationNotice, ...]:
+        """The patient's documented treatment limitations (from the care plan in the context), each saying whether
+        the call's current path is one it concerns (`applies`: ej HLR on a cardiac-arrest path, ej sjukhusvård when
+        the need includes transport, ej IVA at Prio 1 with ambulance). They never change the path: the console
+        shows them, the nurse decides and records it (commands.RecordLimitationDecision)."""
+        result = self.result
+        if result is not None:
+            return result.limitations
+        return limitation_notices(self.context.care_plan, None, None, None)
 
     def _vitals_abnormal_need(self, endpoint: Endpoint, priority: Priority, own: CareNeed) -> tuple[CareNeed, str]:
         """The care need (and its Swedish description) when vital signs fire at the endpoint's priority."""
@@ -694,6 +718,10 @@ class TriageSession:
             valid = ", ".join(f"{o.value} ({o.label})" for o in q.options)
             raise TriageInputError(f"Ogiltigt svar '{value}' på '{q.text}'. Giltiga svar: {valid}, vet ej.")
         return _vital_value(q, value)
+
+
+def _limitation_reason(notice: LimitationNotice) -> str:
+    return f"Behandlingsbegränsning i patientens plan: {notice.text}. {notice.why}"
 
 
 def _is_unknown(value: Any) -> bool:

@@ -155,4 +155,7 @@ def _question_head(q: Question) -> str:
                    else f"vet ej räknas som {_num(float(q.unknown_as))} {q.unit}")
         return f"{q.text} (mätvärde i {q.unit}, rimligt {_num(q.range[0])}–{_num(q.range[1])}; {unknown})"
     who = f"{q.check.value if q.check else ''}" + (f" {q.age}" if q.age is not None else "")
+    if q.check is not None and q.check.from_care_plan:
+        return (f"{q.text} (avgörs automatiskt ur patientens plan: {who}; ingen känd plan räknas som nej, "
+                "en utgången plan räknas aldrig)")
     return f"{q.text} (avgörs automatiskt ur patientuppgifterna: {who})"

@@ -74,6 +74,22 @@ class PathStep(BaseModel):
     automatic: bool = False
 
 
+class LimitationNotice(BaseModel):
+    """A documented treatment limitation of the patient (from the care-plan register), as the nurse must see it.
+
+    The engine never changes a path because of a limitation: it says here which limitations the call's current
+    path concerns (`applies`) — ej HLR on a cardiac-arrest path, ej sjukhusvård when the need includes transport —
+    so the console shows them and the nurse decides, recording what and why (commands.RecordLimitationDecision)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str  # resources.care_plan.LimitationKind value: no_cpr, no_icu, no_hospital, other
+    label: str  # "Ej HLR"
+    text: str  # "Ej HLR, beslutat av Dr X 2026-09-02, dokumenterat i Journal ASIH Lund (not)"
+    applies: bool  # the current path is one the limitation is about: the nurse decides
+    why: str = ""  # Swedish: why it applies to this path, and that the path is unchanged
+
+
 class Override(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -110,6 +126,7 @@ class TriageResult(BaseModel):
     triaged_at: datetime | None = None
     vitals: dict[str, float | str] = Field(default_factory=dict)  # taken with TriageSession.set_vital
     news2: int | None = None  # NEWS2 of the known vital signs (adults); None when none is known
+    limitations: tuple[LimitationNotice, ...] = ()  # the patient's documented limitations; never change the path
 
     @field_serializer("care_need")
     def _sorted(self, cn: CareNeed) -> dict[str, Any]:
@@ -130,3 +147,4 @@ class TriageState(BaseModel):
     result: TriageResult | None = None
     vitals: dict[str, float | str] = Field(default_factory=dict)
     news2: int | None = None
+    limitations: tuple[LimitationNotice, ...] = ()  # as TriageResult.limitations, for the path so far

@@ -172,6 +172,23 @@ class ContextCheck(StrEnum):
     AGE_AT_LEAST = "age_at_least"
     AGE_BELOW = "age_below"
     OFFICE_HOURS = "office_hours"  # the call's time is within the rule set's office_hours (not patient data)
+    # From the patient's own plan (PatientContext.care_plan; triage_rules.plan_checks). Never asked: no plan known
+    # counts as "nej", so a tree's "nej" branch must be the generic path. An expired plan never counts.
+    CARE_PLAN_CURRENT = "care_plan_current"  # a current (not expired) care plan
+    PLAN_CALL_TEAM = "plan_call_team"  # a current plan's "ring teamet" item applies at the call's local time
+    PLAN_NO_HOSPITAL = "plan_no_hospital"  # a current plan says the patient does not want to go to hospital
+    LIMITATION_NO_CPR = "limitation_no_cpr"  # a documented decision: ej HLR
+    LIMITATION_NO_HOSPITAL = "limitation_no_hospital"  # a documented decision: ej sjukhusvård
+
+    @property
+    def from_care_plan(self) -> bool:
+        return self in PLAN_CHECKS
+
+
+PLAN_CHECKS: Final = frozenset({ContextCheck.CARE_PLAN_CURRENT, ContextCheck.PLAN_CALL_TEAM,
+                                ContextCheck.PLAN_NO_HOSPITAL, ContextCheck.LIMITATION_NO_CPR,
+                                ContextCheck.LIMITATION_NO_HOSPITAL})
+"""Context checks answered from the patient's own plan (the care-plan register), not from the patient register."""
 
 
 class OfficeHours(_Model):

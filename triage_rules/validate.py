@@ -287,6 +287,8 @@ class _Checker:
             self._vital(q, where, explicit_unknown)
         else:
             self._context(q, where, explicit_unknown)
+            if q.check is not None and q.check.from_care_plan:
+                self._plan_check_keeps_cardiac_arrest(c, q, where)
 
     def _choice(self, q: Question, where: str, explicit_unknown: bool) -> None:
         values = [o.value for o in q.options]
@@ -415,6 +417,40 @@ class _Checker:
                 self.add(where, f"'{q.check.value}' kräver 'age'")
             if not explicit_unknown or q.unknown_as not in (YES, NO):
                 self.add(where, "saknar 'unknown_as' ja/nej (vad okänd ålder räknas som)")
+
+    # --- the patient's own plan -------------------------------------------------------------
+    def _plan_check_keeps_cardiac_arrest(self, c: Complaint, q: Question, where: str) -> None:
+        """A limitation never silently changes a cardiac-arrest path: a plan or limitation check's "ja" must still
+        reach every cardiac-arrest endpoint its "nej" reaches (the nurse's answers decide, never the register)."""
+        if q.if_yes is None or q.if_no is None:
+            return
+        lost = self._arrests(c, q.if_no, {}) - self._arrests(c, q.if_yes, {})
+        if lost:
+            self.add(where, f"'{q.check.value if q.check else ''}' får inte leda bort från en hjärtstoppsväg: "
+                            f"'nej' kan nå {', '.join(sorted(lost))} men 'ja' inte (en behandlingsbegränsning ändrar "
+                            "aldrig en hjärtstoppsväg av sig själv; låt sjuksköterskans svar avgöra)")
+
+    def _arrests(self, c: Complaint, target: str, seen: dict[str, set[str]]) -> set[str]:
+        """The cardiac-arrest endpoints (a care need with cpr_defibrillation) reachable from `target`."""
+        if target in seen:
+            return seen[target]
+        seen[target] = set()  # guards cycles (reported elsewhere)
+        rf = self.rs.red_flag(target)
+        e = rf.endpoint if rf is not None else c.endpoint(target)
+        q = c.question(target)
+        if e is not None:
+            found = {e.code} if self._is_arrest(e) else set()
+        elif q is not None:
+            found = set().union(*(self._arrests(c, t, seen) for _, t in q.targets()))
+        else:
+            found = set()
+        seen[target] = found
+        return found
+
+    def _is_arrest(self, e: Endpoint) -> bool:
+        spec = self.rs.care_need_spec(e.care_need)
+        return spec is not None and any(Capability.CPR_DEFIBRILLATION.value in part.capabilities
+                                        for part in [spec, *spec.additional])
 
     def _endpoint(self, e: Endpoint, complaint_code: str, where: str) -> None:
         if e.priority is None:

@@ -24,6 +24,7 @@ from dispatch.fleet_view import FleetSnapshot, states_from_fleet
 from dispatch.recommend import closing_time, recommend
 from dispatch.recommendation_model import PartRecommendation
 from resources.care_need import CareNeed, CareNeedPart
+from resources.care_plan import CarePlanView
 from resources.clock import LOCAL_TZ
 from resources.fleet import default_fleet
 from resources.geography import default_geography
@@ -62,6 +63,16 @@ CONTEXTS = {
     # Old (80) so that endpoints for an independent elderly patient are reached too (skane-2026.2 sends fever
     # at 75+ to a home assessment); the plain patient above is 45.
     "ej listad": PatientContext(age=80),
+    # Enrolled, with the team's own plan ("ring teamet" round the clock): the endpoints
+    # only a plan leads to (skane-2026.3: ANDN.2.06, where the recommendation puts the plan's team first).
+    "egen plan": PatientContext(age=86, enrolled_mobile_team=VC, listed_vardcentral=VC, home_care=True,
+                                care_plan=CarePlanView.model_validate({
+                                    "personnummer": "191212121212", "read_for": "2026-11-23",
+                                    "plans": [{"team": VC, "author": "Test", "written_on": "2026-11-01",
+                                               "valid_until": "2027-11-01", "expired": False,
+                                               "items": [{"kind": "call_team", "text": "Ring teamet"}],
+                                               "free_text": "", "source": "test",
+                                               "updated_at": "2026-11-01T00:00:00+01:00"}]})),
 }
 OFFICE = datetime(2026, 11, 25, 10, 0, tzinfo=LOCAL_TZ)  # a Wednesday in office hours
 EVENING = datetime(2026, 11, 25, 22, 0, tzinfo=LOCAL_TZ)  # outside office hours

@@ -20,8 +20,11 @@ def _result(complaint: str, answers: list[tuple[str, object]], age: int):  # typ
     return session.result
 
 
-def test_the_newest_shipped_version_is_2026_2_and_2026_1_still_loads() -> None:
-    assert load_ruleset().version == "skane-2026.2"
+def test_the_newest_shipped_version_is_2026_3_and_the_older_ones_still_load() -> None:
+    """2026.3 (the patient's own plan, issue 20) is 2026.2 with plan checks added; 2026.2 and 2026.1 stay loadable
+    for the cases triaged with them."""
+    assert load_ruleset().version == "skane-2026.3"
+    assert load_ruleset(version="skane-2026.2").version == "skane-2026.2"
     assert load_ruleset(version="skane-2026.1").version == "skane-2026.1"
 
 

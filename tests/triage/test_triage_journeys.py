@@ -21,6 +21,7 @@ from resources.vocabulary import Priority, TransportNeed
 from triage_rules.engine import TriageSession
 from triage_rules.loader import load_ruleset
 from triage_rules.schema import NO
+from triage_rules.validate import LEGACY_VERSIONS
 
 JOURNEY_DIR = Path(__file__).with_name("journeys")
 
@@ -93,10 +94,12 @@ def test_journey(journey: Journey) -> None:
 
 @pytest.mark.parametrize("version", sorted({j.ruleset for j in JOURNEYS}))
 def test_every_complaint_has_a_journey(version: str) -> None:
-    """For the newest version the expert vignettes count as recorded journeys too (they cover all complaints)."""
+    """For the versions the vignettes' answer scripts are written for (skane-2026.2 and later: every version but the
+    legacy 2026.1, whose question ids differ) the expert vignettes count as recorded journeys too (they cover all
+    complaints; 2026.2 was measured against them at its release, the newest is by tests/clinical)."""
     rs = load_ruleset(version=version)
     covered = {j.complaint for j in JOURNEYS if j.ruleset == version}
-    if version == load_ruleset().version:
+    if version == load_ruleset().version or version not in LEGACY_VERSIONS:
         covered |= {complaint_code(rs, v.complaint) for v in load_vignettes()}
     missing = [c.code for c in rs.complaints if c.code not in covered]
     assert not missing, f"complaints without a recorded journey in {version}: {missing}"
