@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from commands.base import CLINICAL_ROLES, Command
 from outcomes.closing import FeedOutcome, OutcomeView, correct_outcome, record_outcome
 from outcomes.followup import FollowUpDone, FollowUpResult, record_followup_result
+from outcomes.plan_answer import PlanFollowed
 from outcomes.system_jobs import apply_outcome_once
 from records.actor import Actor
 from records.models import FollowUp
@@ -34,10 +35,12 @@ class RecordOutcome(Command):
     destination: str | None = None
     unit_id: str | None = None
     note: str | None = None
+    plan_followed: PlanFollowed | None = None  # whether the patient's own plan was followed (a patient with one)
+    plan_reason: str | None = None  # why not (with "no")
 
     def handle(self, session: Session, actor: Actor) -> OutcomeView:
         return record_outcome(session, actor, self.case_id, self.code, self.destination, "manual", self.unit_id,
-                              self.note)
+                              self.note, plan_followed=self.plan_followed, plan_reason=self.plan_reason)
 
 
 class CorrectOutcome(Command):

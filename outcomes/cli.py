@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,6 +16,11 @@ from records.cases import CaseNotFound
 from records.cli_auth import add_auth_options, cli_actor
 from records.db import transaction
 from resources.vocabulary import Role
+
+if TYPE_CHECKING:
+    from outcomes.stats import TeamStats
+
+PLAN_ANSWERS = {"ja": "yes", "nej": "no", "ej_tillampligt": "not_applicable"}  # --plan-followed, in Swedish
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -35,6 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     close.add_argument("--destination", help="akutmottagning (AKM_...) för transported_ed")
     close.add_argument("--note")
     close.add_argument("--correct", action="store_true", help="rätta ett redan registrerat utfall")
+    close.add_argument("--plan-followed", choices=sorted(PLAN_ANSWERS),
+                       help="följdes patientens vårdplan? (patienter med en gällande plan)")
+    close.add_argument("--plan-reason", help="varför planen inte följdes (med --plan-followed nej)")
     add_auth_options(close)
     close.set_defaults(func=_close)
 
@@ -42,6 +52,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     st.add_argument("--from", dest="date_from", type=date.fromisoformat)
     st.add_argument("--to", dest="date_to", type=date.fromisoformat)
     st.add_argument("--resource-types", action="store_true", help="per resurstyp i stället för ändpunkt")
+    st.add_argument("--teams", action="store_true", help="per team: inskrivna patienters samtal som slutade hemma, "
+                                                         "på akuten eller inlagda, och om planen följdes")
     add_auth_options(st)  # small groups can point to one person: signed in (any role), audited
     st.set_defaults(func=_stats)
 
@@ -130,9 +142,17 @@ def _close(args: argparse.Namespace) -> int:
     factory = _db()
     actor = cli_actor(factory, args, None)
     try:
-        kind = CorrectOutcome if args.correct else RecordOutcome
-        view = run(factory, actor, kind(case_id=args.case_id, code=args.code, destination=args.destination,
-                                        note=args.note))
+        plan = PLAN_ANSWERS.get(args.plan_followed) if args.plan_followed else None
+        if args.correct:
+            if plan or args.plan_reason:
+                print("Svaret om planen registreras med utfallet; en rättelse behåller det.", file=sys.stderr)
+                return 2
+            cmd: CorrectOutcome | RecordOutcome = CorrectOutcome(case_id=args.case_id, code=args.code,
+                                                                 destination=args.destination, note=args.note)
+        else:
+            cmd = RecordOutcome(case_id=args.case_id, code=args.code, destination=args.destination, note=args.note,
+                                plan_followed=plan, plan_reason=args.plan_reason)  # type: ignore[arg-type]
+        view = run(factory, actor, cmd)
         assert isinstance(view, OutcomeView)
     except (OutcomeError, CaseNotFound, NotPermitted, ValueError) as exc:
         print(exc, file=sys.stderr)
@@ -159,13 +179,25 @@ def _stats(args: argparse.Namespace) -> int:
     with transaction(factory) as session:
         st = outcome_statistics(session, *_bounds(args))
         audit(session, actor, "stats.run", None, date_from=args.date_from, date_to=args.date_to,
-              grouping="resource_types" if args.resource_types else "endpoints")
+              grouping="teams" if args.teams else "resource_types" if args.resource_types else "endpoints")
+    if args.teams:
+        _print_teams(st.teams)
+        return 0
     groups = st.resource_types if args.resource_types else st.endpoints
     print(f"{'grupp':<34} {'n':>5}  {'transporterad':<22} {'lämnad hemma':<22} {'återkontakt':<22} signaler")
     for g in groups:
         print(f"{g.label[:34]:<34} {g.n:>5}  {g.conveyed.text():<22} {g.left_at_home.text():<22} "
               f"{g.recontact.text():<22} {', '.join(s.label for s in g.signals) or ('–' if g.enough_cases else f'(n < {st.min_cases})')}")
     return 0
+
+
+def _print_teams(teams: Sequence[TeamStats]) -> None:
+    print(f"{'team':<34} {'n':>5}  {'hemma':<22} {'akutmottagning':<22} {'inlagd':<22} planen följd")
+    for t in teams:
+        print(f"{t.team[:34]:<34} {t.n:>5}  {t.at_home.text():<22} {t.emergency_department.text():<22} "
+              f"{t.admitted.text():<22} {t.plan_followed.text()}")
+    if not teams:
+        print("Inga avslutade ärenden för patienter i ett mobilt team eller ASIH under perioden.")
 
 
 def _draft(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from outcomes.codes import OutcomeCode, check_destination, parse_code
 from outcomes.followup import schedule_followup
+from outcomes.plan_answer import PlanAnswerError, check_plan_answer, current_plan_team, patient_team
 from outcomes.settings import OutcomeSettings
 from records.actor import Actor
 from records.audit import audit, now
@@ -31,6 +32,7 @@ from records.text_fields import (
     check_optional_text,
     column_length,
 )
+from resources.clock import LOCAL_TZ
 
 Source = Literal["manual", "feed"]
 
@@ -56,6 +58,9 @@ class OutcomeView(BaseModel):
     recorded_at: datetime
     recorded_by: int | None
     superseded_by: int | None
+    plan_followed: str | None = None  # yes | no | not_applicable; None: not asked (outcomes.plan_answer)
+    plan_reason: str | None = None
+    patient_team: str | None = None
 
     @property
     def label(self) -> str:
@@ -121,23 +126,30 @@ def record_outcome(session: Session, actor: Actor, case_id: int, code: OutcomeCo
                    destination: str | None = None, source: Source = "manual", unit_id: str | None = None,
                    note: str | None = None, *, at: datetime | None = None,
                    settings: OutcomeSettings | None = None,
-                   unit_types: Mapping[str, str] | None = None) -> OutcomeView:
+                   unit_types: Mapping[str, str] | None = None, plan_followed: str | None = None,
+                   plan_reason: str | None = None) -> OutcomeView:
     """Record the case's outcome and close it. A closed case that already has one needs `correct_outcome`; a
-    reopened case gets a new outcome that supersedes the one it was closed with (kept on record)."""
+    reopened case gets a new outcome that supersedes the one it was closed with (kept on record).
+
+    `plan_followed` (yes | no | not_applicable; `no` with `plan_reason`): whether the patient's own care plan was
+    followed — yes/no only for a patient with a plan valid on the outcome's day. The outcome also records the
+    patient's team of the time (outcomes.plan_answer.patient_team) for the per-team statistics."""
     oc, dest = _validated(code, destination, unit_id, note)
     case = _case(session, case_id)
     earlier = current_outcome(session, case_id)
     if earlier is not None and case.status == CaseStatus.CLOSED.value:
         raise OutcomeError(f"Ärende {case_id} har redan ett utfall; använd rättelse för att ändra det.")
     at = at or now()
+    followed, reason, team = _plan_answer(session, case, plan_followed, plan_reason, at)
     row = Outcome(case_id=case_id, code=oc.value, destination=dest, source=source, unit_id=unit_id, note=note,
-                  recorded_at=at, recorded_by=actor.user_id)
+                  recorded_at=at, recorded_by=actor.user_id, plan_followed=followed, plan_reason=reason,
+                  patient_team=team)
     session.add(row)
     session.flush()
     if earlier is not None:  # the case was reopened after it closed: this outcome is the one in force now
         earlier.superseded_by = row.id
     audit(session, actor, "outcome.record", case_id, outcome_id=row.id, code=oc.value, destination=dest,
-          source=source, unit_id=unit_id)
+          source=source, unit_id=unit_id, plan_followed=followed, plan_reason=reason, patient_team=team)
     _end_assignments(session, actor, case_id, at)
     if case.status != CaseStatus.CLOSED.value:
         advance(session, actor, case_id, CaseEvent.CLOSE, reason=oc.value, outcome=oc.value)
@@ -158,8 +170,10 @@ def correct_outcome(session: Session, actor: Actor, case_id: int, code: OutcomeC
     if old is None:
         raise OutcomeError(f"Ärende {case_id} har inget utfall att rätta; registrera ett utfall först.")
     at = at or now()
+    # A correction changes what happened; whether the plan was followed, and the team of the time, stay as recorded.
     row = Outcome(case_id=case_id, code=oc.value, destination=dest, source=source, unit_id=unit_id, note=note,
-                  recorded_at=at, recorded_by=actor.user_id)
+                  recorded_at=at, recorded_by=actor.user_id, plan_followed=old.plan_followed,
+                  plan_reason=old.plan_reason, patient_team=old.patient_team)
     session.add(row)
     session.flush()
     old.superseded_by = row.id
@@ -167,6 +181,20 @@ def correct_outcome(session: Session, actor: Actor, case_id: int, code: OutcomeC
           "destination": old.destination}, new={"id": row.id, "code": oc.value, "destination": dest}, note=note)
     schedule_followup(session, actor, case_id, oc, at, settings=settings, unit_types=unit_types)
     return OutcomeView.model_validate(row)
+
+
+def _plan_answer(session: Session, case: Case, followed: str | None, reason: str | None,
+                 at: datetime) -> tuple[str | None, str | None, str | None]:
+    """(plan_followed, plan_reason, patient_team) as stored; OutcomeError (Swedish) for an answer that cannot be."""
+    try:
+        answer, why = check_plan_answer(followed, reason)
+    except PlanAnswerError as exc:
+        raise OutcomeError(f"Utfallet kan inte registreras: {exc}.") from exc
+    day = at.astimezone(LOCAL_TZ).date()
+    if answer in ("yes", "no") and current_plan_team(session, case, day) is None:
+        raise OutcomeError(f"Utfallet kan inte registreras: patienten i ärende {case.id} har ingen gällande vårdplan, "
+                           "så planen kan inte ha följts eller inte följts (svara ej tillämpligt).")
+    return answer, why, patient_team(session, case, day)
 
 
 def close_case(session: Session, actor: Actor, case_id: int) -> None:

@@ -37,6 +37,8 @@ class CaseFacts(BaseModel):
     triage_done_at: datetime | None
     first_assigned_at: datetime | None
     first_on_scene_at: datetime | None
+    patient_team: str | None = None  # the outcome's: the team responsible for the patient (outcomes.plan_answer)
+    plan_followed: str | None = None  # the outcome's: yes | no | not_applicable; None: not asked
 
     def had_type(self, types: frozenset[str] | set[str]) -> bool:
         return any(t in types for t in self.resource_types)
@@ -93,7 +95,9 @@ def collect_case_facts(session: Session, start: datetime | None = None, end: dat
             later_facts=frozenset(later.get(c.id, set())), recontact_within=recontact,
             triage_done_at=trs[0].completed_at if trs else None,
             first_assigned_at=min((a.assigned_at for a in alist), default=None),
-            first_on_scene_at=min(scene_times, default=None)))
+            first_on_scene_at=min(scene_times, default=None),
+            patient_team=o.patient_team if o is not None else None,
+            plan_followed=o.plan_followed if o is not None else None))
     return facts
 
 

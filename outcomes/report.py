@@ -20,7 +20,16 @@ from outcomes.codes import LEFT_AT_HOME_CODES
 from outcomes.facts import CaseFacts, collect_case_facts
 from outcomes.followup import overdue_followups
 from outcomes.settings import OutcomeSettings, outcome_settings
-from outcomes.stats import NO_UNIT, GroupStats, Rate, endpoint_stats, resource_type_label, resource_type_stats
+from outcomes.stats import (
+    NO_UNIT,
+    GroupStats,
+    Rate,
+    TeamStats,
+    endpoint_stats,
+    resource_type_label,
+    resource_type_stats,
+    team_stats,
+)
 from records.audit import now
 from records.models import Case, FollowUp
 from resources.clock import LOCAL_TZ
@@ -78,6 +87,7 @@ class QualityFigures(BaseModel):
     resource_types: tuple[GroupStats, ...]
     intervals: tuple[IntervalStats, ...]
     min_cases: int
+    teams: tuple[TeamStats, ...] = ()  # per team of the enrolled patients (outcomes.stats.team_stats)
 
 
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -139,4 +149,4 @@ def quality_figures(session: Session, period_from: date, period_to: date, *,
         recontacts=int(recontacts),
         recontact_rate=Rate.of(sum(1 for f in left_home if f.recontact_within), len(left_home)),
         endpoints=tuple(endpoint_stats(facts, settings)), resource_types=tuple(resource_type_stats(facts, settings)),
-        intervals=intervals_of(facts), min_cases=settings.min_cases)
+        intervals=intervals_of(facts), min_cases=settings.min_cases, teams=tuple(team_stats(facts)))

@@ -1,4 +1,5 @@
-"""Outcome statistics per triage endpoint (code + rule-set version) and per resource type.
+"""Outcome statistics per triage endpoint (code + rule-set version), per resource type, and per team of the
+enrolled patients (where their calls ended, and whether their plans were followed).
 
 Every rate comes with a Wilson 95% interval; a signal is only raised at or above the minimum number
 of cases (settings.min_cases). Definitions are in docs/outcomes.md.
@@ -24,6 +25,8 @@ from resources.vocabulary import Priority
 Z95 = 1.959963984540054
 LOW_PRIORITIES = frozenset({Priority.P3.value, Priority.REFERRAL.value})
 SEVERE_LATER_FACTS = frozenset({"inlagd", "inlagd_iva", "tidskritisk", "avliden_30d"})
+ADMITTED_FACTS = frozenset({"inlagd", "inlagd_iva"})
+ED_CODES = frozenset({OutcomeCode.TRANSPORTED_ED, OutcomeCode.TO_PSYCH_ED})
 NO_UNIT = "INGEN"
 
 
@@ -172,8 +175,51 @@ def resource_type_stats(facts: Iterable[CaseFacts], settings: OutcomeSettings | 
             for t, rows in sorted(groups.items())]
 
 
+class TeamStats(BaseModel):
+    """Where the calls of one team's patients ended (docs/outcomes.md, "Per team"): the cases whose outcome in force
+    was recorded with the team as the patient's (`patient_team`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    team: str
+    n: int
+    at_home: Rate  # outcome in the left_at_home group
+    emergency_department: Rate  # conveyed to an emergency department (somatic or psychiatric)
+    admitted: Rate  # straight to a ward, or admitted later (later fact inlagd / inlagd_iva)
+    plan_followed: Rate  # k: "yes"; n: answered yes or no
+    plan_not_applicable: int
+    plan_not_asked: int  # no answer recorded (a unit's outcome on its feed, no current plan at closing)
+    outcome_counts: dict[str, int]
+
+
+def is_admitted(f: CaseFacts) -> bool:
+    return f.outcome is OutcomeCode.TO_WARD or bool(f.later_facts & ADMITTED_FACTS)
+
+
+def team_stats(facts: Iterable[CaseFacts]) -> list[TeamStats]:
+    """Per team of the patient at the time (the outcome's `patient_team`), closed cases only; sorted by team."""
+    groups: dict[str, list[CaseFacts]] = defaultdict(list)
+    for f in facts:
+        if f.outcome is not None and f.patient_team:
+            groups[f.patient_team].append(f)
+    out = []
+    for team, rows in sorted(groups.items()):
+        n = len(rows)
+        answered = [f for f in rows if f.plan_followed in ("yes", "no")]
+        out.append(TeamStats(
+            team=team, n=n,
+            at_home=Rate.of(sum(1 for f in rows if f.outcome in LEFT_AT_HOME_CODES), n),
+            emergency_department=Rate.of(sum(1 for f in rows if f.outcome in ED_CODES), n),
+            admitted=Rate.of(sum(1 for f in rows if is_admitted(f)), n),
+            plan_followed=Rate.of(sum(1 for f in answered if f.plan_followed == "yes"), len(answered)),
+            plan_not_applicable=sum(1 for f in rows if f.plan_followed == "not_applicable"),
+            plan_not_asked=sum(1 for f in rows if f.plan_followed is None),
+            outcome_counts=dict(sorted(Counter(f.outcome.value for f in rows if f.outcome).items()))))
+    return out
+
+
 class OutcomeStatistics(BaseModel):
-    """What the console's statistics view shows: per endpoint and per resource type."""
+    """What the console's statistics view shows: per endpoint, per resource type and per team."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -182,6 +228,7 @@ class OutcomeStatistics(BaseModel):
     min_cases: int
     endpoints: tuple[GroupStats, ...]
     resource_types: tuple[GroupStats, ...]
+    teams: tuple[TeamStats, ...] = ()
 
 
 def outcome_statistics(session: Session, start: datetime | None = None, end: datetime | None = None, *,
@@ -192,4 +239,5 @@ def outcome_statistics(session: Session, start: datetime | None = None, end: dat
     facts = collect_case_facts(session, start, end, unit_types=unit_types)
     return OutcomeStatistics(start=start, end=end, min_cases=settings.min_cases,
                              endpoints=tuple(endpoint_stats(facts, settings)),
-                             resource_types=tuple(resource_type_stats(facts, settings)))
+                             resource_types=tuple(resource_type_stats(facts, settings)),
+                             teams=tuple(team_stats(facts)))
