@@ -148,6 +148,17 @@ def scripted_calls(now: datetime) -> list[Call]:
              "Järnvägsgatan 17", "Hässleholm", patient=5, answers={"snabb": "nej", "klarar_sig": "nej"},
              override=(Priority.P2, "Dottern beskriver tydlig försämring sedan i morse och att mamman inte "
                                     "känner igen henne; bedömer att det inte kan vänta.")),
+        # A heart-failure patient whose own plan says "ring teamet" (08–17): worse breathing, normal values, weekday
+        # daytime: the enrolled team, as the plan says, not an ambulance (records.demo: Astrid Demo's plan).
+        Call("plan-ring-teamet", "ANDN", "ANDN.2.06", last_weekday_daytime(now, 11, 20, before=timedelta(hours=4)),
+             "Astrid Demo", "046-12 34 56", "Lindvägen 12", "Lund", patient=0, disposition="closed", wait_min=8,
+             outcome=OutcomeCode.TREATED_LEFT_HOME, outcome_after_min=80),
+        # An expected death of an ASIH patient with a documented "ej HLR": the death-confirmation path, not a
+        # cardiac arrest (records.demo: Bengt Testsson's limitation).
+        Call("ej-hlr-väntat-dödsfall", "DÖD", "DÖD.3.03", last_evening(now, 21, 10, before=timedelta(hours=2)),
+             "Maria Testsson (dotter)", "0705-44 10 20", "Ekvägen 3", "Lund", patient=1,
+             answers={"väntat": "ja"}, disposition="closed", wait_min=20, outcome=OutcomeCode.DECEASED,
+             outcome_after_min=60),
         # The same patient as "buk-lämnad-hemma" calls again, hours later.
         Call("återkontakt", "BUK", "BUK.2.02", now - 5 * m, "Jamal Prov", "0708-44 51 20", "Kvarngatan 8",
              "Helsingborg", patient=9, answers={"svår": "ja"}, recontact=True),

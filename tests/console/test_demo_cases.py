@@ -41,6 +41,10 @@ def test_scripted_calls_show_the_palette_with_consistent_times(factory) -> None:
         assert units("väntat-dödsfall") == ["LAKARBIL"]
         assert case("väntat-dödsfall").created_at.astimezone(LOCAL_TZ).hour >= 18
         assert units("liggande-transport") == ["LIGGANDE"]
+        # The patients' own plans (records.demo): "ring teamet" → the enrolled team; "ej HLR" → death confirmation.
+        assert case("plan-ring-teamet").endpoint_code == "ANDN.2.06" and units("plan-ring-teamet") == ["MVT_VC"]
+        assert case("ej-hlr-väntat-dödsfall").endpoint_code == "DÖD.3.03"
+        assert units("ej-hlr-väntat-dödsfall") == ["ASIH"]
         [lifter] = units("fall-lyfthjälp")  # whoever gives lifting help at that hour
         assert Capability.LIFTING_HELP in default_palette().type(lifter).capabilities
         chest = case("bröstsmärta-prio1")
