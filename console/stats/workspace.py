@@ -1,8 +1,9 @@
 """Statistics for the shift or a chosen period. A key-figure strip (Prio 1 share, left at home by a
-Prio 1 ambulance, follow-ups done and overdue, recontacts), then two tabs: "Översikt" (pyqtgraph:
+Prio 1 ambulance, follow-ups done and overdue, recontacts), then three tabs: "Översikt" (pyqtgraph:
 cases per hour, priority distribution, time from call to assignment, resource mix, outcome rates per
-priority) and "Kvalitet per ändpunkt" (the time intervals, and per endpoint or resource type the
-rates with Wilson intervals and the under/over-triage signals).
+priority), "Kvalitet per ändpunkt" (the time intervals, and per endpoint or resource type the
+rates with Wilson intervals and the under/over-triage signals) and "Per team" (the enrolled patients' calls per
+mobile team and ASIH: at home, ED, admitted, plan followed).
 
 The figures are outcomes.report's (the same as the quality report); this view only draws them.
 """
@@ -21,6 +22,7 @@ from console.errors import user_message
 from console.local_time import local, local_today
 from console.stats.key_figures import KeyFiguresStrip
 from console.stats.quality_pane import QualityPane
+from console.stats.team_pane import TeamPane
 from console.tasks import DbExecutor, DbOp
 from console.theme import PRIORITY_COLOURS
 from outcomes.codes import OutcomeGroup
@@ -86,6 +88,8 @@ class StatsWorkspace(QWidget):
         self.tabs = QTabWidget(objectName="statsTabs")
         self.tabs.addTab(self.graphs, self.tr("Översikt"))
         self.tabs.addTab(self.quality, self.tr("Kvalitet per ändpunkt"))
+        self.teams = TeamPane()
+        self.tabs.addTab(self.teams, self.tr("Per team"))
         lay = QVBoxLayout(self)
         lay.addLayout(bar)
         lay.addWidget(self.key_figures)
@@ -120,6 +124,7 @@ class StatsWorkspace(QWidget):
         self.summary.setText(self.tr("%s – %s · %d ärenden") % (fig.period_from, fig.period_to, fig.n_cases))
         self.key_figures.show_figures(fig)
         self.quality.show_figures(fig)
+        self.teams.show_teams(fig.teams)
         self._draw_per_hour()
         self._draw_priorities()
         self._draw_to_assignment()

@@ -200,9 +200,10 @@ def test_quality_model_passes_qtmodeltester(qtmodeltester, figures) -> None:  # 
     qtmodeltester.check(model)
 
 
-def test_workspace_renders_both_tabs(workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_workspace_renders_every_tab(workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     for i in range(workspace.tabs.count()):
         workspace.tabs.setCurrentIndex(i)
         image = workspace.grab()
         assert not image.isNull() and image.save(str(tmp_path / f"stats-{i}.png"))
-    assert [workspace.tabs.tabText(i) for i in range(workspace.tabs.count())] == ["Översikt", "Kvalitet per ändpunkt"]
+    assert [workspace.tabs.tabText(i) for i in range(workspace.tabs.count())] == ["Översikt", "Kvalitet per ändpunkt",
+                                                                                      "Per team"]
