@@ -437,7 +437,7 @@ class Outcome(Base):
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     superseded_by: Mapped[int | None] = mapped_column(ForeignKey("outcomes.id"))
     # Whether the patient's own care plan was followed (yes | no | not_applicable; null: not asked) and why not;
-    # the team responsible for the patient when the outcome was recorded (outcomes.closing.patient_team).
+    # the team responsible for the patient when the outcome was recorded (outcomes.plan_answer.patient_team).
     plan_followed: Mapped[str | None] = mapped_column(String(16))
     plan_reason: Mapped[str | None] = mapped_column(Text)
     patient_team: Mapped[str | None] = mapped_column(String(128))

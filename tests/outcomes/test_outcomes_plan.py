@@ -105,3 +105,31 @@ def test_a_correction_keeps_the_answer_and_the_team(db, make_actor) -> None:
         record_outcome(s, nurse, case.id, "treated_left_home", at=T0, plan_followed="yes")
         view = correct_outcome(s, nurse, case.id, "transported_ed", "AKM_LUND", at=T0 + timedelta(hours=1))
     assert (view.plan_followed, view.patient_team) == ("yes", TEAM)
+
+
+def test_the_command_line_closes_with_the_plans_answer_and_shows_the_teams(tmp_path, monkeypatch, capsys,  # type: ignore[no-untyped-def]
+                                                                          cli_user) -> None:
+    from larmcentral_cli import main
+    from records.db import open_database
+    from records.identity import provision_and_sign_in
+
+    url = f"sqlite:///{tmp_path / 'plan.sqlite3'}"
+    monkeypatch.setenv("LARMCENTRAL_DB_URL", url)
+    _, factory = open_database(url)
+    with factory() as s, s.begin():
+        _register(s)
+        nurse = provision_and_sign_in(s, "ssk.anna", Role.NURSE)
+        case_id = add_case(s, nurse, personnummer=PLANNED).id
+    close = ["outcomes", "close", str(case_id), "treated_left_home"]
+    assert main([*close, "--plan-followed", "nej", *cli_user(url, "ssk.anna", Role.NURSE)]) == 1
+    assert "skriv varför patientens plan inte följdes" in capsys.readouterr().err
+    assert main([*close, "--plan-followed", "nej", "--plan-reason", "Teamet nåddes inte",
+                 *cli_user(url, "ssk.anna", Role.NURSE)]) == 0
+    capsys.readouterr()
+    with factory() as s:
+        row = s.scalars(select(Outcome).where(Outcome.case_id == case_id)).one()
+    assert (row.plan_followed, row.plan_reason, row.patient_team) == ("no", "Teamet nåddes inte", TEAM)
+    assert main(["outcomes", "stats", "--teams", *cli_user(url, "lak.david", Role.PHYSICIAN)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("team") and "planen följd" in out[0]
+    assert out[1].startswith(TEAM) and out[1].endswith("0% (0%–79%, 0/1)")  # not followed, one answered
