@@ -148,7 +148,7 @@ def describe(action: str, detail: dict[str, Any]) -> Described | None:  # noqa: 
                 f"{_reason(d)}", "Ändrad för hand", "enhet")
     if action == "outcome.record":
         dest = f", {destination_text(d['destination'])}" if d.get("destination") else ""
-        return f"Utfall: {outcome_text(d.get('code'))}{dest}", f"Utfallskod {d.get('code')}", "utfall"
+        return f"Utfall: {outcome_text(d.get('code'))}{dest}{_plan_answer(d)}", f"Utfallskod {d.get('code')}", "utfall"
     if action == "outcome.correct":
         old, new = d.get("old") or {}, d.get("new") or {}
         return (f"Utfallet rättades: {outcome_text(old.get('code'))} → {outcome_text(new.get('code'))}"
@@ -280,3 +280,15 @@ def _fallback(action: str) -> Described:
 
     words = ACTIONS.get(action)
     return (words[0].upper() + words[1:] if words else "Övrig händelse"), f"Åtgärd {action}", "ärende"
+
+
+PLAN_ANSWER_TEXTS = {"yes": "patientens plan följdes", "no": "patientens plan följdes inte",
+                     "not_applicable": "patientens plan gällde inte samtalet"}
+
+
+def _plan_answer(d: dict[str, Any]) -> str:
+    """What the outcome recorded about the patient's own plan (outcomes.plan_answer), when it was asked."""
+    text = PLAN_ANSWER_TEXTS.get(str(d.get("plan_followed")))
+    if text is None:
+        return ""
+    return f"; {text}" + (f": {d['plan_reason']}" if d.get("plan_reason") else "")

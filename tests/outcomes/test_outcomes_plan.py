@@ -14,6 +14,7 @@ from commands import RecordOutcome, run
 from outcomes.closing import OutcomeError, apply_feed_outcome, correct_outcome, record_outcome
 from records.audit import audit_trail
 from records.models import CarePlanRow, Outcome, Patient
+from records.timeline_texts import describe
 from resources.vocabulary import Role
 
 PLANNED, ASIH_ONLY, MOBILE_ONLY, NOBODY = "19121212-1212", "19400505-9813", "19520808-9820", "19300101-9808"
@@ -49,6 +50,8 @@ def test_plan_not_followed_is_recorded_with_its_reason_and_audited(db, make_acto
     assert entry.user_id == nurse.user_id
     assert (entry.detail["plan_followed"], entry.detail["plan_reason"], entry.detail["patient_team"]) == \
         ("no", "Teamet nåddes inte", TEAM)
+    said = describe(entry.action, entry.detail)  # the case's timeline
+    assert said is not None and said[0].endswith("; patientens plan följdes inte: Teamet nåddes inte")
 
 
 @pytest.mark.parametrize(("pnr", "followed", "reason", "message"), [
