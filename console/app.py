@@ -145,6 +145,12 @@ def build_main_window(actor: Actor, factory: sessionmaker[Session], *, demo: boo
         window.drafter.start()
     if "calltaking" in workspaces:
         workspaces["calltaking"].restore_unfinished()  # type: ignore[attr-defined]
+        workspaces["calltaking"].load_register()  # type: ignore[attr-defined]  # seconds, on a thread of its own
+        if phone_positions is not None:
+            calltaking = workspaces["calltaking"]
+            phone_positions.position_received.connect(calltaking.receive_phone_position)  # type: ignore[attr-defined]
+            for kept in reversed(phone_positions.recent()):  # arrived while another user's window was up
+                calltaking.receive_phone_position(kept)  # type: ignore[attr-defined]
     if "review" in workspaces:
         workspaces["review"].refresh()  # type: ignore[attr-defined]
     if "followup" in workspaces:

@@ -198,6 +198,8 @@ class MainWindow(QMainWindow):
             self._add("Ctrl+O", self.tr("Överstyr"), ct.open_override)
             self._add("Ctrl+R", self.tr("Röd flagga…"), ct.raise_red_flag)
             self._add("Ctrl+E", self.tr("Anteckning"), ct.focus_note)
+            self._add("Ctrl+P", self.tr("Använd telefonens position"), ct.use_phone_position)
+            self._add("Ctrl+G", self.tr("Karta / patientens sammanhang"), ct.toggle_map)
             self._add("Ctrl+Return", self.tr("Skicka vidare"), ct.send)
             self._add("Ctrl+Enter", self.tr("Skicka vidare"), ct.send)
             self._add("Ctrl+Shift+Backspace", self.tr("Avbryt samtalet"), ct.cancel_call)
@@ -422,7 +424,7 @@ class MainWindow(QMainWindow):
         ct = self.workspaces.get("calltaking")
         if ct is not None and ct.active:
             ct.save_now()
-        for w in (self.workspaces.get("dispatch"), self.workspaces.get("followup"), self.drafter):
+        for w in (self.workspaces.get("dispatch"), self.workspaces.get("followup"), self.drafter, ct):
             stop = getattr(w, "shutdown", None) or getattr(w, "stop", None)
             if stop is not None:
                 stop()

@@ -35,6 +35,8 @@ def shortcuts() -> list[Shortcut]:
         Shortcut("Ctrl+T", _t("Samtal"), _t("Gå till triageringen")),
         Shortcut("Ctrl+I", _t("Samtal"), _t("Gå till uppgifter om inringare och patient")),
         Shortcut("Ctrl+M", _t("Samtal"), _t("Gå till vitalparametrarna (mätvärden, när som helst i samtalet)")),
+        Shortcut("Ctrl+P", _t("Samtal"), _t("Använd uppringarens telefonposition (AML) som ärendets position")),
+        Shortcut("Ctrl+G", _t("Samtal"), _t("Visa kartan över positionen (klick sätter positionen) / sammanhanget")),
         Shortcut("1 … 9", _t("Triage"), _t("Välj svar med siffertangent")),
         Shortcut("0", _t("Triage"), _t("Vet ej (i ett vitalparameterfält: lämna tomt och tryck Enter)")),
         Shortcut("Enter", _t("Triage"), _t("Bekräfta vitalparameter eller kontaktorsak")),

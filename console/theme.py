@@ -78,6 +78,14 @@ QLabel#recontactBanner { background: #5a1e02; color: #ffdfb6; border: 2px solid 
 QLabel#dbBanner { background: #67060c; color: #ffdcd7; font-weight: 600; padding: 6px; }
 QLabel#fieldError { color: #ff7b72; }
 QLabel#fieldOk { color: #3fb950; }
+QLabel#positionSummary[state="rough"] { color: #f5a623; }
+QLabel#positionSummary[state="flagged"], QLabel#pendingPosition { color: #ff7b72; font-weight: 600; }
+QLabel#positionSummary[state="ok"] { color: #3fb950; }
+QLabel#phonePosition { color: #79c0ff; }
+QLabel#registerHint { color: #8b949e; }
+QListView#addressSuggestions { background: #1c2330; border: 1px solid #58a6ff; padding: 2px; }
+QListView#addressSuggestions::item { padding: 3px 6px; }
+QListView#addressSuggestions::item:selected { background: #1f6feb; color: #ffffff; }
 QLabel#sectionTitle { font-size: 12pt; font-weight: 600; color: #c9d1d9; padding-top: 6px; }
 QLabel#recommendedUnit { font-size: 14pt; font-weight: 600; color: #3fb950; }
 QPushButton#answerButton { font-size: 14pt; text-align: left; padding: 10px 14px; }

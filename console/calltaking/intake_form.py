@@ -2,7 +2,9 @@
 
 Personnummer is checked as it is typed (records.personnummer: format, date, check
 digit; reservnummer allowed) with the reason in plain Swedish. Kommun has a
-completer over Skåne's 33 kommuner (resources.geography).
+completer over Skåne's 33 kommuner (resources.geography). The address field offers the
+address register's matches as it is typed, and the position rows under the kommun say where
+the case's position comes from (console/calltaking/location.py).
 """
 
 from __future__ import annotations
@@ -12,16 +14,18 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QCompleter, QFormLayout, QLabel, QLineEdit, QSpinBox, QWidget
 
+from console.calltaking.location import CallLocation
 from records.cases import CaseIntake
 from records.personnummer import InvalidPersonnummer, normalise
 from resources.geography import Geography
+from resources.settings import load_settings
 
 
 class IntakeForm(QWidget):
     changed = Signal()  # any field edited (drives the draft save)
     patient_changed = Signal()  # personnummer/age settled: look the context up again
 
-    def __init__(self, geography: Geography, parent: QWidget | None = None):
+    def __init__(self, geography: Geography, parent: QWidget | None = None, *, max_accuracy_m: float | None = None):
         super().__init__(parent)
         self._geo = geography
         form = QFormLayout(self)
@@ -46,6 +50,12 @@ class IntakeForm(QWidget):
         self.kommun.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.kommun_msg = QLabel(objectName="fieldError")
         self.kommun_msg.setWordWrap(True)  # a long message must wrap, not widen the form
+        settings = load_settings()
+        self.location = CallLocation(geography, self.address, self.kommun, self.phone, parent=self,
+                                     max_accuracy_m=(max_accuracy_m if max_accuracy_m is not None
+                                                     else settings.position_max_accuracy_m),
+                                     max_age_s=settings.aml_max_age_s)
+        panel = self.location.panel
         self.patient = QLineEdit(objectName="patientName")
         self.pnr = QLineEdit(objectName="personnummer")
         self.pnr.setPlaceholderText(self.tr("ÅÅÅÅMMDD-NNNN"))
@@ -60,14 +70,21 @@ class IntakeForm(QWidget):
         form.addRow(self.tr("Inringare"), self.caller)
         form.addRow(self.tr("Återuppringningsnummer"), self.phone)
         form.addRow(self.tr("Adress / plats"), self.address)
+        form.addRow(panel.register_hint)
         form.addRow(self.tr("Kommun"), self.kommun)
         form.addRow(self.kommun_msg)  # the whole width: a message wraps less, so fewer lines in a short column
+        form.addRow(panel.summary)  # the whole width too: "Position: Storgatan 12, 271 39 Ystad (…)"
+        form.addRow(panel.pending_row)
+        form.addRow(panel.phone_row)
         form.addRow(self.tr("Patient"), self.patient)
         form.addRow(self.tr("Personnummer"), self.pnr)
         form.addRow(self.pnr_msg)
         form.addRow(self.tr("Ålder"), self.age)
+        self.kommun_msg.hide()
+        self.pnr_msg.hide()
         for w in (self.caller, self.phone, self.address, self.patient):
             w.textEdited.connect(self.changed)
+        self.location.changed.connect(self.changed)
         for w in (self.caller, self.phone, self.address, self.patient, self.pnr):  # what is typed stays readable:
             w.setMinimumWidth(w.fontMetrics().horizontalAdvance("0" * 13))  # too narrow, it goes under its label
         self.kommun.currentTextChanged.connect(self._check_kommun)
@@ -80,6 +97,11 @@ class IntakeForm(QWidget):
 
     # --- validation ---------------------------------------------------------------------------
     def _check_pnr(self) -> None:
+        self._check_pnr_text()
+        self.pnr_msg.setVisible(bool(self.pnr_msg.text()))  # an empty row keeps no room (1366×768 has none)
+        self.changed.emit()
+
+    def _check_pnr_text(self) -> None:
         text = self.pnr.text().strip()
         if not text:
             self.pnr_msg.setText("")
@@ -96,7 +118,6 @@ class IntakeForm(QWidget):
                 self.pnr_msg.setText(self.tr("Giltigt %s: %s") % (kind, norm))
             self.pnr_msg.style().unpolish(self.pnr_msg)
             self.pnr_msg.style().polish(self.pnr_msg)
-        self.changed.emit()
 
     def _check_kommun(self, text: str) -> None:
         ok = not text or self._geo.has_kommun(text)
@@ -107,6 +128,7 @@ class IntakeForm(QWidget):
             hint = (self.tr("Menade du %s?") % self._or_list(candidates[:5]) if candidates
                     else self.tr("Välj en av Skånes kommuner."))
             self.kommun_msg.setText(self.tr("Okänd kommun: %s. %s") % (text, hint))
+        self.kommun_msg.setVisible(not ok)
         self.changed.emit()
 
     def _kommuner_starting(self, text: str) -> list[str]:
@@ -146,14 +168,11 @@ class IntakeForm(QWidget):
 
     # --- data ---------------------------------------------------------------------------------
     def intake(self) -> CaseIntake:
+        """The case's intake; its position is the one chosen, else the kommun's centre, marked rough (location.py)."""
         k = self.kommun.currentText().strip()
-        lat = lon = None
-        if self._geo.has_kommun(k):
-            place = self._geo.kommun(k)  # no address geocoder: the kommun's centre stands in
-            lat, lon = place.lat, place.lon
         return CaseIntake(caller_name=self.caller.text(), callback_phone=self.phone.text(),
                           address=self.address.text(), kommun=k if self._geo.has_kommun(k) else None,
-                          lat=lat, lon=lon, patient_name=self.patient.text(),
+                          **self.location.fields(), patient_name=self.patient.text(),
                           personnummer=self.personnummer(), patient_age=self.age_value())
 
     def age_value(self) -> int | None:
@@ -161,14 +180,15 @@ class IntakeForm(QWidget):
 
     def payload(self) -> dict[str, Any]:
         return {"caller": self.caller.text(), "phone": self.phone.text(), "address": self.address.text(),
-                "kommun": self.kommun.currentText(), "patient": self.patient.text(), "pnr": self.pnr.text(),
-                "age": self.age.value()}
+                "kommun": self.kommun.currentText(), "position": self.location.payload(),
+                "patient": self.patient.text(), "pnr": self.pnr.text(), "age": self.age.value()}
 
     def restore(self, data: dict[str, Any]) -> None:
         self.caller.setText(data.get("caller", ""))
         self.phone.setText(data.get("phone", ""))
         self.address.setText(data.get("address", ""))
         self.kommun.setCurrentText(data.get("kommun", ""))
+        self.location.restore(data.get("position"))  # after the kommun: setting it by hand would let a position go
         self.pnr.setText(data.get("pnr", ""))
         self.patient.setText(data.get("patient", ""))
         self.age.setValue(int(data.get("age", -1)))

@@ -1,6 +1,9 @@
 """The nurse's call-taking workspace: intake and patient context, the triage wizard, and the
 lowest adequate resource beside it. The call is saved as a draft as it goes (debounced, via
-the database executor; a local file if the database is down) and reopened after a crash."""
+the database executor; a local file if the database is down) and reopened after a crash.
+
+Under the intake, two tabs share the room a 1366×768 screen leaves: the patient's context and a small map of the
+position (Ctrl+G switches). A recontact warning brings the context to the front: it must be seen."""
 
 from __future__ import annotations
 
@@ -11,11 +14,14 @@ from uuid import UUID, uuid4
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -45,8 +51,11 @@ from console.calltaking.hand_over_dialog import HandOverDialog
 from console.calltaking.intake_form import IntakeForm
 from console.calltaking.local_draft import read_local, remove_local, write_local
 from console.calltaking.override_dialog import OverrideDialog
+from console.calltaking.position_choice import from_case
+from console.calltaking.position_map import PositionMap
 from console.calltaking.recommendation_panel import RecommendationPanel
 from console.calltaking.red_flag_dialog import RedFlagDialog
+from console.calltaking.register_loader import NO_REGISTER, RegisterLoader, RegisterSummary
 from console.calltaking.triage_driver import EngineDriver
 from console.calltaking.vitals_panel import VitalsPanel
 from console.calltaking.wizard import TriageWizard
@@ -139,12 +148,46 @@ class CallTakingWorkspace(QWidget):
         self.context_panel = ContextPanel()
         self.call_notes = CallNotes()
         self.call_notes.added.connect(self.add_note)
-        left = QWidget()
-        ll = QVBoxLayout(left)
+        self.map = PositionMap(geography)
+        self.form.location.attach_map(self.map)
+        self.register_loader: RegisterLoader | None = None
+        context_page = QWidget()
+        cp = QVBoxLayout(context_page)
+        cp.setContentsMargins(0, 0, 0, 0)
+        cp.addWidget(self.context_panel)
+        cp.addStretch(1)  # the context at the top of its tab, not spread over it
+        context_scroll = QScrollArea(objectName="contextScroll")  # a long context scrolls instead of crowding
+        context_scroll.setWidget(context_page)
+        context_scroll.setWidgetResizable(True)
+        context_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        context_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.side_tabs = QTabWidget(objectName="callSideTabs")
+        self.side_tabs.setDocumentMode(True)
+        panel = self.form.location.panel
+        map_tab = QWidget(objectName="mapTab")  # typed coordinates beside the map: the other ways to a position
+        mt = QVBoxLayout(map_tab)
+        mt.setContentsMargins(0, 4, 0, 0)
+        mt.setSpacing(2)
+        coordinates = QHBoxLayout()
+        coordinates.addWidget(QLabel(self.tr("Koordinater")))
+        coordinates.addWidget(panel.coordinates, 1)
+        mt.addLayout(coordinates)
+        mt.addWidget(panel.coordinates_msg)
+        mt.addWidget(self.map, 1)
+        self.side_tabs.addTab(context_scroll, self.tr("Sammanhang"))
+        self.side_tabs.addTab(map_tab, self.tr("Karta (Ctrl+G)"))
+        left_inner = QWidget(objectName="intakeColumn")
+        ll = QVBoxLayout(left_inner)
         ll.addWidget(QLabel(self.tr("Inringare och patient"), objectName="sectionTitle"))
         ll.addWidget(self.form)
-        ll.addWidget(self.context_panel)
-        ll.addStretch(1)
+        ll.addWidget(self.side_tabs, 1)
+        # Up and down only, and only when a phone position and a doubtful one both show at 1366×768: the column
+        # then scrolls instead of squeezing its rows over each other. Never sideways.
+        left = QScrollArea(objectName="intakeScroll")
+        left.setWidget(left_inner)
+        left.setWidgetResizable(True)
+        left.setFrameShape(QFrame.Shape.NoFrame)
+        left.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.wizard = TriageWizard(self.driver)
         self.wizard.context = self.driver.context = UNKNOWN_PATIENT
         self.recommendation = RecommendationPanel(snapshot_provider)
@@ -171,6 +214,7 @@ class CallTakingWorkspace(QWidget):
         self._save_timer = QTimer(self, singleShot=True, interval=DRAFT_DEBOUNCE_MS)
         self._save_timer.timeout.connect(self.save_now)
         self.form.changed.connect(self._edited)
+        self.form.location.changed.connect(self._refresh_recommendation)  # a position in the same kommun too
         self.form.patient_changed.connect(self.lookup_patient)
         self.form.kommun.currentTextChanged.connect(lambda _t: self._refresh_recommendation())
         self.wizard.state_changed.connect(self._triage_changed)
@@ -187,6 +231,8 @@ class CallTakingWorkspace(QWidget):
         self.wizard.setEnabled(active)
         self.vitals.setEnabled(active)
         self.call_notes.setEnabled(active)
+        self.side_tabs.widget(1).setEnabled(active)  # a click or typed coordinates set the call's position
+        self.form.location.refresh()  # a phone position is offered to a call in progress only
         self.cancel_button.setEnabled(active)
         self.hand_over_button.setEnabled(active)
         self._update_title()
@@ -485,11 +531,60 @@ class CallTakingWorkspace(QWidget):
             self.save_now()  # the call in progress stays as its own draft
         intake = {"caller": case.caller_name, "phone": case.callback_phone, "address": case.address,
                   "kommun": case.kommun or "", "patient": case.patient_name, "pnr": case.personnummer or "",
-                  "age": case.patient_age if case.patient_age is not None else -1}
+                  "age": case.patient_age if case.patient_age is not None else -1,
+                  "position": from_case(case.lat, case.lon, case.position_source, case.position_accuracy_m,
+                                        case.position_flag, case.address, case.kommun)}
         self._restore_payload({"intake": intake, "case_id": case.id}, None)
         if case.linked_case_id is not None:
             self.message.emit(self.tr("Ärende %d öppnat, kopplat till ärende %d (uppföljning: sämre).")
                               % (case.id, case.linked_case_id))
+
+    # --- position -----------------------------------------------------------------------------
+    def load_register(self) -> None:
+        """At start: read and index the address register on a thread of its own (register_loader.py)."""
+        if self.register_loader is not None:
+            return
+        self.register_loader = RegisterLoader(self.executor.factory, self)
+        self.register_loader.loaded.connect(self._register_loaded)
+        self.register_loader.failed.connect(self._register_failed)
+        self.register_loader.start()
+
+    def _register_loaded(self, index: Any, summary: RegisterSummary | None) -> None:
+        if index is None or summary is None:
+            self.form.location.set_register_state(None, self.tr(NO_REGISTER))
+            return
+        self.form.location.set_register_state(index, summary.hint())
+        self.map.set_register_points(summary.lat, summary.lon)
+
+    def _register_failed(self, why: str) -> None:
+        self.form.location.set_register_state(None, self.tr("Adressregistret kunde inte läsas (%s) – kommunens "
+                                                            "centrum används som position.") % why)
+        self.message.emit(self.tr("Adressregistret kunde inte läsas: %s") % why)
+
+    def shutdown(self) -> None:
+        """Before the window goes: the register's thread is let finish (it cannot be cut mid-index)."""
+        if self.register_loader is not None:
+            self.register_loader.wait()
+
+    def receive_phone_position(self, phone_position: Any) -> None:
+        """An AML position from the network; shown when it is this call's callback number."""
+        self.form.location.receive_phone_position(phone_position)
+
+    def use_phone_position(self) -> None:
+        """Ctrl+P: the caller's phone position (AML) becomes the case's, with its accuracy."""
+        if not self.active:
+            self.message.emit(self.tr("Inget pågående samtal."))
+        elif not self.form.location.use_phone_position():
+            self.message.emit(self.tr("Ingen telefonposition har kommit för återuppringningsnumret."))
+
+    def toggle_map(self) -> None:
+        """Ctrl+G: the map of the position with the coordinates field (focused), or back to the patient's context."""
+        if self.side_tabs.currentIndex() == 1:
+            self.side_tabs.setCurrentIndex(0)
+            return
+        self.side_tabs.setCurrentIndex(1)
+        if self.active:
+            self.form.location.panel.coordinates.setFocus()
 
     # --- patient context ----------------------------------------------------------------------
     def lookup_patient(self) -> None:
@@ -509,6 +604,8 @@ class CallTakingWorkspace(QWidget):
     def _context_found(self, result: tuple[PatientContext, str | None]) -> None:
         self.context, self.recontact_summary = result
         self.context_panel.show_context(self.context, self.recontact_summary)
+        if self.recontact_summary:
+            self.side_tabs.setCurrentIndex(0)  # a recontact is a warning sign: never behind the map
         if self.context.age is not None and self.form.age_value() is None:
             self.form.age.setValue(self.context.age)
         self.wizard.set_context(self.context)
