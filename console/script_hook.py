@@ -211,6 +211,9 @@ class ScriptRunner(QObject):
             self._why = f"ingen synlig {name!r} i {target.windowTitle()!r}"
             return False
         if "focus" in step:
+            popup = QApplication.activePopupWidget()
+            if popup is not None:  # closed as a click elsewhere closes it
+                popup.hide()
             found.setFocus(Qt.FocusReason.OtherFocusReason)
             return True
         if "select" in step:
@@ -235,6 +238,11 @@ class ScriptRunner(QObject):
 
     @staticmethod
     def _focus_in(target: QWidget) -> QWidget:
+        """Where a key press goes: an open popup (the address suggestions) takes the keyboard as it does a real one
+        — it passes typing on to its field and keeps Down, Up and Enter — else the widget with focus."""
+        popup = QApplication.activePopupWidget()
+        if popup is not None and popup.isVisible():
+            return popup
         focus = QApplication.focusWidget()
         return focus if focus is not None and (focus is target or target.isAncestorOf(focus)) else target
 
@@ -242,6 +250,9 @@ class ScriptRunner(QObject):
     def _find(target: QWidget, name: str) -> QWidget | None:
         if target.objectName() == name:
             return target
+        popup = QApplication.activePopupWidget()  # a popup list is a window of its own, over the target
+        if popup is not None and popup.isVisible() and popup.objectName() == name:
+            return popup
         return next((w for w in target.findChildren(QWidget, name) if w.isVisible()), None)
 
     def _select(self, view: QWidget, text: str) -> bool:
