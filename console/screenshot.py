@@ -10,12 +10,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QEventLoop, QRect, QSettings, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEventLoop, QPoint, QRect, QSettings, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
@@ -28,9 +28,11 @@ from console.demo_cases import scripted_calls, seed_call, seed_demo_cases
 from console.main_window import MainWindow
 from outcomes.system_jobs import ANALYSIS_USER, FEED_USER, provision_system_user
 from records.actor import Actor
+from records.address_register import register_rows, replace_register
 from records.db import open_database, transaction
 from records.demo import DEMO_USERS, demo_patients, seed_demo, seed_demo_users
 from records.identity import provision_and_sign_in
+from resources.location.phone_position import PhonePosition
 from resources.vocabulary import Role
 from triage_rules.loader import load_ruleset
 from triage_rules.schema import RuleSet
@@ -98,6 +100,17 @@ def with_dialog(window: QWidget, dialog: QWidget, *, width: int | None = None, h
     return base
 
 
+def with_popup(window: QWidget, popup: QWidget) -> QImage:
+    """`window` with an open popup (a list of suggestions) drawn where it shows: a popup is a window of its own, which
+    the window's grab leaves out."""
+    base = window.grab().toImage()
+    at = window.mapFromGlobal(popup.mapToGlobal(QPoint(0, 0)))
+    p = QPainter(base)
+    p.drawPixmap(at, popup.grab())
+    p.end()
+    return base
+
+
 def save(image: QImage, path: Path) -> None:
     """An 8-bit PNG at the highest compression (they live in git: a third of the size): the window's 256 most
     frequent colours (95–99 % of its pixels; the rest, text's anti-aliasing, to the nearest of them)."""
@@ -122,6 +135,41 @@ def take_screenshots(directory: Path) -> int:
     return 0
 
 
+def _address_search(w: MainWindow, ct: Any, path: Callable[[str], Path]) -> None:
+    """15. A new call: the nurse types the start of an address and the register's matches show under the field.
+    16. One taken: the kommun and the position follow it, the caller's phone position (AML) is offered beside it,
+    and the map (Ctrl+G) shows the point and its accuracy circle."""
+    location = ct.form.location
+    if not wait_for(lambda: location.index is not None, 120):
+        raise RuntimeError("adressregistret laddades inte: inga skärmbilder av adressökningen")
+    ct.new_case()
+    settle(w)
+    ct.form.caller.setText("Karin Fiktiv")
+    ct.form.phone.setText("0708-55 12 34")
+    ct.form.kommun.setCurrentText("Ystad")
+    top = location.index.search("Storgatan 1", kommun="Ystad", limit=1)
+    query = "storg 1" if top and top[0].label.startswith("Storgatan") else (top[0].label[:6] if top else "stor")
+    ct.form.address.setFocus()
+    QTest.keyClicks(ct.form.address, query)  # key by key, as typed: the list follows each
+    settle(w, 300)
+    popup = location.completer.popup()
+    save(with_popup(w, popup), path("15-adress-sok"))
+    QTest.keyClick(popup, Qt.Key.Key_Down)
+    QTest.keyClick(popup, Qt.Key.Key_Return)
+    chosen = location.choice.used
+    if chosen is not None:
+        ct.receive_phone_position(PhonePosition(
+            phone="+46708551234", lat=chosen.position.lat + 0.0004, lon=chosen.position.lon - 0.0003,
+            accuracy_m=35, at=datetime.now(UTC) - timedelta(seconds=40), source="GNSS"))
+    ct.toggle_map()
+    settle(w, 600)
+    save(w.grab().toImage(), path("16-position-karta"))
+    ct.toggle_map()  # the context in front again, as the next shots expect
+    _answer_discard(reason="Skärmbild")  # "Avbryt samtal" asks first (a call with content)
+    ct.cancel_call()
+    settle(w)
+
+
 def _fresh_demo() -> tuple[sessionmaker[Session], RuleSet, dict[str, Any], QSettings]:
     """A data directory of its own for one screen size: both sizes show the same demo, not what the first left."""
     os.environ["LARMCENTRAL_DATA_DIR"] = tempfile.mkdtemp(prefix="larmcentral-screens-")
@@ -130,8 +178,20 @@ def _fresh_demo() -> tuple[sessionmaker[Session], RuleSet, dict[str, Any], QSett
     _, factory = open_database()
     with transaction(factory) as s:
         seed_demo(s)
+    _demo_register(factory)
     ruleset = load_ruleset()
     return factory, ruleset, seed_demo_cases(factory, ruleset), settings
+
+
+def _demo_register(factory: sessionmaker[Session]) -> None:
+    """The demo's fictitious address register (as `main.py addresses demo` stores it), before the demo calls: they
+    sit at its addresses, and the nurse's address field searches it."""
+    from resources.location.demo_register import generate_demo_register  # numpy-heavy: only here
+
+    addresses, places = register_rows(*generate_demo_register())
+    with transaction(factory) as s:
+        admin = provision_and_sign_in(s, "admin.anna", Role.ADMIN, "Anna Administratör", via="password")
+        replace_register(s, admin, addresses, places, source="Fiktivt demoregister (frö 2026)", fictitious=True)
 
 
 def _shoot(directory: Path, size: tuple[int, int]) -> list[Path]:
@@ -167,6 +227,12 @@ def _shoot(directory: Path, size: tuple[int, int]) -> list[Path]:
     ct.form.phone.setText("040-123 456")
     ct.form.address.setText("Lindvägen 12")
     ct.form.kommun.setCurrentText("Lund")
+    location = ct.form.location  # the address as the nurse takes it from the suggestions: kommun and position follow
+    if wait_for(lambda: location.index is not None, 120):
+        hit = next((h for q in ("Lindvägen 12", "Storgatan 12", "Kyrkogatan 3")
+                    for h in location.index.search(q, kommun="Lund") if h.kommun == "Lund"), None)
+        if hit is not None:
+            location.choose_hit(hit)
     ct.form.patient.setText(patient.name or "")
     ct.form.pnr.setText(patient.personnummer)
     for field in (ct.form.caller, ct.form.phone, ct.form.address):
@@ -213,6 +279,7 @@ def _shoot(directory: Path, size: tuple[int, int]) -> list[Path]:
     _answer_discard(reason="Skärmbild")  # "Avbryt samtal" asks first (a call with answers)
     ct.cancel_call()
     settle(w)
+    _address_search(w, ct, path)
     # 6. The nurse's follow-up queue: patients left at home, ordered by due time, overdue marked.
     w.show_workspace("followup")
     settle(w, 600)
