@@ -61,7 +61,7 @@ class PositionMap(pg.PlotWidget):
     def __init__(self, geography: Geography, parent=None):  # type: ignore[no-untyped-def]
         super().__init__(parent, background="#0d1117")
         self.setObjectName("positionMap")
-        self.setMinimumHeight(80)
+        self.setMinimumHeight(50)  # at 1366×728 with every row showing, the rest of the column is about this
         plot = self.getPlotItem()
         plot.hideAxis("left")
         plot.hideAxis("bottom")
@@ -106,7 +106,7 @@ class PositionMap(pg.PlotWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         """Small: the intake column is as tall as its parts prefer (its scroll area asks it), and the map takes what
         is left, not 400 px of its own that would make the column scroll."""
-        return QSize(240, 80)
+        return QSize(240, 50)
 
     def show_all(self) -> None:
         lats = [v[0] for v in skane_outline().vertices]

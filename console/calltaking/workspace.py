@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -80,6 +80,16 @@ DRAFT_DEBOUNCE_MS = 400
 # Until the register has been asked (and for a patient it does not know) triage asks the context questions —
 # enrolled in a mobile team, ASIH, SÄBO, home care — instead of counting them as "nej".
 UNKNOWN_PATIENT = PatientContext(register_known=False)
+
+
+class _SideTabs(QTabWidget):
+    """The context and the map under the intake. Prefers no more than its minimum: the intake column's scroll area
+    makes the column as tall as its parts prefer, and the map's preferred room made it scroll at 1366×728 with the
+    phone row showing; the tabs take what is left by their stretch."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return self.minimumSizeHint()
+
 
 class CallTakingWorkspace(QWidget):
     case_sent = Signal(int, str)  # case id, "waiting" | "referred"
@@ -161,7 +171,7 @@ class CallTakingWorkspace(QWidget):
         context_scroll.setWidgetResizable(True)
         context_scroll.setFrameShape(QFrame.Shape.NoFrame)
         context_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.side_tabs = QTabWidget(objectName="callSideTabs")
+        self.side_tabs = _SideTabs(objectName="callSideTabs")
         self.side_tabs.setDocumentMode(True)
         panel = self.form.location.panel
         map_tab = QWidget(objectName="mapTab")  # typed coordinates beside the map: the other ways to a position
