@@ -14,13 +14,13 @@ from datetime import datetime
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
-from resources.location.address_index import AddressIndex
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.errors import user_message
 from console.numbers import number
 from records.address_register import load_register
 from records.db import transaction
+from resources.location.address_index import AddressIndex
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from resources.location.address_index import AddressIndex
 
+from resources.location.address_index import AddressIndex
 from resources.location.model import AddressRow, PlaceRow
 
 # Real-looking rows around Ystad, Lund and Malmö (the points lie in their kommun); confusables on purpose: the same
