@@ -242,7 +242,7 @@ def to_wizard_state(st: TriageState, complaint_name: str) -> WizardState:
     return WizardState(
         complaint=st.complaint, complaint_name=complaint_name, question=view, priority=st.provisional_priority,
         reasons=st.reasons, path=path, done=st.done, endpoint_code=r.endpoint if r else None,
-        care_need=r.care_need if r else None, flags=r.flags if r else ())
+        care_need=r.care_need if r else None, flags=r.flags if r else (), limitations=st.limitations)
 
 
 def _step_question(kind: str, text: str) -> str:

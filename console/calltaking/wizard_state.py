@@ -10,6 +10,7 @@ from typing import Any
 
 from resources.care_need import CareNeed
 from resources.vocabulary import Priority
+from triage_rules.results import LimitationNotice
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,9 @@ class WizardState:
     endpoint_code: str | None = None
     care_need: CareNeed | None = None
     flags: tuple[str, ...] = field(default_factory=tuple)
+    # The patient's documented treatment limitations, each saying whether this path is one it concerns (`applies`:
+    # the nurse must decide before the call is sent); they never change the path
+    limitations: tuple[LimitationNotice, ...] = ()
 
     @property
     def is_referral(self) -> bool:
