@@ -75,6 +75,13 @@ QLabel#complaintTitle { font-size: 13pt; color: #79c0ff; }
 QLabel#priorityBadge { font-size: 20pt; font-weight: 700; padding: 8px 14px; border-radius: 6px; }
 QLabel#recontactBanner { background: #5a1e02; color: #ffdfb6; border: 2px solid #f0883e;
     font-size: 12pt; font-weight: 600; padding: 8px; border-radius: 4px; }
+QLabel#planLimitation { background: #4a0d10; color: #ffdcd7; border: 2px solid #e5484d; padding: 6px;
+    border-radius: 4px; }
+QLabel#planHeader { font-weight: 600; color: #f0f6fc; padding-top: 4px; }
+QLabel#planSource, QLabel#planNone { color: #8b949e; }
+QLabel#planItem, QLabel#planFreeText { color: #e6edf3; }
+QLabel#expiredPlan { color: #6e7681; font-style: italic; }
+QPushButton#planTextToggle { color: #58a6ff; text-align: left; padding: 0 2px; border: none; }
 QLabel#dbBanner { background: #67060c; color: #ffdcd7; font-weight: 600; padding: 6px; }
 QLabel#fieldError { color: #ff7b72; }
 QLabel#fieldOk { color: #3fb950; }

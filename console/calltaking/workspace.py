@@ -45,6 +45,7 @@ from commands import (
     run,
 )
 from console.calltaking.call_notes import CallNotes
+from console.calltaking.care_plan_box import CarePlanBox
 from console.calltaking.context_panel import ContextPanel
 from console.calltaking.discard_dialog import DiscardDialog
 from console.calltaking.hand_over_dialog import HandOverDialog
@@ -125,6 +126,7 @@ class CallTakingWorkspace(QWidget):
         # Ctrl+Enter waits until every red flag and note of the call is on the case: the finish ends the draft, and a
         # step not yet acknowledged would go with it
         self._send_after_steps = False
+        self._lookups = 0  # the latest context lookup: an older one's answer (another patient, the last call) is dropped
         self.active = False
         self._saving = False
         self._save_again = False
@@ -156,6 +158,7 @@ class CallTakingWorkspace(QWidget):
 
         self.form = IntakeForm(geography)
         self.context_panel = ContextPanel()
+        self.care_plan_box = CarePlanBox()  # the patient's own plan, as the context lookup read it
         self.call_notes = CallNotes()
         self.call_notes.added.connect(self.add_note)
         self.map = PositionMap(geography)
@@ -165,6 +168,7 @@ class CallTakingWorkspace(QWidget):
         cp = QVBoxLayout(context_page)
         cp.setContentsMargins(0, 0, 0, 0)
         cp.addWidget(self.context_panel)
+        cp.addWidget(self.care_plan_box)
         cp.addStretch(1)  # the context at the top of its tab, not spread over it
         context_scroll = QScrollArea(objectName="contextScroll")  # a long context scrolls instead of crowding
         context_scroll.setWidget(context_page)
@@ -274,6 +278,7 @@ class CallTakingWorkspace(QWidget):
         self.context, self.recontact_summary, self.override = UNKNOWN_PATIENT, None, None
         self.red_flags, self._red_flag_records = [], []
         self.notes, self._notes_in_flight, self._send_after_steps = [], set(), False
+        self._lookups += 1  # a lookup still running is the last call's: its patient's plan never shows on this one
         self.call_notes.clear_input()
         self.call_notes.show_notes([], self.actor.username)
         self.driver.session = None  # the last call's triage (its answers and vitals) is not this call's NEWS2
@@ -283,6 +288,7 @@ class CallTakingWorkspace(QWidget):
         self.form.clear()
         self.form.patient_changed.emit()
         self.context_panel.show_context(None, None)
+        self.care_plan_box.show_plan(None)
         self.wizard.context = UNKNOWN_PATIENT
         self.wizard.reset()
         self.recommendation.clear()
@@ -608,14 +614,20 @@ class CallTakingWorkspace(QWidget):
                                       exclude_case_id=case_id, ask_unknown=True)
             return ctx, match.summary() if match else None
 
-        DbOp(self.executor, job).success(self._context_found).failure(
+        self._lookups += 1
+        lookup = self._lookups
+        DbOp(self.executor, job).success(lambda result: self._context_found(result, lookup)).failure(
             lambda exc: self.message.emit(user_message(exc))).run()
 
-    def _context_found(self, result: tuple[PatientContext, str | None]) -> None:
+    def _context_found(self, result: tuple[PatientContext, str | None], lookup: int) -> None:
+        if lookup != self._lookups:
+            return  # a newer lookup (another personnummer, a new call) is under way: its answer is the one shown
         self.context, self.recontact_summary = result
         self.context_panel.show_context(self.context, self.recontact_summary)
-        if self.recontact_summary:
-            self.side_tabs.setCurrentIndex(0)  # a recontact is a warning sign: never behind the map
+        self.care_plan_box.show_plan(self.context.care_plan)
+        plan = self.context.care_plan
+        if self.recontact_summary or (plan is not None and plan.limitations):
+            self.side_tabs.setCurrentIndex(0)  # a recontact, a treatment limitation: never behind the map
         if self.context.age is not None and self.form.age_value() is None:
             self.form.age.setValue(self.context.age)
         self.wizard.set_context(self.context)
