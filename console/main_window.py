@@ -197,6 +197,7 @@ class MainWindow(QMainWindow):
             self._add("Ctrl+M", self.tr("Till vitalparametrarna"), ct.vitals.focus_first)
             self._add("Ctrl+O", self.tr("Överstyr"), ct.open_override)
             self._add("Ctrl+R", self.tr("Röd flagga…"), ct.raise_red_flag)
+            self._add("Ctrl+B", self.tr("Beslut om behandlingsbegränsning…"), ct.decide_limitations)
             self._add("Ctrl+E", self.tr("Anteckning"), ct.focus_note)
             self._add("Ctrl+P", self.tr("Använd telefonens position"), ct.use_phone_position)
             self._add("Ctrl+G", self.tr("Karta / patientens sammanhang"), ct.toggle_map)

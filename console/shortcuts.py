@@ -44,6 +44,7 @@ def shortcuts() -> list[Shortcut]:
         Shortcut("Enter i vägen", _t("Triage"), _t("Ändra ett tidigare svar (eller dubbelklicka på det)")),
         Shortcut("Ctrl+O", _t("Triage"), _t("Överstyr prioritet (kräver motivering)")),
         Shortcut("Ctrl+R", _t("Triage"), _t("Röd flagga: registrera en röd flagga när som helst i samtalet")),
+        Shortcut("Ctrl+B", _t("Triage"), _t("Beslut om patientens behandlingsbegränsning (t.ex. ej HLR)")),
         Shortcut("Ctrl+E", _t("Samtal"), _t("Anteckning på ärendet (portkod, våning, vägbeskrivning)")),
         Shortcut("Ctrl+Enter", _t("Samtal"), _t("Till väntrummet / hänvisning; förlarm vid preliminär Prio 1")),
         Shortcut("Ctrl+Shift+Backspace", _t("Samtal"), _t("Avbryt samtalet (frågar först; Prio 1 kräver skäl)")),

@@ -82,6 +82,19 @@ QLabel#planSource, QLabel#planNone { color: #8b949e; }
 QLabel#planItem, QLabel#planFreeText { color: #e6edf3; }
 QLabel#expiredPlan { color: #6e7681; font-style: italic; }
 QPushButton#planTextToggle { color: #58a6ff; text-align: left; padding: 0 2px; border: none; }
+QFrame#planBanner { background: #0d2a4a; border: 1px solid #388bfd; border-radius: 4px; }
+QFrame#planBanner QLabel { color: #cae8ff; }
+QFrame#planBanner QLabel#planBannerHeadline { font-weight: 700; }
+QFrame#planBanner[state="expired"] { background: #161b22; border: 1px solid #30363d; }
+QFrame#planBanner[state="expired"] QLabel { color: #8b949e; font-style: italic; }
+QFrame#planBanner[state="info"] { background: #5a3e02; border: 2px solid #d29922; }
+QFrame#planBanner[state="info"] QLabel { color: #ffe2a8; }
+QFrame#planBanner[state="decide"] { background: #67060c; border: 3px solid #ff7b72; }
+QFrame#planBanner[state="decide"] QLabel { color: #ffdcd7; }
+QFrame#planBanner[state="decide"] QLabel#planBannerHeadline { font-size: 13pt; }
+QFrame#planBanner[state="decided"] { background: #161b22; border: 2px solid #e5484d; }
+QFrame#planBanner[state="decided"] QLabel { color: #e6edf3; }
+QPushButton#limitationDecide { background: #e5484d; color: white; font-weight: 700; padding: 8px 12px; }
 QLabel#dbBanner { background: #67060c; color: #ffdcd7; font-weight: 600; padding: 6px; }
 QLabel#fieldError { color: #ff7b72; }
 QLabel#fieldOk { color: #3fb950; }

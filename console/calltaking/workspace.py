@@ -50,8 +50,11 @@ from console.calltaking.context_panel import ContextPanel
 from console.calltaking.discard_dialog import DiscardDialog
 from console.calltaking.hand_over_dialog import HandOverDialog
 from console.calltaking.intake_form import IntakeForm
+from console.calltaking.limitation_decisions import LimitationDecisions
+from console.calltaking.limitation_dialog import LimitationDialog
 from console.calltaking.local_draft import read_local, remove_local, write_local
 from console.calltaking.override_dialog import OverrideDialog
+from console.calltaking.plan_banner import PlanBanner
 from console.calltaking.position_choice import from_case
 from console.calltaking.position_map import PositionMap
 from console.calltaking.recommendation_panel import RecommendationPanel
@@ -69,10 +72,12 @@ from records.actor import Actor
 from records.cases import CaseIntake, CaseView, get_case
 from records.triage_store import Colleague, CompletedTriage, handover_colleagues, unfinished_draft
 from resources.care_need import CareNeed
+from resources.care_plan import LimitationDecision
 from resources.geography import Geography
 from resources.patient_context import PatientContext
 from resources.vocabulary import Priority
-from triage_rules.results import TriageInputError
+from triage_rules.plan_checks import limitation_notices
+from triage_rules.results import LimitationNotice, TriageInputError
 from triage_rules.schema import RuleSet
 
 DRAFT_DEBOUNCE_MS = 400
@@ -126,6 +131,11 @@ class CallTakingWorkspace(QWidget):
         # Ctrl+Enter waits until every red flag and note of the call is on the case: the finish ends the draft, and a
         # step not yet acknowledged would go with it
         self._send_after_steps = False
+        # The nurse's decisions on the patient's treatment limitations this path concerns (ej HLR on a cardiac-arrest
+        # path): required before the call is sent, each sent with its own kept id (limitation_decisions.py)
+        self.limitation_decisions = LimitationDecisions(executor, actor, self)
+        self.limitation_decisions.recorded.connect(self._limitation_recorded)
+        self.limitation_decisions.not_recorded.connect(self._limitation_not_recorded)
         self._lookups = 0  # the latest context lookup: an older one's answer (another patient, the last call) is dropped
         self.active = False
         self._saving = False
@@ -204,11 +214,18 @@ class CallTakingWorkspace(QWidget):
         left.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.wizard = TriageWizard(self.driver)
         self.wizard.context = self.driver.context = UNKNOWN_PATIENT
+        self.plan_banner = PlanBanner()  # the plan and its limitations above the triage: where the nurse looks
+        self.plan_banner.decide_requested.connect(self.decide_limitations)
+        middle = QWidget(objectName="triageColumn")
+        ml = QVBoxLayout(middle)
+        ml.setContentsMargins(0, 0, 0, 0)
+        ml.addWidget(self.plan_banner)
+        ml.addWidget(self.wizard, 1)
         self.recommendation = RecommendationPanel(snapshot_provider)
         self.vitals = VitalsPanel()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
-        self.splitter.addWidget(self.wizard)
+        self.splitter.addWidget(middle)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -278,6 +295,7 @@ class CallTakingWorkspace(QWidget):
         self.context, self.recontact_summary, self.override = UNKNOWN_PATIENT, None, None
         self.red_flags, self._red_flag_records = [], []
         self.notes, self._notes_in_flight, self._send_after_steps = [], set(), False
+        self.limitation_decisions.clear()
         self._lookups += 1  # a lookup still running is the last call's: its patient's plan never shows on this one
         self.call_notes.clear_input()
         self.call_notes.show_notes([], self.actor.username)
@@ -291,6 +309,7 @@ class CallTakingWorkspace(QWidget):
         self.care_plan_box.show_plan(None)
         self.wizard.context = UNKNOWN_PATIENT
         self.wizard.reset()
+        self._show_limitations()
         self.recommendation.clear()
         self.problems.setText("")
         self._form_problems_shown = False
@@ -400,6 +419,7 @@ class CallTakingWorkspace(QWidget):
                 "override": self.override, "red_flags": list(self.red_flags),
                 "vitals": self.driver.vitals, "oxygen": self.driver.oxygen,
                 "red_flag_records": list(self._red_flag_records), "notes": list(self.notes),
+                "limitation_decisions": [dict(r) for r in self.limitation_decisions.records],
                 "case_id": self.case_id,
                 "create_command_id": str(self.create_command_id),
                 "finish_command_id": str(self.finish_command_id) if self.finish_command_id else None,
@@ -459,6 +479,7 @@ class CallTakingWorkspace(QWidget):
             self.message.emit(self.tr("Ärende %d skapat.") % ids[0])
         self._flush_red_flags()
         self._flush_notes()
+        self.limitation_decisions.flush(self.case_id)
         if self._save_again:
             self._save_again = False
             self.save_now()
@@ -511,6 +532,7 @@ class CallTakingWorkspace(QWidget):
                                   if isinstance(r, dict) and r.get("by") == self.actor.username]
         self.notes = [n for n in payload.get("notes") or [] if isinstance(n, dict) and n.get("command_id")]
         self._show_notes()  # a colleague's notes show too; only one's own unsent ones are sent from here
+        self.limitation_decisions.restore(payload.get("limitation_decisions"))
         problems = self.driver.restore_vitals(payload.get("vitals") or {}, bool(payload.get("oxygen")))
         self.vitals.set_values(self.driver.vitals, self.driver.oxygen)
         if problems:
@@ -634,6 +656,7 @@ class CallTakingWorkspace(QWidget):
         if self.wizard.state.complaint is None:
             self.driver.context = self.context  # the vital signs' scores depend on age (children, qSOFA)
             self._show_assessment()
+        self._show_limitations()
         self._refresh_recommendation()
 
     # --- triage -------------------------------------------------------------------------------
@@ -650,6 +673,7 @@ class CallTakingWorkspace(QWidget):
             self._record_red_flag(flag, withdrawn=False)
         self.red_flags = raised
         self._show_assessment()
+        self._show_limitations()
         self._refresh_recommendation()
         self._edited()
 
@@ -749,6 +773,74 @@ class CallTakingWorkspace(QWidget):
         self.message.emit(self.tr("Den röda flaggan är registrerad i samtalet men ännu inte på ärendet: %s")
                           % user_message(exc))
 
+    # --- treatment limitations (issue 20) -----------------------------------------------------
+    def _limitation_notices(self) -> tuple[LimitationNotice, ...]:
+        """The patient's limitations as the triage reports them (before a complaint: from the plan the lookup read)."""
+        st = self.wizard.state
+        if st.complaint is not None:
+            return st.limitations
+        return limitation_notices(self.context.care_plan, None, None, None)
+
+    def _show_limitations(self) -> None:
+        endpoint = self.wizard.state.endpoint_code
+        self.plan_banner.show_plan(self.context.care_plan, self._limitation_notices(),
+                                   lambda kind: self.limitation_decisions.decided(kind, endpoint))
+
+    def decide_limitations(self, then_send: bool = False) -> None:
+        """Ctrl+B (and Ctrl+Enter while one is open): the nurse decides on each limitation this path concerns, one
+        dialog each (ej HLR first). A decision that keeps the triaged path lets a Ctrl+Enter go on; following a
+        limitation does not — the path is unchanged, and she overrides it (Ctrl+O) before she sends."""
+        st = self.wizard.state
+        if not self.active:
+            self.message.emit(self.tr("Inget pågående samtal."))
+            return
+        pending = self.limitation_decisions.pending(st.limitations, st.endpoint_code)
+        if not pending:
+            self.message.emit(self.tr("Ingen behandlingsbegränsning i patientens plan väntar på beslut för den här "
+                                      "vägen."))
+            return
+        if self.case_id is None:
+            self.message.emit(self.tr("Ärendet sparas fortfarande – försök igen om ett ögonblick."))
+            self.save_now()
+            return
+        case_id, endpoint, followed = self.case_id, st.endpoint_code, False
+        for notice in pending:
+            dlg = LimitationDialog(notice, lambda d, why, n=notice: self.limitation_decisions.command(
+                case_id, n, endpoint, d, why), self)
+            if dlg.exec() != LimitationDialog.DialogCode.Accepted or dlg.command is None:
+                self._tell(self.tr("Ärendet skickas inte förrän du har beslutat om %s (Ctrl+B).") % notice.label)
+                break
+            if not self.active or self.case_id != case_id:
+                return  # the call ended while the dialog was open
+            self.limitation_decisions.add(dlg.command)
+            followed = followed or dlg.command.decision is LimitationDecision.FOLLOW_LIMITATION
+            self.message.emit(self.tr("Ditt beslut om %s registreras på ärendet: %s")
+                              % (notice.label, dlg.command.decision.label(dlg.command.kind)))
+        self._show_limitations()
+        self.save_now()  # the decision is kept with the draft (and sent from _saved)
+        st = self.wizard.state  # as it is now (a context lookup may have answered while she decided)
+        if self.limitation_decisions.pending(st.limitations, st.endpoint_code):
+            return
+        if followed:
+            self._tell(self.tr("Beslutet registreras. Vägen och prioriteten är oförändrade: ska de ändras, överstyr "
+                               "(Ctrl+O) med skäl; Ctrl+Enter skickar ärendet."))
+        elif then_send:
+            self.send()  # waits until the decision is on the case
+        else:
+            self.problems.setText("")
+        self.wizard.focus_current()
+
+    def _limitation_recorded(self) -> None:
+        self._show_limitations()
+        self._send_if_steps_done()
+
+    def _limitation_not_recorded(self, exc: Exception) -> None:
+        self._send_after_steps = False
+        self.problems.setText(self.tr("Beslutet om behandlingsbegränsningen finns kvar i samtalet men är ännu inte "
+                                      "registrerat på ärendet: %s Tryck Ctrl+Enter igen; beslutet skickas först.")
+                              % user_message(exc))
+        self.message.emit(user_message(exc))
+
     # --- notes during the call ----------------------------------------------------------------
     def focus_note(self) -> None:
         """Ctrl+E: to the note field (Enter saves the note on the case)."""
@@ -801,7 +893,8 @@ class CallTakingWorkspace(QWidget):
 
     def _send_if_steps_done(self) -> None:
         """The finish Ctrl+Enter held back goes once the call's last red flag and note are on the case."""
-        if self._send_after_steps and not self._red_flag_records and not self._notes_waiting():
+        if self._send_after_steps and not self._red_flag_records and not self._notes_waiting() \
+                and not self.limitation_decisions.waiting():
             self._send_after_steps = False
             self.send()
 
@@ -887,12 +980,18 @@ class CallTakingWorkspace(QWidget):
             return
         self.problems.setText("")
         self._form_problems_shown = False
-        # A red flag raised or a note typed during the call is on the case before the call is finished (the finish
-        # ends the draft that keeps them); the case's history keeps the order they happened in.
-        if self._red_flag_records or self._notes_waiting():
+        # A limitation this path concerns (ej HLR on a cardiac-arrest path) is never passed silently: the nurse
+        # decides first, and the call goes on from there
+        if self.limitation_decisions.pending(st.limitations, st.endpoint_code):
+            self.decide_limitations(then_send=True)
+            return
+        # A red flag raised, a note typed or a limitation decided during the call is on the case before the call is
+        # finished (the finish ends the draft that keeps them); the case's history keeps the order they happened in.
+        if self._red_flag_records or self._notes_waiting() or self.limitation_decisions.waiting():
             self._send_after_steps = True
             self._flush_red_flags()
             self._flush_notes()
+            self.limitation_decisions.flush(self.case_id)
             self.message.emit(self._waiting_text())
             return
         triage: CompletedTriage = self.driver.completed()
@@ -907,6 +1006,8 @@ class CallTakingWorkspace(QWidget):
         CommandOp(self.executor, self.actor, cmd).success(self._sent).failure(self._send_failed).run()
 
     def _waiting_text(self) -> str:
+        if self.limitation_decisions.waiting():
+            return self.tr("Beslutet om behandlingsbegränsningen registreras på ärendet först – ärendet skickas sedan.")
         if self._red_flag_records and self._notes_waiting():
             return self.tr("Den röda flaggan och anteckningarna sparas på ärendet först – ärendet skickas sedan.")
         if self._red_flag_records:
