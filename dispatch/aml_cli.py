@@ -9,6 +9,7 @@ naming the option)."""
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 from datetime import UTC, datetime
@@ -55,6 +56,9 @@ def _send(args: argparse.Namespace) -> int:
         position = _position(args)
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
+        return 2
+    if not (math.isfinite(args.wait) and 0 < args.wait <= 3600):
+        print(f"--wait ska vara ett antal sekunder över 0 och högst 3600 (fick {args.wait}).", file=sys.stderr)
         return 2
     target = re.sub(r"^tcp://(\*|0\.0\.0\.0):", "tcp://127.0.0.1:", endpoint)
     context = zmq.Context()

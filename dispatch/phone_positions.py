@@ -181,11 +181,15 @@ class PhonePositionInbox:
         key = phone_key(position.phone)
         if key is None:
             return
+        now = now or datetime.now(UTC)
         kept = self._latest.get(key)
-        if kept is None or kept.at <= position.at:
+        # A kept position dated in the future (a wrong clock somewhere) never outranks what arrives after it: it would
+        # hide every real position of the number until its date.
+        from_future = kept is not None and (kept.at - now).total_seconds() > FUTURE_TOLERANCE_S
+        if kept is None or kept.at <= position.at or from_future:
             self._latest[key] = position
             self._latest.move_to_end(key)
-        self._prune(now or datetime.now(UTC))
+        self._prune(now)
 
     def _prune(self, now: datetime) -> None:
         horizon = now - timedelta(seconds=self._keep_s)

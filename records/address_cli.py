@@ -42,6 +42,10 @@ DEMO_COUNT = 500_000
 DEMO_SEED = 2026
 
 
+# A real register of Sweden has about 2.7 million addresses; a larger demo is a typing error (and gigabytes).
+MAX_DEMO_COUNT = 5_000_000
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     ad = sub.add_parser("addresses", help="adressregistret: import, sökning, fiktivt demoregister")
     ad_sub = ad.add_subparsers(dest="addresses_action", required=True)
@@ -170,8 +174,16 @@ def _kommun_name(text: str) -> str | None:
 def _demo(args: argparse.Namespace) -> int:
     from resources.location.demo_register import FICTITIOUS_SOURCE, generate_demo_register  # only for this command
 
-    if args.count < 1:
-        print("--count ska vara minst 1.", file=sys.stderr)
+    if args.count < 1 or args.count > MAX_DEMO_COUNT:
+        print(f"--count ska vara mellan 1 och {sv_number(MAX_DEMO_COUNT)}.", file=sys.stderr)
+        return 2
+    if not 0 <= args.seed < 2**32:
+        print(f"--seed ska vara ett heltal mellan 0 och {2**32 - 1}.", file=sys.stderr)
+        return 2
+    if (args.write_file is not None and args.places_file is not None
+            and args.write_file.resolve() == args.places_file.resolve()):
+        print("--write-file och --places-file måste vara olika filer (ortnamnen skulle skriva över adresserna).",
+              file=sys.stderr)
         return 2
     if args.places_file is not None and args.write_file is None:
         print("--places-file hör till --write-file (ortnamnen skrivs bredvid adressfilen).", file=sys.stderr)

@@ -55,9 +55,9 @@ N_RANGE = (6_090_000.0, 7_690_000.0)
 E_RANGE = (180_000.0, 1_090_000.0)
 _LAN = frozenset({"01", "03", "04", "05", "06", "07", "08", "09", "10", "12", "13", "14", "17", "18", "19", "20",
                   "21", "22", "23", "24", "25"})  # SCB's länskoder: a kommunkod's first two digits
-_NUMBER = re.compile(r"(\d{1,5})\s*([A-Za-zÅÄÖåäö]{0,2})")
+_NUMBER = re.compile(r"([0-9]{1,5})\s*([A-Za-zÅÄÖåäö]{0,2})")  # ASCII digits: int() would read "٣" too
 _LETTER = re.compile(r"[A-ZÅÄÖ]{1,2}")
-_POSTNUMMER = re.compile(r"[1-9]\d{4}")
+_POSTNUMMER = re.compile(r"[1-9][0-9]{4}")
 _KIND = re.compile(r"[a-zåäöéü][a-zåäöéü -]{0,31}")
 
 
@@ -76,8 +76,17 @@ def _kommunkod_reason(code: str) -> str:
     return f"okänd kommunkod {code}"
 
 
+def _upper(letter: str) -> str:
+    """Upper case, unless that changes the length ("ß" is "SS": not the letter written, so the check refuses it)."""
+    upper = letter.upper()
+    return upper if len(upper) == len(letter) else letter
+
+
 def _metres(cell: str, decimal_comma: bool) -> float | None:
-    """Metres as written: a decimal point, or a decimal comma in a `;` file; spaces between thousands."""
+    """Metres as written: a decimal point, or a decimal comma in a `;` file; spaces between thousands. ASCII digits
+    only (float() also reads "６１４３２００" and "6_143_200", which no register writes)."""
+    if "_" in cell or not cell.replace("\u00a0", "").isascii():
+        return None
     try:
         value = float(cell.replace(",", ".") if decimal_comma else cell)  # the common case, one call
     except ValueError:
@@ -192,9 +201,9 @@ def _addresses(table: Table, problems: Problems) -> list[RegisterAddress]:
         if not street or len(street) > 128 or CONTROL.search(street):
             common.bad(line, "adressomrade", text_problem(street, 128) or "adressområdet (gatunamnet) saknas")
         number: int | None = None
-        letter = cells[i_letter].strip().upper() if i_letter is not None else ""
+        letter = _upper(cells[i_letter].strip()) if i_letter is not None else ""
         written = cells[i_number].strip()
-        if written.isdigit() and len(written) <= 5 and written != "0" * len(written):
+        if written.isascii() and written.isdigit() and len(written) <= 5 and written != "0" * len(written):
             number = int(written)  # the common case: digits only
         elif written:
             match = _NUMBER.fullmatch(written)
@@ -207,7 +216,7 @@ def _addresses(table: Table, problems: Problems) -> list[RegisterAddress]:
                     if letter:
                         common.bad(line, "adressplatsnummer", f"'{written}' har en bokstav och "
                                                               f"bokstavstillägget är också ifyllt ('{letter}')")
-                    letter = match.group(2).upper()
+                    letter = _upper(match.group(2))
         if letter and not _LETTER.fullmatch(letter):
             common.bad(line, "bokstavstillagg", f"'{letter}' är inget bokstavstillägg (en eller två bokstäver A–Ö)")
         elif letter and not written:

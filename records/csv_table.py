@@ -107,24 +107,37 @@ def _column_key(header: str) -> str:
 
 def _open(path: Path, stream: IO[str], columns: Mapping[str, tuple[str, ...]], optional: Collection[str],
           missing_hint: Callable[[set[str]], str]) -> Table:
-    header_line = stream.readline()
+    header_line, header_at = stream.readline(), 1
+    while header_line and not header_line.strip():  # blank lines before the header are skipped, as elsewhere
+        header_line, header_at = stream.readline(), header_at + 1
     if not header_line.strip():
         raise RegisterFileError(path, ["rad 1: filen är tom (en rubrikrad med kolumnnamnen väntades)"])
     delimiter = ";" if header_line.count(";") >= header_line.count(",") else ","
     header = next(csv.reader([header_line], delimiter=delimiter))
-    positions = {_column_key(h): i for i, h in enumerate(header)}
+    positions: dict[str, int] = {}
+    twice: list[str] = []
+    for i, h in enumerate(header):
+        key = _column_key(h)
+        if key in positions and key:
+            twice.append(h.strip())
+        positions.setdefault(key, i)
     index: dict[str, int] = {}
     name: dict[str, str] = {}
     missing = []
+    problems = [f"rad {header_at}: kolumnen '{h}' finns två gånger (vilken gäller?)" for h in twice]
     for column, aliases in columns.items():
-        found = next((a for a in aliases if a in positions), None)
-        if found is not None:
-            index[column], name[column] = positions[found], header[positions[found]].strip()
+        present = [a for a in aliases if a in positions]
+        if len(present) > 1:  # e.g. both n and northing: one would be silently ignored
+            problems.append(f"rad {header_at}: kolumnerna {' och '.join(repr(header[positions[a]].strip()) for a in present)} "
+                            f"betyder samma sak ({column}); ta bort en av dem")
+        if present:
+            index[column], name[column] = positions[present[0]], header[positions[present[0]]].strip()
         elif column not in optional:
             missing.append(column)
     if missing:
-        raise RegisterFileError(path, [f"rad 1: kolumner saknas: {', '.join(missing)}"
-                                       f"{missing_hint(set(positions))}"])
+        problems.append(f"rad {header_at}: kolumner saknas: {', '.join(missing)}{missing_hint(set(positions))}")
+    if problems:
+        raise RegisterFileError(path, problems)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         reader = csv.reader(stream, delimiter=delimiter)
@@ -132,9 +145,9 @@ def _open(path: Path, stream: IO[str], columns: Mapping[str, tuple[str, ...]], o
             for cells in reader:
                 if not cells or (len(cells) == 1 and not cells[0].strip()):
                     continue  # a blank line
-                yield reader.line_num + 1, cells  # the header was line 1
+                yield reader.line_num + header_at, cells  # the reader counts from the line after the header
         except csv.Error as exc:
-            raise RegisterFileError(path, [f"rad {reader.line_num + 1}: raden kan inte läsas ({exc})"]) from None
+            raise RegisterFileError(path, [f"rad {reader.line_num + header_at}: raden kan inte läsas ({exc})"]) from None
 
     return Table(rows(), index, name, len(header), decimal_comma=delimiter == ";")
 

@@ -77,6 +77,8 @@ def parse_phone_position(raw: bytes) -> PhonePosition:
         raise PhonePositionError("meddelandet är inte UTF-8") from None
     except json.JSONDecodeError as exc:
         raise PhonePositionError(f"ogiltig JSON (tecken {exc.pos + 1})") from None
+    except RecursionError:  # "[[[[…" nested deeper than the parser goes: well under the size limit
+        raise PhonePositionError("ogiltig JSON (för djupt nästlad)") from None
     if not isinstance(data, dict):
         raise PhonePositionError("meddelandet ska vara ett JSON-objekt")
     if "v" in data and (type(data["v"]) is not int or data["v"] != VERSION):  # true == 1 to a Literal
