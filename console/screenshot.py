@@ -194,6 +194,41 @@ def _demo_register(factory: sessionmaker[Session]) -> None:
         replace_register(s, admin, addresses, places, source="Fiktivt demoregister (frö 2026)", fictitious=True)
 
 
+def _care_plan(w: MainWindow, ct: Any, path: Callable[[str], Path]) -> None:
+    """17. An ASIH patient with a documented "ej HLR" and "ej IVA" (records.demo: Bengt Testsson) on a cardiac-arrest
+    path: the limitations over the triage in red, the plan under Sammanhang, the path unchanged. 18. Ctrl+Enter asks
+    the nurse's decision first (one dialog per limitation, a reason required to follow it)."""
+    bengt = demo_patients()[1]
+    ct.new_case()
+    settle(w)
+    ct.form.caller.setText("Greta Testsson (hustru)")
+    ct.form.phone.setText("046-22 33 44")
+    ct.form.kommun.setCurrentText("Lund")
+    ct.form.patient.setText(bengt.name or "")
+    ct.form.pnr.setText(bengt.personnummer)
+    ct.lookup_patient()
+    settle(w)
+    ct.wizard.start("DÖD")
+    for key in (Qt.Key.Key_2, Qt.Key.Key_2):  # not expected (as the wife says), no definite signs of death
+        if ct.wizard.state.question is not None:
+            QTest.keyClick(ct.wizard, key)
+    settle(w, 600)
+    save(w.grab().toImage(), path("17-patientens-plan"))
+
+    def decision_dialog() -> None:
+        dlg = QApplication.activeModalWidget()
+        if dlg is not None:
+            save(with_dialog(w, dlg), path("18-beslut-begransning"))
+            dlg.reject()
+
+    QTimer.singleShot(600, decision_dialog)
+    ct.send()  # asks for the decision first; cancelled, nothing is sent
+    settle(w)
+    _answer_discard(reason="Skärmbild")
+    ct.cancel_call()
+    settle(w)
+
+
 def _shoot(directory: Path, size: tuple[int, int]) -> list[Path]:
     factory, ruleset, seeded, settings = _fresh_demo()
     actors: dict[Role, Actor] = seeded["actors"]
@@ -280,6 +315,7 @@ def _shoot(directory: Path, size: tuple[int, int]) -> list[Path]:
     ct.cancel_call()
     settle(w)
     _address_search(w, ct, path)
+    _care_plan(w, ct, path)
     # 6. The nurse's follow-up queue: patients left at home, ordered by due time, overdue marked.
     w.show_workspace("followup")
     settle(w, 600)

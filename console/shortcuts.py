@@ -60,5 +60,7 @@ def shortcuts() -> list[Shortcut]:
         Shortcut("Ctrl+Shift+S", _t("RLS-granskning"), _t("Signera vald granskning")),
         Shortcut("Ctrl+K", _t("RLS-granskning"), _t("Kommentera vald granskning")),
         Shortcut("F5", _t("Dirigering"), _t("Uppdatera")),
+        Shortcut("Pilar / + / − / Home / C / L", _t("Dirigering"),
+                 _t("Kartan (med fokus): flytta / zooma / hela Skåne / valt ärende / teckenförklaring")),
         Shortcut("Alt+1 / Alt+2 / Alt+3", _t("Uppföljning"), _t("Resultat: bättre / oförändrat / sämre (nytt ärende)")),
     ]
