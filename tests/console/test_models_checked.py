@@ -40,7 +40,8 @@ EXPECTED = {
 ELSEWHERE = {"SearchHitsModel": "tests/console/test_case_search_console.py",
              "TimelineModel": "tests/console/test_case_search_console.py",
              "FleetTableModel": "tests/console_dispatch/test_fleet_board.py",
-             "FleetFilterProxy": "tests/console_dispatch/test_fleet_board.py"}
+             "FleetFilterProxy": "tests/console_dispatch/test_fleet_board.py",
+             "TeamModel": "tests/console/test_stats_teams.py"}
 ABSTRACT = {"RowTableModel"}  # the shared base; only its subclasses hold rows
 
 
