@@ -197,8 +197,8 @@ def _in_dialog(qtbot, act: Callable[[LimitationDialog], None], seen: list[Limita
         dlg = QApplication.activeModalWidget()
         if not isinstance(dlg, LimitationDialog) or any(d is dlg for d in seen):
             tries[0] += 1
-            assert tries[0] < 500, "no decision dialog opened"
-            QTimer.singleShot(10, run)
+            if tries[0] < 500:  # no assert here: raised from a timer it failed whichever test ran 5 s later; a dialog
+                QTimer.singleShot(10, run)  # that never opened shows in the test's own checks of what was recorded
             return
         seen.append(dlg)
         act(dlg)

@@ -33,8 +33,8 @@ FIRST_CALL = [
     {"focus": "phone"}, {"type": "046-12 34 56"},
     {"focus": "address"}, {"type": ADDRESS},
     {"focus": "kommun"}, {"type": "Lund"}, {"keys": "Return"},
-    {"focus": "patientName"}, {"type": "Bengt Testsson"},
-    {"focus": "personnummer"}, {"type": "19350204-9814"}, {"keys": "Tab"},
+    {"focus": "patientName"}, {"type": "Cecilia Exempel"},
+    {"focus": "personnummer"}, {"type": "19390307-9824"}, {"keys": "Tab"},
     # Triage by keyboard: the complaint by name, the first red flag answered yes (unconscious): Prio 1.
     {"keys": "Ctrl+T"}, {"type": "Bröst"}, {"keys": "Return"},
     {"wait": "questionText", "contains": "medvetslös"}, {"keys": "1"},
@@ -92,7 +92,7 @@ def test_a_call_from_intake_to_dispatch_in_the_real_program(tmp_path: Path) -> N
         with session_factory(engine)() as s:
             case = s.scalar(select(Case).where(Case.address == ADDRESS))
             assert case is not None and case.status == "assigned", case and case.status
-            assert (case.priority, case.kommun, case.personnummer) == ("1", "Lund", "19350204-9814")
+            assert (case.priority, case.kommun, case.personnummer) == ("1", "Lund", "19390307-9824")
             assert s.scalars(select(Assignment).where(Assignment.case_id == case.id, Assignment.active)).all()
             by = {name: s.get(User, user_id).username for name, user_id in s.execute(
                 select(CommandLog.name, CommandLog.user_id).where(CommandLog.case_id == case.id))}
