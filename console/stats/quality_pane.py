@@ -4,20 +4,17 @@ version) or per resource type the number of cases, conveyance, left at home and 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from console.stats.intervals import IntervalsPane
 from console.stats.quality_model import COL_GROUP, SORT_ROLE, QualityModel
+from console.stats.sorted_table import sorted_table
 from outcomes.report import QualityFigures
 
 
@@ -34,20 +31,8 @@ class QualityPane(QWidget):
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #8b949e;")
         self.model = QualityModel()
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.table = QTableView(objectName="qualityTable")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(COL_GROUP, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.proxy, self.table = sorted_table(self.model, sort_role=SORT_ROLE, sort_column=COL_GROUP,
+                                              object_name="qualityTable", parent=self)
         head = QHBoxLayout()
         title = QLabel(self.tr("Kvalitet"), objectName="sectionTitle")
         head.addWidget(title)

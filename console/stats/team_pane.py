@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QSortFilterProxyModel, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from console.row_table_model import Index, RowTableModel
+from console.stats.sorted_table import sorted_table
 from outcomes.stats import Rate, TeamStats
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -83,20 +84,8 @@ class TeamPane(QWidget):
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #8b949e;")
         self.model = TeamModel()
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.table = QTableView(objectName="teamTable")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(COL_TEAM, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.proxy, self.table = sorted_table(self.model, sort_role=SORT_ROLE, sort_column=COL_TEAM,
+                                              object_name="teamTable", parent=self)
         self.empty = QLabel(self.tr("Inga avslutade ärenden för patienter i ett mobilt team eller ASIH under "
                                     "perioden."), objectName="teamEmpty")
         lay = QVBoxLayout(self)
