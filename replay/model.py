@@ -1,0 +1,107 @@
+"""The replay's records: a synthetic call (the generator writes it once, every variant reads the same one) and
+what one variant did with it. Plain frozen dataclasses: a year is about 192,000 calls, so no per-record
+validation beyond the call file's reader.
+
+Times are minutes (float) since the replay year's start, 1 January 00:00 Swedish local time (`Manifest.year`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["1", "2", "3", "H"]  # modelled truth: time-critical, acute, within hours, safe with advice
+SEVERITIES: tuple[Severity, ...] = ("1", "2", "3", "H")
+Stream = Literal["A", "B"]  # A: 112 medical calls; B: healthcare orders (RSLc today)
+CallerType = Literal["public", "home_care_staff", "saebo_staff", "professional"]
+Answer = str | float  # "ja", "nej", "vet ej", a choice option's value, or a vital's number
+
+
+@dataclass(frozen=True, slots=True)
+class SyntheticCall:
+    """One call of the synthetic year. `facts` are the truth for every question, red flag (key `flag:<id>`)
+    and vital (key `vital:<name>`) of the complaint; `told` is what the caller says (a fact, "vet ej" or a
+    misreport), with the same keys. `rng_key` seeds the engine's per-call draws (task times, conveyance), so
+    every variant draws the same numbers for the same call (common random numbers)."""
+
+    call_id: int
+    stream: Stream
+    t_min: float
+    kommun: str
+    lat: float
+    lon: float
+    age: int
+    caller: CallerType
+    complaint: str
+    severity: Severity
+    need: str  # a need class of params/needs.yaml
+    facts: dict[str, Answer]
+    told: dict[str, Answer]
+    rng_key: int
+    patient_id: int | None = None  # a patient of the synthetic register; None for everyone else
+    mobile_team: str | None = None
+    asih: str | None = None
+    saebo: bool = False
+    home_care: bool = False
+    listed_vardcentral: str | None = None
+    psych_team: str | None = None
+
+
+Disposition = str  # the primary resource type code that served the call (AMBULANS, LIGGANDE …), or the
+# hänvisning type (EGENVARD, R1177, BOKNING_VC)
+
+
+@dataclass(frozen=True, slots=True)
+class CallOutcome:
+    """What one variant did with one call: exactly one per call (a conservation check)."""
+
+    call_id: int
+    variant: str
+    priority: str  # assigned: "1", "2", "3" or "hänvisning"
+    oracle_priority: str  # the same triage answered with the true facts
+    disposition: Disposition
+    delregion: str
+    units: tuple[str, ...] = ()  # every unit that was alerted for the call, in order
+    dispatched_min: float | None = None  # first unit alerted, minutes since the year's start
+    response_min: float | None = None  # first primary-part unit on scene minus the call's start
+    queued_min: float = 0.0  # time waiting for a countable unit
+    late: bool = False  # the recommendation could not meet the part's max_minutes
+    no_adequate_type: bool = False  # the palette had no adequate type; served by the fallback
+    under_resourced: bool = False  # the assigned need lacks a capability, transport or time limit of the true need
+    conveyed: bool = False
+    destination: str | None = None
+    ed_visit: float = 0.0  # P(ED visit) under the assumption of params/outcomes.yaml
+
+
+@dataclass(frozen=True, slots=True)
+class Mission:
+    """One unit's job for one call; no unit has two overlapping missions (a conservation check)."""
+
+    call_id: int
+    variant: str
+    unit_id: str
+    unit_type: str
+    priority: str
+    alerted_min: float
+    on_scene_min: float
+    free_min: float  # free again (ledig ute) after handover or leaving the scene
+    conveyed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageGap:
+    """A stretch when a delregion had no available ambulance based there (the product's coverage rule)."""
+
+    variant: str
+    delregion: str
+    start_min: float
+    end_min: float
+
+
+@dataclass
+class VariantResult:
+    variant: str
+    seed: int
+    outcomes: list[CallOutcome] = field(default_factory=list)
+    missions: list[Mission] = field(default_factory=list)
+    gaps: list[CoverageGap] = field(default_factory=list)
