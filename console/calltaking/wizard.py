@@ -239,10 +239,12 @@ class TriageWizard(QWidget):
             self.show_state(self.driver.set_context(context))
 
     def replay(self, complaint: str, answers: list[tuple[str, Any]]) -> None:
-        """Rebuild a triage from a draft: the same answers give the same path."""
+        """Rebuild a triage from a draft: the same answers give the same path. Each answer goes only to the question
+        it answered; the replay stops where the path differs (e.g. a register step asked while the patient's context
+        is not yet known), and the rest is not given to whatever question comes next."""
         self.show_state(self.driver.start(complaint, self.context), emit=False)
-        for _qid, value in answers:
-            if self._state.question is None:
+        for qid, value in answers:
+            if self._state.question is None or self._state.question.id != qid:
                 break
             self.show_state(self.driver.answer(value), emit=False)
         self._render()

@@ -8,6 +8,7 @@ position (Ctrl+G switches). A recontact warning brings the context to the front:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -86,6 +87,16 @@ DRAFT_DEBOUNCE_MS = 400
 # Until the register has been asked (and for a patient it does not know) triage asks the context questions —
 # enrolled in a mobile team, ASIH, SÄBO, home care — instead of counting them as "nej".
 UNKNOWN_PATIENT = PatientContext(register_known=False)
+
+
+@dataclass(frozen=True)
+class _SavedTriage:
+    """The triage part of a draft: what a reopened call replays."""
+
+    complaint: str
+    answers: list[tuple[Any, ...]]
+    red_flags: list[str]
+    override: Any
 
 
 class _SideTabs(QTabWidget):
@@ -293,6 +304,7 @@ class CallTakingWorkspace(QWidget):
         self.create_command_id, self.finish_command_id = uuid4(), None
         self.pre_alerted, self.pre_alert_command_id, self._pre_alerting = False, None, False
         self.context, self.recontact_summary, self.override = UNKNOWN_PATIENT, None, None
+        self._saved_triage: _SavedTriage | None = None
         self.red_flags, self._red_flag_records = [], []
         self.notes, self._notes_in_flight, self._send_after_steps = [], set(), False
         self.limitation_decisions.clear()
@@ -539,16 +551,13 @@ class CallTakingWorkspace(QWidget):
             self.vitals.show_error("\n".join(problems))
         self._show_assessment()
         if payload.get("complaint"):
-            self.wizard.replay(payload["complaint"], [tuple(a) for a in payload.get("answers", [])])
-            kept = payload.get("red_flags") or ([payload["red_flag"]] if payload.get("red_flag") else [])
-            flags = [f for f in kept if self.driver.ruleset.red_flag(f) is not None]
-            if flags:
-                self.red_flags = flags  # as they were: raising them again is no new step of the case
-                for flag in flags:
-                    state = self.driver.raise_red_flag(flag)
-                self.wizard.show_state(state)
-            if override and self.wizard.state.done:
-                self._apply_override(override)
+            saved = _SavedTriage(payload["complaint"], [tuple(a) for a in payload.get("answers", [])],
+                                 payload.get("red_flags") or ([payload["red_flag"]] if payload.get("red_flag") else []),
+                                 override)
+            self._replay_triage(saved)
+            # The path may turn on the patient's register context (an automatic step while the patient was known):
+            # until the lookup below answers, the replay stops there, and is done again with the context.
+            self._saved_triage = saved if self.driver.answers() != saved.answers else None
         self.pre_alerted = bool(payload.get("pre_alert"))
         self._update_title()
         self.finish_command_id = UUID(finish_id) if finish_id else None  # after the replay's own edits
@@ -557,6 +566,31 @@ class CallTakingWorkspace(QWidget):
         self.lookup_patient()
         self.message.emit(self.tr("Det oavslutade samtalet (ärende %s) har öppnats igen.") % (self.case_id or "nytt"))
         self.save_now()
+
+    def _replay_triage(self, saved: _SavedTriage) -> None:
+        self.wizard.replay(saved.complaint, saved.answers)
+        flags = [f for f in saved.red_flags if self.driver.ruleset.red_flag(f) is not None]
+        if flags:
+            self.red_flags = flags  # as they were: raising them again is no new step of the case
+            for flag in flags:
+                state = self.driver.raise_red_flag(flag)
+            self.wizard.show_state(state)
+        if saved.override and self.wizard.state.done:
+            self._apply_override(saved.override)
+
+    def _replay_with_context(self) -> None:
+        """The restored call's answers, given again now that the patient's context is known, unless the nurse has
+        answered since (then her path stands)."""
+        saved, self._saved_triage = self._saved_triage, None
+        if saved is None or self.wizard.state.complaint != saved.complaint:
+            return
+        shown = self.driver.answers()
+        if shown != saved.answers[:len(shown)]:
+            return
+        finish_id, pre_alert_id = self.finish_command_id, self.pre_alert_command_id
+        self._replay_triage(saved)
+        self.finish_command_id, self.pre_alert_command_id = finish_id, pre_alert_id  # the same call, not a new one
+        self._update_send()
 
     def open_existing(self, case_id: int) -> None:
         """Take over a case made elsewhere, pre-filled (a follow-up that went worse opens one)."""
@@ -653,6 +687,7 @@ class CallTakingWorkspace(QWidget):
         if self.context.age is not None and self.form.age_value() is None:
             self.form.age.setValue(self.context.age)
         self.wizard.set_context(self.context)
+        self._replay_with_context()
         if self.wizard.state.complaint is None:
             self.driver.context = self.context  # the vital signs' scores depend on age (children, qSOFA)
             self._show_assessment()
