@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from records.actor import Actor, require_role
 from records.cli_auth import add_auth_options, cli_actor
+from resources.os_errors import os_error_text
 from resources.vocabulary import Role
 
 if TYPE_CHECKING:
@@ -328,7 +329,7 @@ def _token_create(args: argparse.Namespace) -> int:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(token + "\n")
         except OSError as exc:
-            raise CliError(f"Filen {args.out} kan inte skrivas: {exc.strerror}.") from None
+            raise CliError(f"Filen {args.out} kan inte skrivas: {os_error_text(exc)}.") from None
     try:
         view = _run(factory, actor, CreateServiceToken(username=args.system_user, label=args.label,
                                                        token_sha256=token_hash(token)))

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from resources.location.phone_position import PhonePosition, PhonePositionError, parse_phone_position
+from resources.os_errors import os_error_text
 
 if TYPE_CHECKING:
     from console.phone_position_watch import PhonePositionWatch
@@ -58,7 +59,7 @@ def load_script(path: Path) -> list[dict[str, Any]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ScriptError(f"testskriptet {path} kan inte läsas: {exc.strerror or exc}") from None
+        raise ScriptError(f"testskriptet {path} kan inte läsas: {os_error_text(exc)}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ScriptError(f"testskriptet {path} är ingen giltig JSON: {exc}") from None
     if not isinstance(data, list) or not data:

@@ -29,6 +29,7 @@ from resources.datafile import load_yaml
 from resources.fleet import default_fleet
 from resources.geography import default_geography, distance_km
 from resources.numbers import sv_number
+from resources.os_errors import os_error_text
 from resources.palette import default_palette
 from resources.patient_context import PatientContext
 from resources.vocabulary import Priority
@@ -175,7 +176,7 @@ def _read(path: Path) -> Any:
     try:
         return load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise AcceptanceError(f"{path}: kan inte läsas: {exc.strerror or exc}") from exc
+        raise AcceptanceError(f"{path}: kan inte läsas: {os_error_text(exc)}") from exc
     except yaml.YAMLError as exc:
         raise AcceptanceError(f"{path}: ogiltig YAML: {exc}") from exc
 

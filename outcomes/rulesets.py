@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from records.actor import Actor
 from records.audit import audit, now
 from records.models import RuleSetVersion
+from resources.os_errors import os_error_text
 from triage_rules import loader, roundtrip
 from triage_rules.loader import RuleSetError
 
@@ -102,7 +103,7 @@ def sync_rulesets(session: Session, directory: Path | None = None) -> list[str]:
         except FileExistsError:
             continue  # written meanwhile by another process sharing the directory
         except OSError as exc:
-            message = f"Regelverk {row.version} hoppades över: kan inte skriva {target_dir}: {exc.strerror or exc}"
+            message = f"Regelverk {row.version} hoppades över: kan inte skriva {target_dir}: {os_error_text(exc)}"
             log.warning(message)
         else:
             message = f"Regelverk {row.version} hämtat från databasen till {path}."

@@ -36,6 +36,7 @@ from records.identity import start_import
 from resources.clock import LOCAL_TZ
 from resources.geography import default_geography
 from resources.numbers import sv_number
+from resources.os_errors import os_error_text
 from resources.vocabulary import Role
 
 DEMO_COUNT = 500_000
@@ -241,7 +242,7 @@ def _write_demo_files(args: argparse.Namespace) -> int:
         if args.places_file is not None:
             write_place_file(args.places_file, places)
     except OSError as exc:
-        print(f"Filen kan inte skrivas: {exc.filename or ''} {exc.strerror or exc}".strip(), file=sys.stderr)
+        print(f"Filen kan inte skrivas: {exc.filename or ''} {os_error_text(exc)}".strip(), file=sys.stderr)
         return 2
     print(f"Skrev {sv_number(written)} fiktiva adresser till {args.write_file}"
           + (f" och {sv_number(len(places))} ortnamn till {args.places_file}" if args.places_file else "")

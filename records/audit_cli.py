@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from records.audit_verify import ChainNotInstalled, verify_database
 from records.cli_auth import cli_actor
 from records.db import DatabaseUnavailable, database_url
+from resources.os_errors import os_error_text
 from resources.vocabulary import Role
 
 
@@ -96,7 +97,7 @@ def _export(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"Filen {args.out} kunde inte skrivas: {exc.strerror}", file=sys.stderr)
+        print(f"Filen {args.out} kunde inte skrivas: {os_error_text(exc)}", file=sys.stderr)
         return 1
     except BaseException:
         if written:  # ... and no file without the audit row (the commit failed)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from records.actor import Actor
 from records.auth import AuthFailed, sign_in_with_password
 from records.tokens import sign_in_with_token
+from resources.os_errors import os_error_text
 from resources.settings import load_settings
 from resources.vocabulary import Role
 
@@ -73,7 +74,7 @@ def _sign_in(factory: sessionmaker[Session], args: argparse.Namespace, role: Rol
         try:
             token = Path(token_file).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise AuthFailed(f"Tjänstenyckeln kan inte läsas ({token_file}): {exc.strerror}.") from None
+            raise AuthFailed(f"Tjänstenyckeln kan inte läsas ({token_file}): {os_error_text(exc)}.") from None
         return sign_in_with_token(factory, token, console=console)
     user = getattr(args, "user", None) or getpass.getuser()
     if getattr(args, "password_stdin", False):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO, TypeVar
 
 from records.bulk import paused_gc
+from resources.os_errors import os_error_text
 
 T = TypeVar("T")
 
@@ -94,7 +95,7 @@ def read_table(path: Path, columns: Mapping[str, tuple[str, ...]], optional: Col
         raise RegisterFileError(path, [f"rad {_first_undecodable_line(path)}: filen är inte UTF-8-kodad "
                                        "(spara den som UTF-8)"]) from None
     except OSError as exc:
-        raise RegisterFileError(path, [f"filen kan inte läsas: {exc.strerror or exc}"]) from None
+        raise RegisterFileError(path, [f"filen kan inte läsas: {os_error_text(exc)}"]) from None
     problems.raise_if_any(path)
     if not rows:
         raise RegisterFileError(path, ["filen har inga rader efter rubrikraden"])

@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from resources.os_errors import os_error_text
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -41,7 +43,7 @@ def read_structured(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise DataFileError(path, [f"kan inte läsas: {exc.strerror or exc}"]) from exc
+        raise DataFileError(path, [f"kan inte läsas: {os_error_text(exc)}"]) from exc
     return parse_structured(text, path)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import platformdirs
 
+from resources.os_errors import os_error_text
 from resources.settings import SettingsError, directory_problem, env_name, load_settings
 
 
@@ -24,7 +25,7 @@ def ensure_directory(path: Path, field: str, configured: bool = True) -> Path:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         name = env_name(field)
-        why = directory_problem(path) or exc.strerror or str(exc)
+        why = directory_problem(path) or os_error_text(exc)
         if configured:
             raise SettingsError([f"{name}={str(path)!r} är ogiltigt: {why}; ange en katalog som finns eller kan "
                                  "skapas (inte en fil)."], [name]) from None

@@ -22,6 +22,7 @@ import yaml
 from pydantic import ValidationError
 
 from resources.datafile import DataFileError, describe_validation_error, load_yaml, read_structured
+from resources.os_errors import os_error_text
 from resources.paths import data_dir
 from resources.settings import load_settings
 from triage_rules.schema import RuleSet
@@ -87,7 +88,7 @@ def load_ruleset(path: Path | str | None = None, *, version: str | None = None,
     try:
         key = (str(path.resolve()), path.stat().st_mtime_ns)
     except OSError as exc:
-        raise RuleSetError(path, [f"{path}: kan inte läsas: {exc.strerror or exc}"]) from exc
+        raise RuleSetError(path, [f"{path}: kan inte läsas: {os_error_text(exc)}"]) from exc
     if key not in _cache:
         try:
             data = read_structured(path)
