@@ -19,7 +19,9 @@ from resources.os_errors import os_error_text
 T = TypeVar("T")
 
 MAX_LISTED = 50  # bad lines listed in the error; the rest are counted
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # control characters and lone surrogates
+# Control characters, lone surrogates, and the bidirectional formatting marks and overrides (and a stray BOM), which
+# make a name display as another text than the one stored and searched.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 class RegisterFileError(ValueError):

@@ -47,6 +47,16 @@ def test_a_column_twice_or_two_names_for_one_column_is_refused(tmp_path: Path) -
     assert any("betyder samma sak" in p for p in problems_of(both))
 
 
+@pytest.mark.parametrize("mark", ["\u202e", "\u2066", "\u200f", "\u061c", "\ufeff"])
+def test_bidi_controls_in_a_street_or_postort_are_a_bad_row(tmp_path: Path, mark: str) -> None:
+    """A right-to-left override shows "Storgatan 12" as another text than the one searched and stored."""
+    path = write(tmp_path / "a.csv", [HEADER, f"1286;Ystad;Stor{mark}gatan;12;;27134;Ystad;6143200;425400",
+                                      f"1286;Ystad;Storgatan;14;;27134;Ys{mark}tad;6143200;425400"])
+    problems = problems_of(path)
+    assert any("rad 2" in p and "adressomrade" in p and f"U+{ord(mark):04X}" in p for p in problems), problems
+    assert any("rad 3" in p and "postort" in p for p in problems), problems
+
+
 def test_blank_lines_before_the_header_are_skipped_and_lines_still_counted(tmp_path: Path) -> None:
     good = write(tmp_path / "good.csv", ["", "", HEADER, *GOOD])
     assert len(read_address_file(good)) == len(GOOD)
