@@ -20,9 +20,10 @@ Answer = str | float  # "ja", "nej", "vet ej", a choice option's value, or a vit
 @dataclass(frozen=True, slots=True)
 class SyntheticCall:
     """One call of the synthetic year. `facts` are the truth for every question, red flag (key `flag:<id>`)
-    and vital (key `vital:<name>`) of the complaint; `told` is what the caller says (a fact, "vet ej" or a
-    misreport), with the same keys. `rng_key` seeds the engine's per-call draws (task times, conveyance), so
-    every variant draws the same numbers for the same call (common random numbers)."""
+    and vital question (key `vital:<question id>`) of the complaint; `told` is what the caller says (a fact,
+    "vet ej" or a misreport), with the same keys. `rng_key` seeds the engine's per-call draws (task times,
+    conveyance), so every variant draws the same numbers for the same call (common random numbers). `year` makes a
+    call self-contained: its local time is `replay.call_context.call_datetime(call)`."""
 
     call_id: int
     stream: Stream
@@ -45,6 +46,23 @@ class SyntheticCall:
     home_care: bool = False
     listed_vardcentral: str | None = None
     psych_team: str | None = None
+    year: int = 2021  # the replay year whose start `t_min` counts from (Manifest.year)
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """The call file's header: what made the calls (no timestamps, so the same seed gives the same bytes)."""
+
+    seed: int
+    year: int
+    call_count: int
+    params_sha256: str
+    ruleset_version: str
+    ruleset_sha256: str
+    volume_factor: float = 1.0
+    limit_days: int | None = None
+    git_commit: str | None = None
+    format: str = "larmcentral-replay-calls/1"
 
 
 Disposition = str  # the primary resource type code that served the call (AMBULANS, LIGGANDE …), or the
