@@ -1,0 +1,53 @@
+"""What triage made of each call, as the engine takes it: the product's triage (the caller's answers and the
+oracle's true facts through the real TriageSession, replay/scripted_triage.py) computed once per call file and
+shared by every variant that uses the same rule set (V1-V6), or V0's emulator (replay/v0_triage.py)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from replay.model import SyntheticCall
+from resources.care_need import CareNeed
+from resources.vocabulary import Priority
+from triage_rules.loader import RULESET_DIR, load_ruleset
+from triage_rules.results import TriageResult
+from triage_rules.schema import RuleSet
+
+
+@dataclass(frozen=True, slots=True)
+class CallTriage:
+    priority: Priority  # assigned
+    care_need: CareNeed  # assigned
+    endpoint: str  # the rule set's endpoint code, or "V0:<care need>" for the emulator
+    oracle_priority: Priority  # the same rule set answered with the true facts
+
+
+def replay_ruleset() -> RuleSet:
+    """The newest rule set shipped with the product (never a centre's local version: runs must be repeatable)."""
+    return load_ruleset(directory=RULESET_DIR)
+
+
+def _answer_session() -> Callable[..., TriageResult]:
+    # The call generator's scripted caller (replay/scripted_triage.py) drives the real TriageSession.
+    module: Any = importlib.import_module("replay.scripted_triage")
+    fn: Callable[..., TriageResult] = module.answer_session
+    return fn
+
+
+def product_triage(calls: Sequence[SyntheticCall], ruleset: RuleSet | None = None, *,
+                   progress: Callable[[int], None] | None = None) -> list[CallTriage]:
+    """Each call triaged twice with the product's rule set: the caller's answers (assigned) and the true facts
+    (oracle). Pass the list to every `run_variant` of a comparison so the calls are triaged once."""
+    rs = ruleset or replay_ruleset()
+    answer = _answer_session()
+    out: list[CallTriage] = []
+    for i, call in enumerate(calls):
+        told = answer(rs, call, truthful=False)
+        true = answer(rs, call, truthful=True)
+        out.append(CallTriage(told.priority, told.care_need, told.endpoint, true.priority))
+        if progress is not None and i % 1000 == 999:
+            progress(i + 1)
+    return out
