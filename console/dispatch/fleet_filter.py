@@ -43,11 +43,15 @@ class FleetFilterProxy(QSortFilterProxyModel):
         super().sort(column, order)
         self._track_changes()
 
+    def filtering(self) -> bool:
+        """Is any filter set?"""
+        return any(x is not None for x in (self._type, self._delregion, self._status))
+
     def _track_changes(self) -> None:
         """Re-filter and re-sort changed rows only while a filter or a sort order is in use: with neither, every
         unit is shown in register order whatever it reports, and checking each changed row (hundreds a second in
         a flood) would cost the GUI thread for nothing."""
-        active = any(x is not None for x in (self._type, self._delregion, self._status)) or self.sortColumn() >= 0
+        active = self.filtering() or self.sortColumn() >= 0
         if active != self.dynamicSortFilter():
             self.setDynamicSortFilter(active)
 

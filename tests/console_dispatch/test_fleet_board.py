@@ -3,7 +3,7 @@ filtering."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from console.dispatch.fleet_board import FleetBoard
 from console.dispatch.fleet_filter import STALE_FILTER
@@ -158,3 +158,58 @@ def test_changed_rows_are_refiltered_and_resorted_only_while_a_filter_or_sort_is
     assert not board.proxy.dynamicSortFilter()
     board.status_filter.setCurrentIndex(board.status_filter.findData(STALE_FILTER))
     assert board.proxy.dynamicSortFilter()
+
+
+def _shown_ids(board: FleetBoard) -> list[str]:
+    view = board.table.model()
+    return [view.index(r, 0).data(UNIT_ROLE).id for r in range(view.rowCount())]
+
+
+def _click_header(qtbot, board: FleetBoard, column: int) -> None:  # type: ignore[no-untyped-def]
+    header = board.table.horizontalHeader()
+    x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+
+
+def test_the_proxy_is_bypassed_until_the_dispatcher_filters_or_sorts(qtbot, fleet_model) -> None:
+    board = FleetBoard(fleet_model)
+    qtbot.addWidget(board)
+    board.resize(900, 500)
+    board.show()
+    register = [u.id for u in fleet_model.rows()]
+    assert board.table.model() is fleet_model and _shown_ids(board) == register  # register order, no proxy
+    header = board.table.horizontalHeader()
+    header.resizeSection(COL_CASE, 123)  # the dispatcher's width survives every switch
+    board.table.selectRow(5)  # a unit picked before sorting stays picked
+    picked = fleet_model.unit(5).id
+    fleet_model.update_units({picked: {"status": S.TRANSPORTING, "stale": False}})
+
+    _click_header(qtbot, board, COL_STATUS)  # a click on Status sorts by it, through the proxy
+    assert board.table.model() is board.proxy
+    col, order = header.sortIndicatorSection(), header.sortIndicatorOrder()
+    assert col == COL_STATUS
+    texts = [board.table.model().index(r, COL_STATUS).data() for r in range(board.table.model().rowCount())]
+    assert texts == sorted(texts, reverse=order == Qt.SortOrder.DescendingOrder) and texts != [
+        fleet_model.index(r, COL_STATUS).data() for r in range(fleet_model.rowCount())]
+    assert board.current_unit().id == picked
+    assert [i.data(UNIT_ROLE).id for i in board.table.selectionModel().selectedRows()] == [picked]
+    assert header.sectionSize(COL_CASE) == 123
+    _click_header(qtbot, board, COL_STATUS)  # again: the other way round
+    assert header.sortIndicatorOrder() != order and board.table.model() is board.proxy
+    assert board.table.model().index(0, COL_STATUS).data() == texts[-1]
+
+    board.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # no sort and no filter: the model itself again
+    assert board.table.model() is fleet_model and _shown_ids(board) == register
+    assert board.current_unit().id == picked and header.sectionSize(COL_CASE) == 123
+
+    board.status_filter.setCurrentIndex(board.status_filter.findData(S.TRANSPORTING.value))  # a filter: the proxy
+    assert board.table.model() is board.proxy and _shown_ids(board) == [picked]
+    assert board.count_label.text() == f"Visar 1 av {len(register)} enheter"
+    assert board.current_unit().id == picked
+    other = fleet_model.unit(9).id  # live changes are still filtered while the proxy is shown
+    fleet_model.update_units({other: {"status": S.TRANSPORTING, "stale": False}})
+    assert _shown_ids(board) == [picked, other]
+    board.status_filter.setCurrentIndex(0)
+    assert board.table.model() is fleet_model and _shown_ids(board) == register
+    assert board.current_unit().id == picked
+    assert board.view_index(other).model() is fleet_model and board.view_index(other).data(UNIT_ROLE).id == other

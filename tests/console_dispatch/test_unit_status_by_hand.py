@@ -17,8 +17,7 @@ from tests.console_dispatch.test_workspace import executor as executor  # the fi
 
 
 def _board_index(ws, unit_id: str):  # type: ignore[no-untyped-def]
-    source = ws.board.model.index(ws.board.model.row_of(unit_id), 0)
-    return ws.board.proxy.mapFromSource(source)
+    return ws.board.view_index(unit_id)  # the fleet model's or, while filtered or sorted, the proxy's
 
 
 def test_status_by_hand_from_the_board_menu_and_key(qtbot, sqlite_db, make_actor, executor) -> None:
