@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "dispatch.aml_cli",  # `aml send`: a phone position to a console (docs/phone-position.md)
     "outcomes.cli",
     "outcomes.acceptance_cli",  # adds `rules evaluate` to triage_rules.cli's `rules`
+    "replay.cli",  # `replay run` / `replay compare`: the region replay (docs/region-replay.md)
     "commands.cli",
     "commands.care_plan_cli",  # adds the administrator's edits to records.care_plan_cli's `careplans`
 )

@@ -1,0 +1,72 @@
+"""The runner's Backend from the product's call generator (replay.generator, replay.params, replay.call_file) and
+replay engine (replay.engine, replay.variants, replay.call_triage). Imported only when a replay runs, so the CLI's
+argument checks and `--help` stay fast."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from replay.model import SyntheticCall, VariantResult
+from replay.runner import Backend, Progress, VariantInfo, units_by_type
+
+
+class BackendMissing(RuntimeError):
+    """The generator or engine is not there (a partial installation); the message says which, in Swedish."""
+
+
+def _module(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        raise BackendMissing(f"Replayns modul {name} saknas eller kan inte läsas in ({exc}).") from exc
+
+
+def variant_codes() -> list[str]:
+    codes: list[str] = _module("replay.variants").variant_codes()
+    return codes
+
+
+def product_backend() -> Backend:
+    generator, params_mod, variants = _module("replay.generator"), _module("replay.params"), _module("replay.variants")
+    engine, call_triage = _module("replay.engine"), _module("replay.call_triage")
+    ruleset = call_triage.replay_ruleset()
+    params = params_mod.load_params(ruleset=ruleset)
+
+    def variant(code: str) -> VariantInfo:
+        v = variants.load_variant(code)
+        return VariantInfo(code, float(v.volume_factor), units_by_type(v.fleet), v)
+
+    def generate(seed: int, factor: float, days: int | None) -> list[SyntheticCall]:
+        calls: list[SyntheticCall] = generator.generate_calls(params, seed, volume_factor=factor, limit_days=days,
+                                                              ruleset=ruleset)
+        return calls
+
+    def run(calls: Sequence[SyntheticCall], info: VariantInfo, seed: int, triage: Any,
+            progress: Progress) -> VariantResult:
+        result: VariantResult = engine.run_variant(calls, info.handle, seed=seed, triage=triage, ruleset=ruleset,
+                                                   progress=progress)
+        return result
+
+    def triage(calls: Sequence[SyntheticCall]) -> Any:
+        return call_triage.product_triage(calls, ruleset)
+
+    write_call_file = None
+    suffix = ".jsonl.gz"
+    try:
+        call_file = importlib.import_module("replay.call_file")
+    except ImportError:
+        call_file = None
+    if call_file is not None and hasattr(call_file, "write_calls"):
+        def write_call_file(calls: Sequence[SyntheticCall], path: Path) -> Path:
+            call_file.write_calls(calls, path)
+            return path
+        suffix = getattr(call_file, "SUFFIX", suffix)
+
+    return Backend(variant_codes=variant_codes, variant=variant, generate=generate, run_variant=run,
+                   year=int(params.volume.year.value), params_sha256=str(params.sha256),
+                   ruleset_version=str(ruleset.version), triage=triage, write_call_file=write_call_file,
+                   call_file_suffix=suffix,
+                   target_per_week=lambda factor: [float(x) for x in generator.target_per_week_hour(params, factor)])

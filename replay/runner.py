@@ -1,0 +1,148 @@
+"""Running a comparison: per seed the calls are generated once (and written once, the generator's call file) and
+every variant replays the same ones (common random numbers); a variant with another volume (V6, 2026) gets its own
+calls. Each run goes through one function, the engine's `run_variant`; its outcomes are dumped per run and reduced
+to KPIs at once (a year's results are not all kept), paired with the same calls' V0 run.
+
+The generator and engine are reached through a Backend of plain callables, so the CLI and its tests do not depend
+on how they are built (tests pass hand-made ones)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from replay.comparison import MANIFEST_FILE, Runs
+from replay.estimates import ESTIMATES_FILE, report_estimates
+from replay.kpi import RunKpis, run_kpis
+from replay.model import SyntheticCall, VariantResult
+from replay.report_pdf import write_pdf
+from replay.report_writer import write_calls_csv, write_csv
+
+Progress = Callable[[int, int], None]  # (calls done, calls in the run)
+
+
+@dataclass(frozen=True)
+class VariantInfo:
+    code: str
+    volume_factor: float = 1.0
+    units_by_type: dict[str, int] = field(default_factory=dict)
+    handle: Any = None  # what run_variant takes (the engine's Variant)
+
+
+@dataclass(frozen=True)
+class Backend:
+    """The generator and engine as the runner uses them."""
+
+    variant_codes: Callable[[], list[str]]
+    variant: Callable[[str], VariantInfo]
+    generate: Callable[[int, float, int | None], list[SyntheticCall]]  # (seed, volume factor, days or None)
+    run_variant: Callable[[Sequence[SyntheticCall], VariantInfo, int, Any, Progress], VariantResult]
+    year: int
+    params_sha256: str
+    ruleset_version: str
+    triage: Callable[[Sequence[SyntheticCall]], Any] = lambda calls: None  # shared by the variants of one call set
+    write_call_file: Callable[[Sequence[SyntheticCall], Path], Path] | None = None
+    call_file_suffix: str = ".jsonl.gz"
+    target_per_week: Callable[[float], Sequence[float]] | None = None  # expected calls per hour of the week
+
+
+class Reporter:
+    """What the runner tells the person waiting: a run starts, calls done, a run ends (the CLI's progress line)."""
+
+    def stage(self, text: str) -> None: ...
+
+    def run_started(self, label: str, total: int) -> None: ...
+
+    def progress(self, done: int, total: int) -> None: ...
+
+    def run_done(self, label: str, calls: int, seconds: float) -> None: ...
+
+
+def days_in(year: int) -> int:
+    return (date(year + 1, 1, 1) - date(year, 1, 1)).days
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10,  # noqa: S607
+                             cwd=Path(__file__).resolve().parent, check=False)
+    except OSError:
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def run_comparison(backend: Backend, variants: Sequence[str], seeds: Sequence[int], out: Path, *,
+                   days: int | None = None, reporter: Reporter | None = None) -> list[Path]:
+    """Every variant over every seed into `out`: call files, calls_<variant>_s<seed>.csv, the four KPI CSVs,
+    jämförelse.pdf and manifest.json. `days` None: the whole year."""
+    import time
+
+    rep = reporter or Reporter()
+    out.mkdir(parents=True, exist_ok=True)
+    n_days = days or days_in(backend.year)
+    start_weekday = date(backend.year, 1, 1).weekday()
+    infos = {code: backend.variant(code) for code in variants}
+    groups: dict[float, list[str]] = {}
+    for code in variants:  # one call set per volume; V0 first in its group (the others pair with it)
+        groups.setdefault(infos[code].volume_factor, []).append(code)
+    runs: dict[tuple[str, int], RunKpis] = {}
+    call_files: list[str] = []
+    written: list[Path] = []
+    targets: dict[float, Sequence[float]] = {}
+    for seed in seeds:
+        for factor, codes in groups.items():
+            rep.stage(f"Frö {seed}: genererar samtal" + (f" (volym ×{factor:g})" if factor != 1.0 else "") + " …")
+            calls = backend.generate(seed, factor, days)
+            if backend.write_call_file is not None:
+                name = f"samtal_s{seed}" + (f"_x{factor:g}" if factor != 1.0 else "") + backend.call_file_suffix
+                written.append(backend.write_call_file(calls, out / name))
+                call_files.append(name)
+            rep.stage(f"Frö {seed}: triagerar {len(calls)} samtal …")
+            triage = backend.triage(calls)
+            baseline: VariantResult | None = None
+            for code in sorted(codes, key=lambda c: c != "V0"):
+                label = f"{code} frö {seed}"
+                rep.run_started(label, len(calls))
+                t0 = time.perf_counter()
+                result = backend.run_variant(calls, infos[code], seed, triage, rep.progress)
+                rep.run_done(label, len(calls), time.perf_counter() - t0)
+                if code == "V0":
+                    baseline = result
+                written.append(write_calls_csv(result, calls, out))
+                runs[(code, seed)] = run_kpis(result, calls, days=n_days, baseline=baseline,
+                                              units_by_type=infos[code].units_by_type or None,
+                                              start_weekday=start_weekday)
+            if factor == 1.0 and backend.target_per_week is not None and factor not in targets:
+                targets[factor] = _per_week(backend.target_per_week(factor), days_in(backend.year))
+    ordered: Runs = {(v, s): runs[(v, s)] for v in variants for s in seeds}
+    rep.stage("Skriver CSV och PDF …")
+    estimates = report_estimates()
+    written += write_csv(ordered, out, estimates)
+    written.append(write_pdf(ordered, out, estimates, target_per_week=targets.get(1.0)))
+    manifest = {
+        "variants": list(variants), "seeds": list(seeds), "days": n_days, "year": backend.year,
+        "params_sha256": backend.params_sha256, "ruleset_version": backend.ruleset_version,
+        "report_estimates_sha256": hashlib.sha256(ESTIMATES_FILE.read_bytes()).hexdigest(),
+        "git_commit": git_commit(), "call_files": call_files,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    path = out / MANIFEST_FILE
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return [*written, path]
+
+
+def _per_week(per_year_by_hour_of_week: Sequence[float], year_days: int) -> list[float]:
+    """The generator's expected calls per hour of the week over the year, as calls per week (the PDF's unit)."""
+    weeks = year_days / 7
+    return [x / weeks for x in per_year_by_hour_of_week]
+
+
+def units_by_type(fleet: Any) -> dict[str, int]:
+    return dict(sorted(Counter(u.type for u in fleet.units).items()))
