@@ -53,20 +53,16 @@ def product_backend() -> Backend:
     def triage(calls: Sequence[SyntheticCall]) -> Any:
         return call_triage.product_triage(calls, ruleset)
 
-    write_call_file = None
-    suffix = ".jsonl.gz"
-    try:
-        call_file = importlib.import_module("replay.call_file")
-    except ImportError:
-        call_file = None
-    if call_file is not None and hasattr(call_file, "write_calls"):
-        def write_call_file(calls: Sequence[SyntheticCall], path: Path) -> Path:
-            call_file.write_calls(calls, path)
-            return path
-        suffix = getattr(call_file, "SUFFIX", suffix)
+    call_file = _module("replay.call_file")
+
+    def write_call_file(calls: Sequence[SyntheticCall], path: Path, seed: int, factor: float,
+                        days: int | None) -> Path:
+        manifest = call_file.make_manifest(params, ruleset, seed, list(calls), volume_factor=factor, limit_days=days)
+        written: Path = call_file.write_call_file(path, manifest, list(calls))
+        return written
 
     return Backend(variant_codes=variant_codes, variant=variant, generate=generate, run_variant=run,
                    year=int(params.volume.year.value), params_sha256=str(params.sha256),
                    ruleset_version=str(ruleset.version), triage=triage, write_call_file=write_call_file,
-                   call_file_suffix=suffix,
+                   call_file_suffix=".jsonl.gz",
                    target_per_week=lambda factor: [float(x) for x in generator.target_per_week_hour(params, factor)])

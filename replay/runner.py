@@ -48,7 +48,8 @@ class Backend:
     params_sha256: str
     ruleset_version: str
     triage: Callable[[Sequence[SyntheticCall]], Any] = lambda calls: None  # shared by the variants of one call set
-    write_call_file: Callable[[Sequence[SyntheticCall], Path], Path] | None = None
+    # (calls, path, seed, volume factor, days or None): the generator's call file, once per seed and volume
+    write_call_file: Callable[[Sequence[SyntheticCall], Path, int, float, int | None], Path] | None = None
     call_file_suffix: str = ".jsonl.gz"
     target_per_week: Callable[[float], Sequence[float]] | None = None  # expected calls per hour of the week
 
@@ -102,7 +103,7 @@ def run_comparison(backend: Backend, variants: Sequence[str], seeds: Sequence[in
             calls = backend.generate(seed, factor, days)
             if backend.write_call_file is not None:
                 name = f"samtal_s{seed}" + (f"_x{factor:g}" if factor != 1.0 else "") + backend.call_file_suffix
-                written.append(backend.write_call_file(calls, out / name))
+                written.append(backend.write_call_file(calls, out / name, seed, factor, days))
                 call_files.append(name)
             rep.stage(f"Frö {seed}: triagerar {len(calls)} samtal …")
             triage = backend.triage(calls)

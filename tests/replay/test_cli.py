@@ -52,7 +52,7 @@ class Fake:
                                                                    "variant": info.code}) for o in v1.outcomes],
                                  v1.missions, v1.gaps)
 
-        def write(calls: Sequence[SyntheticCall], path: Path) -> Path:
+        def write(calls: Sequence[SyntheticCall], path: Path, seed: int, factor: float, days: int | None) -> Path:
             path.write_text(str(len(calls)), encoding="utf-8")
             self.files.append(path)
             return path
@@ -177,5 +177,9 @@ def test_run_days_2_end_to_end(tmp_path: Path) -> None:
     kpi = (out / "kpi.csv").read_text(encoding="utf-8").splitlines()
     calls = (out / "calls_V1_s3.csv").read_text(encoding="utf-8").splitlines()
     assert kpi[0].startswith("variant;kpi;mått;enhet;medel") and len(calls) > 300  # ≈500 calls a day
-    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["ruleset_version"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["ruleset_version"] and manifest["call_files"] == ["samtal_s3.jsonl.gz"]
+    from replay.call_file import read_call_file
+    header, replayed = read_call_file(out / "samtal_s3.jsonl.gz")
+    assert header.seed == 3 and header.limit_days == 2 and len(replayed) == len(calls) - 1
     assert (out / "jämförelse.pdf").stat().st_size > 10_000
