@@ -174,6 +174,8 @@ def closing_time(t: ResourceType, local: datetime) -> datetime | None:
     """The first moment after `local` (local time, in service) at which `t` is out of service, or
     None if it stays in service for the coming week. Service only ends at a window's end, so the
     earliest window end after `local` that is not covered by another window is the closing time."""
+    if t.round_the_clock():  # most types: asked for every one on every recommendation
+        return None
     day0 = local.replace(hour=0, minute=0, second=0, microsecond=0)
     ends: set[datetime] = set()
     for w in t.service_hours:

@@ -122,9 +122,13 @@ class ResourceType(BaseModel):
     def in_service(self, at: datetime) -> bool:
         return any(w.covers(at) for w in self.service_hours)
 
+    def round_the_clock(self) -> bool:
+        """In service every minute of the week (then it never closes)."""
+        return _covered_minutes(self.service_hours) == 7 * 24 * 60
+
     def hours_label(self) -> str:
         """As a person says it, e.g. "vardagar 17–08, helger dygnet runt" (resources.week_hours)."""
-        return week_label(week_minutes((w.days, w.start, w.end) for w in self.service_hours))
+        return _hours_label(self.service_hours)
 
     def provides(self, transport: TransportNeed) -> bool:
         return transport.rank <= self.transport.rank
@@ -141,6 +145,17 @@ class ResourceType(BaseModel):
         """Swedish reason a reserved type is passed over, e.g. "endast för vårdbehov med psykiatrisk bedömning"."""
         labels = " eller ".join(c.label.lower() for c in sorted(self.reserved_for, key=list(Capability).index))
         return f"endast för vårdbehov med {labels}"
+
+
+# Per distinct set of windows (a palette has a handful): the recommendation asks for every type out of service.
+@cache
+def _hours_label(windows: tuple[ServiceWindow, ...]) -> str:
+    return week_label(week_minutes((w.days, w.start, w.end) for w in windows))
+
+
+@cache
+def _covered_minutes(windows: tuple[ServiceWindow, ...]) -> int:
+    return sum(week_minutes((w.days, w.start, w.end) for w in windows))
 
 
 class Palette(BaseModel):

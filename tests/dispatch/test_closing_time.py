@@ -14,7 +14,7 @@ from resources.care_need import CareNeed
 from resources.clock import LOCAL_TZ
 from resources.fleet import default_fleet
 from resources.geography import default_geography
-from resources.palette import ResourceType, default_palette
+from resources.palette import ResourceType, ServiceWindow, default_palette
 from resources.patient_context import PatientContext
 from resources.vocabulary import Capability as C
 from resources.vocabulary import TransportNeed
@@ -57,3 +57,21 @@ def test_closing_time_follows_the_service_windows() -> None:
     assert closing_time(evenings_and_weekends, sat) == datetime(2026, 11, 30, 8, 0, tzinfo=LOCAL_TZ)
     assert closing_time(PALETTE.type("LAKARBIL"), sat) is None  # round the clock (palette assumption)
     assert closing_time(PALETTE.type("PAP"), sat) == datetime(2026, 11, 29, 0, 0, tzinfo=LOCAL_TZ)
+
+
+def test_round_the_clock_is_the_whole_week_of_any_windows() -> None:
+    """closing_time's shortcut: a type covered every minute of the week never closes, however its windows split
+    the week; one minute short of it and it is not round the clock."""
+    assert PALETTE.type("AMBULANS").round_the_clock()
+    assert not PALETTE.type("MVT_VC").round_the_clock()
+    days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    halves = PALETTE.type("MVT_VC").model_copy(update={"service_hours": (
+        ServiceWindow(days=days, start="12:00", end="00:00"), ServiceWindow(days=days, start="00:00", end="12:00"))})
+    assert halves.round_the_clock()
+    assert closing_time(halves, datetime(2026, 11, 25, 11, 59, tzinfo=LOCAL_TZ)) is None
+    short = halves.model_copy(update={"service_hours": (
+        ServiceWindow(days=days, start="12:00", end="23:59"), ServiceWindow(days=days, start="00:00", end="12:00"))})
+    assert not short.round_the_clock()
+    assert closing_time(short, datetime(2026, 11, 25, 11, 59, tzinfo=LOCAL_TZ)) == datetime(
+        2026, 11, 25, 23, 59, tzinfo=LOCAL_TZ)
+    assert short.hours_label() != halves.hours_label()
