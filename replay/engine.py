@@ -21,7 +21,7 @@ from __future__ import annotations
 import heapq
 import math
 from bisect import insort
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,17 +31,18 @@ from dispatch.case_input import DispatchCase
 from dispatch.recommend import recommend
 from dispatch.recommendation_model import Option, PartRecommendation, ResourceRecommendation
 from dispatch.travel import DEFAULT_ESTIMATOR, TravelTimeEstimator
+from replay.call_context import patient_context, true_care_need
 from replay.call_triage import CallTriage, product_triage, replay_ruleset
 from replay.draws import U_CONVEY, U_PAP_CONVEY, CallDraws, call_draws
 from replay.engine_params import EngineParams, default_engine_params
 from replay.fleet_sim import FleetSim
 from replay.model import CallOutcome, CoverageGap, Mission, SyntheticCall, VariantResult
+from replay.params import NeedParams, load_params
 from replay.v0_triage import emulate
 from replay.variants import Variant
 from resources.care_need import CareNeed, CareNeedPart
 from resources.geography import DELREGIONER, Geography, default_geography, distance_km
 from resources.palette import Palette
-from resources.patient_context import PatientContext
 from resources.vocabulary import Capability, Priority, UnitStatus
 from triage_rules.schema import RuleSet
 
@@ -65,6 +66,8 @@ class _Job:
     since: float
     held: int | None = None  # the busy unit it waits for
     queued: bool = False
+    level: int = 1 << 30  # palette level of the type it waits for
+    late: bool = True  # its recommendation is escalated (no adequate type in time)
 
     def __lt__(self, other: _Job) -> bool:
         return self.key < other.key
@@ -89,14 +92,14 @@ class _CallState:
 
 def run_variant(calls: Sequence[SyntheticCall], variant: Variant, *, seed: int = 0,
                 triage: Sequence[CallTriage] | None = None, params: EngineParams | None = None,
-                need_care: Mapping[str, CareNeed] | None = None, ruleset: RuleSet | None = None,
+                needs: NeedParams | None = None, ruleset: RuleSet | None = None,
                 geography: Geography | None = None, estimator: TravelTimeEstimator = DEFAULT_ESTIMATOR,
                 progress: Callable[[int, int], None] | None = None) -> VariantResult:
     """One variant over `calls` (sorted by t_min or not): one CallOutcome per call (in call order), a Mission per
     unit job, the coverage gaps. `triage`: the product triage of these calls (product_triage), computed here when
-    not given. `seed` is recorded only (the calls carry their own random keys). `need_care` maps a true need class
-    to its CareNeed, for the under-resourcing flag (none given: never flagged). `progress(done, total)` is called
-    every 1,000 calls."""
+    not given. `seed` is recorded only (the calls carry their own random keys). `needs`: the generator's need classes
+    (params/needs.yaml, loaded when not given), whose CareNeed is the truth the under-resourcing flag compares the
+    assigned need with. `progress(done, total)` is called every 1,000 calls."""
     rs = ruleset or replay_ruleset()
     p = params or default_engine_params()
     draws = [call_draws(c.rng_key) for c in calls]
@@ -106,8 +109,8 @@ def run_variant(calls: Sequence[SyntheticCall], variant: Variant, *, seed: int =
         raise ValueError(f"triage har {len(triage)} poster men samtalen är {len(calls)}")
     if variant.triage == "emulator":
         triage = emulate(calls, triage, draws, p.v0, rs)
-    engine = _Engine(calls, variant, triage, draws, p, need_care or {}, rs, geography or default_geography(),
-                     estimator, progress)
+    engine = _Engine(calls, variant, triage, draws, p, needs or load_params(ruleset=rs).needs, rs,
+                     geography or default_geography(), estimator, progress)
     engine.run()
     return VariantResult(variant=variant.code, seed=seed, outcomes=engine.outcomes(),
                          missions=engine.missions,
@@ -147,14 +150,16 @@ def under_resourced(assigned: CareNeed, true: CareNeed) -> bool:
 
 class _Engine:
     def __init__(self, calls: Sequence[SyntheticCall], variant: Variant, triage: Sequence[CallTriage],
-                 draws: Sequence[CallDraws], params: EngineParams, need_care: Mapping[str, CareNeed],
+                 draws: Sequence[CallDraws], params: EngineParams, needs: NeedParams,
                  ruleset: RuleSet, geo: Geography, estimator: TravelTimeEstimator,
                  progress: Callable[[int, int], None] | None):
         self.calls = calls
         self.variant = variant
         self.p = params
         self.draws = draws
-        self.need_care = need_care
+        self.needs = needs
+        self.ruleset = ruleset
+        self._true_need: dict[tuple[str, str], CareNeed | None] = {}
         self.geo = geo
         self.estimator = estimator
         self.road: dict[str, float] = dict(getattr(estimator, "road_factors", {}))
@@ -224,11 +229,8 @@ class _Engine:
         if self.progress is not None and self._decided % 1000 == 0:
             self.progress(self._decided, len(self.calls))
         tri = st.triage
-        ctx = PatientContext(age=call.age, enrolled_mobile_team=call.mobile_team, enrolled_asih=call.asih,
-                             lives_in_saebo=call.saebo, home_care=call.home_care,
-                             listed_vardcentral=call.listed_vardcentral, known_psychiatric_team=call.psych_team)
         case = DispatchCase(priority=tri.priority, care_need=tri.care_need, lat=call.lat, lon=call.lon,
-                            kommun=call.kommun, context=ctx, case_id=call.call_id)
+                            kommun=call.kommun, context=patient_context(call), case_id=call.call_id)
         st.delregion = self.geo.delregion_of(call.kommun)
         at = self.fleet.at(t)
         rec = self._recommend(case, t, self._exclude())
@@ -295,8 +297,10 @@ class _Engine:
             types = {o.type_code for o in part.alternatives}
             types.add(opt.type_code)
             job.candidates = frozenset(types)
+            job.level, job.late = opt.level, part.escalated or part.recommended is None
         else:
             self._hold(job, None)
+            job.level, job.late = 1 << 30, True
             at = self.fleet.at(t)
             job.candidates = adequate_types(self.palette, job.case.care_need.parts()[0], job.case.priority, at) or None
         if not job.queued:
@@ -319,8 +323,10 @@ class _Engine:
 
     def _reoffer(self, i: int, t: float) -> None:
         """Unit `i` is free (or on duty): queued jobs that could use its type are offered again, in queue order,
-        until one takes it."""
+        until one takes it. A job waiting in time for a unit of a lower level than `i`'s is not asked: the
+        recommendation (lowest adequate level in time) would not change for it."""
         code = self.fleet.type_code[i]
+        level = self.fleet.rtype[i].level
         waiting = self.held.get(i)
         if waiting is not None:
             self._hold(waiting, None)
@@ -328,6 +334,8 @@ class _Engine:
             if not self.fleet.available(i):
                 break
             if job is not waiting and job.candidates is not None and code not in job.candidates:
+                continue
+            if job is not waiting and job.held is not None and not job.late and level > job.level:
                 continue
             rec = self._recommend(job.case, t, self._exclude(job))
             self._place(job, rec.parts[0], t)
@@ -371,33 +379,33 @@ class _Engine:
             median = p.on_scene["support_after_ambulance"]
             on_scene = max(0.0, st.primary_scene - scene) + median * math.exp(sigma * d.on_scene_z(n))
         leave = scene + on_scene
-        lat, lon = call.lat, call.lon
         destination = None
-        hospital = leave
         handover_median = p.handover.get(code, 0.0)
         transport_est = 0.0
-        if conveyed:
+        lat, lon = call.lat, call.lon
+        free_t = leave
+        if conveys:  # the nearest ED, also for the expected free time of a patient not (yet) known to go
             local = fleet.at(leave)
             night = local.hour >= p.night_start or local.hour < p.night_end
             eds = self.eds_24_7 if (p1 or night) else self.eds
             ed = min(eds, key=lambda e: distance_km(lat, lon, e.lat, e.lon))
-            destination = ed.code
             ed_km = distance_km(lat, lon, ed.lat, ed.lon)
             transport_est = float(self.estimator.drive_minutes(np.array([ed_km]), speed, Priority.P2,
                                                                st.delregion)[0]) - speed.mobilisation_minutes
-            hospital = leave + transport_est
-            free_t = hospital + handover_median * math.exp(sigma * d.handover_z(n))
-            lat, lon = ed.lat, ed.lon
-        else:
-            free_t = leave
-        free_at_guess = scene + median + (transport_est + handover_median if conveys else 0.0)
-        fleet.alert(i, t, call.call_id, free_at_guess)
+            if conveyed:
+                destination = ed.code
+                free_t = leave + transport_est + handover_median * math.exp(sigma * d.handover_z(n))
+                lat, lon = ed.lat, ed.lon
+        # Expected free time from medians, conveyance assumed for types that convey (learnt on scene)
+        expected = scene + median + (transport_est + handover_median if conveys else 0.0)
+        fleet.alert(i, t, call.call_id, expected, (call.lat, call.lon))
         self.mission_seq += 1
         m = self.mission_seq
         self._jobs[m] = (i, k, lat, lon, median, transport_est, handover_median, conveyed)
-        self._push(scene, _SCENE, m)
+        if conveys == "model" and not conveyed:
+            self._push(scene, _SCENE, m)
         if conveyed:
-            self._push(hospital, _HOSPITAL, m)
+            self._push(leave + transport_est, _HOSPITAL, m)
         self._push(free_t, _FREE, i, m)
         self.missions.append(Mission(call.call_id, self.variant.code, fleet.ids[i], code, priority.value,
                                      t, scene, free_t, conveyed))
@@ -417,9 +425,8 @@ class _Engine:
         medians of the phases left (never the sampled times)."""
         i, k, lat, lon, on_scene, transport, handover, conveyed = self._jobs[m]
         call = self.calls[k]
-        if kind == _SCENE:
-            free_at = t + on_scene + (transport + handover if conveyed else 0.0)
-            self.fleet.busy_update(i, UnitStatus.ON_SCENE, call.lat, call.lon, call.call_id, free_at)
+        if kind == _SCENE:  # left at home: free after the scene
+            self.fleet.busy_update(i, UnitStatus.ON_SCENE, call.lat, call.lon, call.call_id, t + on_scene)
         else:
             self.fleet.busy_update(i, UnitStatus.AT_HOSPITAL, lat, lon, call.call_id, t + handover)
 
@@ -460,6 +467,13 @@ class _Engine:
         st.done = True
 
     # --- output ---------------------------------------------------------------------------------
+    def true_need(self, call: SyntheticCall) -> CareNeed | None:
+        key = (call.need, call.severity)
+        if key not in self._true_need:
+            known = call.need in self.needs.classes
+            self._true_need[key] = true_care_need(self.ruleset, self.needs, call) if known else None
+        return self._true_need.get(key)
+
     def outcomes(self) -> list[CallOutcome]:
         p = self.p
         out = []
@@ -474,7 +488,7 @@ class _Engine:
                 ed = p.ed_visit["advice"]
             else:
                 ed = p.ed_visit["booking"]
-            true_need = self.need_care.get(call.need)
+            true_need = self.true_need(call)
             out.append(CallOutcome(
                 call_id=call.call_id, variant=self.variant.code, priority=tri.priority.value,
                 oracle_priority=tri.oracle_priority.value, disposition=st.disposition, delregion=st.delregion,

@@ -110,8 +110,9 @@ class FleetSim:
             self._gap_open[r] = None if start is None else t
 
     # --- changes --------------------------------------------------------------------------------
-    def alert(self, i: int, t: float, case_id: int, free_at: float) -> tuple[float, float]:
-        """Unit `i` takes a job at `t`; returns where it starts from."""
+    def alert(self, i: int, t: float, case_id: int, free_at: float, scene: tuple[float, float]) -> tuple[float, float]:
+        """Unit `i` takes a job at `t`; returns where it starts from. The snapshot shows it at the scene it is
+        heading for (where it will be when free, as far as a recommendation can know), free at `free_at`."""
         if not self.available(i):
             raise RuntimeError(f"{self.ids[i]} larmas men är inte ledig")
         start = self.position(i, t)
@@ -120,7 +121,7 @@ class FleetSim:
         self.state[i] = BUSY
         self.generation[i] += 1
         self._cover(i, -1, t)
-        self._busy[i] = (UnitStatus.ALERTED, start[0], start[1], case_id, free_at)
+        self._busy[i] = (UnitStatus.ALERTED, scene[0], scene[1], case_id, free_at)
         self._live.pop(i, None)
         return start
 
