@@ -288,7 +288,7 @@ class _Engine:
             i = self.fleet.snap.index[opt.unit_id]
             if self.fleet.available(i):
                 self._unqueue(job)
-                st.late = part.escalated
+                st.late = st.late or part.escalated
                 if part.recommended is None:
                     st.no_adequate = True
                 self._alert(k, job.part, i, opt, part, job.case.priority, t, primary=True)
@@ -298,6 +298,7 @@ class _Engine:
             types.add(opt.type_code)
             job.candidates = frozenset(types)
             job.level, job.late = opt.level, part.escalated or part.recommended is None
+            st.late = st.late or part.escalated  # the case waits beyond its time limit
         else:
             self._hold(job, None)
             job.level, job.late = 1 << 30, True
