@@ -87,6 +87,7 @@ def build_main_window(actor: Actor, factory: sessionmaker[Session], *, demo: boo
     from console.admin.workspace import AdminWorkspace
     from console.calltaking.workspace import CallTakingWorkspace
     from console.followup.pane import FollowUpPane
+    from console.planning.workspace import PlanningWorkspace
     from console.review.workspace import ReviewWorkspace
     from console.stats.workspace import StatsWorkspace
 
@@ -124,6 +125,8 @@ def build_main_window(actor: Actor, factory: sessionmaker[Session], *, demo: boo
         if "admin" in wanted:
             made["admin"] = AdminWorkspace(actor, executor)
         made["stats"] = StatsWorkspace(actor, executor)
+        if "planning" in wanted:
+            made["planning"] = PlanningWorkspace()
         workspaces = {key: made[key] for key in wanted if key in made}  # the role's order: its home first
         window = MainWindow(actor, label or db_label(), executor, workspaces, settings=settings,
                             demo_banner=demo_banner() if demo else None)
@@ -157,6 +160,8 @@ def build_main_window(actor: Actor, factory: sessionmaker[Session], *, demo: boo
         workspaces["followup"].start()  # type: ignore[attr-defined]
     if "stats" in workspaces:
         workspaces["stats"].refresh()  # type: ignore[attr-defined]
+    if "planning" in workspaces:
+        workspaces["planning"].open_latest()  # type: ignore[attr-defined]  # reads two small files, runs nothing
     if "admin" in workspaces:
         workspaces["admin"].refresh()  # type: ignore[attr-defined]
     return window

@@ -8,7 +8,8 @@ again (console/shift.py). "Byt användare" (Ctrl+Shift+L) locks it and asks cons
 next user.
 
 Role decides what is shown: nurses take calls, dispatchers dispatch, RLS physicians review;
-statistics are for everyone. The domain enforces the same with records.actor.require_role.
+statistics are for everyone; RLS physicians and administrators see the region replay's comparisons
+(Planering). The domain enforces the same with records.actor.require_role.
 """
 
 from __future__ import annotations
@@ -45,12 +46,12 @@ LAYOUT_VERSION = 4
 ROLE_WORKSPACES: dict[Role, tuple[str, ...]] = {
     Role.NURSE: ("calltaking", "followup", "dispatch", "stats"),
     Role.DISPATCHER: ("dispatch", "followup", "stats"),
-    Role.PHYSICIAN: ("review", "followup", "dispatch", "stats"),
-    Role.ADMIN: ("admin", "stats"),  # administers users and tokens; clinical work needs a clinical role
+    Role.PHYSICIAN: ("review", "followup", "dispatch", "stats", "planning"),
+    Role.ADMIN: ("admin", "stats", "planning"),  # administers users and tokens; clinical work needs a clinical role
 }
 TITLES = {"calltaking": "Samtal", "dispatch": "Dirigering", "review": "RLS-granskning", "stats": "Statistik",
-          "followup": "Uppföljning", "admin": "Användare"}
-SHORTCUT_ORDER = ("calltaking", "dispatch", "review", "stats", "followup", "admin")  # Ctrl+1 … Ctrl+6
+          "followup": "Uppföljning", "admin": "Användare", "planning": "Planering"}
+SHORTCUT_ORDER = ("calltaking", "dispatch", "review", "stats", "followup", "admin", "planning")  # Ctrl+1 … Ctrl+7
 
 
 PREFERRED_SIZE = QSize(1480, 900)
@@ -226,6 +227,9 @@ class MainWindow(QMainWindow):
         ad = self.workspaces.get("admin")
         if ad is not None:
             ad.message.connect(self.show_message)
+        pl = self.workspaces.get("planning")
+        if pl is not None:
+            pl.message.connect(self.show_message)
         fu = self.workspaces.get("followup")
         if fu is not None:
             fu.message.connect(self.show_message)
@@ -270,7 +274,7 @@ class MainWindow(QMainWindow):
                 widget.setFocus()
 
     def refresh(self) -> None:
-        for key in ("review", "stats", "dispatch", "followup", "admin"):
+        for key in ("review", "stats", "dispatch", "followup", "admin", "planning"):
             w = self.workspaces.get(key)
             if w is not None and hasattr(w, "refresh"):
                 w.refresh()

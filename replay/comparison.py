@@ -133,13 +133,15 @@ def value_text(x: float | None, kind: str) -> str:
 
 
 def estimate_text(e: Estimate, kind: str) -> str:
-    """"47,3 % (46,1–48,5)": the mean and, with two seeds or more, its 95 % interval."""
+    """"47,3 % (46,1–48,5)", "−4 198 (−5 104 till −3 291)": the mean and, with two seeds or more, its 95 %
+    interval."""
     if e.mean is None:
         return "–"
     if e.low is None or e.high is None:
         return value_text(e.mean, kind)
     lo, hi = value_text(e.low, kind).removesuffix(" %"), value_text(e.high, kind).removesuffix(" %")
-    return f"{value_text(e.mean, kind)} ({lo}–{hi})"
+    sep = "–" if e.low >= 0 else " till "  # "−5 104 till −3 291", not "−5 104–−3 291"
+    return f"{value_text(e.mean, kind)} ({lo}{sep}{hi})"
 
 
 def report_text(r: KpiRow) -> str:

@@ -25,6 +25,7 @@ from replay.estimates import report_estimates
 from replay.kpi import KPIS, run_kpis
 from replay.report_pdf import write_pdf
 from replay.report_writer import fmt, write_calls_csv, write_csv
+from replay.seed_stats import Estimate
 
 
 def _runs(seeds: tuple[int, ...] = (1, 2, 3)):  # type: ignore[no-untyped-def]
@@ -132,6 +133,7 @@ def test_a_finished_comparison_reads_back(tmp_path: Path) -> None:
     p1 = next(r for r in done.rows if r.kpi == "prio1_of_missions" and r.variant == "V1")
     assert estimate_text(p1.estimate, p1.kind).startswith("58,9 % (") and report_text(p1) == "40–42 %"
     assert value_text(-16000, "per år") == "\u221216\u00a0000"
+    assert estimate_text(Estimate(-2.0, -3.0, -1.0, 3), "per år") == "\u22122 (\u22123 till \u22121)"
     (new / "kpi.csv").write_text("variant;kpi\nV0\n", encoding="utf-8")
     with pytest.raises(NoComparison, match="kan inte läsas"):
         read_comparison(new)
