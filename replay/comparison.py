@@ -46,11 +46,13 @@ def seeds_of(runs: Runs) -> list[int]:
 
 
 def kpi_table(runs: Runs, estimates: ReportEstimates | None = None) -> list[KpiRow]:
-    """One row per KPI (in KPIS' order) and variant (in the runs' order)."""
+    """One row per KPI (in KPIS' order) and variant (in the runs' order); the intervals are clipped to the KPI's
+    range (a share within 0–100 %, a count at or above 0)."""
     rows = []
     for k in KPIS:
         for variant in variants_of(runs):
-            est = over_seeds([r.values[k.key] for (v, _), r in sorted(runs.items()) if v == variant])
+            e = over_seeds([r.values[k.key] for (v, _), r in sorted(runs.items()) if v == variant])
+            est = Estimate(e.mean, k.clip(e.low), k.clip(e.high), e.n)
             rep = estimates.for_kpi(k.key, variant) if estimates else None
             rows.append(KpiRow(variant, k.key, k.label, k.kind, est,
                                rep.value if rep else None, rep.low if rep else None, rep.high if rep else None,

@@ -44,6 +44,15 @@ class KpiDef:
     label: str
     kind: Kind
     needs_v0: bool = False  # a comparison with the paired V0 run: undefined without one
+    signed: bool = False  # a difference, may be negative (every other KPI is ≥ 0, a share ≤ 1 too)
+
+    def clip(self, x: float | None) -> float | None:
+        """`x` within the KPI's range: a t-interval over few seeds can reach past it (a share above 100 %)."""
+        if x is None:
+            return None
+        if not self.signed:
+            x = max(0.0, x)
+        return min(1.0, x) if self.kind == "andel" else x
 
 
 KPIS: tuple[KpiDef, ...] = (
@@ -51,7 +60,7 @@ KPIS: tuple[KpiDef, ...] = (
     KpiDef("amb_missions", "Ambulansuppdrag", "per år"),
     KpiDef("amb_missions_a", "Ambulansuppdrag, 112-samtal (ström A)", "per år"),
     KpiDef("amb_missions_b", "Ambulansuppdrag, vårdens beställningar (ström B)", "per år"),
-    KpiDef("amb_missions_vs_v0", "Ambulansuppdrag, skillnad mot V0", "per år", True),
+    KpiDef("amb_missions_vs_v0", "Ambulansuppdrag, skillnad mot V0", "per år", True, signed=True),
     KpiDef("prio1_of_missions", "Andel Prio 1 av ambulansuppdragen", "andel"),
     KpiDef("prio1_of_calls", "Andel Prio 1 av alla samtal", "andel"),
     KpiDef("triage_exact", "Triage rätt nivå mot modellerad sanning", "andel"),
@@ -70,8 +79,8 @@ KPIS: tuple[KpiDef, ...] = (
     KpiDef("mobile_cases", "Ärenden till mobila team (MVT, sjukhusteam, ASIH)", "per år"),
     KpiDef("moved_mobile", "Flyttade från ambulans (V0) till mobila team", "per år", True),
     KpiDef("moved_hospital_team", "Flyttade från ambulans (V0) till sjukhusets mobila team", "per år", True),
-    KpiDef("ed_avoided", "Akutbesök undvikna jämfört med V0 (antagande)", "per år", True),
-    KpiDef("ed_avoided_hospital_team", "Akutbesök undvikna av sjukhusets mobila team", "per år", True),
+    KpiDef("ed_avoided", "Akutbesök undvikna jämfört med V0 (antagande)", "per år", True, signed=True),
+    KpiDef("ed_avoided_hospital_team", "Akutbesök undvikna av sjukhusets mobila team", "per år", True, signed=True),
     KpiDef("p1_response_p50", "Prio 1: insatstid median (min)", "minuter"),
     KpiDef("p1_response_p90", "Prio 1: insatstid 90:e percentil (min)", "minuter"),
     KpiDef("p1_within", "Prio 1: på plats inom 20 min", "andel"),

@@ -51,3 +51,23 @@ def test_a_bad_estimates_file_is_named(tmp_path: Path) -> None:
                    encoding="utf-8")
     with pytest.raises(DataFileError, match="prio9"):
         report_estimates(bad)
+
+
+def test_intervals_are_clipped_to_the_kpis_range() -> None:
+    from replay_helpers import ten_calls, ten_results
+
+    from replay.comparison import kpi_table
+    from replay.kpi import run_kpis
+
+    runs = {}
+    for seed in (1, 2):
+        v0, v1 = ten_results(seed)
+        if seed == 2:
+            v1.outcomes[:] = [o.__class__(**{**{f: getattr(o, f) for f in o.__slots__}, "priority": "1"})
+                              for o in v1.outcomes]  # every call Prio 1: sensitivity 1 vs 2/3
+        runs[("V1", seed)] = run_kpis(v1, ten_calls(), days=2, baseline=v0)
+    rows = {r.kpi: r.estimate for r in kpi_table(runs)}
+    # 2/3 and 1 over two seeds: 5/6 ± 12.7 · 0.167 reaches past both ends
+    assert (rows["p1_sensitivity"].low, rows["p1_sensitivity"].high) == (0.0, 1.0)
+    assert rows["triage_under"].low == 0.0 and rows["calls"].low == rows["calls"].mean  # 0.2 and 0; same calls
+    assert rows["amb_missions_vs_v0"].low is not None and rows["amb_missions_vs_v0"].low < 0  # a difference is not
