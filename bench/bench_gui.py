@@ -4,12 +4,15 @@ the record writer where the console runs it), fed by four real feeds on loopback
 that publishes ~20,000 status messages per second in total, every one a change: a unit moved, or a
 status step along the legal cycle ledig ute → larmad → framkörning → på plats → ledig ute.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_gui.py [--seconds 10] [--rate 20000] [--modes process,thread]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_gui.py [--seconds 10] [--rate 20000] [--modes process,before]
 
-Two consoles run side by side on the same flood, each a process of its own with its own database: the
-console as shipped (the feeds received in a child process, LARMCENTRAL_FEED_RECEIVER=process) and the
-baseline, measured concurrently in the same run (the feeds received on a thread inside the console's process,
-=thread, as before); the ratio of their stall percentiles is printed.
+Consoles run side by side on the same flood, each a process of its own with its own database, measured
+concurrently in the same run (the ratio of their stall percentiles is printed against the first): `process`, the
+console as shipped (the feeds received in a child process, LARMCENTRAL_FEED_RECEIVER=process); `before`, the same
+with the GUI paths as they were before the stall work of issue 15 (bench/gui_before.py: the fleet board always
+through its filter proxy, ...); `thread`, the feeds received on a thread inside the console's process (the
+receiver's earlier baseline); `floor`, a process with the heartbeat alone and no console: what the machine's load
+does to a thread that does nothing else (no console can stall less; on a shared machine its p99 is the scheduler's).
 
 A 1 ms PreciseTimer heartbeat on the GUI thread measures how late the event loop runs it. The stall
 percentiles are taken over time, not per beat: a moment picked at random while measuring falls into
@@ -148,6 +151,39 @@ def over_time(gaps_s: list[float], q: float) -> float:
     return hi
 
 
+class Heartbeat:
+    """The 1 ms beat on the GUI thread: the wall time between beats and the GUI thread's CPU time in each, so a
+    stall can be told apart: the thread working (its own work) or not running (the machine's load, the GIL)."""
+
+    def __init__(self) -> None:
+        self.gaps: list[float] = []
+        self.cpu: list[float] = []
+        self.timer = QTimer(interval=int(BEAT_S * 1000), timerType=Qt.TimerType.PreciseTimer, timeout=self.beat)
+
+    def start(self) -> None:
+        self.last, self.last_cpu = time.perf_counter(), time.thread_time()
+        self.timer.start()
+
+    def beat(self) -> None:
+        t, c = time.perf_counter(), time.thread_time()
+        self.gaps.append(t - self.last)
+        self.cpu.append(c - self.last_cpu)
+        self.last, self.last_cpu = t, c
+
+    def figures(self, elapsed: float) -> dict[str, float]:
+        lateness = [max(0.0, (g - BEAT_S) * 1000) for g in self.gaps]
+        long = [(g, c) for g, c, x in zip(self.gaps, self.cpu, lateness, strict=True) if x > 16]
+        # The same beats as if the machine were idle: each gap only as long as the GUI thread's own work in it.
+        own = [max(BEAT_S, c) for c in self.cpu]
+        return {"beats": len(self.gaps), "p50": over_time(self.gaps, 0.5), "p95": over_time(self.gaps, 0.95),
+                "p99": over_time(self.gaps, 0.99), "worst": max(lateness, default=0.0),
+                "beat_p50": statistics.median(lateness) if lateness else 0.0, "beat_p99": pct(lateness, 0.99),
+                "blocked": sum(x for x in lateness if x > 16) / (elapsed * 1000),
+                "ran": sum(c for _, c in long) / max(sum(g for g, _ in long), 1e-9),
+                "own_p95": over_time(own, 0.95), "own_p99": over_time(own, 0.99),
+                "own_worst": max((c * 1000 for c in self.cpu), default=0.0)}
+
+
 def pct(values: list[float], q: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, int(round(q * (len(s) - 1))))] if s else 0.0
@@ -165,6 +201,25 @@ def seed_cases(factory, actor) -> list[int]:  # type: ignore[no-untyped-def]
             row.waiting_since = now() - timedelta(minutes=5)
             ids.append(view.id)
     return ids
+
+
+def run_floor(args: argparse.Namespace) -> dict[str, object]:
+    """The heartbeat alone, no console: the stalls the machine's load causes by itself."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    warm_until = time.monotonic() + args.warmup
+    while time.monotonic() < warm_until:
+        app.processEvents()
+        time.sleep(0.001)
+    beat = Heartbeat()
+    t0 = time.perf_counter()
+    cpu0, gui_cpu0 = time.process_time(), time.thread_time()
+    beat.start()
+    QTimer.singleShot(int(args.seconds * 1000), app.quit)
+    app.exec()
+    beat.timer.stop()
+    elapsed = time.perf_counter() - t0
+    return {"elapsed": elapsed, "cpu": (time.process_time() - cpu0) / elapsed,
+            "gui_cpu": (time.thread_time() - gui_cpu0) / elapsed, **beat.figures(elapsed)}
 
 
 def run_gui(config: SubscriberConfig, args: argparse.Namespace) -> dict[str, object]:
@@ -218,26 +273,18 @@ def run_gui(config: SubscriberConfig, args: argparse.Namespace) -> dict[str, obj
             app.processEvents()
             time.sleep(0.001)
 
-        gaps: list[float] = []
-        last = [0.0]
-
-        def beat() -> None:
-            t = time.perf_counter()
-            gaps.append(t - last[0])
-            last[0] = t
-
-        probe = QTimer(interval=int(BEAT_S * 1000), timerType=Qt.TimerType.PreciseTimer, timeout=beat)
+        beat = Heartbeat()
         msgs0 = sum(f.messages for f in state.feeds())
         rows0, ticks0, shown0, dropped0 = bridge.rows_applied, bridge.ticks, len(latency_ms), sel.stale_dropped
         bridge.worst_tick_s = 0.0
-        t0 = last[0] = time.perf_counter()
-        cpu0 = time.process_time()
-        probe.start()
+        t0 = time.perf_counter()
+        cpu0, gui_cpu0 = time.process_time(), time.thread_time()
+        beat.start()
         QTimer.singleShot(int(args.seconds * 1000), app.quit)
         app.exec()
-        probe.stop()
+        beat.timer.stop()
         elapsed = time.perf_counter() - t0
-        cpu = time.process_time() - cpu0
+        cpu, gui_cpu = time.process_time() - cpu0, time.thread_time() - gui_cpu0
         msgs = sum(f.messages for f in state.feeds()) - msgs0
         rejected = sum(f.rejected for f in state.feeds())
         rows, ticks = bridge.rows_applied - rows0, bridge.ticks - ticks0
@@ -249,25 +296,29 @@ def run_gui(config: SubscriberConfig, args: argparse.Namespace) -> dict[str, obj
         ws.shutdown()
         executor.shutdown()
         engine.dispose()
-    lateness = [max(0.0, (g - BEAT_S) * 1000) for g in gaps]
     where = ("utanför GUI-tråden" if threads and gui not in threads else "PÅ GUI-TRÅDEN" if gui in threads
              else "ingen beräknad")
-    return {"elapsed": elapsed, "beats": len(gaps), "batches": batches, "persisting": persisting, "cpu": cpu / elapsed,
-            "p50": over_time(gaps, 0.5), "p95": over_time(gaps, 0.95), "p99": over_time(gaps, 0.99),
-            "worst": max(lateness), "beat_p50": statistics.median(lateness), "beat_p99": pct(lateness, 0.99),
-            "blocked": sum(x for x in lateness if x > 16) / (elapsed * 1000), "msgs": msgs / elapsed,
+    return {"elapsed": elapsed, "batches": batches, "persisting": persisting, "cpu": cpu / elapsed,
+            "gui_cpu": gui_cpu / elapsed, **beat.figures(elapsed), "msgs": msgs / elapsed,
             "rejected": rejected, "rows": rows / elapsed, "ticks": ticks / elapsed, "worst_tick": worst_tick * 1000,
             "recs": len(recs), "dropped": dropped, "rec_p50": statistics.median(recs) if recs else float("nan"),
             "rec_p95": pct(recs, 0.95), "where": where}
 
 
 def report(label: str, r: dict[str, object]) -> None:
-    print(f"{label}: {r['elapsed']:.1f} s, statushändelser till databasen {'på' if r['persisting'] else 'av'}, "
-          f"GUI-processens CPU {r['cpu']:.0%} av en kärna")
+    persisting = "" if "persisting" not in r else \
+        f"statushändelser till databasen {'på' if r['persisting'] else 'av'}, "
+    print(f"{label}: {r['elapsed']:.1f} s, {persisting}"
+          f"GUI-processens CPU {r['cpu']:.0%} av en kärna, GUI-trådens {r['gui_cpu']:.1%} (oberoende av maskinens last)")
     print(f"  stopp över tid (1 ms-puls, {r['beats']} slag): p50 {r['p50']:.2f} ms, p95 {r['p95']:.2f} ms, "
           f"p99 {r['p99']:.2f} ms (mål < 16 ms), värsta {r['worst']:.1f} ms")
     print(f"  per slag (för jämförelse): p50 {r['beat_p50']:.2f} ms, p99 {r['beat_p99']:.2f} ms; andel av tiden i "
-          f"stopp > 16 ms: {r['blocked']:.2%}")
+          f"stopp > 16 ms: {r['blocked']:.2%}, av den tiden körde GUI-tråden {r['ran']:.0%} (resten: väntade på "
+          f"processorn eller GIL)")
+    print(f"  GUI-trådens eget arbete (stoppen om maskinen vore ledig: CPU-tid per slag): p95 {r['own_p95']:.2f} ms, "
+          f"p99 {r['own_p99']:.2f} ms, längsta {r['own_worst']:.1f} ms")
+    if "msgs" not in r:
+        return
     print(f"  mottaget: {r['msgs']:,.0f} statusmeddelanden/s ({r['rejected']} avvisade totalt); tavlan: "
           f"{r['rows']:,.0f} raduppdateringar/s i {r['ticks']:.1f} ommålningar/s; värsta ommålningssteg "
           f"{r['worst_tick']:.1f} ms")
@@ -276,7 +327,10 @@ def report(label: str, r: dict[str, object]) -> None:
 
 
 MODES = {"process": "flödena i egen process (LARMCENTRAL_FEED_RECEIVER=process, standard)",
-         "thread": "baslinje: flödena på en tråd i konsolprocessen (LARMCENTRAL_FEED_RECEIVER=thread)"}
+         "before": "baslinje: som process men GUI-vägarna före issue 15:s stoppåtgärder (bench/gui_before.py)",
+         "thread": "baslinje: flödena på en tråd i konsolprocessen (LARMCENTRAL_FEED_RECEIVER=thread)",
+         "floor": "golv: bara 1 ms-pulsen i en egen process, ingen konsol (maskinens last själv)"}
+RECEIVER = {"before": "process"}  # the receiver each mode runs (by default its own name)
 
 
 def main() -> int:
@@ -287,14 +341,25 @@ def main() -> int:
     ap.add_argument("--persist", choices=["auto", "on", "off"], default="auto",
                     help="status events to the database (auto: as the console decides; on for SQLite)")
     ap.add_argument("--no-gc-freeze", action="store_true", help="leave start-up objects in the collector")
-    ap.add_argument("--modes", default="process,thread", help="consoles to run side by side on the same flood")
+    ap.add_argument("--modes", default="process,before,floor", help="consoles to run side by side on the same "
+                    "flood (process, before, thread, floor; ratios against the first)")
     ap.add_argument("--flood-child", nargs=4, metavar=("CONFIG", "RATE", "SECONDS", "PARENT"), help=argparse.SUPPRESS)
     ap.add_argument("--gui-child", metavar="CONFIG", help=argparse.SUPPRESS)
+    ap.add_argument("--gui-before", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--floor-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.flood_child:
         path, rate, seconds, parent = args.flood_child
         return flood_child(Path(path), float(rate), float(seconds), int(parent))
+    if args.floor_child:
+        print("RESULT " + json.dumps(run_floor(args)), flush=True)
+        return 0
     if args.gui_child:
+        if args.gui_before:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            import gui_before
+
+            gui_before.apply()
         config = load_subscriber_config(args.gui_child).model_copy(update={"poll_interval_s": 0.01})
         print("RESULT " + json.dumps(run_gui(config, args)), flush=True)
         return 0
@@ -304,9 +369,11 @@ def main() -> int:
         flood, _config = start_flood(tmp, args.rate, args.seconds + args.warmup + 120)
         passed = ["--seconds", str(args.seconds), "--rate", str(args.rate), "--warmup", str(args.warmup),
                   "--persist", args.persist, *(["--no-gc-freeze"] if args.no_gc_freeze else [])]
-        guis = {m: subprocess.Popen([sys.executable, __file__, *passed, "--gui-child", str(tmp / "feeds.yaml")],
-                                    env={**os.environ, "LARMCENTRAL_FEED_RECEIVER": m}, stdout=subprocess.PIPE,
-                                    text=True) for m in modes}
+        child = {"floor": ["--floor-child"], "before": ["--gui-child", str(tmp / "feeds.yaml"), "--gui-before"]}
+        guis = {m: subprocess.Popen([sys.executable, __file__, *passed,
+                                     *child.get(m, ["--gui-child", str(tmp / "feeds.yaml")])],
+                                    env={**os.environ, "LARMCENTRAL_FEED_RECEIVER": RECEIVER.get(m, m)},
+                                    stdout=subprocess.PIPE, text=True) for m in modes}
         results = {}
         for m, proc in guis.items():
             out, _ = proc.communicate(timeout=args.seconds + args.warmup + 300)
@@ -322,10 +389,14 @@ def main() -> int:
           f"samma flöde, {args.warmup:.0f} s uppvärmning, gc.freeze {'av' if args.no_gc_freeze else 'på'}")
     for m in modes:
         report(MODES.get(m, m), results[m])
-    if "process" in results and "thread" in results:
-        a, b = results["process"], results["thread"]
-        print(f"  kvot baslinje/egen process: stopp p99 {float(b['p99']) / max(float(a['p99']), 1e-3):.1f}×, "  # type: ignore[arg-type]
-              f"p95 {float(b['p95']) / max(float(a['p95']), 1e-3):.1f}×")  # type: ignore[arg-type]
+    first = results[modes[0]]
+    for m in modes[1:]:
+        b = results[m]
+        print(f"  kvot {m}/{modes[0]}: stopp p99 {float(b['p99']) / max(float(first['p99']), 1e-3):.2f}×, "  # type: ignore[arg-type]
+              f"p95 {float(b['p95']) / max(float(first['p95']), 1e-3):.2f}×, andel i stopp > 16 ms "  # type: ignore[arg-type]
+              f"{float(b['blocked']) / max(float(first['blocked']), 1e-9):.2f}×, eget arbete p99 "  # type: ignore[arg-type]
+              f"{float(b['own_p99']) / max(float(first['own_p99']), 1e-9):.2f}×, GUI-trådens CPU "  # type: ignore[arg-type]
+              f"{float(b['gui_cpu']) / max(float(first['gui_cpu']), 1e-9):.2f}×")  # type: ignore[arg-type]
     return 0
 
 
