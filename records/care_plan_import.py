@@ -38,6 +38,7 @@ from records.care_plans import (
     plan_row,
 )
 from records.csv_table import MAX_LISTED
+from records.csv_text import UnreadableCsv, dict_rows, read_csv_text
 from records.db import scalars_where_in
 from records.identity import start_import
 from records.models import CarePlanRow, Patient, StandingOrderRow, TreatmentLimitationRow
@@ -128,9 +129,9 @@ def parse_care_plan_csv(path: Path, *, today: date | None = None) -> CarePlanFil
     """Parse and validate the whole file; CarePlanImportError naming every bad line and column."""
     today = today or local_today()
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CarePlanImportError(path, [f"filen kan inte läsas: {exc}"]) from exc
+        text = read_csv_text(path)
+    except UnreadableCsv as exc:
+        raise CarePlanImportError(path, [str(exc)]) from None
     lines = text.splitlines()
     if not lines:
         raise CarePlanImportError(path, ["filen är tom"])
@@ -141,8 +142,11 @@ def parse_care_plan_csv(path: Path, *, today: date | None = None) -> CarePlanFil
     if missing:
         raise CarePlanImportError(path, [f"rad 1: kolumner saknas: {', '.join(missing)}"])
     parser = _Parser(today)
-    for lineno, raw in enumerate(reader, start=2):
-        parser.row(lineno, raw)
+    try:
+        for lineno, raw in dict_rows(reader):
+            parser.row(lineno, raw)
+    except UnreadableCsv as exc:
+        raise CarePlanImportError(path, [str(exc)]) from None
     problems = parser.finish()
     if problems:
         raise CarePlanImportError(path, problems)

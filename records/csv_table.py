@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO, TypeVar
 
 from records.bulk import paused_gc
+from records.csv_text import csv_error_text
 from resources.os_errors import os_error_text
 
 T = TypeVar("T")
@@ -150,7 +151,7 @@ def _open(path: Path, stream: IO[str], columns: Mapping[str, tuple[str, ...]], o
                     continue  # a blank line
                 yield reader.line_num + header_at, cells  # the reader counts from the line after the header
         except csv.Error as exc:
-            raise RegisterFileError(path, [f"rad {reader.line_num + header_at}: raden kan inte läsas ({exc})"]) from None
+            raise RegisterFileError(path, [f"rad {reader.line_num + header_at}: raden kan inte läsas ({csv_error_text(exc)})"]) from None
 
     return Table(rows(), index, name, len(header), decimal_comma=delimiter == ";")
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from records.actor import Actor
 from records.audit import audit, now
 from records.care_plans import care_plan_for
+from records.csv_text import UnreadableCsv, dict_rows, read_csv_text
 from records.db import scalars_where_in
 from records.identity import start_import
 from records.models import Patient
@@ -83,9 +84,9 @@ class PatientImportError(ValueError):
 def parse_patient_csv(path: Path) -> list[PatientRow]:
     """Parse and validate the whole file; raise PatientImportError naming every bad line."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PatientImportError(path, [f"filen kan inte läsas: {exc}"]) from exc
+        text = read_csv_text(path)
+    except UnreadableCsv as exc:
+        raise PatientImportError(path, [str(exc)]) from None
     lines = text.splitlines()
     if not lines:
         raise PatientImportError(path, ["filen är tom"])
@@ -98,7 +99,11 @@ def parse_patient_csv(path: Path) -> list[PatientRow]:
     rows: list[PatientRow] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
-    for lineno, raw in enumerate(reader, start=2):
+    try:
+        numbered = list(dict_rows(reader))
+    except UnreadableCsv as exc:
+        raise PatientImportError(path, [str(exc)]) from None
+    for lineno, raw in numbered:
         cells = {(k or "").strip().lower(): (v or "") for k, v in raw.items()}
         if None in raw:
             problems.append(f"rad {lineno}: för många fält")
