@@ -5,7 +5,9 @@ shared by every variant that uses the same rule set (V1-V6), or V0's emulator (r
 from __future__ import annotations
 
 import importlib
+import multiprocessing
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,16 +40,44 @@ def _answer_session() -> Callable[..., TriageResult]:
 
 
 def product_triage(calls: Sequence[SyntheticCall], ruleset: RuleSet | None = None, *,
-                   progress: Callable[[int], None] | None = None) -> list[CallTriage]:
+                   progress: Callable[[int], None] | None = None, workers: int = 1) -> list[CallTriage]:
     """Each call triaged twice with the product's rule set: the caller's answers (assigned) and the true facts
-    (oracle). Pass the list to every `run_variant` of a comparison so the calls are triaged once."""
+    (oracle). Pass the list to every `run_variant` of a comparison so the calls are triaged once. `workers` > 1
+    triages chunks in forked processes (same results, in call order); `progress(done)` after each chunk."""
     rs = ruleset or replay_ruleset()
+    if workers <= 1 or len(calls) < 2 * _CHUNK:
+        out: list[CallTriage] = []
+        for start in range(0, len(calls), _CHUNK):
+            out += _triage_chunk(rs, calls[start:start + _CHUNK])
+            if progress is not None:
+                progress(len(out))
+        return out
+    global _FORKED_RULESET
+    _FORKED_RULESET = rs  # the workers are forked: they see it without pickling the rule set
+    chunks = [list(calls[i:i + _CHUNK]) for i in range(0, len(calls), _CHUNK)]
+    out = []
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        for part in pool.map(_triage_forked, chunks):
+            out += part
+            if progress is not None:
+                progress(len(out))
+    return out
+
+
+_CHUNK = 1000
+_FORKED_RULESET: RuleSet | None = None
+
+
+def _triage_chunk(rs: RuleSet, calls: Sequence[SyntheticCall]) -> list[CallTriage]:
     answer = _answer_session()
-    out: list[CallTriage] = []
-    for i, call in enumerate(calls):
+    out = []
+    for call in calls:
         told = answer(rs, call, truthful=False)
         true = answer(rs, call, truthful=True)
         out.append(CallTriage(told.priority, told.care_need, told.endpoint, true.priority))
-        if progress is not None and i % 1000 == 999:
-            progress(i + 1)
     return out
+
+
+def _triage_forked(calls: list[SyntheticCall]) -> list[CallTriage]:
+    assert _FORKED_RULESET is not None
+    return _triage_chunk(_FORKED_RULESET, calls)

@@ -116,3 +116,11 @@ def test_common_random_numbers_a_call_draws_the_same_in_every_variant() -> None:
     assert len(both) > 100
     assert all(a.conveyed == b.conveyed for a, b in both)
     assert sum(a.conveyed for a, _ in both) not in (0, len(both))
+
+
+def test_triage_in_two_processes_gives_the_same_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    import replay.call_triage as ct
+
+    monkeypatch.setattr(ct, "_CHUNK", 200)
+    sample = calls()[:600]
+    assert ct.product_triage(sample, workers=2) == list(triage()[:600])
