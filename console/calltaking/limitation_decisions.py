@@ -1,8 +1,9 @@
 """The call's decisions on the patient's treatment limitations (commands.RecordLimitationDecision), kept with the draft.
 
 A limitation the path concerns (`LimitationNotice.applies`: ej HLR on a cardiac-arrest path …) needs the nurse's
-decision before the call is sent. A decision is for one limitation on one endpoint's path: a path that ends elsewhere
-and is concerned again asks again, and the case's history keeps both. Each decision is sent with its own id, kept
+decision before the call is sent. A decision is for one patient's limitation on one endpoint's path: a path that ends
+elsewhere and is concerned again asks again, and so does another patient's limitation of the same kind once the
+personnummer is corrected (her decision on one patient's ej HLR is none on another's); the case's history keeps all. Each decision is sent with its own id, kept
 with the draft, so a retry after a lost reply or a database away is the same decision, once (as the call's red flags
 and notes are)."""
 
@@ -46,18 +47,22 @@ class LimitationDecisions(QObject):
                                         kind=LimitationKind(notice.kind), decision=decision, reason=reason,
                                         shown=notice.text[:500], endpoint=endpoint)
 
-    def decided(self, kind: str, endpoint: str | None) -> dict[str, Any] | None:
-        """The latest decision on limitation `kind` on `endpoint`'s path, if any."""
-        return next((r for r in reversed(self.records) if r["kind"] == kind and r.get("endpoint") == endpoint), None)
+    def decided(self, kind: str, endpoint: str | None, patient: str | None) -> dict[str, Any] | None:
+        """The latest decision on patient `patient`'s limitation `kind` on `endpoint`'s path, if any."""
+        return next((r for r in reversed(self.records) if r["kind"] == kind and r.get("endpoint") == endpoint
+                     and r.get("patient") == patient), None)
 
-    def pending(self, notices: tuple[LimitationNotice, ...], endpoint: str | None) -> list[LimitationNotice]:
-        """The limitations this path concerns that have no decision yet (ej HLR first, as the register orders them)."""
-        return [n for n in notices if n.applies and self.decided(n.kind, endpoint) is None]
+    def pending(self, notices: tuple[LimitationNotice, ...], endpoint: str | None,
+                patient: str | None) -> list[LimitationNotice]:
+        """The limitations of `patient` this path concerns that have no decision yet (ej HLR first, as the register
+        orders them)."""
+        return [n for n in notices if n.applies and self.decided(n.kind, endpoint, patient) is None]
 
-    def add(self, cmd: RecordLimitationDecision) -> dict[str, Any]:
+    def add(self, cmd: RecordLimitationDecision, patient: str | None) -> dict[str, Any]:
+        """Keep the decision on `patient`'s limitation (the personnummer whose plan the dialog showed)."""
         record = {"command_id": str(cmd.command_id), "kind": cmd.kind.value, "decision": cmd.decision.value,
                   "label": cmd.decision.label(cmd.kind), "reason": cmd.reason, "shown": cmd.shown,
-                  "endpoint": cmd.endpoint, "by": self.actor.username, "sent": False}
+                  "endpoint": cmd.endpoint, "patient": patient, "by": self.actor.username, "sent": False}
         self.records.append(record)
         return record
 

@@ -816,10 +816,16 @@ class CallTakingWorkspace(QWidget):
             return st.limitations
         return limitation_notices(self.context.care_plan, None, None, None)
 
+    def _plan_patient(self) -> str | None:
+        """Whose limitations the triage reports: the personnummer of the plan the context lookup read (a decision on
+        one patient's limitation is none on another's, should the personnummer be corrected mid-call)."""
+        plan = self.context.care_plan
+        return plan.personnummer if plan is not None else None
+
     def _show_limitations(self) -> None:
-        endpoint = self.wizard.state.endpoint_code
+        endpoint, patient = self.wizard.state.endpoint_code, self._plan_patient()
         self.plan_banner.show_plan(self.context.care_plan, self._limitation_notices(),
-                                   lambda kind: self.limitation_decisions.decided(kind, endpoint))
+                                   lambda kind: self.limitation_decisions.decided(kind, endpoint, patient))
 
     def decide_limitations(self, then_send: bool = False) -> None:
         """Ctrl+B (and Ctrl+Enter while one is open): the nurse decides on each limitation this path concerns, one
@@ -829,7 +835,7 @@ class CallTakingWorkspace(QWidget):
         if not self.active:
             self.message.emit(self.tr("Inget pågående samtal."))
             return
-        pending = self.limitation_decisions.pending(st.limitations, st.endpoint_code)
+        pending = self.limitation_decisions.pending(st.limitations, st.endpoint_code, self._plan_patient())
         if not pending:
             self.message.emit(self.tr("Ingen behandlingsbegränsning i patientens plan väntar på beslut för den här "
                                       "vägen."))
@@ -838,7 +844,7 @@ class CallTakingWorkspace(QWidget):
             self.message.emit(self.tr("Ärendet sparas fortfarande – försök igen om ett ögonblick."))
             self.save_now()
             return
-        case_id, endpoint, followed = self.case_id, st.endpoint_code, False
+        case_id, endpoint, patient, followed = self.case_id, st.endpoint_code, self._plan_patient(), False
         for notice in pending:
             dlg = LimitationDialog(notice, lambda d, why, n=notice: self.limitation_decisions.command(
                 case_id, n, endpoint, d, why), self)
@@ -847,14 +853,14 @@ class CallTakingWorkspace(QWidget):
                 break
             if not self.active or self.case_id != case_id:
                 return  # the call ended while the dialog was open
-            self.limitation_decisions.add(dlg.command)
+            self.limitation_decisions.add(dlg.command, patient)
             followed = followed or dlg.command.decision is LimitationDecision.FOLLOW_LIMITATION
             self.message.emit(self.tr("Ditt beslut om %s registreras på ärendet: %s")
                               % (notice.label, dlg.command.decision.label(dlg.command.kind)))
         self._show_limitations()
         self.save_now()  # the decision is kept with the draft (and sent from _saved)
         st = self.wizard.state  # as it is now (a context lookup may have answered while she decided)
-        if self.limitation_decisions.pending(st.limitations, st.endpoint_code):
+        if self.limitation_decisions.pending(st.limitations, st.endpoint_code, self._plan_patient()):
             return
         if followed:
             self._tell(self.tr("Beslutet registreras. Vägen och prioriteten är oförändrade: ska de ändras, överstyr "
@@ -1017,7 +1023,7 @@ class CallTakingWorkspace(QWidget):
         self._form_problems_shown = False
         # A limitation this path concerns (ej HLR on a cardiac-arrest path) is never passed silently: the nurse
         # decides first, and the call goes on from there
-        if self.limitation_decisions.pending(st.limitations, st.endpoint_code):
+        if self.limitation_decisions.pending(st.limitations, st.endpoint_code, self._plan_patient()):
             self.decide_limitations(then_send=True)
             return
         # A red flag raised, a note typed or a limitation decided during the call is on the case before the call is
