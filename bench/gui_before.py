@@ -1,14 +1,17 @@
-"""The dispatch workspace's GUI paths as they were before the stall work of issue 15 (fleet board through its proxy
-always, ...), for bench_gui.py's `before` console: run beside the shipped console on the same flood, in the same
-run, their stall figures are an honest ratio. `apply()` patches the classes before the workspace is built."""
+"""The dispatch workspace's GUI paths as they were before the stall work of issue 15 (the fleet board always through
+its filter proxy; väntrummet's columns measured and refitted at every dataChanged), for bench_gui.py's `before`
+console: run beside the shipped console on the same flood in the same run, their figures are an honest ratio.
+`apply()` patches the classes before the workspace is built."""
 
 from __future__ import annotations
 
 
 def apply() -> None:
     from console.dispatch.fleet_board import FleetBoard
+    from console.dispatch.waiting_room import ColumnFit
 
     def route_through_proxy(self: FleetBoard) -> None:
         self._show_model(self.proxy)  # the proxy shown whether or not a filter or a sort is in use
 
     FleetBoard._route = route_through_proxy  # type: ignore[method-assign]
+    ColumnFit._fit_when_needed = ColumnFit.fit  # type: ignore[method-assign]  # every change: a whole fit

@@ -281,16 +281,21 @@ class ColumnFit(QObject):
     def __init__(self, view: QTableView):
         super().__init__(view)
         self.view = view
-        self._timer = QTimer(self, singleShot=True, interval=0, timeout=self.fit)  # dies with the view
+        self._timer = QTimer(self, singleShot=True, interval=0, timeout=self._fit_when_needed)  # dies with the view
         self._fitting = False  # what fit() itself resizes must not schedule another fit (it looped for ever)
         self._last: tuple[tuple[int, int], ...] | None = None  # (col, width or -1 hidden) last applied
+        # Each column's natural width when last measured, and the columns whose cells changed since (None: more than
+        # cells changed, fit all). The counters' once-a-second dataChanged rarely makes a column wider or narrower:
+        # measuring the changed columns alone is a third of a fit, and when none changed width nothing else is done.
+        self._natural: dict[int, int] = {}
+        self._changed: set[int] | None = None
         view.setProperty("waitingRoomColumnFit", True)
         view.viewport().installEventFilter(self)
         view.horizontalHeader().sectionResized.connect(self._section_resized)
         model = view.model()
         model.modelReset.connect(self.schedule)
         model.rowsInserted.connect(self.schedule)
-        model.dataChanged.connect(self.schedule)
+        model.dataChanged.connect(self._cells_changed)
         self.fit()
 
     def _section_resized(self, section: int, *_: int) -> None:
@@ -310,7 +315,21 @@ class ColumnFit(QObject):
     def schedule(self) -> None:
         """Fit once the current change is done (the caller may still be resizing other columns)."""
         if not self._fitting:
+            self._changed = None
             self._timer.start()
+
+    def _cells_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, *_: object) -> None:
+        if self._fitting:
+            return
+        if self._changed is not None:
+            self._changed.update(range(top_left.column(), bottom_right.column() + 1))
+        self._timer.start()
+
+    def _fit_when_needed(self) -> None:
+        changed, self._changed = self._changed, set()
+        if changed is not None and all(self._natural.get(c) == self.natural_width(c) for c in changed):
+            return  # only cells changed, and no column's widest text with them: the fitted widths stand
+        self.fit()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize:
@@ -320,9 +339,11 @@ class ColumnFit(QObject):
     def natural_width(self, col: int) -> int:
         """What the column needs for its widest cell or its header, capped by COLUMN_MAX_WIDTHS."""
         width = max(self.view.sizeHintForColumn(col), self.view.horizontalHeader().sectionSizeHint(col))
-        return min(width, COLUMN_MAX_WIDTHS.get(col, width))
+        self._natural[col] = width = min(width, COLUMN_MAX_WIDTHS.get(col, width))
+        return width
 
     def fit(self) -> None:
+        self._changed = set()
         self._fitting = True
         try:
             self._fit()

@@ -78,3 +78,43 @@ def test_column_fitting_comes_to_rest_at_every_common_window_size(qtbot, sqlite_
             assert len(fits) <= 2, f"{len(fits)} fits in a second at rest at {width}×{height}"
     finally:
         ws.shutdown()
+
+
+def test_the_counters_tick_refits_only_when_a_column_must_change_width(qtbot, sqlite_db, make_actor, executor,  # noqa: F811
+                                                                      monkeypatch) -> None:
+    """The once-a-second tick changes the counters' cells; the columns are refitted only when one of them needs
+    another width (the wait past an hour: '59:59' → '1:00:00'), not measured and set again every second."""
+    from datetime import UTC, datetime, timedelta
+
+    from console.dispatch.waiting_room import COL_WAIT, ColumnFit
+
+    nurse = make_actor(sqlite_db, "ssk.anna", Role.NURSE)
+    dispatcher = make_actor(sqlite_db, "dir.bo", Role.DISPATCHER)
+    make_case(sqlite_db, nurse, priority="2", waited_min=5)
+    now = [datetime.now(UTC)]
+    fits: list[int] = []
+    original = ColumnFit.fit
+    monkeypatch.setattr(ColumnFit, "fit", lambda self: (fits.append(1), original(self))[1])
+    ws = _workspace(qtbot, dispatcher, executor, clock=lambda: now[0])
+    try:
+        ws.clock_timer.stop()  # the test ticks
+        ws.resize(1600, 900)
+        ws.show()
+        view, model = ws.waiting, ws.waiting_model
+        qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=10000)
+        qtbot.wait(300)
+        fits.clear()
+        width = view.columnWidth(COL_WAIT)
+        for _ in range(3):
+            now[0] += timedelta(seconds=1)
+            model.tick()
+            qtbot.wait(50)
+        assert model.index(0, COL_WAIT).data().startswith("05:0")
+        assert fits == [] and view.columnWidth(COL_WAIT) == width
+        now[0] += timedelta(hours=2)
+        model.tick()
+        qtbot.waitUntil(lambda: len(fits) == 1, timeout=2000)
+        assert model.index(0, COL_WAIT).data().startswith("2:05:0")
+        assert view.columnWidth(COL_WAIT) > width  # fitted to the longer wait
+    finally:
+        ws.shutdown()
