@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from records.actor import Actor, NotPermitted, require_role
@@ -172,17 +172,21 @@ def end_all_sessions(session: Session, user_id: int, reason: str) -> None:
                     .values(ended_at=now(), ended_reason=reason[:32]).execution_options(synchronize_session=False))
 
 
+# One round trip for the session, its user and whether its role is still granted: every command and every read
+# asks this, at a centre a hundred consoles at once for each change. Built once: building it per call cost more
+# of a console's CPU than the round trip.
+_SIGN_IN = (select(UserSession, User, select(RoleGrant.id).where(RoleGrant.user_id == UserSession.user_id,
+                                                                  RoleGrant.role == UserSession.role,
+                                                                  RoleGrant.revoked_at.is_(None)).exists())
+            .outerjoin(User, User.id == UserSession.user_id).where(UserSession.id == bindparam("session_id")))
+
+
 def verify_actor(session: Session, actor: Actor) -> Actor:
     """The actor as the database knows it: its session open, its user active, its role still granted. Refused
     (NotPermitted, Swedish) otherwise — including an Actor whose role or user differs from its session's."""
     if actor.session_id is None:
         raise NotPermitted("Ingen inloggning: logga in för att göra detta.")
-    # One round trip for the session, its user and whether its role is still granted: every command and every
-    # audited read asks this, at a centre a hundred consoles at once for each new case in väntrummet.
-    granted = (select(RoleGrant.id).where(RoleGrant.user_id == UserSession.user_id, RoleGrant.role == UserSession.role,
-                                          RoleGrant.revoked_at.is_(None)).exists())
-    found = session.execute(select(UserSession, User, granted).outerjoin(User, User.id == UserSession.user_id)
-                            .where(UserSession.id == actor.session_id)).first()
+    found = session.execute(_SIGN_IN, {"session_id": actor.session_id}).first()
     row, user, still_granted = (None, None, False) if found is None else found
     if (row is None or row.user_id != actor.user_id or row.role != actor.role.value
             or not hmac.compare_digest(row.key_hash, _key_hash(actor.session_key or ""))):
