@@ -7,7 +7,11 @@ consoles' CPUs busy with work that changed nothing: `read_waiting(..., ids=…)`
 listing is read at start, after a reconnect (ids None), for large bursts and by the slow safety poll.
 
 Auditing: what the user is shown is audited when it changes, not on every read: the whole listing when its
-set of cases changed (records.cases.list_cases), a partial read for the cases it newly shows.
+set of cases changed (records.cases.list_cases), a partial read for the cases it newly shows. A partial read is
+what every console runs for every change at the centre, and auditing in it put each console's read behind the
+audit chain's lock (a hundred consoles queueing on it for every new case): with `audit_new=False` the read
+only says which cases it newly shows (`WaitingRead.new`) and the console audits them right after showing them,
+batched (`audit_shown`, console/shown_audit.py), still in the same chain and attributed to the same user.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from dispatch.assignment import first_assigned_at
@@ -29,6 +33,7 @@ from records.models import Case
 OPEN_STATUSES = (CaseStatus.WAITING, CaseStatus.ASSIGNED)
 _OPEN_VALUES = frozenset(s.value for s in OPEN_STATUSES)
 FULL_READ_ABOVE = 200  # named cases: more than this and the whole listing is cheaper to read
+_NAMED = select(Case).where(Case.id.in_(bindparam("ids", expanding=True)))  # built once: every console, every change
 
 
 @dataclass(frozen=True)
@@ -40,21 +45,33 @@ class WaitingRead:
     full: bool
     gone: frozenset[int] = frozenset()
     assigned_at: dict[int, datetime] = field(default_factory=dict)
+    new: frozenset[int] = frozenset()  # a partial read's newly shown cases, not yet audited (audit_new=False)
 
 
 def read_waiting(session: Session, actor: Actor, shown: Collection[int],
-                 ids: Collection[int] | None = None) -> WaitingRead:
-    """The open cases named by `ids` (None: the whole listing). `shown`: the ids the console shows now."""
+                 ids: Collection[int] | None = None, *, audit_new: bool = True) -> WaitingRead:
+    """The open cases named by `ids` (None: the whole listing). `shown`: the ids the console shows now.
+    `audit_new=False`: a partial read leaves the audit of what it newly shows (`new`) to the caller, who must
+    pass them to `audit_shown` once shown (a whole read is always audited here)."""
     if ids is None or len(ids) > FULL_READ_ABOVE:
         cases = list_cases(session, actor, OPEN_STATUSES, unchanged_from=shown)
         return WaitingRead(tuple(cases), True, assigned_at=_assigned(session, cases))
-    rows: Sequence[Case] = session.scalars(select(Case).where(Case.id.in_(list(ids)))).all() if ids else []
+    rows: Sequence[Case] = session.scalars(_NAMED, {"ids": list(ids)}).all() if ids else []
     cases = [CaseView.model_validate(c) for c in rows if c.status in _OPEN_VALUES]
     open_ids = {c.id for c in cases}
-    new = sorted(open_ids.difference(shown))
-    if new:
-        audit(session, actor, "case.list", None, case_ids=new)
-    return WaitingRead(tuple(cases), False, frozenset(ids) - open_ids, _assigned(session, cases))
+    new = frozenset(open_ids.difference(shown))
+    if new and audit_new:
+        audit_shown(session, actor, new)
+        new = frozenset()
+    return WaitingRead(tuple(cases), False, frozenset(ids) - open_ids, _assigned(session, cases), new)
+
+
+def audit_shown(session: Session, actor: Actor, ids: Collection[int], shown_at: datetime | None = None) -> None:
+    """Audit that `actor` was shown the cases `ids` in väntrummet (`case.list`, as a whole listing is);
+    `shown_at`: when, if before this transaction (the audit of a batch, written after it was shown)."""
+    if ids:
+        extra = {} if shown_at is None else {"shown_at": shown_at}
+        audit(session, actor, "case.list", None, case_ids=sorted(ids), **extra)
 
 
 def merged(current: Sequence[CaseView], assigned_at: Mapping[int, datetime],

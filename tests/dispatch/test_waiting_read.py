@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from dispatch.waiting_read import merged, read_waiting
+from dispatch.waiting_read import audit_shown, merged, read_waiting
 from records.audit import now
 from records.case_state import CaseEvent, CaseStatus
 from records.cases import CaseIntake, advance, create_case
@@ -74,3 +74,19 @@ def test_many_named_cases_read_the_whole_listing(db, make_actor) -> None:  # typ
     with transaction(db) as s:
         read = read_waiting(s, nurse, frozenset(), frozenset(range(1, 400)))
     assert read.full and [x.id for x in read.cases] == [a]
+
+
+def test_a_partial_read_can_leave_the_audit_of_what_it_newly_shows_to_the_console(db, make_actor) -> None:  # type: ignore[no-untyped-def]
+    nurse = make_actor(db, "ssk.anna", Role.NURSE)
+    dispatcher = make_actor(db, "dir.bo", Role.DISPATCHER)
+    a = waiting_case(db, nurse, "A")
+    with transaction(db) as s:
+        shown, _ = merged([], {}, read_waiting(s, dispatcher, frozenset()))
+    b = waiting_case(db, nurse, "B")
+    with transaction(db) as s:
+        read = read_waiting(s, dispatcher, {a}, frozenset({a, b}), audit_new=False)
+    assert {x.id for x in read.cases} == {a, b} and read.new == frozenset({b})
+    assert listings(db, dispatcher) == [[a]]  # the read wrote nothing: the console audits `new` once shown
+    with transaction(db) as s:
+        audit_shown(s, dispatcher, read.new, now())
+    assert listings(db, dispatcher) == [[a], [b]]
