@@ -31,12 +31,13 @@ from console.dispatch.map_view import SkaneMap
 from console.dispatch.recommendation_tree import RecommendationTree
 from console.dispatch.selection import CaseSelection
 from console.dispatch.targets import WaitTargets, load_targets
+from console.dispatch.waiting_feed import WaitingFeed
 from console.dispatch.waiting_room import WaitingRoomModel, WaitingRoomView, priority_of
 from console.errors import user_message
 from console.message_line import MessageLine
-from console.tasks import DbExecutor, DbOp
+from console.tasks import DbExecutor
 from dispatch.recommendation_model import ResourceRecommendation
-from dispatch.waiting_read import WaitingRead, merged, read_waiting
+from dispatch.waiting_read import WaitingRead
 from records.actor import Actor
 from records.cases import CaseView
 from resources.fleet import Fleet
@@ -70,11 +71,11 @@ class DispatchWorkspace(QWidget):
         self.setObjectName("dispatchWorkspace")
         self.actor, self.executor, self.bridge, self.feeds = actor, executor, bridge, feeds
         self.fleet, self.geography = fleet, geography
-        self._audited_ids: frozenset[int] | None = None  # the väntrummet ids last audited for this user
-        self._reading = self._read_again = False  # one väntrummet re-read at a time; a burst of changes: one more
-        self._again_ids: frozenset[int] | None = frozenset()  # what that one more reads (None: all of it)
-        self._read_all_next = False  # a re-read failed: the cases it was to read are unknown, the next reads all
-        self._listed = False  # väntrummet read whole at least once (what the alerts start from)
+        # Väntrummet's re-reads (one at a time, a burst: one more; a failed one: the next reads all) and the
+        # batched audit of what they newly show, without widgets (console/dispatch/waiting_feed.py).
+        self.feed = WaitingFeed(executor, actor, parent=self)
+        self.feed.updated.connect(self._on_read)
+        self.feed.failed.connect(self._on_error)
 
         self.waiting_model = WaitingRoomModel(targets or load_targets(), clock)
         self.waiting = WaitingRoomView(objectName="waitingRoom")  # keeps its columns fitted to its width
@@ -214,6 +215,7 @@ class DispatchWorkspace(QWidget):
         """Stop timers, the feed services and their threads (the DB executor belongs to the shell)."""
         self.refresh_timer.stop()
         self.clock_timer.stop()
+        self.feed.shutdown()  # what was shown and not yet audited: written before the executor stops
         if self.outcome_applier is not None:
             self.outcome_applier.stop()
         self.bridge.stop()
@@ -227,48 +229,21 @@ class DispatchWorkspace(QWidget):
     # --- väntrummet ---------------------------------------------------------------------------------
     def refresh(self, ids: frozenset[int] | None = None) -> None:
         """Re-read väntrummet: the cases a pushed change names (`ids`), or all of it (None: at start, after a
-        reconnect, by the slow safety poll, on F5; and the read after one that failed, whatever it names). What is
-        shown is audited when it changes, not on every re-read (dispatch.waiting_read); opening a case is audited on
-        its own (`CaseSelection.load`). While a re-read runs, further calls are merged into one more."""
-        if self._read_all_next:
-            ids = None
-        if self._reading:
-            self._read_again = True
-            self._again_ids = None if ids is None or self._again_ids is None else self._again_ids | ids
-            return
-        self._reading, self._read_again, self._again_ids = True, False, frozenset()
-        if ids is None:
-            self._read_all_next = False
-        actor, shown = self.actor, self._audited_ids or frozenset()
+        reconnect, by the slow safety poll, on F5). What is shown is audited when it changes, not on every re-read
+        (console/dispatch/waiting_feed.py); opening a case is audited on its own (`CaseSelection.load`)."""
+        self.feed.refresh(ids)
 
-        def done() -> None:
-            self._reading = False
-            if self._read_again and self.executor.running:
-                self.refresh(self._again_ids)
-
-        def show(read: WaitingRead) -> None:
-            try:
-                self._set_cases(*merged(self.waiting_model.cases(), self.waiting_model.assigned_times(), read))
-                self._listed = self._listed or read.full  # the first whole listing is the alerts' baseline
-                if self._listed:
-                    self.alerts.cases_shown(self.waiting_model.cases())
-                self.cases_shown.emit()
-            finally:
-                done()
-
-        def failed(exc: Exception) -> None:
-            self._read_all_next = True
-            done()
-            self._on_error(exc)
-
-        DbOp(self.executor, lambda s: read_waiting(s, actor, shown, ids)).success(show).failure(failed).run()
+    def _on_read(self, _read: WaitingRead) -> None:
+        self._set_cases(self.feed.cases, self.feed.assigned_at)
+        if self.feed.listed:  # the first whole listing is the alerts' baseline
+            self.alerts.cases_shown(self.waiting_model.cases())
+        self.cases_shown.emit()
 
     def _on_pushed(self, topic: str, ids: frozenset[int] | None) -> None:
         if topic == "cases":
             self.refresh(ids)
 
     def _set_cases(self, cases: list[CaseView], assigned_at: dict[int, datetime] | None = None) -> None:
-        self._audited_ids = frozenset(c.id for c in cases)
         selected = self.selected
         keep = selected.id if selected else None
         self.waiting.selectionModel().blockSignals(True)
@@ -295,7 +270,7 @@ class DispatchWorkspace(QWidget):
     def _second(self) -> None:
         self.waiting_model.tick()
         self.waiting_model.flash()  # before what this second raises: a new alert's row shows lit at once
-        if self._listed:
+        if self.feed.listed:
             self.alerts.cases_shown(self.waiting_model.cases())
         self.selection.tick()
 

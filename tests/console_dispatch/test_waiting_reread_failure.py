@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import console.dispatch.workspace as workspace_module
+import console.dispatch.waiting_feed as feed_module
 from commands import CreateCase, SendToWaitingRoom, run
 from console.tasks import DbExecutor
 from records.db import DatabaseUnavailable
@@ -19,15 +19,15 @@ def test_a_failed_partial_reread_is_made_good_by_the_next(qtbot, sqlite_db, make
     dispatcher = make_actor(sqlite_db, "dir.bo", Role.DISPATCHER)
     executor = DbExecutor(sqlite_db, listen=True)
     ws = console(qtbot, dispatcher, executor)
-    real, failures, armed = workspace_module.read_waiting, [], []
+    real, failures, armed = feed_module.read_waiting, [], []
 
-    def flaky(session: Any, actor: Any, shown: Any, ids: Any = None) -> Any:
+    def flaky(session: Any, actor: Any, shown: Any, ids: Any = None, **kw: Any) -> Any:
         if ids is not None and armed and not failures:
             failures.append(ids)
             raise DatabaseUnavailable("Databasen kan inte nås just nu.")
-        return real(session, actor, shown, ids)
+        return real(session, actor, shown, ids, **kw)
 
-    monkeypatch.setattr(workspace_module, "read_waiting", flaky)
+    monkeypatch.setattr(feed_module, "read_waiting", flaky)
     try:
         with qtbot.waitSignal(executor.changed_ids, timeout=10000):  # a new call, not in väntrummet: read alone
             first = run(sqlite_db, nurse, CreateCase(intake=INTAKE)).case_id  # type: ignore[attr-defined]
