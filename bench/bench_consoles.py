@@ -4,9 +4,10 @@
 
 Each console is a process of its own, headless (a QCoreApplication, no screen) on the real code path: the
 console's `DbExecutor(listen=True)` (LISTEN on a connection of its own, queued signal to the main thread) and,
-on `changed_ids("cases", ids)`, väntrummet's re-read as the dispatch workspace does it (dispatch.waiting_read:
-the named cases only, merged into what is shown, newly shown cases audited; the whole listing at start), one
-re-read at a time with one more for a burst.
+on `changed_ids("cases", ids)`, the dispatch workspace's own väntrummet re-read (console/dispatch/waiting_feed.py,
+not a copy of it: the named cases only, merged into what is shown, newly shown cases audited right after, batched;
+the whole listing at start), one re-read at a time with one more for a burst. Not timed: the table and map
+repainting what the feed hands them (no screen).
 One more process, the call taker, runs CreateCase then SendToWaitingRoom per case through `commands.run` with a
 provisioned nurse, `--interval` seconds apart. Printed per N, over every (change, other console) pair:
   * notified: the call taker starts the command → `changed_ids` naming the case at the console;
@@ -14,7 +15,10 @@ provisioned nurse, `--interval` seconds apart. Printed per N, over every (change
     (and, separately, how long that re-read took at the console: its worker, the server, the CPU it shares);
   * baseline, measured concurrently in the same consoles: the old 5 s poll of the same listing on the same
     worker (`--poll` seconds), visible → first poll listing that holds the case; and the ratio poll/push;
-  * connections per console (pg_stat_activity by application_name: the pool's and the listener's).
+  * connections per console (pg_stat_activity by application_name: the pool's and the listener's);
+  * per console per change, from the first change to the end: process CPU (load-independent, unlike the
+    latencies on a shared machine; includes the baseline's poll unless `--poll 0`) and SQL statements.
+`BENCH_PROFILE=konsol-003` runs py-spy (from PATH) on that console while the changes run (/tmp/bench-consoles-*.raw).
 Timestamps are wall-clock (time.time()) on one host. The database is a throw-away server (tests/commands/
 pg_cluster.py, as the postgres user) with max_connections = 3 N + 20, or with --shared a temp database on
 LARMCENTRAL_TEST_PG_URL (its max_connections caps N). Goal (issue 15): p99 < 1 s at 100 consoles. Asserts nothing.
@@ -46,9 +50,11 @@ GOAL_P99_S = 1.0
 # --- one console (child process) ---------------------------------------------------------------------------
 def console_main(url: str, name: str, poll_s: float) -> None:
     from PySide6.QtCore import QCoreApplication, QTimer
+    from sqlalchemy import event
 
+    from console.dispatch.waiting_feed import WaitingFeed
     from console.tasks import DbExecutor, DbOp
-    from dispatch.waiting_read import merged, read_waiting
+    from dispatch.waiting_read import read_waiting
     from records.db import make_engine, session_factory, transaction
     from records.identity import provision_and_sign_in
     from resources.vocabulary import Role
@@ -60,38 +66,29 @@ def console_main(url: str, name: str, poll_s: float) -> None:
         actor = provision_and_sign_in(s, f"usk.{name}", Role.DISPATCHER, display_name=name, console=name)
     executor = DbExecutor(factory, signed_in=actor, listen=True)
     assert executor.watch is not None
+    counted = {"statements": 0}
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _count(*_a: Any) -> None:  # SQL statements through SQLAlchemy (the pool's checkout ping is not one)
+        counted["statements"] += 1
+
     heard: dict[int, list[float]] = defaultdict(list)
     seen: dict[int, float] = {}
     polled: dict[int, float] = {}
     reads: list[float] = []  # seconds from submitting a pushed re-read to its result on the main thread
-    state: dict[str, Any] = {"reading": False, "again": False, "again_ids": frozenset(), "shown": [], "at": {},
-                             "polled": None, "ready": False, "t": 0.0}
+    state: dict[str, Any] = {"polled": None, "ready": False}
+    feed = WaitingFeed(executor, actor)  # the workspace's own re-read of väntrummet and its batched audit
 
-    def reread(ids: Any = None) -> None:  # DispatchWorkspace.refresh: the named cases, one read at a time
-        if state["reading"]:
-            state["again"] = True
-            state["again_ids"] = None if ids is None or state["again_ids"] is None else state["again_ids"] | ids
-            return
-        state["reading"], state["again"], state["again_ids"], state["t"] = True, False, frozenset(), time.time()
-        shown_ids = frozenset(c.id for c in state["shown"])
-        DbOp(executor, lambda s: read_waiting(s, actor, shown_ids, ids)).success(shown).failure(
-            lambda exc: done()).run()
-
-    def shown(read: Any) -> None:
+    def shown(_read: Any) -> None:
         t = time.time()
-        reads.append(t - state["t"])
-        state["shown"], state["at"] = merged(state["shown"], state["at"], read)
-        for c in state["shown"]:
+        reads.append(feed.read_s)
+        for c in feed.cases:
             seen.setdefault(c.id, t)
-        done()
-
-    def done() -> None:
-        state["reading"] = False
         if not state["ready"]:
             state["ready"] = True
             print("ready", flush=True)
-        if state["again"]:
-            reread(state["again_ids"])
+
+    feed.updated.connect(shown)
 
     def poll() -> None:  # the baseline: the old refresh timer's read of the whole listing, on the same worker
         def got(read: Any) -> None:
@@ -107,24 +104,34 @@ def console_main(url: str, name: str, poll_s: float) -> None:
         for i in ids or ():
             heard[i].append(t)
         if topic == "cases":
-            reread(ids)
+            feed.refresh(ids)
 
     executor.changed_ids.connect(on_ids)
     poller = QTimer(interval=int(poll_s * 1000), timeout=poll)
-    poller.start()
-    QTimer.singleShot(0, reread)
+    if poll_s > 0:  # --poll 0: no baseline (to see what the push path alone costs)
+        poller.start()
+    QTimer.singleShot(0, feed.refresh)
 
     def stdin_closed() -> None:
+        sys.stdin.readline()  # the parent says when its changes begin: count from there
+        counted["cpu0"], counted["s0"] = time.process_time(), counted["statements"]
+        if os.environ.get("BENCH_PROFILE") == name:  # py-spy on this console while the changes run (diagnosis)
+            subprocess.Popen(["py-spy", "record", "-p", str(os.getpid()), "-d", os.environ.get("BENCH_PROFILE_S", "15"),
+                              "-r", "250", "--threads", "--gil", "-f", "raw", "-o", f"/tmp/bench-consoles-{name}.raw"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         sys.stdin.read()  # the parent closes our stdin when the run is over
+        counted["cpu1"], counted["s1"] = time.process_time(), counted["statements"]
         app.quit()
 
     import threading
     threading.Thread(target=stdin_closed, daemon=True).start()
     app.exec()
     poller.stop()
+    feed.shutdown()
     executor.shutdown()
     engine.dispose()
-    print(json.dumps({"heard": heard, "seen": seen, "polled": polled, "reads": reads, "connects": executor.watch.listener.connects}),
+    print(json.dumps({"heard": heard, "seen": seen, "polled": polled, "reads": reads, "connects": executor.watch.listener.connects,
+                      "cpu_s": counted["cpu1"] - counted["cpu0"], "statements": counted["s1"] - counted["s0"]}),
           flush=True)
 
 
@@ -200,6 +207,9 @@ def run_one(n: int, args: argparse.Namespace) -> None:
             per: dict[str, int] = defaultdict(int)
             for app_name, count in rows:
                 per[app_name.split(":")[0]] += count
+            for p in procs:
+                p.stdin.write("go\n")  # type: ignore[union-attr]
+                p.stdin.flush()  # type: ignore[union-attr]
             commits: dict[int, tuple[float, float]] = {}
             for k in range(args.cases):
                 created = time.time()  # the call taker's click: the latency includes the command itself
@@ -246,6 +256,10 @@ def run_one(n: int, args: argparse.Namespace) -> None:
     print(f"  connections per console: min {min(counts)}, max {max(counts)}, total {sum(counts)} "
           f"(pool + 1 LISTEN); missing notifications: {missing}; reconnects: "
           f"{sum(r['connects'] - 1 for r in results)}")
+    changes = 2 * args.cases
+    cpu = [r["cpu_s"] for r in results]
+    print(f"  per console per change: CPU {1000 * sum(cpu) / len(cpu) / changes:.1f} ms (process, the baseline's "
+          f"poll included), SQL statements {sum(r['statements'] for r in results) / len(results) / changes:.1f}")
     p99 = pct(visible, 99) if visible else float("inf")
     print(f"  goal p99 < {GOAL_P99_S:g} s (visible): {'met' if p99 < GOAL_P99_S else 'NOT met'} ({p99 * 1000:.0f} ms)")
 
@@ -258,7 +272,7 @@ def main() -> None:
     p.add_argument("--consoles", default="10,50,100", help="comma-separated N")
     p.add_argument("--cases", type=int, default=30)
     p.add_argument("--interval", type=float, default=0.5, help="seconds between changes")
-    p.add_argument("--poll", type=float, default=5.0, help="the baseline's poll interval (the old console's)")
+    p.add_argument("--poll", type=float, default=5.0, help="the baseline's poll interval (the old console's); 0: none")
     p.add_argument("--shared", action="store_true", help="a temp database on LARMCENTRAL_TEST_PG_URL instead")
     args = p.parse_args()
     for n in (int(x) for x in args.consoles.split(",")):
