@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.calltaking.answer_button import AnswerButton
 from console.calltaking.filtered_list import step_visible_row
 from console.calltaking.question_area import QuestionArea
 from console.calltaking.wizard_state import WizardState
@@ -380,7 +381,7 @@ class TriageWizard(QWidget):
             else:
                 for i, (value, label) in enumerate(q.options, start=1):
                     key = "0" if value == q.unknown_value else str(i)
-                    b = QPushButton(f"{key}   {label}", objectName="answerButton")
+                    b = AnswerButton(f"{key}   {label}")
                     b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
                     b.clicked.connect(lambda _=False, v=value: (self.answer(v), self.focus_current()))
                     self.buttons_box.addWidget(b)
