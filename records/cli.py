@@ -124,6 +124,11 @@ def _grant_app_role(args: argparse.Namespace) -> int:
 
 
 def _patients_import(args: argparse.Namespace) -> int:
+    try:  # read first: a bad fleet file must refuse the command before the register is replaced, not after
+        fleet = load_fleet(args.fleet) if args.fleet else default_fleet()
+    except DataFileError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     _, factory = open_database()
     actor = cli_actor(factory, args, None)
     try:
@@ -133,11 +138,6 @@ def _patients_import(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     print(f"Importerade {n} patienter från {args.file}")
-    try:
-        fleet = load_fleet(args.fleet) if args.fleet else default_fleet()
-    except DataFileError as exc:
-        print(exc, file=sys.stderr)
-        return 1
     warnings = unknown_affiliations(parse_patient_csv(args.file), fleet)
     for w in warnings:
         print(f"Varning: {w}", file=sys.stderr)

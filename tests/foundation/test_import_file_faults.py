@@ -65,3 +65,24 @@ def test_address_register_huge_field_in_swedish(tmp_path: Path) -> None:
                     f"1286;{'A' * 200_000};1;27134;Ystad;6143200;425400\n", encoding="utf-8")
     text = _error(read_address_file, RegisterFileError, path)
     assert "rad 2: raden kan inte läsas (ett fält är längre än 131 072 tecken)" in text
+
+
+def test_patient_import_with_a_bad_fleet_file_changes_nothing(tmp_path: Path, monkeypatch, capsys,  # type: ignore[no-untyped-def]
+                                                              cli_user) -> None:
+    """The fleet file (for the warnings about team names) is read before the import, as `careplans import` does:
+    a missing one refused the command with exit 1 after the whole patient register had been replaced."""
+    from sqlalchemy import select
+
+    from larmcentral_cli import main as cli
+    from records.db import open_database
+    from records.models import Patient
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    monkeypatch.setenv("LARMCENTRAL_DB_URL", url)
+    export = tmp_path / "export.csv"
+    export.write_text(";".join(CSV_COLUMNS) + "\n19121212-1212;Tolvan;;;nej;nej;;\n", encoding="utf-8")
+    assert cli(["patients", "import", str(export), "--fleet", str(tmp_path / "saknas.yaml"), *cli_user(url)]) != 0
+    assert "saknas.yaml" in capsys.readouterr().err
+    _, factory = open_database(url)
+    with factory() as s:
+        assert s.scalars(select(Patient)).all() == []
