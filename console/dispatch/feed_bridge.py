@@ -150,15 +150,28 @@ class FeedBridge(QObject):
             self.state.refresh_stale()
         if self._applied and self._more.isActive():  # a flood outruns the slices: the board, the map and the
             self._show_when_due()  # recommendation still hear, once a tick or paint, what has been taken
+        if self._between_flood_paints():
+            self._health(health_tick)
+            return 0
         self._pending.update(self.state.drain_changes())
         self._flood = len(self._pending) > self.flood_rows
         n = self.apply_slice() if self._pending and not self._more.isActive() else 0
+        self._health(health_tick)
+        self.worst_tick_s = max(self.worst_tick_s, time.perf_counter() - t0)
+        return n
+
+    def _between_flood_paints(self) -> bool:
+        """A flood is shown at most every flood_paint_ms: until the tick before its next paint the state coalesces
+        the changes, and the tick takes nothing in (each take is the whole fleet again, most of it changed twice more
+        before anyone sees it: 60 % of the GUI thread's feed work, for nothing)."""
+        due_s = self._last_shown + self.flood_paint_s - time.monotonic()
+        return self._flood and not self._more.isActive() and due_s * 1000 > self.timer.interval()
+
+    def _health(self, health_tick: bool) -> None:
         if health_tick:
             self.emit_health()
             self._report_problems()
         self.ticks += 1
-        self.worst_tick_s = max(self.worst_tick_s, time.perf_counter() - t0)
-        return n
 
     def apply_slice(self) -> int:
         """Apply up to `slice_rows` pending units. Hundreds of changed units at once (a flood, a feed's

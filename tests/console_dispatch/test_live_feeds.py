@@ -207,3 +207,28 @@ def test_a_flood_is_shown_at_most_every_paint_interval_a_trickle_at_once(qtbot, 
     assert heard == []  # the map is repainted in another pass of the event loop, not in the board's paint event
     qtbot.waitUntil(lambda: bool(heard), timeout=5000)
     assert len(told) == 1 and heard == [{u.id for u in fleet.units}]
+
+
+def test_a_flood_is_taken_in_at_the_tick_before_its_paint_not_at_every_tick(qtbot, fleet_model) -> None:
+    """Between two paints of a flood the state coalesces the changes: the ticks far from the next paint take nothing
+    in (each take was the whole fleet, applied again and again before anyone saw it); the tick before the paint takes
+    all of them, the newest, and the flood's end is shown at once as before."""
+    fleet = default_fleet()
+    state = FleetState(fleet)
+    bridge = FeedBridge(state, fleet_model, slice_rows=1000, flood_rows=200, flood_paint_ms=1000)
+    state.apply([(Report(u.id, S.ON_SCENE, u.lat, u.lon, None, 1.0), 1.0) for u in fleet.units])
+    bridge.tick()  # a flood: applied, and shown (nothing shown for a while)
+    assert all(r.status is S.ON_SCENE for r in fleet_model.rows()) and bridge.rows_applied == len(fleet.units)
+    state.apply([(Report(u.id, S.EN_ROUTE, u.lat, u.lon, None, 2.0), 2.0) for u in fleet.units])
+    assert bridge.tick() == 0 and bridge.tick() == 0  # the next paint is most of a second away: left in the state
+    assert all(r.status is S.ON_SCENE for r in fleet_model.rows()) and bridge.rows_applied == len(fleet.units)
+    state.apply([(Report(u.id, S.ON_SCENE, u.lat, u.lon, None, 3.0), 3.0) for u in fleet.units[:5]])
+    bridge._last_shown -= 0.95  # the next paint is due within this tick's interval
+    assert bridge.tick() == len(fleet.units)  # every unit, once, as it is now
+    rows = fleet_model.rows()
+    assert [r.status for r in rows[:5]] == [S.ON_SCENE] * 5 and all(r.status is S.EN_ROUTE for r in rows[5:])
+    state.apply([(Report(u.id, S.AVAILABLE_OUT, u.lat, u.lon, None, 4.0), 4.0) for u in fleet.units[:3]])
+    bridge._last_shown -= 1.0
+    bridge.tick()  # the flood is over: a few units, taken in and shown at once
+    assert not bridge._flood and [r.status for r in fleet_model.rows()[:3]] == [S.AVAILABLE_OUT] * 3
+    assert bridge.rows_applied == 2 * len(fleet.units) + 3
