@@ -27,6 +27,7 @@ def shortcuts() -> list[Shortcut]:
         Shortcut("Ctrl+4", _t("Allmänt"), _t("Arbetsyta: Statistik")),
         Shortcut("Ctrl+5", _t("Allmänt"), _t("Arbetsyta: Uppföljning")),
         Shortcut("Ctrl+6", _t("Allmänt"), _t("Arbetsyta: Användare (administratör)")),
+        Shortcut("Ctrl+7", _t("Allmänt"), _t("Arbetsyta: Planering, simulerat år för regionen (RLS-läkare, administratör)")),
         Shortcut("Ctrl+Shift+R", _t("Allmänt"), _t("Återställ fönsterlayouten")),
         Shortcut("Ctrl+L", _t("Allmänt"), _t("Lås konsolen (lås upp med ditt lösenord)")),
         Shortcut("Ctrl+Shift+L", _t("Allmänt"), _t("Byt användare (utkastet stannar hos dig)")),

@@ -33,7 +33,7 @@ class PlanningWorkspace(QWidget):
         self._root = root
         self.open_url = open_url
         self.comparison: FinishedComparison | None = None
-        title = QLabel(self.tr("Planering: regional replay"), objectName="sectionTitle")
+        title = QLabel(self.tr("Planering: simulerat år för regionen"), objectName="sectionTitle")
         self.source = QLabel(objectName="planningSource")
         self.source.setWordWrap(True)
         self.choose = QPushButton(self.tr("Öppna jämförelse…"), objectName="planningChoose")
