@@ -170,7 +170,8 @@ def _within(f: V0Figures) -> dict[str, bool]:
 def _write(out: Path, values: dict[str, float], days: int, fit_seeds: Sequence[int], check_seeds: Sequence[int],
            fit: V0Figures, check: V0Figures, seconds: float) -> None:
     doc = {
-        "method": (f"replay/calibrate.py: 1-D bisections in the order of spec §6 on V0 over the first {days} days of "
+        "method": (f"replay/calibrate.py: bracketed 1-D searches (false position) in the order of spec §6 on V0 over "
+                   f"the first {days} days of "
                    f"seeds {list(fit_seeds)} (missions per call scaled by the generator's expected calls a year); "
                    f"held-out check on seeds {list(check_seeds)}; {seconds:.0f} s"),
         "source": "[R] 170,802 missions (2021), 47.3 % Prio 1, 27 % of Prio 1 left at home (2022)",
