@@ -370,7 +370,7 @@ class Settings(BaseSettings):
     def _db_url(cls, v: Any) -> Any:
         if isinstance(v, str):
             v = v.strip()
-            if v and (problem := _database_url_problem(v)):
+            if v and (problem := _database_url_problem(v) or _sqlite_directory_problem(v)):
                 raise ValueError(problem)
         return v
 
@@ -611,6 +611,23 @@ def _database_url_problem(url: str, backends: tuple[str, ...] = DATABASE_BACKEND
         dialect.import_dbapi()
     except ImportError:
         return f"drivrutinen {parsed.get_driver_name()!r} är inte installerad"
+    return None
+
+
+def _sqlite_directory_problem(url: str) -> str | None:
+    """A SQLite file in a directory that is not there: otherwise every command says the database "cannot be reached
+    right now, try again", which no retry mends. Not cached: the directory may be made later."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:" \
+            or parsed.database.startswith("file:"):
+        return None
+    directory = Path(parsed.database).expanduser().parent
+    if not directory.exists():
+        return f"katalogen {directory} för SQLite-filen finns inte"
+    if not directory.is_dir():
+        return f"{directory} för SQLite-filen är inte en katalog"
     return None
 
 
