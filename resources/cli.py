@@ -10,6 +10,7 @@ from collections import Counter
 from resources.datafile import DataFileError
 from resources.fleet import default_fleet, load_fleet, save_fleet
 from resources.palette import default_palette, load_palette
+from resources.paths import data_dir
 from resources.settings import load_settings, markdown_table
 
 
@@ -60,6 +61,7 @@ def _fleet(args: argparse.Namespace) -> int:
 def _settings(args: argparse.Namespace) -> int:
     if args.check:
         load_settings()  # a SettingsError goes to larmcentral_cli.main: message on stderr, exit code 2
+        data_dir()  # as every command does: a data directory that cannot be made is no "ok"
         print("ok: alla LARMCENTRAL_*-variabler är giltiga")
         return 0
     sys.stdout.write(markdown_table())

@@ -28,6 +28,7 @@ BAD = [
     ("DB_URL", "postgresql+nosuchdriver://dbhost/larm", "palette"),
     ("DATA_DIR", A_FILE, "db url"),
     ("DATA_DIR", UNDER_A_FILE, "palette"),
+    ("DATA_DIR", UNDER_A_FILE, "settings --check"),  # said "ok" while every command refused it
     ("RULESET_DIR", A_FILE, "db url"),
     ("PERSIST_FEED", "kanske", "db url"),
     ("FEED_RECEIVER", "fork", "db url"),
