@@ -5,7 +5,8 @@ argument checks and `--help` stay fast."""
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +51,9 @@ def product_backend() -> Backend:
                                                    progress=progress)
         return result
 
-    def triage(calls: Sequence[SyntheticCall]) -> Any:
-        return call_triage.product_triage(calls, ruleset)
+    def triage(calls: Sequence[SyntheticCall], progress: Callable[[int], None]) -> Any:
+        # Forked workers, one per core: triage is most of a single run's time (two sessions per call).
+        return call_triage.product_triage(calls, ruleset, progress=progress, workers=min(2, os.cpu_count() or 1))
 
     call_file = _module("replay.call_file")
 

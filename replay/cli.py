@@ -151,8 +151,15 @@ class ProgressLine(Reporter):
 
     def run_started(self, label: str, total: int) -> None:
         self.run_no += 1
+        self.step_started(label, total)
+
+    def step_started(self, label: str, total: int) -> None:
         self.label, self.t0, self.last = label, time.perf_counter(), 0.0
         self.progress(0, total)
+
+    def step_done(self, label: str, calls: int, seconds: float) -> None:
+        rate = calls / seconds if seconds > 0 else 0.0
+        self._line(f"{label}: {calls} samtal på {sv_number(seconds, 1)} s ({sv_number(rate, 0)} samtal/s)", final=True)
 
     def progress(self, done: int, total: int) -> None:
         now = time.perf_counter()

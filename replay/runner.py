@@ -8,6 +8,7 @@ on how they are built (tests pass hand-made ones)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import subprocess
@@ -47,7 +48,8 @@ class Backend:
     year: int
     params_sha256: str
     ruleset_version: str
-    triage: Callable[[Sequence[SyntheticCall]], Any] = lambda calls: None  # shared by the variants of one call set
+    # Shared by the variants of one call set; reports (calls done) as it goes.
+    triage: Callable[[Sequence[SyntheticCall], Callable[[int], None]], Any] = lambda calls, progress: None
     # (calls, path, seed, volume factor, days or None): the generator's call file, once per seed and volume
     write_call_file: Callable[[Sequence[SyntheticCall], Path, int, float, int | None], Path] | None = None
     call_file_suffix: str = ".jsonl.gz"
@@ -61,9 +63,18 @@ class Reporter:
 
     def run_started(self, label: str, total: int) -> None: ...
 
+    def step_started(self, label: str, total: int) -> None:
+        """A step over the calls that is not a variant's run (the shared triage)."""
+
+    def step_done(self, label: str, calls: int, seconds: float) -> None: ...
+
     def progress(self, done: int, total: int) -> None: ...
 
     def run_done(self, label: str, calls: int, seconds: float) -> None: ...
+
+
+def _progress_of(rep: Reporter, total: int, done: int) -> None:
+    rep.progress(done, total)
 
 
 def days_in(year: int) -> int:
@@ -105,8 +116,11 @@ def run_comparison(backend: Backend, variants: Sequence[str], seeds: Sequence[in
                 name = f"samtal_s{seed}" + (f"_x{factor:g}" if factor != 1.0 else "") + backend.call_file_suffix
                 written.append(backend.write_call_file(calls, out / name, seed, factor, days))
                 call_files.append(name)
-            rep.stage(f"Frö {seed}: triagerar {len(calls)} samtal …")
-            triage = backend.triage(calls)
+            label = f"Frö {seed}: triage"
+            rep.step_started(label, len(calls))
+            t0 = time.perf_counter()
+            triage = backend.triage(calls, functools.partial(_progress_of, rep, len(calls)))
+            rep.step_done(label, len(calls), time.perf_counter() - t0)
             baseline: VariantResult | None = None
             for code in sorted(codes, key=lambda c: c != "V0"):
                 label = f"{code} frö {seed}"
