@@ -63,6 +63,10 @@ KPIS: tuple[KpiDef, ...] = (
     KpiDef("amb_missions_vs_v0", "Ambulansuppdrag, skillnad mot V0", "per år", True, signed=True),
     KpiDef("prio1_of_missions", "Andel Prio 1 av ambulansuppdragen", "andel"),
     KpiDef("prio1_of_calls", "Andel Prio 1 av alla samtal", "andel"),
+    # The same rules answered with the true facts, and the modelled truth: how much of the Prio 1 share is the
+    # callers' "vet ej" (a red flag not known counts as yes) rather than the rules or the patients.
+    KpiDef("prio1_of_calls_true_facts", "Andel Prio 1 av alla samtal med sanna fakta", "andel"),
+    KpiDef("s1_of_calls", "Andel samtal med modellerad sanning S1 (tidskritiskt)", "andel"),
     KpiDef("triage_exact", "Triage rätt nivå mot modellerad sanning", "andel"),
     KpiDef("triage_over", "Övertriage", "andel"),
     KpiDef("triage_under", "Undertriage", "andel"),
@@ -150,6 +154,8 @@ def run_kpis(result: VariantResult, calls: Sequence[SyntheticCall], *, days: int
         "amb_missions_b": streams["B"] * per_year,
         "prio1_of_missions": _share(sum(1 for m in amb if m.priority == "1"), len(amb)),
         "prio1_of_calls": _share(sum(1 for o in outcomes if o.priority == "1"), n),
+        "prio1_of_calls_true_facts": _share(sum(1 for o in outcomes if o.oracle_priority == "1"), n),
+        "s1_of_calls": _share(sum(1 for o in outcomes if call_by_id[o.call_id].severity == "1"), n),
         "triage_exact": triage.share(triage.exact), "triage_over": triage.share(triage.over),
         "triage_under": triage.share(triage.under),
         "p1_sensitivity": triage.sensitivity_p1, "p1_ppv": triage.ppv_p1,

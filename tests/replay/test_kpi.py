@@ -38,6 +38,8 @@ def test_missions_moves_and_shares_scaled_to_a_year() -> None:
     assert v["amb_missions_vs_v0"] == pytest.approx((7 - 9) * per_year)
     assert v["prio1_of_missions"] == pytest.approx(4 / 7)
     assert v["prio1_of_calls"] == pytest.approx(0.4)
+    assert v["prio1_of_calls_true_facts"] == pytest.approx(0.3)  # c3's true facts give Prio 2
+    assert v["s1_of_calls"] == pytest.approx(0.3)  # c1, c2, c7
     assert v["referral_share"] == pytest.approx(0.1)
     assert v["moved_lying"] == pytest.approx(per_year) and v["moved_mobile"] == pytest.approx(per_year)
     assert v["moved_hospital_team"] == 0.0
