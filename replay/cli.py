@@ -7,8 +7,11 @@ and exit code 2, never a traceback; argparse's own errors are put in Swedish by 
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import re
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -127,6 +130,44 @@ def parse_out(text: str | None) -> Path:
     return path
 
 
+# What a comparison writes (replay.runner): one of them in --out means a comparison, finished or interrupted, is there.
+_RESULT_PATTERNS = ("manifest.json", "kpi.csv", "jämförelse.pdf", "calls_*.csv", "samtal_s*")
+
+_REASONS = {errno.EACCES: "behörighet saknas", errno.EPERM: "behörighet saknas", errno.EROFS: "skrivskyddat filsystem",
+            errno.ENOENT: "sökvägen finns inte", errno.ENOSPC: "disken är full", errno.EDQUOT: "diskkvoten är slut",
+            errno.ENOTDIR: "en del av sökvägen är en fil"}
+
+
+def os_reason(exc: OSError) -> str:
+    """The system's complaint in Swedish where it is a usual one (its English words otherwise)."""
+    return _REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+
+
+def check_out_free(path: Path) -> None:
+    """--out must not hold another comparison: the new runs would replace some of its files and leave others (a
+    variant or seed not run again), and its manifest would make a half-written new one look finished."""
+    if not path.is_dir():
+        return
+    found = list(dict.fromkeys(p.name for pattern in _RESULT_PATTERNS for p in sorted(path.glob(pattern))))
+    if found:
+        shown = ", ".join(found[:4]) + (" …" if len(found) > 4 else "")
+        what = "en jämförelse" if "manifest.json" in found else "en avbruten jämförelse"
+        raise ArgumentProblem(f"--out: {path} innehåller redan {what} ({shown}); välj en ny katalog eller ta bort "
+                              "den gamla")
+
+
+def check_out_writable(path: Path) -> None:
+    """Made (with its parents) and written to now, so that a directory that cannot be written stops the command
+    before a year is replayed, not after."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".skrivtest-", dir=path)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ArgumentProblem(f"--out: {path} kan inte skrivas ({os_reason(exc)})") from exc
+
+
 # --- progress -------------------------------------------------------------------------------------------------
 class ProgressLine(Reporter):
     """Plain-text progress on stderr: on a terminal one line rewritten in place (calls done / total, calls per
@@ -190,6 +231,8 @@ def _execute(variants_text: str | None, seeds: list[int], args: argparse.Namespa
         out = parse_out(args.out)
         days = None if args.days is None else parse_int(args.days, "--days", 1, MAX_DAYS)
         variants = parse_variants(variants_text, variant_codes(), name)
+        check_out_free(out)
+        check_out_writable(out)  # last: the only check that makes something (the directory)
         backend = product_backend()
     except ArgumentProblem as exc:
         print(f"Felaktigt argument: {exc}", file=sys.stderr)
@@ -201,8 +244,12 @@ def _execute(variants_text: str | None, seeds: list[int], args: argparse.Namespa
         paths = run_comparison(backend, variants, seeds, out, days=days,
                                reporter=ProgressLine(runs=len(variants) * len(seeds)))
     except OSError as exc:
-        print(f"Kan inte skriva i {out}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"Kan inte skriva i {out}: {os_reason(exc)}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # manifest.json is written last: without it no one takes the directory as finished
+        print(f"\nAvbruten: jämförelsen i {out} är inte färdig (ingen manifest.json); ta bort katalogen eller "
+              "välj en ny --out nästa gång", file=sys.stderr)
+        return 130
     print(f"Skrev {len(paths)} filer i {out}")
     return 0
 
