@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import multiprocessing
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -56,12 +57,23 @@ def product_triage(calls: Sequence[SyntheticCall], ruleset: RuleSet | None = Non
     _FORKED_RULESET = rs  # the workers are forked: they see it without pickling the rule set
     chunks = [list(calls[i:i + _CHUNK]) for i in range(0, len(calls), _CHUNK)]
     out = []
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_leave_ctrl_c)
+    try:
         for part in pool.map(_triage_forked, chunks):
             out += part
             if progress is not None:
                 progress(len(out))
+    except BaseException:  # Ctrl+C: stop at the chunks running now, not after the call set
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     return out
+
+
+def _leave_ctrl_c() -> None:
+    # Ctrl+C reaches the whole process group; the parent stops the pool, a worker waiting for work would print a
+    # KeyboardInterrupt traceback over the command's own message.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 _CHUNK = 1000
