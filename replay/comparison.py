@@ -4,12 +4,12 @@ console's Planering view reads only what replay.report_writer wrote)."""
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from replay.comparison_files import MANIFEST_FORMAT as MANIFEST_FORMAT  # the runner writes it
+from replay.comparison_files import ComparisonFileError, read_kpi_rows, read_manifest
 from replay.estimates import ReportEstimates
 from replay.kpi import KPI_BY_KEY, KPIS, RunKpis
 from replay.seed_stats import Estimate, over_seeds
@@ -80,29 +80,24 @@ class FinishedComparison:
         return p if p.is_file() else None
 
 
-def _num(text: str) -> float | None:
-    return float(text) if text else None
-
-
 def read_comparison(directory: Path) -> FinishedComparison:
-    """The KPI table and manifest a `replay compare` (or `run`) wrote into `directory`."""
+    """The KPI table and manifest a `replay compare` (or `run`) wrote into `directory`, checked complete
+    (replay.comparison_files); NoComparison says in Swedish what is missing or wrong."""
     kpi, manifest = directory / KPI_FILE, directory / MANIFEST_FILE
-    if not kpi.is_file() or not manifest.is_file():
-        raise NoComparison(f"{directory} innehåller ingen färdig jämförelse ({KPI_FILE} och {MANIFEST_FILE} saknas)")
+    missing = [p.name for p in (kpi, manifest) if not p.is_file()]
+    if missing:
+        raise NoComparison(f"{directory} innehåller ingen färdig jämförelse ({' och '.join(missing)} saknas)")
     try:
-        meta = json.loads(manifest.read_text(encoding="utf-8"))
-        with kpi.open(encoding="utf-8", newline="") as fh:
-            rows = []
-            for r in csv.DictReader(fh, delimiter=";"):
-                k = KPI_BY_KEY.get(r["kpi"])
-                rows.append(KpiRow(r["variant"], r["kpi"], k.label if k else r["mått"], r["enhet"],
-                                   Estimate(_num(r["medel"]), _num(r["ki_låg"]), _num(r["ki_hög"]), int(r["frön"])),
-                                   _num(r["rapportens_skattning"]), _num(r["rapportens_låg"]),
-                                   _num(r["rapportens_hög"]), r["rapportens_text"]))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise NoComparison(f"{directory}: jämförelsen kan inte läsas ({exc})") from exc
-    if not isinstance(meta, dict):
-        raise NoComparison(f"{manifest}: inte ett JSON-objekt")
+        meta = read_manifest(manifest)
+        rows = []
+        for r in read_kpi_rows(kpi, meta):
+            k = KPI_BY_KEY.get(r["kpi"])
+            rows.append(KpiRow(r["variant"], r["kpi"], k.label if k else r["mått"], r["enhet"],
+                               Estimate(r["medel"], r["ki_låg"], r["ki_hög"], r["frön"]),
+                               r["rapportens_skattning"], r["rapportens_låg"], r["rapportens_hög"],
+                               r["rapportens_text"]))
+    except ComparisonFileError as exc:
+        raise NoComparison(f"Jämförelsen kan inte läsas: {exc}") from exc
     return FinishedComparison(directory, meta, rows)
 
 

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from replay.comparison import MANIFEST_FILE, Runs
+from replay.comparison import MANIFEST_FILE, MANIFEST_FORMAT, Runs, kpi_table
 from replay.estimates import ESTIMATES_FILE, report_estimates
 from replay.kpi import RunKpis, run_kpis
 from replay.model import SyntheticCall, VariantResult
@@ -142,6 +142,7 @@ def run_comparison(backend: Backend, variants: Sequence[str], seeds: Sequence[in
     written += write_csv(ordered, out, estimates)
     written.append(write_pdf(ordered, out, estimates, target_per_week=targets.get(1.0)))
     manifest = {
+        "format": MANIFEST_FORMAT, "kpi_rows": len(kpi_table(ordered)),  # the reader tells a cut kpi.csv by it
         "variants": list(variants), "seeds": list(seeds), "days": n_days, "year": backend.year,
         "params_sha256": backend.params_sha256, "ruleset_version": backend.ruleset_version,
         "report_estimates_sha256": hashlib.sha256(ESTIMATES_FILE.read_bytes()).hexdigest(),

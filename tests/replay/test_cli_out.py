@@ -12,7 +12,7 @@ from test_cli import KNOWN, Fake
 
 import replay.backend
 from larmcentral_cli import main
-from replay.comparison import latest_comparison
+from replay.comparison import MANIFEST_FORMAT, latest_comparison, read_comparison
 
 
 @pytest.fixture
@@ -57,6 +57,8 @@ def test_an_empty_or_unrelated_directory_is_fine(fake: Fake, tmp_path: Path) -> 
     out.mkdir()
     (out / "anteckningar.txt").write_text("mina", encoding="utf-8")
     assert _compare(out) == 0 and (out / "manifest.json").is_file() and (out / "anteckningar.txt").is_file()
+    done = read_comparison(out)  # what the runner writes reads back whole: format and row count named
+    assert done.manifest["format"] == MANIFEST_FORMAT and done.manifest["kpi_rows"] == len(done.rows) > 0
 
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc (a file system nobody can make folders in)")

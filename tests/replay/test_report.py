@@ -124,7 +124,7 @@ def test_a_finished_comparison_reads_back(tmp_path: Path) -> None:
     old, new = tmp_path / "a", tmp_path / "b"
     for d in (old, new):
         write_csv(_runs(), d, report_estimates())
-        (d / "manifest.json").write_text(json.dumps({"seeds": [1, 2, 3]}), encoding="utf-8")
+        (d / "manifest.json").write_text(json.dumps({"variants": ["V0", "V1"], "seeds": [1, 2, 3]}), encoding="utf-8")
     import os
     os.utime(old / "manifest.json", (1, 1))
     assert latest_comparison(tmp_path) == new
