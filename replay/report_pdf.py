@@ -166,7 +166,8 @@ def _ecdf_page(runs: Runs) -> Figure:
         ax.set_title(f"Prio {prio} (mål {int(limit)} min)", fontsize=9)
         ax.set_xlabel("minuter", fontsize=8)
         ax.set_ylabel("andel på plats", fontsize=8)
-        ax.legend(fontsize=7)
+        if ax.get_legend_handles_labels()[0]:  # a priority no run reached (a short run, one variant): no legend
+            ax.legend(fontsize=7)
     page.tight_layout()
     return page
 

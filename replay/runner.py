@@ -98,7 +98,7 @@ def run_comparison(backend: Backend, variants: Sequence[str], seeds: Sequence[in
 
     rep = reporter or Reporter()
     out.mkdir(parents=True, exist_ok=True)
-    n_days = days or days_in(backend.year)
+    n_days = min(days or 366, days_in(backend.year))  # --days 366 on a 365-day year replays 365
     start_weekday = date(backend.year, 1, 1).weekday()
     infos = {code: backend.variant(code) for code in variants}
     groups: dict[float, list[str]] = {}

@@ -88,3 +88,12 @@ def test_ctrl_c_leaves_no_finished_comparison_and_says_so(fake: Fake, tmp_path: 
     assert "Avbruten" in err and str(out) in err and "inte färdig" in err, err
     assert (out / "calls_V0_s1.csv").is_file() and not (out / "manifest.json").exists()
     assert latest_comparison(root) is None  # Planering does not take it for a finished comparison
+
+
+def test_days_past_the_years_end_count_the_years_days(fake: Fake, tmp_path: Path) -> None:
+    """--days 366 on 2021 replays its 365 days: the counts a year are not scaled by 365/366."""
+    out = tmp_path / "år"
+    assert main(["replay", "compare", "--out", str(out), "--variants", "V0", "--seeds", "1", "--days", "366"]) == 0
+    assert read_comparison(out).manifest["days"] == 365
+    calls = next(r for r in read_comparison(out).rows if r.kpi == "calls")
+    assert calls.estimate.mean == 10.0  # the fake's ten calls, over a whole year
