@@ -15,12 +15,13 @@ provisioned nurse, `--interval` seconds apart. Printed per N, over every (change
     (and, separately, how long that re-read took at the console: its worker, the server, the CPU it shares);
   * baseline, measured concurrently in the same consoles: the old 5 s poll of the same listing on the same
     worker (`--poll` seconds), visible → first poll listing that holds the case; and the ratio poll/push;
-  * connections per console (pg_stat_activity by application_name: the pool's and the listener's);
+  * connections per console (pg_stat_activity by application_name: the pool's, the listener's, the shown-audit
+    writer's once it has written);
   * per console per change, from the first change to the end: process CPU (load-independent, unlike the
     latencies on a shared machine; includes the baseline's poll unless `--poll 0`) and SQL statements.
 `BENCH_PROFILE=konsol-003` runs py-spy (from PATH) on that console while the changes run (/tmp/bench-consoles-*.raw).
 Timestamps are wall-clock (time.time()) on one host. The database is a throw-away server (tests/commands/
-pg_cluster.py, as the postgres user) with max_connections = 3 N + 20, or with --shared a temp database on
+pg_cluster.py, as the postgres user) with max_connections = 4 N + 20 (docs/centre-setup.md), or with --shared a temp database on
 LARMCENTRAL_TEST_PG_URL (its max_connections caps N). Goal (issue 15): p99 < 1 s at 100 consoles. Asserts nothing.
 """
 
@@ -78,6 +79,8 @@ def console_main(url: str, name: str, poll_s: float) -> None:
     reads: list[float] = []  # seconds from submitting a pushed re-read to its result on the main thread
     state: dict[str, Any] = {"polled": None, "ready": False}
     feed = WaitingFeed(executor, actor)  # the workspace's own re-read of väntrummet and its batched audit
+    if feed.shown_audit.engine is not None:  # the audit's own writer and connection: its statements count too
+        event.listen(feed.shown_audit.engine, "before_cursor_execute", _count)
 
     def shown(_read: Any) -> None:
         t = time.time()
@@ -154,9 +157,9 @@ def database(shared: bool, consoles: int) -> Iterator[tuple[str, str]]:
     if reason:
         raise SystemExit(f"no throw-away server ({reason}); try --shared")
     with cluster() as c:
-        server = c.primary("bench", max_connections=3 * consoles + 20, shared_buffers="128MB")
+        server = c.primary("bench", max_connections=4 * consoles + 20, shared_buffers="128MB")
         yield (f"postgresql+psycopg://postgres@127.0.0.1:{server.port}/postgres",
-               f"throw-away server, max_connections={3 * consoles + 20}")
+               f"throw-away server, max_connections={4 * consoles + 20}")
 
 
 def pct(values: list[float], p: float) -> float:
@@ -254,7 +257,7 @@ def run_one(n: int, args: argparse.Namespace) -> None:
               f"p99 {pct(polled, 99) / pct(visible, 99):.1f}×")
     counts = [per.get(f"konsol-{i:03d}", 0) for i in range(n)]
     print(f"  connections per console: min {min(counts)}, max {max(counts)}, total {sum(counts)} "
-          f"(pool + 1 LISTEN); missing notifications: {missing}; reconnects: "
+          f"(pool + 1 LISTEN + 1 shown-audit); missing notifications: {missing}; reconnects: "
           f"{sum(r['connects'] - 1 for r in results)}")
     changes = 2 * args.cases
     cpu = [r["cpu_s"] for r in results]

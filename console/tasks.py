@@ -101,6 +101,7 @@ class DbExecutor(QObject):
                  signed_in: Actor | None = None, listen: bool = False):
         super().__init__(parent)
         self.factory = factory
+        self.signed_in = signed_in
         self._told_signed_out = False
         self._ids = itertools.count(1)
         self._pending: dict[int, tuple[Callable[[Any], None] | None, Callable[[Exception], None] | None,

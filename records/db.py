@@ -22,7 +22,7 @@ import time
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -117,6 +117,14 @@ def make_engine(url: str | None = None, bounds: DbBounds | None = None) -> Engin
         event.listen(engine, "checkout", _bounded_ping(bounds))
     _ENGINE_BOUNDS[engine] = bounds
     return engine
+
+
+def companion_engine(engine: Engine, pool_size: int = 1) -> Engine:
+    """Another engine to `engine`'s database (same URL, same bounds) with a pool of `pool_size` of its own: for
+    work that must neither queue behind nor hold up the owner's (the console's shown-audit writer). Its
+    connections count in the per-console budget (docs/centre-setup.md)."""
+    bounds = replace(_ENGINE_BOUNDS.get(engine, DbBounds()), pool_size=pool_size)
+    return make_engine(engine.url.render_as_string(hide_password=False), bounds)
 
 
 _ENGINE_BOUNDS: weakref.WeakKeyDictionary[Engine, DbBounds] = weakref.WeakKeyDictionary()

@@ -207,7 +207,8 @@ class Settings(BaseSettings):
         allowed="ett heltal från 1 till 50")
     db_pool_size: int = _field(
         2, ge=1, le=20, description="PostgreSQL connections one process keeps in its pool, a fixed number (no "
-                                    "overflow); a console also holds one for change notifications (see "
+                                    "overflow); a console also holds one for change notifications and one "
+                                    "for its shown-audit writer (see "
                                     "[centre setup](docs/centre-setup.md))",
         allowed="ett heltal från 1 till 20")
     db_failover_retry_s: float = _field(

@@ -71,8 +71,8 @@ class WaitingFeed(QObject):
             failed).run()
 
     def shutdown(self) -> None:
-        """Write the audit of what was shown and waits (before the executor's worker stops)."""
-        self.shown_audit.flush()
+        """Write the audit of what was shown and waits, and stop its writer (before the executor's worker stops)."""
+        self.shown_audit.shutdown()
 
     def _done(self) -> None:
         self._reading = False

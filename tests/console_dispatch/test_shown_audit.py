@@ -1,7 +1,8 @@
 """What väntrummet newly shows after a pushed change is audited right after it is shown (console/shown_audit.py):
 one `case.list` row naming the case, attributed to the dispatcher and their console, with when it was shown —
 pushed in-process on SQLite and by NOTIFY from another process on PostgreSQL; written at shutdown when the
-batch has not come due; and a failed write is retried, not lost."""
+batch has not come due; a failed write is retried, not lost; and a write waiting for the audit chain's lock
+does not hold up the next re-read (it has a worker and a connection of its own)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 import console.shown_audit as shown_audit_module
 from commands import CreateCase, SendToWaitingRoom, run
 from console.tasks import DbExecutor
 from records.actor import Actor
-from records.db import DatabaseUnavailable
-from records.models import AuditEntry
+from records.audit import CHAIN_LOCK_KEY
+from records.case_state import CaseEvent
+from records.cases import advance, create_case
+from records.change_feed import CHANNEL, encode
+from records.db import DatabaseUnavailable, DbBounds, make_engine, migrate, session_factory, transaction
+from records.models import AuditEntry, Case
 from resources.vocabulary import Role
 from tests.console_dispatch.test_change_push import (
     INTAKE,
@@ -66,7 +71,7 @@ def test_a_pushed_case_is_shown_then_audited_on_sqlite(qtbot, sqlite_db, make_ac
         assert case_id in ws.feed.shown_audit.pending and listed(sqlite_db, dispatcher) == []
         qtbot.waitUntil(lambda: bool(listed(sqlite_db, dispatcher)), timeout=10000)
         audited_as_shown(sqlite_db, dispatcher, case_id)
-        assert not ws.feed.shown_audit.pending
+        qtbot.waitUntil(lambda: not ws.feed.shown_audit.pending, timeout=5000)  # once its commit is reported back
     finally:
         ws.shutdown()
         executor.shutdown()
@@ -135,3 +140,63 @@ def test_a_failed_audit_write_is_retried_not_lost(qtbot, sqlite_db, make_actor, 
     finally:
         ws.shutdown()
         executor.shutdown()
+
+
+@pytest.mark.postgres
+def test_a_reread_does_not_wait_for_an_audit_write_blocked_on_the_chain_lock(qtbot, postgres_url,  # type: ignore[no-untyped-def]
+                                                                             make_actor) -> None:
+    """The audit of what was shown waits for the chain's lock (held here by another connection, as a hundred
+    consoles auditing the same new case hold it in turn); the next pushed change is still read and shown at
+    once, and the audit row arrives once the lock is free."""
+    engine = make_engine(postgres_url, DbBounds(statement_s=60))  # the lock is never given up while the test holds it
+    migrate(engine)
+    db = session_factory(engine)
+    nurse = make_actor(db, "ssk.anna", Role.NURSE)
+    dispatcher = make_actor(db, "dir.bo", Role.DISPATCHER)
+    executor = DbExecutor(db, listen=True)
+    ws = console(qtbot, dispatcher, executor)
+    ws.feed.shown_audit.bound_ms = 50
+    holder = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    lock = holder.connect()
+    try:
+        assert executor.watch is not None
+        qtbot.waitUntil(lambda: executor.watch.listener.connects == 1, timeout=10000)
+        first, second = waiting_unnotified(db, nurse), waiting_unnotified(db, nurse)
+        lock.execute(text("BEGIN"))
+        lock.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+        notify(holder, first)
+        qtbot.waitUntil(lambda: shows(ws, first) and audit_waits_for_the_lock(holder), timeout=10000)
+        notify(holder, second)
+        qtbot.waitUntil(lambda: shows(ws, second), timeout=5000)  # not behind the audit waiting for the lock
+        assert {first, second} <= ws.feed.shown_audit.pending and listed(db, dispatcher) == []
+        lock.execute(text("COMMIT"))
+        qtbot.waitUntil(lambda: not ws.feed.shown_audit.pending, timeout=15000)
+        audited_as_shown(db, dispatcher, first)
+        audited_as_shown(db, dispatcher, second)
+    finally:
+        lock.close()
+        holder.dispose()
+        ws.shutdown()
+        executor.shutdown()
+        engine.dispose()
+
+
+def waiting_unnotified(factory: sessionmaker[Session], nurse: Actor) -> int:
+    """A case in väntrummet written past the command layer: no notification, so only a re-read shows it."""
+    with transaction(factory) as s:
+        case_id = create_case(s, nurse, INTAKE).id
+        s.get(Case, case_id).priority = "2"  # type: ignore[union-attr]
+        advance(s, nurse, case_id, CaseEvent.SEND_TO_WAITING_ROOM)
+    return case_id
+
+
+def notify(engine: Engine, case_id: int) -> None:
+    """What a command's commit sends about `case_id` (commands/events.py)."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_notify(:channel, :payload)"),
+                     {"channel": CHANNEL, "payload": encode("cases", [case_id])})
+
+
+def audit_waits_for_the_lock(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return bool(conn.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")))
