@@ -250,7 +250,9 @@ class FeedRecordWriter:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Write what is queued if the database lets us (within about half of `timeout`), then stop."""
+        """Write what is queued, in order, for about half of `timeout` if the database lets us; then every outcome
+        still queued (one transaction, ahead of its feed's cursor); then stop. What is left is counted in
+        `unwritten` and, since the cursor stayed behind it, asked for again at the next start."""
         self._stop_deadline = time.monotonic() + timeout / 2
         self._stop.set()
         self._wake.set()
@@ -283,12 +285,34 @@ class FeedRecordWriter:
             if self._leading and now >= next_prune:
                 next_prune = now + self.prune_interval
                 self._prune_by_itself()
+        self._write_outcomes_left()
         with self._lock:
             self.unwritten = len(self._queue)
             self._queue.clear()
         if self.unwritten:
             log.error("%d flödesposter kunde inte sparas innan skrivaren stoppades; markören flyttades inte, så "
                       "de spelas upp igen vid nästa start", self.unwritten)
+
+    def _write_outcomes_left(self) -> None:
+        """Stopping with a backlog: store the outcomes still queued, ahead of the status events before them. The
+        inbox is what the console acts on, and a publisher may no longer have them to replay; the feed's cursor is
+        not moved, so the statuses are asked for again, and the outcomes come back then as duplicates (stored once)."""
+        if not self._leading or self._outage:  # a database away would hold the stop for its whole timeout
+            return
+        with self._lock:
+            outcomes: list[RecordItem] = [i for i in self._queue if type(i) is OutcomeItem]
+            if not outcomes:
+                return
+            self._queue = deque(i for i in self._queue if type(i) is not OutcomeItem)
+            self._in_flight = len(outcomes)
+        try:
+            rest = self._write_batch(outcomes)
+        except Exception:  # noqa: BLE001
+            rest = outcomes
+            log.exception("flödesskrivaren: oväntat fel när utfallen skulle sparas")
+        with self._lock:
+            self._queue.extend(rest)
+            self._in_flight = 0
 
     def _follow_lead(self) -> None:
         if self.is_leader is None:
@@ -346,6 +370,8 @@ class FeedRecordWriter:
     def _drain(self) -> bool:
         """Write batches until the queue is empty; False when the database is away (the rest stays queued)."""
         while self._queue and self._leading:
+            if self._stop.is_set() and time.monotonic() >= self._stop_deadline:
+                return True  # out of time: the rest is left to _write_outcomes_left and the next start
             with self._lock:
                 batch = [self._queue.popleft() for _ in range(min(len(self._queue), self.max_batch))]
                 self._in_flight = len(batch)
@@ -419,7 +445,8 @@ class FeedRecordWriter:
                 self._account_unchanged(unchanged)
                 return [w.item for w in rest] + [CursorItem(p, e, s) for (p, e), s in cursors.items()]
             try:
-                record_store.write_cursors(self.session_factory, cursors, now)
+                if cursors:
+                    record_store.write_cursors(self.session_factory, cursors, now)
             except Exception as exc2:  # noqa: BLE001
                 if record_store.is_transient(exc2, self.session_factory):
                     self._account_unchanged(unchanged)

@@ -15,7 +15,7 @@ WORKDIR (private to the console) holds `setup.pickle` (the SubscriberConfig, the
 be reached delays only the record (the writer retries with backoff), never the units on the board.
 Messages on the link (pickle, one frame): to the console {"ready": True} once started or {"failed": Swedish
 text}, then batches {"units", "feeds", "outcomes", "dropped", "counters"}; from the console b"stop" (the writer
-writes what it holds, then the process ends) and b"all" (the next batch holds every unit, not only the changed). The child ends with its parent (dispatch.child_guard).
+writes what it can within STOP_S and every outcome it holds, a last batch tells the console, the process ends) and b"all" (the next batch holds every unit, not only the changed). The child ends with its parent (dispatch.child_guard).
 """
 
 from __future__ import annotations
@@ -44,6 +44,11 @@ LINK_FILE = "link"
 ALL_UNITS = b"all"  # from the console: send every unit in the next batch (it marked them stale meanwhile)
 NICENESS = 5  # below the console: on a busy machine the screen the operator works in goes first
 COUNTERS_EVERY = 5  # batches between writer counters (the feed panel shows them about twice a second)
+# Asked to stop, the writer writes its backlog in order for half of this, then every outcome still queued, then
+# ends: a flood can leave minutes of backlog, and the console (closing, a shift change) must not wait for it. What
+# is left is replayed from the record's cursor at the next start. Well inside the console's wait (receiver_link).
+STOP_S = 3.0
+LAST_BATCH_LINGER_MS = 1000
 
 
 def link_address(workdir: Path) -> str:
@@ -59,7 +64,7 @@ class Batches:
         self.outcomes: list[OutcomeMessage] = []
         self.sent = 0
 
-    def next(self) -> dict[str, Any]:
+    def next(self, final: bool = False) -> dict[str, Any]:
         self.units |= self.state.drain_changes()
         while True:
             try:
@@ -69,7 +74,7 @@ class Batches:
         batch: dict[str, Any] = {"units": self.state.wire_rows(self.units), "feeds": self.state.feeds(),
                                  "outcomes": self.outcomes, "dropped": self.service.outcomes_dropped}
         writer = self.service.writer
-        if writer is not None and self.sent % COUNTERS_EVERY == 0:
+        if writer is not None and (final or self.sent % COUNTERS_EVERY == 0):
             batch["counters"] = writer.counters()
         return batch
 
@@ -122,10 +127,14 @@ def serve(workdir: Path, stop: threading.Event) -> int:
             except zmq.Again:
                 pass
     finally:
-        service.stop()  # the subscriber, then the writer: what it holds is written
+        service.stop(writer_timeout=STOP_S)  # the subscriber, then the writer (its outcomes at least are written)
         if engine is not None:
             engine.dispose()
-        link.close(linger=0)
+        try:  # the last outcomes and the writer's final counters (what it left unwritten) for the console
+            link.send(pickle.dumps(batches.next(final=True), protocol=pickle.HIGHEST_PROTOCOL), zmq.NOBLOCK)
+        except zmq.Again:
+            pass
+        link.close(linger=LAST_BATCH_LINGER_MS)
         context.term()
     return 0
 

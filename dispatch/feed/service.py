@@ -105,12 +105,13 @@ class FeedService:
             raise
         return self
 
-    def stop(self) -> None:
+    def stop(self, writer_timeout: float = 10.0) -> None:
+        """Stop the subscriber, then the writer (it writes what it holds for about half of `writer_timeout`)."""
         if self.subscriber is not None:
             self.subscriber.stop()
             self.subscriber = None
         if self.writer is not None:
-            self.writer.stop()
+            self.writer.stop(writer_timeout)
         if self.leadership is not None:
             self.leadership.stop()  # after the writer's last batch: the lead passes on at once
 

@@ -165,6 +165,8 @@ class FeedSubscriber(SocketThread):
                 raise
             now = time.monotonic()
             for sock, _ in ready:
+                if stop.is_set():  # asked to stop during a flood: what is unread is replayed from the cursor
+                    break
                 channel = updates.get(sock)
                 if channel is not None:
                     self._drain(sock, channel, now)

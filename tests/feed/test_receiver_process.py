@@ -3,17 +3,21 @@ loopback, a real child process, the real record writer in it, the console's Mirr
 
 from __future__ import annotations
 
+import logging
 import os
+import queue
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from feed_helpers import lab_config, small_fleet, unit_ids, wait_until
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, sessionmaker
 
-from dispatch.feed.config import CurveSettings, SubscriberConfig
+from dispatch.feed.config import CurveSettings, FeedEndpoint, SubscriberConfig
 from dispatch.feed.publisher import FeedPublisher
 from dispatch.feed.receiver_link import FeedReceiverProcess, MirrorFleetState
 from records.models import FeedOutcomeInbox, UnitStatusEvent
@@ -169,3 +173,77 @@ def test_a_child_that_keeps_dying_is_tried_again_a_minute_later(publisher):  # t
         assert receiver.proc is not None and receiver.restarts == 1
     finally:
         receiver.stop()
+
+
+FLOOD = Path(__file__).with_name("flood_publisher.py")
+FLOOD_S = 12.0
+LOCKED_S = 8.0  # the database held by another writer meanwhile: the child's record writer falls far behind
+STOP_WAIT_S = 5.0  # the console's wait; the child's own stop budget (receiver_child.STOP_S) is well inside it
+
+
+def hold_write_lock(factory: sessionmaker[Session]) -> Session:
+    """A session that keeps the feed record from being written until it is closed (another console writing)."""
+    s = factory()
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("LOCK TABLE unit_status_events IN SHARE MODE"))
+    else:
+        s.execute(text("SELECT 1"))  # records.db begins every SQLite transaction IMMEDIATE: the write lock
+    return s
+
+
+def test_a_child_asked_to_stop_during_a_flood_ends_by_itself_and_stores_every_outcome_the_console_got(
+        db, db_url, caplog):  # type: ignore[no-untyped-def]
+    # Closing the console (or a shift change) mid-flood with the record writer far behind: the child must not make
+    # the console wait for its whole backlog (nor be killed with its last writes), and every outcome the console
+    # was told of is in the inbox; the status events not written are replayed from the cursor at the next start.
+    flood = subprocess.Popen([sys.executable, str(FLOOD), "--rate", "20000"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert flood.stdout is not None
+        _, updates, snapshot = flood.stdout.readline().split()
+        fleet = small_fleet()
+        state = MirrorFleetState(fleet)
+        config = SubscriberConfig(feeds=[FeedEndpoint(publisher="ambulans", updates=updates, snapshot=snapshot)],
+                                  insecure_lab=True, poll_interval_s=0.01)
+        receiver = FeedReceiverProcess(config, state, fleet, database_url=db_url).start()
+        told: list[int] = []  # case ids of the outcomes the console received
+
+        def take_outcomes() -> None:
+            while True:
+                try:
+                    told.append(receiver.outcomes.get_nowait().case_id)
+                except queue.Empty:
+                    return
+
+        try:
+            lock: Session | None = hold_write_lock(db)
+            started = time.monotonic()
+            while time.monotonic() - started < FLOOD_S:
+                state.drain_changes()
+                take_outcomes()
+                if lock is not None and time.monotonic() - started > LOCKED_S:
+                    lock.close()
+                    lock = None
+                time.sleep(0.05)
+            assert receiver.writer_counters.get("backlog", 0) > 10_000, "no flood: the writer kept up"
+            caplog.set_level(logging.ERROR, logger="dispatch.feed.receiver")
+            receiver.stop(timeout=STOP_WAIT_S)
+            take_outcomes()
+        finally:
+            if lock is not None:
+                lock.close()
+            receiver.stop()
+    finally:
+        assert flood.stdin is not None and flood.stdout is not None
+        flood.stdin.close()
+        flood.wait(10)
+        flood.stdout.close()
+    assert "stannade inte" not in caplog.text  # it ended by itself, not killed after the console's wait
+    counters = receiver.writer_counters  # its last counters, sent after its writer stopped
+    assert counters["backlog"] == 0 and counters["written"] > 0
+    assert len(told) >= FLOOD_S * 2
+    with db() as s:
+        inboxed = set(s.scalars(select(FeedOutcomeInbox.case_id)))
+        stored = s.scalar(select(func.count()).select_from(UnitStatusEvent))
+    assert stored, "no status event stored"
+    assert set(told) <= inboxed, f"outcomes the console got but the record lacks: {sorted(set(told) - inboxed)}"
