@@ -8,12 +8,16 @@ Three promises every transaction of the product keeps, on both backends:
   case, no "database is locked" upgrade deadlock between two writers.
 * **Durable.** SQLite runs WAL with `synchronous=FULL`: a committed clinical fact survives a power cut.
 * **Time-bounded.** Connect timeout, statement/lock timeouts and TCP keepalives on PostgreSQL, a busy
-  timeout on SQLite, and a watchdog per transaction that cuts the connection when the bound passes, so a
-  silent network stall becomes a `DatabaseTimeout` with a Swedish message instead of a frozen write.
+  timeout on SQLite, and a watchdog that cuts a transaction's connection when its bound passes, so a
+  silent network stall becomes a `DatabaseTimeout` with a Swedish message instead of a frozen write. One
+  long-lived watchdog thread per process keeps every deadline (two threads started per transaction cost CPU
+  on every read of a hundred consoles).
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 import os
 import socket
@@ -178,8 +182,7 @@ def _bounded_ping(bounds: DbBounds):  # type: ignore[no-untyped-def]
     stalled connection); a dead connection is replaced by a fresh one within what is left of the bound."""
     def ping(dbapi_conn, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
         seconds = max(0.05, min(PING_MAX_S, _deadline.remaining(bounds.statement_s) / 4))
-        timer = _Deadline(seconds, _cut, dbapi_conn)
-        timer.start()
+        timer = _ALARMS.arm(seconds, _cut, dbapi_conn)
         try:
             cur = dbapi_conn.cursor()
             cur.execute("SELECT 1")
@@ -194,29 +197,70 @@ def _bounded_ping(bounds: DbBounds):  # type: ignore[no-untyped-def]
     return ping
 
 
-class _Deadline(threading.Thread):
-    """Calls `fn(*args)` after `seconds` unless cancelled first. Unlike threading.Timer it is made a daemon in
-    its constructor, so starting one from a QThread does not register a dummy Python thread for it."""
+class _Alarm:
+    """One deadline kept by `_AlarmClock`: `fn(*args)` at `at` unless cancelled first."""
 
-    def __init__(self, seconds: float, fn: Any, *args: Any):
-        super().__init__(name="db-deadline", daemon=True)
-        self._seconds, self._fn, self._args = seconds, fn, args
-        self._cancelled = threading.Event()
-        self._lock = threading.Lock()  # firing and cancelling never overlap: the caller learns which came first
-        self.fired = False
+    __slots__ = ("_clock", "fn", "args", "fired", "cancelled")
 
-    def run(self) -> None:
-        if not self._cancelled.wait(self._seconds):
-            with self._lock:
-                if not self._cancelled.is_set():
-                    self.fired = True
-                    self._fn(*self._args)
+    def __init__(self, clock: _AlarmClock, fn: Any, args: tuple[Any, ...]):
+        self._clock, self.fn, self.args = clock, fn, args
+        self.fired = self.cancelled = False
 
     def cancel(self) -> bool:
         """Stop it; True if it had already fired (whatever it guarded was cut and must not be trusted)."""
-        with self._lock:
-            self._cancelled.set()
+        with self._clock.cond:  # firing happens under the same lock: the caller learns which came first
+            self.cancelled = True
             return self.fired
+
+
+class _AlarmClock:
+    """Every deadline of the process on one daemon thread (a heap ordered by when), started at the first and
+    kept: a transaction arms and cancels an entry instead of starting threads. The callbacks only shut a socket
+    or interrupt SQLite, so firing them in turn delays none noticeably. A forked child starts its own."""
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        self.cond = threading.Condition()
+        self._heap: list[tuple[float, int, _Alarm]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, seconds: float, fn: Any, *args: Any) -> _Alarm:
+        alarm = _Alarm(self, fn, args)
+        with self.cond:
+            heapq.heappush(self._heap, (time.monotonic() + max(0.0, seconds), next(self._order), alarm))
+            if self._thread is None or not self._thread.is_alive():
+                # a daemon from its constructor: started from a QThread it registers no dummy Python thread
+                self._thread = threading.Thread(target=self._run, name="db-watchdog", daemon=True)
+                self._thread.start()
+            elif self._heap[0][2] is alarm:  # sooner than what the thread sleeps for
+                self.cond.notify()
+        return alarm
+
+    def _run(self) -> None:
+        with self.cond:
+            while True:
+                while self._heap and self._heap[0][2].cancelled:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self.cond.wait()
+                    continue
+                left = self._heap[0][0] - time.monotonic()
+                if left > 0:
+                    self.cond.wait(left)
+                    continue
+                alarm = heapq.heappop(self._heap)[2]
+                alarm.fired = True
+                try:
+                    alarm.fn(*alarm.args)
+                except Exception:  # noqa: BLE001, S110 - the clock must outlive any one callback
+                    pass
+
+
+_ALARMS = _AlarmClock()
 
 
 def _cut(dbapi_conn: Any) -> None:
@@ -236,25 +280,23 @@ def _cut(dbapi_conn: Any) -> None:
 
 
 class _Watchdog:
-    """Cuts the connection of one transaction when its bound passes."""
+    """Cuts the connection of one transaction when its bound passes (an alarm on the process's clock)."""
 
     def __init__(self) -> None:
-        self.fired = False
-        self._timer: _Deadline | None = None
+        self._alarm: _Alarm | None = None
+
+    @property
+    def fired(self) -> bool:
+        return self._alarm is not None and self._alarm.fired
 
     def watch(self, dbapi_conn: Any, seconds: float | None) -> None:
         if seconds is None:
             return
-        self._timer = _Deadline(max(0.0, seconds), self._fire, dbapi_conn)
-        self._timer.start()
-
-    def _fire(self, dbapi_conn: Any) -> None:
-        self.fired = True
-        _cut(dbapi_conn)
+        self._alarm = _ALARMS.arm(max(0.0, seconds), _cut, dbapi_conn)
 
     def stop(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+        if self._alarm is not None:
+            self._alarm.cancel()
 
 
 _DEFAULT_BOUND = object()
