@@ -325,7 +325,7 @@ def test_switch_user_keeps_the_draft_with_its_author_and_never_shows_it_to_the_n
 def test_admin_workspace_creates_grants_revokes_and_deactivates(qtbot, factory, make_window, actor_for, idle,
                                                                 qtmodeltester) -> None:  # type: ignore[no-untyped-def]
     w = make_window(actor_for(Role.ADMIN, "admin.anna"))
-    assert list(w.workspaces) == ["admin", "stats"]
+    assert list(w.workspaces) == ["admin", "stats", "planning"]
     ws = w.workspaces["admin"]
     idle(w)
     qtmodeltester.check(ws.users_model)
@@ -455,7 +455,7 @@ def test_a_nurse_has_no_admin_workspace_and_an_admin_no_clinical_one(make_window
     assert "admin" not in nurse.workspaces and "adminDock" not in nurse.docks
     assert nurse.findChild(object, "adminWorkspace") is None
     admin = make_window(actor_for(Role.ADMIN))
-    assert set(admin.workspaces) == {"admin", "stats"}
+    assert set(admin.workspaces) == {"admin", "stats", "planning"}
 
 
 def test_a_revoked_sign_in_stops_reads_and_locks_the_window(qtbot, make_window, actor_for, factory, idle):  # type: ignore[no-untyped-def]
