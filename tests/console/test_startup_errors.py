@@ -18,11 +18,18 @@ def shown(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_unreachable_database_is_named(qapp, data_dir: Path, monkeypatch, shown, capsys) -> None:  # type: ignore[no-untyped-def]
-    url = f"sqlite:///{data_dir / 'finns-inte' / 'larm.sqlite3'}"
+    url = f"sqlite:///{data_dir}"  # a directory where the file should be: SQLite cannot open it
     monkeypatch.setenv("LARMCENTRAL_DB_URL", url)
     assert run_console(demo=False, user="ssk.anna", role="nurse") == 2
     assert shown and shown[0].startswith("Konsolen kan inte starta: databasen kan inte nås") and url in shown[0]
     assert "databasen kan inte nås" in capsys.readouterr().err
+
+
+def test_a_database_file_in_a_missing_directory_names_the_directory(  # type: ignore[no-untyped-def]
+        qapp, data_dir: Path, monkeypatch, shown) -> None:
+    monkeypatch.setenv("LARMCENTRAL_DB_URL", f"sqlite:///{data_dir / 'finns-inte' / 'larm.sqlite3'}")
+    assert run_console(demo=False, user="ssk.anna", role="nurse") == 2
+    assert "en inställning är felaktig" in shown[0] and f"katalogen {data_dir / 'finns-inte'}" in shown[0]
 
 
 def test_bad_setting_is_named(qapp, data_dir: Path, monkeypatch, shown) -> None:  # type: ignore[no-untyped-def]
