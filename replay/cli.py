@@ -7,7 +7,6 @@ and exit code 2, never a traceback; argparse's own errors are put in Swedish by 
 from __future__ import annotations
 
 import argparse
-import errno
 import os
 import re
 import sys
@@ -19,6 +18,7 @@ from typing import IO, NoReturn
 
 from replay.runner import Reporter
 from resources.numbers import sv_number
+from resources.os_errors import os_error_text
 
 DEFAULT_VARIANTS = "V0,V1,V2,V3,V4,V6"
 DEFAULT_SEEDS = "1-5"
@@ -133,14 +133,6 @@ def parse_out(text: str | None) -> Path:
 # What a comparison writes (replay.runner): one of them in --out means a comparison, finished or interrupted, is there.
 _RESULT_PATTERNS = ("manifest.json", "kpi.csv", "jämförelse.pdf", "calls_*.csv", "samtal_s*")
 
-_REASONS = {errno.EACCES: "behörighet saknas", errno.EPERM: "behörighet saknas", errno.EROFS: "skrivskyddat filsystem",
-            errno.ENOENT: "sökvägen finns inte", errno.ENOSPC: "disken är full", errno.EDQUOT: "diskkvoten är slut",
-            errno.ENOTDIR: "en del av sökvägen är en fil"}
-
-
-def os_reason(exc: OSError) -> str:
-    """The system's complaint in Swedish where it is a usual one (its English words otherwise)."""
-    return _REASONS.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 def check_out_free(path: Path) -> None:
@@ -165,7 +157,7 @@ def check_out_writable(path: Path) -> None:
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise ArgumentProblem(f"--out: {path} kan inte skrivas ({os_reason(exc)})") from exc
+        raise ArgumentProblem(f"--out: {path} kan inte skrivas ({os_error_text(exc)})") from exc
 
 
 # --- progress -------------------------------------------------------------------------------------------------
@@ -244,7 +236,7 @@ def _execute(variants_text: str | None, seeds: list[int], args: argparse.Namespa
         paths = run_comparison(backend, variants, seeds, out, days=days,
                                reporter=ProgressLine(runs=len(variants) * len(seeds)))
     except OSError as exc:
-        print(f"Kan inte skriva i {out}: {os_reason(exc)}", file=sys.stderr)
+        print(f"Kan inte skriva i {out}: {os_error_text(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # manifest.json is written last: without it no one takes the directory as finished
         print(f"\nAvbruten: jämförelsen i {out} är inte färdig (ingen manifest.json); ta bort katalogen eller "

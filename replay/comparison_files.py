@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from resources.os_errors import os_error_text
+
 MANIFEST_FORMAT = "larmcentral-replay-comparison/1"
 KPI_READ_COLUMNS = ("variant", "kpi", "mått", "enhet", "medel", "ki_låg", "ki_hög", "frön", "rapportens_skattning",
                     "rapportens_låg", "rapportens_hög", "rapportens_text")
@@ -26,7 +28,7 @@ def _text(path: Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ComparisonFileError(f"{path} kan inte läsas ({exc.strerror or exc})") from exc
+        raise ComparisonFileError(f"{path} kan inte läsas ({os_error_text(exc)})") from exc
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
