@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from console.dispatch import setup as dispatch_setup  # noqa: E402
 from console.dispatch.setup import build_dispatch_workspace, freeze_startup_objects  # noqa: E402
 from console.tasks import DbExecutor  # noqa: E402
 from dispatch.feed.config import FeedEndpoint, SubscriberConfig, load_subscriber_config, save_subscriber_config  # noqa: E402
@@ -184,6 +185,28 @@ class Heartbeat:
                 "own_worst": max((c * 1000 for c in self.cpu), default=0.0)}
 
 
+def watch_stalls(beat: Heartbeat, gui: int, out: Path) -> None:
+    """Diagnosis (BENCH_STALLS=FILE): every 2 ms, while the beat is over 8 ms late, the GUI thread's Python stack is
+    counted; written to FILE.<pid> (py-spy's raw format, one line per stack) at exit. What the long stalls run."""
+    import atexit
+    from collections import Counter
+
+    stacks: Counter[str] = Counter()
+
+    def sample() -> None:
+        while True:
+            time.sleep(0.002)
+            if time.perf_counter() - getattr(beat, "last", time.perf_counter()) > BEAT_S + 0.008:
+                frame, names = sys._current_frames().get(gui), []
+                while frame is not None:
+                    names.append(f"{frame.f_code.co_name} ({Path(frame.f_code.co_filename).name}:{frame.f_lineno})")
+                    frame = frame.f_back
+                stacks[";".join(reversed(names))] += 1
+
+    threading.Thread(target=sample, daemon=True, name="stall-sampler").start()
+    atexit.register(lambda: out.write_text("".join(f"{k} {n}\n" for k, n in stacks.most_common())))
+
+
 def pct(values: list[float], q: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, int(round(q * (len(s) - 1))))] if s else 0.0
@@ -268,12 +291,15 @@ def run_gui(config: SubscriberConfig, args: argparse.Namespace) -> dict[str, obj
         sel.recommendation_ready.connect(shown)
         if not args.no_gc_freeze:
             freeze_startup_objects()
+        dispatch_setup.favour_the_gui_thread()  # as the console does (gui_before: not)
         warm_until = time.monotonic() + args.warmup
         while time.monotonic() < warm_until:  # first paint, first väntrummet query, the backlog
             app.processEvents()
             time.sleep(0.001)
 
         beat = Heartbeat()
+        if os.environ.get("BENCH_STALLS"):
+            watch_stalls(beat, gui, Path(f"{os.environ['BENCH_STALLS']}.{os.getpid()}"))
         msgs0 = sum(f.messages for f in state.feeds())
         rows0, ticks0, shown0, dropped0 = bridge.rows_applied, bridge.ticks, len(latency_ms), sel.stale_dropped
         bridge.worst_tick_s = 0.0

@@ -272,9 +272,10 @@ def run_console(demo: bool = False, user: str | None = None, role: str | None = 
         return _cannot_start(f"databasen kan inte nås ({database_url()}).\n\n{exc}")
     except NotADemoDatabase as exc:
         return _cannot_start(str(exc))
-    from console.dispatch.setup import freeze_startup_objects
+    from console.dispatch.setup import favour_the_gui_thread, freeze_startup_objects
 
     freeze_startup_objects()  # keeps the cyclic GC from stalling the GUI while feeds run
+    favour_the_gui_thread()
     window.present()
     if phone_positions.start() is not None:  # the console works on without phone positions, and says so
         window.show_message(phone_positions.problem or "")

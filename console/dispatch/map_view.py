@@ -53,6 +53,7 @@ GROUP_PX = 10.0  # case markers closer than this (pixels) are drawn as one
 CASE_HIT_PX, GROUP_HIT_PX, UNIT_HIT_PX, ED_HIT_PX = 9.0, 12.0, 5.0, 7.0  # what the pointer is over (radius)
 PAN_STEP = 0.2  # of the view's width or height, per arrow key
 ZOOM_STEP = 1.5  # per + or −
+REFRAME_WIDER = 2.0  # the selected case's view is framed again once it is this many times wider than it needs
 MIN_VIEW_DEG, MAX_VIEW_DEG = 0.005, 6.0  # zoom limits (latitude degrees across: about 0.5 km to 650 km)
 LEGEND_MARGIN = 6  # px between the legend and the map's edges
 LEGEND_AUTO_HEIGHT = 560  # px: a map this tall shows its legend until L says otherwise (a smaller one, at 1366×768,
@@ -257,12 +258,35 @@ class SkaneMap(pg.PlotWidget):
             self._frame(*self._frame_args)
 
     def _frame(self, lon: float, lat: float, others: list[tuple[float, float]], radius_m: float | None) -> None:
+        target = self._target(lon, lat, others, radius_m)
+        self.setRange(xRange=(target.left(), target.right()), yRange=(target.top(), target.bottom()), padding=0)
+        self.moved_by_user = False
+
+    def _target(self, lon: float, lat: float, others: list[tuple[float, float]], radius_m: float | None) -> QRectF:
+        """The view that frames the case (x: lon, y: lat; top() is the lower latitude)."""
         r = fit_range(lon, lat, others, radius_m=radius_m)
         y0 = r.y0
         if not self.legend.isHidden() and self.height() > 0:  # centred in what the legend leaves free below
             y0 = r.y1 - (r.y1 - r.y0) / (1 - self.legend_cover())
-        self.setRange(xRange=(r.x0, r.x1), yRange=(y0, r.y1), padding=0)
-        self.moved_by_user = False
+        return QRectF(r.x0, y0, r.x1 - r.x0, r.y1 - y0)
+
+    def _still_framed(self) -> bool:
+        """Does the view, framed earlier on this case, still hold what a framing now would, at about its scale?
+        Then a change of the case's units leaves it alone: re-framing at every recommendation of a moving fleet
+        made the map jump under the dispatcher's eyes, and each jump re-laid out every item (a long GUI stall in a
+        flood). The view is framed again when something to show falls outside it or it is now far too wide."""
+        if self._frame_args is None:
+            return False
+        lon, lat, others, radius_m = self._frame_args
+        view = self.view_range()
+        if view.width() <= 0 or view.height() <= 0:
+            return False
+        target = fit_range(lon, lat, others, radius_m=radius_m)
+        rx, ry = circle_radii(lat, radius_m) if radius_m else (0.0, 0.0)
+        inside = all(view.contains(QPointF(x, y)) for x, y in
+                     ((lon - rx, lat - ry), (lon + rx, lat + ry), *others))
+        zoomed_out = min(view.width() / (target.x1 - target.x0), view.height() / (target.y1 - target.y0))
+        return inside and zoomed_out <= REFRAME_WIDER
 
     def legend_cover(self) -> float:
         """The share of the map's height the legend covers at its foot (with its margin)."""
@@ -437,8 +461,10 @@ class SkaneMap(pg.PlotWidget):
         self._frame_args = (lon, lat, [(e.lon, e.lat) for e in ends], radius)
         key = (pos, frozenset(e.unit_id for e in ends), radius)
         if case_id != self._framed_case or (not self.moved_by_user and key != self._framed_key):
+            again = case_id == self._framed_case
             self._framed_case, self._framed_key = case_id, key
-            self.frame_selected()
+            if not (again and self._still_framed()):
+                self.frame_selected()
 
     def _show_labels(self, ends: list[tuple[RouteEnd, str]]) -> None:
         while len(self.unit_labels) < len(ends):
@@ -447,8 +473,11 @@ class SkaneMap(pg.PlotWidget):
             self.addItem(label)
             self.unit_labels.append(label)
         for label, (end, colour) in zip(self.unit_labels, ends, strict=False):
-            label.setText(end.unit_id, color=colour)
-            label.setPos(end.lon, end.lat)
+            if getattr(label, "shown_as", None) != (end.unit_id, colour):  # a new text re-lays the label out
+                label.setText(end.unit_id, color=colour)
+                label.shown_as = (end.unit_id, colour)
+            if (label.pos().x(), label.pos().y()) != (end.lon, end.lat):
+                label.setPos(end.lon, end.lat)
         for i, label in enumerate(self.unit_labels):
             label.setVisible(i < len(ends))
 

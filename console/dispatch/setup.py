@@ -25,6 +25,7 @@ process; the in-process demo simulator (tests) and an in-memory database keep th
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Callable
 from datetime import datetime
 
@@ -115,3 +116,15 @@ def freeze_startup_objects() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+GUI_SWITCH_INTERVAL_S = 0.001
+
+
+def favour_the_gui_thread() -> None:
+    """Let a thread waiting for the GIL have it after 1 ms instead of CPython's 5 ms (sys.setswitchinterval).
+
+    The console's worker threads (database, recommendation, feed link) run Python while the GUI thread waits for
+    the GIL at every call into Python (a slot, a paint); each wait lasted up to the switch interval, and a repaint
+    makes many. Measured with bench/bench_gui.py (its `before` console keeps CPython's 5 ms)."""
+    sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)

@@ -92,6 +92,20 @@ def test_selecting_a_case_centres_on_it_zoomed_to_hold_its_units(shown_map) -> N
     assert m.view_range().contains(county)
 
 
+def test_a_new_unit_within_the_framed_view_leaves_the_map_still(shown_map) -> None:  # type: ignore[no-untyped-def]
+    m = shown_map
+    m.set_cases([case_at(1, LUND.lat, LUND.lon)])
+    m.select_case(1, [RouteEnd("AMB-1", LUND.lon + 0.08, LUND.lat)])  # about 5 km east
+    framed = m.view_range()
+    m.select_case(1, [RouteEnd("AMB-2", LUND.lon - 0.05, LUND.lat)])  # the fleet moved: another ★ 3 km west, in view
+    assert m.view_range() == framed  # no jump under the dispatcher's eyes
+    far = RouteEnd("AMB-3", LUND.lon + 0.4, LUND.lat)  # a ★ out of view: framed again to hold it
+    m.select_case(1, [far])
+    assert m.view_range() != framed and m.view_range().contains(QPointF(far.lon, far.lat))
+    m.select_case(1, [RouteEnd("AMB-4", LUND.lon + 0.01, LUND.lat)])  # only a near one again: far too wide now
+    assert m.view_range().width() < framed.width() * 1.5
+
+
 def test_the_view_the_dispatcher_moved_is_not_taken_back_by_a_refresh(qtbot, shown_map) -> None:  # type: ignore[no-untyped-def]
     m = shown_map
     m.set_cases([case_at(1, LUND.lat, LUND.lon), case_at(2, MALMO.lat, MALMO.lon)])
