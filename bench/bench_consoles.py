@@ -4,13 +4,13 @@
 
 Each console is a process of its own, headless (a QCoreApplication, no screen) on the real code path: the
 console's `DbExecutor(listen=True)` (LISTEN on a connection of its own, queued signal to the main thread) and,
-on `changed_ids("cases", ids)`, the dispatch workspace's own väntrummet re-read (console/dispatch/waiting_feed.py,
-not a copy of it: the named cases only, merged into what is shown, newly shown cases audited right after, batched;
+on `pushed(Change("cases", ids, open))`, the dispatch workspace's own väntrummet re-read (console/dispatch/waiting_feed.py,
+not a copy of it: of the named cases only those shown or open for dispatch, merged into what is shown, newly shown cases audited right after, batched;
 the whole listing at start), one re-read at a time with one more for a burst. Not timed: the table and map
 repainting what the feed hands them (no screen).
 One more process, the call taker, runs CreateCase then SendToWaitingRoom per case through `commands.run` with a
 provisioned nurse, `--interval` seconds apart. Printed per N, over every (change, other console) pair:
-  * notified: the call taker starts the command → `changed_ids` naming the case at the console;
+  * notified: the call taker starts the command → the change naming the case at the console;
   * visible: the call taker starts SendToWaitingRoom → the case in the console's re-read väntrummet listing
     (and, separately, how long that re-read took at the console: its worker, the server, the CPU it shares);
   * baseline, measured concurrently in the same consoles: the old 5 s poll of the same listing on the same
@@ -46,6 +46,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests" / "commands"))
 
 GOAL_P99_S = 1.0
+# Skåne's busiest hour, for scale: about 192,000 calls a year (replay/params/volume.yaml) are 22 an hour; the
+# hour-of-day and weekday factors and healthcare orders in office hours (replay/params/arrivals.yaml) make the
+# busiest hours about 35 calls; each call is at most about 8 case changes (created, drafts, triage, väntrummet,
+# assigned, outcome): about 0.08 changes a second at the whole centre.
+PEAK_CHANGES_PER_S = 35 * 8 / 3600
 
 
 # --- one console (child process) ---------------------------------------------------------------------------
@@ -102,14 +107,14 @@ def console_main(url: str, name: str, poll_s: float) -> None:
         polled_ids = state["polled"] or frozenset()
         DbOp(executor, lambda s: read_waiting(s, actor, polled_ids)).success(got).run()
 
-    def on_ids(topic: str, ids: Any) -> None:
+    def on_pushed(change: Any) -> None:
         t = time.time()
-        for i in ids or ():
+        for i in change.ids or ():
             heard[i].append(t)
-        if topic == "cases":
-            feed.refresh(ids)
+        if change.topic == "cases":
+            feed.pushed(change)  # as the workspace does: only what it shows or is open is re-read
 
-    executor.changed_ids.connect(on_ids)
+    executor.pushed.connect(on_pushed)
     poller = QTimer(interval=int(poll_s * 1000), timeout=poll)
     if poll_s > 0:  # --poll 0: no baseline (to see what the push path alone costs)
         poller.start()
@@ -133,7 +138,8 @@ def console_main(url: str, name: str, poll_s: float) -> None:
     feed.shutdown()
     executor.shutdown()
     engine.dispose()
-    print(json.dumps({"heard": heard, "seen": seen, "polled": polled, "reads": reads, "connects": executor.watch.listener.connects,
+    print(json.dumps({"heard": heard, "seen": seen, "polled": polled, "reads": reads, "passed_over": feed.passed_over,
+                      "connects": executor.watch.listener.connects,
                       "cpu_s": counted["cpu1"] - counted["cpu0"], "statements": counted["s1"] - counted["s0"]}),
           flush=True)
 
@@ -210,6 +216,7 @@ def run_one(n: int, args: argparse.Namespace) -> None:
             per: dict[str, int] = defaultdict(int)
             for app_name, count in rows:
                 per[app_name.split(":")[0]] += count
+            time.sleep(args.settle)  # a centre's consoles start long before a call: the start-up load passes first
             for p in procs:
                 p.stdin.write("go\n")  # type: ignore[union-attr]
                 p.stdin.flush()  # type: ignore[union-attr]
@@ -246,11 +253,15 @@ def run_one(n: int, args: argparse.Namespace) -> None:
                 visible.append(r["seen"][str(cid)] - sent)
             if str(cid) in r["polled"]:
                 polled.append(r["polled"][str(cid)] - sent)
-    print(f"== {n} consoles ({what}); {args.cases} cases, 2 changes each, {args.interval} s apart; "
-          f"consoles ready in {ready_s:.1f} s")
-    print(figures("notified (command → changed_ids)", notified))
+    rate = 2 / args.interval
+    print(f"== {n} consoles ({what}); {args.cases} cases, 2 changes each, {args.interval} s apart: {rate:.1f} changes/s, "
+          f"{rate / PEAK_CHANGES_PER_S:.0f}× Skåne's busiest hour (≈{PEAK_CHANGES_PER_S:.2f}/s); consoles ready in "
+          f"{ready_s:.1f} s")
+    print(figures("notified (command → change heard)", notified))
     print(figures("visible, pushed (→ väntrummet)", visible))
     print(figures("  väntrummet re-read at a console", [x for r in results for x in r["reads"]]))
+    print(f"  changes not re-read (a call being taken, not shown): "
+          f"{sum(r['passed_over'] for r in results) / len(results):.0f} per console of {2 * args.cases}")
     print(figures(f"visible, baseline {args.poll:g} s poll", polled))
     if visible and polled:
         print(f"  poll/push ratio: p50 {statistics.median(polled) / statistics.median(visible):.1f}×, "
@@ -274,7 +285,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     p.add_argument("--consoles", default="10,50,100", help="comma-separated N")
     p.add_argument("--cases", type=int, default=30)
-    p.add_argument("--interval", type=float, default=0.5, help="seconds between changes")
+    p.add_argument("--interval", type=float, default=0.5, help="seconds from one case to the next (two changes each)")
+    p.add_argument("--settle", type=float, default=10.0, help="seconds after the last console is ready")
     p.add_argument("--poll", type=float, default=5.0, help="the baseline's poll interval (the old console's); 0: none")
     p.add_argument("--shared", action="store_true", help="a temp database on LARMCENTRAL_TEST_PG_URL instead")
     args = p.parse_args()

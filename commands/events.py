@@ -8,16 +8,19 @@ in-process bus after the commit. A transaction rolled back tells nobody.
 
 A command's change event names its own case, but a command may change others too (a unit taken from case A for
 case B sends A back to väntrummet): every case row the transaction changed is named in its "cases" notification,
-so a console that re-reads only the cases a change names (dispatch.waiting_read) never misses one.
+so a console that re-reads only the cases a change names (dispatch.waiting_read) never misses one. The same
+notification says which of them are open for dispatch once the transaction commits (read in it, just before
+COMMIT; records.change_feed): a console re-reads only those it shows or that are open.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import bindparam, event, select, text
 from sqlalchemy.orm import Session
 
+from dispatch.waiting_read import OPEN_STATUSES
 from records.actor import Actor
 from records.audit import now
 from records.change_feed import CHANNEL, LOCAL_BUS, Change, database_key, encode
@@ -27,6 +30,9 @@ __all__ = ["CHANNEL", "emit_change"]
 
 _PENDING = "larmcentral.changes"  # session.info key: {topic: set of case ids} of the open transaction
 _TOUCHED = "larmcentral.cases_touched"  # session.info key: ids of the case rows the open transaction changed
+_OPEN = "larmcentral.cases_open"  # session.info key: of the named cases, those open for dispatch at commit
+_OPEN_OF = (select(Case.id).where(Case.id.in_(bindparam("ids", expanding=True)),
+                                  Case.status.in_([s.value for s in OPEN_STATUSES])))
 
 
 def emit_change(session: Session, actor: Actor, *, topic: str, case_id: int | None, command: str,
@@ -59,11 +65,20 @@ def _pending(session: Session) -> dict[str, set[int]] | None:
 
 @event.listens_for(Session, "before_commit")
 def _notify(session: Session) -> None:
+    if not session.info.get(_PENDING) or session.in_nested_transaction():
+        return
+    session.flush()  # commit's own flush comes after this hook: the cases it changes must be named too
     pending = _pending(session)
-    if pending and session.get_bind().dialect.name == "postgresql":
+    if not pending:
+        return
+    named = pending.get("cases")
+    if named:  # read in the transaction (flushed first): what its commit leaves open
+        session.info[_OPEN] = frozenset(session.scalars(_OPEN_OF, {"ids": sorted(named)}))
+    if session.get_bind().dialect.name == "postgresql":
         for topic, ids in sorted(pending.items()):
+            opened = session.info.get(_OPEN) if topic == "cases" else None
             session.execute(text("SELECT pg_notify(:channel, :payload)"),
-                            {"channel": CHANNEL, "payload": encode(topic, ids)})
+                            {"channel": CHANNEL, "payload": encode(topic, ids, opened)})
 
 
 @event.listens_for(Session, "after_commit")
@@ -72,9 +87,11 @@ def _publish(session: Session) -> None:
     bind = session.get_bind()
     if pending and bind.dialect.name == "sqlite":
         session.info.pop(_PENDING, None)
+        opened = session.info.pop(_OPEN, None)
         key = database_key(bind.engine.url)
         for topic, ids in sorted(pending.items()):
-            LOCAL_BUS.publish(key, Change(topic, frozenset(ids) or None))
+            named = frozenset(ids) or None
+            LOCAL_BUS.publish(key, Change(topic, named, opened if topic == "cases" and named else None))
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -82,3 +99,4 @@ def _forget(session: Session, transaction: Any) -> None:
     if transaction.parent is None:  # the outer transaction ended (committed and told, or rolled back)
         session.info.pop(_PENDING, None)
         session.info.pop(_TOUCHED, None)
+        session.info.pop(_OPEN, None)

@@ -92,6 +92,7 @@ class DbExecutor(QObject):
 
     changed = Signal(str)  # topic: "cases", "reviews", "drafts", ...
     changed_ids = Signal(str, object)  # topic, the case ids (frozenset) or None: pushed from other consoles
+    pushed = Signal(object)  # the same as a records.change_feed.Change (with which cases are open for dispatch)
     signed_out = Signal(str)  # why, in Swedish
     failed = Signal(object)  # every failure not handled by the job's own callback
     idle = Signal()
@@ -116,6 +117,7 @@ class DbExecutor(QObject):
             self.watch = ChangeWatch(factory, self)
             self.watch.changed.connect(self.changed)
             self.watch.changed_ids.connect(self.changed_ids)
+            self.watch.pushed.connect(self.pushed)
             self.watch.start()
 
     @property

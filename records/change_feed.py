@@ -7,6 +7,12 @@ A change is a topic ("cases", "reviews", ...) and the ids it touched (case ids),
 commands publish the same `Change` to `LOCAL_BUS` after commit, and every subscriber in the process gets it at
 once (a second process on the same SQLite file learns of it by its safety poll).
 
+A "cases" change also says which of its cases are open for dispatch after it (`open`: waiting or assigned, what
+väntrummet lists), read in the committing transaction. A dispatch console re-reads only the named cases it shows
+or that are open now: a case being taken (created, triaged, noted) is not in väntrummet, and a hundred consoles
+re-reading it for every change the call taker saves was most of the centre's re-reads. Statuses are not patient
+data; the payload never carries more than ids.
+
 `RESYNC` is not a topic a command uses: a listener delivers it after every (re)connect, meaning "you may have
 missed changes: re-read everything once". The durable record stays `change_events`; notifications only say when
 to look.
@@ -33,16 +39,35 @@ TOPICS = ("alerts", "care_plans", "cases", "drafts", "followups", "reviews", "ru
 
 @dataclass(frozen=True)
 class Change:
-    """`ids` None: the whole topic (too many ids to name, or a resync)."""
+    """`ids` None: the whole topic (too many ids to name, or a resync). `open`: which of `ids` are open for
+    dispatch after the change (None: not told, so any of them may be)."""
 
     topic: str
     ids: frozenset[int] | None = None
+    open: frozenset[int] | None = None
+
+    def relevant_to(self, shown: frozenset[int]) -> frozenset[int] | None:
+        """The named cases a listing of open cases that shows `shown` must re-read (None: all of it)."""
+        if self.ids is None or self.open is None:
+            return self.ids
+        return self.ids & (shown | self.open)
 
 
-def encode(topic: str, ids: Iterable[int]) -> str:
-    """The NOTIFY payload for `topic` and `ids`; the topic alone when there are none or they would not fit."""
+def merge(a: Change, b: Change) -> Change:
+    """Two changes of one topic heard together, as one (what either named; open if either said so)."""
+    if a.ids is None or b.ids is None:
+        return Change(a.topic)
+    return Change(a.topic, a.ids | b.ids, None if a.open is None or b.open is None else a.open | b.open)
+
+
+def encode(topic: str, ids: Iterable[int], open_ids: Iterable[int] | None = None) -> str:
+    """The NOTIFY payload for `topic` and `ids` (and which of them are open); the topic alone when there are none
+    or they would not fit."""
     named = sorted(set(ids))
-    payload = json.dumps({"topic": topic, "ids": named}, separators=(",", ":"))
+    body: dict[str, object] = {"topic": topic, "ids": named}
+    if open_ids is not None:
+        body["open"] = sorted(set(open_ids) & set(named))
+    payload = json.dumps(body, separators=(",", ":"))
     if not named or len(payload.encode()) > MAX_PAYLOAD_BYTES:
         payload = json.dumps({"topic": topic}, separators=(",", ":"))
     return payload
@@ -53,10 +78,12 @@ def decode(payload: str) -> Change:
     try:
         data = json.loads(payload)
         topic = data["topic"]
-        ids = data.get("ids")
+        ids, open_ids = data.get("ids"), data.get("open")
         if not isinstance(topic, str) or not topic:
             raise ValueError(topic)
-        return Change(topic, frozenset(int(i) for i in ids) or None if ids is not None else None)
+        named = frozenset(int(i) for i in ids) or None if ids is not None else None
+        opened = None if named is None or open_ids is None else frozenset(int(i) for i in open_ids) & named
+        return Change(topic, named, opened)
     except (ValueError, TypeError, KeyError, AttributeError):
         log.warning("unreadable change notification %.200r: read as a resync", payload)
         return Change(RESYNC)

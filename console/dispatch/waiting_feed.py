@@ -7,6 +7,10 @@ time: calls while one runs are merged into exactly one more. A re-read's result 
 `assigned_at` (dispatch.waiting_read.merged) and `updated` is emitted, so the view shows it; only then are the
 cases it newly shows handed to the batched audit (console/shown_audit.py): shown first, audited within a second.
 A whole listing is audited in its own read, when its set changed (records.cases.list_cases).
+
+`pushed(change)` is how a pushed change arrives: of the cases it names, only those shown or open for dispatch
+after it are re-read (records.change_feed); a change to none of them (a call being taken) reads nothing. While a
+re-read is under way, or after one failed, nothing is left out (the shown set is not yet what it will be).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from console.tasks import DbExecutor, DbOp
 from dispatch.waiting_read import WaitingRead, merged, read_waiting
 from records.actor import Actor
 from records.cases import CaseView
+from records.change_feed import Change
 
 
 class WaitingFeed(QObject):
@@ -39,6 +44,17 @@ class WaitingFeed(QObject):
         self._reading = self._read_again = False
         self._again_ids: frozenset[int] | None = frozenset()  # what the one more reads (None: all of it)
         self._read_all_next = False  # a re-read failed: the cases it was to read are unknown
+        self.passed_over = 0  # pushed changes that named no case this listing shows or would show (not read)
+
+    def pushed(self, change: Change) -> None:
+        """Re-read what a pushed change of väntrummet's cases can alter here."""
+        ids = change.ids
+        if ids is not None and not self._reading and not self._read_all_next:
+            ids = change.relevant_to(frozenset(c.id for c in self.cases))
+            if not ids:
+                self.passed_over += 1
+                return
+        self.refresh(ids)
 
     def refresh(self, ids: frozenset[int] | None = None) -> None:
         if self._read_all_next:

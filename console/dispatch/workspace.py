@@ -40,6 +40,7 @@ from dispatch.recommendation_model import ResourceRecommendation
 from dispatch.waiting_read import WaitingRead
 from records.actor import Actor
 from records.cases import CaseView
+from records.change_feed import Change
 from resources.fleet import Fleet
 from resources.geography import Geography
 from resources.settings import load_settings
@@ -135,7 +136,7 @@ class DispatchWorkspace(QWidget):
         # Every committed change, this console's own included, is pushed back with the cases it touched when the
         # executor listens (console.change_watch); without a listener, this console's own commands say "cases".
         if executor.watch is not None:
-            executor.changed_ids.connect(self._on_pushed)
+            executor.pushed.connect(self._on_pushed)
         else:
             executor.changed.connect(lambda topic: topic == "cases" and self.refresh())
         # Outcomes the units report close their cases (as the system user; see outcomes.system_jobs), applied
@@ -239,9 +240,9 @@ class DispatchWorkspace(QWidget):
             self.alerts.cases_shown(self.waiting_model.cases())
         self.cases_shown.emit()
 
-    def _on_pushed(self, topic: str, ids: frozenset[int] | None) -> None:
-        if topic == "cases":
-            self.refresh(ids)
+    def _on_pushed(self, change: Change) -> None:
+        if change.topic == "cases":
+            self.feed.pushed(change)
 
     def _set_cases(self, cases: list[CaseView], assigned_at: dict[int, datetime] | None = None) -> None:
         selected = self.selected

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from commands import CreateCase, SendToWaitingRoom, run
+from commands import CreateCase, RecordOutcome, SendToWaitingRoom, run
 from console.dispatch.setup import build_dispatch_workspace
 from console.dispatch.workspace import DispatchWorkspace
 from console.tasks import CommandOp, DbExecutor
@@ -91,7 +91,7 @@ def test_two_consoles_in_one_process_see_each_others_changes_at_once_on_sqlite(q
 
 SEND_FROM_ANOTHER_PROCESS = """
 import sys
-from commands import CreateCase, SendToWaitingRoom, run
+from commands import CreateCase, RecordOutcome, SendToWaitingRoom, run
 from records.cases import CaseIntake
 from records.db import open_database, transaction
 from records.identity import provision_and_sign_in
@@ -154,5 +154,42 @@ def test_a_dropped_listener_connection_reconnects_and_rereads(qtbot, pg_db, post
         qtbot.waitUntil(lambda: watch.heard > heard, timeout=10000)
     finally:
         admin.dispose()
+        ws.shutdown()
+        executor.shutdown()
+
+
+def test_a_change_to_a_call_being_taken_is_not_reread_but_one_that_opens_or_leaves_is(  # type: ignore[no-untyped-def]
+        qtbot, db, make_actor, monkeypatch) -> None:
+    """Both backends: the notification says which named cases are open for dispatch; a console re-reads only those
+    and the ones it shows."""
+    import console.dispatch.waiting_feed as feed_module
+
+    nurse = make_actor(db, "ssk.anna", Role.NURSE)
+    dispatcher = make_actor(db, "dir.bo", Role.DISPATCHER)
+    real, read_for = feed_module.read_waiting, []
+
+    def counted(session, actor, shown, ids=None, **kw):  # type: ignore[no-untyped-def]
+        read_for.append(ids)
+        return real(session, actor, shown, ids, **kw)
+
+    monkeypatch.setattr(feed_module, "read_waiting", counted)
+    executor = DbExecutor(db, listen=True)
+    ws = console(qtbot, dispatcher, executor)
+    try:
+        assert executor.watch is not None
+        qtbot.waitUntil(lambda: bool(read_for) and not executor.busy, timeout=10000)  # the first whole listing
+        heard = executor.watch.heard
+        case_id = run(db, nurse, CreateCase(intake=INTAKE)).case_id  # type: ignore[attr-defined]
+        qtbot.waitUntil(lambda: executor.watch.heard > heard and ws.feed.passed_over == 1, timeout=10000)
+        reads = len(read_for)
+        run(db, nurse, SendToWaitingRoom(case_id=case_id, triage=TRIAGE))  # now open: read, shown
+        qtbot.waitUntil(lambda: shows(ws, case_id), timeout=10000)
+        assert read_for[reads:] and all(ids == frozenset({case_id}) for ids in read_for[reads:])
+        reads = len(read_for)
+        run(db, dispatcher, RecordOutcome(case_id=case_id, code="treated_left_home"))  # closed: no longer open,
+        qtbot.waitUntil(lambda: not shows(ws, case_id), timeout=10000)  # but shown here: read, and it leaves
+        assert read_for[reads:] == [frozenset({case_id})]
+        assert ws.feed.passed_over == 1
+    finally:
         ws.shutdown()
         executor.shutdown()
