@@ -1,6 +1,7 @@
 """Consoles seeing each other's changes: p50/p95/p99 from a command's commit to every other console, N consoles.
 
-    python bench/bench_consoles.py [--consoles 10,50,100] [--cases 30] [--interval 0.5] [--poll 5] [--shared]
+    python bench/bench_consoles.py [--consoles 10,50,100] [--cases 30] [--interval 0.5] [--poll 5]
+                                   [--poll-consoles 10] [--warmup-cases 2] [--settle 10] [--shared]
 
 Each console is a process of its own, headless (a QCoreApplication, no screen) on the real code path: the
 console's `DbExecutor(listen=True)` (LISTEN on a connection of its own, queued signal to the main thread) and,
@@ -13,12 +14,19 @@ provisioned nurse, `--interval` seconds apart. Printed per N, over every (change
   * notified: the call taker starts the command → the change naming the case at the console;
   * visible: the call taker starts SendToWaitingRoom → the case in the console's re-read väntrummet listing
     (and, separately, how long that re-read took at the console: its worker, the server, the CPU it shares);
-  * baseline, measured concurrently in the same consoles: the old 5 s poll of the same listing on the same
-    worker (`--poll` seconds), visible → first poll listing that holds the case; and the ratio poll/push;
+  * baseline, measured concurrently in the same run: the old 5 s poll of the same listing on the same worker
+    (`--poll` seconds) in the first `--poll-consoles` consoles, visible → first poll listing that holds the case;
+    and the ratio poll/push. A poll's wait does not depend on how many poll; a hundred polling consoles would
+    load the two shared cores with the old design's reads (the whole listing, audited whenever its set changed)
+    and measure that instead of the push path;
   * connections per console (pg_stat_activity by application_name: the pool's, the listener's, the shown-audit
     writer's once it has written);
   * per console per change, from the first change to the end: process CPU (load-independent, unlike the
-    latencies on a shared machine; includes the baseline's poll unless `--poll 0`) and SQL statements.
+    latencies on a shared machine; includes the baseline's poll in the consoles that run it) and SQL statements.
+The consoles start ten at a time; `--settle` seconds after the last is ready, `--warmup-cases` cases are made and
+sent untimed (each console's first pushed re-read compiles its statement: on two shared cores a hundred first
+re-reads at once are one slow change, the whole of a 2,000-sample p99), then the timed ones.
+The rate is printed against Skåne's busiest hour (PEAK_CHANGES_PER_S); the default, 4 changes/s, is about 50 times it.
 `BENCH_PROFILE=konsol-003` runs py-spy (from PATH) on that console while the changes run (/tmp/bench-consoles-*.raw).
 Timestamps are wall-clock (time.time()) on one host. The database is a throw-away server (tests/commands/
 pg_cluster.py, as the postgres user) with max_connections = 4 N + 20 (docs/centre-setup.md), or with --shared a temp database on
@@ -201,7 +209,8 @@ def run_one(n: int, args: argparse.Namespace) -> None:
         try:
             for wave in range(0, n, 10):  # ten at a time: a hundred imports at once only thrash two cores
                 started_wave = [subprocess.Popen([sys.executable, __file__, "--child", url, f"konsol-{i:03d}",
-                                                  str(args.poll)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                                  str(args.poll if i < args.poll_consoles else 0)],
+                                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                                  text=True, env=env, cwd=ROOT) for i in range(wave, min(n, wave + 10))]
                 procs += started_wave
                 for p in started_wave:
@@ -217,6 +226,10 @@ def run_one(n: int, args: argparse.Namespace) -> None:
             for app_name, count in rows:
                 per[app_name.split(":")[0]] += count
             time.sleep(args.settle)  # a centre's consoles start long before a call: the start-up load passes first
+            for k in range(args.warmup_cases):  # each console's first pushed re-read (statement compiled, first
+                case_id = run(factory, nurse, CreateCase(intake=intake(f"w{n}-{k}"))).case_id  # type: ignore[attr-defined]
+                run(factory, nurse, SendToWaitingRoom(case_id=case_id, triage=triage("1")))  # merge...): not timed
+                time.sleep(max(2.0, args.interval))
             for p in procs:
                 p.stdin.write("go\n")  # type: ignore[union-attr]
                 p.stdin.flush()  # type: ignore[union-attr]
@@ -256,7 +269,7 @@ def run_one(n: int, args: argparse.Namespace) -> None:
     rate = 2 / args.interval
     print(f"== {n} consoles ({what}); {args.cases} cases, 2 changes each, {args.interval} s apart: {rate:.1f} changes/s, "
           f"{rate / PEAK_CHANGES_PER_S:.0f}× Skåne's busiest hour (≈{PEAK_CHANGES_PER_S:.2f}/s); consoles ready in "
-          f"{ready_s:.1f} s")
+          f"{ready_s:.1f} s; baseline poll in {min(n, args.poll_consoles) if args.poll > 0 else 0}")
     print(figures("notified (command → change heard)", notified))
     print(figures("visible, pushed (→ väntrummet)", visible))
     print(figures("  väntrummet re-read at a console", [x for r in results for x in r["reads"]]))
@@ -287,6 +300,8 @@ def main() -> None:
     p.add_argument("--cases", type=int, default=30)
     p.add_argument("--interval", type=float, default=0.5, help="seconds from one case to the next (two changes each)")
     p.add_argument("--settle", type=float, default=10.0, help="seconds after the last console is ready")
+    p.add_argument("--warmup-cases", type=int, default=2, help="cases made and sent before timing starts")
+    p.add_argument("--poll-consoles", type=int, default=10, help="how many consoles also run the baseline's poll")
     p.add_argument("--poll", type=float, default=5.0, help="the baseline's poll interval (the old console's); 0: none")
     p.add_argument("--shared", action="store_true", help="a temp database on LARMCENTRAL_TEST_PG_URL instead")
     args = p.parse_args()
