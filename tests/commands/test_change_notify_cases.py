@@ -49,6 +49,7 @@ def test_a_unit_taken_from_another_case_names_both_cases(db, db_url, make_actor)
         result = run(db, dispatcher, AssignUnit(case_id=second, unit_id=unit, recommendation_shown=shown(db, second),
                                                 deviation_reason="närmast", confirm_leave_case=True))
         assert result.left_case_id == first  # type: ignore[attr-defined]
-        assert heard.get(timeout=10) == Change("cases", frozenset({first, second}))
+        # both named, both open for dispatch: the second assigned, the first back in väntrummet
+        assert heard.get(timeout=10) == Change("cases", frozenset({first, second}), frozenset({first, second}))
     finally:
         listener.stop()
