@@ -24,6 +24,7 @@ from dispatch.waiting_read import OPEN_STATUSES
 from records.actor import Actor
 from records.audit import now
 from records.change_feed import CHANNEL, LOCAL_BUS, Change, database_key, encode
+from records.db import key_chunks
 from records.models import Case, ChangeEvent
 
 __all__ = ["CHANNEL", "emit_change"]
@@ -63,7 +64,9 @@ def _pending(session: Session) -> dict[str, set[int]] | None:
     return pending
 
 
-@event.listens_for(Session, "before_commit")
+# insert=True: ahead of records.audit's before_commit, which takes the audit chain's lock (on PostgreSQL held to
+# COMMIT): the flush, the read of what is open and the NOTIFY need not wait in that line.
+@event.listens_for(Session, "before_commit", insert=True)
 def _notify(session: Session) -> None:
     if not session.info.get(_PENDING) or session.in_nested_transaction():
         return
@@ -73,7 +76,8 @@ def _notify(session: Session) -> None:
         return
     named = pending.get("cases")
     if named:  # read in the transaction (flushed first): what its commit leaves open
-        session.info[_OPEN] = frozenset(session.scalars(_OPEN_OF, {"ids": sorted(named)}))
+        session.info[_OPEN] = frozenset(i for chunk in key_chunks(sorted(named))
+                                        for i in session.scalars(_OPEN_OF, {"ids": list(chunk)}))
     if session.get_bind().dialect.name == "postgresql":
         for topic, ids in sorted(pending.items()):
             opened = session.info.get(_OPEN) if topic == "cases" else None

@@ -84,7 +84,7 @@ def decode(payload: str) -> Change:
         named = frozenset(int(i) for i in ids) or None if ids is not None else None
         opened = None if named is None or open_ids is None else frozenset(int(i) for i in open_ids) & named
         return Change(topic, named, opened)
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError):
         log.warning("unreadable change notification %.200r: read as a resync", payload)
         return Change(RESYNC)
 

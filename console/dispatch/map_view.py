@@ -54,6 +54,7 @@ CASE_HIT_PX, GROUP_HIT_PX, UNIT_HIT_PX, ED_HIT_PX = 9.0, 12.0, 5.0, 7.0  # what 
 PAN_STEP = 0.2  # of the view's width or height, per arrow key
 ZOOM_STEP = 1.5  # per + or −
 REFRAME_WIDER = 2.0  # the selected case's view is framed again once it is this many times wider than it needs
+FRAME_MARGIN = 0.04  # of the view's size: a unit closer to the edge than this counts as out of view
 MIN_VIEW_DEG, MAX_VIEW_DEG = 0.005, 6.0  # zoom limits (latitude degrees across: about 0.5 km to 650 km)
 LEGEND_MARGIN = 6  # px between the legend and the map's edges
 LEGEND_AUTO_HEIGHT = 560  # px: a map this tall shows its legend until L says otherwise (a smaller one, at 1366×768,
@@ -283,7 +284,12 @@ class SkaneMap(pg.PlotWidget):
             return False
         target = fit_range(lon, lat, others, radius_m=radius_m)
         rx, ry = circle_radii(lat, radius_m) if radius_m else (0.0, 0.0)
-        inside = all(view.contains(QPointF(x, y)) for x, y in
+        seen = QRectF(view)  # what is not under the legend (at the map's foot), less a margin for markers, labels
+        if not self.legend.isHidden() and self.height() > 0:
+            seen.setTop(view.top() + view.height() * self.legend_cover())
+        seen = seen.adjusted(view.width() * FRAME_MARGIN, view.height() * FRAME_MARGIN,
+                             -view.width() * FRAME_MARGIN, -view.height() * FRAME_MARGIN)
+        inside = all(seen.contains(QPointF(x, y)) for x, y in
                      ((lon - rx, lat - ry), (lon + rx, lat + ry), *others))
         zoomed_out = min(view.width() / (target.x1 - target.x0), view.height() / (target.y1 - target.y0))
         return inside and zoomed_out <= REFRAME_WIDER

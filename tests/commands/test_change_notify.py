@@ -60,7 +60,9 @@ def test_too_many_ids_for_a_notify_become_the_topic_alone(db, db_url) -> None:  
     assert told == Change("cases", frozenset({1, 2, 3}), frozenset({2}))  # only named ones are open
     assert told.relevant_to(frozenset({3})) == frozenset({2, 3})  # open now, or shown (to leave the listing)
     assert decode(few).relevant_to(frozenset()) == frozenset({1, 2, 3})
-    assert decode('{"topic":"cases","ids":[1],"open":"x"}') == Change(RESYNC)  # a stray payload: read everything
+    for stray in ('{"topic":"cases","ids":[1],"open":"x"}', '{"topic":"cases","ids":[1],"open":[Infinity]}',
+                  '{"topic":"cases","ids":[1e999]}', "[" * 100_000):
+        assert decode(stray) == Change(RESYNC)  # a stray payload: read everything, never an exception
     assert merge(told, Change("cases", frozenset({4}), frozenset({4}))) == Change("cases", frozenset({1, 2, 3, 4}),
                                                                                  frozenset({2, 4}))
     assert merge(told, Change("cases", frozenset({4}))).open is None and merge(told, Change("cases")).ids is None

@@ -106,6 +106,19 @@ def test_a_new_unit_within_the_framed_view_leaves_the_map_still(shown_map) -> No
     assert m.view_range().width() < framed.width() * 1.5
 
 
+def test_a_new_unit_under_the_legend_frames_the_map_again(shown_map) -> None:  # type: ignore[no-untyped-def]
+    m = shown_map
+    if m.legend.isHidden():
+        m.toggle_legend()
+    m.set_cases([case_at(1, LUND.lat, LUND.lon)])
+    m.select_case(1, [RouteEnd("AMB-1", LUND.lon + 0.08, LUND.lat)])
+    framed = m.view_range()
+    south = RouteEnd("AMB-2", LUND.lon + 0.02, framed.top() + framed.height() * 0.1)  # in the view, under the legend
+    assert framed.contains(QPointF(south.lon, south.lat)) and _px(m, south.lon, south.lat).y() > m.legend.y()
+    m.select_case(1, [south])
+    assert m.view_range() != framed and _px(m, south.lon, south.lat).y() < m.legend.y()  # framed above the legend
+
+
 def test_the_view_the_dispatcher_moved_is_not_taken_back_by_a_refresh(qtbot, shown_map) -> None:  # type: ignore[no-untyped-def]
     m = shown_map
     m.set_cases([case_at(1, LUND.lat, LUND.lon), case_at(2, MALMO.lat, MALMO.lon)])
