@@ -282,7 +282,7 @@ class SkaneMap(pg.PlotWidget):
         view = self.view_range()
         if view.width() <= 0 or view.height() <= 0:
             return False
-        target = fit_range(lon, lat, others, radius_m=radius_m)
+        target = self._target(lon, lat, others, radius_m)
         rx, ry = circle_radii(lat, radius_m) if radius_m else (0.0, 0.0)
         seen = QRectF(view)  # what is not under the legend (at the map's foot), less a margin for markers, labels
         if not self.legend.isHidden() and self.height() > 0:
@@ -291,7 +291,7 @@ class SkaneMap(pg.PlotWidget):
                              -view.width() * FRAME_MARGIN, -view.height() * FRAME_MARGIN)
         inside = all(seen.contains(QPointF(x, y)) for x, y in
                      ((lon - rx, lat - ry), (lon + rx, lat + ry), *others))
-        zoomed_out = min(view.width() / (target.x1 - target.x0), view.height() / (target.y1 - target.y0))
+        zoomed_out = min(view.width() / target.width(), view.height() / target.height())
         return inside and zoomed_out <= REFRAME_WIDER
 
     def legend_cover(self) -> float:
@@ -479,9 +479,9 @@ class SkaneMap(pg.PlotWidget):
             self.addItem(label)
             self.unit_labels.append(label)
         for label, (end, colour) in zip(self.unit_labels, ends, strict=False):
-            if getattr(label, "shown_as", None) != (end.unit_id, colour):  # a new text re-lays the label out
-                label.setText(end.unit_id, color=colour)
-                label.shown_as = (end.unit_id, colour)
+            if label.textItem.defaultTextColor() != QColor(colour):
+                label.setColor(colour)
+            label.setPlainText(end.unit_id)  # pyqtgraph lays the label out again only for a new text
             if (label.pos().x(), label.pos().y()) != (end.lon, end.lat):
                 label.setPos(end.lon, end.lat)
         for i, label in enumerate(self.unit_labels):
