@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from console.dispatch import setup as dispatch_setup  # noqa: E402
 from console.dispatch.setup import build_dispatch_workspace, freeze_startup_objects  # noqa: E402
@@ -226,6 +227,11 @@ def seed_cases(factory, actor) -> list[int]:  # type: ignore[no-untyped-def]
     return ids
 
 
+def stored_statuses(factory) -> int:  # type: ignore[no-untyped-def]
+    with transaction(factory) as s:
+        return int(s.scalar(text("SELECT count(*) FROM unit_status_events")) or 0)
+
+
 def run_floor(args: argparse.Namespace) -> dict[str, object]:
     """The heartbeat alone, no console: the stalls the machine's load causes by itself."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -300,7 +306,7 @@ def run_gui(config: SubscriberConfig, args: argparse.Namespace) -> dict[str, obj
         beat = Heartbeat()
         if os.environ.get("BENCH_STALLS"):
             watch_stalls(beat, gui, Path(f"{os.environ['BENCH_STALLS']}.{os.getpid()}"))
-        msgs0 = sum(f.messages for f in state.feeds())
+        msgs0, stored0 = sum(f.messages for f in state.feeds()), stored_statuses(factory)
         rows0, ticks0, shown0, dropped0 = bridge.rows_applied, bridge.ticks, len(latency_ms), sel.stale_dropped
         bridge.worst_tick_s = 0.0
         t0 = time.perf_counter()
@@ -312,6 +318,7 @@ def run_gui(config: SubscriberConfig, args: argparse.Namespace) -> dict[str, obj
         elapsed = time.perf_counter() - t0
         cpu, gui_cpu = time.process_time() - cpu0, time.thread_time() - gui_cpu0
         msgs = sum(f.messages for f in state.feeds()) - msgs0
+        stored = stored_statuses(factory) - stored0
         rejected = sum(f.rejected for f in state.feeds())
         rows, ticks = bridge.rows_applied - rows0, bridge.ticks - ticks0
         recs = latency_ms[shown0:]
@@ -326,6 +333,7 @@ def run_gui(config: SubscriberConfig, args: argparse.Namespace) -> dict[str, obj
              else "ingen beräknad")
     return {"elapsed": elapsed, "batches": batches, "persisting": persisting, "cpu": cpu / elapsed,
             "gui_cpu": gui_cpu / elapsed, **beat.figures(elapsed), "msgs": msgs / elapsed,
+            "stored": stored / elapsed,
             "rejected": rejected, "rows": rows / elapsed, "ticks": ticks / elapsed, "worst_tick": worst_tick * 1000,
             "recs": len(recs), "dropped": dropped, "rec_p50": statistics.median(recs) if recs else float("nan"),
             "rec_p95": pct(recs, 0.95), "where": where}
@@ -348,6 +356,8 @@ def report(label: str, r: dict[str, object]) -> None:
     print(f"  mottaget: {r['msgs']:,.0f} statusmeddelanden/s ({r['rejected']} avvisade totalt); tavlan: "
           f"{r['rows']:,.0f} raduppdateringar/s i {r['ticks']:.1f} ommålningar/s; värsta ommålningssteg "
           f"{r['worst_tick']:.1f} ms")
+    print(f"  sparat i konsolens databas (statushändelser, varje meddelande en ändring): {r['stored']:,.0f}/s, "
+          f"{r['stored'] / r['msgs'] if r['msgs'] else 0:.0%} av det mottagna (resten väntar i skrivarens kö)")
     print(f"  rekommendationer: {r['recs']} visade ({r['dropped']} inaktuella kastade och omräknade), från begäran "
           f"till visad median {r['rec_p50']:.1f} ms, p95 {r['rec_p95']:.1f} ms; beräknade {r['where']}")
 
