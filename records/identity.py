@@ -48,14 +48,7 @@ def check_audited_actor(session: Session, actor: Actor, action: str) -> Actor:
     transaction and session."""
     if action in UNSIGNED_ACTIONS:
         return actor
-    cache: dict[tuple[int | None, str | None], tuple[Actor, User]] = session.info.setdefault(_VERIFIED, {})
-    key = (actor.session_id, actor.session_key)
-    if key not in cache:
-        verified = verify_actor(session, actor)
-        user = session.get(User, verified.user_id)
-        assert user is not None
-        cache[key] = (verified, user)
-    verified, user = cache[key]
+    verified, user = _verified_in_transaction(session, actor)
     if action in OWN_SESSION_ACTIONS:
         return verified
     if user.auth_source == SYSTEM_SOURCE:
@@ -65,6 +58,21 @@ def check_audited_actor(session: Session, actor: Actor, action: str) -> Actor:
     elif verified.role is Role.ADMIN and action in PATIENT_READS:
         raise NotPermitted("Administratören har ingen klinisk behörighet och får inte läsa patientuppgifter.")
     return verified
+
+
+def _verified_in_transaction(session: Session, actor: Actor) -> tuple[Actor, User]:
+    cache: dict[tuple[int | None, str | None], tuple[Actor, User]] = session.info.setdefault(_VERIFIED, {})
+    key = (actor.session_id, actor.session_key)
+    if key not in cache:
+        cache[key] = _verify(session, actor)  # with its user: one query, not a second for the user
+    return cache[key]
+
+
+def verify_actor_for_reads(session: Session, actor: Actor) -> Actor:
+    """verify_actor, remembered for this transaction: the audit of what the transaction then reads does not ask
+    the database again (a console's re-read and its audit, a hundred consoles for every change). Only for a
+    transaction that reads: one that changes sessions or grants must see its own change when it audits."""
+    return _verified_in_transaction(session, actor)[0]
 
 
 def start_import(session: Session, actor: Actor, job: str, action: str) -> Actor:
@@ -184,6 +192,10 @@ _SIGN_IN = (select(UserSession, User, select(RoleGrant.id).where(RoleGrant.user_
 def verify_actor(session: Session, actor: Actor) -> Actor:
     """The actor as the database knows it: its session open, its user active, its role still granted. Refused
     (NotPermitted, Swedish) otherwise — including an Actor whose role or user differs from its session's."""
+    return _verify(session, actor)[0]
+
+
+def _verify(session: Session, actor: Actor) -> tuple[Actor, User]:
     if actor.session_id is None:
         raise NotPermitted("Ingen inloggning: logga in för att göra detta.")
     found = session.execute(_SIGN_IN, {"session_id": actor.session_id}).first()
@@ -199,7 +211,7 @@ def verify_actor(session: Session, actor: Actor) -> Actor:
         raise NotPermitted(f"Rollen {Role(row.role).label} har dragits in för {user.username}; logga in igen.")
     # Name and console as the database knows them: what the audit log records is never the caller's say-so.
     return actor.model_copy(update={"username": user.username, "display_name": user.display_name,
-                                    "console": row.console})
+                                    "console": row.console}), user
 
 
 def provision(session: Session, username: str, roles: set[Role] | frozenset[Role], *,
