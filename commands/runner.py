@@ -24,16 +24,21 @@ from commands.unit_alerts import sync_case_alerts
 from records.actor import Actor, require_role
 from records.audit import audit, now
 from records.db import transaction
-from records.identity import JOB, verify_actor
+from records.identity import JOB, verify_actor, verify_actor_once
 from records.models import CommandLog
+from resources.vocabulary import Role
 
 
 def execute(session: Session, actor: Actor, cmd: Command) -> BaseModel:
     """Run `cmd` in the caller's transaction; returns its result (the stored one for a repeated id)."""
-    actor = verify_actor(session, actor)  # the session, the user and the grants as stored: never the caller's claim
+    # The session, the user and the grants as stored: never the caller's claim. Remembered for the command's audit,
+    # except by the administrator's commands: they change users, grants and sessions, perhaps their own.
+    actor = (verify_actor if Role.ADMIN in cmd.roles else verify_actor_once)(session, actor)
     session.info[JOB] = cmd.name  # a system user acts only inside its own job (records.identity.SYSTEM_JOBS)
-    for model, row_id in cmd.locks():  # before the command log is read: a racing first run is seen committed
-        session.execute(select(model).where(model.id == row_id).with_for_update())
+    # Before the command log is read: a racing first run is seen committed. The locked rows are held here for the
+    # command: the session's identity map keeps them only weakly, and the handler's own get would read them again.
+    locked = [session.scalars(select(model).where(model.id == row_id).with_for_update()).one_or_none()
+              for model, row_id in cmd.locks()]
     key = str(cmd.command_id)
     prior = session.get(CommandLog, key)
     if prior is not None:
@@ -48,6 +53,7 @@ def execute(session: Session, actor: Actor, cmd: Command) -> BaseModel:
                            at=now()))
     emit_change(session, actor, topic=cmd.topic, case_id=case_id, command=cmd.name, command_id=key)
     session.flush()  # a concurrent run of the same id surfaces here (primary key), not at COMMIT
+    del locked
     return result
 
 

@@ -33,7 +33,7 @@ from commands.retry import run_retrying
 from console.change_watch import ChangeWatch
 from records.actor import Actor, NotPermitted
 from records.db import transaction
-from records.identity import verify_actor_for_reads
+from records.identity import verify_actor_once
 
 log = logging.getLogger("larmcentral.console.tasks")
 
@@ -79,7 +79,7 @@ class SignedOut(NotPermitted):
 
 def _still_signed_in(session: Session, actor: Actor) -> None:
     try:
-        verify_actor_for_reads(session, actor)
+        verify_actor_once(session, actor)
     except NotPermitted as exc:
         raise SignedOut(str(exc)) from None
 

@@ -68,10 +68,11 @@ def _verified_in_transaction(session: Session, actor: Actor) -> tuple[Actor, Use
     return cache[key]
 
 
-def verify_actor_for_reads(session: Session, actor: Actor) -> Actor:
-    """verify_actor, remembered for this transaction: the audit of what the transaction then reads does not ask
-    the database again (a console's re-read and its audit, a hundred consoles for every change). Only for a
-    transaction that reads: one that changes sessions or grants must see its own change when it audits."""
+def verify_actor_once(session: Session, actor: Actor) -> Actor:
+    """verify_actor, remembered for this transaction: the audit of what the transaction then reads or changes does
+    not ask the database again (a console's re-read and its audit, a hundred consoles for every change; every
+    clinical command). Not for a transaction that changes users, grants or sessions: it must see its own change
+    when it audits."""
     return _verified_in_transaction(session, actor)[0]
 
 

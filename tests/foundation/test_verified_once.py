@@ -10,7 +10,7 @@ from dispatch.waiting_read import audit_shown
 from records.actor import NotPermitted
 from records.audit import audit_trail
 from records.db import transaction
-from records.identity import end_session, verify_actor_for_reads
+from records.identity import end_session, verify_actor_once
 from resources.vocabulary import Role
 
 
@@ -35,7 +35,7 @@ def test_a_read_and_its_audit_ask_the_database_about_the_sign_in_once(db, make_a
 
     def read_and_audit() -> None:
         with transaction(db) as s:
-            verify_actor_for_reads(s, actor)
+            verify_actor_once(s, actor)
             audit_shown(s, actor, {1, 2})
 
     assert len(identity_queries(db.kw["bind"], read_and_audit)) == 1
@@ -53,11 +53,11 @@ def _case_lists():  # type: ignore[no-untyped-def]
 def test_the_next_transaction_checks_again_and_an_ended_sign_in_is_refused(db, make_actor) -> None:  # type: ignore[no-untyped-def]
     actor = make_actor(db, "usk.ida", Role.DISPATCHER)
     with transaction(db) as s:
-        verify_actor_for_reads(s, actor)
+        verify_actor_once(s, actor)
     with transaction(db) as s:
         end_session(s, actor, "test")
     with pytest.raises(NotPermitted), transaction(db) as s:
-        verify_actor_for_reads(s, actor)
+        verify_actor_once(s, actor)
     with pytest.raises(NotPermitted), transaction(db) as s:
         audit_shown(s, actor, {3})
     with transaction(db) as s:
