@@ -6,10 +6,12 @@ Status rows, outcome inbox rows and holes are inserted with ON CONFLICT DO NOTHI
 (publisher, epoch, seq) index, so a replayed or redelivered event is stored once; RETURNING says which
 rows were new. Cursors are upserted keeping the highest sequence number.
 
-On SQLite the status rows, nearly all of a flood, skip SQLAlchemy's per-row parameter processing: they go to
-the driver as tuples, their times already in the text SQLAlchemy's SQLite DATETIME writes, one executemany per
-publisher whose row count says how many were new. That halves the writer's CPU per row, and the writer shares
-one GIL with the feed's receiver (tests/feed/test_record_store_sqlite.py holds the two paths to the same rows).
+On SQLite the status rows, nearly all of a flood, skip SQLAlchemy's per-row parameter processing and its
+RETURNING: they go to the driver as one multi-row INSERT per publisher and batch, their times already in the
+text SQLAlchemy's SQLite DATETIME writes, and its row count says how many were new. The writer shares one GIL
+with the feed's receiving thread, and sqlite3 gives it up around every statement it steps (see
+_insert_statuses_sqlite). tests/feed/test_record_store_rows.py holds this path to the rows SQLAlchemy's own
+would store.
 """
 
 from __future__ import annotations
