@@ -96,15 +96,17 @@ def write_queued(session: Session) -> None:
         session.flush()  # everything else first, outside the chain lock
         _take_chain_lock(session)
         prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
-        while queue:
-            entry = queue[0][1]
+        entries = [entry for _, entry in queue]
+        for entry in entries:
             entry.prev_hash = prev
             entry.hash = prev = entry_hash(prev, at=entry.at, user_id=entry.user_id, role=entry.role,
                                            console=entry.console, action=entry.action, case_id=entry.case_id,
                                            detail=entry.detail)
-            session.add(entry)
-            session.flush()  # one INSERT per entry: its id is taken under the lock, in chain order
-            queue.pop(0)
+        session.add_all(entries)
+        # One INSERT for them all, ids taken under the lock in chain order: SQLAlchemy inserts pending objects in
+        # the order they were added and numbers a multi-row INSERT's rows in parameter order (its sentinel).
+        session.flush()
+        del queue[:len(entries)]
     finally:
         session.info[_WRITING] = False
 
