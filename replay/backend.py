@@ -25,6 +25,14 @@ def _module(name: str) -> Any:
         raise BackendMissing(f"Replayns modul {name} saknas eller kan inte läsas in ({exc}).") from exc
 
 
+def _cores() -> int:
+    """The cores this process may run on (a container's or taskset's limit, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def variant_codes() -> list[str]:
     codes: list[str] = _module("replay.variants").variant_codes()
     return codes
@@ -53,7 +61,7 @@ def product_backend() -> Backend:
 
     def triage(calls: Sequence[SyntheticCall], progress: Callable[[int], None]) -> Any:
         # Forked workers, one per core: triage is most of a single run's time (two sessions per call).
-        return call_triage.product_triage(calls, ruleset, progress=progress, workers=min(2, os.cpu_count() or 1))
+        return call_triage.product_triage(calls, ruleset, progress=progress, workers=_cores())
 
     call_file = _module("replay.call_file")
 
@@ -66,5 +74,5 @@ def product_backend() -> Backend:
     return Backend(variant_codes=variant_codes, variant=variant, generate=generate, run_variant=run,
                    year=int(params.volume.year.value), params_sha256=str(params.sha256),
                    ruleset_version=str(ruleset.version), triage=triage, write_call_file=write_call_file,
-                   call_file_suffix=".jsonl.gz",
+                   call_file_suffix=".jsonl.gz", workers=_cores(),
                    target_per_week=lambda factor: [float(x) for x in generator.target_per_week_hour(params, factor)])

@@ -206,6 +206,11 @@ class ProgressLine(Reporter):
         self._line(f"[{self.run_no}/{self.runs}] {self.label}: [{'#' * filled}{'.' * (width - filled)}] "
                    f"{done}/{total} samtal, {sv_number(rate, 0)} samtal/s{left}")
 
+    def run_finished(self, label: str, calls: int, seconds: float) -> None:
+        self.run_no += 1  # side by side with others: counted when it ends
+        self.run_done(label, calls, seconds)
+        self.last = 0.0  # the step's line comes back at once
+
     def run_done(self, label: str, calls: int, seconds: float) -> None:
         rate = calls / seconds if seconds > 0 else 0.0
         self._line(f"[{self.run_no}/{self.runs}] {label}: {calls} samtal på {sv_number(seconds, 1)} s "

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
+from matplotlib.table import Table
 
 from replay.comparison import PDF_FILE, KpiRow, Runs, estimate_text, kpi_table, report_text, seeds_of, variants_of
 from replay.estimates import ReportEstimates
@@ -43,14 +45,27 @@ def _kpi_pages(rows: list[KpiRow], title: str, per_page: int = 36) -> list[Figur
         ax.axis("off")
         t = ax.table(cellText=table[start:start + per_page], colLabels=["Mått", *variants, "Rapportens skattning"],
                      loc="upper left", cellLoc="left", colLoc="left")
-        t.auto_set_font_size(False)
-        t.set_fontsize(6.5 if len(variants) <= 4 else 5.5)
-        t.auto_set_column_width(list(range(len(variants) + 2)))
+        _fit_width(page, ax, t, len(variants) + 2, 6.5 if len(variants) <= 4 else 5.5)
         page.text(0.02, 0.02, "Medel över frön med 95 % konfidensintervall (t-fördelning över frön); per år = "
                   "uppräknat till 365 dygn. Rapportens skattningar visas bredvid, de används aldrig för kalibrering.",
                   fontsize=7)
         pages.append(page)
     return pages
+
+
+def _fit_width(page: Figure, ax: Axes, table: Table, columns: int, fontsize: float, smallest: float = 3.5) -> None:
+    """Columns as wide as their text, the font made smaller until the table fits the axes' width (six variants'
+    intervals are wider than an A4 page at the usual size; the report's column last was cut off)."""
+    table.auto_set_font_size(False)
+    renderer = FigureCanvasAgg(page).get_renderer()
+    available = ax.get_window_extent(renderer).width
+    table.auto_set_column_width(list(range(columns)))  # measured again at each extent and draw
+    while True:
+        table.set_fontsize(fontsize)
+        width = table.get_window_extent(renderer).width
+        if width <= available or fontsize <= smallest:
+            return
+        fontsize = max(smallest, round(fontsize * available / width - 0.05, 2))
 
 
 def _hour_of_week_page(runs: Runs, target_per_week: Sequence[float] | None) -> Figure:
@@ -226,7 +241,7 @@ def write_pdf(runs: Runs, out: Path, estimates: ReportEstimates | None = None, *
     out.mkdir(parents=True, exist_ok=True)
     path = out / PDF_FILE
     rows = kpi_table(runs, estimates)
-    heading = title or (f"Regional replay: {', '.join(variants_of(runs))}, frön "
+    heading = title or (f"Regionens år i simulering (replay): {', '.join(variants_of(runs))}, frön "
                         f"{', '.join(map(str, seeds_of(runs)))}")
     # No creation date: the same runs give the same file (apart from matplotlib's own ids)
     with PdfPages(path, metadata={"Title": heading, "CreationDate": None}) as pdf:

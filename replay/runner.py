@@ -12,6 +12,7 @@ import functools
 import hashlib
 import json
 import subprocess
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from replay.comparison import MANIFEST_FILE, MANIFEST_FORMAT, Runs, kpi_table
 from replay.estimates import ESTIMATES_FILE, report_estimates
 from replay.kpi import RunKpis, run_kpis
 from replay.model import SyntheticCall, VariantResult
+from replay.parallel_runs import RunJob, run_parallel
 from replay.report_pdf import write_pdf
 from replay.report_writer import write_calls_csv, write_csv
 
@@ -54,6 +56,7 @@ class Backend:
     write_call_file: Callable[[Sequence[SyntheticCall], Path, int, float, int | None], Path] | None = None
     call_file_suffix: str = ".jsonl.gz"
     target_per_week: Callable[[float], Sequence[float]] | None = None  # expected calls per hour of the week
+    workers: int = 1  # > 1: a seed's variant runs side by side in forked processes (replay.parallel_runs)
 
 
 class Reporter:
@@ -71,6 +74,10 @@ class Reporter:
     def progress(self, done: int, total: int) -> None: ...
 
     def run_done(self, label: str, calls: int, seconds: float) -> None: ...
+
+    def run_finished(self, label: str, calls: int, seconds: float) -> None:
+        """A run that ran side by side with others has finished (it had no run_started of its own)."""
+        self.run_done(label, calls, seconds)
 
 
 def _progress_of(rep: Reporter, total: int, done: int) -> None:
@@ -94,8 +101,6 @@ def run_comparison(backend: Backend, variants: Sequence[str], seeds: Sequence[in
                    days: int | None = None, reporter: Reporter | None = None) -> list[Path]:
     """Every variant over every seed into `out`: call files, calls_<variant>_s<seed>.csv, the four KPI CSVs,
     jämförelse.pdf and manifest.json. `days` None: the whole year."""
-    import time
-
     rep = reporter or Reporter()
     out.mkdir(parents=True, exist_ok=True)
     n_days = min(days or 366, days_in(backend.year))  # --days 366 on a 365-day year replays 365
@@ -109,33 +114,22 @@ def run_comparison(backend: Backend, variants: Sequence[str], seeds: Sequence[in
     written: list[Path] = []
     targets: dict[float, Sequence[float]] = {}
     for seed in seeds:
-        for factor, codes in groups.items():
-            rep.stage(f"Frö {seed}: genererar samtal" + (f" (volym ×{factor:g})" if factor != 1.0 else "") + " …")
-            calls = backend.generate(seed, factor, days)
-            if backend.write_call_file is not None:
-                name = f"samtal_s{seed}" + (f"_x{factor:g}" if factor != 1.0 else "") + backend.call_file_suffix
-                written.append(backend.write_call_file(calls, out / name, seed, factor, days))
-                call_files.append(name)
-            label = f"Frö {seed}: triage"
-            rep.step_started(label, len(calls))
-            t0 = time.perf_counter()
-            triage = backend.triage(calls, functools.partial(_progress_of, rep, len(calls)))
-            rep.step_done(label, len(calls), time.perf_counter() - t0)
-            baseline: VariantResult | None = None
-            for code in sorted(codes, key=lambda c: c != "V0"):
-                label = f"{code} frö {seed}"
-                rep.run_started(label, len(calls))
-                t0 = time.perf_counter()
-                result = backend.run_variant(calls, infos[code], seed, triage, rep.progress)
-                rep.run_done(label, len(calls), time.perf_counter() - t0)
-                if code == "V0":
-                    baseline = result
-                written.append(write_calls_csv(result, calls, out))
-                runs[(code, seed)] = run_kpis(result, calls, days=n_days, baseline=baseline,
-                                              units_by_type=infos[code].units_by_type or None,
-                                              start_weekday=start_weekday)
-            if factor == 1.0 and backend.target_per_week is not None and factor not in targets:
-                targets[factor] = _per_week(backend.target_per_week(factor), days_in(backend.year))
+        sets = {factor: _call_set(backend, rep, seed, factor, days, out, written, call_files) for factor in groups}
+        jobs = [(code, factor) for factor, codes in groups.items() for code in sorted(codes, key=lambda c: c != "V0")]
+        baseline: dict[float, VariantResult] = {}  # per call set: its V0, which the others pair with
+
+        def reduce(code: str, factor: float, result: VariantResult) -> None:
+            calls = sets[factor][0]  # noqa: B023 (called within this seed's iteration only)
+            if code == "V0":  # first in its group
+                baseline[factor] = result  # noqa: B023
+            written.append(write_calls_csv(result, calls, out))
+            runs[(code, seed)] = run_kpis(result, calls, days=n_days, baseline=baseline.get(factor),  # noqa: B023
+                                          units_by_type=infos[code].units_by_type or None,
+                                          start_weekday=start_weekday)
+
+        _run_seed(backend, rep, seed, jobs, sets, infos, reduce)
+        if 1.0 in groups and backend.target_per_week is not None and 1.0 not in targets:
+            targets[1.0] = _per_week(backend.target_per_week(1.0), days_in(backend.year))
     ordered: Runs = {(v, s): runs[(v, s)] for v in variants for s in seeds}
     rep.stage("Skriver CSV och PDF …")
     estimates = report_estimates()
@@ -152,6 +146,68 @@ def run_comparison(backend: Backend, variants: Sequence[str], seeds: Sequence[in
     path = out / MANIFEST_FILE
     path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return [*written, path]
+
+
+def _call_set(backend: Backend, rep: Reporter, seed: int, factor: float, days: int | None, out: Path,
+              written: list[Path], call_files: list[str]) -> tuple[list[SyntheticCall], Any]:
+    """One seed's calls at one volume: generated, written once as the call file, triaged once (shared by every
+    variant that replays them)."""
+    rep.stage(f"Frö {seed}: genererar samtal" + (f" (volym ×{factor:g})" if factor != 1.0 else "") + " …")
+    calls = backend.generate(seed, factor, days)
+    if backend.write_call_file is not None:
+        name = f"samtal_s{seed}" + (f"_x{factor:g}" if factor != 1.0 else "") + backend.call_file_suffix
+        written.append(backend.write_call_file(calls, out / name, seed, factor, days))
+        call_files.append(name)
+    label = f"Frö {seed}: triage"
+    rep.step_started(label, len(calls))
+    t0 = time.perf_counter()
+    triage = backend.triage(calls, functools.partial(_progress_of, rep, len(calls)))
+    rep.step_done(label, len(calls), time.perf_counter() - t0)
+    return calls, triage
+
+
+def _run_seed(backend: Backend, rep: Reporter, seed: int, jobs: Sequence[tuple[str, float]],
+              sets: dict[float, tuple[list[SyntheticCall], Any]], infos: dict[str, VariantInfo],
+              reduce: Callable[[str, float, VariantResult], None]) -> None:
+    """Every variant of one seed, each result passed to `reduce` in the order of `jobs` as soon as it and those
+    before it are there: one run after the other, or side by side on `backend.workers` forked processes (the same
+    results; the runs are independent)."""
+    labels = [f"{code} frö {seed}" for code, _ in jobs]
+    sizes = [len(sets[factor][0]) for _, factor in jobs]
+    if backend.workers <= 1 or len(jobs) < 2:
+        for (code, factor), label, size in zip(jobs, labels, sizes, strict=True):
+            calls, triage = sets[factor]
+            rep.run_started(label, size)
+            t0 = time.perf_counter()
+            result = backend.run_variant(calls, infos[code], seed, triage, rep.progress)
+            rep.run_done(label, size, time.perf_counter() - t0)
+            reduce(code, factor, result)
+        return
+    workers = min(backend.workers, len(jobs))
+    total, done = sum(sizes), [0] * len(jobs)
+    arrived: dict[int, VariantResult] = {}
+    next_index = 0
+    rep.step_started(f"Frö {seed}: {', '.join(code for code, _ in jobs)} i {workers} processer", total)
+
+    def job(code: str, factor: float) -> RunJob:
+        calls, triage = sets[factor]
+        return RunJob(f"{code} frö {seed}", len(calls),
+                      lambda progress: backend.run_variant(calls, infos[code], seed, triage, progress))
+
+    def progress(index: int, calls_done: int) -> None:
+        done[index] = calls_done
+        rep.progress(sum(done), total)
+
+    def finished(index: int, result: VariantResult, seconds: float) -> None:
+        nonlocal next_index
+        done[index] = sizes[index]
+        rep.run_finished(labels[index], sizes[index], seconds)
+        arrived[index] = result
+        while next_index in arrived:
+            reduce(*jobs[next_index], arrived.pop(next_index))
+            next_index += 1
+
+    run_parallel([job(code, factor) for code, factor in jobs], workers, progress=progress, finished=finished)
 
 
 def _per_week(per_year_by_hour_of_week: Sequence[float], year_days: int) -> list[float]:

@@ -16,6 +16,7 @@ from replay_helpers import ten_calls, ten_results
 from replay.comparison import (
     NoComparison,
     estimate_text,
+    kpi_table,
     latest_comparison,
     read_comparison,
     report_text,
@@ -137,3 +138,23 @@ def test_a_finished_comparison_reads_back(tmp_path: Path) -> None:
     (new / "kpi.csv").write_text("variant;kpi\nV0\n", encoding="utf-8")
     with pytest.raises(NoComparison, match="kan inte läsas"):
         read_comparison(new)
+
+
+def test_kpi_table_of_six_variants_fits_the_page() -> None:
+    """Six variants' intervals at the usual font were wider than A4: the report's column, last, was cut off."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from replay.report_pdf import _kpi_pages
+
+    runs = _runs()
+    for code in ("V2", "V3", "V4", "V6"):
+        runs.update({(code, seed): kpis for (v, seed), kpis in list(runs.items()) if v == "V1"})
+    pages = _kpi_pages(kpi_table(runs, report_estimates()), "Sex varianter")
+    assert pages
+    for page in pages:
+        renderer = FigureCanvasAgg(page).get_renderer()
+        table = page.axes[0].tables[0]
+        box, width = table.get_window_extent(renderer), page.bbox.width
+        assert 0 <= box.x0 and box.x1 <= width, (box, width)
+        header = [table[0, c].get_text().get_text() for c in range(8)]
+        assert header[-1] == "Rapportens skattning" and header[1:-1] == ["V0", "V1", "V2", "V3", "V4", "V6"]

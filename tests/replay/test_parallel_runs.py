@@ -1,0 +1,110 @@
+"""`replay compare` runs a seed's variants side by side in forked processes (replay.parallel_runs): the files are
+byte-identical to one run after the other, every run is counted once in the progress, a failed run stops the
+comparison with its own error, and Ctrl+C stops the runs under way at once instead of waiting for them."""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_cli import Fake
+
+import replay.backend
+from larmcentral_cli import main
+from replay.model import VariantResult
+from replay.parallel_runs import RunJob, run_parallel
+
+ROOT = Path(__file__).resolve().parents[2]
+FILES = ("kpi.csv", "response_times.csv", "coverage.csv", "utilisation.csv",
+         *(f"calls_{v}_s{s}.csv" for v in ("V0", "V1", "V2") for s in (1, 2)))
+
+
+def _compare(monkeypatch: pytest.MonkeyPatch, out: Path, workers: int) -> Fake:
+    fake = Fake()
+    backend = dataclasses.replace(fake.backend(), workers=workers)
+    monkeypatch.setattr(replay.backend, "product_backend", lambda: backend)
+    monkeypatch.setattr(replay.backend, "variant_codes", lambda: ["V0", "V1", "V2"])
+    assert main(["replay", "compare", "--out", str(out), "--variants", "V2,V1,V0", "--seeds", "1-2",
+                 "--days", "2"]) == 0
+    return fake
+
+
+def test_side_by_side_gives_the_same_files_as_one_after_the_other(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    here = _compare(monkeypatch, tmp_path / "en", workers=1)
+    capsys.readouterr()
+    forked = _compare(monkeypatch, tmp_path / "två", workers=2)
+    err = capsys.readouterr().err
+    assert len(here.runs) == 6 and forked.runs == []  # the fake notes its runs: side by side, in other processes
+    for name in FILES:
+        assert (tmp_path / "en" / name).read_bytes() == (tmp_path / "två" / name).read_bytes(), name
+    for k in range(1, 7):  # every run is counted once as it ends
+        assert err.count(f"[{k}/6] ") >= 1, err
+    assert "[7/6]" not in err
+
+
+def _slow(seconds: float) -> Any:
+    def run(progress: Any) -> VariantResult:
+        time.sleep(seconds)
+        progress(1, 1)
+        return VariantResult("V1", 1, [], [], [])
+    return run
+
+
+def test_results_and_progress_come_back_to_the_parent() -> None:
+    seen: list[tuple[int, int]] = []
+    finished: list[int] = []
+    jobs = [RunJob(f"V{i}", 1, _slow(0.05 * (3 - i))) for i in range(3)]
+    run_parallel(jobs, 2, progress=lambda i, done: seen.append((i, done)),
+                 finished=lambda i, result, s: finished.append(i) if result.variant == "V1" and s > 0 else None)
+    assert sorted(finished) == [0, 1, 2] and sorted(seen) == [(0, 1), (1, 1), (2, 1)]
+
+
+def test_a_failed_run_stops_the_comparison_with_its_error() -> None:
+    def broken(progress: Any) -> VariantResult:
+        raise ValueError("trasig variant")
+
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="trasig variant"):
+        run_parallel([RunJob("V0", 1, broken), RunJob("V1", 1, _slow(60))], 2,
+                     progress=lambda i, d: None, finished=lambda i, r, s: None)
+    assert time.monotonic() - started < 30  # the other run was stopped, not waited for
+
+
+SCRIPT = """
+import os, signal, time
+from replay.model import VariantResult
+from replay.parallel_runs import RunJob, run_parallel
+def slow(progress):
+    progress(1, 2)
+    time.sleep(120)
+    return VariantResult("V1", 1, [], [], [])
+started = set()
+def progress(i, done):
+    started.add(i)
+    if len(started) == 2:  # both runs under way: Ctrl+C in a terminal reaches every process of the group
+        os.killpg(0, signal.SIGINT)
+t0 = time.monotonic()
+try:
+    run_parallel([RunJob("V0", 2, slow), RunJob("V1", 2, slow)], 2, progress=progress, finished=print)
+    print("not interrupted", flush=True)
+except KeyboardInterrupt:
+    print("interrupted after", round(time.monotonic() - t0), flush=True)
+"""
+
+
+def test_ctrl_c_stops_the_runs_under_way_without_worker_tracebacks() -> None:
+    done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=100,
+                          start_new_session=True, check=False,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    lines = done.stdout.splitlines()
+    assert lines and lines[-1].startswith("interrupted after"), (done.stdout, done.stderr)
+    assert int(lines[-1].split()[-1]) < 60  # not after the two-minute runs
+    assert "Traceback" not in done.stderr and "KeyboardInterrupt" not in done.stderr, done.stderr
+
