@@ -57,7 +57,7 @@ def _fit_width(page: Figure, ax: Axes, table: Table, columns: int, fontsize: flo
     """Columns as wide as their text, the font made smaller until the table fits the axes' width (six variants'
     intervals are wider than an A4 page at the usual size; the report's column last was cut off)."""
     table.auto_set_font_size(False)
-    renderer = FigureCanvasAgg(page).get_renderer()
+    renderer = FigureCanvasAgg(page).get_renderer()  # type: ignore[no-untyped-call]
     available = ax.get_window_extent(renderer).width
     table.auto_set_column_width(list(range(columns)))  # measured again at each extent and draw
     while True:
