@@ -37,19 +37,19 @@ from replay.draws import U_CONVEY, U_PAP_CONVEY, CallDraws, call_draws
 from replay.engine_params import EngineParams, default_engine_params
 from replay.fleet_sim import FleetSim
 from replay.model import CallOutcome, CoverageGap, Mission, SyntheticCall, VariantResult
+from replay.need_met import need_unmet
 from replay.params import NeedParams, load_params
 from replay.v0_triage import emulate
 from replay.variants import Variant
 from resources.care_need import CareNeed, CareNeedPart
 from resources.geography import DELREGIONER, Geography, default_geography, distance_km
-from resources.palette import Palette
+from resources.palette import Palette, ResourceType
 from resources.vocabulary import Capability, Priority, UnitStatus
 from triage_rules.schema import RuleSet
 
 _CALL, _SCENE, _HOSPITAL, _FREE, _HOME, _HOUR = 0, 1, 2, 3, 4, 5
 _REMOTE_ADVICE = frozenset({"EGENVARD", "R1177"})
 _SUPPORT_TYPES = frozenset({"SINGLE_RESP", "RTJ"})
-_NEVER = math.inf
 NO_UNIT = "INGEN"  # disposition of a call nothing in the palette could serve (nor any fallback)
 
 
@@ -130,24 +130,6 @@ def _single(part: CareNeedPart) -> CareNeed:
                     transport=part.transport, max_minutes=part.max_minutes)
 
 
-def _union(need: CareNeed) -> tuple[frozenset[Capability], int, float]:
-    caps: frozenset[Capability] = frozenset()
-    rank, limit = 0, _NEVER
-    for part in need.parts():
-        caps |= part.capabilities
-        rank = max(rank, part.transport.rank)
-        if part.max_minutes is not None:
-            limit = min(limit, float(part.max_minutes))
-    return caps, rank, limit
-
-
-def under_resourced(assigned: CareNeed, true: CareNeed) -> bool:
-    """The assigned need lacks a capability, transport level or time limit of the true need (spec §4)."""
-    a_caps, a_rank, a_limit = _union(assigned)
-    t_caps, t_rank, t_limit = _union(true)
-    return bool(t_caps - a_caps) or a_rank < t_rank or a_limit > t_limit
-
-
 class _Engine:
     def __init__(self, calls: Sequence[SyntheticCall], variant: Variant, triage: Sequence[CallTriage],
                  draws: Sequence[CallDraws], params: EngineParams, needs: NeedParams,
@@ -167,6 +149,8 @@ class _Engine:
         year = calls[0].year if calls else params.year
         self.fleet = FleetSim(variant.fleet, variant.palette, geo, year)
         self.palette = variant.palette
+        self._unit_type = dict(zip(self.fleet.ids, self.fleet.rtype, strict=True))
+        self._remote_types = [t for t in self.palette.types if t.kind == "remote"]
         self.state = [_CallState(t) for t in triage]
         self.missions: list[Mission] = []
         self.queue: list[_Job] = []
@@ -475,6 +459,12 @@ class _Engine:
             self._true_need[key] = true_care_need(self.ruleset, self.needs, call) if known else None
         return self._true_need.get(key)
 
+    def _served(self, st: _CallState) -> list[ResourceType]:
+        types = [self._unit_type[u] for u in st.units]
+        if not st.units and self.palette.has(st.disposition):  # a remote type (1177, advice, booking)
+            types.append(self.palette.type(st.disposition))
+        return types
+
     def outcomes(self) -> list[CallOutcome]:
         p = self.p
         out = []
@@ -490,14 +480,17 @@ class _Engine:
             else:
                 ed = p.ed_visit["booking"]
             true_need = self.true_need(call)
+            response = None if st.primary_scene is None else st.primary_scene - call.t_min
             out.append(CallOutcome(
                 call_id=call.call_id, variant=self.variant.code, priority=tri.priority.value,
                 oracle_priority=tri.oracle_priority.value, disposition=st.disposition, delregion=st.delregion,
                 units=tuple(st.units), dispatched_min=st.dispatched,
-                response_min=None if st.primary_scene is None else st.primary_scene - call.t_min,
+                response_min=response,
                 queued_min=0.0 if st.primary_alerted is None else max(0.0, st.primary_alerted - st.decided),
                 late=st.late, no_adequate_type=st.no_adequate,
-                under_resourced=true_need is not None and under_resourced(tri.care_need, true_need),
+                under_resourced=true_need is not None and need_unmet(
+                    true_need, self._served(st), conveyed=st.conveyed, response_min=response,
+                    remote_types=self._remote_types),
                 conveyed=st.conveyed, destination=st.destination, ed_visit=ed))
         return out
 

@@ -76,7 +76,7 @@ KPIS: tuple[KpiDef, ...] = (
     KpiDef("rules_exact", "Regelverket med sanna fakta: rätt nivå", "andel"),
     KpiDef("info_error", "Informationsfel: annan prioritet än med sanna fakta", "andel"),
     KpiDef("info_lower", "Informationsfel som sänkte prioriteten", "andel"),
-    KpiDef("under_resourced", "Vårdbehov underförsörjt", "andel"),
+    KpiDef("under_resourced", "Sant vårdbehov inte mött (fel resurs, för sent)", "andel"),
     KpiDef("referral_share", "Andel hänvisning", "andel"),
     KpiDef("lying_cases", "Ärenden till liggande sjuktransport", "per år"),
     KpiDef("moved_lying", "Flyttade från ambulans (V0) till liggande sjuktransport", "per år", True),

@@ -85,7 +85,7 @@ class CallOutcome:
     queued_min: float = 0.0  # time waiting for a countable unit
     late: bool = False  # the recommendation could not meet the part's max_minutes
     no_adequate_type: bool = False  # the palette had no adequate type; served by the fallback
-    under_resourced: bool = False  # the assigned need lacks a capability, transport or time limit of the true need
+    under_resourced: bool = False  # the true need was not met: wrong types, too late, no unit (replay.need_met)
     conveyed: bool = False
     destination: str | None = None
     ed_visit: float = 0.0  # P(ED visit) under the assumption of params/outcomes.yaml
