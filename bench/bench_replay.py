@@ -3,8 +3,8 @@ interleaved as the floor.
 
     python bench/bench_replay.py [--variant V2] [--days 21] [--seed 1]      # --days 365 for a variant-year
 
-The calls are generated and triaged first (both timed and printed; in `replay compare` the triage is shared by
-V1-V6). Then the engine runs; at each call's decision the bare `recommend(case, snapshot, at)` on the engine's
+The calls are generated and triaged first, the triage in forked processes, one per core, as `replay run` does
+(both timed and printed; in `replay compare` the triage is shared by V1-V6). Then the engine runs; at each call's decision the bare `recommend(case, snapshot, at)` on the engine's
 current snapshot is timed just before the engine's own decision (its result unused). Per call:
 
   engine   the wall time from one call's decision to the next, minus the bare recommendation: the call's own
@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import replay.engine as engine_mod  # noqa: E402
 from dispatch.case_input import DispatchCase  # noqa: E402
 from dispatch.recommend import recommend  # noqa: E402
+from replay.backend import cores  # noqa: E402
 from replay.call_context import patient_context  # noqa: E402
 from replay.call_triage import product_triage, replay_ruleset  # noqa: E402
 from replay.generator import annual_calls, generate_calls  # noqa: E402
@@ -54,10 +55,12 @@ def main() -> int:
     t0 = time.perf_counter()
     calls = generate_calls(params, a.seed, limit_days=a.days, ruleset=rs, volume_factor=variant.volume_factor)
     t1 = time.perf_counter()
-    triage = product_triage(calls, rs)
+    workers = cores()  # as `replay run` and `replay compare` triage: forked workers, one per core
+    triage = product_triage(calls, rs, workers=workers)
     t2 = time.perf_counter()
     print(f"{a.variant}, seed {a.seed}, {a.days} days: {len(calls)} calls; generated in {t1 - t0:.1f} s, "
-          f"triaged (caller + oracle) in {t2 - t1:.1f} s = {(t2 - t1) / len(calls) * 1e3:.2f} ms/call")
+          f"triaged (caller + oracle, {workers} processes) in {t2 - t1:.1f} s = {(t2 - t1) / len(calls) * 1e3:.2f} "
+          "ms/call")
 
     marks: list[float] = []
     floor: list[float] = []

@@ -25,7 +25,7 @@ def _module(name: str) -> Any:
         raise BackendMissing(f"Replayns modul {name} saknas eller kan inte läsas in ({exc}).") from exc
 
 
-def _cores() -> int:
+def cores() -> int:
     """The cores this process may run on (a container's or taskset's limit, not the host's count)."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -61,7 +61,7 @@ def product_backend() -> Backend:
 
     def triage(calls: Sequence[SyntheticCall], progress: Callable[[int], None]) -> Any:
         # Forked workers, one per core: triage is most of a single run's time (two sessions per call).
-        return call_triage.product_triage(calls, ruleset, progress=progress, workers=_cores())
+        return call_triage.product_triage(calls, ruleset, progress=progress, workers=cores())
 
     call_file = _module("replay.call_file")
 
@@ -74,5 +74,5 @@ def product_backend() -> Backend:
     return Backend(variant_codes=variant_codes, variant=variant, generate=generate, run_variant=run,
                    year=int(params.volume.year.value), params_sha256=str(params.sha256),
                    ruleset_version=str(ruleset.version), triage=triage, write_call_file=write_call_file,
-                   call_file_suffix=".jsonl.gz", workers=_cores(),
+                   call_file_suffix=".jsonl.gz", workers=cores(),
                    target_per_week=lambda factor: [float(x) for x in generator.target_per_week_hour(params, factor)])
