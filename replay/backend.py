@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from replay.model import SyntheticCall, VariantResult
-from replay.runner import Backend, Progress, VariantInfo, units_by_type
+from replay.runner import Backend, CallSet, Progress, VariantInfo, units_by_type
 
 
 class BackendMissing(RuntimeError):
@@ -46,11 +46,11 @@ def product_backend() -> Backend:
 
     def variant(code: str) -> VariantInfo:
         v = variants.load_variant(code)
-        return VariantInfo(code, float(v.volume_factor), units_by_type(v.fleet), v)
+        return VariantInfo(code, float(v.volume_factor), units_by_type(v.fleet), v, float(v.unknown_factor))
 
-    def generate(seed: int, factor: float, days: int | None) -> list[SyntheticCall]:
-        calls: list[SyntheticCall] = generator.generate_calls(params, seed, volume_factor=factor, limit_days=days,
-                                                              ruleset=ruleset)
+    def generate(seed: int, key: CallSet, days: int | None) -> list[SyntheticCall]:
+        calls: list[SyntheticCall] = generator.generate_calls(params, seed, volume_factor=key.volume, limit_days=days,
+                                                              ruleset=ruleset, unknown_factor=key.unknown)
         return calls
 
     def run(calls: Sequence[SyntheticCall], info: VariantInfo, seed: int, triage: Any,
@@ -65,9 +65,10 @@ def product_backend() -> Backend:
 
     call_file = _module("replay.call_file")
 
-    def write_call_file(calls: Sequence[SyntheticCall], path: Path, seed: int, factor: float,
+    def write_call_file(calls: Sequence[SyntheticCall], path: Path, seed: int, key: CallSet,
                         days: int | None) -> Path:
-        manifest = call_file.make_manifest(params, ruleset, seed, list(calls), volume_factor=factor, limit_days=days)
+        manifest = call_file.make_manifest(params, ruleset, seed, list(calls), volume_factor=key.volume,
+                                           limit_days=days, unknown_factor=key.unknown)
         written: Path = call_file.write_call_file(path, manifest, list(calls))
         return written
 

@@ -49,10 +49,11 @@ def ruleset_sha256(ruleset: RuleSet) -> str:
 
 
 def make_manifest(params: ReplayParams, ruleset: RuleSet, seed: int, calls: list[SyntheticCall], *,
-                  volume_factor: float = 1.0, limit_days: int | None = None) -> Manifest:
+                  volume_factor: float = 1.0, limit_days: int | None = None, unknown_factor: float = 1.0) -> Manifest:
     return Manifest(seed=seed, year=params.volume.year.value, call_count=len(calls), params_sha256=params.sha256,
                     ruleset_version=ruleset.version, ruleset_sha256=ruleset_sha256(ruleset),
-                    volume_factor=volume_factor, limit_days=limit_days, git_commit=git_commit())
+                    volume_factor=volume_factor, limit_days=limit_days, git_commit=git_commit(),
+                    unknown_factor=unknown_factor)
 
 
 def _line(obj: dict[str, Any]) -> bytes:

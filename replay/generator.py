@@ -64,16 +64,17 @@ def target_per_week_hour(params: ReplayParams, volume_factor: float = 1.0) -> np
 
 def generate_calls(params: ReplayParams, seed: int, *, volume_factor: float = 1.0, limit_days: int | None = None,
                    ruleset: RuleSet | None = None, fleet: Fleet | None = None,
-                   geography: Geography | None = None) -> list[SyntheticCall]:
+                   geography: Geography | None = None, unknown_factor: float = 1.0) -> list[SyntheticCall]:
     """The synthetic calls of one seed, sorted by time, numbered from 1. `ruleset` defaults to the newest shipped
-    rule set; `fleet` (whose team affiliations the register uses) to the default fleet."""
+    rule set; `fleet` (whose team affiliations the register uses) to the default fleet. `unknown_factor` multiplies
+    every caller's P("vet ej") (a sensitivity run, V7): only the told answers change, each from its own uniform."""
     rs = ruleset or load_ruleset(directory=RULESET_DIR)
     check_against_ruleset(params, rs)
     geo = geography or default_geography()
     places = Places(params.spatial, geo)
     teams = teams_from_fleet(fleet or default_fleet(), geo)
     register = build_register(params.patients, rng_for(seed, _REGISTER, "context"), places, teams)
-    model = _Model(params, rs, places, teams, register)
+    model = _Model(params, rs, places, teams, register, unknown_factor)
     lam = expected_per_hour(params, volume_factor, limit_days)
     calls: list[SyntheticCall] = []
     for si, stream in enumerate(STREAMS):
@@ -91,8 +92,10 @@ def _renumber(call: SyntheticCall, call_id: int) -> SyntheticCall:
 class _Model:
     """The per-parameter tables, computed once per generation."""
 
-    def __init__(self, params: ReplayParams, rs: RuleSet, places: Places, teams: Teams, register: PatientRegister):
+    def __init__(self, params: ReplayParams, rs: RuleSet, places: Places, teams: Teams, register: PatientRegister,
+                 unknown_factor: float = 1.0):
         self.params, self.rs, self.places, self.teams, self.register = params, rs, places, teams, register
+        self.unknown_factor = unknown_factor
         self.codes = [c.code for c in rs.complaints]
         self.need_names = list(params.needs.classes)
         self.items = {c: complaint_items(params, rs, c, self.need_names) for c in self.codes}
@@ -214,7 +217,7 @@ class _Model:
         told: list[dict[str, float | str]] = [{} for _ in range(n)]
         rng_f, rng_t = rng_for(seed, si, "facts"), rng_for(seed, si, "told")
         unknown = p.answers.unknown
-        factor = p.answers.call_taker.factors[p.answers.call_taker.used]
+        factor = p.answers.call_taker.factors[p.answers.call_taker.used] * self.unknown_factor
         p_q = np.array([min(1.0, unknown.of(c).question * factor) for c in CALLERS])
         p_v = np.array([min(1.0, unknown.of(c).vital * factor) for c in CALLERS])
         caller_ix = np.array([CALLERS.index(c) for c in callers])

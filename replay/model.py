@@ -63,6 +63,7 @@ class Manifest:
     limit_days: int | None = None
     git_commit: str | None = None
     format: str = "larmcentral-replay-calls/1"
+    unknown_factor: float = 1.0  # × every caller's P("vet ej") (V7's sensitivity runs)
 
 
 Disposition = str  # the primary resource type code that served the call (AMBULANS, LIGGANDE …), or the

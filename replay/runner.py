@@ -31,12 +31,32 @@ from replay.report_writer import write_calls_csv, write_csv
 Progress = Callable[[int, int], None]  # (calls done, calls in the run)
 
 
+@dataclass(frozen=True, order=True)
+class CallSet:
+    """What a seed's calls are generated with: the volume factor (V6) and the factor on the callers' P("vet ej")
+    (V7). Call sets that differ only in `unknown` hold the same calls but for the told answers, so their runs pair
+    with the V0 of the same volume."""
+
+    volume: float = 1.0
+    unknown: float = 1.0
+
+    def suffix(self) -> str:
+        return (f"_x{self.volume:g}" if self.volume != 1.0 else "") + \
+            (f"_vetej{self.unknown:g}" if self.unknown != 1.0 else "")
+
+    def label(self) -> str:
+        parts = ([f"volym ×{self.volume:g}"] if self.volume != 1.0 else []) + \
+            ([f"'vet ej' ×{self.unknown:g}"] if self.unknown != 1.0 else [])
+        return f" ({', '.join(parts)})" if parts else ""
+
+
 @dataclass(frozen=True)
 class VariantInfo:
     code: str
     volume_factor: float = 1.0
     units_by_type: dict[str, int] = field(default_factory=dict)
     handle: Any = None  # what run_variant takes (the engine's Variant)
+    unknown_factor: float = 1.0  # × the callers' P("vet ej") in its calls (V7)
 
 
 @dataclass(frozen=True)
@@ -45,15 +65,15 @@ class Backend:
 
     variant_codes: Callable[[], list[str]]
     variant: Callable[[str], VariantInfo]
-    generate: Callable[[int, float, int | None], list[SyntheticCall]]  # (seed, volume factor, days or None)
+    generate: Callable[[int, CallSet, int | None], list[SyntheticCall]]  # (seed, call set, days or None)
     run_variant: Callable[[Sequence[SyntheticCall], VariantInfo, int, Any, Progress], VariantResult]
     year: int
     params_sha256: str
     ruleset_version: str
     # Shared by the variants of one call set; reports (calls done) as it goes.
     triage: Callable[[Sequence[SyntheticCall], Callable[[int], None]], Any] = lambda calls, progress: None
-    # (calls, path, seed, volume factor, days or None): the generator's call file, once per seed and volume
-    write_call_file: Callable[[Sequence[SyntheticCall], Path, int, float, int | None], Path] | None = None
+    # (calls, path, seed, call set, days or None): the generator's call file, once per seed and call set
+    write_call_file: Callable[[Sequence[SyntheticCall], Path, int, CallSet, int | None], Path] | None = None
     call_file_suffix: str = ".jsonl.gz"
     target_per_week: Callable[[float], Sequence[float]] | None = None  # expected calls per hour of the week
     workers: int = 1  # > 1: a seed's variant runs side by side in forked processes (replay.parallel_runs)
@@ -106,29 +126,30 @@ def run_comparison(backend: Backend, variants: Sequence[str], seeds: Sequence[in
     n_days = min(days or 366, days_in(backend.year))  # --days 366 on a 365-day year replays 365
     start_weekday = date(backend.year, 1, 1).weekday()
     infos = {code: backend.variant(code) for code in variants}
-    groups: dict[float, list[str]] = {}
-    for code in variants:  # one call set per volume; V0 first in its group (the others pair with it)
-        groups.setdefault(infos[code].volume_factor, []).append(code)
+    groups: dict[CallSet, list[str]] = {}
+    for code in variants:  # one call set per volume and 'vet ej' factor; V0 first (the others pair with it)
+        groups.setdefault(CallSet(infos[code].volume_factor, infos[code].unknown_factor), []).append(code)
+    groups = dict(sorted(groups.items(), key=lambda g: (g[0].volume, g[0].unknown != 1.0, g[0].unknown)))
     runs: dict[tuple[str, int], RunKpis] = {}
     call_files: list[str] = []
     written: list[Path] = []
     targets: dict[float, Sequence[float]] = {}
     for seed in seeds:
-        sets = {factor: _call_set(backend, rep, seed, factor, days, out, written, call_files) for factor in groups}
-        jobs = [(code, factor) for factor, codes in groups.items() for code in sorted(codes, key=lambda c: c != "V0")]
-        baseline: dict[float, VariantResult] = {}  # per call set: its V0, which the others pair with
+        sets = {key: _call_set(backend, rep, seed, key, days, out, written, call_files) for key in groups}
+        jobs = [(code, key) for key, codes in groups.items() for code in sorted(codes, key=lambda c: c != "V0")]
+        baseline: dict[float, VariantResult] = {}  # per volume: its V0, which the others pair with
 
-        def reduce(code: str, factor: float, result: VariantResult) -> None:
-            calls = sets[factor][0]  # noqa: B023 (called within this seed's iteration only)
-            if code == "V0":  # first in its group
-                baseline[factor] = result  # noqa: B023
+        def reduce(code: str, key: CallSet, result: VariantResult) -> None:
+            calls = sets[key][0]  # noqa: B023 (called within this seed's iteration only)
+            if code == "V0":  # first at its volume: its 'vet ej' factor 1 comes first
+                baseline[key.volume] = result  # noqa: B023
             written.append(write_calls_csv(result, calls, out))
-            runs[(code, seed)] = run_kpis(result, calls, days=n_days, baseline=baseline.get(factor),  # noqa: B023
+            runs[(code, seed)] = run_kpis(result, calls, days=n_days, baseline=baseline.get(key.volume),  # noqa: B023
                                           units_by_type=infos[code].units_by_type or None,
                                           start_weekday=start_weekday)
 
         _run_seed(backend, rep, seed, jobs, sets, infos, reduce)
-        if 1.0 in groups and backend.target_per_week is not None and 1.0 not in targets:
+        if CallSet() in groups and backend.target_per_week is not None and 1.0 not in targets:
             targets[1.0] = _per_week(backend.target_per_week(1.0), days_in(backend.year))
     ordered: Runs = {(v, s): runs[(v, s)] for v in variants for s in seeds}
     rep.stage("Skriver CSV och PDF …")
@@ -148,15 +169,15 @@ def run_comparison(backend: Backend, variants: Sequence[str], seeds: Sequence[in
     return [*written, path]
 
 
-def _call_set(backend: Backend, rep: Reporter, seed: int, factor: float, days: int | None, out: Path,
+def _call_set(backend: Backend, rep: Reporter, seed: int, key: CallSet, days: int | None, out: Path,
               written: list[Path], call_files: list[str]) -> tuple[list[SyntheticCall], Any]:
-    """One seed's calls at one volume: generated, written once as the call file, triaged once (shared by every
+    """One seed's calls of one call set: generated, written once as the call file, triaged once (shared by every
     variant that replays them)."""
-    rep.stage(f"Frö {seed}: genererar samtal" + (f" (volym ×{factor:g})" if factor != 1.0 else "") + " …")
-    calls = backend.generate(seed, factor, days)
+    rep.stage(f"Frö {seed}: genererar samtal{key.label()} …")
+    calls = backend.generate(seed, key, days)
     if backend.write_call_file is not None:
-        name = f"samtal_s{seed}" + (f"_x{factor:g}" if factor != 1.0 else "") + backend.call_file_suffix
-        written.append(backend.write_call_file(calls, out / name, seed, factor, days))
+        name = f"samtal_s{seed}{key.suffix()}{backend.call_file_suffix}"
+        written.append(backend.write_call_file(calls, out / name, seed, key, days))
         call_files.append(name)
     label = f"Frö {seed}: triage"
     rep.step_started(label, len(calls))
@@ -166,22 +187,22 @@ def _call_set(backend: Backend, rep: Reporter, seed: int, factor: float, days: i
     return calls, triage
 
 
-def _run_seed(backend: Backend, rep: Reporter, seed: int, jobs: Sequence[tuple[str, float]],
-              sets: dict[float, tuple[list[SyntheticCall], Any]], infos: dict[str, VariantInfo],
-              reduce: Callable[[str, float, VariantResult], None]) -> None:
+def _run_seed(backend: Backend, rep: Reporter, seed: int, jobs: Sequence[tuple[str, CallSet]],
+              sets: dict[CallSet, tuple[list[SyntheticCall], Any]], infos: dict[str, VariantInfo],
+              reduce: Callable[[str, CallSet, VariantResult], None]) -> None:
     """Every variant of one seed, each result passed to `reduce` in the order of `jobs` as soon as it and those
     before it are there: one run after the other, or side by side on `backend.workers` forked processes (the same
     results; the runs are independent)."""
     labels = [f"{code} frö {seed}" for code, _ in jobs]
-    sizes = [len(sets[factor][0]) for _, factor in jobs]
+    sizes = [len(sets[key][0]) for _, key in jobs]
     if backend.workers <= 1 or len(jobs) < 2:
-        for (code, factor), label, size in zip(jobs, labels, sizes, strict=True):
-            calls, triage = sets[factor]
+        for (code, key), label, size in zip(jobs, labels, sizes, strict=True):
+            calls, triage = sets[key]
             rep.run_started(label, size)
             t0 = time.perf_counter()
             result = backend.run_variant(calls, infos[code], seed, triage, rep.progress)
             rep.run_done(label, size, time.perf_counter() - t0)
-            reduce(code, factor, result)
+            reduce(code, key, result)
         return
     workers = min(backend.workers, len(jobs))
     total, done = sum(sizes), [0] * len(jobs)
@@ -189,8 +210,8 @@ def _run_seed(backend: Backend, rep: Reporter, seed: int, jobs: Sequence[tuple[s
     next_index = 0
     rep.step_started(f"Frö {seed}: {', '.join(code for code, _ in jobs)} i {workers} processer", total)
 
-    def job(code: str, factor: float) -> RunJob:
-        calls, triage = sets[factor]
+    def job(code: str, key: CallSet) -> RunJob:
+        calls, triage = sets[key]
         return RunJob(f"{code} frö {seed}", len(calls),
                       lambda progress: backend.run_variant(calls, infos[code], seed, triage, progress))
 
@@ -207,7 +228,7 @@ def _run_seed(backend: Backend, rep: Reporter, seed: int, jobs: Sequence[tuple[s
             reduce(*jobs[next_index], arrived.pop(next_index))
             next_index += 1
 
-    run_parallel([job(code, factor) for code, factor in jobs], workers, progress=progress, finished=finished)
+    run_parallel([job(code, key) for code, key in jobs], workers, progress=progress, finished=finished)
 
 
 def _per_week(per_year_by_hour_of_week: Sequence[float], year_days: int) -> list[float]:

@@ -5,7 +5,8 @@ by a few operations on pydantic model copies; the shipped data files are never e
     load_variant("V3")       -> Variant (palette, fleet, how triage and absent needs are handled)
 
 V5 adds one unit in a delregion's most populous kommun and is run once per delregion: V5-<delregion>
-(ASCII: Malmo, Sydvast, Sydost, Nordost, Nordvast, Mellersta).
+(ASCII: Malmo, Sydvast, Sydost, Nordost, Nordvast, Mellersta). V7 is run once per factor on the callers'
+P("vet ej") it names (`unknown_factors`: V7-halv, V7-dubbel), on calls generated with that factor.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from resources.vocabulary import Priority
 VARIANTS_FILE = Path(__file__).with_name("params") / "variants.yaml"
 
 _KNOWN_KEYS = frozenset({"name", "base", "triage", "palette_keep", "palette_drop", "round_the_clock", "fleet_keep",
-                         "add_unit", "referral_fallback", "absent_to_ambulance", "volume_factor", "source",
+                         "add_unit", "referral_fallback", "absent_to_ambulance", "volume_factor", "unknown_factors",
+                         "source",
                          "assumption", "note"})
 _ALL_DAY = ServiceWindow(days=("mon", "tue", "wed", "thu", "fri", "sat", "sun"), start="00:00", end="24:00")
 
@@ -40,6 +42,7 @@ class Variant:
     referral_fallback: str | None = None  # a hänvisning no remote type meets goes to this type
     absent_to_ambulance: bool = False  # a need no palette type meets gets an ambulance at its priority
     volume_factor: float = 1.0  # the call generator's volume factor for this variant
+    unknown_factor: float = 1.0  # the call generator's factor on the callers' P("vet ej") for this variant
 
     def takes_referral(self, code: str) -> bool:
         return self.palette.has(code) and Priority.REFERRAL in self.palette.type(code).priorities
@@ -65,6 +68,12 @@ def _specs(path: Path = VARIANTS_FILE) -> dict[str, dict[str, Any]]:
             problems.append(f"variant {code}: okända fält {', '.join(unknown)}")
         if not spec.get("source") and spec.get("assumption") is not True:
             problems.append(f"variant {code}: anger varken 'source' eller 'assumption: true'")
+        factors = spec.get("unknown_factors")
+        if factors is not None and not (isinstance(factors, dict) and factors and all(
+                isinstance(k, str) and k.isascii() and k.isalnum() and isinstance(v, int | float)
+                and not isinstance(v, bool) and 0 < v <= 10 for k, v in factors.items())):
+            problems.append(f"variant {code}: unknown_factors ska vara namn (a-z, 0-9) med en faktor över 0 och "
+                            "högst 10")
         if spec.get("base") is not None and spec["base"] not in data:
             problems.append(f"variant {code}: okänd bas {spec['base']!r}")
     if problems:
@@ -77,6 +86,8 @@ def variant_codes(path: Path = VARIANTS_FILE) -> list[str]:
     for code, spec in _specs(path).items():
         if spec.get("add_unit"):
             codes += [f"{code}-{slug(d)}" for d in DELREGIONER]
+        elif spec.get("unknown_factors"):
+            codes += [f"{code}-{name}" for name in spec["unknown_factors"]]
         else:
             codes.append(code)
     return codes
@@ -87,10 +98,11 @@ def load_variant(code: str, path: Path = VARIANTS_FILE) -> Variant:
     """The variant `code` (e.g. "V2", "V5-Nordost"); KeyError with a Swedish message when unknown."""
     specs = _specs(path)
     base_code, _, where = code.partition("-")
-    if base_code not in specs or bool(where) != bool(specs[base_code].get("add_unit")):
+    if code not in variant_codes(path):
         raise KeyError(f"okänd variant {code!r} (kända: {', '.join(variant_codes(path))})")
+    unknown_factor = float(specs[base_code].get("unknown_factors", {}).get(where, 1.0))
     delregion = None
-    if where:
+    if where and specs[base_code].get("add_unit"):
         delregion = next((d for d in DELREGIONER if slug(d) == where), None)
         if delregion is None:
             raise KeyError(f"okänd delregion {where!r} i variant {code!r}")
@@ -109,7 +121,7 @@ def load_variant(code: str, path: Path = VARIANTS_FILE) -> Variant:
     return Variant(code=code, name=str(specs[base_code].get("name", code)), triage=merged.get("triage", "product"),
                    palette=palette, fleet=fleet, referral_fallback=merged.get("referral_fallback"),
                    absent_to_ambulance=bool(merged.get("absent_to_ambulance", False)),
-                   volume_factor=float(merged.get("volume_factor", 1.0)))
+                   volume_factor=float(merged.get("volume_factor", 1.0)), unknown_factor=unknown_factor)
 
 
 def _apply(spec: dict[str, Any], palette: Palette, fleet: Fleet, delregion: str | None,

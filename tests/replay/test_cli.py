@@ -21,7 +21,7 @@ import replay.backend
 from larmcentral_cli import main
 from replay.cli import ProgressLine, parse_seeds
 from replay.model import SyntheticCall, VariantResult
-from replay.runner import Backend, VariantInfo
+from replay.runner import Backend, CallSet, VariantInfo
 
 ROOT = Path(__file__).resolve().parents[2]
 KNOWN = ["V0", "V1", "V2"]
@@ -36,8 +36,8 @@ class Fake:
         self.files: list[Path] = []
 
     def backend(self) -> Backend:
-        def generate(seed: int, factor: float, days: int | None) -> list[SyntheticCall]:
-            self.generated.append((seed, factor, days))
+        def generate(seed: int, key: CallSet, days: int | None) -> list[SyntheticCall]:
+            self.generated.append((seed, key.volume, days))
             return ten_calls()
 
         def run(calls: Sequence[SyntheticCall], info: VariantInfo, seed: int, triage: Any,
@@ -52,7 +52,7 @@ class Fake:
                                                                    "variant": info.code}) for o in v1.outcomes],
                                  v1.missions, v1.gaps)
 
-        def write(calls: Sequence[SyntheticCall], path: Path, seed: int, factor: float, days: int | None) -> Path:
+        def write(calls: Sequence[SyntheticCall], path: Path, seed: int, key: CallSet, days: int | None) -> Path:
             path.write_text(str(len(calls)), encoding="utf-8")
             self.files.append(path)
             return path
