@@ -122,6 +122,7 @@ def run_comparison(backend: Backend, variants: Sequence[str], seeds: Sequence[in
     """Every variant over every seed into `out`: call files, calls_<variant>_s<seed>.csv, the four KPI CSVs,
     jämförelse.pdf and manifest.json. `days` None: the whole year."""
     rep = reporter or Reporter()
+    commit = git_commit()  # the code that runs, not what is checked out when a long comparison ends
     out.mkdir(parents=True, exist_ok=True)
     n_days = min(days or 366, days_in(backend.year))  # --days 366 on a 365-day year replays 365
     start_weekday = date(backend.year, 1, 1).weekday()
@@ -161,7 +162,7 @@ def run_comparison(backend: Backend, variants: Sequence[str], seeds: Sequence[in
         "variants": list(variants), "seeds": list(seeds), "days": n_days, "year": backend.year,
         "params_sha256": backend.params_sha256, "ruleset_version": backend.ruleset_version,
         "report_estimates_sha256": hashlib.sha256(ESTIMATES_FILE.read_bytes()).hexdigest(),
-        "git_commit": git_commit(), "call_files": call_files,
+        "git_commit": commit, "call_files": call_files,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     path = out / MANIFEST_FILE
