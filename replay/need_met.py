@@ -6,12 +6,13 @@ differences as unmet need: a Prio 1 ambulance sent to a patient who needed advic
 ambulance need whose endpoint does not list "ecg" lacks the ECG every ambulance has. Three in five calls came out
 "under-resourced", most of them over-resourced. Here the patient's need is unmet when:
 
-- it needs a unit (no remote type of the palette could meet it) and none was on scene within the true need's time
-  limit, or
-- the call was not conveyed to an emergency department (which meets every capability and transport) and what
-  answered lacks a capability or the transport level the true need asks for. Every contact with care can advise, and
-  a clinician on scene can also book, so a unit that came covers a booking; 1177's advice does not cover a booked
-  visit.
+- it asks for a unit, or for something within a time limit, and no unit was on scene within the true need's limit
+  (only a need without a time limit — advice, a booking — can be met without a unit, and only where one of the
+  palette's remote types covers it: whether a need has a time limit never depends on the variant), or
+- what came lacks the transport level the true need asks for (a sjukresa or a lying transport to the ED for a
+  patient who needed an ambulance), or
+- the call was not conveyed to an emergency department (which meets every capability) and what answered lacks a
+  capability the true need asks for. Every contact with care can advise, and a clinician on scene can also book.
 """
 
 from __future__ import annotations
@@ -49,9 +50,10 @@ def need_unmet(true: CareNeed, served: Iterable[ResourceType], *, conveyed: bool
     """The true need was not met by the types that served the call (its units and a remote type), the conveyance
     and the first unit's time on scene after the call (None: no unit came); `remote_types` are the palette's."""
     caps, rank, limit = need_summary(true)
-    remote_need = any(_covers([t], caps, rank) for t in remote_types)
+    types = list(served)
+    remote_need = limit == math.inf and any(_covers([t], caps, rank) for t in remote_types)
     if not remote_need and (response_min is None or response_min > limit):
         return True
-    if conveyed:
-        return False
-    return not _covers(list(served), caps, rank, on_scene=response_min is not None)
+    if conveyed:  # the ED meets every capability, not the transport there
+        return max((t.transport.rank for t in types), default=0) < rank
+    return not _covers(types, caps, rank, on_scene=response_min is not None)

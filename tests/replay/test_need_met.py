@@ -70,3 +70,20 @@ def test_more_than_needed_is_never_unmet(need) -> None:  # type: ignore[no-untyp
     assert not unmet(need("AMBULANS_P3", 120), [T("AMBULANS"), T("LAKARBIL")], conveyed=False,
                           response_min=8.0)
     assert not unmet(need("EGENVÅRD"), [T("AMBULANS"), T("SINGLE_RESP")], conveyed=True, response_min=5.0)
+
+
+def test_a_transport_below_the_need_is_unmet_even_to_the_ed(need) -> None:  # type: ignore[no-untyped-def]
+    """Under-triage to a sjukresa or a lying transport that takes the patient to the ED in time."""
+    assert unmet(need("AMBULANS_P3", 120), [T("SJUKRESA")], conveyed=True, response_min=30.0)
+    assert unmet(need("AMBULANS_P1", 20), [T("LIGGANDE")], conveyed=True, response_min=15.0)
+    assert not unmet(need("LIGGANDE_TRANSPORT"), [T("AMBULANS")], conveyed=True, response_min=30.0)
+
+
+def test_a_need_with_a_time_limit_needs_a_unit_whatever_the_palette(need) -> None:  # type: ignore[no-untyped-def]
+    """A booked visit at the vårdcentral covers a home team's capabilities, but not its time limit: the same call is
+    judged alike in V1 (no booking) and V2."""
+    for palette in (REMOTE, TODAY):
+        assert unmet(need("MOBILT_TEAM_LÄKARE", 180), [T("BOKNING_VC")], conveyed=False, response_min=None,
+                     remote=palette)
+        assert unmet(need("MOBILT_TEAM", 120), [T("MVT_VC")], conveyed=False, response_min=600.0, remote=palette)
+        assert not unmet(need("MOBILT_TEAM", 120), [T("MVT_VC")], conveyed=False, response_min=90.0, remote=palette)
