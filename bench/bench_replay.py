@@ -53,7 +53,8 @@ def main() -> int:
     params = load_params(ruleset=rs)
     variant = load_variant(a.variant)
     t0 = time.perf_counter()
-    calls = generate_calls(params, a.seed, limit_days=a.days, ruleset=rs, volume_factor=variant.volume_factor)
+    calls = generate_calls(params, a.seed, limit_days=a.days, ruleset=rs, volume_factor=variant.volume_factor,
+                           unknown_factor=variant.unknown_factor)
     t1 = time.perf_counter()
     workers = cores()  # as `replay run` and `replay compare` triage: forked workers, one per core
     triage = product_triage(calls, rs, workers=workers)

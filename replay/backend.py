@@ -43,6 +43,7 @@ def product_backend() -> Backend:
     engine, call_triage = _module("replay.engine"), _module("replay.call_triage")
     ruleset = call_triage.replay_ruleset()
     params = params_mod.load_params(ruleset=ruleset)
+    engine_params = _module("replay.engine_params").default_engine_params()  # a bad file stops it here, not in a run
 
     def variant(code: str) -> VariantInfo:
         v = variants.load_variant(code)
@@ -56,7 +57,7 @@ def product_backend() -> Backend:
     def run(calls: Sequence[SyntheticCall], info: VariantInfo, seed: int, triage: Any,
             progress: Progress) -> VariantResult:
         result: VariantResult = engine.run_variant(calls, info.handle, seed=seed, triage=triage, ruleset=ruleset,
-                                                   progress=progress)
+                                                   params=engine_params, needs=params.needs, progress=progress)
         return result
 
     def triage(calls: Sequence[SyntheticCall], progress: Callable[[int], None]) -> Any:

@@ -221,6 +221,7 @@ class ProgressLine(Reporter):
 # --- commands -------------------------------------------------------------------------------------------------
 def _execute(variants_text: str | None, seeds: list[int], args: argparse.Namespace, name: str) -> int:
     from replay.backend import BackendMissing, product_backend, variant_codes
+    from replay.parallel_runs import RunFailed
     from replay.runner import run_comparison
     from resources.datafile import DataFileError
 
@@ -242,6 +243,9 @@ def _execute(variants_text: str | None, seeds: list[int], args: argparse.Namespa
                                reporter=ProgressLine(runs=len(variants) * len(seeds)))
     except OSError as exc:
         print(f"Kan inte skriva i {out}: {os_error_text(exc)}", file=sys.stderr)
+        return 1
+    except (RunFailed, DataFileError) as exc:  # a run that could not finish; manifest.json is not written
+        print(f"Replayn avbröts: {exc}\nJämförelsen i {out} är inte färdig (ingen manifest.json).", file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # manifest.json is written last: without it no one takes the directory as finished
         print(f"\nAvbruten: jämförelsen i {out} är inte färdig (ingen manifest.json); ta bort katalogen eller "

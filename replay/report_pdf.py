@@ -27,8 +27,17 @@ COLOURS = ("#4a7ab5", "#b5544a", "#5a9a5a", "#c08a2a", "#7a5ab5", "#4aa5b5", "#8
 WATERFALL = ("V0", "V1", "V2")
 
 
-def _kpi_pages(rows: list[KpiRow], title: str, per_page: int = 36) -> list[Figure]:
+def _kpi_pages(rows: list[KpiRow], title: str, per_page: int = 36, per_table: int = 7) -> list[Figure]:
+    """The KPI table, 36 KPIs a page; more than `per_table` variants are shown `per_table` at a time (V5's six
+    delregions with the others do not fit one A4 width at a readable size)."""
     variants = list(dict.fromkeys(r.variant for r in rows))
+    pages = []
+    for first in range(0, len(variants), per_table):
+        pages += _kpi_table_pages(rows, variants[first:first + per_table], title, per_page)
+    return pages
+
+
+def _kpi_table_pages(rows: list[KpiRow], variants: list[str], title: str, per_page: int) -> list[Figure]:
     kpis = list(dict.fromkeys(r.kpi for r in rows))
     by = {(r.kpi, r.variant): r for r in rows}
     table = []

@@ -150,7 +150,7 @@ def run_comparison(backend: Backend, variants: Sequence[str], seeds: Sequence[in
                                           start_weekday=start_weekday)
 
         _run_seed(backend, rep, seed, jobs, sets, infos, reduce)
-        if CallSet() in groups and backend.target_per_week is not None and 1.0 not in targets:
+        if any(k.volume == 1.0 for k in groups) and backend.target_per_week is not None and 1.0 not in targets:
             targets[1.0] = _per_week(backend.target_per_week(1.0), days_in(backend.year))
     ordered: Runs = {(v, s): runs[(v, s)] for v in variants for s in seeds}
     rep.stage("Skriver CSV och PDF …")

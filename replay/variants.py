@@ -68,17 +68,30 @@ def _specs(path: Path = VARIANTS_FILE) -> dict[str, dict[str, Any]]:
             problems.append(f"variant {code}: okända fält {', '.join(unknown)}")
         if not spec.get("source") and spec.get("assumption") is not True:
             problems.append(f"variant {code}: anger varken 'source' eller 'assumption: true'")
-        factors = spec.get("unknown_factors")
-        if factors is not None and not (isinstance(factors, dict) and factors and all(
-                isinstance(k, str) and k.isascii() and k.isalnum() and isinstance(v, int | float)
-                and not isinstance(v, bool) and 0 < v <= 10 for k, v in factors.items())):
-            problems.append(f"variant {code}: unknown_factors ska vara namn (a-z, 0-9) med en faktor över 0 och "
-                            "högst 10")
+        if "unknown_factors" in spec:
+            problems += _factor_problems(str(code), spec)
         if spec.get("base") is not None and spec["base"] not in data:
             problems.append(f"variant {code}: okänd bas {spec['base']!r}")
     if problems:
         raise DataFileError(path, problems)
     return {str(k): v for k, v in data.items()}
+
+
+def _factor_problems(code: str, spec: dict[str, Any]) -> list[str]:
+    """`unknown_factors` names each factor with letters and digits (the code V7-<name>) and factors over 0, at most
+    10, that give distinct call-file names; a variant run per delregion cannot also be run per factor."""
+    factors = spec["unknown_factors"]
+    if not (isinstance(factors, dict) and factors and all(
+            isinstance(k, str) and k.isascii() and k.isalnum() and isinstance(v, int | float)
+            and not isinstance(v, bool) and 0 < v <= 10 for k, v in factors.items())):
+        return [f"variant {code}: unknown_factors ska vara namn (bokstäver och siffror) med en faktor över 0 och "
+                "högst 10"]
+    problems = []
+    if len({f"{v:g}" for v in factors.values()}) < len(factors):
+        problems.append(f"variant {code}: unknown_factors har två faktorer som skrivs lika ({factors})")
+    if spec.get("add_unit"):
+        problems.append(f"variant {code}: unknown_factors och add_unit kan inte kombineras")
+    return problems
 
 
 def variant_codes(path: Path = VARIANTS_FILE) -> list[str]:

@@ -24,6 +24,10 @@ class DataFileError(ValueError):
         joined = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{self.path}: {len(self.problems)} fel\n{joined}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # sent whole from a worker process (replay's forked runs): the default would call __init__ with the message
+        return type(self), (self.path, self.problems)
+
 
 class ConfigurationError(ValueError):
     """A setting (environment variable or option) with a bad value; the message names it, in Swedish."""

@@ -32,12 +32,14 @@ class Fake:
 
     def __init__(self) -> None:
         self.generated: list[tuple[int, float, int | None]] = []
+        self.call_sets: list[CallSet] = []
         self.runs: list[tuple[str, int, int]] = []  # (variant, seed, id of the calls list)
         self.files: list[Path] = []
 
     def backend(self) -> Backend:
         def generate(seed: int, key: CallSet, days: int | None) -> list[SyntheticCall]:
             self.generated.append((seed, key.volume, days))
+            self.call_sets.append(key)
             return ten_calls()
 
         def run(calls: Sequence[SyntheticCall], info: VariantInfo, seed: int, triage: Any,

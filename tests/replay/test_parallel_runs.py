@@ -5,6 +5,7 @@ comparison with its own error, and Ctrl+C stops the runs under way at once inste
 from __future__ import annotations
 
 import dataclasses
+import os
 import signal
 import subprocess
 import sys
@@ -18,7 +19,8 @@ from test_cli import Fake
 import replay.backend
 from larmcentral_cli import main
 from replay.model import VariantResult
-from replay.parallel_runs import RunJob, run_parallel
+from replay.parallel_runs import RunFailed, RunJob, run_parallel
+from resources.datafile import DataFileError
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = ("kpi.csv", "response_times.csv", "coverage.csv", "utilisation.csv",
@@ -60,10 +62,69 @@ def _slow(seconds: float) -> Any:
 def test_results_and_progress_come_back_to_the_parent() -> None:
     seen: list[tuple[int, int]] = []
     finished: list[int] = []
+
+    def progress(i: int, done: int) -> None:
+        assert i not in finished  # never a run's progress after its result
+        seen.append((i, done))
+
     jobs = [RunJob(f"V{i}", 1, _slow(0.05 * (3 - i))) for i in range(3)]
-    run_parallel(jobs, 2, progress=lambda i, done: seen.append((i, done)),
+    run_parallel(jobs, 2, progress=progress,
                  finished=lambda i, result, s: finished.append(i) if result.variant == "V1" and s > 0 else None)
-    assert sorted(finished) == [0, 1, 2] and sorted(seen) == [(0, 1), (1, 1), (2, 1)]
+    assert sorted(finished) == [0, 1, 2] and set(seen) <= {(0, 1), (1, 1), (2, 1)}
+
+
+def _killed(progress: Any) -> VariantResult:
+    os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer would
+    raise AssertionError
+
+
+def test_a_worker_that_dies_stops_the_comparison_instead_of_hanging() -> None:
+    started = time.monotonic()
+    with pytest.raises(RunFailed, match="V0, V1: en arbetsprocess avslutades oväntat"):
+        run_parallel([RunJob("V0", 1, _slow(60)), RunJob("V1", 1, _killed)], 2,
+                     progress=lambda i, d: None, finished=lambda i, r, s: None)
+    assert time.monotonic() - started < 30
+
+
+def test_a_bad_data_file_in_a_run_arrives_whole_and_other_errors_by_name() -> None:
+    def bad_file(progress: Any) -> VariantResult:
+        raise DataFileError("engine.yaml", ["handover: saknas"])
+
+    class Unsendable(Exception):
+        def __init__(self, a: str, b: str) -> None:
+            super().__init__(f"{a} {b}")
+
+    def unsendable(progress: Any) -> VariantResult:
+        raise Unsendable("kan", "inte skickas")
+
+    with pytest.raises(DataFileError) as err:
+        run_parallel([RunJob("V2 frö 1", 1, bad_file), RunJob("V3 frö 1", 1, _slow(0))], 2,
+                     progress=lambda i, d: None, finished=lambda i, r, s: None)
+    assert err.value.path == "engine.yaml" and err.value.problems == ["handover: saknas"]
+    with pytest.raises(RunFailed, match="V3 frö 1: Unsendable: kan inte skickas"):
+        run_parallel([RunJob("V2 frö 1", 1, _slow(0)), RunJob("V3 frö 1", 1, unsendable)], 2,
+                     progress=lambda i, d: None, finished=lambda i, r, s: None)
+
+
+def test_a_run_that_dies_in_compare_says_so_in_swedish_and_leaves_no_manifest(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    fake = Fake()
+    backend = fake.backend()
+
+    def run(calls: Any, info: Any, seed: int, triage: Any, progress: Any) -> VariantResult:
+        if info.code == "V1":
+            _killed(progress)
+        return backend.run_variant(calls, info, seed, triage, progress)
+
+    monkeypatch.setattr(replay.backend, "product_backend",
+                        lambda: dataclasses.replace(backend, workers=2, run_variant=run))
+    monkeypatch.setattr(replay.backend, "variant_codes", lambda: ["V0", "V1", "V2"])
+    out = tmp_path / "ut"
+    assert main(["replay", "compare", "--out", str(out), "--seeds", "1", "--variants", "V0,V1,V2"]) == 1
+    err = capsys.readouterr().err
+    assert "Replayn avbröts: " in err and "V1 frö 1" in err and "en arbetsprocess avslutades oväntat" in err, err
+    assert "inte färdig" in err
+    assert "Traceback" not in err and not (out / "manifest.json").exists()
 
 
 def test_a_failed_run_stops_the_comparison_with_its_error() -> None:
@@ -80,7 +141,8 @@ def test_a_failed_run_stops_the_comparison_with_its_error() -> None:
 SCRIPT = """
 import os, signal, time
 from replay.model import VariantResult
-from replay.parallel_runs import RunJob, run_parallel
+from replay.parallel_runs import RunFailed, RunJob, run_parallel
+from resources.datafile import DataFileError
 def slow(progress):
     progress(1, 2)
     time.sleep(120)
@@ -110,19 +172,24 @@ def test_ctrl_c_stops_the_runs_under_way_without_worker_tracebacks() -> None:
 
 
 
-def test_the_product_compare_twice_gives_byte_identical_files(tmp_path: Path) -> None:
-    """The real generator, triage and engine, the runs side by side in forked processes as `replay compare` does
-    them on this machine: the same seed gives the same bytes in every CSV and the call file, and another seed
-    other calls."""
+def test_the_product_compare_gives_the_same_bytes_side_by_side_and_one_after_the_other(tmp_path: Path) -> None:
+    """The real generator, triage and engine: `replay compare` as a user runs it (the runs side by side on this
+    machine's cores) and the same comparison in this process one run after the other give the same bytes in every
+    CSV and the call file; another seed gives other calls."""
     pytest.importorskip("replay.engine", reason="the replay engine is not in this checkout yet")
-    outs = [tmp_path / name for name in ("a", "b", "c")]
-    for out, seed in zip(outs, ("4", "4", "5"), strict=True):
+    from replay.backend import product_backend
+    from replay.runner import run_comparison
+
+    outs = {name: tmp_path / name for name in ("cli", "en_i_taget", "annat_frö")}
+    for name, seed in (("cli", "4"), ("annat_frö", "5")):
         done = subprocess.run([sys.executable, "main.py", "replay", "compare", "--variants", "V1,V0,V3", "--seeds",
-                               seed, "--days", "1", "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
-                              timeout=240, check=False)
+                               seed, "--days", "1", "--out", str(outs[name])], cwd=ROOT, capture_output=True,
+                              text=True, timeout=240, check=False)
         assert done.returncode == 0, done.stderr
-    names = sorted(p.name for p in outs[0].iterdir() if p.suffix in (".csv", ".gz"))
+    run_comparison(dataclasses.replace(product_backend(), workers=1), ["V1", "V0", "V3"], [4], outs["en_i_taget"],
+                   days=1)
+    names = sorted(p.name for p in outs["cli"].iterdir() if p.suffix in (".csv", ".gz"))
     assert "calls_V3_s4.csv" in names and "samtal_s4.jsonl.gz" in names
     for name in names:
-        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
-    assert (outs[0] / "calls_V1_s4.csv").read_bytes() != (outs[2] / "calls_V1_s5.csv").read_bytes()
+        assert (outs["cli"] / name).read_bytes() == (outs["en_i_taget"] / name).read_bytes(), name
+    assert (outs["cli"] / "calls_V1_s4.csv").read_bytes() != (outs["annat_frö"] / "calls_V1_s5.csv").read_bytes()

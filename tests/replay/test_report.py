@@ -140,21 +140,31 @@ def test_a_finished_comparison_reads_back(tmp_path: Path) -> None:
         read_comparison(new)
 
 
-def test_kpi_table_of_six_variants_fits_the_page() -> None:
-    """Six variants' intervals at the usual font were wider than A4: the report's column, last, was cut off."""
+@pytest.mark.parametrize(("extra", "tables"), [
+    (("V2", "V3", "V4", "V6"), [["V0", "V1", "V2", "V3", "V4", "V6"]]),
+    (("V2", "V3", "V4", "V5-Malmo", "V5-Sydvast", "V5-Sydost", "V5-Nordost", "V5-Nordvast", "V5-Mellersta", "V6",
+      "V7-halv"), [["V0", "V1", "V2", "V3", "V4", "V5-Malmo", "V5-Sydvast"],
+                   ["V5-Sydost", "V5-Nordost", "V5-Nordvast", "V5-Mellersta", "V6", "V7-halv"]])])
+def test_kpi_table_fits_the_page(extra: tuple[str, ...], tables: list[list[str]]) -> None:
+    """Six variants' intervals at the usual font were wider than A4: the report's column, last, was cut off; every
+    variant (thirteen) did not fit at any readable size."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     from replay.report_pdf import _kpi_pages
 
     runs = _runs()
-    for code in ("V2", "V3", "V4", "V6"):
+    for code in extra:
         runs.update({(code, seed): kpis for (v, seed), kpis in list(runs.items()) if v == "V1"})
-    pages = _kpi_pages(kpi_table(runs, report_estimates()), "Sex varianter")
-    assert pages
+    pages = _kpi_pages(kpi_table(runs, report_estimates()), "Varianter")
+    shown = []
     for page in pages:
         renderer = FigureCanvasAgg(page).get_renderer()
         table = page.axes[0].tables[0]
         box, width = table.get_window_extent(renderer), page.bbox.width
         assert 0 <= box.x0 and box.x1 <= width, (box, width)
-        header = [table[0, c].get_text().get_text() for c in range(8)]
-        assert header[-1] == "Rapportens skattning" and header[1:-1] == ["V0", "V1", "V2", "V3", "V4", "V6"]
+        columns = 2 + max(c for _, c in table.get_celld()) - 1
+        header = [table[0, c].get_text().get_text() for c in range(columns)]
+        assert header[0] == "Mått" and header[-1] == "Rapportens skattning"
+        assert table[1, 1].get_text().get_fontsize() >= 4.5  # readable
+        shown.append(header[1:-1])
+    assert shown == tables

@@ -17,7 +17,7 @@ from larmcentral_cli import main
 from replay.comparison import read_comparison
 from replay.generator import generate_calls
 from replay.model import SyntheticCall
-from replay.runner import VariantInfo
+from replay.runner import CallSet, VariantInfo
 from replay.variants import _specs, load_variant, variant_codes
 from resources.datafile import DataFileError
 
@@ -52,19 +52,25 @@ def test_v7_is_v1_with_the_factor_named_in_the_variants_file() -> None:
         load_variant("V7")
 
 
-@pytest.mark.parametrize("factors", ["{halv: 0}", "{halv: -1}", "{halv: ja}", "{}", "[0.5]", "{'två ord': 2}"])
-def test_bad_factors_are_refused_in_swedish(tmp_path: Path, factors: str) -> None:
+@pytest.mark.parametrize(("factors", "says"), [
+    ("{halv: 0}", "ska vara namn"), ("{halv: -1}", "ska vara namn"), ("{halv: ja}", "ska vara namn"),
+    ("{}", "ska vara namn"), ("[0.5]", "ska vara namn"), ("{'två ord': 2}", "ska vara namn"),
+    ("{a-b: 2}", "ska vara namn"), ("{halv: 11}", "ska vara namn"), ("null", "ska vara namn"),
+    ("{a: 0.1234561, b: 0.1234564}", "två faktorer som skrivs lika"),
+    ("{halv: 0.5}\n  add_unit: {type: LAKARBIL, at: largest_town}", "kan inte kombineras")])
+def test_bad_factors_are_refused_in_swedish(tmp_path: Path, factors: str, says: str) -> None:
     path = tmp_path / "variants.yaml"
     path.write_text(f"V1:\n  source: test\nV7:\n  base: V1\n  unknown_factors: {factors}\n  source: test\n",
                     encoding="utf-8")
-    with pytest.raises(DataFileError, match="unknown_factors ska vara namn"):
+    with pytest.raises(DataFileError, match=says):
         _specs(path)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_a_comparison_makes_one_call_set_per_factor_and_pairs_v7_with_v0(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
     fake = Fake()
-    backend = fake.backend()
+    backend = dataclasses.replace(fake.backend(), workers=workers)
     factors = {"V7-halv": 0.5}
 
     def variant(code: str) -> VariantInfo:
@@ -75,9 +81,10 @@ def test_a_comparison_makes_one_call_set_per_factor_and_pairs_v7_with_v0(
     out = tmp_path / "känslighet"
     assert main(["replay", "compare", "--out", str(out), "--variants", "V7-halv,V1,V0", "--seeds", "1",
                  "--days", "2"]) == 0
-    assert fake.generated == [(1, 1.0, 2), (1, 1.0, 2)]  # once per call set: 'vet ej' × 1, then × 0.5
+    assert fake.call_sets == [CallSet(1.0, 1.0), CallSet(1.0, 0.5)]  # once per call set: 'vet ej' × 1, then × 0.5
     assert sorted(p.name for p in fake.files) == ["samtal_s1.txt", "samtal_s1_vetej0.5.txt"]
-    assert [v for v, _, _ in fake.runs] == ["V0", "V1", "V7-halv"]  # V0 first although asked for last
+    if workers == 1:  # the fake notes runs in this process only
+        assert [v for v, _, _ in fake.runs] == ["V0", "V1", "V7-halv"]  # V0 first although asked for last
     rows = {(r.variant, r.kpi): r.estimate.mean for r in read_comparison(out).rows}
     assert rows[("V7-halv", "moved_lying")] == rows[("V1", "moved_lying")] == 365 / 2  # paired with V0's calls
 
