@@ -117,13 +117,14 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel(f"{actor.display_name} · {actor.role.label}", objectName="statusUser")
         self.db_label = QLabel(self.tr("Databas: %s") % db_label, objectName="statusDb")
         self.db_name = db_label
+        self._db_message: str | None = None  # the status bar's message about an unreachable database, if shown
         self.feed_label = QLabel(self.tr("Flöden: –"), objectName="statusFeeds")
         self.followup_label = QLabel(objectName="statusFollowUps")
         self.followup_label.hide()
         for w in (self.followup_label, self.user_label, self.db_label, self.feed_label):
             bar.addPermanentWidget(w)
         executor.failed.connect(self.show_error)
-        executor.idle.connect(self._db_ok)
+        executor.answered.connect(self._db_ok)  # not idle: the failed job's own end of the queue cleared it
 
         self.help = HelpOverlay(self)
         self.lock_screen = LockScreen(self, self.tr("Inloggad: %s (%s) som %s")
@@ -284,8 +285,10 @@ class MainWindow(QMainWindow):
         self.message_label.setText(text)
 
     def show_error(self, exc: Exception) -> None:
-        self.message_label.setText(user_message(exc))
-        if is_database_down(exc):
+        text = user_message(exc)
+        self.message_label.setText(text)
+        if is_database_down(exc):  # unreachable or too slow: said until a job reaches it again
+            self._db_message = text
             self.db_label.setText(self.tr("Databas: %s – EJ NÅBAR") % self.db_name)
             self.db_label.setStyleSheet("color: #ff7b72; font-weight: bold;")
 
@@ -293,6 +296,9 @@ class MainWindow(QMainWindow):
         if self.db_label.styleSheet():
             self.db_label.setText(self.tr("Databas: %s") % self.db_name)
             self.db_label.setStyleSheet("")
+        if self._db_message is not None and self.message_label.text() == self._db_message:
+            self.message_label.setText("")  # a later message of its own stays
+        self._db_message = None
 
     def set_feed_health(self, feeds: Any) -> None:
         """From the dispatch feed bridge: a list of per-feed views (name/ok/stale). The bar names only the lost feeds

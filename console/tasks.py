@@ -96,6 +96,7 @@ class DbExecutor(QObject):
     signed_out = Signal(str)  # why, in Swedish
     failed = Signal(object)  # every failure not handled by the job's own callback
     idle = Signal()
+    answered = Signal()  # a job finished without an error: the database is reachable (again)
     switching = Signal(bool)  # True: a write is being retried while the database switches server; False: done
 
     def __init__(self, factory: sessionmaker[Session], parent: QObject | None = None, *,
@@ -175,6 +176,7 @@ class DbExecutor(QObject):
             else:
                 self.failed.emit(error)
         else:
+            self.answered.emit()
             if on_success is not None:
                 on_success(result)
             if changes:
