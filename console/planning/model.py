@@ -1,5 +1,6 @@
-"""The Planering view's KPI table: one row per KPI of a finished region-replay comparison, the variants as columns
-(mean with its 95 % interval over seeds) and the report's estimate last. A thin adapter over replay.comparison's
+"""The Planering view's KPI table: one row per KPI of a finished region-replay comparison, the report's estimate
+beside the KPI's name (in view on a 1366 px screen, where six variants' columns scroll) and the variants as columns
+(mean with its 95 % interval over seeds). A thin adapter over replay.comparison's
 rows: the texts are replay.comparison's, so the table reads as the PDF does. SORT_ROLE gives plain values (a KPI's
 place in the report's order for the first column, numbers for the others) so the proxy sorts numbers as numbers."""
 
@@ -14,6 +15,8 @@ from replay.comparison import KpiRow, estimate_text, report_text
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 COL_KPI = 0
+COL_REPORT = 1
+FIRST_VARIANT = 2
 
 
 def _t(text: str) -> str:
@@ -34,7 +37,7 @@ class PlanningModel(RowTableModel):
         for r in rows:
             by_kpi.setdefault(r.kpi, []).append(r)
         self._rows = list(by_kpi.values())
-        self._columns = (_t("Mått"), *self.variants, _t("Rapportens skattning"))
+        self._columns = (_t("Mått"), _t("Rapportens skattning"), *self.variants)
         self.endResetModel()
 
     def kpi_rows(self, row: int) -> list[KpiRow]:
@@ -50,7 +53,7 @@ class PlanningModel(RowTableModel):
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         rs, col = self._rows[index.row()], index.column()
-        cell = rs[col - 1] if 0 < col <= len(rs) else None
+        cell = rs[col - FIRST_VARIANT] if FIRST_VARIANT <= col < FIRST_VARIANT + len(rs) else None
         if role == Qt.ItemDataRole.DisplayRole:
             if col == COL_KPI:
                 return rs[0].label
@@ -71,6 +74,6 @@ class PlanningModel(RowTableModel):
                 if e.n > 1:
                     return _t("Medel över %d frön med 95 %% konfidensintervall (t-fördelning)") % e.n
                 return _t("Ett frö: inget konfidensintervall") if e.n == 1 else _t("Inte definierat i körningen")
-            if col == len(rs) + 1:
+            if col == COL_REPORT:
                 return "\n".join(f"{r.variant}: {r.report_text}" for r in rs if r.report is not None) or None
         return None

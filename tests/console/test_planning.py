@@ -94,15 +94,15 @@ def test_the_latest_comparison_variants_as_columns_with_the_reports_estimates(vi
     assert view.comparison is not None and view.comparison.directory == newest
     m = view.model
     assert m.rowCount() == len(KPIS) and m.columnCount() == 4
-    assert [m.headerData(i, Qt.Orientation.Horizontal) for i in range(4)] == ["Mått", "V0", "V2",
-                                                                              "Rapportens skattning"]
+    assert [m.headerData(i, Qt.Orientation.Horizontal) for i in range(4)] == ["Mått", "Rapportens skattning",
+                                                                              "V0", "V2"]
     done = read_comparison(newest)
     p1 = next(r for r in done.rows if r.kpi == "prio1_of_missions" and r.variant == "V2")
     assert _cell(view, "prio1_of_missions", 0) == KPI_BY_KEY["prio1_of_missions"].label
-    assert _cell(view, "prio1_of_missions", 2) == estimate_text(p1.estimate, "andel")
-    assert _cell(view, "prio1_of_missions", 1) == "50,0 % (50,0–50,0)"  # every other call, every seed
-    assert _cell(view, "prio1_of_missions", 3) == "V0: 47 %; V2: 40–42 %"
-    assert _cell(view, "moved_lying", 3) == "V2: 20\u00a0000"
+    assert _cell(view, "prio1_of_missions", 3) == estimate_text(p1.estimate, "andel")
+    assert _cell(view, "prio1_of_missions", 2) == "50,0 % (50,0–50,0)"  # every other call, every seed
+    assert _cell(view, "prio1_of_missions", 1) == "V0: 47 %; V2: 40–42 %"  # beside the name, in view at 1366 px
+    assert _cell(view, "moved_lying", 1) == "V2: 20\u00a0000"
     assert "2026-12-01" in view.source.text() and "frön 1-3" in view.source.text()
     assert view.pdf.isEnabled()
     view.pdf.click()
@@ -110,7 +110,7 @@ def test_the_latest_comparison_variants_as_columns_with_the_reports_estimates(vi
     qtmodeltester.check(m)
     proxy_tester = ModelTester(request.config)  # the sort proxy too, with a tester of its own
     proxy_tester.check(view.proxy)
-    view.proxy.sort(1, Qt.SortOrder.DescendingOrder)  # numbers sort as numbers: the largest count first
+    view.proxy.sort(2, Qt.SortOrder.DescendingOrder)  # numbers sort as numbers: the largest count first
     top = view.proxy.data(view.proxy.index(0, 0))
     assert top in (KPI_BY_KEY["calls"].label, KPI_BY_KEY["amb_missions"].label, KPI_BY_KEY["amb_missions_a"].label)
     view.open_directory(view.root() / "äldre")  # another directory: its own rows, no PDF there
