@@ -2,7 +2,11 @@
 
 import sys
 
-from larmcentral_cli import main
-
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        from larmcentral_cli import main
+
+        sys.exit(main())
+    except KeyboardInterrupt:  # Ctrl+C while the commands are still being loaded: no traceback
+        print("\nAvbrutet.", file=sys.stderr)
+        sys.exit(130)

@@ -59,7 +59,8 @@ class SwedishParser(argparse.ArgumentParser):
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     rp = sub.add_parser("replay", help="regional replay: ett syntetiskt år av Skånes samtal genom triage, "
                                        "rekommendation och flotta; KPI:er mot rapportens skattningar")
-    rp_sub = rp.add_subparsers(dest="replay_action", required=True, parser_class=SwedishParser)
+    rp.__class__ = SwedishParser  # its own errors ('run' or 'compare' missing or misspelt) in Swedish too
+    rp_sub = rp.add_subparsers(dest="replay_action", metavar="run|compare", required=True, parser_class=SwedishParser)
     run = rp_sub.add_parser("run", help="en variant, ett frö")
     run.add_argument("--variant", help="varianten (t.ex. V0, V1, V2)")
     run.add_argument("--seed", help="fröet (heltal ≥ 0)")
@@ -79,7 +80,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 # --- argument checks ------------------------------------------------------------------------------------------
 def parse_int(text: str | None, name: str, low: int, high: int) -> int:
-    if text is None or not re.fullmatch(r"\s*\d+\s*", text):
+    if text is None or not re.fullmatch(r"\s*[0-9]+\s*", text):  # not \d: '١' is a digit to it
         raise ArgumentProblem(f"{name}: {text!r} är inte ett heltal ({low}–{high})" if text is not None
                               else f"{name} saknas")
     value = int(text)
@@ -92,7 +93,7 @@ def parse_seeds(text: str) -> list[int]:
     """"1-5", "1,3,7" or "1-3,7" → sorted distinct seeds."""
     seeds: set[int] = set()
     for part in text.split(","):
-        m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        m = re.fullmatch(r"\s*([0-9]+)\s*(?:-\s*([0-9]+)\s*)?", part)
         if not m:
             raise ArgumentProblem(f"--seeds: {part.strip()!r} är varken ett frö eller ett intervall som 1-5")
         a, b = int(m.group(1)), int(m.group(2) or m.group(1))
@@ -102,6 +103,8 @@ def parse_seeds(text: str) -> list[int]:
             raise ArgumentProblem(f"--seeds: {part.strip()} är för många eller för stora frön (högst 1 000 st, "
                                   f"≤ {MAX_SEED})")
         seeds.update(range(a, b + 1))
+        if len(seeds) > 1000:
+            raise ArgumentProblem(f"--seeds: {text.strip()} är fler än 1 000 frön")
     return sorted(seeds)
 
 
@@ -122,9 +125,12 @@ def parse_out(text: str | None) -> Path:
     if not text:
         raise ArgumentProblem("--out saknas: ange en katalog för resultaten")
     path = Path(text)
-    if path.exists() and not path.is_dir():
-        raise ArgumentProblem(f"--out: {text} är en fil, inte en katalog")
-    parent = next((p for p in (path, *path.parents) if p.exists()), None)
+    try:
+        if path.exists() and not path.is_dir():
+            raise ArgumentProblem(f"--out: {text} är en fil, inte en katalog")
+        parent = next((p for p in (path, *path.parents) if p.exists()), None)
+    except OSError as exc:  # a name too long, a directory that cannot be looked into
+        raise ArgumentProblem(f"--out: {text} kan inte användas ({os_error_text(exc)})") from exc
     if parent is not None and not parent.is_dir():
         raise ArgumentProblem(f"--out: {parent} är en fil, katalogen kan inte skapas")
     return path

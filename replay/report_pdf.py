@@ -212,6 +212,7 @@ def _coverage_page(runs: Runs) -> Figure:
         ax.plot([], [], color=COLOURS[i % len(COLOURS)], linewidth=8, label=v)
     ax.set_xticks(range(len(regions)), regions)
     ax.set_ylabel("minuter per dygn")
+    ax.set_ylim(bottom=0)  # minutes are never negative (an all-zero chart drew a negative axis)
     ax.set_title("Minuter per dygn utan ledig ambulans per delregion (dygnen över alla frön)", fontsize=11)
     ax.legend(fontsize=8)
     return page
@@ -250,8 +251,9 @@ def write_pdf(runs: Runs, out: Path, estimates: ReportEstimates | None = None, *
     out.mkdir(parents=True, exist_ok=True)
     path = out / PDF_FILE
     rows = kpi_table(runs, estimates)
-    heading = title or (f"Regionens år i simulering (replay): {', '.join(variants_of(runs))}, frön "
-                        f"{', '.join(map(str, seeds_of(runs)))}")
+    seeds = seeds_of(runs)
+    heading = title or (f"Regionens år i simulering (replay): {', '.join(variants_of(runs))}, "
+                        f"{'frö' if len(seeds) == 1 else 'frön'} {', '.join(map(str, seeds))}")
     # No creation date: the same runs give the same file (apart from matplotlib's own ids)
     with PdfPages(path, metadata={"Title": heading, "CreationDate": None}) as pdf:
         for page in (*_kpi_pages(rows, heading), _hour_of_week_page(runs, target_per_week), _waterfall_page(rows),

@@ -17,7 +17,7 @@ from replay.comparison import KPI_FILE, Runs, kpi_table, seeds_of, variants_of
 from replay.estimates import ReportEstimates
 from replay.kpi_times import ALL, MAX_MINUTES
 from replay.model import SyntheticCall, VariantResult
-from replay.seed_stats import over_seeds
+from replay.seed_stats import Estimate, over_seeds
 
 RESPONSE_FILE = "response_times.csv"
 COVERAGE_FILE = "coverage.csv"
@@ -48,6 +48,14 @@ def write_kpi_csv(runs: Runs, out: Path, estimates: ReportEstimates | None = Non
                     r.report_text) for r in kpi_table(runs, estimates)))
 
 
+def _clipped(e: Estimate, low: float, high: float | None) -> Estimate:
+    """A t-interval over few seeds reaches past what the value can be (a share over 1, minutes below 0): cut to its
+    range, as kpi.csv's intervals are."""
+    def cut(x: float | None) -> float | None:
+        return None if x is None else min(max(x, low), high) if high is not None else max(x, low)
+    return Estimate(e.mean, cut(e.low), cut(e.high), e.n)
+
+
 def write_response_csv(runs: Runs, out: Path) -> Path:
     """Per variant, priority and delregion ("Alla" first): each percentile's mean over seeds (with the p90's
     interval), and the share on scene within the priority's limit with its interval."""
@@ -60,7 +68,8 @@ def write_response_csv(runs: Runs, out: Path) -> Path:
                 cells = [next((x for x in r.response if x.priority == prio and x.delregion == region), None)
                          for r in mine]
                 got = [c for c in cells if c is not None]
-                p90, within = over_seeds([c.p90 for c in got]), over_seeds([c.within for c in got])
+                p90 = _clipped(over_seeds([c.p90 for c in got]), 0.0, None)  # minutes never below 0
+                within = _clipped(over_seeds([c.within for c in got]), 0.0, 1.0)  # a share within 0–1
                 n = over_seeds([float(c.n) for c in got])
                 rows.append((variant, prio, region, len(mine), fmt(n.mean), fmt(over_seeds([c.p50 for c in got]).mean),
                              fmt(p90.mean), fmt(p90.low), fmt(p90.high), fmt(over_seeds([c.p95 for c in got]).mean),
@@ -79,7 +88,7 @@ def write_coverage_csv(runs: Runs, out: Path) -> Path:
         regions = list(dict.fromkeys(c.delregion for r in mine for c in r.coverage))
         for region in regions:
             got = [(r, c) for r in mine for c in r.coverage if c.delregion == region]
-            mean = over_seeds([c.mean for _, c in got])
+            mean = _clipped(over_seeds([c.mean for _, c in got]), 0.0, 24 * 60.0)  # minutes of a day
             rows.append((variant, region, len(got), fmt(mean.mean), fmt(mean.low), fmt(mean.high),
                          fmt(over_seeds([c.p95 for _, c in got]).mean),
                          fmt(over_seeds([c.episodes * 365 / r.days for r, c in got]).mean)))

@@ -45,8 +45,8 @@ class CallSet:
             (f"_vetej{self.unknown:g}" if self.unknown != 1.0 else "")
 
     def label(self) -> str:
-        parts = ([f"volym ×{self.volume:g}"] if self.volume != 1.0 else []) + \
-            ([f"'vet ej' ×{self.unknown:g}"] if self.unknown != 1.0 else [])
+        parts = ([f"volym ×{self.volume:g}".replace(".", ",")] if self.volume != 1.0 else []) + \
+            ([f"'vet ej' ×{self.unknown:g}".replace(".", ",")] if self.unknown != 1.0 else [])  # Swedish decimals
         return f" ({', '.join(parts)})" if parts else ""
 
 
@@ -125,6 +125,7 @@ def run_comparison(backend: Backend, variants: Sequence[str], seeds: Sequence[in
     commit = git_commit()  # the code that runs, not what is checked out when a long comparison ends
     out.mkdir(parents=True, exist_ok=True)
     n_days = min(days or 366, days_in(backend.year))  # --days 366 on a 365-day year replays 365
+    days = None if days is None else n_days  # and the call files say so
     start_weekday = date(backend.year, 1, 1).weekday()
     infos = {code: backend.variant(code) for code in variants}
     groups: dict[CallSet, list[str]] = {}

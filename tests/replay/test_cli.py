@@ -89,11 +89,16 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Fake:
     (["compare", "--out", "{file}/under"], ["--out", "är en fil"]),
     (["compare", "--out", "{tmp}", "--bogus", "1"], ["okända argument: --bogus 1"]),
     (["compare", "--out", "{tmp}", "--seeds"], ["argumentet --seeds saknar värde"]),
+    (["compare", "--variants", "V0", "--out", "{base}/" + "x" * 300], ["--out", "kan inte användas", "för lång"]),
+    (["compare", "--out", "{tmp}", "--seeds", "1-1000,2000-2999"], ["--seeds", "fler än 1 000 frön"]),
+    (["run", "--variant", "V1", "--seed", "\u0661", "--out", "{tmp}"], ["--seed", "heltal"]),  # an Arabic-Indic 1
+    ([], ["följande argument saknas: run|compare"]),
+    (["frobnicate"], ["ogiltigt val 'frobnicate'", "'run', 'compare'"]),
 ])
 def test_bad_arguments_swedish_exit_2(fake: Fake, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                       args: list[str], names: list[str]) -> None:
     (tmp_path / "fil").write_text("x", encoding="utf-8")
-    argv = [a.format(tmp=tmp_path / "ut", file=tmp_path / "fil") for a in args]
+    argv = [a.format(tmp=tmp_path / "ut", file=tmp_path / "fil", base=tmp_path) for a in args]
     assert _exit_code(["replay", *argv]) == 2
     err = capsys.readouterr().err
     for name in names:
