@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import importlib
 import multiprocessing
-import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from replay.model import SyntheticCall
+from replay.parallel_runs import leave_ctrl_c_to_parent
 from resources.care_need import CareNeed
 from resources.vocabulary import Priority
 from triage_rules.loader import RULESET_DIR, load_ruleset
@@ -57,7 +57,7 @@ def product_triage(calls: Sequence[SyntheticCall], ruleset: RuleSet | None = Non
     _FORKED_RULESET = rs  # the workers are forked: they see it without pickling the rule set
     chunks = [list(calls[i:i + _CHUNK]) for i in range(0, len(calls), _CHUNK)]
     out = []
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_leave_ctrl_c)
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=leave_ctrl_c_to_parent)
     try:
         for part in pool.map(_triage_forked, chunks):
             out += part
@@ -68,12 +68,6 @@ def product_triage(calls: Sequence[SyntheticCall], ruleset: RuleSet | None = Non
         raise
     pool.shutdown(wait=True)
     return out
-
-
-def _leave_ctrl_c() -> None:
-    # Ctrl+C reaches the whole process group; the parent stops the pool, a worker waiting for work would print a
-    # KeyboardInterrupt traceback over the command's own message.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 _CHUNK = 1000

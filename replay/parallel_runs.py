@@ -35,7 +35,6 @@ class RunJob:
     forked, never sent it)."""
 
     label: str
-    calls: int
     run: Callable[[Callable[[int, int], None]], VariantResult]
 
 
@@ -54,7 +53,7 @@ def run_parallel(jobs: Sequence[RunJob], workers: int, *, progress: Progress, fi
     ctx = multiprocessing.get_context("fork")
     _FORKED_JOBS, _FORKED_QUEUE = jobs, ctx.Queue()
     gc.freeze()  # the workers share the parent's objects: its collector then writes to none of their pages
-    pool = ProcessPoolExecutor(min(workers, len(jobs)), mp_context=ctx, initializer=_leave_ctrl_c)
+    pool = ProcessPoolExecutor(min(workers, len(jobs)), mp_context=ctx, initializer=leave_ctrl_c_to_parent)
     ended: set[int] = set()
 
     def report(index: int, done: int) -> None:
@@ -110,7 +109,9 @@ def _drain(progress: Progress, timeout: float) -> None:
             return
 
 
-def _leave_ctrl_c() -> None:
+def leave_ctrl_c_to_parent() -> None:
+    """A forked worker's initializer: Ctrl+C reaches the whole process group, and the parent stops the pool; a
+    worker that took it too would print a KeyboardInterrupt traceback over the command's own message."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 

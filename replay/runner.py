@@ -214,7 +214,7 @@ def _run_seed(backend: Backend, rep: Reporter, seed: int, jobs: Sequence[tuple[s
 
     def job(code: str, key: CallSet) -> RunJob:
         calls, triage = sets[key]
-        return RunJob(f"{code} frö {seed}", len(calls),
+        return RunJob(f"{code} frö {seed}",
                       lambda progress: backend.run_variant(calls, infos[code], seed, triage, progress))
 
     def progress(index: int, calls_done: int) -> None:

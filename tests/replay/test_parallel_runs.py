@@ -67,7 +67,7 @@ def test_results_and_progress_come_back_to_the_parent() -> None:
         assert i not in finished  # never a run's progress after its result
         seen.append((i, done))
 
-    jobs = [RunJob(f"V{i}", 1, _slow(0.05 * (3 - i))) for i in range(3)]
+    jobs = [RunJob(f"V{i}", _slow(0.05 * (3 - i))) for i in range(3)]
     run_parallel(jobs, 2, progress=progress,
                  finished=lambda i, result, s: finished.append(i) if result.variant == "V1" and s > 0 else None)
     assert sorted(finished) == [0, 1, 2] and set(seen) <= {(0, 1), (1, 1), (2, 1)}
@@ -81,7 +81,7 @@ def _killed(progress: Any) -> VariantResult:
 def test_a_worker_that_dies_stops_the_comparison_instead_of_hanging() -> None:
     started = time.monotonic()
     with pytest.raises(RunFailed, match="V0, V1: en arbetsprocess avslutades oväntat"):
-        run_parallel([RunJob("V0", 1, _slow(60)), RunJob("V1", 1, _killed)], 2,
+        run_parallel([RunJob("V0", _slow(60)), RunJob("V1", _killed)], 2,
                      progress=lambda i, d: None, finished=lambda i, r, s: None)
     assert time.monotonic() - started < 30
 
@@ -98,11 +98,11 @@ def test_a_bad_data_file_in_a_run_arrives_whole_and_other_errors_by_name() -> No
         raise Unsendable("kan", "inte skickas")
 
     with pytest.raises(DataFileError) as err:
-        run_parallel([RunJob("V2 frö 1", 1, bad_file), RunJob("V3 frö 1", 1, _slow(0))], 2,
+        run_parallel([RunJob("V2 frö 1", bad_file), RunJob("V3 frö 1", _slow(0))], 2,
                      progress=lambda i, d: None, finished=lambda i, r, s: None)
     assert err.value.path == "engine.yaml" and err.value.problems == ["handover: saknas"]
     with pytest.raises(RunFailed, match="V3 frö 1: Unsendable: kan inte skickas"):
-        run_parallel([RunJob("V2 frö 1", 1, _slow(0)), RunJob("V3 frö 1", 1, unsendable)], 2,
+        run_parallel([RunJob("V2 frö 1", _slow(0)), RunJob("V3 frö 1", unsendable)], 2,
                      progress=lambda i, d: None, finished=lambda i, r, s: None)
 
 
@@ -133,7 +133,7 @@ def test_a_failed_run_stops_the_comparison_with_its_error() -> None:
 
     started = time.monotonic()
     with pytest.raises(ValueError, match="trasig variant"):
-        run_parallel([RunJob("V0", 1, broken), RunJob("V1", 1, _slow(60))], 2,
+        run_parallel([RunJob("V0", broken), RunJob("V1", _slow(60))], 2,
                      progress=lambda i, d: None, finished=lambda i, r, s: None)
     assert time.monotonic() - started < 30  # the other run was stopped, not waited for
 
@@ -154,7 +154,7 @@ def progress(i, done):
         os.killpg(0, signal.SIGINT)
 t0 = time.monotonic()
 try:
-    run_parallel([RunJob("V0", 2, slow), RunJob("V1", 2, slow)], 2, progress=progress, finished=print)
+    run_parallel([RunJob("V0", slow), RunJob("V1", slow)], 2, progress=progress, finished=print)
     print("not interrupted", flush=True)
 except KeyboardInterrupt:
     print("interrupted after", round(time.monotonic() - t0), flush=True)
